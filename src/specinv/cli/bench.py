@@ -1,0 +1,38 @@
+"""``specinv bench DOMAIN``: reproducible benchmarks writing JSON and figures.
+
+Each benchmark module exposes ``add_arguments(parser)`` and ``run(args) -> int``;
+``--output DIR`` and ``--quick`` are added here for all of them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+
+#: domain -> (module, help)
+BENCHMARKS: dict[str, tuple[str, str]] = {
+    "sts": ("specinv.bench.sts", "STS deconvolution, seed 000 setting (all methods)"),
+    "eliashberg": ("specinv.bench.eliashberg", "Eliashberg engine validations and speed"),
+    "gap2a2f": ("specinv.bench.gap2a2f", "gap function -> Eliashberg function (seed 002)"),
+    "optics": ("specinv.bench.optics", "optical scattering rate -> glue (seed 001)"),
+    "conductivity": ("specinv.bench.conductivity", "imaginary time -> conductivity (seed 003)"),
+    "ac": ("specinv.bench.ac", "analytic continuation of real QMC data vs peers"),
+    "stm": ("specinv.bench.stm", "impurity detection in STM maps (seed 004)"),
+}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("bench", help="benchmarks that write JSON and figures",
+                            description=__doc__)
+    bsub = parser.add_subparsers(dest="domain", metavar="DOMAIN", required=True)
+    for name, (module, help_) in BENCHMARKS.items():
+        if importlib.util.find_spec(module) is None:
+            continue
+        p = bsub.add_parser(name, help=help_)
+        p.add_argument("--output", default=f"bench_{name}", metavar="DIR",
+                       help="output directory for JSON and figures (default: %(default)s)")
+        p.add_argument("--quick", action="store_true",
+                       help="smaller, faster version of the benchmark")
+        mod = importlib.import_module(module)
+        mod.add_arguments(p)
+        p.set_defaults(func=mod.run)

@@ -1,0 +1,79 @@
+"""The ``specinv`` command: one subcommand per domain plus ``bench`` and ``demo``.
+
+Each command module exposes ``register(subparsers)``; it adds its parser and
+sets ``func`` (called with the parsed namespace, returns an exit code). Modules
+are imported only when the command line names them, so ``specinv --help``
+stays fast and a domain's heavy imports (torch) are paid only when used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import warnings
+
+from specinv.errors import SpecinvError
+
+#: subcommand name -> (module, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "demo": ("specinv.cli.demo", "simulate a BCS spectrum at 2.5 K and deconvolve it"),
+    "sts": ("specinv.cli.sts", "tunneling spectra: simulate, deconvolve, deconvolve maps"),
+    "eliashberg": ("specinv.cli.eliashberg", "Migdal-Eliashberg solver, T_c, data sets"),
+    "optics": ("specinv.cli.optics", "optical scattering rate -> electron-boson glue"),
+    "ac": ("specinv.cli.ac", "analytic continuation of imaginary-time data"),
+    "conductivity": ("specinv.cli.conductivity", "imaginary-time currents -> conductivity"),
+    "stm": ("specinv.cli.stm", "impurity detection in multi-bias STM maps"),
+    "bench": ("specinv.cli.bench", "benchmarks that write JSON and figures"),
+}
+
+
+def _available() -> dict[str, tuple[str, str]]:
+    found = {}
+    for name, (module, help_) in COMMANDS.items():
+        if importlib.util.find_spec(module) is not None:
+            found[name] = (module, help_)
+    return found
+
+
+def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
+    """Build the argument parser; only ``selected`` gets its full sub-parser."""
+    parser = argparse.ArgumentParser(
+        prog="specinv",
+        description="Recover hidden spectra from condensed-matter spectroscopy.",
+    )
+    from specinv import __version__
+
+    parser.add_argument("--version", action="version", version=f"specinv {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module, help_) in _available().items():
+        if name == selected:
+            importlib.import_module(module).register(sub)
+        else:
+            sub.add_parser(name, help=help_, add_help=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script; returns the process exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    selected = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(selected if selected in COMMANDS else None)
+    args = parser.parse_args(argv)
+    if getattr(args, "func", None) is None:
+        parser.print_help()
+        return 0 if not argv else 2
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            return int(args.func(args) or 0)
+    except SpecinvError as exc:
+        print(f"specinv: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("specinv: interrupted; no partial output was written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,156 @@
+"""Linear forward models ``g = K f`` on a real-frequency mesh.
+
+A kernel knows its data points (bias, frequency, imaginary time, ...) and the
+:class:`~specinv.kernels.mesh.Mesh` of the spectrum. Subclasses implement one
+hook, :meth:`Kernel._cell_integrals`, returning ``∫_{cell j} k(x_i, ω) dω`` —
+the quadrature weights are folded in there, once, so ``K @ f`` is the forward
+model for a spectrum that is constant on each cell. Everything else (SVD,
+condition number, cumulative kernel for rectangle spectra, torch copies) is
+derived here and cached.
+"""
+
+from __future__ import annotations
+
+import warnings
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from specinv.errors import IllConditionedWarning, ParameterError
+from specinv.kernels.mesh import Mesh
+
+
+class Kernel:
+    """Discretized Fredholm kernel with cached linear algebra.
+
+    Parameters
+    ----------
+    data_points : ndarray of shape (n_data,)
+        Where the data are sampled (the kernel's first variable).
+    mesh : Mesh
+        Real-axis mesh of the unknown spectrum (``n_mesh`` cells).
+
+    Attributes
+    ----------
+    matrix : ndarray of shape (n_data, n_mesh)
+        ``K[i, j]``, quadrature weight included.
+    """
+
+    #: name and unit of the data variable, for metadata and plots
+    data_label: str = "x"
+    #: name and unit of the spectrum variable
+    spectrum_label: str = "omega"
+
+    def __init__(self, data_points: np.ndarray, mesh: Mesh) -> None:
+        x = np.asarray(data_points, dtype=float)
+        if x.ndim != 1 or x.size < 1:
+            raise ParameterError("kernel data points must be a non-empty 1-D array")
+        if not np.all(np.isfinite(x)):
+            raise ParameterError("kernel data points must be finite")
+        x.setflags(write=False)
+        self.data_points = x
+        self.mesh = mesh
+
+    # -- the one hook ---------------------------------------------------------
+    def _cell_integrals(self, x: np.ndarray, mesh: Mesh) -> np.ndarray:
+        """Return ``∫_{cell j} k(x_i, ω) dω`` for every data point and cell.
+
+        Shape (len(x), mesh.size). This is the only place quadrature weights
+        enter the toolkit.
+        """
+        raise NotImplementedError
+
+    def parameters(self) -> dict[str, Any]:
+        """Physical parameters of the kernel, recorded in every result's metadata."""
+        return {}
+
+    # -- derived --------------------------------------------------------------
+    @cached_property
+    def matrix(self) -> np.ndarray:
+        k = np.ascontiguousarray(self._cell_integrals(self.data_points, self.mesh))
+        if k.shape != (self.data_points.size, self.mesh.size):
+            raise RuntimeError(f"{type(self).__name__} built a matrix of wrong shape {k.shape}")
+        if not np.all(np.isfinite(k)):
+            raise RuntimeError(f"{type(self).__name__} produced non-finite matrix entries")
+        k.setflags(write=False)
+        return k
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(n_data, n_mesh)``."""
+        return (self.data_points.size, self.mesh.size)
+
+    def forward(self, spectrum: np.ndarray) -> np.ndarray:
+        """Data ``K f`` for spectra of shape (..., n_mesh); returns (..., n_data)."""
+        return np.asarray(spectrum, dtype=float) @ self.matrix.T
+
+    @cached_property
+    def svd(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Thin SVD ``K = U diag(s) Vt`` (cached): U (n_data, r), s (r,), Vt (r, n_mesh)."""
+        u, s, vt = np.linalg.svd(self.matrix, full_matrices=False)
+        for a in (u, s, vt):
+            a.setflags(write=False)
+        return u, s, vt
+
+    @property
+    def singular_values(self) -> np.ndarray:
+        """Singular values of ``K`` in decreasing order, shape (min(n_data, n_mesh),)."""
+        return self.svd[1]
+
+    @cached_property
+    def condition_number(self) -> float:
+        """``s_max / s_min``; ``inf`` when the smallest singular value is exactly 0."""
+        s = self.singular_values
+        return float(s[0] / s[-1]) if s[-1] > 0 else float("inf")
+
+    def check_conditioning(self, noise_level: float, *, what: str = "solution") -> None:
+        """Warn with :class:`IllConditionedWarning` if noise can dominate an unregularized answer.
+
+        Parameters
+        ----------
+        noise_level : float
+            Relative error of the data (at least machine precision).
+        what : str
+            Name of the quantity at risk, for the message.
+        """
+        eps = max(float(noise_level), np.finfo(float).eps)
+        cond = self.condition_number
+        if cond * eps > 1e-2:
+            warnings.warn(
+                f"{type(self).__name__}: condition number {cond:.2e} times relative data error "
+                f"{eps:.1e} exceeds 1e-2; the unregularized {what} is dominated by amplified "
+                "noise. Use a regularized method (tikhonov, maxent, som, nnrs).",
+                IllConditionedWarning,
+                stacklevel=3,
+            )
+
+    @cached_property
+    def cumulative(self) -> np.ndarray:
+        """``P[i, e] = ∫_{edges[0]}^{edges[e]} k(x_i, ω) dω``, shape (n_data, n_mesh + 1).
+
+        Linear interpolation of ``P`` in the edge position is exact for
+        spectra that are constant on cells, which makes sums of rectangles
+        (stochastic optimization) exact on any kernel.
+        """
+        p = np.zeros((self.data_points.size, self.mesh.size + 1))
+        np.cumsum(self.matrix, axis=1, out=p[:, 1:])
+        p.setflags(write=False)
+        return p
+
+    def to_torch(self, dtype: Any = None, device: Any = None) -> Any:
+        """The matrix as a torch tensor (float32 on CPU by default)."""
+        import torch
+
+        return torch.as_tensor(self.matrix, dtype=dtype or torch.float32, device=device)
+
+    def describe(self) -> dict[str, Any]:
+        """JSON-ready description: kernel type, parameters and mesh summary."""
+        return {
+            "kernel": type(self).__name__,
+            **self.parameters(),
+            "n_data": int(self.data_points.size),
+            "data_range": [float(self.data_points.min()), float(self.data_points.max())],
+            "n_mesh": int(self.mesh.size),
+            "mesh_range": [float(self.mesh.points[0]), float(self.mesh.points[-1])],
+        }

@@ -1,0 +1,1 @@
+"""specinv.physics."""
