@@ -93,7 +93,8 @@ def map_chunks(
 def _dask(func: Callable[[Any], Any], chunks: Sequence[Any], scheduler: Any,
           bar: Any) -> Iterator[tuple[int, Any]]:
     try:
-        from distributed import Client, as_completed as dask_completed
+        from distributed import Client
+        from distributed import as_completed as dask_completed
     except ImportError:  # pragma: no cover - depends on the environment
         raise ParameterError(
             "a Dask scheduler was given but 'distributed' is not installed; "

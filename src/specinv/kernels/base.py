@@ -104,7 +104,8 @@ class Kernel:
         s = self.singular_values
         return float(s[0] / s[-1]) if s[-1] > 0 else float("inf")
 
-    def check_conditioning(self, noise_level: float, *, what: str = "solution") -> None:
+    def check_conditioning(self, noise_level: float, *, what: str = "solution",
+                           condition: float | None = None) -> None:
         """Warn with :class:`IllConditionedWarning` if noise can dominate an unregularized answer.
 
         Parameters
@@ -113,9 +114,11 @@ class Kernel:
             Relative error of the data (at least machine precision).
         what : str
             Name of the quantity at risk, for the message.
+        condition : float, optional
+            Effective condition number (e.g. of a truncated SVD); default: the kernel's.
         """
         eps = max(float(noise_level), np.finfo(float).eps)
-        cond = self.condition_number
+        cond = self.condition_number if condition is None else float(condition)
         if cond * eps > 1e-2:
             warnings.warn(
                 f"{type(self).__name__}: condition number {cond:.2e} times relative data error "

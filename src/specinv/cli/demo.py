@@ -1,0 +1,54 @@
+"""``specinv demo``: the STS workflow end to end on built-in example data."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+
+#: the example: a Dynes superconductor measured at 2.5 K with a lock-in
+EXAMPLE = {"model": "dynes", "gap": 1.5, "gamma": 0.02, "temperature": 2.5,
+           "lockin_rms": 0.05, "noise": 2e-3, "seed": 7, "bias_range": (-6.0, 6.0),
+           "n_bias": 601}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("demo", help="simulate a BCS spectrum at 2.5 K and deconvolve it",
+                       description="Simulate the dI/dV of a superconductor (Δ = 1.5 meV, "
+                       "T = 2.5 K, lock-in 0.05 mV rms, 0.2 %% noise), deconvolve it with "
+                       "MaxEnt, and write CSV, JSON and a PNG next to the ground truth.")
+    p.add_argument("--output", default="demo_out", metavar="DIR")
+    p.add_argument("--method", default="maxent")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from specinv.io.table import write_table
+    from specinv.physics.sts import simulate_didv
+    from specinv.plotting.sts import plot_deconvolution
+    from specinv.sts import deconvolve
+
+    out = Path(args.output)
+    e = EXAMPLE
+    sim = simulate_didv(e["model"], np.linspace(*e["bias_range"], e["n_bias"]), gap=e["gap"],
+                        gamma=e["gamma"], temperature=e["temperature"],
+                        lockin_rms=e["lockin_rms"], noise=e["noise"], seed=e["seed"])
+    write_table(out / "didv.csv", {"bias_mV": sim.bias, "didv": sim.didv},
+                {"command": "demo", **sim.parameters, "sigma": sim.sigma})
+    result, summary = deconvolve(sim.bias, sim.didv, temperature=e["temperature"],
+                                 lockin_rms=e["lockin_rms"], method=args.method)
+    cols = {"energy_meV": result.omega, "dos": result.spectrum}
+    if result.spectrum_std is not None:
+        cols["dos_std"] = result.spectrum_std
+    write_table(out / "dos.csv", cols, {"command": "demo", "example": e, **result.metadata(),
+                                        **summary})
+    plot_deconvolution(out / "demo.png", sim.bias, sim.didv, result,
+                       truth=(sim.mesh.points, sim.dos),
+                       title=f"Δ = {e['gap']} meV at T = {e['temperature']} K: {args.method}")
+    neg, pos = summary["peaks_meV"]
+    print(f"demo: true gap {e['gap']} meV; {args.method} puts the coherence peaks at "
+          f"{neg:.3f} and {pos:.3f} meV (χ²/N = {result.chi2_reduced:.2f}, "
+          f"{result.wall_time_s:.1f} s)")
+    print(f"wrote {out / 'didv.csv'}, {out / 'dos.csv'}, {out / 'dos.json'}, {out / 'demo.png'}")
+    return 0

@@ -1,0 +1,235 @@
+"""Maximum entropy (Bryan's algorithm) with classic, Bryan and χ²-kink α choice.
+
+With weights folded into the kernel, ``g = K f``. Working in cell weights
+``A_j = f_j w_j`` and default-model weights ``m_j = D_j w_j`` the objective is
+
+    Q(A) = ½ χ²(A) − α S(A),   S = Σ_j (A_j − m_j − A_j ln(A_j/m_j)).
+
+Its minimum lies in the span of the kernel's right singular vectors, so with
+the truncated SVD ``K̃ = (K/σ) diag(1/w) = W Σ Uᵀ`` (s singular values) the
+spectrum is ``A = m · exp(U u)`` — positive by construction — and the
+stationarity condition ``−α u = Σ Wᵀ (K̃ A − g̃)`` is solved by
+Levenberg–Marquardt-damped Newton steps ``[(α + μ) I + Σ² T] δu = −α u − Σ Wᵀ r``,
+``T = Uᵀ diag(A) U`` (Bryan 1990). α is scanned from large to small (warm
+starts) and chosen by:
+
+- ``classic`` (default): ``−2 α S = Σ_i λ_i/(α + λ_i)`` with ``λ_i`` the eigenvalues of
+  ``Σ T Σ``;
+- ``bryan``: the average of ``A(α)`` over the posterior ``P(α|g)``;
+- ``chi2kink``: the kink of log χ² against log α, located by fitting
+  a sigmoid (as in ana_cont).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from scipy.optimize import curve_fit
+
+from specinv.errors import ConvergenceWarning, ParameterError
+from specinv.problem import Problem
+from specinv.solvers.base import Solver, SolverOutput, register
+
+ALPHA_RULES = ("chi2kink", "classic", "bryan")
+
+
+def flat_default(problem: Problem) -> np.ndarray:
+    """Flat default model ``D = c`` with ``c`` the least-squares constant fit to the data.
+
+    Returns
+    -------
+    ndarray of shape (n_mesh,)
+        Strictly positive (falls back to ``mean|g| / Σ_j K_ij`` scale if the fit is ≤ 0).
+    """
+    k1 = problem.kernel.matrix.sum(axis=1)
+    c = float(k1 @ problem.data / (k1 @ k1))
+    if not c > 0:
+        c = float(np.mean(np.abs(problem.data)) / max(np.mean(np.abs(k1)), 1e-300))
+    return np.full(problem.kernel.mesh.size, max(c, 1e-12))
+
+
+def entropy(a: np.ndarray, m: np.ndarray) -> float:
+    """Shannon–Jaynes entropy ``Σ (A − m − A ln(A/m))`` (≤ 0, = 0 at A = m)."""
+    return float(np.sum(a - m - a * np.log(a / m)))
+
+
+class _Bryan:
+    """Singular-space Newton solver of Q for fixed α."""
+
+    def __init__(self, kt: np.ndarray, gt: np.ndarray, m: np.ndarray, rtol: float,
+                 atol: float) -> None:
+        w, s, ut = np.linalg.svd(kt, full_matrices=False)
+        # directions that change the data by less than atol·σ per unit of u cannot be
+        # resolved; dropping them keeps the Newton systems small
+        keep = max(int(np.count_nonzero((s > rtol * s[0]) & (s > atol))), 1)
+        self.m = m
+        self.w, self.s, self.u = w[:, :keep], s[:keep], ut[:keep].T
+        self.rank = keep
+        self.gproj = self.w.T @ gt
+        self.gperp2 = float(max(gt @ gt - self.gproj @ self.gproj, 0.0))
+
+    def spectrum(self, u: np.ndarray) -> np.ndarray:
+        return self.m * np.exp(np.clip(self.u @ u, -200.0, 200.0))
+
+    def chi2(self, a: np.ndarray) -> float:
+        r = self.s * (self.u.T @ a) - self.gproj
+        return float(r @ r) + self.gperp2
+
+    def _grad(self, u: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        a = self.spectrum(u)
+        r = self.s * (self.u.T @ a) - self.gproj
+        return alpha * u + self.s * r, a, r
+
+    def objective(self, u: np.ndarray, alpha: float) -> float:
+        a = self.spectrum(u)
+        return 0.5 * self.chi2(a) - alpha * entropy(a, self.m)
+
+    def solve(self, u: np.ndarray, alpha: float, max_iter: int = 60,
+              tol: float = 1e-10) -> tuple[np.ndarray, bool]:
+        """Minimise Q at fixed α from ``u``; returns (u, converged).
+
+        ``∇_u Q = T G`` with Bryan's ``G = α u + Σ r``, and Bryan's step
+        ``δu = −(α I + Σ² T)⁻¹ G`` is the Gauss–Newton direction for that
+        gradient, hence a descent direction: a backtracking (Armijo) line
+        search on Q makes the iteration globally convergent.
+        """
+        q = self.objective(u, alpha)
+        for _ in range(max_iter):
+            grad, a, _ = self._grad(u, alpha)
+            t = (self.u.T * a) @ self.u
+            jac = alpha * np.eye(self.rank) + (self.s**2)[:, None] * t
+            try:
+                du = np.linalg.solve(jac, -grad)
+            except np.linalg.LinAlgError:
+                du = -grad / (alpha + self.s[0] ** 2)
+            slope = float((t @ grad) @ du)
+            if slope >= 0:  # numerically flat: done
+                return u, True
+            step = 1.0
+            while step > 1e-8:
+                new_u = u + step * du
+                new_q = self.objective(new_u, alpha)
+                if new_q <= q + 1e-4 * step * slope:
+                    break
+                step *= 0.3
+            else:
+                return u, True
+            done = abs(q - new_q) <= tol * max(abs(q), 1.0)
+            u, q = new_u, new_q
+            if done:
+                return u, True
+        return u, False
+
+
+def _sigmoid(x: np.ndarray, a: float, b: float, c: float, d: float) -> np.ndarray:
+    return a + b / (1.0 + np.exp(-d * (x - c)))
+
+
+@register
+class MaxEntSolver(Solver):
+    """Maximum entropy with a flat or user default model; positive by construction.
+
+    Options
+    -------
+    alpha_rule : {"chi2kink", "classic", "bryan"}
+        How α is chosen.
+    n_alpha : int
+        Points of the logarithmic α scan.
+    alpha_range : (float, float) or None
+        Scan range; default from the singular values of ``K̃``.
+    rtol, atol : float
+        Singular values of ``K̃`` (data in units of σ) kept: above ``rtol · s_max``
+        and above ``atol`` (singular-space dimension).
+    kink_position : float
+        For ``chi2kink``: α = 10^(c − kink_position/d) from the fitted sigmoid
+        (2.5 as in ana_cont).
+    """
+
+    name = "maxent"
+    defaults = {"alpha_rule": "classic", "n_alpha": 30, "alpha_range": None,
+                "rtol": 1e-12, "atol": 1e-2, "kink_position": 2.5}
+
+    def _solve(self, problem: Problem) -> SolverOutput:
+        rule = self.options["alpha_rule"]
+        if rule not in ALPHA_RULES:
+            raise ParameterError(f"unknown alpha_rule {rule!r}; valid: {', '.join(ALPHA_RULES)}")
+        mesh = problem.kernel.mesh
+        w = mesh.weights
+        sigma = problem.noise()
+        default = problem.default_model if problem.default_model is not None \
+            else flat_default(problem)
+        m = default * w
+        kt = problem.kernel.matrix / w[None, :] / sigma[:, None]
+        gt = problem.data / sigma
+        core = _Bryan(kt, gt, m, float(self.options["rtol"]), float(self.options["atol"]))
+        n_alpha = int(self.options["n_alpha"])
+        if n_alpha < 5:
+            raise ParameterError("maxent n_alpha must be >= 5")
+        if self.options["alpha_range"] is None:
+            s2 = core.s**2
+            hi, lo = float(s2[0]) * 10.0, max(float(s2[-1]), float(s2[0]) * 1e-14)
+        else:
+            lo, hi = map(float, self.options["alpha_range"])
+            if not 0 < lo < hi:
+                raise ParameterError("maxent alpha_range must be (lo, hi) with 0 < lo < hi")
+        alphas = np.logspace(np.log10(hi), np.log10(lo), n_alpha)
+        u = np.zeros(core.rank)
+        spectra, chi2, ent, logpost, conv, ngood = [], [], [], [], [], []
+        for alpha in alphas:
+            u, ok = core.solve(u, alpha)
+            a = core.spectrum(u)
+            c2, s_ = core.chi2(a), entropy(a, m)
+            t = (core.u.T * a) @ core.u
+            lam = np.clip(np.linalg.eigvalsh((core.s[:, None] * t) * core.s[None, :]), 0, None)
+            spectra.append(a / w)
+            chi2.append(c2)
+            ent.append(s_)
+            conv.append(ok)
+            logpost.append(0.5 * np.sum(np.log(alpha / (alpha + lam))) + alpha * s_ - 0.5 * c2
+                           - np.log(alpha))
+            ngood.append(float(np.sum(lam / (alpha + lam))))
+            if rule == "classic" and len(ent) > 2 and -2 * alpha * s_ > ngood[-1] \
+                    and -2 * alphas[0] * ent[0] <= ngood[0]:
+                break  # crossed −2αS = N_good coming from large α
+        spectra_arr = np.array(spectra)
+        chi2_arr, ent_arr = np.array(chi2), np.array(ent)
+        used = alphas[: len(spectra)]
+        hyper: dict = {"alpha_rule": rule, "rank": core.rank}
+        if rule == "bryan":
+            lp = np.array(logpost)
+            p = np.exp(lp - lp.max())
+            # trapezoid weights in log α
+            p = p / p.sum()
+            f = p @ spectra_arr
+            hyper["alpha"] = float(np.exp(p @ np.log(used)))
+            std = np.sqrt(np.clip(p @ (spectra_arr - f) ** 2, 0, None))
+        else:
+            idx = self._pick(rule, used, chi2_arr, ent_arr, np.array(ngood))
+            f, hyper["alpha"] = spectra_arr[idx], float(used[idx])
+            std = None
+        chosen = int(np.argmin(np.abs(np.log(used / hyper["alpha"]))))
+        if not conv[chosen]:
+            warnings.warn(f"maxent: Newton iteration did not converge at the chosen "
+                          f"alpha = {hyper['alpha']:.3g}", ConvergenceWarning, stacklevel=2)
+        hyper["chi2_at_alpha"] = float(np.interp(np.log(hyper["alpha"]), np.log(used[::-1]),
+                                                 chi2_arr[::-1]))
+        return SolverOutput(f, spectrum_std=std, sigma=sigma, hyperparameters=hyper,
+                            extras={"alphas": used, "chi2": chi2_arr, "entropy": ent_arr})
+
+    def _pick(self, rule: str, alphas: np.ndarray, chi2: np.ndarray, ent: np.ndarray,
+              ngood: np.ndarray) -> int:
+        if rule == "classic":
+            # −2αS = N_good: the first crossing coming from large α
+            ratio = np.log(np.maximum(-2.0 * alphas * ent, 1e-300) / np.maximum(ngood, 1e-300))
+            cross = np.flatnonzero(np.sign(ratio[1:]) != np.sign(ratio[:-1]))
+            return int(cross[0] + 1) if cross.size else int(np.argmin(np.abs(ratio)))
+        x, y = np.log10(alphas), np.log10(np.maximum(chi2, 1e-300))
+        try:
+            p0 = (y.min(), y.max() - y.min(), float(np.median(x)), 1.0)
+            (a, b, c, d), _ = curve_fit(_sigmoid, x, y, p0=p0, maxfev=20000)
+            target = c - self.options["kink_position"] / d if d > 0 else float(np.median(x))
+        except (RuntimeError, ValueError):
+            # fall back to the point of maximal curvature of the log-log curve
+            target = float(x[int(np.argmax(np.gradient(np.gradient(y, x), x)))])
+        return int(np.argmin(np.abs(x - target)))

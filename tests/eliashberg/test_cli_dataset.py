@@ -1,0 +1,104 @@
+"""CLI contract, bad input, and the training-set builder (local processes and Dask)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from specinv.cli.main import main
+from specinv.physics.eliashberg.a2f import coupling
+from specinv.physics.eliashberg.dataset import DatasetConfig, build_dataset, load_dataset
+from specinv.physics.eliashberg.generators import gaussian_mixture_a2f, gbm_a2f
+
+
+@pytest.fixture
+def a2f_file(tmp_path):
+    w = np.linspace(0, 10, 300)
+    f = np.exp(-0.5 * ((w - 4.4) / 0.6) ** 2) + 0.6 * np.exp(-0.5 * ((w - 8.5) / 0.4) ** 2)
+    p = tmp_path / "a2f.txt"
+    np.savetxt(p, np.c_[w, 1.2 * f])
+    return p
+
+
+def test_tc_json_keys(a2f_file, capsys):
+    assert main(["eliashberg", "tc", str(a2f_file), "--mu-star", "0.1", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    for k in ("tc_K", "lambda", "omega_log_meV", "omega2_meV", "allen_dynes_tc_K"):
+        assert k in d
+    assert d["tc_K"] > 0
+
+
+def test_solve_writes_csv_and_json(a2f_file, tmp_path):
+    out = tmp_path / "out.csv"
+    png = tmp_path / "fig.png"
+    assert main(["eliashberg", "solve", str(a2f_file), "--mu-star", "0.1", "--temperature",
+                 "1.5", "--output", str(out), "--omega-max", "15", "--plot", str(png)]) == 0
+    header = out.read_text().splitlines()[0]
+    assert header == "omega_meV,re_delta_meV,im_delta_meV,re_z,im_z,dos"
+    meta = json.loads(out.with_suffix(".json").read_text())
+    assert meta["delta0_meV"] > 0 and meta["tc_K"] > 1.5 and "lambda" in meta
+    assert meta["matsubara"]["convergence"]["converged"]
+    assert png.stat().st_size > 0
+
+
+def _bad(tmp_path, name, text):
+    p = tmp_path / name
+    p.write_text(text)
+    return str(p)
+
+
+@pytest.mark.parametrize("args_fn,needle", [
+    (lambda t, f: ["tc", str(t / "missing.txt"), "--mu-star", "0.1"], "not found"),
+    (lambda t, f: ["tc", _bad(t, "one.txt", "1\n2\n3\n"), "--mu-star", "0.1"], "columns"),
+    (lambda t, f: ["tc", _bad(t, "neg.txt", "1 0.1\n2 -0.5\n3 0.2\n"), "--mu-star", "0.1"],
+     ">= 0"),
+    (lambda t, f: ["tc", _bad(t, "nan.txt", "1 0.1\n2 nan\n3 0.2\n"), "--mu-star", "0.1"],
+     "NaN"),
+    (lambda t, f: ["tc", str(f), "--mu-star", "-0.1"], "mu-star"),
+    (lambda t, f: ["tc", str(f), "--mu-star", "0.1", "--column", "3"], "column"),
+    (lambda t, f: ["solve", str(f), "--mu-star", "0.1", "--temperature", "0",
+                   "--output", str(t / "o.csv")], "temperature"),
+])
+def test_bad_input_exit_2(tmp_path, a2f_file, capsys, args_fn, needle):
+    assert main(["eliashberg", *args_fn(tmp_path, a2f_file)]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and "Traceback" not in err
+    assert not (tmp_path / "o.csv").exists()
+
+
+@pytest.mark.parametrize("gen", [gbm_a2f, gaussian_mixture_a2f])
+def test_generators_control_lambda_and_shape(gen):
+    rng = np.random.default_rng(3)
+    spec, params = gen(rng, lambda_range=(1.0, 1.0))
+    assert coupling(spec) == pytest.approx(1.0)
+    assert spec.values[0] == 0.0 and np.all(spec.values >= 0)
+    assert spec.values[-1] == 0.0 or spec.omega[-1] <= 10.0
+    assert params["lambda"] == 1.0
+
+
+def test_dataset_build_resume(tmp_path):
+    cfg = DatasetConfig(n=4, shard_size=2, kind="gaussian", lambda_min=1.5, lambda_max=2.0,
+                        n_matsubara=120, with_tc=False)
+    m = build_dataset(cfg, tmp_path / "ds", workers=1, progress=False)
+    assert m["complete"] and m["samples_tried"] == 4
+    first = (tmp_path / "ds" / "shard_00000.npz").stat().st_mtime_ns
+    (tmp_path / "ds" / "shard_00001.npz").unlink()
+    m2 = build_dataset(cfg, tmp_path / "ds", workers=1, progress=False)
+    assert m2["complete"]
+    assert (tmp_path / "ds" / "shard_00000.npz").stat().st_mtime_ns == first  # skipped
+    d = load_dataset(tmp_path / "ds")
+    assert d["a2f"].shape[1] == 1000 and d["delta"].shape[1] == 200
+    assert np.all(d["delta0_meV"] > 0)
+
+
+def test_dataset_on_local_dask(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    cfg = DatasetConfig(n=2, shard_size=1, kind="gaussian", lambda_min=1.5, lambda_max=2.0,
+                        n_matsubara=120, with_tc=False)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        m = build_dataset(cfg, tmp_path / "dask", scheduler=client, progress=False)
+    assert m["complete"] and len(m["shards"]) == 2

@@ -1,0 +1,161 @@
+"""Known-answer tests of the Eliashberg engine (no regression numbers)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from specinv.physics.eliashberg.a2f import A2F, allen_dynes_tc, coupling, moments, pb_like_a2f
+from specinv.physics.eliashberg.matsubara import gap_map, setup, solve_matsubara
+from specinv.physics.eliashberg.pade import Pade
+from specinv.physics.eliashberg.realaxis import continue_pade, dos, real_axis_iteration
+from specinv.physics.eliashberg.tc import critical_temperature
+from specinv.units import KB_MEV_PER_K
+
+NB = Path("/work/shared/data/isome_nb_a2f/Nb.a2F")
+
+
+def test_moments_einstein_exact():
+    m = moments(A2F.einstein(12.0, 0.9))
+    assert m["lambda"] == pytest.approx(0.9)
+    assert m["omega_log_meV"] == pytest.approx(12.0)
+    assert m["omega2_meV"] == pytest.approx(12.0)
+
+
+def test_lambda_of_table_matches_quadrature():
+    w = np.linspace(0, 10, 2001)
+    f = np.where(w < 5, 0.1 * w, 0.0)  # λ = 2∫0.1 dΩ over [0, 5] = 1
+    # trapezoid loses half a cell at the jump and at Ω = 0 (excluded): 2 × 2 · 0.1 · h/2 = 1e-3
+    assert coupling(A2F.from_table(w, f)) == pytest.approx(1.0, abs=1.1e-3)
+
+
+@pytest.mark.parametrize("mixing", ["anderson", "broyden"])
+def test_solution_is_fixed_point_and_symmetric(mixing):
+    a = pb_like_a2f(1.5, n=400)
+    sol = solve_matsubara(a, 2.0, 0.1, mixing=mixing)
+    assert sol.report.converged
+    new, z = gap_map(sol.setup, sol.delta)
+    assert np.max(np.abs(new - sol.delta)) < 1e-8 * sol.delta.max()
+    # far above the phonons Z is the normal-state value 1 + Σ 2w arctan(ω/ν)/ω (T → 0 form)
+    wn = sol.omega_n[-1]
+    z_normal = 1 + np.sum(2 * a.weight * np.arctan(wn / a.nu)) / wn
+    assert sol.z[-1] == pytest.approx(z_normal, rel=0.01)
+    assert sol.z[0] == pytest.approx(1 + 1.5, rel=0.1)
+
+
+def test_anderson_and_broyden_agree():
+    a = pb_like_a2f(1.2, n=400)
+    d1 = solve_matsubara(a, 2.0, 0.1, mixing="anderson").delta
+    d2 = solve_matsubara(a, 2.0, 0.1, mixing="broyden").delta
+    assert np.max(np.abs(d1 - d2)) < 1e-7
+
+
+def test_normal_state_above_tc():
+    a = pb_like_a2f(1.5, n=400)
+    tc = critical_temperature(a, 0.1).tc_K
+    assert not solve_matsubara(a, 1.05 * tc, 0.1).is_superconducting
+    assert solve_matsubara(a, 0.9 * tc, 0.1).is_superconducting
+
+
+def test_mu_star_rescaling_formula():
+    s = setup(A2F.einstein(10.0, 1.0), 5.0, 0.1, cutoff=100.0)
+    assert s.mu_star_eff == pytest.approx(0.1 / (1 + 0.1 * np.log(10.0 / 100.0)))
+    s2 = setup(A2F.einstein(10.0, 1.0), 5.0, 0.1, cutoff=100.0, rescale_mu=False)
+    assert s2.mu_star_eff == 0.1
+
+
+def test_weak_coupling_gap_ratio():
+    """2Δ₀/k_BT_c → 3.53 for a weak-coupling Einstein model (target ±0.03)."""
+    a = A2F.einstein(10.0, 0.3)
+    tc = critical_temperature(a, 0.0, xtol=1e-6).tc_K
+    sol = solve_matsubara(a, tc / 6.0, 0.0, cutoff=100.0)
+    w = np.linspace(0.0, 3 * sol.delta[0], 400)
+    d0 = continue_pade(sol, w, n_points=200).gap_edge()
+    assert 2 * d0 / (KB_MEV_PER_K * tc) == pytest.approx(3.53, abs=0.03)
+
+
+@pytest.mark.parametrize("lam", [0.8, 1.4, 2.0])
+def test_tc_close_to_allen_dynes(lam):
+    """Allen–Dynes fits Eliashberg T_c to ~10 % over this λ range (Allen & Dynes 1975)."""
+    for a in (A2F.einstein(10.0, lam), pb_like_a2f(lam, n=400)):
+        r = critical_temperature(a, 0.1)
+        assert r.tc_K == pytest.approx(r.allen_dynes_tc_K, rel=0.10)
+
+
+def test_allen_dynes_zero_when_no_pairing():
+    assert allen_dynes_tc(0.1, 10.0, 10.0, 0.2) == 0.0
+
+
+def test_pade_reproduces_rational_function():
+    t = 0.1
+    wn = np.pi * t * (2 * np.arange(120) + 1)
+    poles = np.array([1 - 0.3j, -1 - 0.3j, 2.5 - 0.1j])
+    f = lambda z: (np.array([1, 1, 0.5]) / (z[..., None] - poles)).sum(-1)  # noqa: E731
+    x = np.linspace(-4, 4, 17) + 0j
+    for prec in ("double", "extended"):
+        p = Pade.fit(1j * wn, f(1j * wn), precision=prec)
+        assert np.max(np.abs(p(x) - f(x))) < 1e-8
+
+
+def test_dos_bcs_limits():
+    w = np.array([0.5, 2.0, 10.0])
+    n = dos(w, np.full(3, 1.0 + 0j))
+    assert n[0] == 0.0
+    assert n[1] == pytest.approx(2 / np.sqrt(3))
+    assert n[2] == pytest.approx(10 / np.sqrt(99))
+
+
+def test_realaxis_normal_state_scattering_rate():
+    """Normal state: Im ω̃(ω) = π∫α²F[2N(ν) + f(ν+ω) + f(ν−ω)] dν exactly."""
+    from scipy.special import expit
+
+    a = pb_like_a2f(1.5, n=400)
+    t = 8.0
+    sol = solve_matsubara(a, t, 0.1)
+    assert not sol.is_superconducting
+    ra = real_axis_iteration(sol, a, omega_max=15.0, d_omega=0.025)
+    kt = KB_MEV_PER_K * t
+    for wv in (3.0, 8.0, 12.0):
+        j = int(np.argmin(np.abs(ra.omega - wv)))
+        w = ra.omega[j]
+        exact = np.pi * np.sum(a.weight * (2 / np.expm1(a.nu / kt) + expit(-(a.nu + w) / kt)
+                                           + expit(-(a.nu - w) / kt)))
+        assert (ra.z[j] * w).imag == pytest.approx(exact, rel=0.02)
+
+
+def test_realaxis_and_pade_gap_edge_agree():
+    a = pb_like_a2f(1.5, n=400)
+    sol = solve_matsubara(a, 1.16, 0.1, n_matsubara=350)
+    ra = real_axis_iteration(sol, a, omega_max=10.0)
+    pa = continue_pade(sol, ra.omega)
+    assert ra.info["converged"]
+    assert ra.gap_edge() == pytest.approx(pa.gap_edge(), rel=0.01)
+    # low-energy Re Δ agrees closely below the first phonon peak
+    low = ra.omega < 3.0
+    assert np.max(np.abs(ra.delta[low].real - pa.delta[low].real)) < 0.01 * ra.gap_edge()
+
+
+@pytest.mark.skipif(not NB.exists(), reason="Nb α²F data folder absent")
+def test_nb_targets():
+    from specinv.physics.eliashberg.io import read_a2f
+
+    a = read_a2f(NB, unit="THz", column=15)
+    r = critical_temperature(a, 0.12)
+    assert r.lambda_ == pytest.approx(0.938, abs=0.005)
+    assert 9.0 <= r.tc_K <= 9.6
+
+
+def test_sin_conductance_limits():
+    from specinv.physics.eliashberg.realaxis import tunneling_conductance
+
+    a = pb_like_a2f(1.5, n=400)
+    sol = solve_matsubara(a, 1.16, 0.1, n_matsubara=350)
+    ra = continue_pade(sol, (np.arange(600) + 0.5) * 0.05)
+    v = np.linspace(-20, 20, 81)
+    g = tunneling_conductance(ra, v, 1.16, gamma=0.05, lockin_rms=0.05)
+    assert np.allclose(g, g[::-1], atol=1e-6)          # DOS is even → symmetric dI/dV
+    assert g[40] < 0.05                                  # gap at zero bias (kT ≪ Δ0)
+    peak = v[np.argmax(g)]
+    assert abs(abs(peak) - ra.gap_edge()) < 0.3          # coherence peak near Δ0
