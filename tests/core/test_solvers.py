@@ -1,0 +1,149 @@
+"""Conformance of every registered solver, plus method-specific checks."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import specinv
+from specinv import Mesh, ParameterError, Problem, STSKernel
+from specinv.metrics import l2_error
+from specinv.solvers import SOLVERS, load_all
+from specinv.solvers.maxent import _Bryan, entropy
+
+load_all()
+
+#: fast settings for the conformance test (the defaults are tuned for N = 1201)
+FAST = {
+    "tsvd": {"rank": 18},
+    "som": {"n_solutions": 32, "n_steps": 8000},
+    "nnrs": {"n_ensemble": 1, "steps": 300},
+}
+#: relative L2 tolerance on the smooth test spectrum at 1e-3 noise; a regularized
+#: inverse of this kernel (β = 2, resolution ~ 2 k_B T) cannot resolve the peaks'
+#: curvature better than ~10 %
+TOL = {"som": 0.15, "nnrs": 0.15}
+CLASSICAL = [name for name, cls in SOLVERS.items() if not cls.requires_fit]
+
+
+def smooth_problem(seed: int = 1) -> tuple[Problem, np.ndarray]:
+    mesh = Mesh.uniform(-6, 6, 121)
+    x = mesh.points
+    truth = 1.0 + 0.8 * np.exp(-((x - 1.5) ** 2) / 0.8) + 0.8 * np.exp(-((x + 1.5) ** 2) / 0.8)
+    kernel = STSKernel(np.linspace(-5, 5, 101), mesh, beta=2.0)
+    sigma = 1e-3
+    g = kernel.forward(truth) + sigma * np.random.default_rng(seed).standard_normal(101)
+    return Problem(kernel, g, sigma=sigma), truth
+
+
+@pytest.mark.parametrize("method", CLASSICAL)
+def test_recovers_smooth_spectrum(method):
+    problem, truth = smooth_problem()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", specinv.IllConditionedWarning)
+        result = specinv.solve(problem, method, **FAST.get(method, {}))
+    assert result.spectrum.shape == truth.shape
+    assert np.all(np.isfinite(result.spectrum))
+    err = l2_error(result.spectrum, truth, problem.kernel.mesh.weights)
+    assert err < TOL.get(method, 0.1), f"{method}: relative L2 error {err:.3f}"
+    # the fit is at the noise level: χ²/N within a few standard deviations √(2/N) of 1
+    assert result.chi2_reduced < 1.0 + 6 * np.sqrt(2 / 101) + 0.5
+    assert result.wall_time_s >= 0
+    assert result.method == method
+
+
+@pytest.mark.parametrize("method", CLASSICAL)
+def test_does_not_mutate_input_and_is_deterministic(method):
+    problem, _ = smooth_problem()
+    data = problem.data.copy()
+    matrix = problem.kernel.matrix.copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", specinv.IllConditionedWarning)
+        a = specinv.solve(problem, method, **FAST.get(method, {}))
+        b = specinv.solve(problem, method, **FAST.get(method, {}))
+    np.testing.assert_array_equal(problem.data, data)
+    np.testing.assert_array_equal(problem.kernel.matrix, matrix)
+    np.testing.assert_allclose(a.spectrum, b.spectrum, rtol=1e-10, atol=1e-12)
+
+
+def test_unknown_method_lists_valid_ones():
+    problem, _ = smooth_problem()
+    with pytest.raises(ParameterError, match="valid methods: .*maxent"):
+        specinv.solve(problem, "magic")
+
+
+def test_unknown_option_lists_valid_ones():
+    problem, _ = smooth_problem()
+    with pytest.raises(ParameterError, match="valid options"):
+        specinv.solve(problem, "tikhonov", alpha=3)
+
+
+def test_tsvd_reproduces_pinv_and_warns():
+    problem, _ = smooth_problem()
+    with pytest.warns(specinv.IllConditionedWarning):
+        specinv.solve(Problem(problem.kernel, problem.data), "tsvd")
+    # with a cut at 1e-8 the two SVD routines agree to ~1e8·eps relative
+    with pytest.warns(specinv.IllConditionedWarning):
+        r = specinv.solve(Problem(problem.kernel, problem.data), "tsvd", rcond=1e-8)
+    expected = np.linalg.pinv(problem.kernel.matrix, rcond=1e-8) @ problem.data
+    np.testing.assert_allclose(r.spectrum, expected, atol=1e-6 * np.abs(expected).max())
+
+
+@pytest.mark.parametrize("rule", ["discrepancy", "gcv", "lcurve"])
+def test_tikhonov_rules_choose_finite_lambda(rule):
+    problem, truth = smooth_problem()
+    r = specinv.solve(problem, "tikhonov", rule=rule)
+    assert 0 < r.hyperparameters["lambda"] < np.inf
+    assert l2_error(r.spectrum, truth, problem.kernel.mesh.weights) < 0.2
+
+
+def test_tikhonov_discrepancy_hits_chi2_target():
+    problem, _ = smooth_problem()
+    r = specinv.solve(problem, "tikhonov", rule="discrepancy", regularizer="identity")
+    assert r.chi2_reduced == pytest.approx(1.0, rel=1e-3)
+
+
+@pytest.mark.parametrize("rule", ["classic", "bryan", "chi2kink"])
+def test_maxent_is_positive_and_fits(rule):
+    problem, truth = smooth_problem()
+    r = specinv.solve(problem, "maxent", alpha_rule=rule)
+    assert np.all(r.spectrum > 0)
+    assert l2_error(r.spectrum, truth, problem.kernel.mesh.weights) < 0.1
+    if rule == "bryan":
+        assert r.spectrum_std is not None and np.all(r.spectrum_std >= 0)
+
+
+def test_maxent_gradient_matches_finite_differences():
+    problem, _ = smooth_problem()
+    w = problem.kernel.mesh.weights
+    kt = problem.kernel.matrix / w / 1e-3
+    core = _Bryan(kt, problem.data / 1e-3, np.full(w.size, 1.2) * w, 1e-12, 1e-2)
+    rng = np.random.default_rng(0)
+    u = 1e-3 * rng.standard_normal(core.rank)
+    alpha = 3.0
+    grad, a, _ = core._grad(u, alpha)
+    t = (core.u.T * a) @ core.u
+    analytic = t @ grad  # ∇_u Q = T G
+    h = 1e-6
+    numeric = np.array([(core.objective(u + h * e, alpha) - core.objective(u - h * e, alpha))
+                        / (2 * h) for e in np.eye(core.rank)])
+    scale = np.abs(analytic).max()
+    # central differences: error O(h²·Q''') + rounding O(eps·Q/h)
+    np.testing.assert_allclose(numeric, analytic, atol=1e-5 * scale + 1e-6)
+
+
+def test_entropy_is_maximal_at_default():
+    m = np.array([0.2, 0.5, 0.3])
+    assert entropy(m, m) == 0.0
+    assert entropy(m * 1.1, m) < 0
+    assert entropy(np.array([0.3, 0.4, 0.3]), m) < 0
+
+
+def test_som_error_bar_and_positivity():
+    problem, _ = smooth_problem()
+    r = specinv.solve(problem, "som", n_solutions=8, n_steps=500)
+    assert np.all(r.spectrum >= 0)
+    assert r.spectrum_std is not None and r.spectrum_std.shape == r.spectrum.shape
+    assert r.hyperparameters["n_kept"] >= 1
