@@ -43,8 +43,8 @@ class Problem:
         g = np.array(self.data, dtype=float, copy=True)
         n = self.kernel.data_points.size
         if g.shape != (n,):
-            raise InputError(f"expected {n} data values (one per kernel point), got shape {g.shape}",
-                             self.name)
+            raise InputError(
+                f"expected {n} data values (one per kernel point), got shape {g.shape}", self.name)
         if not np.all(np.isfinite(g)):
             raise InputError("data contain NaN or infinite values", self.name)
         g.setflags(write=False)
