@@ -13,6 +13,8 @@ SOLVER_MODULES: tuple[str, ...] = (
     "specinv.solvers.maxent",
     "specinv.solvers.som",
     "specinv.solvers.nnrs",
+    "specinv.solvers.allen",
+    "specinv.solvers.learned",
 )
 
 

@@ -1,0 +1,152 @@
+"""Networks of seed 004: attention across bias maps, and the no-attention baseline.
+
+``AttentionDetector`` (seed Fig. 1): a shared convolutional trunk maps each bias
+map ``X_i`` (L × L) to query, key and value tensors ``Q_i, K_i`` (L × L × d) and
+``V_i`` (L × L × d_v); attention across the bias index,
+
+    Ṽ_i = Σ_j softmax_j(⟨Q_i, K_j⟩ / sqrt(L² d)) V_j,
+
+(inner product over pixels and channels, scaled as in Vaswani et al.), then
+``V_T = (1/N_v) Σ_i Ṽ_i`` and a linear projection over channels (1 × 1
+convolution) gives the score map ``S`` (L × L). Two documented departures from
+the seed, both needed to detect on maps of any size and bias count: the sum over
+``i`` is a mean (so the scale of ``S`` does not depend on ``N_v``), and the softmax
+runs over the L² pixels plus one fixed "no impurity" logit equal to 0, which
+anchors ``S`` so that one threshold on ``S`` works for every tile.
+
+Each bias map is standardized (zero mean, unit std) inside ``forward``, so
+callers may pass raw conductance tiles.
+
+``AveragedCNN`` (baseline): the same trunk and projection applied to the
+bias-averaged standardized map; no attention.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+
+def _standardize(x: torch.Tensor) -> torch.Tensor:
+    """Per-map zero mean, unit std over the last two axes."""
+    mu = x.mean(dim=(-2, -1), keepdim=True)
+    sd = x.std(dim=(-2, -1), keepdim=True)
+    return (x - mu) / (sd + 1e-6)
+
+
+def _trunk(channels: int, kernel: int, dilations: tuple[int, ...]) -> nn.Sequential:
+    layers: list[nn.Module] = []
+    cin = 1
+    for d in dilations:
+        layers += [nn.Conv2d(cin, channels, kernel, padding=d * (kernel // 2), dilation=d),
+                   nn.ReLU()]
+        cin = channels
+    return nn.Sequential(*layers)
+
+
+class AttentionDetector(nn.Module):
+    """Attention network of seed 004.
+
+    Parameters
+    ----------
+    channels : int
+        Feature channels of the convolutional trunk.
+    d_qk, d_v : int
+        Channels of queries/keys and of values.
+    kernel : int
+        Convolution kernel size.
+    dilations : tuple of int
+        One convolution layer per entry with this dilation.
+    """
+
+    kind = "attention"
+
+    def __init__(self, channels: int = 12, d_qk: int = 8, d_v: int = 8, kernel: int = 5,
+                 dilations: tuple[int, ...] = (1, 2, 3)) -> None:
+        super().__init__()
+        self.config = {"channels": channels, "d_qk": d_qk, "d_v": d_v, "kernel": kernel,
+                       "dilations": list(dilations)}
+        self.trunk = _trunk(channels, kernel, tuple(dilations))
+        self.q = nn.Conv2d(channels, d_qk, 1)
+        self.k = nn.Conv2d(channels, d_qk, 1)
+        self.v = nn.Conv2d(channels, d_v, 1)
+        self.proj = nn.Conv2d(d_v, 1, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Score maps.
+
+        Parameters
+        ----------
+        x : Tensor of shape (B, N_v, H, W)
+
+        Returns
+        -------
+        Tensor of shape (B, H, W)
+            The score map ``S`` (logits; the null entry is the constant 0).
+        """
+        B, N, H, W = x.shape
+        f = self.trunk(_standardize(x).reshape(B * N, 1, H, W))
+        q = self.q(f).reshape(B, N, -1)
+        k = self.k(f).reshape(B, N, -1)
+        v = self.v(f).reshape(B, N, -1, H, W)
+        att = torch.softmax(q @ k.transpose(1, 2) / math.sqrt(q.shape[-1]), dim=-1)
+        vt = torch.einsum("bij,bjchw->bchw", att, v) / N
+        return self.proj(vt)[:, 0]
+
+
+class AveragedCNN(nn.Module):
+    """Baseline: the same CNN on the bias-averaged map, without attention."""
+
+    kind = "cnn"
+
+    def __init__(self, channels: int = 12, d_v: int = 8, kernel: int = 5,
+                 dilations: tuple[int, ...] = (1, 2, 3), **_: object) -> None:
+        super().__init__()
+        self.config = {"channels": channels, "d_v": d_v, "kernel": kernel,
+                       "dilations": list(dilations)}
+        self.trunk = _trunk(channels, kernel, tuple(dilations))
+        self.v = nn.Conv2d(channels, d_v, 1)
+        self.proj = nn.Conv2d(d_v, 1, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Score maps of shape (B, H, W) from input of shape (B, N_v, H, W)."""
+        xm = _standardize(_standardize(x).mean(dim=1, keepdim=True))
+        return self.proj(self.v(self.trunk(xm)))[:, 0]
+
+
+MODELS: dict[str, type[nn.Module]] = {"attention": AttentionDetector, "cnn": AveragedCNN}
+
+
+def build_model(kind: str, **config: object) -> nn.Module:
+    """Instantiate a detector network by name (``attention`` or ``cnn``)."""
+    if kind not in MODELS:
+        raise ValueError(f"unknown model kind {kind!r}; choose from {sorted(MODELS)}")
+    return MODELS[kind](**config)
+
+
+def log_probabilities(scores: torch.Tensor) -> torch.Tensor:
+    """Log-softmax over the pixels plus the fixed null logit 0.
+
+    Parameters
+    ----------
+    scores : Tensor of shape (B, H, W)
+
+    Returns
+    -------
+    Tensor of shape (B, H*W + 1)
+    """
+    flat = scores.flatten(1)
+    return torch.log_softmax(torch.cat([flat, flat.new_zeros(len(flat), 1)], dim=1), dim=1)
+
+
+def cross_entropy(scores: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Seed Eq. 2, averaged over the batch; ``target`` of shape (B, H*W + 1)."""
+    return -(target * log_probabilities(scores)).sum(dim=1).mean()
+
+
+def prediction_entropy(scores: torch.Tensor) -> torch.Tensor:
+    """Seed Eq. 4 per map, averaged: entropy of the softmax over the pixels only."""
+    logp = torch.log_softmax(scores.flatten(1), dim=1)
+    return -(logp.exp() * logp).sum(dim=1).mean()

@@ -1,0 +1,48 @@
+import numpy as np
+import pytest
+import torch
+
+from specinv.imaging import TMatrixConfig, load_default, simulate_tmatrix
+from specinv.imaging.detector import default_model_path
+from specinv.imaging.metrics import detection_scores
+
+pytestmark = pytest.mark.skipif(not default_model_path().with_suffix(".pt").is_file(),
+                                reason="shipped default model not built")
+
+
+def test_shipped_model_loads_with_recorded_training():
+    det = load_default()
+    meta = det.metadata
+    assert meta["recipe"] == "specinv.imaging.train_default"
+    assert meta["settings"]["alpha"] == 0.03 and meta["settings"]["noise"] is True
+    assert meta["wall_time_including_simulation_s"] > 0
+    assert default_model_path().with_suffix(".pt").stat().st_size < 5e6
+
+
+def test_shipped_model_finds_impurities_on_tmatrix_map():
+    torch.set_num_threads(1)
+    cfg = TMatrixConfig(shape=(48, 48), n_impurities=8, outside_density=8 / 48**2,
+                        bias_mV=tuple(np.arange(-230.0, 20.1, 4.0)))
+    det = load_default()
+    res = [detection_scores(det.detect(d["maps"]).positions, d["positions"], 1.0)
+           for d in (simulate_tmatrix(s, cfg) for s in (11, 12))]
+    rec = np.mean([r["recall"] for r in res])
+    prec = np.mean([r["precision"] for r in res])
+    # benchmark medians are ~0.9; 16 impurities give a binomial spread of ~0.08
+    assert rec >= 0.6 and prec >= 0.6, (rec, prec)
+
+
+def test_coarse_pixels_are_resampled_to_the_trained_scale():
+    # 8 A pixels: k_F = 1.1 ... 1.5 rad/px, above the trained 0.45 ... 1.15
+    cfg = TMatrixConfig(shape=(40, 40), pixel_size_A=8.0, n_impurities=5,
+                        outside_density=5 / 40**2, bias_mV=tuple(np.arange(-230.0, 20.1, 5.0)))
+    d = simulate_tmatrix(21, cfg)
+    det = load_default()
+    res = det.detect(d["maps"])
+    assert res.info["zoom"] > 1.3
+    assert abs(res.info["kf_per_px"] - np.median(d["kf_per_px"])) < 0.15
+    assert (res.positions >= 0).all() and (res.positions < 40).all()
+    fixed = det.detect(d["maps"], kf_per_px=float(np.median(d["kf_per_px"])))
+    assert fixed.info["zoom"] == pytest.approx(np.median(d["kf_per_px"]) / 0.8)
+    s = detection_scores(res.positions, d["positions"], 1.0)
+    assert s["recall"] >= 0.6, s

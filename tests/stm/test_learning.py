@@ -1,0 +1,74 @@
+import numpy as np
+import pytest
+import torch
+
+from specinv.imaging.model import (
+    AttentionDetector,
+    AveragedCNN,
+    cross_entropy,
+    prediction_entropy,
+)
+from specinv.learning.training import TrainConfig, fit, seed_everything
+
+
+def test_attention_shapes_and_bias_permutation_invariance():
+    torch.manual_seed(0)
+    m = AttentionDetector(channels=4, d_qk=3, d_v=3, dilations=(1, 2)).eval()
+    x = torch.randn(2, 5, 12, 12)
+    s = m(x)
+    assert s.shape == (2, 12, 12)
+    # attention + mean over the bias index: the order of the bias maps is irrelevant
+    torch.testing.assert_close(m(x[:, torch.randperm(5)]), s, rtol=1e-4, atol=1e-5)
+    # maps are standardized inside: an affine change of units does not matter
+    torch.testing.assert_close(m(3 * x + 7), s, rtol=1e-3, atol=1e-4)
+    assert AveragedCNN(channels=4, d_v=3, dilations=(1,))(x).shape == (2, 12, 12)
+
+
+def test_losses():
+    s = torch.zeros(3, 4, 4)
+    y = torch.zeros(3, 17)
+    y[:, 0] = 1
+    assert float(cross_entropy(s, y)) == pytest.approx(np.log(17), rel=1e-6)
+    assert float(prediction_entropy(s)) == pytest.approx(np.log(16), rel=1e-6)
+    peaked = torch.full((1, 4, 4), -30.0)
+    peaked[0, 1, 1] = 30
+    assert float(prediction_entropy(peaked)) < 1e-6
+
+
+def _problem():
+    seed_everything(0)
+    model = torch.nn.Linear(3, 1)
+    w = torch.tensor([[1.0, -2.0, 0.5]])
+    x = torch.randn(256, 3)
+    y = x @ w.T
+
+    def step(i):
+        idx = torch.randint(0, 256, (32,))
+        return ((model(x[idx]) - y[idx]) ** 2).mean()
+
+    def val():
+        with torch.no_grad():
+            return {"loss": float(((model(x) - y) ** 2).mean())}
+
+    return model, step, val
+
+
+def test_fit_reduces_loss_and_resumes(tmp_path):
+    model, step, val = _problem()
+    ck = tmp_path / "ck.pt"
+    h = fit(model, step, config=TrainConfig(epochs=3, steps_per_epoch=30, lr=0.05,
+                                            checkpoint=str(ck)), validate=val)
+    assert len(h["epochs"]) == 3 and h["epochs"][-1]["loss"] < h["epochs"][0]["loss"]
+    model2, step2, val2 = _problem()
+    h2 = fit(model2, step2, config=TrainConfig(epochs=5, steps_per_epoch=30, lr=0.05,
+                                               checkpoint=str(ck)), validate=val2)
+    assert [e["epoch"] for e in h2["epochs"]] == [1, 2, 3, 4, 5]
+    assert h2["epochs"][:3] == h["epochs"]
+    assert h2["best"] < 1e-2
+
+
+def test_early_stopping():
+    model, step, _ = _problem()
+    h = fit(model, step, config=TrainConfig(epochs=20, steps_per_epoch=2, patience=2),
+            validate=lambda: {"loss": 1.0})
+    assert h["stopped_early"] and len(h["epochs"]) == 3
