@@ -49,6 +49,8 @@ class Solver:
     defaults: ClassVar[dict[str, Any]] = {}
     #: learned solvers must be fitted on a data set before solving
     requires_fit: ClassVar[bool] = False
+    #: kernel classes the solver is built for; ``None``: any linear kernel
+    kernels: ClassVar[tuple[str, ...] | None] = None
 
     def __init__(self, **options: Any) -> None:
         unknown = sorted(set(options) - set(self.defaults))

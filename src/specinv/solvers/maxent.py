@@ -30,6 +30,7 @@ from scipy.optimize import curve_fit
 from specinv.errors import ConvergenceWarning, ParameterError
 from specinv.problem import Problem
 from specinv.solvers.base import Solver, SolverOutput, register
+from specinv.solvers.linalg import blas_threads, scaled_svd
 
 ALPHA_RULES = ("chi2kink", "classic", "bryan")
 
@@ -57,9 +58,9 @@ def entropy(a: np.ndarray, m: np.ndarray) -> float:
 class _Bryan:
     """Singular-space Newton solver of Q for fixed α."""
 
-    def __init__(self, kt: np.ndarray, gt: np.ndarray, m: np.ndarray, rtol: float,
-                 atol: float) -> None:
-        w, s, ut = np.linalg.svd(kt, full_matrices=False)
+    def __init__(self, svd: tuple[np.ndarray, np.ndarray, np.ndarray], gt: np.ndarray,
+                 m: np.ndarray, rtol: float, atol: float) -> None:
+        w, s, ut = svd
         # directions that change the data by less than atol·σ per unit of u cannot be
         # resolved; dropping them keeps the Newton systems small
         keep = max(int(np.count_nonzero((s > rtol * s[0]) & (s > atol))), 1)
@@ -144,11 +145,14 @@ class MaxEntSolver(Solver):
     kink_position : float
         For ``chi2kink``: α = 10^(c − kink_position/d) from the fitted sigmoid
         (2.5 as in ana_cont).
+    blas_threads : int or None
+        BLAS threads for the Newton systems (``None``: library default).
     """
 
     name = "maxent"
     defaults = {"alpha_rule": "classic", "n_alpha": 30, "alpha_range": None,
-                "rtol": 1e-12, "atol": 1e-2, "kink_position": 2.5}
+                "rtol": 1e-12, "atol": 1e-2, "kink_position": 2.5,
+                "blas_threads": 1}
 
     def _solve(self, problem: Problem) -> SolverOutput:
         rule = self.options["alpha_rule"]
@@ -160,9 +164,15 @@ class MaxEntSolver(Solver):
         default = problem.default_model if problem.default_model is not None \
             else flat_default(problem)
         m = default * w
-        kt = problem.kernel.matrix / w[None, :] / sigma[:, None]
         gt = problem.data / sigma
-        core = _Bryan(kt, gt, m, float(self.options["rtol"]), float(self.options["atol"]))
+        with blas_threads(self.options["blas_threads"]):
+            # K̃ = (K/σ) diag(1/w)
+            svd = scaled_svd(problem.kernel, 1.0 / sigma, 1.0 / w)
+            return self._scan(svd, gt, m, w, sigma, rule)
+
+    def _scan(self, svd: tuple[np.ndarray, np.ndarray, np.ndarray], gt: np.ndarray,
+              m: np.ndarray, w: np.ndarray, sigma: np.ndarray, rule: str) -> SolverOutput:
+        core = _Bryan(svd, gt, m, float(self.options["rtol"]), float(self.options["atol"]))
         n_alpha = int(self.options["n_alpha"])
         if n_alpha < 5:
             raise ParameterError("maxent n_alpha must be >= 5")

@@ -24,6 +24,7 @@ from scipy.optimize import brentq, minimize_scalar
 from specinv.errors import ParameterError
 from specinv.problem import Problem
 from specinv.solvers.base import Solver, SolverOutput, register
+from specinv.solvers.linalg import blas_threads, scaled_svd
 from specinv.solvers.regularizers import REGULARIZERS, regularization_matrix
 
 RULES = ("auto", "gcv", "lcurve", "discrepancy")
@@ -32,8 +33,8 @@ RULES = ("auto", "gcv", "lcurve", "discrepancy")
 class _StandardForm:
     """SVD of the standard-form problem and closed forms of the residual in λ."""
 
-    def __init__(self, kt: np.ndarray, gt: np.ndarray) -> None:
-        self.u, self.s, self.vt = np.linalg.svd(kt, full_matrices=False)
+    def __init__(self, svd: tuple[np.ndarray, np.ndarray, np.ndarray], gt: np.ndarray) -> None:
+        self.u, self.s, self.vt = svd
         self.beta = self.u.T @ gt
         self.perp2 = float(max(gt @ gt - self.beta @ self.beta, 0.0))
         self.n = gt.size
@@ -70,10 +71,13 @@ class TikhonovSolver(Solver):
         Fixed λ (in units where K is scaled by 1/σ).
     tau : float
         Discrepancy target ``χ² = τ n``.
+    blas_threads : int or None
+        BLAS threads for the linear algebra (``None``: library default).
     """
 
     name = "tikhonov"
-    defaults = {"regularizer": "d2", "rule": "auto", "lam": None, "tau": 1.0}
+    defaults = {"regularizer": "d2", "rule": "auto", "lam": None, "tau": 1.0,
+                "blas_threads": 1}
 
     def _solve(self, problem: Problem) -> SolverOutput:
         reg, rule = self.options["regularizer"], self.options["rule"]
@@ -82,11 +86,13 @@ class TikhonovSolver(Solver):
         if rule not in RULES:
             raise ParameterError(f"unknown rule {rule!r}; valid: {', '.join(RULES)}")
         sigma = problem.noise()
-        k = problem.kernel.matrix / sigma[:, None]
         g = problem.data / sigma
         lmat = regularization_matrix(reg, problem.kernel.mesh)
-        kt = k if reg == "identity" else solve_triangular(lmat.T, k.T, lower=False).T
-        sf = _StandardForm(kt, g)
+        # K̃ = (K/σ) L⁻¹, whose right factor is L⁻ᵀ V
+        right = None if reg == "identity" else (
+            lambda v: solve_triangular(lmat.T, v, lower=False))
+        with blas_threads(self.options["blas_threads"]):
+            sf = _StandardForm(scaled_svd(problem.kernel, 1.0 / sigma, right), g)
         # the completing rows of a derivative operator add that many nearly unpenalised
         # (null-space) directions with huge singular values; λ is scaled to the rest
         sf.nullity = {"identity": 0, "d1": 1, "d2": 2}[reg]
