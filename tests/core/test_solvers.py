@@ -120,7 +120,8 @@ def test_maxent_gradient_matches_finite_differences():
     problem, _ = smooth_problem()
     w = problem.kernel.mesh.weights
     kt = problem.kernel.matrix / w / 1e-3
-    core = _Bryan(np.linalg.svd(kt, full_matrices=False), problem.data / 1e-3, np.full(w.size, 1.2) * w, 1e-12, 1e-2)
+    core = _Bryan(np.linalg.svd(kt, full_matrices=False), problem.data / 1e-3,
+                  np.full(w.size, 1.2) * w, 1e-12, 1e-2)
     rng = np.random.default_rng(0)
     u = 1e-3 * rng.standard_normal(core.rank)
     alpha = 3.0

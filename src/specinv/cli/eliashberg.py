@@ -3,6 +3,9 @@
     specinv eliashberg tc A2F --mu-star MU [--json]
     specinv eliashberg solve A2F --mu-star MU --temperature K --output OUT.csv [--plot FIG.png]
     specinv eliashberg dataset --n N --output DIR [--workers W] [--scheduler ADDR]
+    specinv eliashberg train --data DIR --output MODEL_DIR [--latent D] [--ensemble K]
+    specinv eliashberg autoencoder --data DIR --output DIR [--latent 1 2 4 ...]
+    specinv eliashberg invert GAP.csv --output A2F.csv [--plot FIG.png] [--model M.npz ...]
 
 A2F files: two columns (Ω in meV, α²F), or ``--unit THz`` for EPW-style files
 with ``--column`` choosing the α²F column (1 = first after the energy).
@@ -73,6 +76,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-tc", action="store_true", help="skip the linearized T_c per sample")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run_dataset)
+
+    from specinv.gap2a2f.cli import register_learning
+
+    register_learning(esub)
 
 
 def _load(args: argparse.Namespace):

@@ -28,6 +28,7 @@ import numpy as np
 import torch
 
 from specinv.errors import ParameterError
+from specinv.solvers.nnrs_misfit import Misfit
 
 ACTIVATIONS = ("relu", "tanh", "silu", "gelu")
 OUTPUTS = ("softplus", "relu", "exp", "none")
@@ -251,7 +252,7 @@ class TrainOutput:
 def train_batched(kernel_matrix: np.ndarray, data: np.ndarray, sigma: np.ndarray,
                   omega: np.ndarray, cfg: NetConfig, *, seed: int = 0,
                   member_seeds: Any = None,
-                  svd: tuple[np.ndarray, np.ndarray] | None = None,
+                  svd: tuple[np.ndarray, ...] | None = None,
                   compact_below: float = 0.5, progress: Any = None) -> TrainOutput:
     """Fit one network per row of ``data`` so that ``K ρ_b ≈ g_b``.
 
@@ -270,8 +271,9 @@ def train_batched(kernel_matrix: np.ndarray, data: np.ndarray, sigma: np.ndarray
         Seed of the initialization; member ``b`` starts from seed ``(seed, b)``.
     member_seeds : sequence, optional
         Explicit per-member seeds (ints or int tuples), overriding ``seed``.
-    svd : (U, s), optional
-        Thin SVD factors of ``kernel_matrix`` (for ``loss="precond"``; computed if absent).
+    svd : (U, s, Vt), optional
+        Thin SVD of ``kernel_matrix`` (reused by the truncated-basis misfit when the
+        error bars are uniform; computed when needed and absent).
     compact_below : float
         When fewer than this fraction of the members in the batch are still active,
         the finished ones are dropped from the batch (saves time on maps).
@@ -296,17 +298,17 @@ def _train(kernel_matrix: np.ndarray, data: np.ndarray, sigma: np.ndarray, omega
            cfg: NetConfig, seed: int, member_seeds: Any, svd: Any, compact_below: float,
            progress: Any) -> TrainOutput:
     dt = getattr(torch, cfg.dtype)
-    K = torch.tensor(np.array(kernel_matrix, dtype=float), dtype=dt)
-    g = torch.tensor(np.array(data, dtype=float), dtype=dt)
-    s = torch.tensor(np.array(sigma, dtype=float), dtype=dt)
-    if g.ndim != 2 or g.shape != s.shape or g.shape[1] != K.shape[0]:
+    Km = np.asarray(kernel_matrix, dtype=float)
+    g_np = np.asarray(data, dtype=float)
+    s_np = np.asarray(sigma, dtype=float)
+    if g_np.ndim != 2 or g_np.shape != s_np.shape or g_np.shape[1] != Km.shape[0]:
         raise ParameterError("data and sigma must have shape (B, n_data) matching the kernel")
-    B, n_data = g.shape
+    B = g_np.shape[0]
     feats = features(omega, cfg)
     x = torch.as_tensor(feats, dtype=dt)
     # scale of ρ per member: data level over the kernel's typical row sum (kernel-agnostic)
-    row = float(np.median(np.abs(np.asarray(kernel_matrix)).sum(axis=1)))
-    level = np.median(np.abs(np.asarray(data, float)), axis=1)
+    row = float(np.median(np.abs(Km).sum(axis=1)))
+    level = np.median(np.abs(g_np), axis=1)
     out_scale = level / max(row, 1e-300)
     out_scale = np.where(np.isfinite(out_scale) & (out_scale > 0), out_scale, 1.0)
     if cfg.init == "torch":
@@ -318,33 +320,20 @@ def _train(kernel_matrix: np.ndarray, data: np.ndarray, sigma: np.ndarray, omega
     x0 = feats[:, 0]
     net = BatchedMLP(np.asarray(member_seeds), x.shape[1], cfg, out_scale,
                      (float(x0.min()), float(x0.max())))
-    w_res = 1.0 / s if cfg.loss != "sse" else torch.ones_like(s)
-    norm = 1.0 / n_data if cfg.loss != "sse" else 1.0
-    pw = None
-    if cfg.loss == "precond":
-        u_np, sv_np = svd if svd is not None else np.linalg.svd(np.asarray(kernel_matrix),
-                                                                full_matrices=False)[:2]
-        U = torch.tensor(np.array(u_np, dtype=float), dtype=dt)
-        sv = torch.tensor(np.array(sv_np, dtype=float), dtype=dt)
-        s_ref = torch.sqrt((s * s).mean(dim=1, keepdim=True))  # (B, 1)
-        # whitened singular values s/σ; weight 1 for noise-level components, μ/s̃² above
-        pw = 1.0 / (1.0 + (sv[None, :] / s_ref) ** 2 / float(cfg.precond_mu))  # (B, r)
-    st = _State(net, g, w_res, pw, torch.arange(B))
+    misfit = Misfit(Km, g_np, s_np, cfg.loss, cfg.precond_mu, dt, svd=svd,
+                    reduced=bool(cfg.extra.get("reduced", True)))
+    st = _State(net, misfit, torch.arange(B))
 
     def member_loss() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(loss to minimise, χ²/N or SSE, ρ) of the members currently in the batch."""
-        rho = st.net(x)
-        r = (rho @ K.T - st.g) * st.w
-        chi = (r * r).sum(dim=1) * norm
-        if st.pw is None:
-            return chi, chi, rho
-        c = r @ U
-        outside = (r * r).sum(dim=1) - (c * c).sum(dim=1)
-        return ((c * c * st.pw).sum(dim=1) + outside.clamp(min=0)) * norm, chi, rho
+        rho = st.net(st.x)
+        loss, chi = st.misfit(rho)
+        return loss, chi, rho
 
+    st.x = x
     target = -math.inf if cfg.target_chi2 is None or cfg.loss == "sse" else cfg.target_chi2
-    best_loss = torch.full((B,), math.inf, dtype=dt)
-    best_rho = torch.zeros(B, K.shape[1], dtype=dt)
+    best_loss = torch.full((B,), math.inf, dtype=torch.float64)
+    best_rho = torch.zeros(B, Km.shape[1], dtype=torch.float64)
     active = torch.ones(B, dtype=torch.bool)
     steps = torch.zeros(B, dtype=torch.long)
     st.m = [torch.zeros_like(p) for p in st.net.parameters()]
@@ -354,9 +343,10 @@ def _train(kernel_matrix: np.ndarray, data: np.ndarray, sigma: np.ndarray, omega
 
     def record(loss: torch.Tensor, rho: torch.Tensor) -> None:
         idx = st.idx
+        loss = loss.to(torch.float64)
         better = (loss < best_loss[idx]) & active[idx]
         best_loss[idx[better]] = loss[better]
-        best_rho[idx[better]] = rho[better]
+        best_rho[idx[better]] = rho[better].to(torch.float64)
         done = active[idx] & (loss <= target)
         active[idx[done]] = False
 
@@ -379,7 +369,7 @@ def _train(kernel_matrix: np.ndarray, data: np.ndarray, sigma: np.ndarray, omega
             lr = lr0 * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * k / max(n_steps, 1)))
                         ) if cfg.cosine else lr0
             with torch.no_grad():
-                mask = active[st.idx].to(dt)
+                mask = active[st.idx].to(params[0].dtype)
                 for p, gr, mi, vi in zip(params, grads, st.m, st.v, strict=True):
                     gr = torch.nan_to_num(gr)
                     mi.mul_(b1).add_(gr, alpha=1 - b1)
@@ -391,6 +381,7 @@ def _train(kernel_matrix: np.ndarray, data: np.ndarray, sigma: np.ndarray, omega
                 progress(1)
     if cfg.lbfgs_steps > 0 and bool(active.any()):
         st.compact(active[st.idx])
+        st.to(torch.float64)  # polish in double precision whatever the bulk used
         _polish(st.net.parameters(), member_loss, record, cfg, progress)
         steps[st.idx] += int(cfg.lbfgs_steps)
     with torch.no_grad():
@@ -405,9 +396,9 @@ def _train(kernel_matrix: np.ndarray, data: np.ndarray, sigma: np.ndarray, omega
 class _State:
     """The members currently trained (indices ``idx`` into the batch) and their tensors."""
 
-    def __init__(self, net: BatchedMLP, g: torch.Tensor, w: torch.Tensor,
-                 pw: torch.Tensor | None, idx: torch.Tensor) -> None:
-        self.net, self.g, self.w, self.pw, self.idx = net, g, w, pw, idx
+    def __init__(self, net: BatchedMLP, misfit: Misfit, idx: torch.Tensor) -> None:
+        self.net, self.misfit, self.idx = net, misfit, idx
+        self.x: torch.Tensor | None = None
         self.m: list[torch.Tensor] = []
         self.v: list[torch.Tensor] = []
 
@@ -420,9 +411,18 @@ class _State:
             net.out_scale = net.out_scale[keep]
             self.m = [a[keep] for a in self.m]
             self.v = [a[keep] for a in self.v]
-            self.g, self.w, self.idx = self.g[keep], self.w[keep], self.idx[keep]
-            if self.pw is not None:
-                self.pw = self.pw[keep]
+            self.misfit.compact(keep)
+            self.idx = self.idx[keep]
+
+    def to(self, dtype: torch.dtype) -> None:
+        """Convert network, input and misfit to ``dtype``."""
+        with torch.no_grad():
+            net = self.net
+            net.weights = [w.detach().to(dtype).requires_grad_(True) for w in net.weights]
+            net.biases = [b.detach().to(dtype).requires_grad_(True) for b in net.biases]
+            net.out_scale = net.out_scale.to(dtype)
+            self.x = self.x.to(dtype)
+            self.misfit.to(dtype)
 
 
 def _polish(params: list[torch.Tensor], member_loss: Any, record: Any, cfg: NetConfig,
