@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from specinv.units import KB_MEV_PER_K
+
 NB = Path("/work/shared/data/isome_nb_a2f/Nb.a2F")
 
 
@@ -116,6 +118,7 @@ def run(args) -> int:
     pa = continue_pade(sol, ra.omega)
     res["pade_vs_realaxis"] = {"pb_like": _compare(sol, spec, ra, pa, 4.4 - 3 * 0.6),
                                "target": "within 1 % below 35 meV (relative to max|Re Δ|)"}
+    res["pade_vs_realaxis"]["width_sweep"] = _pade_width_sweep(quick)
     if NB.exists():
         s_nb = solve_matsubara(nb, 1.16, 0.1, n_matsubara=350)
         ra_nb = real_axis_iteration(s_nb, nb, omega_max=35.0, d_omega=0.05)
@@ -165,6 +168,31 @@ def _tc_vs_m(spec, tc0: float, ms) -> dict[str, float]:
 
     return {str(m): brentq(lambda t, m=m: largest_eigenvalue(spec, t, 0.1, n_matsubara=m) - 1,
                            0.9 * tc0, 1.1 * tc0, xtol=1e-5) for m in ms}
+
+
+def _pade_width_sweep(quick: bool) -> dict[str, Any]:
+    """Padé vs real axis for one Gaussian α²F peak (5 meV, λ = 1.5) of growing width.
+
+    Padé from Matsubara data at T = 1.16 K cannot resolve real-axis structure much
+    narrower than the Matsubara spacing 2πk_BT ≈ 0.63 meV; the sweep shows the
+    disagreement vanishing once the peak is wider than that.
+    """
+    from specinv.physics.eliashberg.a2f import gaussian_a2f
+    from specinv.physics.eliashberg.matsubara import solve_matsubara
+    from specinv.physics.eliashberg.realaxis import continue_pade, real_axis_iteration
+
+    out: dict[str, Any] = {"center_meV": 5.0, "lambda": 1.5, "temperature_K": 1.16,
+                           "matsubara_spacing_meV": 2 * np.pi * KB_MEV_PER_K * 1.16}
+    w = np.linspace(0.01, 10.0, 1000)
+    for sig in ((0.4, 1.5) if quick else (0.4, 0.8, 1.5, 3.0)):
+        spec = gaussian_a2f(w, [5.0], [sig], [1.0], lam=1.5)
+        sol = solve_matsubara(spec, 1.16, 0.1, n_matsubara=350)
+        ra = real_axis_iteration(sol, spec, omega_max=35.0, d_omega=0.05)
+        d = np.abs(continue_pade(sol, ra.omega).delta.real - ra.delta.real)
+        d /= np.max(np.abs(ra.delta.real))
+        out[f"sigma_{sig:g}_meV"] = {"median_rel_diff": float(np.median(d)),
+                                     "fraction_within_1pct": float(np.mean(d <= 0.01))}
+    return out
 
 
 def _compare(sol, spec, ra, pa, first_phonon: float | None) -> dict[str, Any]:
