@@ -11,7 +11,7 @@ import specinv
 from specinv import Mesh, ParameterError, Problem, STSKernel
 from specinv.metrics import l2_error
 from specinv.solvers import SOLVERS, load_all
-from specinv.solvers.maxent import _Bryan, entropy
+from specinv.solvers.maxent import _Bryan, _Point, entropy
 
 load_all()
 
@@ -106,7 +106,7 @@ def test_tikhonov_discrepancy_hits_chi2_target():
     assert r.chi2_reduced == pytest.approx(1.0, rel=1e-3)
 
 
-@pytest.mark.parametrize("rule", ["classic", "bryan", "chi2kink"])
+@pytest.mark.parametrize("rule", ["classic", "bryan", "chi2kink", "posterior"])
 def test_maxent_is_positive_and_fits(rule):
     problem, truth = smooth_problem()
     r = specinv.solve(problem, "maxent", alpha_rule=rule)
@@ -149,3 +149,63 @@ def test_som_error_bar_and_positivity():
     assert np.all(r.spectrum >= 0)
     assert r.spectrum_std is not None and r.spectrum_std.shape == r.spectrum.shape
     assert r.hyperparameters["n_kept"] >= 1
+
+
+def _maxent_core(problem: Problem) -> _Bryan:
+    w = problem.kernel.mesh.weights
+    sigma = problem.noise()
+    m = np.full(w.size, float(problem.data.mean())) * w
+    return _Bryan(np.linalg.svd(problem.kernel.matrix / sigma[:, None] / w, full_matrices=False),
+                  problem.data / sigma, m, 1e-12, 1e-2)
+
+
+def test_maxent_posterior_alpha_is_the_maximum_of_logpost():
+    problem, _ = smooth_problem()
+    default = np.full(problem.kernel.mesh.size, float(problem.data.mean()))
+    problem = Problem(problem.kernel, problem.data, sigma=1e-3, default_model=default)
+    r = specinv.solve(problem, "maxent", alpha_rule="posterior")
+    alpha, lp = r.hyperparameters["alpha"], r.hyperparameters["logpost_at_alpha"]
+    grid_lp = r.extras["logpost"]
+    assert grid_lp.shape == r.extras["alphas"].shape
+    # the refined α is at least as probable as every scanned α ...
+    assert lp >= grid_lp.max() - 1e-9
+    # ... and is a local maximum: solving independently at α(1 ± 5%) gives less
+    core = _maxent_core(problem)
+    u = np.zeros(core.rank)
+    for a in np.geomspace(1e4, alpha * 1.05, 25):
+        u, _ = core.solve(u, a)
+    up = _Point(core, alpha * 1.05, u, True).logpost()
+    u, _ = core.solve(u, alpha)
+    at = _Point(core, alpha, u, True).logpost()
+    u, _ = core.solve(u, alpha / 1.05)
+    down = _Point(core, alpha / 1.05, u, True).logpost()
+    assert at == pytest.approx(lp, abs=1e-6)
+    assert at >= up and at >= down
+
+
+def test_maxent_classic_refined_alpha_satisfies_the_classic_condition():
+    problem, _ = smooth_problem()
+    r = specinv.solve(problem, "maxent", alpha_rule="classic")
+    coarse = specinv.solve(problem, "maxent", alpha_rule="classic", refine_alpha=False)
+    assert coarse.hyperparameters["alpha"] == r.hyperparameters["alpha_grid"]
+    core = _maxent_core(problem)
+    core.m = problem.kernel.mesh.weights * specinv.solvers.maxent.flat_default(problem)
+    u = np.zeros(core.rank)
+    for a in np.geomspace(1e4, r.hyperparameters["alpha"], 30):
+        u, _ = core.solve(u, a)
+    # −2αS = N_good within the root-finding tolerance (1e-3 in ln α) times the slope
+    assert abs(_Point(core, r.hyperparameters["alpha"], u, True).classic_ratio()) < 0.01
+
+
+def test_maxent_warns_when_no_spectrum_fits():
+    problem, _ = smooth_problem()
+    # negative conductance cannot come from a positive spectrum through a positive kernel
+    bad = Problem(problem.kernel, -problem.data, sigma=1e-3)
+    with pytest.warns(specinv.ConvergenceWarning, match="no spectrum on this mesh fits"):
+        specinv.solve(bad, "maxent")
+
+
+def test_maxent_rejects_unknown_alpha_prior():
+    problem, _ = smooth_problem()
+    with pytest.raises(ParameterError, match="alpha_prior"):
+        specinv.solve(problem, "maxent", alpha_rule="posterior", alpha_prior="uniform")

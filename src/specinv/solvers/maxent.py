@@ -17,7 +17,25 @@ starts) and chosen by:
   ``Σ T Σ``;
 - ``bryan``: the average of ``A(α)`` over the posterior ``P(α|g)``;
 - ``chi2kink``: the kink of log χ² against log α, located by fitting
-  a sigmoid (as in ana_cont).
+  a sigmoid (as in ana_cont);
+- ``posterior``: the maximum of the evidence
+  ``log P(α|g) = ½ Σ_i ln(α/(α + λ_i)) + α S − χ²/2 + ln P(α)`` (the ALPS
+  "maxspec" choice; flat prior ``P(α)`` by default, ``alpha_prior="jeffreys"``
+  for ``1/α``).
+
+``classic`` and ``posterior`` locate α on the scan grid and then refine it
+between the neighbouring grid points (root of ``−2αS − N_good`` resp. maximum
+of the log posterior in log α, warm-started Newton solves), so the answer
+does not depend on the grid spacing (``refine_alpha=False`` keeps the grid
+point). The log posterior of every scanned α is returned in
+``extras["logpost"]`` (with the prior used by the rule).
+
+A minimum χ² far above the number of data (χ²/n > 100 over the whole scan)
+means that no spectrum on the mesh reproduces the data within the error
+bars — usually a frequency window that misses spectral weight the data
+need, or error bars that are far too small. The solver then warns
+(:class:`~specinv.errors.ConvergenceWarning`) instead of returning a
+spectrum driven to its numerical limits without comment.
 """
 
 from __future__ import annotations
@@ -25,14 +43,17 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from scipy.optimize import curve_fit
+from scipy.optimize import brentq, curve_fit, minimize_scalar
 
 from specinv.errors import ConvergenceWarning, ParameterError
 from specinv.problem import Problem
 from specinv.solvers.base import Solver, SolverOutput, register
 from specinv.solvers.linalg import blas_threads, scaled_svd
 
-ALPHA_RULES = ("chi2kink", "classic", "bryan")
+ALPHA_RULES = ("chi2kink", "classic", "bryan", "posterior")
+ALPHA_PRIORS = ("flat", "jeffreys")
+#: χ²/n above which the data are reported as not representable on the mesh
+CHI2_MISFIT = 100.0
 
 
 def flat_default(problem: Problem) -> np.ndarray:
@@ -127,18 +148,50 @@ def _sigmoid(x: np.ndarray, a: float, b: float, c: float, d: float) -> np.ndarra
     return a + b / (1.0 + np.exp(-d * (x - c)))
 
 
+class _Point:
+    """Everything the α rules need at one α: spectrum, χ², S, eigenvalues, u."""
+
+    __slots__ = ("alpha", "u", "a", "chi2", "ent", "lam", "converged")
+
+    def __init__(self, core: _Bryan, alpha: float, u: np.ndarray, converged: bool) -> None:
+        self.alpha, self.u, self.converged = float(alpha), u, converged
+        self.a = core.spectrum(u)
+        self.chi2, self.ent = core.chi2(self.a), entropy(self.a, core.m)
+        t = (core.u.T * self.a) @ core.u
+        self.lam = np.clip(np.linalg.eigvalsh((core.s[:, None] * t) * core.s[None, :]), 0, None)
+
+    @property
+    def ngood(self) -> float:
+        """Number of good measurements ``Σ λ/(α + λ)``."""
+        return float(np.sum(self.lam / (self.alpha + self.lam)))
+
+    def logpost(self, prior: str = "flat") -> float:
+        """``½ Σ ln(α/(α+λ)) + αS − χ²/2 + ln P(α)``."""
+        lp = 0.5 * np.sum(np.log(self.alpha / (self.alpha + self.lam))) \
+            + self.alpha * self.ent - 0.5 * self.chi2
+        return float(lp - np.log(self.alpha) if prior == "jeffreys" else lp)
+
+    def classic_ratio(self) -> float:
+        """``ln(−2αS / N_good)``: zero at the classic α."""
+        return float(np.log(max(-2.0 * self.alpha * self.ent, 1e-300) / max(self.ngood, 1e-300)))
+
+
 @register
 class MaxEntSolver(Solver):
     """Maximum entropy with a flat or user default model; positive by construction.
 
     Options
     -------
-    alpha_rule : {"chi2kink", "classic", "bryan"}
+    alpha_rule : {"chi2kink", "classic", "bryan", "posterior"}
         How α is chosen.
     n_alpha : int
         Points of the logarithmic α scan.
     alpha_range : (float, float) or None
         Scan range; default from the singular values of ``K̃``.
+    alpha_prior : {"flat", "jeffreys"}
+        Prior ``P(α)`` of the ``posterior`` rule (flat as ALPS; Jeffreys ``1/α``).
+    refine_alpha : bool
+        Refine the ``classic``/``posterior`` α between grid points.
     rtol, atol : float
         Singular values of ``K̃`` (data in units of σ) kept: above ``rtol · s_max``
         and above ``atol`` (singular-space dimension).
@@ -151,6 +204,7 @@ class MaxEntSolver(Solver):
 
     name = "maxent"
     defaults = {"alpha_rule": "classic", "n_alpha": 30, "alpha_range": None,
+                "alpha_prior": "flat", "refine_alpha": True,
                 "rtol": 1e-12, "atol": 1e-2, "kink_position": 2.5,
                 "blas_threads": 1}
 
@@ -158,6 +212,9 @@ class MaxEntSolver(Solver):
         rule = self.options["alpha_rule"]
         if rule not in ALPHA_RULES:
             raise ParameterError(f"unknown alpha_rule {rule!r}; valid: {', '.join(ALPHA_RULES)}")
+        if self.options["alpha_prior"] not in ALPHA_PRIORS:
+            raise ParameterError(f"unknown alpha_prior {self.options['alpha_prior']!r}; "
+                                 f"valid: {', '.join(ALPHA_PRIORS)}")
         mesh = problem.kernel.mesh
         w = mesh.weights
         sigma = problem.noise()
@@ -170,9 +227,7 @@ class MaxEntSolver(Solver):
             svd = scaled_svd(problem.kernel, 1.0 / sigma, 1.0 / w)
             return self._scan(svd, gt, m, w, sigma, rule)
 
-    def _scan(self, svd: tuple[np.ndarray, np.ndarray, np.ndarray], gt: np.ndarray,
-              m: np.ndarray, w: np.ndarray, sigma: np.ndarray, rule: str) -> SolverOutput:
-        core = _Bryan(svd, gt, m, float(self.options["rtol"]), float(self.options["atol"]))
+    def _alphas(self, core: _Bryan) -> np.ndarray:
         n_alpha = int(self.options["n_alpha"])
         if n_alpha < 5:
             raise ParameterError("maxent n_alpha must be >= 5")
@@ -183,52 +238,111 @@ class MaxEntSolver(Solver):
             lo, hi = map(float, self.options["alpha_range"])
             if not 0 < lo < hi:
                 raise ParameterError("maxent alpha_range must be (lo, hi) with 0 < lo < hi")
-        alphas = np.logspace(np.log10(hi), np.log10(lo), n_alpha)
+        return np.logspace(np.log10(hi), np.log10(lo), n_alpha)
+
+    def _scan(self, svd: tuple[np.ndarray, np.ndarray, np.ndarray], gt: np.ndarray,
+              m: np.ndarray, w: np.ndarray, sigma: np.ndarray, rule: str) -> SolverOutput:
+        core = _Bryan(svd, gt, m, float(self.options["rtol"]), float(self.options["atol"]))
+        prior = self.options["alpha_prior"] if rule == "posterior" else "jeffreys"
+        alphas = self._alphas(core)
         u = np.zeros(core.rank)
-        spectra, chi2, ent, logpost, conv, ngood = [], [], [], [], [], []
+        pts: list[_Point] = []
         for alpha in alphas:
             u, ok = core.solve(u, alpha)
-            a = core.spectrum(u)
-            c2, s_ = core.chi2(a), entropy(a, m)
-            t = (core.u.T * a) @ core.u
-            lam = np.clip(np.linalg.eigvalsh((core.s[:, None] * t) * core.s[None, :]), 0, None)
-            spectra.append(a / w)
-            chi2.append(c2)
-            ent.append(s_)
-            conv.append(ok)
-            logpost.append(0.5 * np.sum(np.log(alpha / (alpha + lam))) + alpha * s_ - 0.5 * c2
-                           - np.log(alpha))
-            ngood.append(float(np.sum(lam / (alpha + lam))))
-            if rule == "classic" and len(ent) > 2 and -2 * alpha * s_ > ngood[-1] \
-                    and -2 * alphas[0] * ent[0] <= ngood[0]:
-                break  # crossed −2αS = N_good coming from large α
-        spectra_arr = np.array(spectra)
-        chi2_arr, ent_arr = np.array(chi2), np.array(ent)
-        used = alphas[: len(spectra)]
+            pts.append(_Point(core, alpha, u, ok))
+            if self._scan_done(rule, pts, prior):
+                break
+        used = alphas[: len(pts)]
+        chi2_arr = np.array([p.chi2 for p in pts])
+        ent_arr = np.array([p.ent for p in pts])
+        logpost = np.array([p.logpost(prior) for p in pts])
+        spectra_arr = np.array([p.a / w for p in pts])
         hyper: dict = {"alpha_rule": rule, "rank": core.rank}
+        std = None
         if rule == "bryan":
-            lp = np.array(logpost)
-            p = np.exp(lp - lp.max())
-            # trapezoid weights in log α
-            p = p / p.sum()
+            p = np.exp(logpost - logpost.max())
+            p = p / p.sum()  # weights on the uniform log-α grid
             f = p @ spectra_arr
             hyper["alpha"] = float(np.exp(p @ np.log(used)))
             std = np.sqrt(np.clip(p @ (spectra_arr - f) ** 2, 0, None))
+            chosen = pts[int(np.argmin(np.abs(np.log(used / hyper["alpha"]))))]
         else:
-            idx = self._pick(rule, used, chi2_arr, ent_arr, np.array(ngood))
-            f, hyper["alpha"] = spectra_arr[idx], float(used[idx])
-            std = None
-        chosen = int(np.argmin(np.abs(np.log(used / hyper["alpha"]))))
-        if not conv[chosen]:
+            idx = self._pick(rule, used, chi2_arr, ent_arr,
+                             np.array([p.ngood for p in pts]), logpost)
+            chosen = pts[idx]
+            if self.options["refine_alpha"] and rule in ("classic", "posterior"):
+                chosen = self._refine(core, pts, idx, rule, prior)
+            f = chosen.a / w
+            hyper["alpha"] = chosen.alpha
+            hyper["alpha_grid"] = float(used[idx])
+        if rule == "posterior":
+            hyper["alpha_prior"] = prior
+            hyper["logpost_at_alpha"] = chosen.logpost(prior)
+        if not chosen.converged:
             warnings.warn(f"maxent: Newton iteration did not converge at the chosen "
                           f"alpha = {hyper['alpha']:.3g}", ConvergenceWarning, stacklevel=2)
-        hyper["chi2_at_alpha"] = float(np.interp(np.log(hyper["alpha"]), np.log(used[::-1]),
-                                                 chi2_arr[::-1]))
+        best = float(chi2_arr.min())
+        if best > CHI2_MISFIT * gt.size:
+            warnings.warn(f"maxent: no spectrum on this mesh fits the data (minimum chi2/n = "
+                          f"{best / gt.size:.3g} over the alpha scan); widen the frequency "
+                          "window or check the error bars", ConvergenceWarning, stacklevel=2)
+        hyper["chi2_at_alpha"] = float(chosen.chi2) if rule != "bryan" else float(
+            np.interp(np.log(hyper["alpha"]), np.log(used[::-1]), chi2_arr[::-1]))
         return SolverOutput(f, spectrum_std=std, sigma=sigma, hyperparameters=hyper,
-                            extras={"alphas": used, "chi2": chi2_arr, "entropy": ent_arr})
+                            extras={"alphas": used, "chi2": chi2_arr, "entropy": ent_arr,
+                                    "logpost": logpost})
+
+    @staticmethod
+    def _scan_done(rule: str, pts: list[_Point], prior: str) -> bool:
+        """Stop the scan once the rule's answer is bracketed (classic, posterior)."""
+        if rule == "classic":
+            # the first crossing of −2αS = N_good coming from large α is bracketed
+            return len(pts) > 2 and np.sign(pts[-1].classic_ratio()) != np.sign(
+                pts[-2].classic_ratio())
+        if rule == "posterior" and len(pts) > 4:
+            lp = np.array([p.logpost(prior) for p in pts])
+            top = int(np.argmax(lp))
+            # three points past a maximum that is 20 (e^20) above the current value
+            return 0 < top <= len(pts) - 4 and lp[-1] < lp[top] - 20.0
+        return False
+
+    def _refine(self, core: _Bryan, pts: list[_Point], idx: int, rule: str,
+                prior: str) -> _Point:
+        """α between the grid neighbours of ``idx`` (warm-started solves)."""
+        cache: dict[float, _Point] = {}
+
+        def at(log_alpha: float) -> _Point:
+            if log_alpha not in cache:
+                alpha = float(np.exp(log_alpha))
+                near = min(pts + list(cache.values()),
+                           key=lambda p: abs(np.log(p.alpha) - log_alpha))
+                u, ok = core.solve(near.u.copy(), alpha)
+                cache[log_alpha] = _Point(core, alpha, u, ok)
+            return cache[log_alpha]
+
+        la = np.log([p.alpha for p in pts])
+        if rule == "classic":
+            if idx == 0 or np.sign(pts[idx].classic_ratio()) == np.sign(
+                    pts[idx - 1].classic_ratio()):
+                return pts[idx]
+            try:
+                root = brentq(lambda x: at(x).classic_ratio(), la[idx], la[idx - 1],
+                              xtol=1e-3)
+            except (ValueError, RuntimeError):
+                return pts[idx]
+            return at(root)
+        if idx == 0 or idx == len(pts) - 1:
+            return pts[idx]
+        res = minimize_scalar(lambda x: -at(x).logpost(prior), method="bounded",
+                              bounds=(la[idx + 1], la[idx - 1]),
+                              options={"xatol": 2e-3})
+        best = at(float(res.x))
+        return best if best.logpost(prior) >= pts[idx].logpost(prior) else pts[idx]
 
     def _pick(self, rule: str, alphas: np.ndarray, chi2: np.ndarray, ent: np.ndarray,
-              ngood: np.ndarray) -> int:
+              ngood: np.ndarray, logpost: np.ndarray) -> int:
+        if rule == "posterior":
+            return int(np.argmax(logpost))
         if rule == "classic":
             # −2αS = N_good: the first crossing coming from large α
             ratio = np.log(np.maximum(-2.0 * alphas * ent, 1e-300) / np.maximum(ngood, 1e-300))

@@ -1,0 +1,171 @@
+"""Imaginary-time / Matsubara input of ``specinv ac continue`` and the shared QMC files.
+
+User formats (any separator, ``#`` comments, optional header line):
+
+- τ kernels: ``tau, value[, error]``
+- Matsubara kernels: ``omega_n, Re, Im[, error]``
+
+Fermionic data are expected in the physical sign (``G(τ) ≤ 0``,
+``Im G(iω_n) < 0`` for ω_n > 0); data of the opposite sign (the
+``⟨T c c†⟩`` convention of some codes) are detected, flipped and reported.
+
+Readers of the third-party benchmark files in ``shared/data`` are at the end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from specinv.errors import InputError
+from specinv.io.table import read_columns
+
+
+@dataclass
+class ContinuationInput:
+    """Data read for analytic continuation.
+
+    Attributes
+    ----------
+    points : ndarray of shape (n,)
+        τ values or Matsubara frequencies ω_n.
+    values : ndarray of shape (n,)
+        Real data (τ kernels) or Re part (Matsubara).
+    imag : ndarray of shape (n,) or None
+        Im part (Matsubara only).
+    error : ndarray of shape (n,) or None
+        One-σ errors from the file (same for Re and Im).
+    flipped : bool
+        True when the sign was flipped to the physical convention.
+    source : str
+    info : dict
+    """
+
+    points: np.ndarray
+    values: np.ndarray
+    imag: np.ndarray | None = None
+    error: np.ndarray | None = None
+    flipped: bool = False
+    source: str = ""
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+def read_tau_input(path: str | Path, *, beta: float, fermionic: bool = True) -> ContinuationInput:
+    """Read ``tau, value[, error]``; check τ ∈ [0, β]; flip a positive fermionic G.
+
+    Raises
+    ------
+    InputError
+        Fewer than 2 columns, τ outside [0, β] or not increasing, errors ≤ 0.
+    """
+    table, _ = read_columns(path, min_columns=2, names=("tau", "value", "error"))
+    src = str(path)
+    tau, val = table[:, 0], table[:, 1].copy()
+    if tau.size < 4:
+        raise InputError(f"need at least 4 imaginary-time points, found {tau.size}", src)
+    if np.any(np.diff(tau) <= 0):
+        raise InputError("column 1 (tau) must be strictly increasing", src)
+    if tau[0] < -1e-9 * beta or tau[-1] > beta * (1 + 1e-9):
+        raise InputError(f"column 1 (tau) must lie in [0, beta = {beta:g}], found "
+                         f"[{tau[0]:g}, {tau[-1]:g}] (wrong --beta?)", src)
+    err = _errors(table, 2, src)
+    flipped = False
+    if fermionic and np.median(val) > 0:
+        val, flipped = -val, True
+    return ContinuationInput(tau, val, None, err, flipped, src,
+                             {"n_points": int(tau.size), "columns": int(table.shape[1])})
+
+
+def read_matsubara_input(path: str | Path, *, fermionic: bool = True) -> ContinuationInput:
+    """Read ``omega_n, Re, Im[, error]``; flip a fermionic G with Im G > 0 at ω_n > 0."""
+    table, _ = read_columns(path, min_columns=3, names=("omega_n", "Re", "Im", "error"))
+    src = str(path)
+    wn, re, im = table[:, 0], table[:, 1].copy(), table[:, 2].copy()
+    if wn.size < 3:
+        raise InputError(f"need at least 3 Matsubara frequencies, found {wn.size}", src)
+    if np.any(wn < 0) or np.any(np.diff(wn) <= 0):
+        raise InputError("column 1 (omega_n) must be non-negative and strictly increasing", src)
+    err = _errors(table, 3, src)
+    flipped = False
+    if fermionic and np.median(im[wn > 0]) > 0:
+        re, im, flipped = -re, -im, True
+    return ContinuationInput(wn, re, im, err, flipped, src,
+                             {"n_points": int(wn.size), "columns": int(table.shape[1])})
+
+
+def _errors(table: np.ndarray, col: int, src: str) -> np.ndarray | None:
+    if table.shape[1] <= col:
+        return None
+    err = table[:, col]
+    if np.any(err <= 0):
+        row = int(np.argmax(err <= 0)) + 1
+        raise InputError(
+            f"column {col + 1} (error) must be > 0; data row {row} has {err[row - 1]:g}", src)
+    return err
+
+
+def check_matsubara_grid(wn: np.ndarray, beta: float, fermionic: bool, src: str) -> None:
+    """Raise :class:`InputError` unless ω_n are (2n+1)π/β (fermionic) or 2πn/β (bosonic)."""
+    k = wn * beta / np.pi
+    target = np.round((k - 1) / 2) * 2 + 1 if fermionic else np.round(k / 2) * 2
+    if np.max(np.abs(k - target)) > 1e-3:
+        kind = "(2n+1)π/β" if fermionic else "2πn/β"
+        raise InputError(f"column 1 (omega_n) is not on the {kind} grid for beta = {beta:g} "
+                         "(wrong --beta or kernel?)", src)
+
+
+# -- third-party benchmark files (shared/data) --------------------------------------
+
+def square_lattice_dos(edges: np.ndarray, t: float = 1.0, n_sub: int = 64) -> np.ndarray:
+    """Cell averages of the 2-D square-lattice tight-binding DOS (bandwidth 8t).
+
+    ``ρ(ε) = K(1 − ε²/16t²)/(2π² t)`` for |ε| < 4t (``K`` the complete elliptic
+    integral, parameter m); log-divergent at ε = 0, so cells are averaged with
+    ``n_sub`` midpoint samples per cell (never sampled at the singularity).
+
+    Parameters
+    ----------
+    edges : ndarray of shape (n + 1,)
+        Cell edges.
+    t : float
+        Hopping.
+
+    Returns
+    -------
+    ndarray of shape (n,)
+        Cell averages; ∫ρ = 1.
+    """
+    from scipy.special import ellipk
+
+    e = np.asarray(edges, dtype=float)
+    u = (np.arange(n_sub) + 0.5) / n_sub
+    x = e[:-1, None] + (e[1:] - e[:-1])[:, None] * u[None, :]
+    m = 1.0 - (x / (4 * t)) ** 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rho = np.where((m > 0) & (m < 1), ellipk(np.clip(m, 0, 1 - 1e-16)) / (2 * np.pi**2 * t),
+                       0.0)
+    return rho.mean(axis=1)
+
+
+def read_smoqy_holstein(path: str | Path) -> dict[str, np.ndarray | float]:
+    """SmoQyDEAC ``greens.jld2`` (HDF5): binned G(τ) with the exact A(ω).
+
+    Returns
+    -------
+    dict
+        ``tau`` (51,), ``G_bins`` (n_bins, 51) in the physical sign (negated, the file
+        stores ``⟨T c c†⟩ ≥ 0``), ``omega`` (401,), ``A`` (401,), ``beta``.
+    """
+    import h5py
+
+    with h5py.File(path, "r") as h:
+        a = np.asarray(h["A"], dtype=float)
+        g = np.asarray(h["Gτ"], dtype=float)
+        beta = float(np.asarray(h["β"]))
+    bins = g.T if g.shape[0] == 51 else g
+    tau = np.linspace(0.0, beta, bins.shape[1])
+    omega = np.linspace(-10.0, 10.0, a.size)
+    return {"tau": tau, "G_bins": -bins, "omega": omega, "A": a, "beta": beta}
