@@ -200,7 +200,9 @@ def run(args: argparse.Namespace) -> int:
                 results = [(0, solve_map(kernel, flat, progress=bar.update, **options))]
         else:
             per = max(1, (os.cpu_count() or 1) // max(1, min(workers, len(chunks))))
-            tasks = [(kernel, flat[c], {**options, "threads": per}) for c in chunks]
+            # the default preset's small networks run fastest on one thread per process
+            extra = {"threads": per} if args.preset == "paper" else {}
+            tasks = [(kernel, flat[c], {**options, **extra}) for c in chunks]
             results = map_chunks(solve_chunk, tasks, workers=workers, scheduler=args.scheduler,
                                  progress=True, desc="nnrs chunks")
         for i, res in results:

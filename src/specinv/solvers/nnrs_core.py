@@ -200,6 +200,19 @@ class BatchedMLP:
     def parameters(self) -> list[torch.Tensor]:
         return [*self.weights, *self.biases]
 
+    def set_parameters(self, params: list[np.ndarray]) -> None:
+        """Replace weights then biases (as from :meth:`parameters`, leading axis B)."""
+        n = len(self.weights)
+        if len(params) != 2 * n:
+            raise ParameterError(f"need {2 * n} parameter arrays, got {len(params)}")
+        cur = self.parameters()
+        new = []
+        for p, a in zip(cur, params, strict=True):
+            if tuple(np.shape(a)) != tuple(p.shape):
+                raise ParameterError(f"parameter shape {np.shape(a)} != {tuple(p.shape)}")
+            new.append(torch.as_tensor(np.asarray(a), dtype=p.dtype).clone().requires_grad_(True))
+        self.weights, self.biases = new[:n], new[n:]
+
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         """Spectra for input features ``x`` (n_mesh, n_in); returns (B, n_mesh)."""
         act = {"relu": torch.relu, "tanh": torch.tanh,
@@ -240,6 +253,9 @@ class TrainOutput:
         Member reached ``target_chi2``.
     alive : ndarray of bool, shape (B,)
         Spectrum is not collapsed (max > 1e-6 of the data scale).
+    params : list of ndarray
+        Final weights then biases of every member (leading axis B), e.g. to warm-start
+        the networks of similar spectra (``init_params`` of :func:`train_batched`).
     """
 
     spectra: np.ndarray
@@ -247,13 +263,15 @@ class TrainOutput:
     steps: np.ndarray
     converged: np.ndarray
     alive: np.ndarray
+    params: list[np.ndarray] | None = None
 
 
 def train_batched(kernel_matrix: np.ndarray, data: np.ndarray, sigma: np.ndarray,
                   omega: np.ndarray, cfg: NetConfig, *, seed: int = 0,
                   member_seeds: Any = None,
                   svd: tuple[np.ndarray, ...] | None = None,
-                  compact_below: float = 0.5, progress: Any = None) -> TrainOutput:
+                  compact_below: float = 0.5, progress: Any = None,
+                  init_params: list[np.ndarray] | None = None) -> TrainOutput:
     """Fit one network per row of ``data`` so that ``K ρ_b ≈ g_b``.
 
     Parameters
@@ -279,6 +297,9 @@ def train_batched(kernel_matrix: np.ndarray, data: np.ndarray, sigma: np.ndarray
         the finished ones are dropped from the batch (saves time on maps).
     progress : callable, optional
         Called as ``progress(n_steps_done)`` after each optimizer step.
+    init_params : list of ndarray, optional
+        Start from these weights then biases (leading axis B, as ``TrainOutput.params``)
+        instead of the seeded initialization.
 
     Returns
     -------
@@ -289,14 +310,14 @@ def train_batched(kernel_matrix: np.ndarray, data: np.ndarray, sigma: np.ndarray
     torch.set_flush_denormal(True)
     try:
         return _train(kernel_matrix, data, sigma, omega, cfg, seed, member_seeds, svd,
-                      compact_below, progress)
+                      compact_below, progress, init_params)
     finally:
         torch.set_flush_denormal(False)
 
 
 def _train(kernel_matrix: np.ndarray, data: np.ndarray, sigma: np.ndarray, omega: np.ndarray,
            cfg: NetConfig, seed: int, member_seeds: Any, svd: Any, compact_below: float,
-           progress: Any) -> TrainOutput:
+           progress: Any, init_params: Any = None) -> TrainOutput:
     dt = getattr(torch, cfg.dtype)
     Km = np.asarray(kernel_matrix, dtype=float)
     g_np = np.asarray(data, dtype=float)
@@ -320,9 +341,12 @@ def _train(kernel_matrix: np.ndarray, data: np.ndarray, sigma: np.ndarray, omega
     x0 = feats[:, 0]
     net = BatchedMLP(np.asarray(member_seeds), x.shape[1], cfg, out_scale,
                      (float(x0.min()), float(x0.max())))
+    if init_params is not None:
+        net.set_parameters(init_params)
     misfit = Misfit(Km, g_np, s_np, cfg.loss, cfg.precond_mu, dt, svd=svd,
                     reduced=bool(cfg.extra.get("reduced", True)))
     st = _State(net, misfit, torch.arange(B))
+    st.final = [p.detach().clone() for p in net.parameters()]
 
     def member_loss() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(loss to minimise, χ²/N or SSE, ρ) of the members currently in the batch."""
@@ -381,16 +405,19 @@ def _train(kernel_matrix: np.ndarray, data: np.ndarray, sigma: np.ndarray, omega
                 progress(1)
     if cfg.lbfgs_steps > 0 and bool(active.any()):
         st.compact(active[st.idx])
-        st.to(torch.float64)  # polish in double precision whatever the bulk used
-        _polish(st.net.parameters(), member_loss, record, cfg, progress)
+        st.to(getattr(torch, cfg.extra.get("polish_dtype", "float64")))
+        _polish(st.net.parameters(), member_loss, record, cfg, progress,
+                bool(cfg.extra.get("polish_chi2", True)))
         steps[st.idx] += int(cfg.lbfgs_steps)
     with torch.no_grad():
         _, chi, rho = member_loss()
         record(chi, rho)
+    st.save_final()
     spectra = best_rho.numpy().copy()
     alive = spectra.max(axis=1) > 1e-6 * out_scale
     conv = best_loss.numpy() <= (cfg.target_chi2 if cfg.target_chi2 is not None else -1.0)
-    return TrainOutput(spectra, best_loss.numpy().copy(), steps.numpy().copy(), conv, alive)
+    return TrainOutput(spectra, best_loss.numpy().copy(), steps.numpy().copy(), conv, alive,
+                       [p.to(torch.float64).numpy() for p in st.final])
 
 
 class _State:
@@ -401,9 +428,17 @@ class _State:
         self.x: torch.Tensor | None = None
         self.m: list[torch.Tensor] = []
         self.v: list[torch.Tensor] = []
+        self.final: list[torch.Tensor] = []
+
+    def save_final(self) -> None:
+        """Copy the current parameters of the members in the batch into ``final``."""
+        with torch.no_grad():
+            for f, p in zip(self.final, self.net.parameters(), strict=True):
+                f[self.idx] = p.detach().to(f.dtype)
 
     def compact(self, keep: torch.Tensor) -> None:
         """Keep only the members flagged in ``keep`` (bool over the current batch)."""
+        self.save_final()
         with torch.no_grad():
             net = self.net
             net.weights = [w[keep].detach().requires_grad_(True) for w in net.weights]
@@ -426,7 +461,7 @@ class _State:
 
 
 def _polish(params: list[torch.Tensor], member_loss: Any, record: Any, cfg: NetConfig,
-            progress: Any) -> None:
+            progress: Any, polish_chi2: bool = True) -> None:
     """L-BFGS on the summed loss of the members in the batch (strong-Wolfe line search)."""
     opt = torch.optim.LBFGS(params, lr=1.0, max_iter=int(cfg.lbfgs_steps),
                             history_size=20, line_search_fn="strong_wolfe",
@@ -437,7 +472,7 @@ def _polish(params: list[torch.Tensor], member_loss: Any, record: Any, cfg: NetC
         loss, chi, rho = member_loss()
         with torch.no_grad():
             record(chi.detach(), rho.detach())
-        total = loss.sum()
+        total = (chi if polish_chi2 else loss).sum()
         if not torch.isfinite(total):
             total = torch.nan_to_num(total, nan=1e300, posinf=1e300)
         total.backward()

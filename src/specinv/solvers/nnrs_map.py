@@ -15,7 +15,7 @@ through :func:`specinv.parallel.map_chunks` (local processes or Dask).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -23,8 +23,15 @@ import numpy as np
 from specinv.errors import InputError
 from specinv.kernels.base import Kernel
 from specinv.noise import estimate_noise
-from specinv.solvers.nnrs import combine_members, resolve_options
-from specinv.solvers.nnrs_core import train_batched
+from specinv.solvers.nnrs import combine_members, compute_threads, resolve_options
+from specinv.solvers.nnrs_core import NetConfig, TrainOutput, train_batched
+
+#: maps with at least this many pixels are warm-started (see :func:`solve_map`)
+WARM_MIN_PIXELS = 64
+#: one parent network trained from scratch per this many pixels
+WARM_FRACTION = 16
+#: children: learning rate and step budget relative to the preset's first stage
+WARM_LR, WARM_STEPS = 0.25, 0.5
 
 
 @dataclass
@@ -58,7 +65,8 @@ class MapResult:
 
 
 def solve_map(kernel: Kernel, didv: np.ndarray, sigma: np.ndarray | float | None = None, *,
-              progress: Any = None, **options: Any) -> MapResult:
+              progress: Any = None, warm_start: bool | None = None, **options: Any
+              ) -> MapResult:
     """Deconvolve many spectra that share ``kernel`` as one batch of networks.
 
     Parameters
@@ -71,6 +79,12 @@ def solve_map(kernel: Kernel, didv: np.ndarray, sigma: np.ndarray | float | None
         Error bars; default: :func:`specinv.noise.estimate_noise` of each pixel.
     progress : callable, optional
         Called with the number of optimizer steps done (for a progress bar).
+    warm_start : bool, optional
+        Train one pixel in ``WARM_FRACTION`` (farthest-point sample in whitened data
+        space) from scratch, then start every other pixel from the network of its
+        nearest such parent with a shorter, gentler schedule (``WARM_LR``,
+        ``WARM_STEPS``). Default: on for maps of ``WARM_MIN_PIXELS`` pixels or more.
+        Off, every pixel's answer equals its one-at-a-time ``solve`` answer.
     **options
         ``nnrs`` solver options (``preset``, ``seed``, ``n_ensemble``, ``steps``, ...).
 
@@ -94,23 +108,83 @@ def solve_map(kernel: Kernel, didv: np.ndarray, sigma: np.ndarray | float | None
         s_pix = np.sqrt(np.mean(s**2, axis=1))
     if not np.all(np.isfinite(s)) or np.any(s <= 0):
         raise InputError("error bars (sigma) must be finite and > 0")
-    opts = {k: v for k, v in options.items() if k not in ("threads",)}
-    cfg, settings = resolve_options(opts)
+    # no L-BFGS polish by default on maps: its line search is shared by the whole batch,
+    # so a pixel's answer would depend on the chunk it was solved in
+    options = {**options, "lbfgs_steps": options.get("lbfgs_steps") or 0}
+    cfg, settings = resolve_options(options)
     n_ens = settings["n_ensemble"]
-    seed = int(opts.get("seed", 0) or 0)
-    member_seeds = [(seed, e) for _ in range(n_pix) for e in range(n_ens)]
-    out = train_batched(kernel.matrix, np.repeat(g, n_ens, axis=0), np.repeat(s, n_ens, axis=0),
-                        kernel.mesh.points, cfg, member_seeds=member_seeds,
-                        svd=kernel.svd[:2] if cfg.loss == "precond" else None, progress=progress)
-    spectra = out.spectra.reshape(n_pix, n_ens, -1)
-    loss = out.loss.reshape(n_pix, n_ens)
-    alive = out.alive.reshape(n_pix, n_ens)
-    dos, std, _ = combine_members(spectra, loss, alive, settings["select"])
+    seed = int(options.get("seed", 0) or 0)
+    if warm_start is None:
+        warm_start = n_pix >= WARM_MIN_PIXELS
+    settings["warm_start"] = bool(warm_start)
+    with compute_threads(settings["threads"]):
+        svd = kernel.svd if cfg.loss != "sse" else None
+
+        def train(rows: np.ndarray, init: list[np.ndarray] | None, c: NetConfig) -> TrainOutput:
+            return train_batched(kernel.matrix, np.repeat(g[rows], n_ens, axis=0),
+                                 np.repeat(s[rows], n_ens, axis=0), kernel.mesh.points, c,
+                                 member_seeds=[(seed, e) for _ in rows for e in range(n_ens)],
+                                 svd=svd, progress=progress, init_params=init)
+
+        if not warm_start:
+            out = train(np.arange(n_pix), None, cfg)
+            spectra, loss = out.spectra, out.loss
+            alive, steps = out.alive, out.steps
+        else:
+            spectra, loss, alive, steps = _warm_started(train, g / s_pix[:, None], cfg, n_ens)
+    spectra = spectra.reshape(n_pix, n_ens, -1)
+    alive = alive.reshape(n_pix, n_ens)
+    dos, std, _ = combine_members(spectra, loss.reshape(n_pix, n_ens), alive, settings["select"])
     r = (kernel.forward(dos) - g) / s
     chi2 = np.mean(r * r, axis=1)
     return MapResult(dos=dos, dos_std=std, chi2_reduced=chi2, sigma=s_pix,
-                     steps=out.steps.reshape(n_pix, n_ens).mean(axis=1),
+                     steps=steps.reshape(n_pix, n_ens).mean(axis=1),
                      alive=alive.sum(axis=1), settings=settings)
+
+
+def pick_parents(white: np.ndarray, n_parents: int) -> tuple[np.ndarray, np.ndarray]:
+    """Farthest-point sample of pixels in (noise-whitened) data space.
+
+    Returns ``(parents (n_parents,), nearest parent index of every pixel (n_pix,))``.
+    """
+    n_pix = white.shape[0]
+    first = int(np.argmin(np.sum((white - white.mean(axis=0)) ** 2, axis=1)))
+    chosen = [first]
+    d2 = np.sum((white - white[first]) ** 2, axis=1)
+    nearest = np.zeros(n_pix, dtype=int)
+    for k in range(1, min(n_parents, n_pix)):
+        nxt = int(np.argmax(d2))
+        chosen.append(nxt)
+        dn = np.sum((white - white[nxt]) ** 2, axis=1)
+        closer = dn < d2
+        nearest[closer] = k
+        d2 = np.minimum(d2, dn)
+    return np.array(chosen), nearest
+
+
+def _warm_started(train: Any, white: np.ndarray, cfg: NetConfig, n_ens: int
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Train ``1/WARM_FRACTION`` parents from scratch, then every other pixel from the
+    network of its nearest parent (in data space) with a short, gentle schedule."""
+    n_pix = white.shape[0]
+    parents, nearest = pick_parents(white, max(1, int(np.ceil(n_pix / WARM_FRACTION))))
+    p_out = train(parents, None, cfg)
+    children = np.setdiff1d(np.arange(n_pix), parents)
+    pe = (nearest[children][:, None] * n_ens + np.arange(n_ens)[None, :]).ravel()
+    init = [a[pe] for a in p_out.params]
+    lr0, n0 = cfg.stages[0]
+    c_cfg = replace(cfg, stages=((lr0 * WARM_LR, max(1, int(n0 * WARM_STEPS))),))
+    c_out = train(children, init, c_cfg)
+    n_mesh = p_out.spectra.shape[1]
+    spectra = np.zeros((n_pix, n_ens, n_mesh))
+    loss, steps = np.zeros((n_pix, n_ens)), np.zeros((n_pix, n_ens))
+    alive = np.zeros((n_pix, n_ens), dtype=bool)
+    for rows, o in ((parents, p_out), (children, c_out)):
+        spectra[rows] = o.spectra.reshape(rows.size, n_ens, -1)
+        loss[rows] = o.loss.reshape(rows.size, n_ens)
+        steps[rows] = o.steps.reshape(rows.size, n_ens)
+        alive[rows] = o.alive.reshape(rows.size, n_ens)
+    return spectra.reshape(n_pix * n_ens, -1), loss.ravel(), alive.ravel(), steps.ravel()
 
 
 def split_chunks(n_pix: int, chunk_size: int) -> list[slice]:
@@ -122,9 +196,4 @@ def split_chunks(n_pix: int, chunk_size: int) -> list[slice]:
 def solve_chunk(task: tuple[Kernel, np.ndarray, dict[str, Any]]) -> MapResult:
     """Picklable worker for :func:`specinv.parallel.map_chunks`: ``(kernel, didv, options)``."""
     kernel, didv, options = task
-    threads = options.get("threads")
-    if threads:
-        import torch
-
-        torch.set_num_threads(int(threads))
-    return solve_map(kernel, didv, **{k: v for k, v in options.items() if k != "threads"})
+    return solve_map(kernel, didv, **options)
