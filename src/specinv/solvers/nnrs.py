@@ -241,6 +241,14 @@ class NNRSSolver(Solver):
             warnings.warn(
                 f"nnrs: {int((~out.alive).sum())} of {n_ens} restarts collapsed to a zero "
                 "spectrum (dead output); they were left out", ConvergenceWarning, stacklevel=2)
+        best = float(np.min(out.loss[out.alive])) if out.alive.any() else float("inf")
+        if (cfg.loss != "sse" and cfg.target_chi2 is not None and not out.converged.any()
+                and best > 2.0 * cfg.target_chi2):
+            warnings.warn(
+                f"nnrs: no restart reached chi2/N <= {cfg.target_chi2:g} within the step budget "
+                f"(best {best:.3g}); the spectrum does not fit the data to the noise level. "
+                "Raise `steps`, or check the error bars (exact data get a 1e-6 noise floor)",
+                ConvergenceWarning, stacklevel=2)
         spectrum, std, used = combine_members(out.spectra, out.loss, out.alive, settings["select"])
         hyper = {
             **settings,
