@@ -31,6 +31,30 @@ def seed_everything(seed: int) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
+def shuffled_batches(n: int, batch_size: int, rng: np.random.Generator
+                     ) -> tuple[Callable[[int], torch.Tensor], int]:
+    """Mini-batches walking through a fresh permutation of ``n`` rows every epoch.
+
+    Returns
+    -------
+    batch : callable
+        ``batch(global_step) -> LongTensor`` of row indices (at most ``batch_size``).
+    steps_per_epoch : int
+        ``max(1, n // batch_size)``.
+    """
+    bs = min(int(batch_size), n)
+    steps = max(1, n // bs)
+    order: list[np.ndarray] = []
+
+    def batch(step: int) -> torch.Tensor:
+        k = step % steps
+        if k == 0 or not order:
+            order[:] = [rng.permutation(n)]
+        return torch.from_numpy(order[0][k * bs:(k + 1) * bs])
+
+    return batch, steps
+
+
 @dataclass
 class TrainConfig:
     """Options of :func:`fit` (all recorded in the history).

@@ -1,0 +1,308 @@
+"""``specinv bench optics``: seed 001 (rRIM vs FCN/CNN) plus classical methods.
+
+Writes ``DIR/optics.json`` and figures ``optics_fig2.png`` (test MSE vs N and vs
+noise, rRIM iterates), ``optics_fig3.png`` (noisy and OOD predictions) and
+``optics_temperature.png`` (one temperature-range rRIM vs per-T models).
+Default: N ∈ {100, 1e3, 1e4} (1e5 with ``--with-1e5``), 3 independent trainings;
+``--quick``: N ∈ {100, 1e3}, 1 training, fewer noise levels and steps.
+FCN and CNN get ``--max-steps-regressor`` steps (5× the rRIM's by default).
+Classical methods run on a subset of each test set (``--n-classical``), nnrs on
+``--n-nnrs`` spectra at σ = 1e-3 only (it takes tens of seconds per spectrum).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from specinv.errors import ParameterError
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--repeats", type=int, default=None, help="independent trainings (3; quick 1)")
+    p.add_argument("--with-1e5", action="store_true", help="also N = 100000 (slow)")
+    p.add_argument("--max-steps", type=int, default=None,
+                   help="optimizer steps per rRIM training (1500; quick 400)")
+    p.add_argument("--max-steps-regressor", type=int, default=None,
+                   help="optimizer steps per FCN/CNN training (default 5 × --max-steps; "
+                        "they are cheap and converge slowly)")
+    p.add_argument("--n-classical", type=int, default=None,
+                   help="test spectra per set for classical methods (20; quick 6)")
+    p.add_argument("--n-nnrs", type=int, default=None, help="spectra for nnrs (2; quick 0)")
+    p.add_argument("--skip-temperature", action="store_true",
+                   help="skip the temperature-range experiment")
+    p.add_argument("--workers", type=int, default=1, help="parallel trainings (processes)")
+    p.add_argument("--cache-dir", default=None, help="data-set cache (default DIR/cache)")
+    p.add_argument("--seed", type=int, default=0)
+
+
+def _machine() -> dict[str, Any]:
+    import torch
+
+    return {"cpu_count": os.cpu_count(), "torch_threads_per_training": 1,
+            "torch_version": torch.__version__, "platform": platform.platform(),
+            "note": "shared 2-core machine; other agents were loading it"}
+
+
+def _strip(d: dict) -> dict:
+    return {k: v for k, v in d.items() if k not in ("model", "pred")}
+
+
+def run(args: argparse.Namespace) -> int:  # noqa: C901 (a linear script of experiments)
+    from specinv.optics import experiments as ex
+    from specinv.optics.dataset import build_dataset
+    from specinv.parallel import map_chunks
+
+    q = args.quick
+    repeats = args.repeats or (1 if q else 3)
+    max_steps = args.max_steps or (400 if q else 1500)
+    steps_reg = args.max_steps_regressor or 5 * max_steps
+    n_cls = args.n_classical if args.n_classical is not None else (6 if q else 20)
+    n_nnrs = args.n_nnrs if args.n_nnrs is not None else (0 if q else 2)
+    if repeats < 1 or min(max_steps, steps_reg) < 10 or n_cls < 1:
+        raise ParameterError("--repeats >= 1, --max-steps(-regressor) >= 10 and "
+                             "--n-classical >= 1 required")
+    sizes = [100, 1000] if q else [100, 1000, 10000]
+    if args.with_1e5:
+        sizes.append(100000)
+    noises = [1e-3, 1e-2, 1e-1] if q else [1e-5, 1e-4, 1e-3, 1e-2, 1e-1]
+    out_dir = Path(args.output)
+    cache = args.cache_dir or str(out_dir / "cache")
+    seed = args.seed
+    kinds = ("rrim", "cnn", "fcn")
+    params = {"sizes": sizes, "noises": noises, "repeats": repeats, "max_steps": max_steps,
+              "max_steps_regressor": steps_reg,
+              "n_classical": n_cls, "n_nnrs": n_nnrs, "data_seed": seed, "quick": q,
+              "temperature_K": 100.0, "split": [0.8, 0.1, 0.1], "y_scale": 300.0,
+              "model_seeds": f"1000*repeat + index of kind, repeat in 0..{repeats - 1}"}
+    t_start = time.perf_counter()
+
+    jobs = []
+    for n, nz in [(n, 0.0) for n in sizes] + [(1000, nz) for nz in noises]:
+        for r in range(repeats):
+            for i, kind in enumerate(kinds):
+                cfg = ex.bench_config(kind, n, max_steps if kind == "rrim" else steps_reg,
+                                      1000 * r + i)
+                jobs.append({"n": n, "noise": nz, "data_seed": seed, "temperatures": [100.0],
+                             "cache_dir": cache, "threads": 1,
+                             "keep_model": n in (1000, max(sizes)), "config": cfg.__dict__})
+    results: list[dict] = [None] * len(jobs)  # type: ignore[list-item]
+    for idx, res in map_chunks(ex.training_job, jobs, workers=args.workers, progress=True,
+                               desc="optics trainings"):
+        results[idx] = res
+
+    def pick(n: int, noise: float, kind: str) -> list[dict]:
+        return [r for r in results if r["n"] == n and r["noise"] == noise and r["kind"] == kind]
+
+    report: dict[str, Any] = {"parameters": params, "machine": _machine()}
+    report["trainings"] = [_strip(r) for r in results]
+    def stats(n: int, noise: float, kind: str) -> dict[str, float]:
+        v = [r["test_mse"] for r in pick(n, noise, kind)]
+        return {"mean_test_mse": float(np.mean(v)), "median_test_mse": float(np.median(v)),
+                "std_test_mse": float(np.std(v))}
+
+    report["fig2a"] = {kind: {str(n): stats(n, 0.0, kind) for n in sizes} for kind in kinds}
+    report["fig2b"] = {kind: {str(nz): stats(1000, nz, kind) for nz in [0.0, *noises]}
+                       for kind in kinds}
+
+    # classical methods on a subset of the N = 1000 test sets (same spectra for all)
+    from specinv.cli.optics import MAXENT_DEFAULTS
+
+    classical_methods = {"tikhonov": {}, "maxent": dict(MAXENT_DEFAULTS), "allen": {}}
+    params["classical_options"] = classical_methods
+    report["classical"] = {}
+    setup = build_dataset(1000, seed=seed, cache_dir=cache).setup
+    kernel = setup.kernel()
+    subsets = {}
+    for nz in [0.0, *noises]:
+        ds = build_dataset(1000, noise=nz, seed=seed, cache_dir=cache)
+        x, y, _ = ds.part("test")
+        subsets[nz] = (x[:n_cls], y[:n_cls])
+        cl = ex.classical_on(kernel, x[:n_cls], y[:n_cls], max(nz, 1e-5), classical_methods)
+        learned = {}
+        for kind in kinds:
+            ms = [r["model"] for r in pick(1000, nz, kind)]
+            learned[kind] = {"mse": float(np.mean([ex.mse(m.predict(y[:n_cls], 100.0), x[:n_cls])
+                                                    for m in ms]))}
+        report["classical"][str(nz)] = {"classical": {m: _strip(v) for m, v in cl.items()},
+                                        "learned_same_subset": learned,
+                                        "sigma_given_rel": max(nz, 1e-5)}
+        if nz == 1e-2:
+            noisy_preds = {m: v["pred"][:3] for m, v in cl.items()}
+    if n_nnrs > 0:
+        x, y = subsets[1e-3]
+        cl = ex.classical_on(kernel, x[:n_nnrs], y[:n_nnrs], 1e-3, {"nnrs": {}})
+        rr = [r["model"] for r in pick(1000, 1e-3, "rrim")]
+        report["nnrs_sigma_1e-3"] = {
+            **_strip(cl["nnrs"]),
+            "rrim_mse_same_spectra": float(np.mean([ex.mse(m.predict(y[:n_nnrs], 100.0),
+                                                           x[:n_nnrs]) for m in rr]))}
+
+    # rRIM timing (single spectrum: model forward and the full solve() path; batched)
+    rr0 = pick(1000, 0.0, "rrim")
+    model = rr0[0]["model"]
+    y_test = build_dataset(1000, noise=1e-3, seed=seed, cache_dir=cache).part("test")[1]
+    report["timing"] = _timing(model, y_test, kernel, rr0, report, classical_methods,
+                               max_steps)
+
+    # Fig. 2c,d: rRIM iterates
+    x0, y0 = subsets[0.0][0][0], subsets[0.0][1][0]
+    iterates = model.predict(y0[None], 100.0, all_steps=True)[:, 0]
+    # OOD (models trained at the largest N without noise), data with 1e-4 relative noise
+    nmax = max(sizes)
+    ood = ex.ood_data(setup, 1e-4, seed)
+    ood_models = {kind: [r["model"] for r in pick(nmax, 0.0, kind)] for kind in kinds}
+    report["ood"] = {"trained_N": nmax, "data_noise_rel": 1e-4}
+    ood_preds = {}
+    for name, (xo, yo) in ood.items():
+        entry = {kind: float(np.mean([ex.mse(m.predict(yo, 100.0), xo) for m in ms]))
+                 for kind, ms in ood_models.items()}
+        cl = ex.classical_on(kernel, xo, yo, 1e-4, classical_methods)
+        entry.update({m: v["mse"] for m, v in cl.items()})
+        report["ood"][name] = entry
+        ood_preds[name] = {**{kind: ms[0].predict(yo[:1], 100.0)[0] for kind, ms in
+                              ood_models.items()}, **{m: v["pred"][0] for m, v in cl.items()}}
+
+    # 5b: ensemble of the independent rRIM trainings at σ = 1e-3
+    if repeats >= 2 and 1e-3 in noises:
+        ds = build_dataset(1000, noise=1e-3, seed=seed, cache_dir=cache)
+        x, y, _ = ds.part("test")
+        p = np.stack([r["model"].predict(y, 100.0) for r in pick(1000, 1e-3, "rrim")])
+        mean, std = p.mean(0), p.std(0, ddof=1)
+        err = np.abs(mean - x)
+        report["ensemble_sigma_1e-3"] = {
+            "members": int(p.shape[0]), "ensemble_mse": ex.mse(mean, x),
+            "member_mse_mean": float(np.mean([ex.mse(pi, x) for pi in p])),
+            "rms_std": float(np.sqrt(np.mean(std**2))), "rmse": float(np.sqrt(ex.mse(mean, x))),
+            "fraction_within_2std": float(np.mean(err <= 2 * std))}
+
+    if not args.skip_temperature:
+        report["temperature"] = _temperature_experiment(ex, q, max_steps, seed, cache, args)
+
+    report["targets"] = _targets(report, sizes, noises, kinds)
+    report["wall_time_s"] = time.perf_counter() - t_start
+    from specinv.io.atomic import atomic_path
+    from specinv.result import _jsonable
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with atomic_path(out_dir / "optics.json") as tmp:
+        tmp.write_text(json.dumps(_jsonable(report), indent=1))
+    from specinv.optics.plots import plot_fig2, plot_fig3, plot_temperature
+
+    plot_fig2(out_dir / "optics_fig2.png", report, setup, x0, y0, iterates, kernel)
+    plot_fig3(out_dir / "optics_fig3.png", setup, subsets[1e-2] if 1e-2 in noises else None,
+              {kind: [r["model"] for r in pick(1000, 1e-2, kind)][0] for kind in kinds}
+              if 1e-2 in noises else {}, noisy_preds if 1e-2 in noises else {}, ood, ood_preds)
+    if "temperature" in report:
+        plot_temperature(out_dir / "optics_temperature.png", report["temperature"])
+    print(json.dumps(_jsonable(report["targets"]), indent=1))
+    print(f"wrote {out_dir / 'optics.json'} ({report['wall_time_s']:.0f} s)")
+    return 0
+
+
+def _timing(model: Any, y: np.ndarray, kernel: Any, rr0: list, report: dict,
+            classical_methods: dict, max_steps: int) -> dict[str, Any]:
+    """Median wall times of rRIM inference (s) and speed-ups against the classical methods.
+
+    ``y``: the whole N = 1000, σ = 1e-3 test split (batched timing); its first
+    spectrum is the single-spectrum case.
+    """
+    from specinv.problem import Problem
+    from specinv.solvers.learned import RRIMSolver, default_weight_files
+
+    def med(f: Any, n: int = 30) -> tuple[float, float]:
+        f()
+        ts = []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            f()
+            ts.append(time.perf_counter() - t0)
+        return float(np.median(ts)), float(np.min(ts))
+
+    solver = RRIMSolver()
+    solver.models_ = [model]
+    prob = Problem(kernel, y[0], sigma=1e-3 * float(np.abs(y[0]).max()))
+    single, single_min = med(lambda: model.predict(y[:1], 100.0))
+    via_solve, via_solve_min = med(lambda: solver.solve(prob))
+    batched, _ = med(lambda: model.predict(y, 100.0), 5)
+    batched /= len(y)
+    shipped = {}
+    if default_weight_files("rrim"):  # the shipped ensemble through specinv.solve
+        from specinv.solvers.base import solve
+
+        shipped["n_models"] = len(default_weight_files("rrim"))
+        shipped["solve_s_median"], shipped["solve_s_min"] = med(lambda: solve(prob, "rrim"))
+    cls = report["classical"].get("0.001", {}).get("classical", {})
+    cls_s = {m: cls[m]["seconds_per_spectrum"] for m in classical_methods if m in cls}
+    return {
+        "rrim_train_seconds_N1000_median": float(np.median([r["train_seconds"] for r in rr0])),
+        "rrim_train_steps": max_steps,
+        "rrim_inference_s_single_spectrum_median": single,
+        "rrim_inference_s_single_spectrum_min": single_min,
+        "rrim_solve_s_single_spectrum_median": via_solve,
+        "rrim_solve_s_single_spectrum_min": via_solve_min,
+        "rrim_inference_s_per_spectrum_batched": batched, "batch_size": len(y),
+        "shipped_ensemble_single_spectrum": shipped,
+        "classical_s_per_spectrum_sigma_1e-3": cls_s,
+        "speedup_single_solve": {m: v / via_solve for m, v in cls_s.items()},
+        "speedup_batched": {m: v / batched for m, v in cls_s.items()},
+        "note": "medians on a shared 2-core machine loaded by other agents; min = least loaded"}
+
+
+def _temperature_experiment(ex: Any, q: bool, max_steps: int, seed: int, cache: str,
+                            args: argparse.Namespace) -> dict[str, Any]:
+    """5a: one rRIM over 10–300 K (kernel at each sample's T in ∇_t) vs per-T rRIMs."""
+    from specinv.optics.dataset import build_dataset
+    from specinv.optics.train import train_model
+
+    grid = tuple(float(t) for t in range(10, 301, 10))
+    n_range = 2000 if q else 4000
+    test_ts = (30.0, 100.0, 250.0)
+    ds = build_dataset(n_range, noise=1e-3, seed=seed + 50, temperatures=grid, cache_dir=cache)
+    cfg = ex.bench_config("rrim", n_range, max_steps, 77, temperature_input=True)
+    rng_model = train_model(ds, cfg)
+    out: dict[str, Any] = {"grid_K": list(grid), "n_range": n_range, "noise": 1e-3,
+                           "range_train_seconds": rng_model.history["train_seconds"],
+                           "per_T_N": 1000, "per_T": {}}
+    for t in test_ts:
+        dt = build_dataset(1000, noise=1e-3, seed=seed + 60, temperatures=(t,), cache_dir=cache)
+        per = train_model(dt, ex.bench_config("rrim", 1000, max_steps, 78))
+        x, y, _ = dt.part("test")
+        out["per_T"][str(t)] = {"per_T_model_mse": ex.mse(per.predict(y, t), x),
+                                "range_model_mse": ex.mse(rng_model.predict(y, t), x)}
+    return out
+
+
+def _targets(report: dict, sizes: list, noises: list, kinds: tuple) -> dict[str, Any]:
+    f2a, f2b = report["fig2a"], report["fig2b"]
+    def m(fig: dict, kind: str, key: Any) -> float:
+        return fig[kind][str(key)]["mean_test_mse"]
+
+    order_n = {str(n): m(f2a, "rrim", n) < m(f2a, "cnn", n) < m(f2a, "fcn", n) for n in sizes}
+    noise_ok = {str(nz): m(f2b, "rrim", nz) < m(f2b, "cnn", nz) for nz in noises if nz <= 1e-2}
+    ood = report["ood"]
+    ood_ratio = {s: ood[s]["cnn"] / ood[s]["rrim"] for s in ("square", "triangle")}
+    t: dict[str, Any] = {"rrim_lt_cnn_lt_fcn_vs_N": order_n,
+                         "rrim_lt_cnn_vs_noise_le_1e-2": noise_ok,
+                         "ood_cnn_over_rrim_mse_ratio": ood_ratio}
+    if "0.001" in report["classical"]:
+        c = report["classical"]["0.001"]
+        best = min(("maxent", "tikhonov"), key=lambda m: c["classical"][m]["mse"])
+        tm = report["timing"]
+        t["sigma_1e-3_subset"] = {
+            "rrim_mse": c["learned_same_subset"]["rrim"]["mse"], "best_classical": best,
+            "best_classical_mse": c["classical"][best]["mse"],
+            "speedup_vs_best_single_solve": tm["speedup_single_solve"][best],
+            "speedup_vs_best_batched": tm["speedup_batched"][best]}
+    t["rrim_train_seconds_N1000"] = report["timing"]["rrim_train_seconds_N1000_median"]
+    t["rrim_inference_ms_single"] = 1e3 * report["timing"][
+        "rrim_inference_s_single_spectrum_median"]
+    t["rrim_solve_ms_single"] = 1e3 * report["timing"]["rrim_solve_s_single_spectrum_median"]
+    return t

@@ -1,0 +1,133 @@
+"""End-to-end runs: split, (optional) AE transform, train, evaluate, physics check.
+
+:func:`run_supervised` is what ``specinv eliashberg train`` and the benchmark
+call. With ``latent=None`` it is the seed's plain supervised case (Sec. III A);
+with ``latent=d_L`` it follows Appendix F: an autoencoder of [α²F; g] is trained
+on the training rows, every sample is replaced by its reconstruction
+(f_n, g_n), the regressor is trained on {g_n → f_n}, and then evaluated on the
+*original* test gaps g₁ against the *original* α²F f₁ (Table I, moments,
+physics check) and on the transformed test rows (Table II's loss).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict
+from typing import Any
+
+import numpy as np
+
+from specinv.errors import ParameterError
+from specinv.gap2a2f.analysis import coverage, moment_differences
+from specinv.gap2a2f.autoencoder import AEConfig, train_autoencoder
+from specinv.gap2a2f.data import GapSet, split_indices
+from specinv.gap2a2f.inference import domain_stats
+from specinv.gap2a2f.physics import physics_check
+from specinv.gap2a2f.train import SupervisedConfig, mse, train_ensemble
+
+
+def model_meta(ds: GapSet, kind: str, x_train: np.ndarray, latent: int | None) -> dict:
+    """Meshes, physical parameters and domain statistics stored with a model."""
+    return {"input": kind, "omega": ds.omega.tolist(), "omega_a2f": ds.omega_a2f.tolist(),
+            "temperature_K": ds.temperature_K, "mu_star": ds.mu_star, "latent": latent,
+            "dataset": {k: ds.parameters.get(k) for k in ("kind", "seed", "n")},
+            "domain": domain_stats(x_train, ds.delta.real[:, 0])}
+
+
+def run_supervised(ds: GapSet, *, kind: str = "gap", latent: int | None = None,
+                   config: SupervisedConfig | None = None,
+                   ae_config: AEConfig | None = None, members: int = 1, split_seed: int = 0,
+                   n_check: int | None = 200, workers: int | None = 1,
+                   progress: bool = False, with_coverage: bool = True
+                   ) -> tuple[list, dict[str, Any]]:
+    """Train and evaluate one configuration.
+
+    Parameters
+    ----------
+    ds : GapSet
+    kind : {"gap", "dos"}
+        Input features.
+    latent : int, optional
+        Autoencoder latent dimension d_L (None: no AE).
+    config : SupervisedConfig, optional
+    ae_config : AEConfig, optional
+        Autoencoder options (its ``latent`` is replaced by ``latent``).
+    members : int
+        Ensemble size (seeds ``config.seed + k``).
+    split_seed : int
+        Seed of the 81/9/10 split.
+    n_check : int or None
+        Test samples re-solved in the physics check (None: all, 0: skip).
+
+    Returns
+    -------
+    models : list of Regressor
+    report : dict
+        Test MSE, training times, physics check summary, Table I/II entries, moments.
+    """
+    config = config or SupervisedConfig()
+    if len(ds) < 10:
+        raise ParameterError(f"need at least 10 samples, got {len(ds)}")
+    tr, va, te = split_indices(len(ds), split_seed)
+    x = ds.features(kind)
+    y = ds.a2f
+    report: dict[str, Any] = {"input": kind, "latent": latent, "n_samples": len(ds),
+                              "split": {"train": int(tr.size), "val": int(va.size),
+                                        "test": int(te.size), "seed": split_seed},
+                              "config": asdict(config), "members": members}
+    x_fit, y_fit = x, y
+    if latent is not None:
+        aec = AEConfig(**{**asdict(ae_config or AEConfig()), "latent": int(latent),
+                          "seed": config.seed})
+        t0 = time.perf_counter()
+        ae = train_autoencoder(y[tr], x[tr], y[va], x[va], aec, progress=progress)
+        y_fit, x_fit = ae.transform(y, x)
+        x_fit = x_fit.astype(np.float32)
+        report["autoencoder"] = {"config": asdict(aec), "train_wall_s": time.perf_counter() - t0,
+                                 "best_epoch": ae.history["best_epoch"],
+                                 "test_errors": ae.part_errors(y[te], x[te])}
+        if with_coverage:
+            report["coverage"] = coverage(x, x_fit)
+    meta = model_meta(ds, kind, x[tr], latent)
+    t0 = time.perf_counter()
+    models, hists = train_ensemble(x_fit[tr], y_fit[tr], x_fit[va], y_fit[va], config,
+                                   members, meta=meta, progress=progress)
+    report["train_wall_s_per_model"] = [h["train_wall_s"] for h in hists]
+    report["train_wall_s_total"] = time.perf_counter() - t0
+    report["val_mse"] = [h["val_mse"] for h in hists]
+    preds = np.stack([m.predict(x[te]) for m in models])
+    pred = preds.mean(axis=0)
+    report["test_mse_each"] = [mse(p, y[te]) for p in preds]
+    report["test_mse"] = mse(pred, y[te])
+    report["test_rms_a2f"] = float(np.sqrt(np.mean(y[te] ** 2)))
+    if latent is not None:
+        report["test_mse_transformed"] = mse(
+            np.mean([m.predict(x_fit[te]) for m in models], axis=0), y_fit[te])
+    t1 = time.perf_counter()
+    models[0].predict(x[te[:1]])
+    report["inference_s_per_spectrum"] = time.perf_counter() - t1
+    report["moments"] = moment_differences(y[te], pred, ds.omega_a2f)
+    if n_check != 0:
+        sel = np.arange(te.size) if n_check is None else np.arange(min(n_check, te.size))
+        idx = te[sel]
+        t0 = time.perf_counter()
+        chk = physics_check(pred[sel], y[idx], ds.delta[idx], ds.omega_a2f, ds.omega,
+                            ds.temperature_K, ds.mu_star, lam_true=ds.lam[idx],
+                            tc_true=ds.tc_K[idx], wlog_true=ds.omega_log_meV[idx],
+                            workers=workers)
+        report["physics_check"] = dict(chk["summary"], wall_s=time.perf_counter() - t0)
+        if members > 1:
+            std = preds[:, sel].std(axis=0, ddof=1)
+            inside = np.abs(y[idx] - pred[sel]) <= 2 * std
+            report["ensemble_band"] = {"fraction_truth_within_2std": float(inside.mean()),
+                                       "median_std": float(np.median(std))}
+        report["_check"] = chk
+        report["_test_index"] = idx
+    report["_pred"] = pred
+    report["_test_all"] = te
+    return models, report
+
+
+def public(report: dict[str, Any]) -> dict[str, Any]:
+    """The report without its private arrays (keys starting with ``_``)."""
+    return {k: v for k, v in report.items() if not k.startswith("_")}

@@ -1,0 +1,116 @@
+"""Figures (matplotlib Agg, written atomically): predictions (seed Fig. 3/4/8),
+AE reconstructions vs d_L (Fig. 6), the d_L sweep, and a user inversion."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig, path: str | Path) -> None:
+    from specinv.io.atomic import atomic_path
+
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=100)
+    _plt().close(fig)
+
+
+def plot_predictions(path: str | Path, ds, report: dict[str, Any], n: int = 6) -> None:
+    """True (dashed) and predicted (solid) α²F for the first ``n`` test samples."""
+    plt = _plt()
+    te, pred = report["_test_all"], report["_pred"]
+    k = min(n, te.size)
+    fig, axes = plt.subplots(2, 3, figsize=(11, 6), squeeze=False)
+    for j, ax in enumerate(axes.ravel()[:k]):
+        ax.plot(ds.omega_a2f, ds.a2f[te[j]], "--", color="tab:orange", label="truth")
+        ax.plot(ds.omega_a2f, pred[j], color="tab:blue", label="prediction")
+        ax.set_xlabel("Ω (meV)")
+        ax.set_ylabel("α²F")
+    axes[0, 0].legend()
+    lat = report.get("latent")
+    fig.suptitle(f"test MSE {report['test_mse']:.3g}" + (f", AE d_L = {lat}" if lat else ""))
+    fig.tight_layout()
+    _save(fig, path)
+
+
+def plot_reconstructions(path: str | Path, f: np.ndarray, g: np.ndarray,
+                         examples: dict[int, tuple[np.ndarray, np.ndarray]],
+                         rows: list[dict]) -> None:
+    """Fig. 6: one [α²F; g] vector and its reconstructions, plus errors vs d_L."""
+    plt = _plt()
+    fig, ax = plt.subplots(1, 2, figsize=(12, 4))
+    v = np.concatenate([f / np.abs(f).max(), g / np.abs(g).max()])
+    ax[0].plot(v, "--", color="k", lw=1, label="original")
+    for d, (fn, gn) in examples.items():
+        ax[0].plot(np.concatenate([fn[0] / np.abs(f).max(), gn[0] / np.abs(g).max()]),
+                   lw=0.8, label=f"d_L={d}")
+    ax[0].axvline(f.size, color="grey", lw=0.5)
+    ax[0].set_xlabel("component (α²F | Re Δ, Im Δ)")
+    ax[0].legend(fontsize=7)
+    d = [r["latent"] for r in rows]
+    ax[1].loglog(d, [r["a2f_rel_rms"] for r in rows], "o-", label="α²F part")
+    ax[1].loglog(d, [r["gap_rel_rms"] for r in rows], "s-", label="gap part")
+    ax[1].set_xlabel("latent dimension d_L")
+    ax[1].set_ylabel("relative RMS reconstruction error")
+    ax[1].legend()
+    fig.tight_layout()
+    _save(fig, path)
+
+
+def plot_sweep(path: str | Path, rows: list[dict]) -> None:
+    """Table I/II and physics errors vs d_L."""
+    plt = _plt()
+    d = [r["latent"] for r in rows]
+    fig, ax = plt.subplots(1, 3, figsize=(14, 4))
+    ax[0].semilogx(d, [r["delta_f"] for r in rows], "o-", label="Δf")
+    ax[0].semilogx(d, [r["delta_g"] for r in rows], "s-", label="Δg")
+    ax[0].set_yscale("log")
+    ax[0].legend()
+    ax[0].set_xlabel("d_L")
+    ax[0].set_title("Table I (Pearson differences)")
+    ax[1].semilogx(d, [r["median_lambda_rel_err"] for r in rows], "o-", label="λ")
+    ax[1].semilogx(d, [r["median_tc_rel_err"] for r in rows], "s-", label="T_c")
+    ax[1].semilogx(d, [r["median_gap_residual"] for r in rows], "^-", label="gap residual")
+    ax[1].set_xlabel("d_L")
+    ax[1].set_title("physics check (medians)")
+    ax[1].legend()
+    ax[2].semilogx(d, [r.get("portion", np.nan) for r in rows], "o-", label="portion")
+    ax[2].set_xlabel("d_L")
+    ax[2].set_title("Table II coverage portion")
+    fig.tight_layout()
+    _save(fig, path)
+
+
+def plot_inversion(path: str | Path, w: np.ndarray, a2f: np.ndarray, std: np.ndarray | None,
+                   omega: np.ndarray, delta: np.ndarray, res: dict[str, Any]) -> None:
+    """Predicted α²F (± 2σ band) and the input Δ(ω)."""
+    plt = _plt()
+    fig, ax = plt.subplots(1, 2, figsize=(10, 4))
+    ax[0].plot(w, a2f, color="tab:blue")
+    if std is not None:
+        ax[0].fill_between(w, a2f - 2 * std, a2f + 2 * std, alpha=0.3, color="tab:blue",
+                           label="±2σ (ensemble)")
+        ax[0].legend()
+    ax[0].set_xlabel("Ω (meV)")
+    ax[0].set_ylabel("α²F")
+    ax[1].plot(omega, delta.real, label="Re Δ")
+    ax[1].plot(omega, delta.imag, label="Im Δ")
+    ax[1].set_xlabel("ω (meV)")
+    ax[1].set_ylabel("Δ (meV)")
+    ax[1].legend()
+    if "lambda" in res:
+        fig.suptitle(f"λ = {res['lambda']:.3f}, T_c = {res['tc_K']:.2f} K, "
+                     f"re-solve residual {res['resolve_gap_residual']:.3f}")
+    fig.tight_layout()
+    _save(fig, path)

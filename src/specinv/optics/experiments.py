@@ -1,0 +1,109 @@
+"""Building blocks of ``specinv bench optics``: trainings, test MSEs, classical baselines.
+
+Every number is a mean squared error of the glue on the test split
+(dimensionless glue units²), averaged over samples.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from specinv.optics.dataset import build_dataset
+from specinv.optics.setup import OpticsSetup
+from specinv.optics.train import ModelConfig, TrainedModel, train_model
+from specinv.problem import Problem
+from specinv.solvers.base import solve
+
+
+def mse(pred: np.ndarray, true: np.ndarray) -> float:
+    """Mean over samples and mesh points of the squared error."""
+    return float(np.mean((np.asarray(pred) - np.asarray(true)) ** 2))
+
+
+def training_job(args: dict[str, Any]) -> dict[str, Any]:
+    """Train one model and evaluate it on the test split (picklable for map_chunks).
+
+    ``args``: ``n``, ``noise``, ``data_seed``, ``temperatures``, ``cache_dir``,
+    ``config`` (dict of :class:`ModelConfig`), ``threads``, ``keep_model``.
+    """
+    import torch
+
+    torch.set_num_threads(int(args.get("threads", 1)))
+    ds = build_dataset(args["n"], noise=args["noise"], seed=args["data_seed"],
+                       temperatures=tuple(args["temperatures"]), cache_dir=args.get("cache_dir"))
+    cfg = ModelConfig(**args["config"])
+    model = train_model(ds, cfg)
+    x, y, t = ds.part("test")
+    t0 = time.perf_counter()
+    pred = model.predict(y, t)
+    infer = (time.perf_counter() - t0) / len(y)
+    out = {"n": args["n"], "noise": args["noise"], "kind": cfg.kind, "seed": cfg.seed,
+           "test_mse": mse(pred, x), "train_seconds": model.history["train_seconds"],
+           "epochs": len(model.history["epochs"]), "best_epoch": model.history["best_epoch"],
+           "stopped_early": model.history["stopped_early"],
+           "inference_s_per_spectrum_batched": infer}
+    if args.get("keep_model"):
+        out["model"] = model
+    return out
+
+
+def bench_config(kind: str, n: int, max_steps: int, seed: int, **kw: Any) -> ModelConfig:
+    """Config with the epoch count chosen so that training takes at most ``max_steps`` steps."""
+    cfg = ModelConfig(kind=kind, seed=seed, **kw)
+    n_train = int(round(0.8 * n))
+    steps = max(int(np.ceil(n_train / cfg.batch_size)), cfg.min_steps_per_epoch)
+    return replace(cfg, epochs=max(3, int(max_steps // steps)))
+
+
+def classical_on(kernel: Any, x: np.ndarray, y: np.ndarray, sigma_rel: float,
+                 methods: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Run classical solvers on each sample; σ_i = sigma_rel · max(y_i) given to the solver.
+
+    Returns ``{method: {"mse", "seconds_per_spectrum", "pred"}}``.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for method, opts in methods.items():
+        preds, secs = [], []
+        for yi in y:
+            sig = max(sigma_rel, 1e-6) * float(np.abs(yi).max())
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                r = solve(Problem(kernel, yi, sigma=sig), method=method, **opts)
+            preds.append(r.spectrum)
+            secs.append(r.wall_time_s)
+        p = np.asarray(preds)
+        out[method] = {"mse": mse(p, x), "mse_per_sample": [mse(a, b) for a, b in zip(p, x,
+                                                                                       strict=True)],
+                       "seconds_per_spectrum": float(np.median(secs)), "n_spectra": len(x),
+                       "pred": p}
+    return out
+
+
+def learned_on(models: dict[str, TrainedModel], y: np.ndarray, x: np.ndarray,
+               temperature: float) -> dict[str, dict[str, Any]]:
+    """Predictions and MSE of several trained models on the same data."""
+    out = {}
+    for name, m in models.items():
+        t0 = time.perf_counter()
+        p = m.predict(y, temperature)
+        dt = (time.perf_counter() - t0) / len(y)
+        out[name] = {"mse": mse(p, x), "seconds_per_spectrum": dt, "pred": p,
+                     "mse_per_sample": [mse(a, b) for a, b in zip(p, x, strict=True)]}
+    return out
+
+
+def ood_data(setup: OpticsSetup, noise: float, seed: int) -> dict[str, tuple[np.ndarray,
+                                                                            np.ndarray]]:
+    """``{set: (glue, noisy 1/τ)}`` for the OOD shapes at the setup's temperature."""
+    from specinv.optics.dataset import add_noise
+    from specinv.optics.glue import ood_sets
+
+    k = setup.kernel()
+    rng = np.random.default_rng([seed, 11])
+    return {name: (x, add_noise(k.forward(x), noise, rng))
+            for name, x in ood_sets(setup.mesh().points).items()}

@@ -1,0 +1,101 @@
+"""Figures of the optics benchmark (matplotlib, Agg backend)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from specinv.io.atomic import atomic_path  # noqa: E402
+
+COLORS = {"rrim": "C3", "cnn": "C0", "fcn": "C2", "tikhonov": "C1", "maxent": "C4",
+          "allen": "C5", "nnrs": "C6"}
+
+
+def _save(fig: Any, path: Path) -> None:
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110, format="png")
+    plt.close(fig)
+
+
+def plot_fig2(path: Path, report: dict, setup: Any, x0: np.ndarray, y0: np.ndarray,
+              iterates: np.ndarray, kernel: Any) -> None:
+    """Seed Fig. 2: MSE vs N, MSE vs noise (+ classical), rRIM iterates and their 1/τ."""
+    fig, ax = plt.subplots(2, 2, figsize=(11, 8))
+    sizes = [int(n) for n in report["fig2a"]["rrim"]]
+    for kind, d in report["fig2a"].items():
+        ax[0, 0].loglog(sizes, [d[str(n)]["mean_test_mse"] for n in sizes], "o-",
+                        color=COLORS[kind], label=kind)
+    ax[0, 0].set(xlabel="training set size N", ylabel="mean test MSE", title="(a) noiseless")
+    noises = [float(k) for k in report["fig2b"]["rrim"] if float(k) > 0]
+    for kind, d in report["fig2b"].items():
+        ax[0, 1].loglog(noises, [d[str(nz)]["mean_test_mse"] for nz in noises], "o-",
+                        color=COLORS[kind], label=kind)
+    for m in ("tikhonov", "maxent", "allen"):
+        vals = [report["classical"][str(nz)]["classical"][m]["mse"] for nz in noises]
+        ax[0, 1].loglog(noises, vals, "s--", color=COLORS[m], label=f"{m} (subset)")
+    ax[0, 1].set(xlabel="relative noise σ", ylabel="mean test MSE", title="(b) N = 1000")
+    for a in ax[0]:
+        a.legend(fontsize=8)
+    om = setup.mesh().points
+    ax[1, 0].plot(om, x0, "k-", lw=2, label="true")
+    for t in (1, 2, 3, len(iterates)):
+        ax[1, 0].plot(om, iterates[t - 1], ":", label=f"t = {t}")
+    ax[1, 0].set(xlabel="Ω (meV)", ylabel="I²χ(Ω)", title="(c) rRIM iterates")
+    w = setup.omega()
+    ax[1, 1].plot(w, y0 / 300, "k-", lw=2, label="data")
+    for t in (1, 2, 3, len(iterates)):
+        ax[1, 1].plot(w, kernel.forward(iterates[t - 1]) / 300, ":", label=f"t = {t}")
+    ax[1, 1].set(xlabel="ω (meV)", ylabel="1/τ(ω) / 300 meV", title="(d) their 1/τ")
+    for a in ax[1]:
+        a.legend(fontsize=8)
+    fig.tight_layout()
+    _save(fig, path)
+
+
+def plot_fig3(path: Path, setup: Any, noisy: tuple | None, models: dict, noisy_classical: dict,
+              ood: dict, ood_preds: dict) -> None:
+    """Seed Fig. 3: predictions on noisy test samples (top) and OOD shapes (bottom)."""
+    fig, ax = plt.subplots(2, 4, figsize=(15, 7))
+    om = setup.mesh().points
+    if noisy is not None:
+        x, y = noisy
+        for j in range(3):
+            a = ax[0, j]
+            a.plot(om, x[j], "k-", lw=2, label="true")
+            for kind, m in models.items():
+                a.plot(om, m.predict(y[j:j + 1], 100.0)[0], "--", color=COLORS[kind], label=kind)
+            for meth, p in noisy_classical.items():
+                a.plot(om, p[j], ":", color=COLORS[meth], label=meth)
+            a.set(title=f"noisy test sample {j} (σ = 1e-2)", xlabel="Ω (meV)")
+        ax[0, 0].legend(fontsize=7)
+    ax[0, 3].axis("off")
+    for j, (name, (x, _)) in enumerate(ood.items()):
+        a = ax[1, j]
+        a.plot(om, x[0], "k-", lw=2, label="true")
+        for meth, p in ood_preds[name].items():
+            a.plot(om, p, "--" if meth in ("rrim", "cnn", "fcn") else ":", color=COLORS[meth],
+                   label=meth)
+        a.set(title=f"OOD: {name}", xlabel="Ω (meV)")
+    ax[1, 0].legend(fontsize=7)
+    fig.tight_layout()
+    _save(fig, path)
+
+
+def plot_temperature(path: Path, temp: dict) -> None:
+    """Range model vs per-temperature models, test MSE per T."""
+    ts = [float(t) for t in temp["per_T"]]
+    fig, ax = plt.subplots(figsize=(5, 4))
+    ax.semilogy(ts, [temp["per_T"][str(t)]["per_T_model_mse"] for t in ts], "o-",
+                label="per-T rRIM (N=1000 at T)")
+    ax.semilogy(ts, [temp["per_T"][str(t)]["range_model_mse"] for t in ts], "s-",
+                label=f"one rRIM, 10–300 K (N={temp['n_range']})")
+    ax.set(xlabel="T (K)", ylabel="test MSE (σ = 1e-3)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    _save(fig, path)

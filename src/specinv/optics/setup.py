@@ -1,0 +1,57 @@
+"""Default meshes and scales of the optics inversion (seed 001 setting).
+
+- glue I²χ(Ω) on ``Ω = 4, 8, …, 400`` meV (100 cells of 4 meV tiling [2, 402] meV;
+  the Shulga kernel diverges like 1/Ω, so the mesh starts above 0);
+- optical scattering rate 1/τ(ω) on 100 points ``ω = 5 … 400`` meV;
+- T = 100 K (seed 001); 1/τ is divided by ``Y_SCALE = 300`` meV inside the
+  networks (seed 001, "to ensure training stability");
+- rRIM: N_t = 15 steps, Landweber regularization h = 0.01 (in the scaled units).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from specinv.kernels.mesh import Mesh
+from specinv.kernels.shulga import ShulgaKernel
+
+Y_SCALE = 300.0
+DEFAULT_TEMPERATURE = 100.0
+
+
+@dataclass(frozen=True)
+class OpticsSetup:
+    """Grids of one optics problem (energies in meV, temperature in K)."""
+
+    omega_min: float = 5.0
+    omega_max: float = 400.0
+    n_omega: int = 100
+    glue_min: float = 4.0
+    glue_max: float = 400.0
+    n_glue: int = 100
+    temperature: float = DEFAULT_TEMPERATURE
+
+    def omega(self) -> np.ndarray:
+        """Data grid ω, shape (n_omega,), meV."""
+        return np.linspace(self.omega_min, self.omega_max, self.n_omega)
+
+    def mesh(self) -> Mesh:
+        """Glue mesh Ω, ``n_glue`` cells, meV."""
+        return Mesh.uniform(self.glue_min, self.glue_max, self.n_glue)
+
+    def kernel(self, temperature: float | None = None) -> ShulgaKernel:
+        """Shulga kernel on these grids at ``temperature`` K (default: the setup's)."""
+        t = self.temperature if temperature is None else temperature
+        return ShulgaKernel(self.omega(), self.mesh(), temperature=t)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def landweber_preconditioner(matrix: np.ndarray, h: float) -> np.ndarray:
+    """``(AᵀA + h I)⁻¹ Aᵀ`` for a (scaled) kernel matrix A of shape (m, n); returns (n, m)."""
+    a = np.asarray(matrix, dtype=float)
+    n = a.shape[1]
+    return np.linalg.solve(a.T @ a + h * np.eye(n), a.T)

@@ -1,0 +1,100 @@
+"""Train the default weights shipped in ``specinv/data/optics``.
+
+``python -m specinv.optics.train_default [--out DIR] [--cache-dir DIR] [--epochs E]
+[--epochs-regressor E] [--time-limit S]``
+
+- ``rrim_default_{0,1,2}.pt``: an ensemble of three rRIMs (seeds 0, 1, 2) trained
+  on one data set spanning T = 10–300 K (every 10 K; the kernel at each sample's
+  T enters through ∇_t, T is also an input channel), N = 4000, σ = 1e-3;
+  the ensemble spread is reported as ``glue_std``. Each stops after ``--epochs``
+  epochs, on early stopping, or after the epoch that exceeds ``--time-limit`` s;
+- ``fcn_default_0.pt``, ``cnn_default_0.pt``: T = 100 K, N = 10000, σ = 1e-3.
+
+Each weight file has a JSON sibling with its configuration, data parameters
+and training history (epochs actually run); ``training_parameters.json``
+records the whole run and is rewritten after every model (``complete`` is
+true once all models are done). The shipped weights were made with
+``--time-limit 360 --epochs 40 --epochs-regressor 60`` on a shared 2-core CPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import torch
+
+from specinv.io.atomic import atomic_path
+from specinv.optics.dataset import build_dataset
+from specinv.optics.train import ModelConfig, TrainedModel, train_model
+
+DEFAULT_OUT = Path(__file__).resolve().parents[1] / "data" / "optics"
+T_GRID = tuple(float(t) for t in range(10, 301, 10))
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", default=str(DEFAULT_OUT))
+    ap.add_argument("--cache-dir", default=os.path.join(tempfile.gettempdir(), "specinv_optics"))
+    ap.add_argument("--epochs", type=int, default=40, help="maximum rRIM epochs")
+    ap.add_argument("--epochs-regressor", type=int, default=60, help="maximum FCN/CNN epochs")
+    ap.add_argument("--time-limit", type=float, default=None,
+                    help="stop each rRIM training after the epoch exceeding this many seconds")
+    ap.add_argument("--n-rrim", type=int, default=3, help="rRIM ensemble members")
+    ap.add_argument("--threads", type=int, default=1)
+    args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    record: dict = {"command": "python -m specinv.optics.train_default", "args": vars(args),
+                    "models": {}}
+    t0 = time.perf_counter()
+    ds_range = build_dataset(4000, noise=1e-3, seed=1, temperatures=T_GRID,
+                             cache_dir=args.cache_dir)
+    record["data"] = {"rrim": ds_range.params}
+    record["complete"] = False
+    for i in range(args.n_rrim):
+        cfg = ModelConfig(kind="rrim", epochs=args.epochs, seed=i, temperature_input=True,
+                          time_limit_s=args.time_limit)
+        m = train_model(ds_range, cfg, progress=True)
+        m.save(out / f"rrim_default_{i}.pt")
+        record["models"][f"rrim_default_{i}"] = _summary(m)
+        _write_record(out, record, t0)
+        print(f"rrim {i}: val MSE {m.history['best']:.3g} ({m.history['train_seconds']:.0f} s)")
+    ds_fixed = build_dataset(10000, noise=1e-3, seed=2, temperatures=(100.0,),
+                             cache_dir=args.cache_dir)
+    for kind in ("fcn", "cnn"):
+        cfg = ModelConfig(kind=kind, epochs=args.epochs_regressor, seed=0)
+        m = train_model(ds_fixed, cfg, progress=True)
+        m.save(out / f"{kind}_default_0.pt")
+        record["models"][f"{kind}_default_0"] = _summary(m)
+        _write_record(out, record, t0)
+        print(f"{kind}: val MSE {m.history['best']:.3g} ({m.history['train_seconds']:.0f} s)")
+    record["data"]["fcn_cnn"] = ds_fixed.params
+    record["complete"] = True
+    _write_record(out, record, t0)
+    return 0
+
+
+def _summary(m: TrainedModel) -> dict:
+    h = m.history
+    return {"best_val_mse": h["best"], "best_epoch": h["best_epoch"],
+            "epochs_run": len(h["epochs"]), "stopped_early": h["stopped_early"],
+            "seconds": h["train_seconds"], "config": asdict(m.config)}
+
+
+def _write_record(out: Path, record: dict, t0: float) -> None:
+    """(Re)write ``training_parameters.json`` after every model (atomic)."""
+    record["wall_time_s"] = time.perf_counter() - t0
+    with atomic_path(out / "training_parameters.json") as tmp:
+        tmp.write_text(json.dumps(record, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

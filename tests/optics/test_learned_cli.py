@@ -1,0 +1,164 @@
+"""Learned solvers (fit → solve, ensembles, refusals) and the ``specinv optics`` CLI."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+import specinv
+from specinv import ParameterError, Problem
+from specinv.cli.main import main
+from specinv.kernels.mesh import Mesh
+from specinv.kernels.shulga import ShulgaKernel
+from specinv.optics.dataset import build_dataset
+from specinv.optics.setup import OpticsSetup
+from specinv.optics.train import ModelConfig, TrainedModel
+from specinv.solvers.base import get_solver
+from specinv.solvers.learned import default_weight_files
+
+
+@pytest.fixture(scope="module")
+def tiny_rrim():
+    torch.set_num_threads(1)
+    ds = build_dataset(80, noise=1e-3, seed=0)
+    cfg = ModelConfig(kind="rrim", epochs=2, min_steps_per_epoch=5, n_steps=4)
+    return get_solver("rrim").fit(ds, cfg, n_models=2), ds
+
+
+def test_rrim_first_step_is_tikhonov_with_h(tiny_rrim):
+    """x_1 = ∇_0 + g_φ: the network output is a correction to (AᵀA + hI)⁻¹Aᵀy."""
+    solver, ds = tiny_rrim
+    m: TrainedModel = solver.models_[0]
+    x, y, t = ds.part("test")
+    steps = m.predict(y, t, all_steps=True)
+    assert steps.shape == (4, len(y), ds.setup.n_glue)
+    a = ds.setup.kernel().matrix / 300
+    tik = np.linalg.solve(a.T @ a + 0.01 * np.eye(a.shape[1]), a.T @ (y.T / 300)).T
+    # correction from an almost untrained decoder is small compared with the Tikhonov step
+    assert np.linalg.norm(steps[0] - tik) < 0.5 * np.linalg.norm(tik)
+
+
+def test_fitted_ensemble_solves_on_other_grid_and_refuses_bad_range(tiny_rrim, tmp_path):
+    solver, ds = tiny_rrim
+    s = OpticsSetup()
+    x = ds.x[0]
+    w = np.linspace(3, 450, 230)  # user grid differs from the model's: interpolated
+    k = ShulgaKernel(w, s.mesh(), temperature=100.0)
+    r = solver.solve(Problem(k, k.forward(x), sigma=0.3))
+    assert r.spectrum.shape == (s.n_glue,) and r.spectrum_std is not None
+    assert np.all(r.spectrum_std > 0) and r.hyperparameters["n_models"] == 2
+    short = ShulgaKernel(np.linspace(20, 300, 50), s.mesh(), temperature=100.0)
+    with pytest.raises(ParameterError, match="extrapolation is refused"):
+        solver.solve(Problem(short, np.ones(50)))
+    hot = ShulgaKernel(w, s.mesh(), temperature=250.0)
+    with pytest.raises(ParameterError, match="outside the range"):
+        solver.solve(Problem(hot, hot.forward(x)))
+    # save/load round trip gives identical predictions
+    solver.models_[0].save(tmp_path / "m.pt")
+    loaded = TrainedModel.load(tmp_path / "m.pt")
+    y = ds.y[:3]
+    np.testing.assert_allclose(loaded.predict(y, 100.0), solver.models_[0].predict(y, 100.0),
+                               rtol=1e-6, atol=1e-7)
+
+
+def test_learned_solver_without_weights_explains(tmp_path):
+    with pytest.raises(specinv.errors.InputError, match="not found"):
+        specinv.solve(Problem(OpticsSetup().kernel(), np.ones(100)), method="fcn",
+                      weights=str(tmp_path / "none.pt"))
+
+
+@pytest.mark.skipif(not default_weight_files("rrim"), reason="default weights not built")
+def test_shipped_rrim_beats_nothing_and_reports_std():
+    s = OpticsSetup()
+    rng = np.random.default_rng(123)
+    from specinv.optics.glue import gaussian_mixtures
+
+    x = gaussian_mixtures(s.mesh().points, 5, rng)
+    k = s.kernel(100.0)
+    errs = []
+    for xi in x:
+        y = k.forward(xi)
+        r = specinv.solve(Problem(k, y + 1e-3 * y.max() * rng.standard_normal(y.size)),
+                          method="rrim")
+        errs.append(np.mean((r.spectrum - xi) ** 2) / np.mean(xi**2))
+    # the trivial answer 0 has relative error 1; a working model is far below
+    assert np.median(errs) < 0.2
+    # an ensemble (several shipped members) reports its spread
+    assert (r.spectrum_std is not None) == (len(default_weight_files("rrim")) > 1)
+
+
+def _write(path, w, g, header="omega,inv_tau"):
+    path.write_text(header + "\n" + "\n".join(f"{a},{b}" for a, b in zip(w, g, strict=True)))
+    return str(path)
+
+
+def test_cli_simulate_then_invert_classical_and_units(tmp_path):
+    sim = tmp_path / "sim.csv"
+    assert main(["optics", "simulate", "--glue", "mixture", "--index", "1", "--noise", "1e-3",
+                 "--output", str(sim)]) == 0
+    out = tmp_path / "out.csv"
+    assert main(["optics", "invert", str(sim), "--temperature", "100", "--method", "tikhonov",
+                 "--output", str(out), "--plot", str(tmp_path / "f.png")]) == 0
+    head = out.read_text().splitlines()[0]
+    assert head == "omega_meV,glue"
+    meta = json.loads(out.with_suffix(".json").read_text())
+    assert meta["method"] == "tikhonov" and meta["chi2"] > 0 and meta["temperature_K"] == 100
+    assert (tmp_path / "f.png").stat().st_size > 0
+    # the same spectrum in cm-1 gives the same glue
+    tab = np.loadtxt(sim, delimiter=",", skiprows=1)
+    cm = _write(tmp_path / "cm.csv", tab[:, 0] * 8.065544, tab[:, 1] * 8.065544)
+    out2 = tmp_path / "out2.csv"
+    assert main(["optics", "invert", cm, "--unit", "cm-1", "--temperature", "100",
+                 "--method", "allen", "--output", str(out2)]) == 0
+    assert main(["optics", "invert", str(sim), "--temperature", "100",
+                 "--method", "allen", "--output", str(tmp_path / "out3.csv")]) == 0
+    a = np.loadtxt(out2, delimiter=",", skiprows=1)
+    b = np.loadtxt(tmp_path / "out3.csv", delimiter=",", skiprows=1)
+    np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("rows, args, message", [
+    (None, [], "file not found"),
+    ("omega,inv_tau\n1,2\n2,x\n", [], "non-numeric"),
+    ("1\n2\n3\n4\n5\n", [], "at least 2 columns"),
+    ("0,1\n1,2\n2,3\n3,4\n4,5\n", [], "omega) must be > 0"),
+    ("1,1\n1,2\n2,3\n3,4\n4,5\n", [], "repeated"),
+    ("1,1\n2,2\n", [], "at least 5 rows"),
+    ("1,1\n2,2\n3,3\n4,4\n5,5\n6,6\n", ["--method", "nosuch"], "unknown method"),
+    ("1,1\n2,2\n3,3\n4,4\n5,5\n6,6\n", ["--temperature", "-3"], "temperature"),
+    ("1,1\n2,2\n3,3\n4,4\n5,5\n6,6\n", ["--method", "rrim", "--option",
+                                        "weights=\"/nonexistent.pt\""], "not found"),
+])
+def test_cli_bad_input_exits_2_and_writes_nothing(tmp_path, capsys, rows, args, message):
+    src = tmp_path / "in.csv"
+    if rows is not None:
+        src.write_text(rows)
+    out = tmp_path / "out.csv"
+    argv = ["optics", "invert", str(src), "--temperature", "100", "--method", "allen",
+            "--output", str(out), *args]
+    # later flags win in argparse, so the parametrized ones override the defaults above
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert not out.exists() and not out.with_suffix(".json").exists()
+
+
+def test_cli_learned_refuses_short_range(tmp_path, capsys, tiny_rrim):
+    solver, _ = tiny_rrim
+    solver.models_[0].save(tmp_path / "m.pt")
+    w = np.linspace(10, 200, 50)
+    src = _write(tmp_path / "in.csv", w, 2 * w)
+    out = tmp_path / "o.csv"
+    assert main(["optics", "invert", src, "--temperature", "100", "--method", "rrim",
+                 "--option", f"weights=\"{tmp_path / 'm.pt'}\"", "--output", str(out)]) == 2
+    assert "extrapolation is refused" in capsys.readouterr().err
+    assert not out.exists()
+    w = np.linspace(5, 400, 90)
+    k = ShulgaKernel(w, Mesh.uniform(4, 400, 100), temperature=100.0)
+    src = _write(tmp_path / "in2.csv", w, k.forward(build_dataset(20, seed=9).x[0]))
+    assert main(["optics", "invert", src, "--temperature", "100", "--method", "rrim",
+                 "--option", f"weights=\"{tmp_path / 'm.pt'}\"", "--output", str(out)]) == 0
+    assert out.read_text().splitlines()[0] == "omega_meV,glue"
