@@ -102,7 +102,11 @@ def test_tikhonov_rules_choose_finite_lambda(rule):
 
 def test_tikhonov_discrepancy_hits_chi2_target():
     problem, _ = smooth_problem()
+    n = problem.data.size
     r = specinv.solve(problem, "tikhonov", rule="discrepancy", regularizer="identity")
+    # Morozov with the default safety factor τ = 1 + 2√(2/n)
+    assert r.chi2_reduced == pytest.approx(1.0 + 2.0 * np.sqrt(2.0 / n), rel=1e-3)
+    r = specinv.solve(problem, "tikhonov", rule="discrepancy", regularizer="identity", tau=1.0)
     assert r.chi2_reduced == pytest.approx(1.0, rel=1e-3)
 
 
