@@ -155,14 +155,20 @@ def _figure(path: Path, spectra: dict[str, dict[str, list[float]]],
     for row, key in zip(axes, keys, strict=True):
         for ax, (lo, hi) in zip(row, ((-6, 6), (0.5, 1.6)), strict=True):
             ax.plot(x, spectra[key]["truth"], "k--", lw=0.8, label="exact")
-            for label, _, _ in methods:
-                if label in spectra[key]:
-                    ax.plot(x, spectra[key][label], lw=0.9, label=label)
+            for i, (label, _, _) in enumerate(methods):
+                if label not in spectra[key]:
+                    continue
+                f = np.asarray(spectra[key][label])
+                if np.all(np.abs(f) < 100.0):
+                    ax.plot(x, f, lw=0.9, color=f"C{i}", label=label)
+                else:  # the unregularized pseudo-inverse on noisy data
+                    ax.plot([], [], lw=0.9, color=f"C{i}", label=f"{label} (diverges)")
+            if lo > 0:
+                ax.legend(fontsize=6, frameon=False)
             ax.set_xlim(lo, hi)
             ax.set_ylim(-0.5, 6 if lo < 0 else 8)
             ax.set_title(key, fontsize=8)
         row[0].set_ylabel("ρ(ω)")
-    axes[0, 1].legend(fontsize=7, frameon=False)
     for ax in axes[-1]:
         ax.set_xlabel("ω (units of Δ)")
     fig.tight_layout()

@@ -227,6 +227,9 @@ def _figure(spectra: dict[str, dict[str, np.ndarray]], path: Path) -> None:
     for ax, (name, curves) in zip(axes[0], spectra.items(), strict=True):
         ax.plot(w, truth, color="k", lw=1, label="truth")
         for label, f in curves.items():
+            if not np.all(np.abs(f) < 100.0):  # the unregularized pseudo-inverse on noisy data
+                ax.plot([], [], lw=0.8, label=f"{label} (diverges, not drawn)")
+                continue
             ax.plot(w, f, lw=1.2 if label.startswith("nnrs") else 0.8, label=label)
         ax.set_xlim(0, 2.5)
         ax.set_ylim(-0.2, 6)
