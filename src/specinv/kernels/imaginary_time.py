@@ -48,6 +48,19 @@ from specinv.kernels.mesh import Mesh
 Components = Literal["both", "re", "im"]
 
 
+def _decaying_exponential(tau: np.ndarray, omega: np.ndarray, beta: float
+                          ) -> tuple[np.ndarray, np.ndarray]:
+    """``e^{−τ'|ω|}`` with τ' = τ for ω ≥ 0 and β − τ for ω < 0, and ``|ω|``.
+
+    Rewriting ``e^{−τω}/(1 ± e^{−βω})`` for ω < 0 as ``e^{−(β−τ)|ω|}/(e^{−β|ω|} ± 1)``
+    keeps every exponent non-positive, so neither branch overflows. Shapes (n, m).
+    """
+    t = np.asarray(tau, dtype=float)[:, None]
+    w = np.asarray(omega, dtype=float)[None, :]
+    aw = np.abs(w)
+    return np.exp(-np.where(w >= 0, t, beta - t) * aw), aw
+
+
 def fermionic_tau_kernel(tau: np.ndarray, omega: np.ndarray, beta: float) -> np.ndarray:
     """``e^{−τω}/(1 + e^{−βω})`` (positive, without the physical minus sign).
 
@@ -64,11 +77,8 @@ def fermionic_tau_kernel(tau: np.ndarray, omega: np.ndarray, beta: float) -> np.
     -------
     ndarray of shape (n, m)
     """
-    t = np.asarray(tau, dtype=float)[:, None]
-    w = np.asarray(omega, dtype=float)[None, :]
-    tp = np.where(w >= 0, t, beta - t)
-    aw = np.abs(w)
-    return np.exp(-tp * aw) / (1.0 + np.exp(-beta * aw))
+    decay, aw = _decaying_exponential(tau, omega, beta)
+    return decay / (1.0 + np.exp(-beta * aw))
 
 
 def bosonic_tau_kernel(tau: np.ndarray, omega: np.ndarray, beta: float) -> np.ndarray:
@@ -84,13 +94,10 @@ def bosonic_tau_kernel(tau: np.ndarray, omega: np.ndarray, beta: float) -> np.nd
     -------
     ndarray of shape (n, m)
     """
-    t = np.asarray(tau, dtype=float)[:, None]
-    w = np.asarray(omega, dtype=float)[None, :]
-    tp = np.where(w >= 0, t, beta - t)
-    aw = np.abs(w)
+    decay, aw = _decaying_exponential(tau, omega, beta)
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.where(aw > 0, aw / -np.expm1(-beta * aw), 1.0 / beta)
-    return ratio * np.exp(-tp * aw)
+    return ratio * decay
 
 
 def conductivity_tau_kernel(tau: np.ndarray, omega: np.ndarray, beta: float) -> np.ndarray:
