@@ -63,11 +63,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 # -- data --------------------------------------------------------------------------------
 
 def _srvo3(root: Path) -> dict[str, Any]:
-    import h5py
-
-    from specinv.io.qmc import read_tau_input
+    from specinv.io.qmc import read_tau_input, require_h5py
 
     d = root / "triqs_maxent_srvo3"
+    h5py = require_h5py(d / "srvo3_mesh_and_ALPS.ref.h5")
     data = read_tau_input(d / "srvo3_G_tau_beta37.5.dat", beta=37.5)
     ref = np.loadtxt(d / "srvo3_ALPS_maxspec_reference.dat")
     stored = {}

@@ -150,6 +150,22 @@ def square_lattice_dos(edges: np.ndarray, t: float = 1.0, n_sub: int = 64) -> np
     return rho.mean(axis=1)
 
 
+def require_h5py(path: str | Path) -> Any:
+    """Import :mod:`h5py`, or explain how to get it for reading ``path``.
+
+    Raises
+    ------
+    InputError
+        When h5py is not installed (it is the ``hdf5`` extra: ``pip install specinv[hdf5]``).
+    """
+    try:
+        import h5py
+    except ImportError:
+        raise InputError("reading an HDF5 file needs h5py: pip install 'specinv[hdf5]'",
+                         source=str(path)) from None
+    return h5py
+
+
 def read_smoqy_holstein(path: str | Path) -> dict[str, np.ndarray | float]:
     """SmoQyDEAC ``greens.jld2`` (HDF5): binned G(τ) with the exact A(ω).
 
@@ -159,8 +175,7 @@ def read_smoqy_holstein(path: str | Path) -> dict[str, np.ndarray | float]:
         ``tau`` (51,), ``G_bins`` (n_bins, 51) in the physical sign (negated, the file
         stores ``⟨T c c†⟩ ≥ 0``), ``omega`` (401,), ``A`` (401,), ``beta``.
     """
-    import h5py
-
+    h5py = require_h5py(path)
     with h5py.File(path, "r") as h:
         a = np.asarray(h["A"], dtype=float)
         g = np.asarray(h["Gτ"], dtype=float)
