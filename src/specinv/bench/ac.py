@@ -20,7 +20,13 @@ default normalized to the data's zeroth moment) on the automatic mesh and, for
 SrVO3, on the reference's mesh with cell and point quadrature; ``maxent`` classic;
 ``nnrs`` on the small cases. ana_cont (optional, ``--ana-cont-path`` or
 importable) runs maxent with its ``chi2kink`` and ``classic`` α on a uniform
-mesh over the same window. Wall times exclude imports and the kernel build
+mesh over the same window, with the flat default model normalized to 1 on the
+given axis as its examples do. For τ data ana_cont works on a β-scaled axis
+(τ/β, βω, βG) where that model integrates to β while the data integrate to 1:
+its default model is then β times the data's norm, unlike ours. The run
+``ana_cont_classic_model_over_beta`` passes the model divided by β (normalized
+like the data on its internal axis), which is the like-for-like comparison.
+Wall times exclude imports and the kernel build
 for our runs and include everything inside ana_cont's ``solve`` (its kernel
 set-up is inside its solve call).
 """
@@ -170,12 +176,14 @@ def _numpy2_shim() -> Any:
 
 
 def _ana_cont(cont: Any, case: dict[str, Any], rule: str, window: float,
-              n: int = 401) -> dict[str, Any]:
+              n: int = 401, model_over_beta: bool = False) -> dict[str, Any]:
     data = case["data"]
     if case["kernel"] == "fermionic-tau":
         w = np.linspace(-window, window, n)
         mode, im_data, err = "time_fermionic", -data.values, data.error
         model = np.full(n, 1.0 / (2 * window))
+        if model_over_beta:
+            model = model / case["beta"]
     else:  # bosonic Matsubara, real part, even spectrum on [0, W]
         w = np.linspace(0.0, window, n)
         mode, im_data, err = "freq_bosonic", data.values, data.error
@@ -243,6 +251,9 @@ def run_case(name: str, case: dict[str, Any], args: argparse.Namespace,
     if cont is not None and not (args.quick and name == "u0"):
         for rule in ("chi2kink", "classic"):
             runs[f"ana_cont_{rule}"] = _ana_cont(cont, case, rule, window)
+        if case["kernel"] == "fermionic-tau":
+            runs["ana_cont_classic_model_over_beta"] = _ana_cont(
+                cont, case, "classic", window, model_over_beta=True)
     for key, (w, a) in case.get("stored", {}).items():
         runs[key] = {"omega": w, "spectrum": a, "wall_s": None, "stored": True}
     for run in runs.values():
