@@ -34,6 +34,12 @@ def default_energy_mesh(bias: np.ndarray, temperature: float, lockin_rms: float 
     return Mesh.uniform(float(bias.min()) - pad, float(bias.max()) + pad, n)
 
 
+#: MaxEnt α rule for tunneling spectra: hundreds of bias points make N_good large, and
+#: the classic rule then fits the noise (χ²/N ≈ 0.9, ripples of ±0.1–0.2 in the normal
+#: state of the demo); χ² = N gives 5–9× smaller ripples at the same speed
+STS_MAXENT_DEFAULTS = {"alpha_rule": "historic"}
+
+
 def deconvolve(bias: np.ndarray, didv: np.ndarray, *, temperature: float,
                method: str = "maxent", lockin_rms: float = 0.0, sigma: Any = None,
                mesh: Mesh | None = None, name: str = "data",
@@ -57,7 +63,8 @@ def deconvolve(bias: np.ndarray, didv: np.ndarray, *, temperature: float,
     mesh : Mesh, optional
         Energy mesh (default :func:`default_energy_mesh`).
     **options
-        Solver options.
+        Solver options (``maxent`` defaults to ``alpha_rule="historic"``,
+        :data:`STS_MAXENT_DEFAULTS`).
 
     Returns
     -------
@@ -67,6 +74,8 @@ def deconvolve(bias: np.ndarray, didv: np.ndarray, *, temperature: float,
     """
     if not np.isfinite(temperature) or temperature <= 0:
         raise ParameterError(f"temperature must be > 0 K, got {temperature}")
+    if method == "maxent":
+        options = {**STS_MAXENT_DEFAULTS, **options}
     mesh = default_energy_mesh(bias, temperature, lockin_rms) if mesh is None else mesh
     kernel = STSKernel(bias, mesh, temperature=temperature, lockin_rms=lockin_rms)
     result = solve(Problem(kernel, didv, sigma=sigma, name=name), method=method, **options)

@@ -110,7 +110,7 @@ def test_tikhonov_discrepancy_hits_chi2_target():
     assert r.chi2_reduced == pytest.approx(1.0, rel=1e-3)
 
 
-@pytest.mark.parametrize("rule", ["classic", "bryan", "chi2kink", "posterior"])
+@pytest.mark.parametrize("rule", ["classic", "bryan", "chi2kink", "posterior", "historic"])
 def test_maxent_is_positive_and_fits(rule):
     problem, truth = smooth_problem()
     r = specinv.solve(problem, "maxent", alpha_rule=rule)
@@ -199,6 +199,27 @@ def test_maxent_classic_refined_alpha_satisfies_the_classic_condition():
         u, _ = core.solve(u, a)
     # −2αS = N_good within the root-finding tolerance (1e-3 in ln α) times the slope
     assert abs(_Point(core, r.hyperparameters["alpha"], u, True).classic_ratio()) < 0.01
+
+
+def test_maxent_historic_fits_to_the_error_bars():
+    problem, _ = smooth_problem()
+    r = specinv.solve(problem, "maxent", alpha_rule="historic")
+    # χ² = N: the root in ln α is found to 1e-3, and d ln χ²/d ln α is O(1) here
+    assert r.chi2_reduced == pytest.approx(1.0, abs=0.01)
+    # larger α than classic (which fits below the noise when N ≫ N_good) and smoother
+    classic = specinv.solve(problem, "maxent", alpha_rule="classic")
+    assert r.hyperparameters["alpha"] > classic.hyperparameters["alpha"]
+    assert r.chi2_reduced > classic.chi2_reduced
+
+
+def test_maxent_historic_warns_when_no_alpha_fits():
+    problem, _ = smooth_problem()
+    # negative conductance: no positive spectrum reaches χ² = N at any α
+    bad = Problem(problem.kernel, -problem.data, sigma=1e-3)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        specinv.solve(bad, "maxent", alpha_rule="historic")
+    assert any("error bars too small" in str(w.message) for w in caught)
 
 
 def test_maxent_warns_when_no_spectrum_fits():

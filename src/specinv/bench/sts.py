@@ -36,6 +36,7 @@ METHODS: list[tuple[str, str, dict[str, Any]]] = [
     ("tikhonov", "tikhonov", {}),
     ("maxent", "maxent", {}),
     ("maxent-bryan", "maxent", {"alpha_rule": "bryan"}),
+    ("maxent-historic", "maxent", {"alpha_rule": "historic"}),
     ("som", "som", {}),
 ]
 

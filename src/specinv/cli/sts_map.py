@@ -151,10 +151,13 @@ def _gap_map(energy: np.ndarray, dos: np.ndarray) -> np.ndarray:
 def _solve_other(kernel: Any, didv: np.ndarray, method: str, seed: int) -> dict[str, np.ndarray]:
     import specinv
     from specinv.problem import Problem
+    from specinv.sts import STS_MAXENT_DEFAULTS
 
+    opts = {"seed": seed} if "seed" in specinv.get_solver(method).defaults else {}
+    if method == "maxent":
+        opts.update(STS_MAXENT_DEFAULTS)
     dos, chi2 = [], []
     for row in didv:
-        opts = {"seed": seed} if "seed" in specinv.get_solver(method).defaults else {}
         r = specinv.solve(Problem(kernel, row), method=method, **opts)
         dos.append(r.spectrum)
         chi2.append(r.chi2_reduced)

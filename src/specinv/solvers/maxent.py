@@ -18,14 +18,18 @@ starts) and chosen by:
 - ``bryan``: the average of ``A(α)`` over the posterior ``P(α|g)``;
 - ``chi2kink``: the kink of log χ² against log α, located by fitting
   a sigmoid (as in ana_cont);
+- ``historic``: the discrepancy principle ``χ² = N`` (Gull & Skilling's "historic"
+  MaxEnt): the smoothest spectrum that fits the data to their error bars. Use it
+  when the error bars are trustworthy and the data are many (N ≫ N_good makes
+  ``classic`` fit noise: ripples of the spectrum at χ²/N ≈ 0.9);
 - ``posterior``: the maximum of the evidence
   ``log P(α|g) = ½ Σ_i ln(α/(α + λ_i)) + α S − χ²/2 + ln P(α)`` (the ALPS
   "maxspec" choice; flat prior ``P(α)`` by default, ``alpha_prior="jeffreys"``
   for ``1/α``).
 
-``classic`` and ``posterior`` locate α on the scan grid and then refine it
-between the neighbouring grid points (root of ``−2αS − N_good`` resp. maximum
-of the log posterior in log α, warm-started Newton solves), so the answer
+``classic``, ``historic`` and ``posterior`` locate α on the scan grid and then
+refine it between the neighbouring grid points (root of ``−2αS − N_good``, of
+``χ² − N``, resp. maximum of the log posterior in log α, warm-started Newton solves), so the answer
 does not depend on the grid spacing (``refine_alpha=False`` keeps the grid
 point). The log posterior of every scanned α is returned in
 ``extras["logpost"]`` (with the prior used by the rule).
@@ -50,7 +54,7 @@ from specinv.problem import Problem
 from specinv.solvers.base import Solver, SolverOutput, register
 from specinv.solvers.linalg import blas_threads, scaled_svd
 
-ALPHA_RULES = ("chi2kink", "classic", "bryan", "posterior")
+ALPHA_RULES = ("chi2kink", "classic", "bryan", "posterior", "historic")
 ALPHA_PRIORS = ("flat", "jeffreys")
 #: χ²/n above which the data are reported as not representable on the mesh
 CHI2_MISFIT = 100.0
@@ -89,6 +93,7 @@ class _Bryan:
         self.w, self.s, self.u = w[:, :keep], s[:keep], ut[:keep].T
         self.rank = keep
         self.gproj = self.w.T @ gt
+        self.n_data = int(gt.size)
         self.gperp2 = float(max(gt @ gt - self.gproj @ self.gproj, 0.0))
 
     def spectrum(self, u: np.ndarray) -> np.ndarray:
@@ -144,19 +149,6 @@ class _Bryan:
         return u, False
 
 
-    def restart(self, u: np.ndarray, alpha: float) -> tuple[np.ndarray, bool]:
-        """Solve again from the default model when a warm start stalled.
-
-        On very precise data the warm-started Newton path can enter a narrow curved
-        valley (tails of A at e^-200 and below) where the Gauss–Newton steps shrink
-        to ~1e-3; a cold start reaches the minimum in ~100 steps. The lower Q wins.
-        """
-        cold, ok = self.solve(np.zeros(self.rank), alpha, max_iter=400)
-        if self.objective(cold, alpha) <= self.objective(u, alpha):
-            return cold, ok
-        return u, False
-
-
 def _sigmoid(x: np.ndarray, a: float, b: float, c: float, d: float) -> np.ndarray:
     return a + b / (1.0 + np.exp(-d * (x - c)))
 
@@ -164,10 +156,11 @@ def _sigmoid(x: np.ndarray, a: float, b: float, c: float, d: float) -> np.ndarra
 class _Point:
     """Everything the α rules need at one α: spectrum, χ², S, eigenvalues, u."""
 
-    __slots__ = ("alpha", "u", "a", "chi2", "ent", "lam", "converged")
+    __slots__ = ("alpha", "u", "a", "chi2", "ent", "lam", "converged", "n_data")
 
     def __init__(self, core: _Bryan, alpha: float, u: np.ndarray, converged: bool) -> None:
         self.alpha, self.u, self.converged = float(alpha), u, converged
+        self.n_data = core.n_data
         self.a = core.spectrum(u)
         self.chi2, self.ent = core.chi2(self.a), entropy(self.a, core.m)
         t = (core.u.T * self.a) @ core.u
@@ -184,6 +177,14 @@ class _Point:
             + self.alpha * self.ent - 0.5 * self.chi2
         return float(lp - np.log(self.alpha) if prior == "jeffreys" else lp)
 
+    def historic_ratio(self) -> float:
+        """``ln(χ²/N)``: zero at the historic (discrepancy) α."""
+        return float(np.log(max(self.chi2, 1e-300) / self.n_data))
+
+    def ratio(self, rule: str) -> float:
+        """The function whose root is the ``classic`` or ``historic`` α."""
+        return self.classic_ratio() if rule == "classic" else self.historic_ratio()
+
     def classic_ratio(self) -> float:
         """``ln(−2αS / N_good)``: zero at the classic α."""
         return float(np.log(max(-2.0 * self.alpha * self.ent, 1e-300) / max(self.ngood, 1e-300)))
@@ -195,7 +196,7 @@ class MaxEntSolver(Solver):
 
     Options
     -------
-    alpha_rule : {"chi2kink", "classic", "bryan", "posterior"}
+    alpha_rule : {"chi2kink", "classic", "bryan", "posterior", "historic"}
         How α is chosen.
     n_alpha : int
         Points of the logarithmic α scan.
@@ -204,7 +205,7 @@ class MaxEntSolver(Solver):
     alpha_prior : {"flat", "jeffreys"}
         Prior ``P(α)`` of the ``posterior`` rule (flat as ALPS; Jeffreys ``1/α``).
     refine_alpha : bool
-        Refine the ``classic``/``posterior`` α between grid points.
+        Refine the ``classic``/``historic``/``posterior`` α between grid points.
     rtol, atol : float
         Singular values of ``K̃`` (data in units of σ) kept: above ``rtol · s_max``
         and above ``atol`` (singular-space dimension).
@@ -262,8 +263,6 @@ class MaxEntSolver(Solver):
         pts: list[_Point] = []
         for alpha in alphas:
             u, ok = core.solve(u, alpha)
-            if not ok:
-                u, ok = core.restart(u, alpha)
             pts.append(_Point(core, alpha, u, ok))
             if self._scan_done(rule, pts, prior):
                 break
@@ -283,9 +282,9 @@ class MaxEntSolver(Solver):
             chosen = pts[int(np.argmin(np.abs(np.log(used / hyper["alpha"]))))]
         else:
             idx = self._pick(rule, used, chi2_arr, ent_arr,
-                             np.array([p.ngood for p in pts]), logpost)
+                             np.array([p.ngood for p in pts]), logpost, gt.size)
             chosen = pts[idx]
-            if self.options["refine_alpha"] and rule in ("classic", "posterior"):
+            if self.options["refine_alpha"] and rule in ("classic", "historic", "posterior"):
                 chosen = self._refine(core, pts, idx, rule, prior)
             f = chosen.a / w
             hyper["alpha"] = chosen.alpha
@@ -309,11 +308,11 @@ class MaxEntSolver(Solver):
 
     @staticmethod
     def _scan_done(rule: str, pts: list[_Point], prior: str) -> bool:
-        """Stop the scan once the rule's answer is bracketed (classic, posterior)."""
-        if rule == "classic":
-            # the first crossing of −2αS = N_good coming from large α is bracketed
-            return len(pts) > 2 and np.sign(pts[-1].classic_ratio()) != np.sign(
-                pts[-2].classic_ratio())
+        """Stop the scan once the rule's answer is bracketed (classic, historic, posterior)."""
+        if rule in ("classic", "historic"):
+            # the first crossing (−2αS = N_good, resp. χ² = N) coming from large α
+            return len(pts) > 2 and np.sign(pts[-1].ratio(rule)) != np.sign(
+                pts[-2].ratio(rule))
         if rule == "posterior" and len(pts) > 4:
             lp = np.array([p.logpost(prior) for p in pts])
             top = int(np.argmax(lp))
@@ -332,18 +331,16 @@ class MaxEntSolver(Solver):
                 near = min(pts + list(cache.values()),
                            key=lambda p: abs(np.log(p.alpha) - log_alpha))
                 u, ok = core.solve(near.u.copy(), alpha)
-                if not ok:
-                    u, ok = core.restart(u, alpha)
                 cache[log_alpha] = _Point(core, alpha, u, ok)
             return cache[log_alpha]
 
         la = np.log([p.alpha for p in pts])
-        if rule == "classic":
-            if idx == 0 or np.sign(pts[idx].classic_ratio()) == np.sign(
-                    pts[idx - 1].classic_ratio()):
+        if rule in ("classic", "historic"):
+            if idx == 0 or np.sign(pts[idx].ratio(rule)) == np.sign(
+                    pts[idx - 1].ratio(rule)):
                 return pts[idx]
             try:
-                root = brentq(lambda x: at(x).classic_ratio(), la[idx], la[idx - 1],
+                root = brentq(lambda x: at(x).ratio(rule), la[idx], la[idx - 1],
                               xtol=1e-3)
             except (ValueError, RuntimeError):
                 return pts[idx]
@@ -357,7 +354,7 @@ class MaxEntSolver(Solver):
         return best if best.logpost(prior) >= pts[idx].logpost(prior) else pts[idx]
 
     def _pick(self, rule: str, alphas: np.ndarray, chi2: np.ndarray, ent: np.ndarray,
-              ngood: np.ndarray, logpost: np.ndarray) -> int:
+              ngood: np.ndarray, logpost: np.ndarray, n_data: int) -> int:
         if rule == "posterior":
             return int(np.argmax(logpost))
         if rule == "classic":
@@ -365,6 +362,16 @@ class MaxEntSolver(Solver):
             ratio = np.log(np.maximum(-2.0 * alphas * ent, 1e-300) / np.maximum(ngood, 1e-300))
             cross = np.flatnonzero(np.sign(ratio[1:]) != np.sign(ratio[:-1]))
             return int(cross[0] + 1) if cross.size else int(np.argmin(np.abs(ratio)))
+        if rule == "historic":
+            # χ² = N: the first α (from large α) at which the data are fitted to their errors
+            below = np.flatnonzero(chi2 <= n_data)
+            if below.size:
+                return int(below[0])
+            warnings.warn(f"maxent historic: no alpha fits the data to their error bars "
+                          f"(minimum chi2/n = {chi2.min() / n_data:.3g}); the smallest-chi2 "
+                          "alpha is used - are the error bars too small?",
+                          ConvergenceWarning, stacklevel=3)
+            return int(np.argmin(chi2))
         x, y = np.log10(alphas), np.log10(np.maximum(chi2, 1e-300))
         try:
             p0 = (y.min(), y.max() - y.min(), float(np.median(x)), 1.0)
