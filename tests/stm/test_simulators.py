@@ -2,7 +2,14 @@ import numpy as np
 import pytest
 from scipy.special import hankel1
 
-from specinv.imaging.friedel import FriedelConfig, friedel_maps, label_vector, training_batch
+from specinv.imaging.classical import oracle_friedel_scores
+from specinv.imaging.friedel import (
+    FriedelConfig,
+    friedel_maps,
+    label_vector,
+    labelled_batch,
+    training_batch,
+)
 from specinv.imaging.tmatrix import (
     TMatrixConfig,
     _h0,
@@ -35,6 +42,26 @@ def test_labels_and_batch():
     for p in pos:
         d = np.hypot(*(p[:, None] - p[None]).transpose(2, 0, 1))
         assert (d[~np.eye(len(p), dtype=bool)] >= cfg.min_separation).all()
+
+
+def test_labelled_batch_is_training_batch_plus_kf():
+    cfg = FriedelConfig(n_bias=5)
+    x1, y1, p1 = training_batch(np.random.default_rng(3), cfg, 4)
+    x2, y2, p2, kf = labelled_batch(np.random.default_rng(3), cfg, 4)
+    assert np.array_equal(x1, x2) and np.array_equal(y1, y2)
+    assert all(np.array_equal(a, b) for a, b in zip(p1, p2, strict=True))
+    assert kf.shape == (4, 5) and np.all(kf > 0)
+
+
+def test_oracle_filter_peaks_on_the_impurity():
+    # noise-free maps of one impurity with a random phase per map: the quadrature energy
+    # of the exact templates is phase-free and maximal at the impurity pixel
+    rng = np.random.default_rng(0)
+    kf = np.full(6, 0.8) * (1 + 0.1 * rng.uniform(-1, 1, 6))
+    maps = friedel_maps((24, 24), np.array([[9.0, 14.0]]), kf, np.ones((6, 1)),
+                        rng.uniform(0, 2 * np.pi, (6, 1)))
+    score = oracle_friedel_scores(maps, kf)
+    assert np.unravel_index(np.argmax(score), score.shape) == (9, 14)
 
 
 def test_au111_wave_number():

@@ -184,13 +184,31 @@ def training_batch(rng: np.random.Generator, cfg: FriedelConfig, batch: int,
         Target distributions (last entry: no impurity in the tile).
     positions : list of ndarray of shape (n_i, 2)
     """
-    xs, ys, ps = [], [], []
+    x, y, positions, _ = labelled_batch(rng, cfg, batch, n_bias, noise)
+    return x, y, positions
+
+
+def labelled_batch(rng: np.random.Generator, cfg: FriedelConfig, batch: int,
+                   n_bias: int | None = None, noise: bool = True
+                   ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray], np.ndarray]:
+    """:func:`training_batch` plus each map's Fermi wave number.
+
+    Returns
+    -------
+    x, y, positions
+        As :func:`training_batch` (same random stream: the same ``rng`` state gives
+        the same maps).
+    kf : ndarray of shape (batch, n_bias)
+        ``k_i`` of every map, rad/pixel (what an oracle detector may be told).
+    """
+    xs, ys, ps, ks = [], [], [], []
     for _ in range(batch):
         c = sample_configuration(rng, cfg, n_bias)
         xs.append(c["maps"])
         ys.append(label_vector(c["positions"], cfg.tile))
         ps.append(c["positions"])
+        ks.append(c["kf"])
     x = np.stack(xs)
     if noise and cfg.noise_eta > 0:
         x = x + cfg.noise_eta * rng.standard_normal(x.shape)
-    return x.astype(np.float32), np.stack(ys).astype(np.float32), ps
+    return x.astype(np.float32), np.stack(ys).astype(np.float32), ps, np.stack(ks)
