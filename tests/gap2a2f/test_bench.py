@@ -18,5 +18,10 @@ def test_bench_quick(tmp_path):
     assert [r["latent"] for r in res["sweep"]] == [1, 2]
     for key in ("simple", "simple_dos", "complex_plain", "inference"):
         assert key in res
+    assert res["latent_head"]["latent"] == 2 and "median_lambda_rel_err" in res["latent_head"]
+    comp = res["moment_comparison"]
+    assert set(comp) == {"simple", "complex_ae2"}
+    assert comp["simple"]["moment_weights"]["regressor"] > 0
+    assert res["moment_ablation"]["simple"]["config"]["moment_weight"] == 0.0
     for fig in ("simple.png", "sweep.png", "complex_ae2.png"):
         assert (out / fig).is_file()

@@ -1,4 +1,8 @@
-"""Supervised training, ensembles and the autoencoder on synthetic data."""
+"""Supervised training, ensembles and the autoencoder on synthetic data.
+
+The rows here are not α²F spectra, so the moment loss is off (weight 0); it is
+tested in ``test_momentloss.py``.
+"""
 
 from __future__ import annotations
 
@@ -27,7 +31,7 @@ def _linear_pairs(n=300, d=3, seed=0):
 def test_training_learns_and_stops(tmp_path):
     x, y = _linear_pairs()
     cfg = SupervisedConfig(epochs=40, batch_size=32, lr=1e-3, patience=5, seed=1,
-                           finetune_epochs=5)
+                           finetune_epochs=5, moment_weight=0.0)
     base = mse(np.zeros_like(y[250:]) + y[:200].mean(axis=0), y[250:])
     model, hist = train_regressor(x[:200], y[:200], x[200:250], y[200:250], cfg,
                                   hidden=(64, 64), checkpoint=str(tmp_path / "ck.pt"))
@@ -40,7 +44,7 @@ def test_training_learns_and_stops(tmp_path):
 
 def test_ensemble_spread_and_mean():
     x, y = _linear_pairs(n=120)
-    cfg = SupervisedConfig(epochs=3, batch_size=32, patience=3)
+    cfg = SupervisedConfig(epochs=3, batch_size=32, patience=3, moment_weight=0.0)
     models, hists = train_ensemble(x[:80], y[:80], x[80:100], y[80:100], cfg, 2)
     mean, std = ensemble_predict(models, x[100:])
     assert len(hists) == 2 and mean.shape == std.shape == (20, 60)
@@ -56,7 +60,7 @@ def test_autoencoder_latent_dimension_matters():
     for d in (1, 2):
         ae = train_autoencoder(y[:300], x[:300], y[300:350], x[300:350],
                                AEConfig(latent=d, hidden=(64,), epochs=60, patience=10,
-                                        batch_size=32, time_limit_s=60))
+                                        batch_size=32, time_limit_s=60, moment_weight=0.0))
         errs[d] = ae.part_errors(y[350:], x[350:])
         fn, gn = ae.transform(y[350:], x[350:])
         assert fn.shape == (50, 60) and gn.shape == (50, 40)

@@ -10,6 +10,11 @@ Writes ``DIR/gap2a2f.json`` and figures:
   the regressor trained on the AE-transformed set (Fig. 8), Table I (Δg, Δf),
   Table II (coverage portion, loss), moments p = 2, 1, 0, −1 (Fig. 11) and the
   physics check; ``sweep.png``, ``autoencoder.png``;
+- ``latent_head``: complex set, d_L = 2, the regressor predicting the AE latent
+  from the original gaps and the AE decoder giving α²F (``head="latent"``);
+- ``moment_ablation``: the simple case and the complex d_L = 2 pipeline again
+  with the moment loss switched off (weights 0, the seed's plain MSE), next to
+  the default weights, in the same run (``moment_comparison`` summarises both);
 - ``inference``: median time per spectrum (interpolation + domain check +
   network) for the shipped model.
 
@@ -44,6 +49,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-build", action="store_true",
                    help="use the finished shards found under --cache as they are")
+    p.add_argument("--no-moment-ablation", action="store_true",
+                   help="skip the runs with the moment loss switched off")
 
 
 def _machine() -> dict:
@@ -63,7 +70,9 @@ def _row(latent, rep: dict) -> dict:
            "delta_f": pc.get("mean_delta_f"), "delta_g": pc.get("mean_delta_g"),
            "moments": rep["moments"]}
     row.update({k: pc.get(k) for k in ("median_lambda_rel_err", "median_tc_rel_err",
-                                        "median_omega_log_rel_err", "median_gap_residual")})
+                                        "median_omega_log_rel_err", "median_gap_residual",
+                                        "mean_lambda_rel_err", "mean_tc_rel_err",
+                                        "median_delta_f", "median_delta_g")})
     if "autoencoder" in rep:
         row.update(rep["autoencoder"]["test_errors"])
         row["ae_train_wall_s"] = rep["autoencoder"]["train_wall_s"]
@@ -144,13 +153,67 @@ def run(args: argparse.Namespace) -> int:
         _write(out, res, rows, atomic_path)     # partial results survive interruption
     res["sweep"] = rows
     plot_sweep(out / "sweep.png", rows)
+    d_head = 2 if 2 in latents else latents[0]
+    _, rep = run_supervised(cx, latent=d_head, head="latent", config=cfg, ae_config=aec,
+                            n_check=check)
+    res["latent_head"] = _row(d_head, rep)
+    _write(out, res, rows, atomic_path)
+    if not args.no_moment_ablation:
+        _moment_ablation(res, sets["simple"], cx, cfg, aec, args.members, check, latents)
+        _write(out, res, rows, atomic_path)
     res["inference"] = _inference_timing(sets["simple"])
     res["wall_time_s"] = time.perf_counter() - t0
     _write(out, res, rows, atomic_path)
     s = res["simple"].get("physics_check", {})
     print(f"simple: test MSE {res['simple']['test_mse']:.4g}, median λ error "
           f"{s.get('median_lambda_rel_err', float('nan')):.2%}; wrote {out / 'gap2a2f.json'}")
+    cases = [(name, label, c[label]) for name, c in res.get("moment_comparison", {}).items()
+             for label in ("with_moment_loss", "weight_0")]
+    cases.append(("complex_latent_head", "with_moment_loss", _summary(res["latent_head"])))
+    for name, label, c in cases:
+        v = {k: (float("nan") if x is None else x) for k, x in c.items()}
+        print(f"{name} {label}: test MSE {v['test_mse']:.4g}, λ error median "
+              f"{v['median_lambda_rel_err']:.2%} / mean {v['mean_lambda_rel_err']:.2%}, "
+              f"T_c error median {v['median_tc_rel_err']:.2%}, Δf mean "
+              f"{v['mean_delta_f']:.4f}, Δg mean {v['mean_delta_g']:.4f}")
     return 0
+
+
+def _moment_ablation(res: dict, simple, cx, cfg, aec, members: int, check: int,
+                     latents: list[int]) -> None:
+    """Rerun the simple case and complex d_L = 2 with moment weights 0; compare."""
+    from dataclasses import replace
+
+    from specinv.gap2a2f.experiment import public, run_supervised
+
+    cfg0, aec0 = replace(cfg, moment_weight=0.0), replace(aec, moment_weight=0.0)
+    _, rep = run_supervised(simple, config=cfg0, members=members, n_check=check)
+    abl = {"simple": public(rep)}
+    cases = [("simple", res["simple"], abl["simple"])]
+    d = 2 if 2 in latents else latents[0]
+    _, rep = run_supervised(cx, latent=d, config=cfg0, ae_config=aec0, n_check=check)
+    abl[f"complex_ae{d}"] = _row(d, rep)
+    with_moment = next(r for r in res["sweep"] if r["latent"] == d)
+    cases.append((f"complex_ae{d}", with_moment, abl[f"complex_ae{d}"]))
+    res["moment_ablation"] = abl
+    res["moment_comparison"] = {
+        name: {"moment_weights": {"regressor": cfg.moment_weight, "autoencoder":
+                                  aec.moment_weight},
+               "with_moment_loss": _summary(a), "weight_0": _summary(b)}
+        for name, a, b in cases}
+
+
+def _summary(r: dict) -> dict:
+    """Test MSE, λ/T_c errors and Δf/Δg of a report or a sweep row."""
+    pc = r.get("physics_check", r)
+    return {"test_mse": r["test_mse"],
+            **{k: pc.get(k) for k in ("median_lambda_rel_err", "median_tc_rel_err",
+                                      "median_omega_log_rel_err", "mean_lambda_rel_err",
+                                      "mean_tc_rel_err")},
+            "mean_delta_f": pc.get("mean_delta_f", pc.get("delta_f")),
+            "mean_delta_g": pc.get("mean_delta_g", pc.get("delta_g")),
+            "median_delta_f": pc.get("median_delta_f"),
+            "median_delta_g": pc.get("median_delta_g")}
 
 
 def _write(out: Path, res: dict, rows: list, atomic_path) -> None:

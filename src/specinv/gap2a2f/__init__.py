@@ -8,6 +8,9 @@ data
 model
     The seed's MLP (400 → 500 → 800 → 1000) with its input/output scalers,
     saved as a small NPZ.
+momentloss
+    Physics-informed loss term: relative errors of the α²F moments (λ by
+    default) in torch, with the physics module's quadrature.
 train
     Supervised training (Adam, MSE, validation, early stopping, checkpoints)
     on :func:`specinv.learning.training.fit`, evaluation, ensembles.

@@ -45,6 +45,13 @@ def register_learning(esub: argparse._SubParsersAction) -> None:
     p.add_argument("--check", type=int, default=200, metavar="N",
                    help="test samples re-solved by the Eliashberg engine (0: skip)")
     p.add_argument("--threads", type=int, default=1, help="torch threads")
+    p.add_argument("--moment-weight", type=float, default=None, metavar="W",
+                   help="weight of the relative λ (moment) loss in the regressor's objective "
+                        "(0: plain MSE; default: the value chosen on validation data)")
+    p.add_argument("--ae-moment-weight", type=float, default=None, metavar="W",
+                   help="the same for the autoencoder with --latent")
+    p.add_argument("--moment-powers", type=float, nargs="+", default=None, metavar="P",
+                   help="powers p of the moments ∫Ω^p α²F dΩ in that loss (default: -1, i.e. λ)")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=run_train)
 
@@ -57,6 +64,8 @@ def register_learning(esub: argparse._SubParsersAction) -> None:
     p.add_argument("--epochs", type=int, default=300)
     p.add_argument("--time-limit", type=float, default=120.0, help="per AE, s")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--moment-weight", type=float, default=None, metavar="W",
+                   help="weight of the relative λ loss of the reconstructed α²F (0: plain MSE)")
     p.set_defaults(func=run_autoencoder)
 
     p = esub.add_parser("invert", help="predict α²F from a measured gap function Δ(ω)")
@@ -85,17 +94,19 @@ def run_train(args: argparse.Namespace) -> int:
         raise ParameterError(f"--latent must be >= 1, got {args.latent}")
     if args.ensemble < 1 or args.check < 0:
         raise ParameterError("--ensemble must be >= 1 and --check >= 0")
-    ds = data.load(args.data)
+    from specinv.gap2a2f.autoencoder import AEConfig
+
+    moment = _moment_options(args.moment_weight, args.moment_powers)
+    ae_moment = _moment_options(args.ae_moment_weight, args.moment_powers)
     cfg = SupervisedConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                            patience=args.patience, seed=args.seed,
                            time_limit_s=args.time_limit, threads=args.threads,
-                           finetune_epochs=args.finetune_epochs)
+                           finetune_epochs=args.finetune_epochs, **moment)
     cfg.validate()
-    from specinv.gap2a2f.autoencoder import AEConfig
-
+    ds = data.load(args.data)
     models, rep = run_supervised(ds, kind=args.input, latent=args.latent, config=cfg,
                                  ae_config=AEConfig(time_limit_s=args.time_limit,
-                                                    epochs=args.epochs),
+                                                    epochs=args.epochs, **ae_moment),
                                  members=args.ensemble, n_check=args.check,
                                  progress=not args.no_progress)
     out = Path(args.output)
@@ -113,6 +124,18 @@ def run_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _moment_options(weight: float | None, powers: list[float] | None) -> dict:
+    """Config fields of the moment loss given on the command line (others: defaults)."""
+    out: dict = {}
+    if weight is not None:
+        if not weight >= 0:
+            raise ParameterError(f"--moment-weight must be >= 0, got {weight}")
+        out["moment_weight"] = float(weight)
+    if powers is not None:
+        out["moment_powers"] = tuple(float(p) for p in powers)
+    return out
+
+
 def run_autoencoder(args: argparse.Namespace) -> int:
     from specinv.gap2a2f import data
     from specinv.gap2a2f.autoencoder import AEConfig, train_autoencoder
@@ -121,6 +144,7 @@ def run_autoencoder(args: argparse.Namespace) -> int:
 
     if any(d < 1 for d in args.latent):
         raise ParameterError(f"--latent values must be >= 1, got {args.latent}")
+    moment = _moment_options(args.moment_weight, None)
     ds = data.load(args.data)
     tr, va, te = data.split_indices(len(ds), 0)
     x, y = ds.features(args.input), ds.a2f
@@ -128,7 +152,8 @@ def run_autoencoder(args: argparse.Namespace) -> int:
     for d in args.latent:
         ae = train_autoencoder(y[tr], x[tr], y[va], x[va],
                                AEConfig(latent=d, epochs=args.epochs, seed=args.seed,
-                                        time_limit_s=args.time_limit))
+                                        time_limit_s=args.time_limit, **moment),
+                               omega=ds.omega_a2f)
         rows.append({"latent": d, **ae.part_errors(y[te], x[te]),
                      "train_wall_s": ae.history["train_wall_s"],
                      "best_epoch": ae.history["best_epoch"]})
@@ -139,7 +164,7 @@ def run_autoencoder(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     with atomic_path(out / "autoencoder.json") as tmp:
         tmp.write_text(json.dumps({"data": str(args.data), "input": args.input,
-                                   "results": rows}, indent=2) + "\n")
+                                   "moment": moment, "results": rows}, indent=2) + "\n")
     plot_reconstructions(out / "autoencoder.png", y[te[0]], x[te[0]], examples, rows)
     return 0
 

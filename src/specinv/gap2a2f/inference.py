@@ -143,9 +143,15 @@ def predict_gap(models: list[Regressor], omega: np.ndarray, delta: np.ndarray,
                 ) -> tuple[np.ndarray, np.ndarray | None, dict[str, Any]]:
     """Interpolate, check the domain and predict α²F (mean and std over members).
 
+    The ensemble mean is projected onto α²F ≥ 0 (negative network output set to
+    0), which is the spectrum the physics check re-solves and whose λ the moment
+    loss trained (the raw output can dip below 0 near Ω → 0, where the 1/Ω weight
+    of λ is large).
+
     Returns
     -------
     a2f : ndarray of shape (n_a2f,)
+        max(mean over members, 0).
     a2f_std : ndarray of shape (n_a2f,) or None
         Ensemble standard deviation (None for one model).
     info : dict
@@ -158,4 +164,4 @@ def predict_gap(models: list[Regressor], omega: np.ndarray, delta: np.ndarray,
     preds = np.stack([m.predict(x)[0] for m in models])
     std = preds.std(axis=0, ddof=1) if len(models) > 1 else None
     info["delta_mesh"] = d
-    return preds.mean(axis=0), std, info
+    return np.clip(preds.mean(axis=0), 0.0, None), std, info

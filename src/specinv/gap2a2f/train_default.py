@@ -6,7 +6,8 @@ Builds (or reuses) the seed's "simple" set with the engine's builder under
 ``--cache``, trains ``--members`` regressors (seeds 0, 1, …) on its 81 % split,
 evaluates them on the 10 % test split (MSE and the Eliashberg re-solve physics
 check), and writes ``member_XX.npz`` (float16 weights, < 5 MB each) plus
-``training.json`` with every parameter and figure.
+``training.json`` with every parameter and figure (the moment-loss weight and
+how its default was chosen included).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import torch
 
 from specinv.gap2a2f import data
 from specinv.gap2a2f.experiment import public, run_supervised
-from specinv.gap2a2f.train import SupervisedConfig
+from specinv.gap2a2f.train import DEFAULT_MOMENT_WEIGHT, MOMENT_WEIGHT_SELECTION, SupervisedConfig
 from specinv.io.atomic import atomic_path
 
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "data" / "gap2a2f"
@@ -39,12 +40,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--time-limit", type=float, default=420.0, help="per stage and member, s")
     p.add_argument("--check", type=int, default=None, help="test samples re-solved (all)")
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--moment-weight", type=float, default=DEFAULT_MOMENT_WEIGHT,
+                   help="weight of the relative λ loss (0: the seed's plain MSE)")
     args = p.parse_args(argv)
     manifest = data.prepare(args.recipe, args.cache, workers=1)
     ds = data.load(Path(args.cache) / args.recipe)
     cfg = SupervisedConfig(epochs=args.epochs, patience=args.patience, seed=0,
                            time_limit_s=args.time_limit, threads=args.threads,
-                           finetune_epochs=args.finetune_epochs)
+                           finetune_epochs=args.finetune_epochs,
+                           moment_weight=args.moment_weight)
     models, rep = run_supervised(ds, config=cfg, members=args.members, n_check=args.check,
                                  progress=False)
     out = Path(args.output)
@@ -57,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     info = {"script": "python -m specinv.gap2a2f.train_default", "arguments": vars(args),
             "dataset_parameters": manifest["parameters"],
             "dataset_samples_kept": manifest["samples_kept"],
+            "moment_weight_selection": MOMENT_WEIGHT_SELECTION,
             "machine": {"cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads()},
             "evaluation": public(rep)}
     with atomic_path(out / "training.json") as tmp:
