@@ -92,3 +92,11 @@ def test_train_cli_tiny_and_detect_with_it(small_map, tmp_path):
     assert main(["stm", "detect", str(small_map), "--model", str(stem),
                  "--output", str(out)]) == 0
     assert main(["stm", "train", "--output", str(stem), "--alpha", "-1"]) == 2
+
+
+def test_bench_stm_rejects_bad_epsilon(tmp_path, capsys):
+    from specinv.cli.main import main
+
+    assert main(["bench", "stm", "--friedel-only", "--friedel-epsilon", "-1",
+                 "--output", str(tmp_path / "b")]) == 2
+    assert "--friedel-epsilon" in capsys.readouterr().err

@@ -43,6 +43,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--friedel-only", action="store_true",
                         help="only the Friedel test sets (shipped default, matched filter, "
                              "oracle bound); no training")
+    parser.add_argument("--friedel-epsilon", type=float, default=1.0, metavar="PX",
+                        help="cutoff ε of Eq. 3 for the Friedel test sets (default 1 pixel, "
+                             "as in training; the seed gives no value)")
 
 
 def _tmatrix_sets(n_unl: int, n_cal: int, n_test: int) -> dict:
@@ -99,7 +102,7 @@ def _friedel_scores(det, friedel: dict) -> dict:
     return out
 
 
-def _oracle_scores(friedel: dict, min_distance: float = 2.0) -> dict:
+def _oracle_scores(friedel: dict, min_distance: float = 2.0, epsilon: float = 1.0) -> dict:
     """The oracle filter's F1 per Friedel set, thresholded like the detectors."""
     from specinv.imaging.classical import oracle_friedel_scores
     from specinv.imaging.metrics import detection_scores, pooled_scores
@@ -107,7 +110,7 @@ def _oracle_scores(friedel: dict, min_distance: float = 2.0) -> dict:
 
     out: dict = {}
     for key, (maps, truths, kf) in friedel.items():
-        peaks = [find_peaks(oracle_friedel_scores(m, k), -np.inf, min_distance)
+        peaks = [find_peaks(oracle_friedel_scores(m, k, epsilon), -np.inf, min_distance)
                  for m, k in zip(maps, kf, strict=True)]
         h = len(maps) // 2
         allv = np.concatenate([v for _, v in peaks[:h]])
@@ -168,6 +171,10 @@ def run(args: argparse.Namespace) -> int:
     from specinv.imaging.friedel import FriedelConfig, labelled_batch
     from specinv.parallel import map_chunks
 
+    if not args.friedel_epsilon > 0:
+        from specinv.errors import ParameterError
+
+        raise ParameterError(f"--friedel-epsilon must be > 0 pixels, got {args.friedel_epsilon}")
     torch.set_num_threads(1)
     t_all = time.perf_counter()
     quick = args.quick
@@ -185,9 +192,10 @@ def run(args: argparse.Namespace) -> int:
     # noise-limited for every detector, classical included
     for eta, nb in ((0.8, 16), (0.8, 32), (0.8, 126), (0.4, 16), (0.4, 126), (0.2, 16)):
         rng = np.random.default_rng([12345, nb, int(eta * 10)])
-        fx, _, fp, kf = labelled_batch(rng, FriedelConfig(noise_eta=eta), n_friedel, n_bias=nb)
+        cfg = FriedelConfig(noise_eta=eta, epsilon=args.friedel_epsilon)
+        fx, _, fp, kf = labelled_batch(rng, cfg, n_friedel, n_bias=nb)
         friedel[f"eta{eta}_nbias{nb}"] = (list(fx), fp, kf)
-    oracle = _oracle_scores(friedel)
+    oracle = _oracle_scores(friedel, epsilon=args.friedel_epsilon)
     if args.friedel_only:
         return _friedel_only(args, friedel, oracle, n_friedel, out_dir, t_all)
 
@@ -248,7 +256,7 @@ def run(args: argparse.Namespace) -> int:
                        "n_unlabeled": n_unl, "n_calibration": n_cal, "n_test": n_test,
                        "n_eval_maps_fig4": n_eval, "n_friedel_test": n_friedel,
                        "tmatrix_seeds": {"unlabeled": 7000, "calibration": 8000, "test": 9000},
-                       "match_radius_px": 1.0,
+                       "match_radius_px": 1.0, "friedel_epsilon_px": args.friedel_epsilon,
                        "friedel_sets": "eta/n_bias as in the keys; threshold chosen on the "
                                        "first half of each set, F1 on the second half",
                        "tmatrix_threshold_from_model": "threshold stored in the model "
@@ -291,6 +299,7 @@ def _friedel_only(args: argparse.Namespace, friedel: dict, oracle: dict, n_fried
     comparison["oracle bound (true k_F, exact template)"] = oracle
     report = {"benchmark": "stm", "mode": "friedel-only", "seed": args.seed,
               "parameters": {"n_friedel_test": n_friedel, "match_radius_px": 1.0,
+                             "friedel_epsilon_px": args.friedel_epsilon,
                              "friedel_sets": "eta/n_bias as in the keys; threshold chosen on "
                                              "the first half of each set, F1 on the second"},
               "detectors": comparison, "wall_time_s": time.perf_counter() - t_all,
