@@ -295,7 +295,14 @@ def _friedel_only(args: argparse.Namespace, friedel: dict, oracle: dict, n_fried
         raise InputError("no shipped default detector to score", source=str(default_model_path()))
     detectors = {"shipped default": Detector.load(default_model_path()),
                  "classical matched filter": Detector.classical()}
-    comparison = {name: _friedel_scores(d, friedel) for name, d in detectors.items()}
+    from specinv.errors import SpecinvError
+
+    comparison: dict[str, dict] = {}
+    for name, d in detectors.items():
+        try:
+            comparison[name] = _friedel_scores(d, friedel)
+        except SpecinvError as exc:  # e.g. maps the detector cannot resample: a result
+            comparison[name] = {"failed": str(exc)}
     comparison["oracle bound (true k_F, exact template)"] = oracle
     report = {"benchmark": "stm", "mode": "friedel-only", "seed": args.seed,
               "parameters": {"n_friedel_test": n_friedel, "match_radius_px": 1.0,
@@ -307,7 +314,8 @@ def _friedel_only(args: argparse.Namespace, friedel: dict, oracle: dict, n_fried
     with atomic_path(out_dir / "stm.json") as tmp:
         tmp.write_text(json.dumps(report, indent=2, default=float))
     for name, c in comparison.items():
-        f1 = "  ".join(f"{k.removeprefix('friedel_')} {v['f1']:.3f}" for k, v in c.items())
+        f1 = c["failed"] if "failed" in c else "  ".join(
+            f"{k.removeprefix('friedel_')} {v['f1']:.3f}" for k, v in c.items())
         print(f"{name:40s} F1  {f1}")
     print(f"wrote {out_dir / 'stm.json'}")
     return 0
