@@ -105,7 +105,7 @@ def _friedel_scores(det, friedel: dict) -> dict:
 def _oracle_scores(friedel: dict, min_distance: float = 2.0, epsilon: float = 1.0) -> dict:
     """The oracle filter's F1 per Friedel set, thresholded like the detectors."""
     from specinv.imaging.classical import oracle_friedel_scores
-    from specinv.imaging.metrics import detection_scores, pooled_scores
+    from specinv.imaging.evaluate import best_threshold, pooled_at
     from specinv.imaging.tiling import find_peaks
 
     out: dict = {}
@@ -113,16 +113,8 @@ def _oracle_scores(friedel: dict, min_distance: float = 2.0, epsilon: float = 1.
         peaks = [find_peaks(oracle_friedel_scores(m, k, epsilon), -np.inf, min_distance)
                  for m, k in zip(maps, kf, strict=True)]
         h = len(maps) // 2
-        allv = np.concatenate([v for _, v in peaks[:h]])
-        best = (-1.0, 0.0)
-        for c in np.unique(np.quantile(allv, np.linspace(0, 1, 300))):
-            f1 = pooled_scores([detection_scores(p[v >= c], t, 1.0) for (p, v), t
-                                in zip(peaks[:h], truths[:h], strict=True)])["f1"]
-            if f1 > best[0]:
-                best = (f1, float(c))
-        res = pooled_scores([detection_scores(p[v >= best[1]], t, 1.0) for (p, v), t
-                             in zip(peaks[h:], truths[h:], strict=True)])
-        out[f"friedel_{key}"] = {**res, "threshold": best[1]}
+        thr, _ = best_threshold(peaks[:h], truths[:h])
+        out[f"friedel_{key}"] = {**pooled_at(peaks[h:], truths[h:], thr), "threshold": thr}
     return out
 
 

@@ -25,6 +25,45 @@ def candidate_peaks(detector: Detector, maps: Sequence[np.ndarray], **kw: object
     return out
 
 
+def pooled_at(peaks: Sequence[tuple[np.ndarray, np.ndarray]], truths: Sequence[np.ndarray],
+              threshold: float, radius: float = 1.0) -> dict:
+    """Pooled recall/precision/F1 of the peaks ``(positions, values)`` at or above ``threshold``."""
+    return pooled_scores([detection_scores(p[v >= threshold], t, radius)
+                          for (p, v), t in zip(peaks, truths, strict=True)])
+
+
+def best_threshold(peaks: Sequence[tuple[np.ndarray, np.ndarray]],
+                   truths: Sequence[np.ndarray], radius: float = 1.0,
+                   n_candidates: int = 200, default: float = 0.0) -> tuple[float, dict]:
+    """Threshold on the peak values that maximises the pooled F1 (``default`` if no peaks).
+
+    Parameters
+    ----------
+    peaks : sequence of (ndarray of shape (k, 2), ndarray of shape (k,))
+        Candidate peak positions and score values per map.
+    truths : sequence of ndarray of shape (n_i, 2)
+
+    Returns
+    -------
+    threshold : float
+        Midway between the best candidate value and the next lower peak value, which
+        keeps a margin on both sides.
+    scores : dict
+        Pooled recall/precision/F1 at that threshold.
+    """
+    allv = np.concatenate([v for _, v in peaks]) if peaks else np.zeros(0)
+    if allv.size == 0:
+        return default, {}
+    best = (-1.0, default, {})
+    for c in np.unique(np.quantile(allv, np.linspace(0, 1, n_candidates))):
+        pooled = pooled_at(peaks, truths, c, radius)
+        if pooled["f1"] > best[0]:
+            lower = allv[allv < c]
+            thr = 0.5 * (c + lower.max()) if lower.size else c - 1e-6
+            best = (pooled["f1"], float(thr), pooled)
+    return best[1], best[2]
+
+
 def choose_threshold(detector: Detector, maps: Sequence[np.ndarray],
                      truths: Sequence[np.ndarray], radius: float = 1.0,
                      n_candidates: int = 200, **kw: object) -> tuple[float, dict]:
@@ -36,22 +75,8 @@ def choose_threshold(detector: Detector, maps: Sequence[np.ndarray],
     scores : dict
         Pooled recall/precision/F1 at that threshold.
     """
-    peaks = candidate_peaks(detector, maps, **kw)
-    allv = np.concatenate([v for _, v, _ in peaks]) if peaks else np.zeros(0)
-    if allv.size == 0:
-        return detector.threshold, {}
-    cands = np.unique(np.quantile(allv, np.linspace(0, 1, n_candidates)))
-    best = (-1.0, detector.threshold, {})
-    for c in cands:
-        res = [detection_scores(p[v >= c], t, radius) for (p, v, _), t in
-               zip(peaks, truths, strict=True)]
-        pooled = pooled_scores(res)
-        if pooled["f1"] > best[0]:
-            # midway to the next lower peak value keeps a margin on both sides
-            lower = allv[allv < c]
-            thr = 0.5 * (c + lower.max()) if lower.size else c - 1e-6
-            best = (pooled["f1"], float(thr), pooled)
-    return best[1], best[2]
+    peaks = [(p, v) for p, v, _ in candidate_peaks(detector, maps, **kw)]
+    return best_threshold(peaks, truths, radius, n_candidates, default=detector.threshold)
 
 
 def evaluate(detector: Detector, maps: Sequence[np.ndarray], truths: Sequence[np.ndarray],
