@@ -1,6 +1,6 @@
 """OOD square waves and triangles against training length (issue 6 diagnostic).
 
-Trains rRIM and CNN at N = 1000 (noise-free, 100 K) for the optimizer-step counts
+Trains rRIM and CNN at N = 1000 (``--n``; noise-free, 100 K) for the optimizer-step counts
 of the quick bench (rRIM 400, CNN 2000) and of the full bench (1500, 7500), two
 seeds each, and scores the seed's OOD sets (1e-4 relative noise) as
 ``specinv bench optics`` does. Writes JSON to ``--output``.
@@ -9,6 +9,7 @@ Usage::
 
     python benchmarks/optics_ood_steps.py --output ood_steps.json
     python benchmarks/optics_ood_steps.py --runs rrim:400 cnn:2000 --seeds 0
+    python benchmarks/optics_ood_steps.py --n 100000 --runs rrim:1500 cnn:7500 --seeds 0
 """
 
 from __future__ import annotations
@@ -31,19 +32,21 @@ def main() -> int:
     p.add_argument("--runs", nargs="+", default=["rrim:400", "rrim:1500", "cnn:2000",
                                                  "cnn:7500"], metavar="KIND:STEPS")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    p.add_argument("--n", type=int, default=1000,
+                   help="training-set size (the seed's OOD figure uses 100000, noise-free)")
     p.add_argument("--cache", default=None, help="data-set cache folder")
     p.add_argument("--output", default="ood_steps.json")
     args = p.parse_args()
     torch.set_num_threads(1)
     setup = OpticsSetup()
     ood = ex.ood_data(setup, 1e-4, 0)
-    ds = build_dataset(1000, noise=0.0, seed=0, temperatures=(100.0,), cache_dir=args.cache)
+    ds = build_dataset(args.n, noise=0.0, seed=0, temperatures=(100.0,), cache_dir=args.cache)
     x, y, t = ds.part("test")
     rows = []
     for run in args.runs:
         kind, steps = run.split(":")
         for seed in args.seeds:
-            cfg = ex.bench_config(kind, 1000, int(steps), seed)
+            cfg = ex.bench_config(kind, args.n, int(steps), seed)
             t0 = time.perf_counter()
             model = train_model(ds, cfg)
             row = {"kind": kind, "steps": int(steps), "seed": seed,
@@ -55,7 +58,7 @@ def main() -> int:
             print(" ".join(f"{k}={v:.5g}" if isinstance(v, float) else f"{k}={v}"
                            for k, v in row.items()), flush=True)
     Path(args.output).write_text(json.dumps({"rows": rows, "ood_noise_rel": 1e-4,
-                                             "n_train_set": 1000}, indent=2))
+                                             "n_train_set": args.n}, indent=2))
     return 0
 
 

@@ -102,3 +102,46 @@ def test_dataset_on_local_dask(tmp_path):
             distributed.Client(cluster) as client:
         m = build_dataset(cfg, tmp_path / "dask", scheduler=client, progress=False)
     assert m["complete"] and len(m["shards"]) == 2
+
+
+def test_dataset_realaxis_continuation_is_exact_and_resumes_old_manifests(tmp_path, capsys):
+    """``--continuation realaxis`` stores the exact real-axis Δ(ω) of each kept sample."""
+    import json
+
+    from specinv.cli.main import main
+    from specinv.physics.eliashberg.dataset import build_sample
+    from specinv.physics.eliashberg.generators import GENERATORS
+    from specinv.physics.eliashberg.matsubara import solve_matsubara
+    from specinv.physics.eliashberg.realaxis import real_axis_iteration
+
+    out = tmp_path / "ra"
+    assert main(["eliashberg", "dataset", "--n", "2", "--output", str(out), "--workers", "1",
+                 "--kind", "gaussian", "--lambda-range", "1.5", "2.0", "--n-matsubara", "120",
+                 "--no-tc", "--continuation", "realaxis", "--no-progress"]) == 0
+    d = load_dataset(out)
+    assert d["index"].size == 2 and np.all(d["consistency_diff"] == 0)
+    cfg = DatasetConfig(**json.loads((out / "dataset.json").read_text())["parameters"])
+    assert cfg.continuation == "realaxis"
+    # the stored gap equals a direct real-axis solve of the same sample (same mesh + interp)
+    rng = np.random.default_rng([cfg.seed, int(d["index"][0])])
+    spec, _ = GENERATORS["gaussian"](rng, n=cfg.n_a2f, omega_max=cfg.a2f_omega_max_meV,
+                                     lambda_range=(cfg.lambda_min, cfg.lambda_max))
+    sol = solve_matsubara(spec, cfg.temperature_K, cfg.mu_star, n_matsubara=120)
+    ra = real_axis_iteration(sol, spec, omega_max=35.05, d_omega=0.05)
+    w = d["omega"][1:]
+    assert np.allclose(d["delta"][0, 1:].real, np.interp(w, ra.omega, ra.delta.real),
+                       atol=1e-6 * np.abs(ra.delta).max())
+    assert build_sample(cfg, int(d["index"][0]))[0] == "kept"
+    # a manifest written before the continuation option existed still resumes (defaults)
+    pade = tmp_path / "pade"
+    base = DatasetConfig(n=2, shard_size=1, kind="gaussian", lambda_min=1.5, lambda_max=2.0,
+                         n_matsubara=120, with_tc=False)
+    build_dataset(base, pade, workers=1, progress=False)
+    man = json.loads((pade / "dataset.json").read_text())
+    for key in ("continuation", "realaxis_step_meV"):
+        del man["parameters"][key]
+    (pade / "dataset.json").write_text(json.dumps(man))
+    assert build_dataset(base, pade, workers=1, progress=False)["complete"]
+    assert main(["eliashberg", "dataset", "--n", "2", "--output", str(out), "--workers", "1",
+                 "--no-progress"]) == 2
+    assert "other parameters" in capsys.readouterr().err

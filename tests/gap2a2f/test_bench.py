@@ -19,6 +19,7 @@ def test_bench_quick(tmp_path):
     for key in ("simple", "simple_dos", "complex_plain", "inference"):
         assert key in res
     assert res["latent_head"]["latent"] == 2 and "median_lambda_rel_err" in res["latent_head"]
+    assert res["latent_head_refined"]["refined"]["n"] == 3
     comp = res["moment_comparison"]
     assert set(comp) == {"simple", "complex_ae2"}
     assert comp["simple"]["moment_weights"]["regressor"] > 0

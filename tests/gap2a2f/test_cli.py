@@ -97,7 +97,27 @@ def test_train_bad_parameters(tiny_dir, tmp_path, capsys):
     assert main(["eliashberg", "train", "--data", str(tiny_dir), "--output",
                  str(tmp_path / "m"), "--latent", "0"]) == 2
     assert "--latent" in capsys.readouterr().err
+    assert main(["eliashberg", "train", "--data", str(tiny_dir), "--output",
+                 str(tmp_path / "m"), "--head", "latent"]) == 2
+    assert "--head latent needs --latent" in capsys.readouterr().err
     assert not (tmp_path / "m").exists()
+
+
+def test_latent_head_model_trains_saves_and_inverts(tiny_dir, tiny_set, tmp_path):
+    """``train --latent 1 --head latent`` writes a model that ``invert`` uses like any other."""
+    model = tmp_path / "lh"
+    rc = main(["eliashberg", "train", "--data", str(tiny_dir), "--output", str(model),
+               "--latent", "1", "--head", "latent", "--epochs", "3", "--finetune-epochs", "0",
+               "--check", "0", "--no-progress"])
+    assert rc == 0
+    rep = json.loads((model / "train.json").read_text())
+    assert rep["head"] == "latent" and rep["latent"] == 1
+    gap = _gap_csv(tmp_path / "gap.csv", tiny_set.omega, tiny_set.delta[0])
+    out = tmp_path / "a2f.csv"
+    assert main(["eliashberg", "invert", str(gap), "--output", str(out), "--no-resolve",
+                 "--model", str(model / "member_00.npz")]) == 0
+    a2f = np.loadtxt(out, delimiter=",", skiprows=1)
+    assert a2f.shape == (tiny_set.a2f.shape[1], 2) and np.all(a2f[:, 1] >= 0)
 
 
 def test_autoencoder_command(tiny_dir, tmp_path):

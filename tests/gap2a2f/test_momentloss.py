@@ -153,18 +153,26 @@ def test_cli_records_weight_and_refuses_negative(tiny_dir, tmp_path, capsys):
     assert "median_lambda_rel_err" in rep["validation"]
 
 
-def test_latent_head_pipeline(tiny_set):
-    """Gap → latent → decoder: α²F rows from the AE decoder, the AE's λ kept in the report."""
+def test_latent_head_pipeline(tiny_set, tmp_path):
+    """Gap → latent → decoder: α²F rows from the AE decoder, saved and loaded as one file."""
     from specinv.gap2a2f.experiment import run_supervised
+    from specinv.gap2a2f.model import Regressor
 
     cfg = SupervisedConfig(epochs=3, patience=3, finetune_epochs=0)
     aec = AEConfig(epochs=3, hidden=(32,))
     models, rep = run_supervised(tiny_set, latent=1, head="latent", config=cfg, ae_config=aec,
                                  n_check=0, with_coverage=False)
     assert rep["head"] == "latent" and rep["_pred"].shape[1] == tiny_set.a2f.shape[1]
-    z = models[0].regressor.predict(tiny_set.features()[:2])
+    x = tiny_set.features()[:2]
+    z = models[0].predict_raw(x)
     assert z.shape == (2, 1)   # the regressor predicts the latent, the decoder the α²F
-    assert np.allclose(models[0].predict(tiny_set.features()[:2]), models[0].ae.decode_a2f(z))
+    a2f = models[0].predict(x)
+    assert a2f.shape == (2, tiny_set.a2f.shape[1])
+    assert np.allclose(a2f, models[0].decode(z))
+    loaded = Regressor.load(models[0].save(tmp_path / "m.npz"))
+    assert loaded.meta["head"] == "latent" and loaded.meta["latent_dim"] == 1
+    # float32 weights stored as such: the same numbers up to float32 rounding
+    assert np.max(np.abs(loaded.predict(x) - a2f)) <= 1e-5 * np.max(np.abs(a2f))
     assert "test" in rep["autoencoder"]["median_lambda_rel_err_reconstruction"]
     with pytest.raises(ParameterError, match="head"):
         run_supervised(tiny_set, head="latent", config=cfg)

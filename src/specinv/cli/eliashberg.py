@@ -74,6 +74,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lambda-range", type=float, nargs=2, default=(0.8, 2.5),
                    metavar=("LO", "HI"), help="λ drawn uniformly in [LO, HI]")
     p.add_argument("--no-tc", action="store_true", help="skip the linearized T_c per sample")
+    p.add_argument("--continuation", choices=["pade", "realaxis"], default="pade",
+                   help="Δ(ω) by Padé with the seed's consistency filter (seed) or by the "
+                        "exact real-axis iteration")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run_dataset)
 
@@ -181,7 +184,7 @@ def run_dataset(args: argparse.Namespace) -> int:
     cfg = DatasetConfig(n=args.n, seed=args.seed, kind=args.kind, shard_size=args.shard_size,
                         temperature_K=args.temperature, mu_star=args.mu_star,
                         n_matsubara=args.n_matsubara, lambda_min=lo, lambda_max=hi,
-                        with_tc=not args.no_tc)
+                        with_tc=not args.no_tc, continuation=args.continuation)
     if args.workers is not None and args.workers < 1:
         raise ParameterError(f"--workers must be >= 1, got {args.workers}")
     m = build_dataset(cfg, args.output, workers=args.workers, scheduler=args.scheduler,

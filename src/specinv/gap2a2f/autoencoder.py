@@ -151,13 +151,6 @@ class PairAE:
         with torch.no_grad():
             return self.net.encoder(self._stack(f, g)).numpy().astype(np.float64)
 
-    def decode_a2f(self, z: np.ndarray) -> np.ndarray:
-        """α²F part of the decoder output for latent rows z (S, d_L) → (S, n_f)."""
-        self.net.eval()
-        with torch.no_grad():
-            out = self.net.decoder(torch.from_numpy(np.atleast_2d(z).astype(np.float32)))
-        return out.numpy()[:, :self.n_f].astype(np.float64) * self.scale_f
-
     def part_errors(self, f: np.ndarray, g: np.ndarray) -> dict[str, float]:
         """Relative RMS reconstruction error of each part, ‖x_n − x‖/‖x‖ over all rows."""
         fn, gn = self.transform(f, g)

@@ -31,6 +31,10 @@ def register_learning(esub: argparse._SubParsersAction) -> None:
                    help="input features: Re/Im Δ(ω) (400) or the DOS (200)")
     p.add_argument("--latent", type=int, default=None, metavar="D",
                    help="first transform the data with an autoencoder of latent dimension D")
+    p.add_argument("--head", choices=["a2f", "latent"], default="a2f",
+                   help="with --latent: the regressor predicts α²F from the AE-reconstructed "
+                        "gaps (a2f, the seed) or the AE latent code from the original gaps, "
+                        "decoded by the AE (latent; the decoder is saved with the model)")
     p.add_argument("--ensemble", type=int, default=1, metavar="K", help="models (seeds)")
     p.add_argument("--epochs", type=int, default=300)
     p.add_argument("--finetune-epochs", type=int, default=100,
@@ -45,6 +49,11 @@ def register_learning(esub: argparse._SubParsersAction) -> None:
     p.add_argument("--check", type=int, default=200, metavar="N",
                    help="test samples re-solved by the Eliashberg engine (0: skip)")
     p.add_argument("--threads", type=int, default=1, help="torch threads")
+    p.add_argument("--refine", type=int, default=0, metavar="N",
+                   help="also refine the first N checked predictions against their gaps "
+                        "through the engine and re-check them (see 'invert --refine')")
+    p.add_argument("--workers", type=int, default=1,
+                   help="processes for the physics check and the refinement")
     p.add_argument("--moment-weight", type=float, default=None, metavar="W",
                    help="weight of the relative λ (moment) loss in the regressor's objective "
                         "(0: plain MSE; default: the value chosen on validation data)")
@@ -80,6 +89,9 @@ def register_learning(esub: argparse._SubParsersAction) -> None:
                    help="temperature of the measurement in K (default: the model's)")
     p.add_argument("--no-resolve", action="store_true",
                    help="skip re-solving the Eliashberg equations with the prediction")
+    p.add_argument("--refine", action="store_true",
+                   help="fit the prediction's shape to the input gap through the engine "
+                        "(λ kept; a2f_std stays the network ensemble's spread); 1-10 s")
     p.set_defaults(func=run_invert)
 
 
@@ -92,8 +104,13 @@ def run_train(args: argparse.Namespace) -> int:
 
     if args.latent is not None and args.latent < 1:
         raise ParameterError(f"--latent must be >= 1, got {args.latent}")
+    if args.head == "latent" and args.latent is None:
+        raise ParameterError("--head latent needs --latent D (the autoencoder it decodes with)")
     if args.ensemble < 1 or args.check < 0:
         raise ParameterError("--ensemble must be >= 1 and --check >= 0")
+    if not 0 <= args.refine <= args.check or args.workers < 1:
+        raise ParameterError(f"--refine must lie in [0, --check] and --workers be >= 1, got "
+                             f"{args.refine}, {args.workers}")
     from specinv.gap2a2f.autoencoder import AEConfig
 
     moment = _moment_options(args.moment_weight, args.moment_powers)
@@ -108,7 +125,8 @@ def run_train(args: argparse.Namespace) -> int:
                                  ae_config=AEConfig(time_limit_s=args.time_limit,
                                                     epochs=args.epochs, **ae_moment),
                                  members=args.ensemble, n_check=args.check,
-                                 progress=not args.no_progress)
+                                 progress=not args.no_progress, head=args.head,
+                                 n_refine=args.refine, workers=args.workers)
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
     for k, m in enumerate(models):
@@ -118,6 +136,12 @@ def run_train(args: argparse.Namespace) -> int:
         tmp.write_text(json.dumps(res, indent=2, default=float) + "\n")
     plot_predictions(out / "predictions.png", ds, rep)
     pc = rep.get("physics_check", {})
+    if "physics_check_refined" in rep:
+        pr = rep["physics_check_refined"]
+        print(f"refined ({pr['n']} samples): median λ error {pr['median_lambda_rel_err']:.3%}, "
+              f"T_c error {pr['median_tc_rel_err']:.3%}, Δf {pr['mean_delta_f']:.4f}, "
+              f"Δg {pr['mean_delta_g']:.4f} (mean); "
+              f"{pr['refine_wall_s_per_sample']:.2f} s per sample")
     print(f"test MSE {rep['test_mse']:.3g} (α²F rms {rep['test_rms_a2f']:.3g}); "
           f"median λ error {pc.get('median_lambda_rel_err', float('nan')):.3%}, "
           f"T_c error {pc.get('median_tc_rel_err', float('nan')):.3%}; wrote {out}")
@@ -184,14 +208,24 @@ def run_invert(args: argparse.Namespace) -> int:
     a2f, std, info = predict_gap(models, omega, delta, temp, source=str(args.gap))
     t_pred = time.perf_counter() - t0
     w_a2f = np.asarray(meta["omega_a2f"])
+    refined, network = None, a2f
+    if args.refine:
+        from specinv.gap2a2f.refine import refine_a2f
+
+        refined = refine_a2f(a2f, w_a2f, np.asarray(meta["omega"]), info["delta_mesh"], temp,
+                             meta["mu_star"])
+        a2f = refined.a2f
     res = {"command": "eliashberg invert", "input": str(args.gap),
            "models": [str(p) for p in (args.model or [])] or "shipped default",
            "ensemble_size": len(models), "model_training": meta.get("training"),
            "domain_check": {k: v for k, v in info.items() if k != "delta_mesh"},
            "temperature_K": temp, "mu_star": meta["mu_star"],
            "prediction_wall_s": t_pred}
+    if refined is not None:
+        res["refine"] = refined.summary()
     if not args.no_resolve:
-        sol = solve_a2f(a2f, w_a2f, np.asarray(meta["omega"]), temp, meta["mu_star"])
+        sol = solve_a2f(a2f, w_a2f, np.asarray(meta["omega"]), temp, meta["mu_star"],
+                        continuation=(meta.get("dataset") or {}).get("continuation") or "pade")
         res.update({"lambda": sol["lambda"], "omega_log_meV": sol["omega_log_meV"],
                     "tc_K": sol["tc_K"], "superconducting": sol["superconducting"],
                     "resolve_gap_residual": float(gap_residual(sol["delta"],
@@ -203,9 +237,12 @@ def run_invert(args: argparse.Namespace) -> int:
         from specinv.gap2a2f.plots import plot_inversion
 
         plot_inversion(args.plot, w_a2f, a2f, std, np.asarray(meta["omega"]),
-                       info["delta_mesh"], res)
+                       info["delta_mesh"], res, network if refined is not None else None)
     write_table(args.output, cols, res)
     msg = f"wrote {args.output}"
+    if refined is not None:
+        msg = (f"refined: gap misfit {refined.residual_before:.3f} -> "
+               f"{refined.residual_after:.3f} (real axis); " + msg)
     if "lambda" in res:
         msg = (f"λ = {res['lambda']:.3f}, ω_log = {res['omega_log_meV']:.3f} meV, "
                f"T_c = {res['tc_K']:.3f} K, re-solve residual "

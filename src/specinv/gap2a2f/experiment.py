@@ -13,54 +13,41 @@ maps the *original* gaps g to the AE latent z = encoder([f; g]) and the α²F is
 the decoder's output for the predicted z. The AE-reduced α²F is then reached
 from the measured gap without the shift between g and the AE-reconstructed g_n
 that the seed's regressor (trained on g_n only) meets at test time; with the
-moment loss in the AE the decoder keeps λ.
+moment loss in the AE the decoder keeps λ. Such a model is a
+:class:`~specinv.gap2a2f.model.Regressor` carrying the decoder; it is saved
+and loaded like a plain one (``specinv eliashberg train --head latent``).
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from typing import Any
 
 import numpy as np
 
 from specinv.errors import ParameterError
 from specinv.gap2a2f.analysis import coverage, moment_differences
-from specinv.gap2a2f.autoencoder import AEConfig, PairAE, train_autoencoder
+from specinv.gap2a2f.autoencoder import AEConfig, train_autoencoder
 from specinv.gap2a2f.data import GapSet, split_indices
 from specinv.gap2a2f.inference import domain_stats
-from specinv.gap2a2f.model import Regressor
 from specinv.gap2a2f.momentloss import lambda_rel_errors
-from specinv.gap2a2f.physics import physics_check
+from specinv.gap2a2f.physics import physics_check, summarize
 from specinv.gap2a2f.train import SupervisedConfig, mse, train_ensemble
+
+
+def continuation_of(ds: GapSet) -> str:
+    """How the data set's Δ(ω) were continued ("pade" for sets built before the option)."""
+    return ds.parameters.get("continuation") or "pade"
 
 
 def model_meta(ds: GapSet, kind: str, x_train: np.ndarray, latent: int | None) -> dict:
     """Meshes, physical parameters and domain statistics stored with a model."""
     return {"input": kind, "omega": ds.omega.tolist(), "omega_a2f": ds.omega_a2f.tolist(),
             "temperature_K": ds.temperature_K, "mu_star": ds.mu_star, "latent": latent,
-            "dataset": {k: ds.parameters.get(k) for k in ("kind", "seed", "n")},
+            "dataset": {k: ds.parameters.get(k) for k in ("kind", "seed", "n")}
+            | {"continuation": continuation_of(ds)},
             "domain": domain_stats(x_train, ds.delta.real[:, 0])}
-
-
-@dataclass
-class DecodedRegressor:
-    """Gap → AE latent regressor followed by the AE decoder (``head="latent"``).
-
-    ``predict(x)`` returns α²F rows like :class:`~specinv.gap2a2f.model.Regressor`;
-    it is evaluated in memory (not saved by the CLI).
-    """
-
-    regressor: Regressor
-    ae: PairAE
-
-    @property
-    def meta(self) -> dict:
-        return self.regressor.meta
-
-    def predict(self, x: np.ndarray) -> np.ndarray:
-        """α²F of shape (S, n_a2f) for gap rows x of shape (S, n_in)."""
-        return self.ae.decode_a2f(self.regressor.predict(x))
 
 
 def run_supervised(ds: GapSet, *, kind: str = "gap", latent: int | None = None,
@@ -68,7 +55,7 @@ def run_supervised(ds: GapSet, *, kind: str = "gap", latent: int | None = None,
                    ae_config: AEConfig | None = None, members: int = 1, split_seed: int = 0,
                    n_check: int | None = 200, workers: int | None = 1,
                    progress: bool = False, with_coverage: bool = True,
-                   head: str = "a2f") -> tuple[list, dict[str, Any]]:
+                   head: str = "a2f", n_refine: int = 0) -> tuple[list, dict[str, Any]]:
     """Train and evaluate one configuration.
 
     Parameters
@@ -91,6 +78,10 @@ def run_supervised(ds: GapSet, *, kind: str = "gap", latent: int | None = None,
         What the regressor predicts: α²F (the seed), or the AE latent from the
         original gaps, decoded by the AE (needs ``latent``; see the module docstring;
         the regressor's moment weight is unused there since its targets are z).
+    n_refine : int
+        Also refine the first ``n_refine`` checked predictions against their input
+        gaps (:mod:`specinv.gap2a2f.refine`) and re-check them; the report then has
+        ``physics_check_refined`` and, for the same samples, ``physics_check_unrefined``.
 
     Returns
     -------
@@ -137,7 +128,7 @@ def run_supervised(ds: GapSet, *, kind: str = "gap", latent: int | None = None,
         cfg_z = replace(config, moment_weight=0.0)
         regs, hists = train_ensemble(x[tr], z[tr], x[va], z[va], cfg_z, members,
                                      meta=meta, progress=progress)
-        models: list = [DecodedRegressor(r, ae) for r in regs]
+        models: list = [r.with_decoder(ae.net.decoder, ae.n_f, ae.scale_f) for r in regs]
     else:
         models, hists = train_ensemble(x_fit[tr], y_fit[tr], x_fit[va], y_fit[va], config,
                                        members, meta=meta, progress=progress,
@@ -170,7 +161,7 @@ def run_supervised(ds: GapSet, *, kind: str = "gap", latent: int | None = None,
         chk = physics_check(pred[sel], y[idx], ds.delta[idx], ds.omega_a2f, ds.omega,
                             ds.temperature_K, ds.mu_star, lam_true=ds.lam[idx],
                             tc_true=ds.tc_K[idx], wlog_true=ds.omega_log_meV[idx],
-                            workers=workers)
+                            workers=workers, continuation=continuation_of(ds))
         report["physics_check"] = dict(chk["summary"], wall_s=time.perf_counter() - t0)
         if members > 1:
             std = preds[:, sel].std(axis=0, ddof=1)
@@ -179,9 +170,38 @@ def run_supervised(ds: GapSet, *, kind: str = "gap", latent: int | None = None,
                                        "median_std": float(np.median(std))}
         report["_check"] = chk
         report["_test_index"] = idx
+        if n_refine > 0:
+            _refined_check(report, pred[sel][:n_refine], ds, idx[:n_refine], chk, workers)
     report["_pred"] = pred
     report["_test_all"] = te
     return models, report
+
+
+def _refined_check(report: dict[str, Any], pred: np.ndarray, ds: GapSet, idx: np.ndarray,
+                   chk: dict[str, Any], workers: int | None) -> None:
+    """Refine ``pred`` against the input gaps of samples ``idx`` and re-check (in place)."""
+    from specinv.gap2a2f.refine import refine_batch
+
+    n = idx.size
+    t0 = time.perf_counter()
+    res = refine_batch(pred, ds.delta[idx], ds.omega_a2f, ds.omega, ds.temperature_K,
+                       ds.mu_star, workers=workers)
+    wall = time.perf_counter() - t0
+    refined = np.stack([r.a2f for r in res])
+    chk_r = physics_check(refined, ds.a2f[idx], ds.delta[idx], ds.omega_a2f, ds.omega,
+                          ds.temperature_K, ds.mu_star, lam_true=ds.lam[idx],
+                          tc_true=ds.tc_K[idx], wlog_true=ds.omega_log_meV[idx],
+                          workers=workers, continuation=continuation_of(ds))
+    same = {k: v[:n] for k, v in chk.items() if isinstance(v, np.ndarray)}
+    report["physics_check_unrefined"] = summarize(same)
+    report["physics_check_refined"] = dict(
+        chk_r["summary"], refine_wall_s=wall, refine_wall_s_per_sample=wall / n,
+        median_forward_solves=float(np.median([r.n_evaluations for r in res])),
+        median_fit_residual_before=float(np.median([r.residual_before for r in res])),
+        median_fit_residual_after=float(np.median([r.residual_after for r in res])),
+        fraction_improved=float(np.mean([r.info["improved"] for r in res])),
+        options={k: res[0].info[k] for k in ("n_basis", "keep_lambda", "d_omega_meV")})
+    report["_pred_refined"] = refined
 
 
 def public(report: dict[str, Any]) -> dict[str, Any]:

@@ -1,8 +1,9 @@
 """Physics check of a predicted α²F: solve the Eliashberg equations again.
 
 For each prediction f̂ the engine solves the Matsubara equations at the data
-set's T and μ*, continues Δ to the real axis by Padé on the input mesh (the
-same route the training data took), and compares with the input/truth:
+set's T and μ*, continues Δ to the real axis on the input mesh by the same route
+the training data took (Padé, or the exact real-axis iteration for sets built
+with ``continuation="realaxis"``), and compares with the input/truth:
 
 - gap residual ‖Δ[f̂] − Δ_in‖₂ / ‖Δ_in‖₂ over Re and Im on ω ≤ 35 meV;
 - relative errors of λ, ω_log and T_c (linearized gap equation) against f;
@@ -27,7 +28,7 @@ from specinv.errors import ParameterError
 from specinv.parallel import map_chunks
 from specinv.physics.eliashberg.a2f import A2F, moments
 from specinv.physics.eliashberg.matsubara import solve_matsubara
-from specinv.physics.eliashberg.realaxis import continue_pade
+from specinv.physics.eliashberg.realaxis import continue_pade, real_axis_on_mesh
 from specinv.physics.eliashberg.tc import critical_temperature
 
 
@@ -44,7 +45,8 @@ def pearson_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def solve_a2f(values: np.ndarray, omega_a2f: np.ndarray, omega: np.ndarray,
               temperature_K: float, mu_star: float, *, n_matsubara: int = 350,
-              with_tc: bool = True, positive: str = "clip") -> dict[str, Any]:
+              with_tc: bool = True, positive: str = "clip",
+              continuation: str = "pade") -> dict[str, Any]:
     """Δ(ω), λ, ω_log, T_c of one α²F (values clipped at 0).
 
     Parameters
@@ -57,6 +59,8 @@ def solve_a2f(values: np.ndarray, omega_a2f: np.ndarray, omega: np.ndarray,
         As in the data set (seed: 1.16 K, 0.1).
     positive : {"clip_keep_lambda", "clip"}
         Projection onto α²F ≥ 0 (see the module docstring).
+    continuation : {"pade", "realaxis"}
+        How Δ(ω) is obtained (as the data set's ``continuation``).
 
     Returns
     -------
@@ -68,6 +72,8 @@ def solve_a2f(values: np.ndarray, omega_a2f: np.ndarray, omega: np.ndarray,
     raw = np.nan_to_num(np.asarray(values, dtype=float))
     w = np.asarray(omega_a2f, dtype=float)
     f = np.clip(raw, 0.0, None)
+    if continuation not in ("pade", "realaxis"):
+        raise ParameterError(f"continuation must be 'pade' or 'realaxis', got {continuation!r}")
     if positive not in ("clip_keep_lambda", "clip"):
         raise ParameterError(f"positive must be 'clip_keep_lambda' or 'clip', got {positive!r}")
     pos = w > 0
@@ -89,26 +95,28 @@ def solve_a2f(values: np.ndarray, omega_a2f: np.ndarray, omega: np.ndarray,
     out["converged"] = bool(sol.report.converged)
     out["superconducting"] = bool(sol.is_superconducting)
     if sol.is_superconducting:
-        out["delta"] = continue_pade(sol, np.asarray(omega, dtype=float)).delta
+        w_out = np.asarray(omega, dtype=float)
+        out["delta"] = (real_axis_on_mesh(sol, spec, w_out)[0].delta
+                        if continuation == "realaxis" else continue_pade(sol, w_out).delta)
     if with_tc:
         out["tc_K"] = critical_temperature(spec, mu_star).tc_K
     return out
 
 
 def _solve_chunk(task: tuple) -> list[dict[str, Any]]:
-    rows, omega_a2f, omega, t, mu, with_tc, positive = task
-    return [solve_a2f(r, omega_a2f, omega, t, mu, with_tc=with_tc, positive=positive)
-            for r in rows]
+    rows, omega_a2f, omega, t, mu, with_tc, positive, continuation = task
+    return [solve_a2f(r, omega_a2f, omega, t, mu, with_tc=with_tc, positive=positive,
+                      continuation=continuation) for r in rows]
 
 
 def resolve_batch(pred: np.ndarray, omega_a2f: np.ndarray, omega: np.ndarray,
                   temperature_K: float, mu_star: float, *, with_tc: bool = True,
                   workers: int | None = 1, chunk: int = 25,
-                  positive: str = "clip") -> list[dict[str, Any]]:
+                  positive: str = "clip", continuation: str = "pade") -> list[dict[str, Any]]:
     """:func:`solve_a2f` for every row of ``pred`` (parallel via ``map_chunks``)."""
     pred = np.atleast_2d(pred)
-    tasks = [(pred[i:i + chunk], omega_a2f, omega, temperature_K, mu_star, with_tc, positive)
-             for i in range(0, pred.shape[0], chunk)]
+    tasks = [(pred[i:i + chunk], omega_a2f, omega, temperature_K, mu_star, with_tc, positive,
+              continuation) for i in range(0, pred.shape[0], chunk)]
     results: list[list[dict]] = [[] for _ in tasks]
     for k, res in map_chunks(_solve_chunk, tasks, workers=workers):
         results[k] = res
@@ -125,8 +133,8 @@ def physics_check(pred: np.ndarray, a2f_true: np.ndarray, delta_in: np.ndarray,
                   omega_a2f: np.ndarray, omega: np.ndarray, temperature_K: float,
                   mu_star: float, *, lam_true: np.ndarray | None = None,
                   tc_true: np.ndarray | None = None, wlog_true: np.ndarray | None = None,
-                  workers: int | None = 1, positive: str = "clip"
-                  ) -> dict[str, Any]:
+                  workers: int | None = 1, positive: str = "clip",
+                  continuation: str = "pade") -> dict[str, Any]:
     """Re-solve every prediction and compare with the truth.
 
     Parameters
@@ -137,6 +145,8 @@ def physics_check(pred: np.ndarray, a2f_true: np.ndarray, delta_in: np.ndarray,
         The gap functions that were fed to the model (meV).
     lam_true, tc_true, wlog_true : ndarray of shape (S,), optional
         Truth (default: computed from ``a2f_true``; T_c then needs a solve).
+    continuation : {"pade", "realaxis"}
+        Route to Δ(ω), as the data set's (see :func:`solve_a2f`).
 
     Returns
     -------
@@ -148,10 +158,10 @@ def physics_check(pred: np.ndarray, a2f_true: np.ndarray, delta_in: np.ndarray,
     pred = np.atleast_2d(pred)
     a2f_true = np.atleast_2d(a2f_true)
     res = resolve_batch(pred, omega_a2f, omega, temperature_K, mu_star, workers=workers,
-                        positive=positive)
+                        positive=positive, continuation=continuation)
     if lam_true is None or tc_true is None or wlog_true is None:
         truth = resolve_batch(a2f_true, omega_a2f, omega, temperature_K, mu_star,
-                              workers=workers)
+                              workers=workers, continuation=continuation)
         lam_true = np.array([t["lambda"] for t in truth])
         wlog_true = np.array([t["omega_log_meV"] for t in truth])
         tc_true = np.array([t["tc_K"] for t in truth])

@@ -93,14 +93,19 @@ def plot_sweep(path: str | Path, rows: list[dict]) -> None:
 
 
 def plot_inversion(path: str | Path, w: np.ndarray, a2f: np.ndarray, std: np.ndarray | None,
-                   omega: np.ndarray, delta: np.ndarray, res: dict[str, Any]) -> None:
-    """Predicted α²F (± 2σ band) and the input Δ(ω)."""
+                   omega: np.ndarray, delta: np.ndarray, res: dict[str, Any],
+                   network: np.ndarray | None = None) -> None:
+    """Predicted α²F (± 2σ band; the network's before refinement, dashed) and the input Δ(ω)."""
     plt = _plt()
     fig, ax = plt.subplots(1, 2, figsize=(10, 4))
-    ax[0].plot(w, a2f, color="tab:blue")
+    ax[0].plot(w, a2f, color="tab:blue", label="refined" if network is not None else None)
+    centre = a2f if network is None else network
+    if network is not None:
+        ax[0].plot(w, network, color="tab:gray", ls="--", lw=1, label="network")
     if std is not None:
-        ax[0].fill_between(w, a2f - 2 * std, a2f + 2 * std, alpha=0.3, color="tab:blue",
+        ax[0].fill_between(w, centre - 2 * std, centre + 2 * std, alpha=0.3, color="tab:blue",
                            label="±2σ (ensemble)")
+    if std is not None or network is not None:
         ax[0].legend()
     ax[0].set_xlabel("Ω (meV)")
     ax[0].set_ylabel("α²F")
