@@ -140,7 +140,9 @@ def refine_a2f(a2f: np.ndarray, omega_a2f: np.ndarray, omega: np.ndarray,
     d_omega : float
         Step of the real-axis iteration, meV.
     max_evaluations : int, optional
-        Forward solves allowed (default 12 per coefficient).
+        Levenberg–Marquardt function evaluations allowed, those of the finite-difference
+        Jacobians included (default 12 per coefficient; MINPACK may finish its last
+        iteration beyond it).
     tol : float
         Relative tolerance on the misfit and on the coefficients (Levenberg–Marquardt
         ``ftol`` and ``xtol``).
