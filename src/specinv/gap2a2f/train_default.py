@@ -2,8 +2,9 @@
 
     python -m specinv.gap2a2f.train_default --cache /tmp/specinv_gap2a2f [--members 2]
 
-Builds (or reuses) the seed's "simple" set with the engine's builder under
-``--cache``, trains ``--members`` regressors (seeds 0, 1, …) on its 81 % split,
+Builds (or reuses) the "simple_realaxis" set (the seed's "simple" α²F with
+exact real-axis gaps; ``--recipe simple`` for the seed's Padé gaps) with the
+engine's builder under ``--cache``, trains ``--members`` regressors (seeds 0, 1, …) on its 81 % split,
 evaluates them on the 10 % test split (MSE and the Eliashberg re-solve physics
 check), and writes ``member_XX.npz`` (float16 weights, < 5 MB each) plus
 ``training.json`` with every parameter and figure (the moment-loss weight and
@@ -31,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--cache", default="/tmp/specinv_gap2a2f", help="data set cache directory")
-    p.add_argument("--recipe", default="simple", choices=sorted(data.RECIPES))
+    p.add_argument("--recipe", default="simple_realaxis", choices=sorted(data.RECIPES))
     p.add_argument("--output", default=str(DEFAULT_OUT))
     p.add_argument("--members", type=int, default=2)
     p.add_argument("--epochs", type=int, default=400)
