@@ -4,9 +4,9 @@
 
 Builds (or reuses) the "simple_realaxis" set (the seed's "simple" α²F with
 exact real-axis gaps; ``--recipe simple`` for the seed's Padé gaps) with the
-engine's builder under ``--cache``, trains ``--members`` regressors (seeds 0, 1, …) on its 81 % split,
-evaluates them on the 10 % test split (MSE and the Eliashberg re-solve physics
-check), and writes ``member_XX.npz`` (float16 weights, < 5 MB each) plus
+engine's builder under ``--cache``, trains ``--members`` regressors (seeds 0,
+1, …) on its 81 % split, evaluates them on the 10 % test split (MSE and the
+Eliashberg re-solve physics check), and writes ``member_XX.npz`` (float16 weights, < 5 MB each) plus
 ``training.json`` with every parameter and figure (the moment-loss weight and
 how its default was chosen included).
 """
