@@ -58,6 +58,10 @@ def _bad(tmp_path, name, text):
      "NaN"),
     (lambda t, f: ["tc", str(f), "--mu-star", "-0.1"], "mu-star"),
     (lambda t, f: ["tc", str(f), "--mu-star", "0.1", "--column", "3"], "column"),
+    # a meV file read as eV puts phonons at 10 eV; one read in eV as meV below 0.5 meV
+    (lambda t, f: ["tc", str(f), "--mu-star", "0.1", "--unit", "eV"], "--unit right"),
+    (lambda t, f: ["tc", _bad(t, "ev.txt", "0 0\n0.004 0.5\n0.008 0.3\n0.01 0\n"),
+                   "--mu-star", "0.1"], "--unit right"),
     (lambda t, f: ["solve", str(f), "--mu-star", "0.1", "--temperature", "0",
                    "--output", str(t / "o.csv")], "temperature"),
 ])

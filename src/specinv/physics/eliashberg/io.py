@@ -11,6 +11,9 @@ from specinv.io.table import read_columns
 from specinv.physics.eliashberg.a2f import A2F
 
 MEV_PER_UNIT = {"meV": 1.0, "THz": 4.135667696, "eV": 1000.0}
+#: Highest boson energy (meV) a plausible α²F reaches, and the least its support must
+#: extend to: outside, the energy column is almost surely in another unit than --unit.
+PLAUSIBLE_MAX_MEV = (0.5, 500.0)
 
 
 def read_a2f(path: str | Path, *, unit: str = "meV", column: int = 1) -> A2F:
@@ -29,7 +32,8 @@ def read_a2f(path: str | Path, *, unit: str = "meV", column: int = 1) -> A2F:
     Raises
     ------
     InputError
-        Missing file, one column, column out of range, NaN, negative α²F.
+        Missing file, one column, column out of range, NaN, negative α²F, or
+        spectral weight ending outside :data:`PLAUSIBLE_MAX_MEV` (a wrong ``unit``).
     """
     if unit not in MEV_PER_UNIT:
         raise ParameterError(f"--unit must be one of {sorted(MEV_PER_UNIT)}, got {unit!r}")
@@ -40,4 +44,10 @@ def read_a2f(path: str | Path, *, unit: str = "meV", column: int = 1) -> A2F:
     omega = table[:, 0] * MEV_PER_UNIT[unit]
     values = table[:, column]
     order = np.argsort(omega, kind="stable")
+    weight = omega[np.isfinite(values) & (values > 0)]
+    lo, hi = PLAUSIBLE_MAX_MEV
+    if weight.size and not lo <= float(weight.max()) <= hi:
+        raise InputError(f"α²F extends to {weight.max():.4g} meV when the energy column is read "
+                         f"in {unit}; boson spectra end between {lo:g} and {hi:g} meV. Is "
+                         f"--unit right (meV, THz or eV)?", str(path))
     return A2F.from_table(omega[order], values[order], source=f"{path} (column {column})")
