@@ -208,13 +208,13 @@ def run_invert(args: argparse.Namespace) -> int:
     a2f, std, info = predict_gap(models, omega, delta, temp, source=str(args.gap))
     t_pred = time.perf_counter() - t0
     w_a2f = np.asarray(meta["omega_a2f"])
-    refined, network = None, a2f
+    refined, network = None, None
     if args.refine:
         from specinv.gap2a2f.refine import refine_a2f
 
         refined = refine_a2f(a2f, w_a2f, np.asarray(meta["omega"]), info["delta_mesh"], temp,
                              meta["mu_star"])
-        a2f = refined.a2f
+        network, a2f = a2f, refined.a2f
     res = {"command": "eliashberg invert", "input": str(args.gap),
            "models": [str(p) for p in (args.model or [])] or "shipped default",
            "ensemble_size": len(models), "model_training": meta.get("training"),
@@ -237,7 +237,7 @@ def run_invert(args: argparse.Namespace) -> int:
         from specinv.gap2a2f.plots import plot_inversion
 
         plot_inversion(args.plot, w_a2f, a2f, std, np.asarray(meta["omega"]),
-                       info["delta_mesh"], res, network if refined is not None else None)
+                       info["delta_mesh"], res, network)
     write_table(args.output, cols, res)
     msg = f"wrote {args.output}"
     if refined is not None:

@@ -2,8 +2,9 @@
 
 The sets are built by the Eliashberg engine's resumable builder
 (:func:`specinv.physics.eliashberg.dataset.build_dataset`) at T = 1.16 K,
-μ* = 0.1, M = 350; this module only names the two recipes of the seed, turns a
-finished build into arrays, and splits it 81/9/10 like the seed.
+μ* = 0.1, M = 350; this module only names the recipes (the seed's two, and its
+simple one with exact real-axis gaps), turns a finished build into arrays, and
+splits it 81/9/10 like the seed.
 
 Inputs (features) per sample:
 
