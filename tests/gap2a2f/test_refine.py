@@ -56,10 +56,21 @@ def test_refined_spectrum_keeps_lambda_sign_and_zeros(truth):
     assert np.all(r.a2f[(w == 0) | (w > 9.5)] == 0)     # zeros of the prediction kept
     lam_start = moments(A2F.from_table(w, start))["lambda"]
     assert r.lam == pytest.approx(lam_start, rel=1e-9)
-    assert r.residual_after <= r.residual_before
+    # the P_1 distortion is removable; what remains is the start's λ, which is kept
+    assert r.info["improved"] and r.residual_after < 0.5 * r.residual_before
     free = refine_a2f(start, w, omega, gap, T, MU, n_basis=4, keep_lambda=False,
                       n_matsubara=200)
     assert free.coefficients.shape == (4,) and r.coefficients.shape == (3,)
+
+
+def test_normal_prediction_is_returned_unfitted(truth):
+    """A prediction with no gap at T cannot be compared with the gap: no fit, said so."""
+    w, f, omega, gap = truth
+    weak = A2F.from_table(w, f).scaled_to_lambda(0.2).values   # T_c far below 1.16 K
+    r = refine_a2f(weak, w, omega, gap, T, MU, n_basis=3, n_matsubara=200)
+    assert not r.info["superconducting_start"] and not r.info["improved"]
+    assert r.n_evaluations == 1 and np.array_equal(r.a2f, weak)
+    assert "not superconducting" in r.info["message"]
 
 
 def test_bad_arguments(truth):
@@ -78,7 +89,7 @@ def test_invert_refine_through_the_cli(tiny_dir, tiny_set, tmp_path):
 
     model = tmp_path / "m"
     assert main(["eliashberg", "train", "--data", str(tiny_dir), "--output", str(model),
-                 "--epochs", "3", "--finetune-epochs", "0", "--check", "2", "--refine", "1",
+                 "--epochs", "40", "--finetune-epochs", "0", "--check", "2", "--refine", "1",
                  "--no-progress"]) == 0
     rep = json.loads((model / "train.json").read_text())
     assert rep["physics_check_refined"]["n"] == 1
@@ -91,5 +102,7 @@ def test_invert_refine_through_the_cli(tiny_dir, tiny_set, tmp_path):
     assert main(["eliashberg", "invert", str(gap), "--output", str(out), "--refine",
                  "--model", str(model / "member_00.npz")]) == 0
     meta = json.loads(out.with_suffix(".json").read_text())
-    assert meta["refine"]["residual_after"] <= meta["refine"]["residual_before"]
+    # a 40-epoch network on ~20 samples is far from the gap's α²F: the fit must lower the misfit
+    assert meta["refine"]["improved"]
+    assert meta["refine"]["residual_after"] < meta["refine"]["residual_before"]
     assert "lambda" in meta and np.all(np.loadtxt(out, delimiter=",", skiprows=1)[:, 1] >= 0)

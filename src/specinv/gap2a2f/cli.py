@@ -240,7 +240,9 @@ def run_invert(args: argparse.Namespace) -> int:
                        info["delta_mesh"], res, network)
     write_table(args.output, cols, res)
     msg = f"wrote {args.output}"
-    if refined is not None:
+    if refined is not None and not refined.info["superconducting_start"]:
+        msg = f"not refined: {refined.info['message']}; " + msg
+    elif refined is not None:
         msg = (f"refined: gap misfit {refined.residual_before:.3f} -> "
                f"{refined.residual_after:.3f} (real axis); " + msg)
     if "lambda" in res:

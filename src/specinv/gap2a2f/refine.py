@@ -183,6 +183,15 @@ def refine_a2f(a2f: np.ndarray, omega_a2f: np.ndarray, omega: np.ndarray,
 
     c0 = np.zeros(basis.shape[0])
     r0 = float(np.linalg.norm(residual(c0)))
+    info: dict[str, Any] = {"n_basis": n_basis, "keep_lambda": keep_lambda,
+                            "d_omega_meV": d_omega,
+                            "superconducting_start": forward.delta_n is not None}
+    if not info["superconducting_start"]:
+        # no gap to compare with: every small change stays normal, the fit cannot start
+        info.update(status=0, message=f"the prediction is not superconducting at "
+                    f"{temperature_K:g} K; nothing to fit", improved=False)
+        return RefineResult(f0, c0, r0, r0, lam0, forward.calls, time.perf_counter() - t0,
+                            info)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")   # the engine's convergence notes at trial points
         fit = least_squares(residual, c0, method="lm", diff_step=1e-3, ftol=tol, xtol=tol,
@@ -191,8 +200,7 @@ def refine_a2f(a2f: np.ndarray, omega_a2f: np.ndarray, omega: np.ndarray,
     better = r1 < r0
     c = fit.x if better else c0
     spec = spectrum(c)
-    info = {"status": int(fit.status), "message": str(fit.message), "improved": bool(better),
-            "n_basis": n_basis, "keep_lambda": keep_lambda, "d_omega_meV": d_omega}
+    info.update(status=int(fit.status), message=str(fit.message), improved=bool(better))
     return RefineResult(spec.values if better else f0, c,
                         r0, min(r0, r1), float(moments(spec)["lambda"]), forward.calls,
                         time.perf_counter() - t0, info)
