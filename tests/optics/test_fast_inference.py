@@ -71,7 +71,8 @@ def _save_models(tmp_path, n: int) -> list[str]:
     setup = OpticsSetup()
     paths = []
     for i, net in enumerate(_random_rrims(n, True, seed=5)):
-        cfg = ModelConfig(kind="rrim", hidden=8, n_steps=6, temperature_input=True, seed=i)
+        cfg = ModelConfig(kind="rrim", hidden=8, n_steps=6, temperature_input=True, seed=i,
+                          h=1e-3)
         path = tmp_path / f"m{i}.pt"
         TrainedModel(cfg, setup, net, (10.0, 300.0)).save(path)
         paths.append(str(path))

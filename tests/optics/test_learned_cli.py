@@ -15,7 +15,7 @@ from specinv.kernels.mesh import Mesh
 from specinv.kernels.shulga import ShulgaKernel
 from specinv.optics.dataset import build_dataset
 from specinv.optics.setup import OpticsSetup
-from specinv.optics.train import ModelConfig, TrainedModel
+from specinv.optics.train import ModelConfig, TrainedModel, auto_h, train_model
 from specinv.solvers.base import get_solver
 from specinv.solvers.learned import default_weight_files
 
@@ -29,16 +29,27 @@ def tiny_rrim():
 
 
 def test_rrim_first_step_is_tikhonov_with_h(tiny_rrim):
-    """x_1 = ∇_0 + g_φ: the network output is a correction to (AᵀA + hI)⁻¹Aᵀy."""
+    """x_1 = ∇_0 + g_φ: the network output is a correction to (AᵀA + hI)⁻¹Aᵀy,
+    with the automatic h = max(σ, 1e-4) of the σ = 1e-3 training data recorded."""
     solver, ds = tiny_rrim
     m: TrainedModel = solver.models_[0]
+    assert m.config.h == auto_h(1e-3) == 1e-3
+    assert auto_h(0.0) == 1e-4 and auto_h(0.05) == 0.05
     x, y, t = ds.part("test")
     steps = m.predict(y, t, all_steps=True)
     assert steps.shape == (4, len(y), ds.setup.n_glue)
     a = ds.setup.kernel().matrix / 300
-    tik = np.linalg.solve(a.T @ a + 0.01 * np.eye(a.shape[1]), a.T @ (y.T / 300)).T
+    tik = np.linalg.solve(a.T @ a + m.config.h * np.eye(a.shape[1]), a.T @ (y.T / 300)).T
     # correction from an almost untrained decoder is small compared with the Tikhonov step
     assert np.linalg.norm(steps[0] - tik) < 0.5 * np.linalg.norm(tik)
+
+
+def test_explicit_h_is_kept_and_checked():
+    ds = build_dataset(40, noise=0.0, seed=0)
+    cfg = ModelConfig(kind="rrim", epochs=1, min_steps_per_epoch=2, n_steps=2, h=0.05)
+    assert train_model(ds, cfg).config.h == 0.05
+    with pytest.raises(ParameterError, match="h must be > 0"):
+        train_model(ds, ModelConfig(kind="rrim", epochs=1, h=0.0))
 
 
 def test_fitted_ensemble_solves_on_other_grid_and_refuses_bad_range(tiny_rrim, tmp_path):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,8 @@ class ModelConfig:
 
     kind: str = "rrim"
     n_steps: int = 15
-    h: float = 0.01
+    #: Landweber regularization h of the rRIM; None: :func:`auto_h` of the training noise
+    h: float | None = None
     hidden: int = 16
     temperature_input: bool = False
     batch_size: int = 32
@@ -47,6 +48,32 @@ class ModelConfig:
     seed: int = 0
     #: rRIM loss weights w_t: "uniform" (w_t = 1, seed 001) or "linear" (w_t ∝ t, Σ w_t = N_t)
     step_weights: str = "uniform"
+
+
+#: smallest automatic h: the preconditioner amplifies input noise by up to 1/(2√h) = 50
+H_FLOOR = 1e-4
+
+
+def auto_h(noise: float) -> float:
+    """Landweber regularization h for training data of relative noise σ: ``max(σ, 1e-4)``.
+
+    Seed 001 fixes h = 0.01 in its own discretization of the kernel, which it does
+    not give; in ours (scaled units, :mod:`specinv.optics.setup`) h was chosen on
+    the validation data at N = 1000 (rRIM, 400 steps): σ = 1e-2 and 1e-3 are best
+    at h ≈ σ, and noise-free data at h = 1e-4. Smaller h fits noise-free data
+    better still but amplifies the 1e-4 relative noise of real or OOD spectra by
+    up to 1/(2√h), so 1e-4 is the floor.
+
+    Parameters
+    ----------
+    noise : float
+        Relative noise σ of the training set (≥ 0).
+
+    Returns
+    -------
+    float
+    """
+    return max(float(noise), H_FLOOR)
 
 
 def build_model(cfg: ModelConfig, setup: OpticsSetup) -> torch.nn.Module:
@@ -95,6 +122,9 @@ class TrainedModel:
     data_params: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        if self.config.h is None:
+            raise ParameterError("a TrainedModel needs its Landweber h (ModelConfig.h); "
+                                 "train_model fills it in from the training noise")
         self._bank = _KernelBank(self.setup, self.config.h)
         self._stacked: StackedRRIM | None = None
         self.model.eval()
@@ -202,6 +232,10 @@ def train_model(dataset: GlueDataset, cfg: ModelConfig, *, checkpoint: str | Non
     if cfg.kind not in KINDS:
         raise ParameterError(f"unknown model kind {cfg.kind!r}; valid: {', '.join(KINDS)}")
     step_weights(cfg.n_steps, cfg.step_weights)  # validates the choice
+    if cfg.h is None:
+        cfg = replace(cfg, h=auto_h(dataset.params.get("noise", 0.0)))
+    if not cfg.h > 0:
+        raise ParameterError(f"Landweber regularization h must be > 0, got {cfg.h}")
     seed_everything(cfg.seed)
     setup = dataset.setup
     model = build_model(cfg, setup)
