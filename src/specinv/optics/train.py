@@ -59,7 +59,7 @@ def auto_h(noise: float) -> float:
 
     Seed 001 fixes h = 0.01 in its own discretization of the kernel, which it does
     not give; in ours (scaled units, :mod:`specinv.optics.setup`) h was chosen on
-    the validation data at N = 1000 (rRIM, 400 steps): σ = 1e-2 and 1e-3 are best
+    held-out data at N = 1000 (rRIM, 400 steps, σ = 0 … 0.1): σ = 1e-2 and 1e-3 are best
     at h ≈ σ, and noise-free data at h = 1e-4. Smaller h fits noise-free data
     better still but amplifies the 1e-4 relative noise of real or OOD spectra by
     up to 1/(2√h), so 1e-4 is the floor.
