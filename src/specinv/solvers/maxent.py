@@ -5,16 +5,18 @@ With weights folded into the kernel, ``g = K f``. Working in cell weights
 
     Q(A) = ½ χ²(A) − α S(A),   S = Σ_j (A_j − m_j − A_j ln(A_j/m_j)).
 
-Its minimum lies in the span of the kernel's right singular vectors, so with
-the truncated SVD ``K̃ = (K/σ) diag(1/w) = W Σ Uᵀ`` (s singular values) the
-spectrum is ``A = m · exp(U u)`` — positive by construction — and the
-stationarity condition ``−α u = Σ Wᵀ (K̃ A − g̃)`` is solved by
-Levenberg–Marquardt-damped Newton steps ``[(α + μ) I + Σ² T] δu = −α u − Σ Wᵀ r``,
-``T = Uᵀ diag(A) U`` (Bryan 1990). α is scanned from large to small (warm
-starts) and chosen by:
+With the truncated SVD ``K̃ = (K/σ) diag(1/w) = W Σ Uᵀ`` (s singular values)
+its minimum has Bryan's (1990) form ``A = m · exp(U u)``, positive. Q is
+strictly convex in A, so it is minimised by Newton's method in A itself: the
+Hessian ``U Σ² Uᵀ + α diag(1/A)`` is inverted by the Woodbury identity (one
+s × s solve per step), decreasing weights move multiplicatively so that A
+stays positive, and a backtracking line search on Q makes the iteration
+globally convergent; it stops on the Newton decrement (:meth:`_Bryan.solve`). (Newton steps in u
+stall when exact data drive A to zero over part of the mesh.) α is scanned
+from large to small (warm starts) and chosen by:
 
 - ``classic`` (default): ``−2 α S = Σ_i λ_i/(α + λ_i)`` with ``λ_i`` the eigenvalues of
-  ``Σ T Σ``;
+  ``Σ T Σ``, ``T = Uᵀ diag(A) U``;
 - ``bryan``: the average of ``A(α)`` over the posterior ``P(α|g)``;
 - ``chi2kink``: the kink of log χ² against log α, located by fitting
   a sigmoid (as in ana_cont);
@@ -58,6 +60,8 @@ ALPHA_RULES = ("chi2kink", "classic", "bryan", "posterior", "historic")
 ALPHA_PRIORS = ("flat", "jeffreys")
 #: χ²/n above which the data are reported as not representable on the mesh
 CHI2_MISFIT = 100.0
+#: floor of the cell weights A (keeps ln A finite where the data push A to zero)
+TINY = 1e-300
 
 
 def flat_default(problem: Problem) -> np.ndarray:
@@ -81,72 +85,92 @@ def entropy(a: np.ndarray, m: np.ndarray) -> float:
 
 
 class _Bryan:
-    """Singular-space Newton solver of Q for fixed α."""
+    """Newton solver of Q(A) for fixed α in the cell weights A, with the SVD of K̃."""
 
     def __init__(self, svd: tuple[np.ndarray, np.ndarray, np.ndarray], gt: np.ndarray,
                  m: np.ndarray, rtol: float, atol: float) -> None:
         w, s, ut = svd
-        # directions that change the data by less than atol·σ per unit of u cannot be
+        # directions that change the data by less than atol·σ per unit of A cannot be
         # resolved; dropping them keeps the Newton systems small
         keep = max(int(np.count_nonzero((s > rtol * s[0]) & (s > atol))), 1)
         self.m = m
         self.w, self.s, self.u = w[:, :keep], s[:keep], ut[:keep].T
+        self.us = self.u * self.s
         self.rank = keep
         self.gproj = self.w.T @ gt
         self.n_data = int(gt.size)
         self.gperp2 = float(max(gt @ gt - self.gproj @ self.gproj, 0.0))
 
-    def spectrum(self, u: np.ndarray) -> np.ndarray:
-        return self.m * np.exp(np.clip(self.u @ u, -200.0, 200.0))
-
     def chi2(self, a: np.ndarray) -> float:
         r = self.s * (self.u.T @ a) - self.gproj
         return float(r @ r) + self.gperp2
 
-    def _grad(self, u: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        a = self.spectrum(u)
-        r = self.s * (self.u.T @ a) - self.gproj
-        return alpha * u + self.s * r, a, r
-
-    def objective(self, u: np.ndarray, alpha: float) -> float:
-        a = self.spectrum(u)
+    def objective(self, a: np.ndarray, alpha: float) -> float:
         return 0.5 * self.chi2(a) - alpha * entropy(a, self.m)
 
-    def solve(self, u: np.ndarray, alpha: float, max_iter: int = 60,
-              tol: float = 1e-10) -> tuple[np.ndarray, bool]:
-        """Minimise Q at fixed α from ``u``; returns (u, converged).
+    def gradient(self, a: np.ndarray, alpha: float) -> np.ndarray:
+        """``∇_A Q = U Σ (Σ Uᵀ A − Wᵀ g̃) + α ln(A/m)``."""
+        r = self.s * (self.u.T @ a) - self.gproj
+        return self.us @ r + alpha * np.log(a / self.m)
 
-        ``∇_u Q = T G`` with Bryan's ``G = α u + Σ r``, and Bryan's step
-        ``δu = −(α I + Σ² T)⁻¹ G`` is the Gauss–Newton direction for that
-        gradient, hence a descent direction: a backtracking (Armijo) line
-        search on Q makes the iteration globally convergent.
+    def solve(self, a: np.ndarray, alpha: float, max_iter: int = 400,
+              tol: float = 1e-10) -> tuple[np.ndarray, bool]:
+        """Minimise Q at fixed α from ``a`` (cell weights, > 0); returns (A, converged).
+
+        Newton steps ``δA = −H⁻¹ ∇Q`` with ``∇Q = U Σ r + α ln(A/m)`` and
+        ``H = U Σ² Uᵀ + α diag(1/A)``, inverted by the Woodbury identity in the
+        rank-s singular space. Two paths along δA are searched (backtracking,
+        Armijo; the one with the higher first trial for a few halvings only) and
+        the lower Q is kept: the straight line, cut at 99 % of the distance to
+        A = 0, and ``A exp(t δA/A)`` for the decreasing weights (Gauss–Newton in
+        ln A), which takes weights that the data drive to zero there in one
+        step. Both start along δA, a descent direction of the strictly convex Q.
+        Converged when the Newton decrement ``∇Qᵀ H⁻¹ ∇Q`` is below
+        ``tol · max(|Q|, 1)``.
         """
-        q = self.objective(u, alpha)
+        a = np.maximum(a, TINY)
+        q = self.objective(a, alpha)
+        eye = alpha * np.eye(self.rank)
         for _ in range(max_iter):
-            grad, a, _ = self._grad(u, alpha)
-            t = (self.u.T * a) @ self.u
-            jac = alpha * np.eye(self.rank) + (self.s**2)[:, None] * t
+            g = self.gradient(a, alpha)
+            dg = a * g
+            core = eye + self.us.T @ (a[:, None] * self.us)
             try:
-                du = np.linalg.solve(jac, -grad)
+                da = -(dg - a * (self.us @ np.linalg.solve(core, self.us.T @ dg))) / alpha
             except np.linalg.LinAlgError:
-                du = -grad / (alpha + self.s[0] ** 2)
-            slope = float((t @ grad) @ du)
-            if slope >= 0:  # numerically flat: done
-                return u, True
-            step = 1.0
-            while step > 1e-8:
-                new_u = u + step * du
-                new_q = self.objective(new_u, alpha)
-                if new_q <= q + 1e-4 * step * slope:
-                    break
-                step *= 0.3
-            else:
-                return u, True
-            done = abs(q - new_q) <= tol * max(abs(q), 1.0)
-            u, q = new_u, new_q
-            if done:
-                return u, True
-        return u, False
+                da = -dg / alpha
+            dec = -float(g @ da)
+            if dec <= tol * max(abs(q), 1.0):
+                return a, True
+            ratio = np.where(da < 0, da / a, 0.0)
+            hits = a + da <= 0
+            t_line = min(1.0, 0.99 * float(np.min(-a[hits] / da[hits]))) if hits.any() else 1.0
+            # both paths are searched, the one with the lower first trial to the end
+            # and the other for a few halvings; the lower accepted Q is kept
+            trials = sorted((self.objective(_along(a, da, ratio, log, st), alpha), log, st)
+                            for log, st in ((True, 1.0), (False, t_line)))
+            best = None
+            for (new_q, log, step), min_step in zip(trials, (1e-12, 1e-2), strict=True):
+                while new_q > q - 1e-4 * step * dec and step >= min_step:
+                    step *= 0.5
+                    new_q = self.objective(_along(a, da, ratio, log, step), alpha)
+                if new_q <= q - 1e-4 * step * dec and (best is None or new_q < best[0]):
+                    best = (new_q, log, step)
+            if best is None:  # no decrease along δA: Q is flat to rounding here
+                return a, dec <= 1e-6 * max(abs(q), 1.0)
+            q, log, step = best
+            a = _along(a, da, ratio, log, step)
+        return a, False
+
+
+def _along(a: np.ndarray, da: np.ndarray, ratio: np.ndarray, log: bool,
+           step: float) -> np.ndarray:
+    """Trial weights at ``step`` along δA: straight, or multiplicative where A decreases."""
+    if log:
+        new = np.where(ratio < 0, a * np.exp(np.maximum(step * ratio, -700.0)), a + step * da)
+    else:
+        new = a + step * da
+    return np.maximum(new, TINY)
 
 
 def _sigmoid(x: np.ndarray, a: float, b: float, c: float, d: float) -> np.ndarray:
@@ -154,14 +178,13 @@ def _sigmoid(x: np.ndarray, a: float, b: float, c: float, d: float) -> np.ndarra
 
 
 class _Point:
-    """Everything the α rules need at one α: spectrum, χ², S, eigenvalues, u."""
+    """Everything the α rules need at one α: spectrum A, χ², S, eigenvalues."""
 
-    __slots__ = ("alpha", "u", "a", "chi2", "ent", "lam", "converged", "n_data")
+    __slots__ = ("alpha", "a", "chi2", "ent", "lam", "converged", "n_data")
 
-    def __init__(self, core: _Bryan, alpha: float, u: np.ndarray, converged: bool) -> None:
-        self.alpha, self.u, self.converged = float(alpha), u, converged
+    def __init__(self, core: _Bryan, alpha: float, a: np.ndarray, converged: bool) -> None:
+        self.alpha, self.a, self.converged = float(alpha), a, converged
         self.n_data = core.n_data
-        self.a = core.spectrum(u)
         self.chi2, self.ent = core.chi2(self.a), entropy(self.a, core.m)
         t = (core.u.T * self.a) @ core.u
         self.lam = np.clip(np.linalg.eigvalsh((core.s[:, None] * t) * core.s[None, :]), 0, None)
@@ -259,11 +282,11 @@ class MaxEntSolver(Solver):
         core = _Bryan(svd, gt, m, float(self.options["rtol"]), float(self.options["atol"]))
         prior = self.options["alpha_prior"] if rule == "posterior" else "jeffreys"
         alphas = self._alphas(core)
-        u = np.zeros(core.rank)
+        a = m.copy()
         pts: list[_Point] = []
         for alpha in alphas:
-            u, ok = core.solve(u, alpha)
-            pts.append(_Point(core, alpha, u, ok))
+            a, ok = core.solve(a, alpha)
+            pts.append(_Point(core, alpha, a, ok))
             if self._scan_done(rule, pts, prior):
                 break
         used = alphas[: len(pts)]
@@ -330,8 +353,8 @@ class MaxEntSolver(Solver):
                 alpha = float(np.exp(log_alpha))
                 near = min(pts + list(cache.values()),
                            key=lambda p: abs(np.log(p.alpha) - log_alpha))
-                u, ok = core.solve(near.u.copy(), alpha)
-                cache[log_alpha] = _Point(core, alpha, u, ok)
+                a, ok = core.solve(near.a.copy(), alpha)
+                cache[log_alpha] = _Point(core, alpha, a, ok)
             return cache[log_alpha]
 
         la = np.log([p.alpha for p in pts])
