@@ -11,7 +11,7 @@ import specinv
 from specinv import Mesh, ParameterError, Problem, STSKernel
 from specinv.metrics import l2_error
 from specinv.solvers import SOLVERS, load_all
-from specinv.solvers.maxent import _Bryan, _Point, entropy
+from specinv.solvers.maxent import _MaxEntCore, _Point, entropy
 
 load_all()
 
@@ -124,8 +124,8 @@ def test_maxent_gradient_matches_finite_differences():
     problem, _ = smooth_problem()
     w = problem.kernel.mesh.weights
     kt = problem.kernel.matrix / w / 1e-3
-    core = _Bryan(np.linalg.svd(kt, full_matrices=False), problem.data / 1e-3,
-                  np.full(w.size, 1.2) * w, 1e-12, 1e-2)
+    core = _MaxEntCore(np.linalg.svd(kt, full_matrices=False), problem.data / 1e-3,
+                       np.full(w.size, 1.2) * w, 1e-12, 1e-2)
     rng = np.random.default_rng(0)
     a = core.m * np.exp(0.1 * rng.standard_normal(w.size))
     alpha = 3.0
@@ -177,12 +177,12 @@ def test_som_error_bar_and_positivity():
     assert r.hyperparameters["n_kept"] >= 1
 
 
-def _maxent_core(problem: Problem) -> _Bryan:
+def _maxent_core(problem: Problem) -> _MaxEntCore:
     w = problem.kernel.mesh.weights
     sigma = problem.noise()
     m = np.full(w.size, float(problem.data.mean())) * w
-    return _Bryan(np.linalg.svd(problem.kernel.matrix / sigma[:, None] / w, full_matrices=False),
-                  problem.data / sigma, m, 1e-12, 1e-2)
+    svd = np.linalg.svd(problem.kernel.matrix / sigma[:, None] / w, full_matrices=False)
+    return _MaxEntCore(svd, problem.data / sigma, m, 1e-12, 1e-2)
 
 
 def test_maxent_posterior_alpha_is_the_maximum_of_logpost():

@@ -1,4 +1,4 @@
-"""Maximum entropy (Bryan's algorithm) with classic, Bryan and χ²-kink α choice.
+"""Maximum entropy in the kernel's singular space; five rules for α.
 
 With weights folded into the kernel, ``g = K f``. Working in cell weights
 ``A_j = f_j w_j`` and default-model weights ``m_j = D_j w_j`` the objective is
@@ -11,9 +11,10 @@ strictly convex in A, so it is minimised by Newton's method in A itself: the
 Hessian ``U Σ² Uᵀ + α diag(1/A)`` is inverted by the Woodbury identity (one
 s × s solve per step), decreasing weights move multiplicatively so that A
 stays positive, and a backtracking line search on Q makes the iteration
-globally convergent; it stops on the Newton decrement (:meth:`_Bryan.solve`). (Newton steps in u
-stall when exact data drive A to zero over part of the mesh.) α is scanned
-from large to small (warm starts) and chosen by:
+globally convergent; it stops on the Newton decrement
+(:meth:`_MaxEntCore.solve`). Newton steps in u stall when exact data drive A
+to zero over part of the mesh. α is scanned from large to small (warm
+starts) and chosen by:
 
 - ``classic`` (default): ``−2 α S = Σ_i λ_i/(α + λ_i)`` with ``λ_i`` the eigenvalues of
   ``Σ T Σ``, ``T = Uᵀ diag(A) U``;
@@ -84,7 +85,7 @@ def entropy(a: np.ndarray, m: np.ndarray) -> float:
     return float(np.sum(a - m - a * np.log(a / m)))
 
 
-class _Bryan:
+class _MaxEntCore:
     """Newton solver of Q(A) for fixed α in the cell weights A, with the SVD of K̃."""
 
     def __init__(self, svd: tuple[np.ndarray, np.ndarray, np.ndarray], gt: np.ndarray,
@@ -182,7 +183,7 @@ class _Point:
 
     __slots__ = ("alpha", "a", "chi2", "ent", "lam", "converged", "n_data")
 
-    def __init__(self, core: _Bryan, alpha: float, a: np.ndarray, converged: bool) -> None:
+    def __init__(self, core: _MaxEntCore, alpha: float, a: np.ndarray, converged: bool) -> None:
         self.alpha, self.a, self.converged = float(alpha), a, converged
         self.n_data = core.n_data
         self.chi2, self.ent = core.chi2(self.a), entropy(self.a, core.m)
@@ -264,7 +265,7 @@ class MaxEntSolver(Solver):
             svd = scaled_svd(problem.kernel, 1.0 / sigma, 1.0 / w)
             return self._scan(svd, gt, m, w, sigma, rule)
 
-    def _alphas(self, core: _Bryan) -> np.ndarray:
+    def _alphas(self, core: _MaxEntCore) -> np.ndarray:
         n_alpha = int(self.options["n_alpha"])
         if n_alpha < 5:
             raise ParameterError("maxent n_alpha must be >= 5")
@@ -279,7 +280,7 @@ class MaxEntSolver(Solver):
 
     def _scan(self, svd: tuple[np.ndarray, np.ndarray, np.ndarray], gt: np.ndarray,
               m: np.ndarray, w: np.ndarray, sigma: np.ndarray, rule: str) -> SolverOutput:
-        core = _Bryan(svd, gt, m, float(self.options["rtol"]), float(self.options["atol"]))
+        core = _MaxEntCore(svd, gt, m, float(self.options["rtol"]), float(self.options["atol"]))
         prior = self.options["alpha_prior"] if rule == "posterior" else "jeffreys"
         alphas = self._alphas(core)
         a = m.copy()
@@ -343,7 +344,7 @@ class MaxEntSolver(Solver):
             return 0 < top <= len(pts) - 4 and lp[-1] < lp[top] - 20.0
         return False
 
-    def _refine(self, core: _Bryan, pts: list[_Point], idx: int, rule: str,
+    def _refine(self, core: _MaxEntCore, pts: list[_Point], idx: int, rule: str,
                 prior: str) -> _Point:
         """α between the grid neighbours of ``idx`` (warm-started solves)."""
         cache: dict[float, _Point] = {}
