@@ -61,6 +61,11 @@ ALPHA_RULES = ("chi2kink", "classic", "bryan", "posterior", "historic")
 ALPHA_PRIORS = ("flat", "jeffreys")
 #: χ²/n above which the data are reported as not representable on the mesh
 CHI2_MISFIT = 100.0
+#: Newton iterations per α of the scan; far below the chosen α (data over-fitted)
+#: the solves are slow and need not be exact
+SCAN_ITER = 60
+#: Newton iterations allowed to finish the chosen α
+FINAL_ITER = 2000
 #: floor of the cell weights A (keeps ln A finite where the data push A to zero)
 TINY = 1e-300
 
@@ -286,7 +291,7 @@ class MaxEntSolver(Solver):
         a = m.copy()
         pts: list[_Point] = []
         for alpha in alphas:
-            a, ok = core.solve(a, alpha)
+            a, ok = core.solve(a, alpha, max_iter=SCAN_ITER)
             pts.append(_Point(core, alpha, a, ok))
             if self._scan_done(rule, pts, prior):
                 break
@@ -310,6 +315,9 @@ class MaxEntSolver(Solver):
             chosen = pts[idx]
             if self.options["refine_alpha"] and rule in ("classic", "historic", "posterior"):
                 chosen = self._refine(core, pts, idx, rule, prior)
+            if not chosen.converged:  # finish the chosen solve (the scan's budget is short)
+                a, ok = core.solve(chosen.a, chosen.alpha, max_iter=FINAL_ITER)
+                chosen = _Point(core, chosen.alpha, a, ok)
             f = chosen.a / w
             hyper["alpha"] = chosen.alpha
             hyper["alpha_grid"] = float(used[idx])
