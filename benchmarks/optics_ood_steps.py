@@ -10,6 +10,10 @@ Usage::
     python benchmarks/optics_ood_steps.py --output ood_steps.json
     python benchmarks/optics_ood_steps.py --runs rrim:400 cnn:2000 --seeds 0
     python benchmarks/optics_ood_steps.py --n 100000 --runs rrim:1500 cnn:7500 --seeds 0
+    python benchmarks/optics_ood_steps.py --n 100000 --runs rrim:25000 --infer-steps 10 30
+
+At N = 100 000 an epoch is 2500 steps (batch 32) and at least 3 epochs are run, so
+``rrim:1500`` trains for 7500 steps; ``rrim:25000`` for 10 epochs.
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ def main() -> int:
                    help="training-set size (the seed's OOD figure uses 100000, noise-free)")
     p.add_argument("--ood-noise", type=float, nargs="+", default=[1e-4], metavar="SIGMA",
                    help="relative noise on the OOD data (default 1e-4; 0: noise-free)")
+    p.add_argument("--infer-steps", type=int, nargs="+", default=[], metavar="N_T",
+                   help="also score the rRIM run for N_T recurrent steps (trained: 15)")
     p.add_argument("--cache", default=None, help="data-set cache folder")
     p.add_argument("--output", default="ood_steps.json")
     args = p.parse_args()
@@ -57,6 +63,11 @@ def main() -> int:
                    **{f"ood_{name}" + ("" if nz == 1e-4 else f"_noise{nz:g}"):
                       ex.mse(model.predict(yo, 100.0), xo)
                       for nz, ood in oods.items() for name, (xo, yo) in ood.items()}}
+            if kind == "rrim":
+                row.update({f"ood_{name}" + ("" if nz == 1e-4 else f"_noise{nz:g}")
+                            + f"_steps{n_t}": ex.mse(model.predict(yo, 100.0, n_steps=n_t), xo)
+                            for n_t in args.infer_steps
+                            for nz, ood in oods.items() for name, (xo, yo) in ood.items()})
             rows.append(row)
             print(" ".join(f"{k}={v:.5g}" if isinstance(v, float) else f"{k}={v}"
                            for k, v in row.items()), flush=True)
