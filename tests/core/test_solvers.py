@@ -256,3 +256,24 @@ def test_maxent_rejects_unknown_alpha_prior():
     problem, _ = smooth_problem()
     with pytest.raises(ParameterError, match="alpha_prior"):
         specinv.solve(problem, "maxent", alpha_rule="posterior", alpha_prior="uniform")
+
+
+def test_maxent_newton_converges_on_noise_free_sts_data():
+    # the seed-000 BCS case without noise: Newton steps in ln A alone stall here
+    # (they stopped at Q = 3512 against the minimum 198 at this α)
+    from specinv.bench.sts import _case
+
+    problem, _ = _case(3.0, 0.0, "seed")
+    w = problem.kernel.mesh.weights
+    sigma = problem.noise()
+    svd = np.linalg.svd(problem.kernel.matrix / sigma[:, None] / w, full_matrices=False)
+    core = _MaxEntCore(svd, problem.data / sigma,
+                       specinv.solvers.maxent.flat_default(problem) * w, 1e-12, 1e-2)
+    a = core.m.copy()
+    for alpha in np.geomspace(10 * core.s[0] ** 2, 120.0, 15):
+        a, _ = core.solve(a, alpha, max_iter=60)
+    a, ok = core.solve(a, 78.8)
+    assert ok
+    q = core.objective(a, 78.8)
+    tight, _ = core.solve(a, 78.8, tol=1e-14)
+    assert q - core.objective(tight, 78.8) <= 1e-9 * abs(q)
