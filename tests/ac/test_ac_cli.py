@@ -61,6 +61,26 @@ def test_sign_flip_and_error_estimate_reported(tmp_path, capsys):
     assert 3e-5 < meta["median_sigma"] < 3e-4
 
 
+def test_inflated_error_bars_are_reported(tmp_path, capsys):
+    # exact data with error bars 1e-3 (like hand-assigned constant errors): χ²/N ≪ 1
+    fine = Mesh.uniform(-8, 8, 1601)
+    tau = np.linspace(0, BETA, 101)
+    g = FermionicTauKernel(tau, fine, beta=BETA).forward(_spectrum(fine.points))
+    path = tmp_path / "exact.dat"
+    np.savetxt(path, np.column_stack([tau, g, np.full(tau.size, 1e-3)]))
+    out = tmp_path / "e.csv"
+    assert main(["ac", "continue", str(path), "--kernel", "fermionic-tau", "--beta",
+                 str(BETA), "--omega-max", "6", "--n-omega", "81", "--output", str(out)]) == 0
+    assert "better than their error bars" in capsys.readouterr().out
+    meta = json.loads(out.with_suffix(".json").read_text())
+    assert any("better than their error bars" in n for n in meta["notes"])
+    # realistic errors (the round trip above, noise 1e-4 with σ = 1e-4) give no such note
+    assert main(["ac", "continue", str(_gtau(tmp_path)), "--kernel", "fermionic-tau",
+                 "--beta", str(BETA), "--omega-max", "6", "--n-omega", "81",
+                 "--output", str(tmp_path / "r.csv")]) == 0
+    assert "better than their error bars" not in capsys.readouterr().out
+
+
 def test_matsubara_input(tmp_path):
     fine = Mesh.uniform(-8, 8, 1601)
     wn = (2 * np.arange(40) + 1) * np.pi / BETA

@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import numpy as np
+
 from specinv.cli.options import parse_options, positive_float
 
 AC_DEFAULTS = {"maxent": {"alpha_rule": "posterior"}}
+#: χ²/N below which the given error bars are reported as inflated (fit 10× better)
+INFLATED_CHI2 = 1e-2
 """Solver options used for continuation unless given with --option: α at the maximum
 of the posterior P(α|G) (the ALPS choice; refined between grid points, so the
 generic α grid suffices). On SrVO3 it lands on α = 5.50 against ALPS's 5.51."""
@@ -57,6 +61,12 @@ def _continue(args: argparse.Namespace) -> int:
                           n_omega=args.n_omega)
     options = {**AC_DEFAULTS.get(args.method, {}), **parse_options(args.option)}
     result = solve(setup.problem, method=args.method, **options)
+    if result.chi2_reduced < INFLATED_CHI2 and not setup.sigma_estimated:
+        setup.notes.append(
+            f"χ²/N = {result.chi2_reduced:.2g}: the data are fitted about "
+            f"{1 / np.sqrt(result.chi2_reduced):.0f}× better than their error bars claim; "
+            "if those are inflated (constant or assigned by hand) the spectrum is "
+            "over-smoothed - give realistic errors, or omit the column to have them estimated")
     cols = {"omega": result.omega, "spectrum": result.spectrum}
     if result.spectrum_std is not None:
         cols["spectrum_std"] = result.spectrum_std
