@@ -165,7 +165,7 @@ class _MaxEntCore:
                 if not going.any():
                     break
                 free &= ~going
-                # remove the frozen weights' part of the matrix (few rows, cheap)
+                # remove the frozen weights' part of the matrix (their rows only)
                 core = core - self.us[going].T @ (a[going, None] * self.us[going])
                 da = np.zeros_like(a)
                 da[free] = self._newton(a, g, alpha, free, core)
