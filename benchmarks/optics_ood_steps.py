@@ -31,6 +31,14 @@ from specinv.optics.setup import OpticsSetup
 from specinv.optics.train import train_model
 
 
+def _ood_scores(model, oods: dict, n_steps: int | None = None) -> dict[str, float]:
+    """``ood_{set}[_noise{σ}][_steps{N_t}]`` → MSE (no noise suffix for σ = 1e-4)."""
+    return {f"ood_{name}" + ("" if nz == 1e-4 else f"_noise{nz:g}")
+            + ("" if n_steps is None else f"_steps{n_steps}"):
+            ex.mse(model.predict(yo, 100.0, n_steps=n_steps), xo)
+            for nz, ood in oods.items() for name, (xo, yo) in ood.items()}
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--runs", nargs="+", default=["rrim:400", "rrim:1500", "cnn:2000",
@@ -59,15 +67,10 @@ def main() -> int:
             model = train_model(ds, cfg)
             row = {"kind": kind, "steps": int(steps), "seed": seed,
                    "train_s": time.perf_counter() - t0,
-                   "test_mse": ex.mse(model.predict(y, t), x),
-                   **{f"ood_{name}" + ("" if nz == 1e-4 else f"_noise{nz:g}"):
-                      ex.mse(model.predict(yo, 100.0), xo)
-                      for nz, ood in oods.items() for name, (xo, yo) in ood.items()}}
+                   "test_mse": ex.mse(model.predict(y, t), x), **_ood_scores(model, oods)}
             if kind == "rrim":
-                row.update({f"ood_{name}" + ("" if nz == 1e-4 else f"_noise{nz:g}")
-                            + f"_steps{n_t}": ex.mse(model.predict(yo, 100.0, n_steps=n_t), xo)
-                            for n_t in args.infer_steps
-                            for nz, ood in oods.items() for name, (xo, yo) in ood.items()})
+                for n_t in args.infer_steps:
+                    row.update(_ood_scores(model, oods, n_t))
             rows.append(row)
             print(" ".join(f"{k}={v:.5g}" if isinstance(v, float) else f"{k}={v}"
                            for k, v in row.items()), flush=True)

@@ -161,9 +161,13 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 (a linear script of expe
     ood_models = {kind: [r["model"] for r in pick(nmax, 0.0, kind)] for kind in kinds}
     report["ood"] = {"trained_N": nmax, "data_noise_rel": 1e-4}
     ood_preds = {}
+
+    def learned_mse(xo: np.ndarray, yo: np.ndarray) -> dict[str, float]:
+        return {kind: float(np.mean([ex.mse(m.predict(yo, 100.0), xo) for m in ms]))
+                for kind, ms in ood_models.items()}
+
     for name, (xo, yo) in ood.items():
-        entry = {kind: float(np.mean([ex.mse(m.predict(yo, 100.0), xo) for m in ms]))
-                 for kind, ms in ood_models.items()}
+        entry = learned_mse(xo, yo)
         cl = ex.classical_on(kernel, xo, yo, 1e-4, classical_methods)
         entry.update({m: v["mse"] for m, v in cl.items()})
         report["ood"][name] = entry
@@ -173,9 +177,7 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 (a linear script of expe
     # methods need error bars, so they are scored on the 1e-4 set above)
     report["ood_noise_free"] = {"trained_N": nmax, "data_noise_rel": 0.0}
     for name, (xo, yo) in ex.ood_data(setup, 0.0, seed).items():
-        report["ood_noise_free"][name] = {
-            kind: float(np.mean([ex.mse(m.predict(yo, 100.0), xo) for m in ms]))
-            for kind, ms in ood_models.items()}
+        report["ood_noise_free"][name] = learned_mse(xo, yo)
 
     # 5b: ensemble of the independent rRIM trainings at σ = 1e-3
     if repeats >= 2 and 1e-3 in noises:

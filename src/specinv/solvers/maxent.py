@@ -68,8 +68,6 @@ SCAN_ITER = 30
 FINAL_ITER = 2000
 #: a weight whose Newton step exceeds FREEZE times its value leaves the Newton system
 FREEZE = 5.0
-#: passes of freezing (each re-solves the Newton system for the weights left free)
-N_FREEZE = 1
 #: floor of the cell weights A (keeps ln A finite where the data push A to zero)
 TINY = 1e-300
 
@@ -160,16 +158,13 @@ class _MaxEntCore:
             if dec <= tol * max(abs(q), 1.0):
                 return a, True
             paths = [_Path(a, da, dec, log=True), _Path(a, da, dec, log=False)]
-            for _ in range(N_FREEZE):  # the frozen set changes the others' step
-                going = free & (np.where(free, da, 0.0) < -FREEZE * a)
-                if not going.any():
-                    break
-                free &= ~going
+            going = da < -FREEZE * a
+            if going.any():  # freeze them and solve again for the others
+                free = ~going
                 # remove the frozen weights' part of the matrix (their rows only)
                 core = core - self.us[going].T @ (a[going, None] * self.us[going])
                 da = np.zeros_like(a)
                 da[free] = self._newton(a, g, alpha, free, core)
-            if not free.all():
                 paths.append(_Path(a, da, dec, free=free, g=g, alpha=alpha))
             found = self._search(paths, q, alpha)
             if found is None:  # no decrease along any path: Q is flat to rounding here
