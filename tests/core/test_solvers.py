@@ -138,6 +138,21 @@ def test_maxent_gradient_matches_finite_differences():
     np.testing.assert_allclose(numeric, analytic, atol=1e-5 * scale + 1e-6)
 
 
+def test_maxent_chi2_of_precise_data_has_no_cancellation():
+    # χ² far below ‖g̃‖²·eps: data = K̃a + δ·e with e ⟂ range(K̃), so χ²(a) = δ² exactly
+    rng = np.random.default_rng(1)
+    kt = rng.standard_normal((60, 40))
+    w_full = np.linalg.svd(kt)[0]
+    e_perp = w_full[:, -1]  # orthogonal to the 40-dimensional range
+    a = rng.uniform(0.5, 1.5, 40)
+    scale, delta = 1e6, 1e-3  # ‖g̃‖² ≈ 1e15: a difference of squares loses ~0.1 absolute
+    g = scale * (kt @ a) + delta * e_perp
+    core = _MaxEntCore(np.linalg.svd(scale * kt, full_matrices=False), g, np.ones(40),
+                       1e-12, 1e-2)
+    # rounding of W Wᵀg̃ leaves ~eps·‖g̃‖ ≈ 1e-8 per component: relative 1e-4 of δ
+    np.testing.assert_allclose(core.chi2(a), delta**2, rtol=1e-3)
+
+
 def test_maxent_newton_converges_where_exact_data_empty_part_of_the_mesh():
     # weight only on |ω| < 1 of a [-4, 4] mesh, error bars far above the data's rounding:
     # at small α the minimum drives A towards 0 outside the band (by e^-100 and more),

@@ -107,7 +107,10 @@ class _MaxEntCore:
         self.rank = keep
         self.gproj = self.w.T @ gt
         self.n_data = int(gt.size)
-        self.gperp2 = float(max(gt @ gt - self.gproj @ self.gproj, 0.0))
+        # the data's part outside the kept singular space, formed as a vector: the
+        # difference ‖g̃‖² − ‖Wᵀg̃‖² loses everything below ~1e-16 ‖g̃‖² (χ² of precise data)
+        gperp = gt - self.w @ self.gproj
+        self.gperp2 = float(gperp @ gperp)
 
     def chi2(self, a: np.ndarray) -> float:
         r = self.s * (self.u.T @ a) - self.gproj
