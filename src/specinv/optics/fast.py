@@ -3,11 +3,12 @@
 :class:`StackedRRIM` evaluates M trained :class:`~specinv.optics.models.RRIM`
 networks (an ensemble, or just one) together. Activations are kept
 channels-last and zero-padded along the glue mesh, shape (M, L + k − 1, B, C),
-so a width-k "same" convolution is k accumulated batched matrix products of
-contiguous shifted slices, with no im2col copy. The GRU's input and memory
-convolutions are split so each is computed once, tanh is evaluated as
-2σ(2v) − 1 (several times faster on CPU), and the Landweber gradient uses the
-precomputed ``P y`` and ``P A``::
+so a width-k "same" convolution is k accumulated matrix products of contiguous
+shifted slices (no im2col copy), written into buffers allocated once per call;
+small batches use one unfolded product instead (fewer operations). The GRU's
+input and memory convolutions are split so each is computed once, tanh of large
+tensors is evaluated as 2σ(2v) − 1 (several times faster on CPU), and the
+Landweber gradient uses the precomputed ``P y`` and ``P A``::
 
     ∇_t = P (y − A x_t) = P y − (P A) x_t.
 
