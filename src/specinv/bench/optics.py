@@ -234,6 +234,7 @@ def _timing(model: Any, y: np.ndarray, kernel: Any, rr0: list, report: dict,
     spectra, then the rRIM batch), so both see the same load of a shared machine.
     """
     from specinv.problem import Problem
+    from specinv.solvers.base import solve
     from specinv.solvers.learned import RRIMSolver, default_weight_files
 
     def med(f: Any, n: int = 30) -> tuple[float, float]:
@@ -254,16 +255,12 @@ def _timing(model: Any, y: np.ndarray, kernel: Any, rr0: list, report: dict,
     batched /= len(y)
     shipped = {}
     if default_weight_files("rrim"):  # the shipped ensemble through specinv.solve
-        from specinv.solvers.base import solve
-
         shipped["n_models"] = len(default_weight_files("rrim"))
         shipped["solve_s_median"], shipped["solve_s_min"] = med(lambda: solve(prob, "rrim"))
     cls = report["classical"].get("0.001", {}).get("classical", {})
     cls_s = {m: cls[m]["seconds_per_spectrum"] for m in classical_methods if m in cls}
     paired: dict[str, Any] = {}
     if y_classical is not None and {"maxent", "tikhonov"} <= cls.keys():
-        from specinv.solvers.base import solve
-
         best = min(("maxent", "tikhonov"), key=lambda m: cls[m]["mse"])
         probs = [Problem(kernel, yi, sigma=1e-3 * float(np.abs(yi).max())) for yi in y_classical]
         t_cls, t_rrim = [], []
