@@ -62,6 +62,10 @@ def _bad(tmp_path, name, text):
     (lambda t, f: ["tc", str(f), "--mu-star", "0.1", "--unit", "eV"], "--unit right"),
     (lambda t, f: ["tc", _bad(t, "ev.txt", "0 0\n0.004 0.5\n0.008 0.3\n0.01 0\n"),
                    "--mu-star", "0.1"], "--unit right"),
+    # the header names THz (as EPW writes it) and --unit says otherwise
+    (lambda t, f: ["tc", _bad(t, "epw.txt", "# E (THz)  0.005  0.01\n0 0 0\n1 0.5 0.5\n"
+                                            "2 0.3 0.3\n2.4 0 0\n"),
+                   "--mu-star", "0.1", "--unit", "meV"], "--unit THz"),
     (lambda t, f: ["solve", str(f), "--mu-star", "0.1", "--temperature", "0",
                    "--output", str(t / "o.csv")], "temperature"),
 ])
@@ -70,6 +74,21 @@ def test_bad_input_exit_2(tmp_path, a2f_file, capsys, args_fn, needle):
     err = capsys.readouterr().err
     assert needle in err and "Traceback" not in err
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_energy_unit_is_taken_from_the_header(tmp_path, a2f_file, capsys):
+    # the same spectrum written in THz under EPW's header, and in meV without a header
+    w = np.loadtxt(a2f_file)
+    thz = tmp_path / "a2f_thz.txt"
+    np.savetxt(thz, np.c_[w[:, 0] / 4.135667696, w[:, 1]], header="E (THz)  0.005")
+    results = []
+    for path in (thz, a2f_file):
+        assert main(["eliashberg", "tc", str(path), "--mu-star", "0.1", "--json"]) == 0
+        results.append(json.loads(capsys.readouterr().out))
+    assert [r["input_unit"] for r in results] == ["THz", "meV"]
+    # identical α²F up to the rounding of the written energies (savetxt: 18 digits)
+    assert results[0]["lambda"] == pytest.approx(results[1]["lambda"], rel=1e-12)
+    assert results[0]["omega_log_meV"] == pytest.approx(results[1]["omega_log_meV"], rel=1e-12)
 
 
 @pytest.mark.parametrize("gen", [gbm_a2f, gaussian_mixture_a2f])

@@ -25,8 +25,9 @@ from specinv.errors import ParameterError
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("a2f", metavar="A2F", help="α²F file (Ω, α²F columns)")
     p.add_argument("--mu-star", type=float, required=True, help="Coulomb pseudopotential μ*")
-    p.add_argument("--unit", default="meV", choices=["meV", "THz", "eV"],
-                   help="unit of the energy column (default meV; EPW: THz)")
+    p.add_argument("--unit", default=None, choices=["meV", "THz", "eV"],
+                   help="unit of the energy column (default: the unit the file's header "
+                        "names, e.g. EPW's '# E (THz)', else meV)")
     p.add_argument("--column", type=int, default=1,
                    help="α²F column to use, 1 = first after the energy (default 1)")
     p.add_argument("--cutoff", type=float, default=None,
@@ -86,12 +87,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _load(args: argparse.Namespace):
-    from specinv.physics.eliashberg.io import read_a2f
+    from specinv.physics.eliashberg.io import read_a2f, resolve_unit
 
     if not np.isfinite(args.mu_star) or args.mu_star < 0:
         raise ParameterError(f"--mu-star must be >= 0, got {args.mu_star}")
     if args.cutoff is not None and not args.cutoff > 0:
         raise ParameterError(f"--cutoff must be > 0 meV, got {args.cutoff}")
+    args.unit = resolve_unit(args.a2f, args.unit)
     return read_a2f(args.a2f, unit=args.unit, column=args.column)
 
 
@@ -101,6 +103,7 @@ def run_tc(args: argparse.Namespace) -> int:
     spec = _load(args)
     res = critical_temperature(spec, args.mu_star, cutoff=args.cutoff,
                                rescale_mu=not args.no_rescale_mu).to_dict()
+    res["input_unit"] = args.unit
     if args.json:
         print(json.dumps(res, indent=2))
     else:
@@ -108,7 +111,7 @@ def run_tc(args: argparse.Namespace) -> int:
         print(f"lambda = {res['lambda']:.4f}   omega_log = {res['omega_log_meV']:.4f} meV   "
               f"omega_2 = {res['omega2_meV']:.4f} meV")
         print(f"mu* = {res['mu_star']} (effective {res['mu_star_eff']:.4f} at cutoff "
-              f"{res['cutoff_meV']:.4g} meV)")
+              f"{res['cutoff_meV']:.4g} meV); energies read in {args.unit}")
     return 0
 
 
