@@ -11,6 +11,7 @@ import torch
 
 from specinv import Problem
 from specinv.cli.main import main
+from specinv.optics import fast
 from specinv.optics.fast import StackedRRIM, single_thread
 from specinv.optics.models import RRIM
 from specinv.optics.setup import Y_SCALE, OpticsSetup, landweber_preconditioner
@@ -34,8 +35,11 @@ def _random_rrims(m: int, temperature_input: bool, seed: int = 0) -> list[RRIM]:
     return models
 
 
+@pytest.mark.parametrize("unfold_rows", [0, 10**9], ids=["tap_by_tap", "unfolded"])
 @pytest.mark.parametrize("temperature_input", [False, True])
-def test_stacked_equals_each_model_shared_and_per_sample_kernels(temperature_input):
+def test_stacked_equals_each_model_shared_and_per_sample_kernels(temperature_input, unfold_rows,
+                                                                 monkeypatch):
+    monkeypatch.setattr(fast, "UNFOLD_ROWS", unfold_rows)  # both convolution paths
     models = _random_rrims(3, temperature_input)
     y = torch.rand(4, 100)
     temps = torch.tensor([50.0, 100.0, 150.0, 100.0])
@@ -131,3 +135,22 @@ def test_step_weights_sum_to_n_and_reject_unknown():
     assert np.isclose(sum(lin), 15) and np.all(np.diff(lin) > 0)
     with pytest.raises(ParameterError, match="step_weights"):
         train_model(build_dataset(20, seed=0), ModelConfig(step_weights="last"))
+
+
+def test_training_job_in_process_leaves_the_callers_thread_count():
+    # a one-worker bench runs training jobs in-process; their one-thread limit must not
+    # leak into the timings that follow
+    from dataclasses import asdict
+
+    from specinv.optics.experiments import training_job
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        cfg = ModelConfig(kind="fcn", epochs=1, min_steps_per_epoch=1, seed=0)
+        out = training_job({"n": 20, "noise": 0.0, "data_seed": 0, "temperatures": [100.0],
+                            "config": asdict(cfg), "threads": 1})
+        assert np.isfinite(out["test_mse"])
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)

@@ -231,8 +231,14 @@ def _timing(model: Any, y: np.ndarray, kernel: Any, rr0: list, report: dict,
     spectrum is the single-spectrum case. ``y_classical``: the σ = 1e-3 subset the
     classical methods were scored on; the batched speed-up against the most accurate
     of maxent and tikhonov is timed in alternating rounds (that method on these
-    spectra, then the rRIM batch), so both see the same load of a shared machine.
+    spectra, then the rRIM batch), so both see the same load of a shared machine,
+    and on one core each (one torch thread, one BLAS thread): a per-core comparison,
+    since classical solves of many spectra can run one per core.
     """
+    import torch
+
+    from specinv.learning.threads import compute_threads
+    from specinv.optics.fast import single_thread
     from specinv.problem import Problem
     from specinv.solvers.base import solve
     from specinv.solvers.learned import RRIMSolver, default_weight_files
@@ -265,7 +271,7 @@ def _timing(model: Any, y: np.ndarray, kernel: Any, rr0: list, report: dict,
         probs = [Problem(kernel, yi, sigma=1e-3 * float(np.abs(yi).max())) for yi in y_classical]
         t_cls, t_rrim = [], []
         for _ in range(PAIRED_ROUNDS):
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(), compute_threads(1):
                 warnings.simplefilter("ignore")
                 ts = []
                 for prob_i in probs:
@@ -273,10 +279,12 @@ def _timing(model: Any, y: np.ndarray, kernel: Any, rr0: list, report: dict,
                     solve(prob_i, best, **classical_methods[best])
                     ts.append(time.perf_counter() - t0)
             t_cls.append(float(np.median(ts)))
-            t0 = time.perf_counter()
-            model.predict(y, 100.0)
-            t_rrim.append((time.perf_counter() - t0) / len(y))
+            with single_thread():  # one core each, as the classical method above
+                t0 = time.perf_counter()
+                model.predict(y, 100.0)
+                t_rrim.append((time.perf_counter() - t0) / len(y))
         paired = {"method": best, "rounds": PAIRED_ROUNDS, "n_spectra": len(probs),
+                  "threads": {"rrim_torch": 1, "classical_blas": 1},
                   "classical_s_per_spectrum": float(np.median(t_cls)),
                   "rrim_s_per_spectrum_batched": float(np.median(t_rrim)),
                   "speedup_batched": float(np.median(t_cls) / np.median(t_rrim))}
@@ -288,6 +296,7 @@ def _timing(model: Any, y: np.ndarray, kernel: Any, rr0: list, report: dict,
         "rrim_solve_s_single_spectrum_median": via_solve,
         "rrim_solve_s_single_spectrum_min": via_solve_min,
         "rrim_inference_s_per_spectrum_batched": batched, "batch_size": len(y),
+        "torch_threads_batched": torch.get_num_threads(),
         "shipped_ensemble_single_spectrum": shipped,
         "classical_s_per_spectrum_sigma_1e-3": cls_s,
         "speedup_single_solve": {m: v / via_solve for m, v in cls_s.items()},

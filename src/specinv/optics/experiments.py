@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from specinv.learning.threads import compute_threads
 from specinv.optics.dataset import build_dataset
 from specinv.optics.setup import OpticsSetup
 from specinv.optics.train import ModelConfig, TrainedModel, train_model
@@ -31,17 +32,18 @@ def training_job(args: dict[str, Any]) -> dict[str, Any]:
     ``args``: ``n``, ``noise``, ``data_seed``, ``temperatures``, ``cache_dir``,
     ``config`` (dict of :class:`ModelConfig`), ``threads``, ``keep_model``.
     """
-    import torch
-
-    torch.set_num_threads(int(args.get("threads", 1)))
-    ds = build_dataset(args["n"], noise=args["noise"], seed=args["data_seed"],
-                       temperatures=tuple(args["temperatures"]), cache_dir=args.get("cache_dir"))
-    cfg = ModelConfig(**args["config"])
-    model = train_model(ds, cfg)
-    x, y, t = ds.part("test")
-    t0 = time.perf_counter()
-    pred = model.predict(y, t)
-    infer = (time.perf_counter() - t0) / len(y)
+    # limited inside the job only: run in-process (one worker), it must not leave the
+    # caller's later timings on one thread
+    with compute_threads(int(args.get("threads", 1))):
+        ds = build_dataset(args["n"], noise=args["noise"], seed=args["data_seed"],
+                           temperatures=tuple(args["temperatures"]),
+                           cache_dir=args.get("cache_dir"))
+        cfg = ModelConfig(**args["config"])
+        model = train_model(ds, cfg)
+        x, y, t = ds.part("test")
+        t0 = time.perf_counter()
+        pred = model.predict(y, t)
+        infer = (time.perf_counter() - t0) / len(y)
     out = {"n": args["n"], "noise": args["noise"], "kind": cfg.kind, "seed": cfg.seed,
            "test_mse": mse(pred, x), "train_seconds": model.history["train_seconds"],
            "epochs": len(model.history["epochs"]), "best_epoch": model.history["best_epoch"],

@@ -6,9 +6,14 @@ channels-last and zero-padded along the glue mesh, shape (M, L + k − 1, B, C),
 so a width-k "same" convolution is k accumulated matrix products of contiguous
 shifted slices (no im2col copy), written into buffers allocated once per call;
 small batches use one unfolded product instead (fewer operations). The GRU's
-input and memory convolutions are split so each is computed once, tanh of large
-tensors is evaluated as 2σ(2v) − 1 (several times faster on CPU), and the
-Landweber gradient uses the precomputed ``P y`` and ``P A``::
+input and memory convolutions are split so each is computed once, and both
+write into one accumulator per step (gates, candidate and decoder side by side),
+so biases and memory terms are added by the matrix products themselves. Every
+tanh is evaluated as 2σ(2v) − 1 (torch's tanh is several times slower than its
+sigmoid on CPU), with the factors 2 and the shift folded into the weights: the
+encoder output u = tanh(e) is stored as q = σ(2e), and a convolution of u is
+one of q with weights 2W and bias b − ΣW. The Landweber gradient uses the
+precomputed ``P y`` and ``P A``::
 
     ∇_t = P (y − A x_t) = P y − (P A) x_t.
 
@@ -30,8 +35,6 @@ from specinv.optics.models import RRIM
 SINGLE_THREAD_ROWS = 64
 #: convolutions over at most this many (mesh point, spectrum) rows use one unfolded product
 UNFOLD_ROWS = 1000
-#: tensors with at least this many elements take tanh through the sigmoid
-TANH_VIA_SIGMOID = 16384
 
 
 @contextlib.contextmanager
@@ -46,13 +49,6 @@ def single_thread(enabled: bool = True) -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(before)
-
-
-def _tanh_(v: torch.Tensor) -> torch.Tensor:
-    """tanh in place; large tensors as 2σ(2v) − 1, which is several times faster on CPU."""
-    if v.numel() < TANH_VIA_SIGMOID:
-        return v.tanh_()
-    return v.mul_(2.0).sigmoid_().mul_(2.0).sub_(1.0)
 
 
 class StackedRRIM:
@@ -77,58 +73,82 @@ class StackedRRIM:
         self.n_steps, self.temperature_input = m0.n_steps, m0.temperature_input
         self.k = m0.encode[0].weight.shape[-1]
         h = self.h
-
-        def taps(ws: list[torch.Tensor]) -> torch.Tensor:
-            # conv weights (out, in, k) of the M models → (k, M, in, out)
-            return torch.stack([w.permute(2, 1, 0) for w in ws], 1).contiguous()
-
-        def cols(ws: list[torch.Tensor]) -> torch.Tensor:
-            # conv weights (out, in, k) → (M, k·in, out), rows ordered (tap, in)
-            return torch.stack([w.transpose(1, 2).reshape(w.shape[0], -1).T
-                                for w in ws]).contiguous()
-
-        def bias(bs: list[torch.Tensor]) -> torch.Tensor:  # (M, 1, out)
-            return torch.stack(bs)[:, None, :].contiguous()
+        #: columns of the per-step accumulator: candidate (h), gates (2h), decoder (1),
+        #: padded to a multiple of 8 floats so every row starts aligned
+        self.width = -(-(3 * h + 1) // 8) * 8
 
         with torch.no_grad():
             enc = [m.encode[0] for m in models]
             gru = [m.gru for m in models]
-            ws = {"enc": [c.weight for c in enc],
-                  # input part of gates and candidate in one product: 3h outputs per model
-                  "u": [torch.cat([g.gates.weight[:, :h], g.cand.weight[:, :h]]) for g in gru],
-                  "sc": [g.cand.weight[:, h:] for g in gru],
-                  # memory part of the gates (2h) and the decoder (1) on the same s
+
+            def total(w: torch.Tensor) -> torch.Tensor:  # conv of a constant 1: Σ over in, taps
+                return w.sum(dim=(1, 2))
+
+            # u = tanh(e) = 2σ(2e) − 1 is stored as q = σ(2e); convolutions of u are
+            # convolutions of q with weights 2W and bias b − ΣW. The candidate is
+            # evaluated the same way: tanh(c) = 2σ(2c) − 1, so its weights and bias double.
+            wc_u = [g.cand.weight[:, :h] for g in gru]
+            wg_u = [g.gates.weight[:, :h] for g in gru]
+            ws = {"enc": [2 * c.weight for c in enc],
+                  "u": [torch.cat([4 * a, 2 * b]) for a, b in zip(wc_u, wg_u, strict=True)],
+                  "sc": [2 * g.cand.weight[:, h:] for g in gru],
                   "sd": [torch.cat([g.gates.weight[:, h:], m.decode.weight])
                          for g, m in zip(gru, models, strict=True)]}
-            self.taps = {key: taps(w) for key, w in ws.items()}
-            self.cols = {key: cols(w) for key, w in ws.items()}
-            self.enc_b = bias([c.bias for c in enc])[:, None]  # (M, 1, 1, h)
-            self.u_b = bias([torch.cat([g.gates.bias, g.cand.bias]) for g in gru])[:, None]
-            self.dec_b = torch.stack([m.decode.bias for m in models])[:, :, None]  # (M, 1, 1)
+            self.taps = {key: [list(w.permute(2, 1, 0).contiguous().unbind(0)) for w in wl]
+                         for key, wl in ws.items()}  # per model, per tap: (in, out)
+            # unfolded: (M, k·in, out), rows ordered (tap, in)
+            self.cols = {key: torch.stack([w.transpose(1, 2).reshape(w.shape[0], -1).T
+                                           for w in wl]).contiguous()
+                         for key, wl in ws.items()}
+            self.enc_b = torch.stack([2 * c.bias for c in enc])[:, None]  # (M, 1, h)
+            self.cand_b = torch.stack([2 * (g.cand.bias - total(a))
+                                       for g, a in zip(gru, wc_u, strict=True)])  # (M, h)
+            gate_b = [g.gates.bias - total(b) for g, b in zip(gru, wg_u, strict=True)]
+            self.gate_b = torch.stack(gate_b)  # (M, 2h)
+            self.sd_b = torch.stack([torch.cat([gb, m.decode.bias])
+                                     for gb, m in zip(gate_b, models, strict=True)])[:, None]
+        # per call: slices of the buffers for the tap-by-tap products
+        self._views: dict[tuple[int, int], list] = {}
 
-    def _conv(self, v: torch.Tensor, key: str, out: torch.Tensor) -> torch.Tensor:
+    def _conv(self, v: torch.Tensor, key: str, out: torch.Tensor,
+              first: torch.Tensor | None = None) -> torch.Tensor:
         """'Same' convolution of the padded ``v`` (M, L + k − 1, B, C) into ``out`` (M, L, B, out).
 
-        ``key`` names the weights; each ``out[i]`` must be contiguous. Small inputs
-        are unfolded into one matrix (fewer operations); large ones are multiplied
-        tap by tap into ``out`` (no copies, no fresh memory).
+        ``out[i]`` may be a column slice of a wider buffer (rows of stride ≥ out).
+        ``first`` is added to the result: a bias (M, 1, out), or a tensor laid out
+        like ``out``; ``first is out`` accumulates into ``out``. Small inputs are
+        unfolded into one matrix (fewer operations); large ones are multiplied tap by
+        tap into ``out`` (no copies, no fresh memory).
         """
         m, lp, bsz, c = v.shape
         n = lp - self.k + 1
         if n * bsz <= UNFOLD_ROWS:
             cols = v.unfold(1, self.k, 1).transpose(3, 4).reshape(m, n * bsz, self.k * c)
-            if out.is_contiguous():
-                torch.bmm(cols, self.cols[key], out=out.view(m, n * bsz, -1))
+            o3 = out.view(m, n * bsz, -1)
+            if first is None:
+                torch.bmm(cols, self.cols[key], out=o3)
+            elif first is out:
+                o3.baddbmm_(cols, self.cols[key])
             else:
-                out.copy_(torch.bmm(cols, self.cols[key]).view(out.shape))
+                init = first if first.dim() == 3 else first.view(m, n * bsz, -1)
+                torch.baddbmm(init, cols, self.cols[key], out=o3)
             return out
-        w = self.taps[key]
-        for i in range(m):
-            o = out[i].view(n * bsz, -1)
-            rows = [v[i, j:j + n].view(n * bsz, c) for j in range(self.k)]
-            torch.mm(rows[0], w[0, i], out=o)
+        views = self._views.get((v.data_ptr(), out.data_ptr()))
+        if views is None:  # the buffers live for one call: slice them once
+            views = [(out[i].view(n * bsz, -1),
+                      [v[i, j:j + n].view(n * bsz, c) for j in range(self.k)])
+                     for i in range(m)]
+            self._views[(v.data_ptr(), out.data_ptr())] = views
+        for i, ((o, rows), w) in enumerate(zip(views, self.taps[key], strict=True)):
+            if first is None:
+                torch.mm(rows[0], w[0], out=o)
+            elif first is out:
+                o.addmm_(rows[0], w[0])
+            else:
+                init = first[i] if first.dim() == 3 else first[i].view(n * bsz, -1)
+                torch.addmm(init, rows[0], w[0], out=o)
             for j in range(1, self.k):
-                o.addmm_(rows[j], w[j, i])
+                o.addmm_(rows[j], w[j])
         return out
 
     def __call__(self, y: torch.Tensor, a: torch.Tensor, p: torch.Tensor,
@@ -168,20 +188,27 @@ class StackedRRIM:
                 py = torch.bmm(p, y[:, :, None])[:, :, 0].T[None]
                 pa = torch.bmm(p, a)  # (B, L, L)
             n_in = 3 if self.temperature_input else 2
-            # buffers allocated once: padded conv inputs (zero borders) and outputs
+            # buffers allocated once: padded conv inputs and outputs
             inp = y.new_zeros(m, lp, b, n_in)
             if self.temperature_input:
                 if temperature is None:
                     raise ValueError("this rRIM needs the temperature of each sample")
                 inp[:, inner, :, 2] = (temperature / 300.0).to(y.dtype)[None, None, :]
-            u, rs, s = (y.new_zeros(m, lp, b, h) for _ in range(3))
-            cu = y.new_empty(m, n, b, 3 * h)
-            c_mem = y.new_empty(m, n, b, h)
-            sd = y.new_zeros(m, n, b, 2 * h + 1)  # memory part of the gates: 0 for s = 0
+            q = y.new_full((m, lp, b, h), 0.5)  # σ(2e): 0.5 in the padding is u = 0
+            rs = y.new_empty(m, lp, b, h)
+            rs[:, :pad].zero_()
+            rs[:, pad + n:].zero_()
+            s = y.new_zeros(m, lp, b, h)
+            self._views.clear()
+            acc = y.new_empty(m, n, b, self.width)
+            cand, gates, dec = acc[..., :h], acc[..., h:3 * h], acc[..., 3 * h]
+            cu, sd = acc[..., :3 * h], acc[..., h:3 * h + 1]
+            z, r = gates[..., :h], gates[..., h:]
+            gates.copy_(self.gate_b[:, None, None, :])  # memory part of the gates: s = 0
+            cand_b = self.cand_b[:, None, None, :]
+            c_new = y.new_empty(m, n, b, h)
             x = y.new_zeros(m, n, b)
-            ui, rsi, si = u[:, inner], rs[:, inner], s[:, inner]
-            zr, c = cu[..., :2 * h], cu[..., 2 * h:]
-            z, r = zr[..., :h], zr[..., h:]
+            qi, rsi, si = q[:, inner], rs[:, inner], s[:, inner]
             out = []
             for _ in range(n_steps or self.n_steps):
                 if pa.shape[0] == 1:
@@ -190,14 +217,16 @@ class StackedRRIM:
                     grad = py - torch.bmm(pa, x.permute(2, 1, 0)).permute(2, 1, 0)
                 inp[:, inner, :, 0] = x
                 inp[:, inner, :, 1] = grad
-                _tanh_(self._conv(inp, "enc", ui).add_(self.enc_b))
-                self._conv(u, "u", cu).add_(self.u_b)
-                zr.add_(sd[..., :2 * h]).sigmoid_()
+                self._conv(inp, "enc", qi, self.enc_b).sigmoid_()
+                cand.copy_(cand_b)
+                self._conv(q, "u", cu, cu)
+                gates.sigmoid_()
                 torch.mul(r, si, out=rsi)
-                _tanh_(c.add_(self._conv(rs, "sc", c_mem)))
-                si.addcmul_(z, c.sub_(si))
-                self._conv(s, "sd", sd)
-                x = x + grad + sd[..., 2 * h] + self.dec_b
+                # tanh(c) = 2σ(2c) − 1; s ← s + z (tanh(c) − s)
+                self._conv(rs, "sc", c_new, cand).sigmoid_().mul_(2.0).sub_(1.0)
+                si.lerp_(c_new, z)
+                self._conv(s, "sd", sd, self.sd_b)
+                x = x + grad + dec
                 if all_steps:
                     out.append(x.permute(2, 0, 1))
         return torch.stack(out) if all_steps else x.permute(2, 0, 1)

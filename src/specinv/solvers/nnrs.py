@@ -82,13 +82,12 @@ With 1e-3 relative noise (β = 3) the preconditioning strength μ matters:
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any, ClassVar
 
 import numpy as np
 
 from specinv.errors import ConvergenceWarning, ParameterError
+from specinv.learning.threads import compute_threads
 from specinv.problem import Problem
 from specinv.solvers.base import Solver, SolverOutput, register
 from specinv.solvers.nnrs_core import NetConfig, train_batched
@@ -149,28 +148,6 @@ def resolve_options(options: dict[str, Any]) -> tuple[NetConfig, dict[str, Any]]
                 "select": eff["select"], "threads": None if threads is None else int(threads)}
     settings.pop("extra", None)
     return cfg, settings
-
-
-@contextmanager
-def compute_threads(threads: int | None) -> Iterator[None]:
-    """Limit torch and BLAS to ``threads`` threads inside the block (``None``: unchanged).
-
-    The networks are small: on a few shared cores one thread is several times faster
-    than a multithreaded BLAS fighting other jobs (a 1201 × 1201 SVD: 1 s instead of 12–24 s).
-    """
-    if not threads:
-        yield
-        return
-    import torch
-    from threadpoolctl import threadpool_limits
-
-    old = torch.get_num_threads()
-    torch.set_num_threads(int(threads))
-    try:
-        with threadpool_limits(int(threads)):
-            yield
-    finally:
-        torch.set_num_threads(old)
 
 
 def combine_members(spectra: np.ndarray, loss: np.ndarray, alive: np.ndarray, select: str

@@ -22,8 +22,9 @@ import numpy as np
 
 from specinv.errors import InputError
 from specinv.kernels.base import Kernel
+from specinv.learning.threads import compute_threads
 from specinv.noise import estimate_noise
-from specinv.solvers.nnrs import combine_members, compute_threads, resolve_options
+from specinv.solvers.nnrs import combine_members, resolve_options
 from specinv.solvers.nnrs_core import NetConfig, TrainOutput, train_batched
 
 #: maps with at least this many pixels are warm-started (see :func:`solve_map`)
