@@ -108,7 +108,7 @@ class StackedRRIM:
             self.sd_b = torch.stack([torch.cat([gb, m.decode.bias])
                                      for gb, m in zip(gate_b, models, strict=True)])[:, None]
         # per call: slices of the buffers for the tap-by-tap products
-        self._views: dict[tuple[int, int], list] = {}
+        self._views: dict[tuple[int, int, int], list] = {}
 
     def _conv(self, v: torch.Tensor, key: str, out: torch.Tensor,
               first: torch.Tensor | None = None) -> torch.Tensor:
@@ -133,12 +133,13 @@ class StackedRRIM:
                 init = first if first.dim() == 3 else first.view(m, n * bsz, -1)
                 torch.baddbmm(init, cols, self.cols[key], out=o3)
             return out
-        views = self._views.get((v.data_ptr(), out.data_ptr()))
+        key_v = (v.data_ptr(), out.data_ptr(), out.shape[-1])
+        views = self._views.get(key_v)
         if views is None:  # the buffers live for one call: slice them once
             views = [(out[i].view(n * bsz, -1),
                       [v[i, j:j + n].view(n * bsz, c) for j in range(self.k)])
                      for i in range(m)]
-            self._views[(v.data_ptr(), out.data_ptr())] = views
+            self._views[key_v] = views
         for i, ((o, rows), w) in enumerate(zip(views, self.taps[key], strict=True)):
             if first is None:
                 torch.mm(rows[0], w[0], out=o)
