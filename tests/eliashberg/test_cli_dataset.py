@@ -43,6 +43,17 @@ def test_solve_writes_csv_and_json(a2f_file, tmp_path):
     assert png.stat().st_size > 0
 
 
+def test_solve_pade_in_many_digits(a2f_file, tmp_path):
+    out = tmp_path / "out.csv"
+    assert main(["eliashberg", "solve", str(a2f_file), "--mu-star", "0.1", "--temperature",
+                 "2.0", "--output", str(out), "--omega-max", "15", "--method", "pade",
+                 "--digits", "40"]) == 0
+    meta = json.loads(out.with_suffix(".json").read_text())
+    assert meta["matsubara"]["dps"] == 40 and meta["matsubara"]["dps_residual"] < 1e-35
+    assert meta["real_axis"]["digits"] == 40 and meta["real_axis"]["n_approximants"] == 5
+    assert meta["delta0_meV"] > 0
+
+
 def _bad(tmp_path, name, text):
     p = tmp_path / name
     p.write_text(text)
@@ -68,6 +79,11 @@ def _bad(tmp_path, name, text):
                    "--mu-star", "0.1", "--unit", "meV"], "--unit THz"),
     (lambda t, f: ["solve", str(f), "--mu-star", "0.1", "--temperature", "0",
                    "--output", str(t / "o.csv")], "temperature"),
+    (lambda t, f: ["solve", str(f), "--mu-star", "0.1", "--temperature", "1.5",
+                   "--output", str(t / "o.csv"), "--digits", "60"], "--method pade"),
+    (lambda t, f: ["solve", str(f), "--mu-star", "0.1", "--temperature", "1.5",
+                   "--output", str(t / "o.csv"), "--method", "pade", "--digits", "5"],
+     "--digits must be between"),
 ])
 def test_bad_input_exit_2(tmp_path, a2f_file, capsys, args_fn, needle):
     assert main(["eliashberg", *args_fn(tmp_path, a2f_file)]) == 2

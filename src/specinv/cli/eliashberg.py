@@ -57,6 +57,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--omega-max", type=float, default=35.0, help="highest ω in meV (35)")
     p.add_argument("--d-omega", type=float, default=0.05, help="real-axis spacing, meV")
     p.add_argument("--n-matsubara", type=int, default=None, help="positive Matsubara points")
+    p.add_argument("--digits", type=int, default=None, metavar="D",
+                   help="with --method pade: solve the Matsubara equations to D decimal "
+                        "digits (e.g. 100; seconds) and continue them in that precision, "
+                        "the median of 5 approximants; double-precision input smooths "
+                        "phonon structure by ~1.5 %% of max|Re Δ|")
     p.set_defaults(func=run_solve)
 
     p = esub.add_parser("dataset", help="training set of random α²F and Δ(ω) (seed 002)")
@@ -126,15 +131,24 @@ def run_solve(args: argparse.Namespace) -> int:
         raise ParameterError(f"--temperature must be > 0 K, got {args.temperature}")
     if not args.omega_max > 0 or not 0 < args.d_omega < args.omega_max:
         raise ParameterError("need 0 < --d-omega < --omega-max")
+    if args.digits is not None:
+        from specinv.physics.eliashberg.digits import MAX_DPS
+
+        if args.method != "pade":
+            raise ParameterError("--digits applies to --method pade (the real-axis iteration "
+                                 "is exact in double precision)")
+        if not 20 <= args.digits <= MAX_DPS:
+            raise ParameterError(f"--digits must be between 20 and {MAX_DPS}, got {args.digits}")
     spec = _load(args)
     rescale = not args.no_rescale_mu
     sol = solve_matsubara(spec, args.temperature, args.mu_star, cutoff=args.cutoff,
-                          rescale_mu=rescale, n_matsubara=args.n_matsubara)
+                          rescale_mu=rescale, n_matsubara=args.n_matsubara, dps=args.digits)
     if not sol.report.converged:
         print("specinv: warning: Matsubara iteration did not converge", file=sys.stderr)
     if args.method == "pade":
         omega = (np.arange(int(np.ceil(args.omega_max / args.d_omega))) + 0.5) * args.d_omega
-        ra = continue_pade(sol, omega)
+        ra = continue_pade(sol, omega, precision="extended" if args.digits is None else "mp",
+                           n_approximants=1 if args.digits is None else 5)
     else:
         ra = real_axis_iteration(sol, spec, omega_max=args.omega_max, d_omega=args.d_omega)
     tc = critical_temperature(spec, args.mu_star, cutoff=args.cutoff, rescale_mu=rescale)

@@ -139,6 +139,9 @@ class MatsubaraSolution:
         Δ(iω_n), meV.
     z : ndarray of shape (M,)
         Z(iω_n).
+    digits : Digits or None
+        The same solution to many digits (:mod:`~specinv.physics.eliashberg.digits`)
+        when solved with ``dps``; Padé with ``precision="mp"`` continues it.
     """
 
     setup: MatsubaraSetup
@@ -147,6 +150,7 @@ class MatsubaraSolution:
     report: MixingReport
     wall_time_s: float
     parameters: dict[str, Any] = field(default_factory=dict)
+    digits: Any = None  # digits.Digits when solved with ``dps``
 
     @property
     def omega_n(self) -> np.ndarray:
@@ -192,7 +196,8 @@ def solve_matsubara(a2f: A2F, temperature: float, mu_star: float, *,
                     n_matsubara: int | None = None, cutoff: float | None = None,
                     rescale_mu: bool = True, mixing: str = "anderson", alpha: float = 0.5,
                     tol: float = 1e-10, max_iter: int = 1000,
-                    delta_init: float | np.ndarray | None = None) -> MatsubaraSolution:
+                    delta_init: float | np.ndarray | None = None,
+                    dps: int | None = None) -> MatsubaraSolution:
     """Solve the nonlinear Eliashberg equations at one temperature.
 
     Parameters
@@ -212,6 +217,9 @@ def solve_matsubara(a2f: A2F, temperature: float, mu_star: float, *,
     max_iter : int
     delta_init : float or ndarray of shape (M,), optional
         Starting gap in meV (default 1.764 k_B T_c^AD, or 0.05 ω_log if that is 0).
+    dps : int, optional
+        Also refine the solution to ``dps`` decimal digits (mpmath; seconds) for a
+        faithful Padé continuation (:func:`~specinv.physics.eliashberg.digits.refine`).
 
     Returns
     -------
@@ -241,4 +249,11 @@ def solve_matsubara(a2f: A2F, temperature: float, mu_star: float, *,
     params = {"temperature_K": temperature, "mu_star": mu_star, "mu_star_eff": s.mu_star_eff,
               "cutoff_meV": s.omega_c, "omega_ph_meV": s.omega_ph, "rescale_mu": rescale_mu,
               "n_matsubara": int(s.omega_n.size), "mixing": mixing, "alpha": alpha, "tol": tol}
-    return MatsubaraSolution(s, delta, z, report, time.perf_counter() - t0, params)
+    digits = None
+    if dps is not None and delta[0] != 0:
+        from specinv.physics.eliashberg.digits import refine
+
+        digits = refine(s, a2f, delta, dps)
+        params.update(dps=digits.dps, dps_residual=digits.residual,
+                      dps_newton_steps=digits.steps)
+    return MatsubaraSolution(s, delta, z, report, time.perf_counter() - t0, params, digits)

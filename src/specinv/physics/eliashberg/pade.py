@@ -85,6 +85,21 @@ class Pade:
                 a[p] = g[p]
         return cls(z, a, precision, dps)
 
+    def extended(self) -> Pade:
+        """The same fraction with coefficients rounded to extended precision.
+
+        The recursion for the coefficients loses digits; evaluating the fraction
+        does not, so many-digit coefficients are evaluated this way at a fraction
+        of mpmath's cost. Returns ``self`` when the coefficients do not fit.
+        """
+        if self.precision != "mp":
+            return self
+        z = np.array([complex(v) for v in self.z])
+        a = np.array([complex(v) for v in self.a], dtype=np.clongdouble)
+        if not (np.all(np.isfinite(a)) and np.all(a != 0)):
+            return self
+        return Pade(z, a, "extended", self.dps)
+
     def __call__(self, w: np.ndarray | complex) -> np.ndarray:
         """Evaluate at complex points ``w`` (any shape); returns complex128."""
         w_arr = np.asarray(w)
@@ -105,8 +120,8 @@ def _coefficients_mp(z: np.ndarray, u: np.ndarray, dps: int) -> np.ndarray:
     import mpmath
 
     with mpmath.workdps(dps):
-        zz = [mpmath.mpc(complex(v)) for v in z]
-        g = [mpmath.mpc(complex(v)) for v in u]
+        zz = [_mpc(v) for v in z]
+        g = [_mpc(v) for v in u]
         n = len(zz)
         a = [g[0]]
         for p in range(1, n):
@@ -118,12 +133,19 @@ def _coefficients_mp(z: np.ndarray, u: np.ndarray, dps: int) -> np.ndarray:
     return np.array(a, dtype=object)
 
 
+def _mpc(v):
+    """An mpmath complex from a number; mpmath numbers keep their digits."""
+    import mpmath
+
+    return mpmath.mpc(v) if isinstance(v, (mpmath.mpf, mpmath.mpc)) else mpmath.mpc(complex(v))
+
+
 def _evaluate_mp(z: np.ndarray, a: np.ndarray, w: np.ndarray, dps: int) -> np.ndarray:
     import mpmath
 
     out = np.empty(w.shape, dtype=np.complex128)
     with mpmath.workdps(dps):
-        zz = [mpmath.mpc(complex(v)) for v in z]
+        zz = [_mpc(v) for v in z]
         for idx, wv in np.ndenumerate(w):
             x = mpmath.mpc(complex(wv))
             t = mpmath.mpc(1)

@@ -118,33 +118,66 @@ class RealAxisSolution:
 
 def continue_pade(sol: MatsubaraSolution, omega: np.ndarray, *, n_points: int | None = None,
                   precision: str = "extended", eta: float = 0.0,
-                  with_phi: bool = False) -> RealAxisSolution:
+                  with_phi: bool = False, n_approximants: int = 1) -> RealAxisSolution:
     """Padé continuation of Δ and Z (and optionally φ) to ω + iη.
 
     Parameters
     ----------
     sol : MatsubaraSolution
+        With ``precision="mp"`` and a solution solved with ``dps``
+        (``sol.digits``), the many-digit values are continued; otherwise the
+        double-precision ones, whose rounding limits the continuation (see
+        :mod:`~specinv.physics.eliashberg.digits`).
     omega : ndarray of shape (n,)
         Real energies, meV.
     n_points : int, optional
         Lowest Matsubara points used (default all).
     precision : {"double", "extended", "mp"}
+        Arithmetic of the Padé recursion. The continued fraction is evaluated in
+        extended precision whatever the recursion used.
     eta : float
         Distance above the real axis, meV (0: on the axis).
     with_phi : bool
         Also continue φ = ZΔ; ``info["phi"]`` then holds φ(ω).
+    n_approximants : int
+        Pointwise median (of real and imaginary parts) over the approximants
+        through ``n_points``, ``n_points − 10``, … points: a spurious pole pair
+        of one approximant near the real axis does not survive the median.
     """
     t0 = time.perf_counter()
     n = sol.omega_n.size if n_points is None else min(int(n_points), sol.omega_n.size)
-    zi = 1j * sol.omega_n[:n]
+    k = int(n_approximants)
+    if k < 1 or n - 10 * (k - 1) < 2:
+        raise ParameterError(f"n_approximants must be >= 1 with n_points - 10 (n_approximants"
+                             f" - 1) >= 2; got {n_approximants} with {n} points")
+    digits = sol.digits if precision == "mp" else None
+    if digits is not None:
+        import mpmath
+
+        with mpmath.workdps(digits.dps):  # arithmetic on mpmath numbers outside rounds
+            zi = np.array([mpmath.mpc(0, v) for v in digits.omega_n], dtype=object)
+            values = {"delta": digits.delta, "z": digits.z, "phi": digits.z * digits.delta}
+        dps = digits.dps
+    else:
+        zi = 1j * sol.omega_n
+        values = {"delta": sol.delta.astype(complex), "z": sol.z.astype(complex),
+                  "phi": sol.phi.astype(complex)}
+        dps = 50
     w = np.asarray(omega, dtype=float) + 1j * eta
-    delta = Pade.fit(zi, sol.delta[:n].astype(complex), precision=precision)(w)
-    z = Pade.fit(zi, sol.z[:n].astype(complex), precision=precision)(w)
-    info: dict[str, Any] = {"n_points": n, "precision": precision, "eta_meV": eta}
+    names = ("delta", "z", "phi") if with_phi else ("delta", "z")
+    out = {}
+    for name in names:
+        runs = [Pade.fit(zi[:m], values[name][:m], precision=precision, dps=dps).extended()(w)
+                for m in range(n, n - 10 * k, -10)]
+        out[name] = runs[0] if k == 1 else (np.median(np.real(runs), axis=0)
+                                            + 1j * np.median(np.imag(runs), axis=0))
+    info: dict[str, Any] = {"n_points": n, "precision": precision, "eta_meV": eta,
+                            "n_approximants": k,
+                            "digits": digits.dps if digits is not None else None}
     if with_phi:
-        info["phi"] = Pade.fit(zi, sol.phi[:n].astype(complex), precision=precision)(w)
+        info["phi"] = out["phi"]
     info["wall_time_s"] = time.perf_counter() - t0
-    return RealAxisSolution(np.asarray(omega, dtype=float), delta, z, "pade", info)
+    return RealAxisSolution(np.asarray(omega, dtype=float), out["delta"], out["z"], "pade", info)
 
 
 def consistency_check(ra: RealAxisSolution, omega_max: float = 35.0, *,
