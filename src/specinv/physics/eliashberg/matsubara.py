@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -27,6 +27,9 @@ from specinv.errors import ParameterError
 from specinv.physics.eliashberg.a2f import A2F, allen_dynes_tc, moments
 from specinv.physics.eliashberg.mixing import MixingReport, fixed_point
 from specinv.units import KB_MEV_PER_K
+
+if TYPE_CHECKING:
+    from specinv.physics.eliashberg.digits import Digits
 
 
 def matsubara_frequencies(temperature: float, n: int) -> np.ndarray:
@@ -150,7 +153,7 @@ class MatsubaraSolution:
     report: MixingReport
     wall_time_s: float
     parameters: dict[str, Any] = field(default_factory=dict)
-    digits: Any = None  # digits.Digits when solved with ``dps``
+    digits: Digits | None = None
 
     @property
     def omega_n(self) -> np.ndarray:
