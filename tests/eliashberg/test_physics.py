@@ -99,6 +99,14 @@ def test_pade_reproduces_rational_function():
         assert np.max(np.abs(p(x) - f(x))) < 1e-8
 
 
+def test_pade_truncation_is_the_fit_through_fewer_points():
+    wn = np.pi * (2 * np.arange(40) + 1) / 20.0
+    u = 1.0 / (1j * wn + 2.0) + 0.5 / (1j * wn - 1.0 + 0.3j)
+    full = Pade.fit(1j * wn, u)
+    for m in (1, 25, 40):
+        np.testing.assert_array_equal(full.truncated(m).a, Pade.fit(1j * wn[:m], u[:m]).a)
+
+
 def test_dos_bcs_limits():
     w = np.array([0.5, 2.0, 10.0])
     n = dos(w, np.full(3, 1.0 + 0j))

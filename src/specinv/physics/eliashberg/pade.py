@@ -85,6 +85,16 @@ class Pade:
                 a[p] = g[p]
         return cls(z, a, precision, dps)
 
+    def truncated(self, n: int) -> Pade:
+        """The approximant through the first ``n`` points.
+
+        Coefficient ``a_p`` depends on the points 1 … p only, so this is the
+        ``n``-point fit without recomputing it.
+        """
+        if not 1 <= n <= self.a.size:
+            raise ParameterError(f"truncation to {n} points of a {self.a.size}-point Padé")
+        return Pade(self.z[:n], self.a[:n], self.precision, self.dps)
+
     def extended(self) -> Pade:
         """The same fraction with coefficients rounded to extended precision.
 

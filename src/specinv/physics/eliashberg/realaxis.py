@@ -167,8 +167,8 @@ def continue_pade(sol: MatsubaraSolution, omega: np.ndarray, *, n_points: int | 
     names = ("delta", "z", "phi") if with_phi else ("delta", "z")
     out = {}
     for name in names:
-        runs = [Pade.fit(zi[:m], values[name][:m], precision=precision, dps=dps).extended()(w)
-                for m in range(n, n - 10 * k, -10)]
+        pade = Pade.fit(zi[:n], values[name][:n], precision=precision, dps=dps).extended()
+        runs = [pade.truncated(m)(w) for m in range(n, n - 10 * k, -10)]
         out[name] = runs[0] if k == 1 else (np.median(np.real(runs), axis=0)
                                             + 1j * np.median(np.imag(runs), axis=0))
     info: dict[str, Any] = {"n_points": n, "precision": precision, "eta_meV": eta,
