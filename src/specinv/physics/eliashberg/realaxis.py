@@ -141,15 +141,17 @@ def continue_pade(sol: MatsubaraSolution, omega: np.ndarray, *, n_points: int | 
         Also continue φ = ZΔ; ``info["phi"]`` then holds φ(ω).
     n_approximants : int
         Pointwise median (of real and imaginary parts) over the approximants
-        through ``n_points``, ``n_points − 10``, … points: a spurious pole pair
-        of one approximant near the real axis does not survive the median.
+        through ``n_points``, ``n_points − s``, … points, s = 10 (less when
+        there are fewer than 10 points per approximant to spare): a spurious pole
+        pair of one approximant near the real axis does not survive the median.
     """
     t0 = time.perf_counter()
     n = sol.omega_n.size if n_points is None else min(int(n_points), sol.omega_n.size)
     k = int(n_approximants)
-    if k < 1 or n - 10 * (k - 1) < 2:
-        raise ParameterError(f"n_approximants must be >= 1 with n_points - 10 (n_approximants"
-                             f" - 1) >= 2; got {n_approximants} with {n} points")
+    if k < 1 or n - (k - 1) < 2:
+        raise ParameterError(f"n_approximants must be between 1 and n_points - 1 = {n - 1}, "
+                             f"got {n_approximants}")
+    step = min(10, (n - 2) // (k - 1)) if k > 1 else 1
     digits = sol.digits if precision == "mp" else None
     if digits is not None:
         import mpmath
@@ -168,11 +170,11 @@ def continue_pade(sol: MatsubaraSolution, omega: np.ndarray, *, n_points: int | 
     out = {}
     for name in names:
         pade = Pade.fit(zi[:n], values[name][:n], precision=precision, dps=dps).extended()
-        runs = [pade.truncated(m)(w) for m in range(n, n - 10 * k, -10)]
+        runs = [pade.truncated(n - step * i)(w) for i in range(k)]
         out[name] = runs[0] if k == 1 else (np.median(np.real(runs), axis=0)
                                             + 1j * np.median(np.imag(runs), axis=0))
     info: dict[str, Any] = {"n_points": n, "precision": precision, "eta_meV": eta,
-                            "n_approximants": k,
+                            "n_approximants": k, "approximant_step": step,
                             "digits": digits.dps if digits is not None else None}
     if with_phi:
         info["phi"] = out["phi"]
