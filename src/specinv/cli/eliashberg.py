@@ -187,7 +187,9 @@ def _plot(path: str, ra, meta: dict) -> None:
     ax[1].plot(ra.omega, ra.dos())
     ax[1].set_xlabel("ω (meV)")
     ax[1].set_ylabel("N(ω)/N_F")
-    fig.suptitle(f"Δ0 = {meta['delta0_meV']:.3f} meV, T_c = {meta['tc_K']:.2f} K")
+    how = "real-axis iteration" if ra.method != "pade" else (
+        "Padé" + (f", {ra.info['digits']} digits" if ra.info.get("digits") else ""))
+    fig.suptitle(f"Δ0 = {meta['delta0_meV']:.3f} meV, T_c = {meta['tc_K']:.2f} K ({how})")
     fig.tight_layout()
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=110)
