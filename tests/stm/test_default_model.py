@@ -46,3 +46,24 @@ def test_coarse_pixels_are_resampled_to_the_trained_scale():
     assert fixed.info["zoom"] == pytest.approx(np.median(d["kf_per_px"]) / 0.8)
     s = detection_scores(res.positions, d["positions"], 1.0)
     assert s["recall"] >= 0.6, s
+
+
+def test_every_bias_map_is_scored_when_phases_are_independent():
+    """Friedel maps draw a new scattering phase at every bias, so averaging neighbouring
+    maps (what the detector did beyond 32 maps) cancels the signal. 30 maps of 64 biases
+    at the seed's η = 0.8 (~60 impurities): measured recall 0.89-0.90 unbinned against
+    0.34-0.44 binned to 16 groups; the bounds sit 2.5 and 4 binomial standard deviations
+    from those."""
+    from specinv.imaging.evaluate import recall_at_true_count
+    from specinv.imaging.friedel import FriedelConfig, labelled_batch
+
+    torch.set_num_threads(1)
+    fx, _, truths, _ = labelled_batch(np.random.default_rng(1), FriedelConfig(noise_eta=0.8),
+                                      30, n_bias=64)
+    det = load_default()
+    assert det.max_bias >= 64
+    _, info = det.score(fx[0])
+    assert info["n_bias_used"] == 64
+    assert recall_at_true_count(det, list(fx), truths) >= 0.8
+    det.max_bias = 16
+    assert recall_at_true_count(det, list(fx), truths) <= 0.6

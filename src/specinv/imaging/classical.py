@@ -73,10 +73,12 @@ def oracle_friedel_scores(maps: np.ndarray, kf_per_px: np.ndarray, epsilon: floa
                           radius: int = 8) -> np.ndarray:
     """Quadrature energy of the exact Eq. 3 templates at the true ``k_i`` of every map.
 
-    An upper-bound diagnostic on simulated Friedel maps, not a detector for real data:
-    it is told each map's Fermi wave number and uses the simulator's own radial form
-    ``cos, sin(2 k r)/(r + ε)²``, so the unknown scattering phase is the only nuisance
-    left (removed by summing both quadratures).
+    A reference on simulated Friedel maps, not a detector for real data. Nor is it an
+    upper bound: it is one fixed detector (one impurity's template at a time, energies
+    added over the maps), and the trained network beats it at 126 biases. It is told
+    each map's Fermi wave number and uses the simulator's own radial form
+    ``cos, sin(2 k r)/(r + ε)²``, so the unknown scattering phase is the only
+    nuisance left (removed by summing both quadratures).
 
     Parameters
     ----------

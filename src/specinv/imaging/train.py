@@ -52,7 +52,9 @@ class TrainSettings:
         Held-out Friedel tiles (noisy, η = ``friedel.noise_eta``) for the validation
         loss and the threshold.
     max_bias : int
-        Detector bias binning.
+        Unlabeled maps are averaged to at most this many bias groups before tiles
+        are drawn from them. (Detection has its own bound,
+        :data:`~specinv.imaging.detector.MAX_BIAS`.)
     """
 
     kind: str = "attention"
@@ -137,7 +139,7 @@ def train_detector(settings: TrainSettings, *, unlabeled: Sequence[np.ndarray] |
         if use_reg else []
     xv, yv, pv = _validation_set(settings)
     xv_t, yv_t = torch.from_numpy(xv), torch.from_numpy(yv)
-    det = Detector(model, tile=fr.tile, kf_range=fr.kf0_range, max_bias=settings.max_bias,
+    det = Detector(model, tile=fr.tile, kf_range=fr.kf0_range,
                    min_bias=min(4, settings.n_bias_range[0]))
 
     def step_loss(step: int) -> torch.Tensor:
