@@ -66,7 +66,7 @@ class Digits:
 def _mp():
     try:
         import mpmath
-    except ImportError as exc:  # pragma: no cover - mpmath comes with torch (sympy)
+    except ImportError as exc:  # pragma: no cover - a declared dependency
         raise ParameterError("multiprecision needs mpmath (pip install mpmath)") from exc
     return mpmath
 
