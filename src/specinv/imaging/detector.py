@@ -74,7 +74,7 @@ class Detector:
         ``k_F`` range (rad/pixel) the network was trained on.
     max_bias : int
         Larger stacks are averaged in consecutive groups to this many maps, a bound
-        on the cost (80 × 80 × 126 scores in 0.8 s unbinned). Averaging keeps the
+        on the cost (80 × 80 × 126 scores in about 1 s unbinned). Averaging keeps the
         signal of a real sweep, whose oscillation changes smoothly with bias, but
         cancels it where each map has its own phase (the Friedel training maps).
     min_bias : int
