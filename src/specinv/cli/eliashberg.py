@@ -59,7 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--n-matsubara", type=int, default=None, help="positive Matsubara points")
     p.add_argument("--digits", type=int, default=None, metavar="D",
                    help="with --method pade: solve the Matsubara equations to D decimal "
-                        "digits (e.g. 100; seconds) and continue them in that precision, "
+                        "digits (e.g. 100; ~0.4 s in all) and continue them in that precision, "
                         "the median of 5 approximants; double-precision input smooths "
                         "phonon structure by ~1.5 %% of max|Re Δ|")
     p.set_defaults(func=run_solve)

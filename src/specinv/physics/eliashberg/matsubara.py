@@ -221,8 +221,9 @@ def solve_matsubara(a2f: A2F, temperature: float, mu_star: float, *,
     delta_init : float or ndarray of shape (M,), optional
         Starting gap in meV (default 1.764 k_B T_c^AD, or 0.05 ω_log if that is 0).
     dps : int, optional
-        Also refine the solution to ``dps`` decimal digits (mpmath; seconds) for a
-        faithful Padé continuation (:func:`~specinv.physics.eliashberg.digits.refine`).
+        Also refine the solution to ``dps`` decimal digits (about 0.2 s at M = 350 and
+        100 digits) for a faithful Padé continuation
+        (:func:`~specinv.physics.eliashberg.digits.refine`).
 
     Returns
     -------

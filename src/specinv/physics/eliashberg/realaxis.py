@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from decimal import localcontext
 from typing import Any
 
 import numpy as np
@@ -153,23 +154,20 @@ def continue_pade(sol: MatsubaraSolution, omega: np.ndarray, *, n_points: int | 
                              f"got {n_approximants}")
     step = min(10, (n - 2) // (k - 1)) if k > 1 else 1
     digits = sol.digits if precision == "mp" else None
-    if digits is not None:
-        import mpmath
-
-        with mpmath.workdps(digits.dps):  # arithmetic on mpmath numbers outside rounds
-            zi = np.array([mpmath.mpc(0, v) for v in digits.omega_n], dtype=object)
-            values = {"delta": digits.delta, "z": digits.z, "phi": digits.z * digits.delta}
-        dps = digits.dps
-    else:
-        zi = 1j * sol.omega_n
-        values = {"delta": sol.delta.astype(complex), "z": sol.z.astype(complex),
-                  "phi": sol.phi.astype(complex)}
-        dps = 50
     w = np.asarray(omega, dtype=float) + 1j * eta
     names = ("delta", "z", "phi") if with_phi else ("delta", "z")
     out = {}
     for name in names:
-        pade = Pade.fit(zi[:n], values[name][:n], precision=precision, dps=dps).extended()
+        if digits is not None:
+            with localcontext() as ctx:  # φ = ZΔ rounded to the solution's digits
+                ctx.prec = digits.dps
+                u = digits.z * digits.delta if name == "phi" else getattr(digits, name)
+            zeros = np.zeros(n)
+            pade = Pade.fit_digits(zeros, digits.omega_n[:n], u[:n], zeros, dps=digits.dps)
+        else:
+            u = sol.phi if name == "phi" else getattr(sol, name)
+            pade = Pade.fit(1j * sol.omega_n[:n], u[:n].astype(complex), precision=precision)
+        pade = pade.rounded("double")  # 6e-14 of max|Δ| from the exact fraction
         runs = [pade.truncated(n - step * i)(w) for i in range(k)]
         out[name] = runs[0] if k == 1 else (np.median(np.real(runs), axis=0)
                                             + 1j * np.median(np.imag(runs), axis=0))
