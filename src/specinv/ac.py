@@ -28,6 +28,8 @@ from specinv.problem import Problem
 
 KERNELS = ("fermionic-tau", "fermionic-matsubara", "bosonic-tau", "bosonic-matsubara",
            "conductivity-tau")
+#: χ²/N below which given error bars are reported as inflated (fit 10× better than them)
+INFLATED_CHI2 = 1e-2
 
 
 def is_tau(kernel: str) -> bool:

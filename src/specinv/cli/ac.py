@@ -10,8 +10,6 @@ import numpy as np
 from specinv.cli.options import parse_options, positive_float
 
 AC_DEFAULTS = {"maxent": {"alpha_rule": "posterior"}}
-#: χ²/N below which the given error bars are reported as inflated (fit 10× better)
-INFLATED_CHI2 = 1e-2
 """Solver options used for continuation unless given with --option: α at the maximum
 of the posterior P(α|G) (the ALPS choice; refined between grid points, so the
 generic α grid suffices). On SrVO3 it lands on α = 5.50 against ALPS's 5.51."""
@@ -48,7 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _continue(args: argparse.Namespace) -> int:
     from specinv import solve
-    from specinv.ac import build_problem, is_fermionic, is_tau
+    from specinv.ac import INFLATED_CHI2, build_problem, is_fermionic, is_tau
     from specinv.io.qmc import read_matsubara_input, read_tau_input
     from specinv.io.table import write_table
 
