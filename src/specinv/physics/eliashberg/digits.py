@@ -184,6 +184,11 @@ def refine(s: MatsubaraSetup, a2f: A2F, delta: np.ndarray, dps: int = DEFAULT_DP
     -------
     Digits
 
+    Notes
+    -----
+    The sliced kernels take 2 · P · M² · 8 bytes with P ≈ (3.32 dps + 70)/21
+    slices: 37 MB at M = 350 and 100 digits, 1.2 GB at M = 2000.
+
     Warns
     -----
     ConvergenceWarning
