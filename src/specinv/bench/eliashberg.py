@@ -139,11 +139,10 @@ def run(args) -> int:
     res["pade_vs_realaxis"]["seed_sets"] = _pade_seed_sets(4 if quick else 12,
                                                             1 if quick else 6)
     if NB.exists():
-        s_nb = solve_matsubara(nb, 1.16, 0.1, n_matsubara=350)
+        s_nb = solve_matsubara(nb, 1.16, 0.1, n_matsubara=350, dps=DIGITS)  # carries both
         ra_nb = real_axis_iteration(s_nb, nb, omega_max=35.0, d_omega=0.05)
         res["pade_vs_realaxis"]["nb_T1.16K_mu0.1"] = _compare(
             s_nb, nb, ra_nb, continue_pade(s_nb, ra_nb.omega), None)
-        s_nb = solve_matsubara(nb, 1.16, 0.1, n_matsubara=350, dps=DIGITS)
         d_nb = np.abs(continue_pade(s_nb, ra_nb.omega, precision="mp",
                                     n_approximants=APPROXIMANTS).delta.real
                       - ra_nb.delta.real) / np.max(np.abs(ra_nb.delta.real))
@@ -204,11 +203,13 @@ def _tc_vs_m(spec, tc0: float, ms) -> dict[str, float]:
                            0.9 * tc0, 1.1 * tc0, xtol=1e-5) for m in ms}
 
 
-def _pade_rel_diff(spec, dps: int | None = None) -> np.ndarray | None:
+def _pade_rel_diff(spec, dps: int | None = None
+                   ) -> tuple[np.ndarray, np.ndarray | None] | None:
     """|Re Δ_Padé − Re Δ_real axis| / max|Re Δ| on ω ≤ 35 meV (T = 1.16 K, μ* = 0.1).
 
-    Padé of the double-precision solution, or with ``dps`` of the many-digit one
-    (median of :data:`APPROXIMANTS`). None when ``spec`` is not superconducting.
+    Returns ``(double, digits)``: Padé of the double-precision solution, and with
+    ``dps`` also of the many-digit one (median of :data:`APPROXIMANTS`; else None),
+    from one solve and one real axis. None when ``spec`` is not superconducting.
     """
     from specinv.physics.eliashberg.matsubara import solve_matsubara
     from specinv.physics.eliashberg.realaxis import continue_pade, real_axis_iteration
@@ -217,10 +218,12 @@ def _pade_rel_diff(spec, dps: int | None = None) -> np.ndarray | None:
     if not sol.is_superconducting:
         return None
     ra = real_axis_iteration(sol, spec, omega_max=35.0, d_omega=0.05)
-    pa = continue_pade(sol, ra.omega) if dps is None else continue_pade(
-        sol, ra.omega, precision="mp", n_approximants=APPROXIMANTS)
-    d = np.abs(pa.delta.real - ra.delta.real)
-    return d / np.max(np.abs(ra.delta.real))
+    scale = np.max(np.abs(ra.delta.real))
+    dbl = np.abs(continue_pade(sol, ra.omega).delta.real - ra.delta.real) / scale
+    if dps is None:
+        return dbl, None
+    mp = continue_pade(sol, ra.omega, precision="mp", n_approximants=APPROXIMANTS)
+    return dbl, np.abs(mp.delta.real - ra.delta.real) / scale
 
 
 def _realaxis_mesh_error(sol, spec, a) -> float:
@@ -269,7 +272,7 @@ def _pade_width_sweep(quick: bool) -> dict[str, Any]:
                            "matsubara_spacing_meV": 2 * np.pi * KB_MEV_PER_K * 1.16}
     w = np.linspace(0.01, 10.0, 1000)
     for sig in ((0.4, 1.5) if quick else (0.4, 0.8, 1.5, 3.0)):
-        d = _pade_rel_diff(gaussian_a2f(w, [5.0], [sig], [1.0], lam=1.5))
+        d = _pade_rel_diff(gaussian_a2f(w, [5.0], [sig], [1.0], lam=1.5))[0]
         out[f"sigma_{sig:g}_meV"] = {"median_rel_diff": float(np.median(d)),
                                      "fraction_within_1pct": float(np.mean(d <= 0.01))}
     return out
@@ -293,14 +296,15 @@ def _pade_seed_sets(n: int, n_digits: int, seed: int = 7) -> dict[str, Any]:
     for kind in ("gbm", "gaussian"):
         med, mx, mx_dps = [], [], []
         while len(med) < n:
-            spec = GENERATORS[kind](rng)[0]
-            d = _pade_rel_diff(spec)
-            if d is None:
+            diffs = _pade_rel_diff(GENERATORS[kind](rng)[0],
+                                   DIGITS if len(mx_dps) < n_digits else None)
+            if diffs is None:
                 continue
+            d, d_dps = diffs
             med.append(float(np.median(d)))
             mx.append(float(d.max()))
-            if len(mx_dps) < n_digits:
-                mx_dps.append(float(_pade_rel_diff(spec, DIGITS).max()))
+            if d_dps is not None:
+                mx_dps.append(float(d_dps.max()))
         out[kind] = {"median_of_median_rel_diff": float(np.median(med)),
                      "median_of_max_rel_diff": float(np.median(mx)),
                      "worst_max_rel_diff": float(np.max(mx)),

@@ -216,7 +216,7 @@ def _refine(s: MatsubaraSetup, a2f: A2F, delta: np.ndarray, dps: int) -> Digits:
     mu2 = _mu_coulomb(s, f, dps)
 
     def gap_map(d: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
-        r = fx.isqrt(wn * wn + d * d, 0)
+        r = fx.isqrt(wn * wn + d * d)
         x = (d << f) // r                     # Δ/R, |x| ≤ 1
         a = ((wn << f) // r) - one            # ω/R − 1, in [−1, 0]
         z = zn + km.matvec(a, f + 1, bits) // odd   # (πT/ω_n) = 1/(2n+1)

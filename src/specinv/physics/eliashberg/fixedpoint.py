@@ -74,9 +74,9 @@ def pi(f: int) -> int:
     return (16 * atan_inv(5) - 4 * atan_inv(239)) >> guard
 
 
-def isqrt(v: np.ndarray, f: int) -> np.ndarray:
-    """√x for non-negative fixed-point values (floor), elementwise."""
-    return np.array([math.isqrt(int(x) << f) for x in v], dtype=object)
+def isqrt(v: np.ndarray) -> np.ndarray:
+    """⌊√v⌋ elementwise: values with 2f fraction bits give roots with f fraction bits."""
+    return np.array([math.isqrt(int(x)) for x in v], dtype=object)
 
 
 def slice_bits(m: int) -> int:
