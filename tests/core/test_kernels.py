@@ -131,3 +131,14 @@ def test_nonuniform_meshes():
     np.testing.assert_allclose(k.matrix.sum(axis=1), 1.0, atol=2 * np.exp(-5.0 * 3))
     with pytest.raises(ParameterError):
         Mesh.from_points(np.array([0.0, 1.0, 1.0]))
+
+
+def test_trapezoid_mesh_weights_are_the_trapezoid_rule():
+    pts = np.sinh(np.linspace(-2.0, 2.0, 41))
+    m = Mesh.trapezoid(pts)
+    assert np.allclose(m.weights, np.gradient(pts, edge_order=1) * np.r_[0.5, np.ones(39), 0.5])
+    # exact for a straight line, unlike the midpoint cells of from_points
+    assert np.sum(m.weights * (3.0 * pts + 1.0)) == pytest.approx(
+        np.trapezoid(3.0 * pts + 1.0, pts), rel=1e-13)
+    assert m.weights.sum() == pytest.approx(pts[-1] - pts[0], rel=1e-13)
+    assert Mesh.from_points(pts).weights[0] == pytest.approx(2 * m.weights[0])

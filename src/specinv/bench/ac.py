@@ -3,8 +3,8 @@
 Cases (from ``shared/data``; the benchmark skips cleanly when it is absent):
 
 ``srvo3``     SrVO3 G(τ), β = 37.5/eV, 500 τ, error 1e-3 (TRIQS/maxent test data).
-              Reference: the ALPS "maxspec" spectrum; TRIQS/maxent's stored outputs
-              on three meshes are scored the same way (its run time is not stored).
+              Reference: the ALPS "maxspec" spectrum; TRIQS/maxent's stored test
+              outputs on three meshes are scored the same way.
 ``u0``        U = 0 square-lattice G(τ), β = 8, 1025 τ, error 1e-5 (CQMP/Maxent).
               Reference: the exact tight-binding DOS (cell averages).
 ``bosonic``   χ(Q = (π, π), iΩ_n), β = 2, 11 frequencies, error 1e-4 (CQMP/Maxent).
@@ -27,9 +27,22 @@ its default model is then β times the data's norm, unlike ours. The run
 ``ana_cont_classic_model_over_beta`` passes the model divided by β (normalized
 like the data on its internal axis), which is the like-for-like comparison.
 
-``maxent_same_alpha_{lin,hyp,lor}_mesh_point`` repeat TRIQS/maxent's stored SrVO3
-runs like for like: its mesh, point quadrature and the α it was given (ALPS's,
-5.5148), so that only the implementations differ (``max_abs_diff_to_stored``).
+TRIQS/maxent (optional, ``--triqs-maxent-path`` or importable; the fermionic τ
+cases, which is what its ``TauMaxEnt`` continues) runs as its SrVO3 guide does
+(``triqs_maxent_guide_<analyzer>``): ``probability="normal"``, a 400-point
+hyperbolic mesh (±10 eV for SrVO3 as in the guide, the case window otherwise),
+``LogAlphaMesh(1e-4, 100, 50)`` scaled as 1/error² as the guide says (its data
+carry 1e-3), and every analyzer from that one run: line fit and χ² curvature (its
+defaults), entropy, Bryan's average and classic. ``maxent_posterior_triqs_guide_mesh``
+is ours on the same mesh with the same (trapezoid) weights. See
+:mod:`specinv.bench.ac_peers` for how it is imported without the TRIQS library.
+
+``triqs_maxent_same_alpha_{lin,hyp,lor}_live`` run TRIQS/maxent's SrVO3 test again
+(Bryan's cost function at the α it was given by hand: ALPS's 5.5148, on its linear,
+hyperbolic and Lorentzian meshes), timed; ``max_abs_diff_to_stored`` checks that it
+reproduces its stored outputs. ``maxent_same_alpha_{lin,hyp,lor}_mesh_trapezoid``
+are ours on the same meshes with the same weights and α, so that only the
+implementations differ.
 
 ``nnrs_errors_estimated_steps4000`` is what ``specinv ac continue`` advises when
 the data are fitted far better than their error bars claim (posterior MaxEnt
@@ -39,17 +52,16 @@ are estimated from the data (exact data get a floor of 1e-6 of max|G|), and nnrs
 given 4000 Adam steps, as its convergence warning advises when the default budget
 ends above χ²/N = 1. Where the error bars are not inflated the estimate is no
 substitute for them (SrVO3 and Holstein: L1 0.79 and 0.64 that way).
-Wall times exclude imports and the kernel build
-for our runs and include everything inside ana_cont's ``solve`` (its kernel
-set-up is inside its solve call).
+Wall times exclude imports and the kernel build for our runs and include
+everything inside ana_cont's ``solve`` and TRIQS/maxent's ``run`` (their kernel
+set-up is inside those calls); peers run with their default BLAS threads, ours
+with one.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
-import io
 import json
 import os
 import platform
@@ -62,6 +74,13 @@ from typing import Any
 import numpy as np
 
 from specinv.ac import INFLATED_CHI2
+from specinv.bench.ac_peers import (
+    ana_cont_run,
+    import_ana_cont,
+    import_triqs_maxent,
+    triqs_fixed_alpha_run,
+    triqs_guide_runs,
+)
 from specinv.io.qmc import ContinuationInput
 
 CASES = ("srvo3", "u0", "bosonic", "holstein")
@@ -78,9 +97,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"third-party data folder (default: {DEFAULT_DATA})")
     parser.add_argument("--cases", default=None,
                         help=f"comma-separated subset of {','.join(CASES)}")
-    parser.add_argument("--no-peers", action="store_true", help="skip ana_cont")
+    parser.add_argument("--no-peers", action="store_true",
+                        help="skip ana_cont and TRIQS/maxent")
     parser.add_argument("--ana-cont-path", default=None, metavar="DIR",
                         help="folder to put on sys.path for an ana_cont installed elsewhere")
+    parser.add_argument("--triqs-maxent-path", default=None, metavar="DIR",
+                        help="folder to put on sys.path for a triqs_maxent installed elsewhere")
     parser.add_argument("--no-nnrs", action="store_true", help="skip nnrs")
     parser.add_argument("--repeats", type=int, default=None,
                         help="timing repeats of our runs (median; default 3, quick 1)")
@@ -103,7 +125,7 @@ def _srvo3(root: Path) -> dict[str, Any]:
     return {"data": data, "kernel": "fermionic-tau", "beta": 37.5, "ref_omega": ref[:, 0],
             "ref": ref[:, 1], "ref_name": "ALPS maxspec", "stored": stored,
             "ref_mesh": ref[:, 0], "window": float(ref[-1, 0]),
-            "stored_alpha": ALPS_ALPHA_SRVO3}
+            "stored_alpha": ALPS_ALPHA_SRVO3, "triqs_window": 10.0}
 
 
 def _u0(root: Path) -> dict[str, Any]:
@@ -172,72 +194,6 @@ def _ours(case: dict[str, Any], method: str, options: dict, repeats: int,
             "n_omega": int(r.omega.size), "warnings": [str(w) for w in r.warnings]}
 
 
-def _import_ana_cont(path: str | None) -> Any:
-    if path:
-        sys.path.insert(0, path)
-    try:
-        import ana_cont.continuation as cont
-    except ImportError:
-        return None
-    return cont
-
-
-@contextlib.contextmanager
-def _numpy2_shim() -> Any:
-    """ana_cont 1.1 calls ``np.trapz`` (removed in NumPy 2.4); alias it during its run."""
-    name = "trap" + "z"  # the removed alias, spelled so linters do not flag it
-    added = not hasattr(np, name)
-    if added:
-        setattr(np, name, np.trapezoid)
-    try:
-        yield
-    finally:
-        if added:
-            delattr(np, name)
-
-
-def _ana_cont(cont: Any, case: dict[str, Any], rule: str, window: float,
-              n: int = 401, model_over_beta: bool = False) -> dict[str, Any]:
-    data = case["data"]
-    if case["kernel"] == "fermionic-tau":
-        w = np.linspace(-window, window, n)
-        mode, im_data, err = "time_fermionic", -data.values, data.error
-        model = np.full(n, 1.0 / (2 * window))
-        if model_over_beta:
-            model = model / case["beta"]
-    else:  # bosonic Matsubara, real part, even spectrum on [0, W]
-        w = np.linspace(0.0, window, n)
-        mode, im_data, err = "freq_bosonic", data.values, data.error
-        model = np.full(n, data.values[0] / window)
-    # its own α range first; chi2kink's sigmoid fit fails on some data (U = 0), then the
-    # scan is widened as its documentation suggests
-    tries = [{}, {"alpha_start": 1e14, "alpha_end": 1e-2}] if rule == "chi2kink" else [{}]
-    t0 = time.perf_counter()
-    errors = []
-    for kw in tries:
-        try:
-            with _numpy2_shim(), warnings.catch_warnings(), \
-                    contextlib.redirect_stdout(io.StringIO()):
-                warnings.simplefilter("ignore")
-                p = cont.AnalyticContinuationProblem(im_axis=data.points, re_axis=w,
-                                                     im_data=im_data, kernel_mode=mode,
-                                                     beta=case["beta"])
-                sol, _ = p.solve(method="maxent_svd", optimizer="newton",
-                                 alpha_determination=rule, model=model, stdev=err,
-                                 interactive=False, **kw)
-            break
-        except Exception as exc:  # noqa: BLE001 - a failing peer is a result, not a crash
-            errors.append(f"{kw or 'default'}: {type(exc).__name__}: {exc}"[:200])
-    else:
-        return {"failed": "; ".join(errors), "wall_s": time.perf_counter() - t0}
-    spec = np.asarray(sol.A_opt, float)
-    if mode == "freq_bosonic":
-        spec = spec / 2.0  # its A on [0, W] carries both halves of the even spectrum
-    return {"omega": w, "spectrum": spec, "wall_s": time.perf_counter() - t0,
-            "alpha": float(sol.alpha), "chi2_reduced": float(sol.chi2) / im_data.size,
-            "n_omega": n, "options": kw, "failed_tries": errors}
-
-
 def _score(case: dict[str, Any], run: dict[str, Any]) -> None:
     if "spectrum" not in run:
         return
@@ -250,8 +206,12 @@ def _score(case: dict[str, Any], run: dict[str, Any]) -> None:
 
 
 def run_case(name: str, case: dict[str, Any], args: argparse.Namespace,
-             cont: Any) -> dict[str, Any]:
-    """All runs of one case; returns the JSON-ready record (spectra included)."""
+             cont: Any, tm: Any = None) -> dict[str, Any]:
+    """All runs of one case; returns the JSON-ready record (spectra included).
+
+    ``cont`` is ana_cont's ``continuation`` module and ``tm`` the ``triqs_maxent``
+    package, each None when absent.
+    """
     from specinv.kernels import Mesh
 
     repeats = args.repeats or (1 if args.quick else 3)
@@ -276,21 +236,39 @@ def run_case(name: str, case: dict[str, Any], args: argparse.Namespace,
     window = case.get("window") or runs["maxent_posterior_auto_mesh"]["omega_max"]
     if cont is not None and not (args.quick and name == "u0"):
         for rule in ("chi2kink", "classic"):
-            runs[f"ana_cont_{rule}"] = _ana_cont(cont, case, rule, window)
+            runs[f"ana_cont_{rule}"] = ana_cont_run(cont, case, rule, window)
         if case["kernel"] == "fermionic-tau":
-            runs["ana_cont_classic_model_over_beta"] = _ana_cont(
+            runs["ana_cont_classic_model_over_beta"] = ana_cont_run(
                 cont, case, "classic", window, model_over_beta=True)
+    if tm is not None and case["kernel"] == "fermionic-tau" \
+            and not (args.quick and name == "u0"):
+        guide = triqs_guide_runs(tm, case, case.get("triqs_window", window))
+        runs.update(guide)
+        first = next(iter(guide.values()))
+        if "omega" in first:  # ours on its mesh, with its (trapezoid) weights
+            runs["maxent_posterior_triqs_guide_mesh"] = _ours(
+                case, "maxent", {"alpha_rule": "posterior"}, repeats,
+                mesh=Mesh.trapezoid(first["omega"]), quadrature="point")
     for key, (w, a) in case.get("stored", {}).items():
+        mesh = key.removeprefix("triqs_maxent_")
         runs[key] = {"omega": w, "spectrum": a, "wall_s": None, "stored": True}
-        if "stored_alpha" in case:  # like-for-like: its mesh, its α, point quadrature
-            alpha = case["stored_alpha"]
-            fixed = {"alpha_rule": "classic", "refine_alpha": False, "n_alpha": 5,
-                     "alpha_range": (alpha, alpha * (1 + 1e-9))}
-            run = _ours(case, "maxent", fixed, repeats, mesh=Mesh.from_points(w),
-                        quadrature="point")
-            run["max_abs_diff_to_stored"] = float(np.max(np.abs(
-                np.interp(w, run["omega"], run["spectrum"]) - a)))
-            runs[f"maxent_same_alpha_{key.removeprefix('triqs_maxent_')}_mesh_point"] = run
+        if "stored_alpha" not in case:
+            continue
+        alpha = case["stored_alpha"]
+        if tm is not None:  # its test run again, timed; it must reproduce what it stored
+            live = triqs_fixed_alpha_run(tm, case, mesh, float(w[-1]), alpha, n=w.size)
+            if "spectrum" in live:
+                live["max_abs_diff_to_stored"] = float(np.max(np.abs(
+                    np.interp(w, live["omega"], live["spectrum"]) - a)))
+            runs[f"triqs_maxent_same_alpha_{mesh}_live"] = live
+        # like-for-like: its mesh and its trapezoid weights, its α
+        fixed = {"alpha_rule": "classic", "refine_alpha": False, "n_alpha": 5,
+                 "alpha_range": (alpha, alpha * (1 + 1e-9))}
+        run = _ours(case, "maxent", fixed, repeats, mesh=Mesh.trapezoid(w),
+                    quadrature="point")
+        run["max_abs_diff_to_stored"] = float(np.max(np.abs(
+            np.interp(w, run["omega"], run["spectrum"]) - a)))
+        runs[f"maxent_same_alpha_{mesh}_mesh_trapezoid"] = run
     for run in runs.values():
         _score(case, run)
     if case.get("ref") is None and "ana_cont_classic" in runs \
@@ -326,12 +304,14 @@ def run(args: argparse.Namespace) -> int:
         from specinv.errors import ParameterError
         raise ParameterError(f"unknown case(s) {', '.join(unknown)}; valid: {', '.join(CASES)}")
     out.mkdir(parents=True, exist_ok=True)
-    cont = None if args.no_peers else _import_ana_cont(args.ana_cont_path)
+    cont = None if args.no_peers else import_ana_cont(args.ana_cont_path)
+    tm, tm_note = (None, "skipped (--no-peers)") if args.no_peers \
+        else import_triqs_maxent(args.triqs_maxent_path)
     report: dict[str, Any] = {
         "benchmark": "ac", "quick": bool(args.quick), "data": str(root),
         "peers": {"ana_cont": None if cont is None else getattr(
             sys.modules.get("ana_cont"), "__file__", "imported"),
-            "triqs_maxent": "not installable here; its stored SrVO3 outputs are scored"},
+            "triqs_maxent": tm_note},
         "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(),
                     "load_average_start": os.getloadavg(), "blas_threads_maxent": 1},
         "cases": {}}
@@ -341,7 +321,7 @@ def run(args: argparse.Namespace) -> int:
         except (OSError, KeyError) as exc:
             report["cases"][name] = {"skipped": f"{type(exc).__name__}: {exc}"}
             continue
-        rec = run_case(name, case, args, cont)
+        rec = run_case(name, case, args, cont, tm)
         report["cases"][name] = rec
         for key, r in rec["runs"].items():
             dist = r.get("l1_to_reference", r.get("l1_to_ana_cont_classic"))
@@ -378,7 +358,9 @@ def _figure(path: Path, report: dict[str, Any]) -> None:
     fig, axes = plt.subplots(1, len(cases), figsize=(4.5 * len(cases), 3.6), squeeze=False)
     for ax, (name, rec) in zip(axes[0], cases.items(), strict=True):
         for key, r in rec["runs"].items():
-            if "spectrum" not in r or key.endswith("_point") or key.startswith("triqs_maxent_l"):
+            if "spectrum" not in r or key.endswith(("_point", "_trapezoid", "_live")) \
+                    or key.startswith(("triqs_maxent_l", "triqs_maxent_h")) \
+                    or key.startswith("triqs_maxent_guide") and not key.endswith("classic"):
                 continue
             ls = "--" if key.startswith(("ana_cont", "triqs")) else "-"
             ax.plot(r["omega"], r["spectrum"], ls, lw=1, label=key)

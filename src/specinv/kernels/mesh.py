@@ -84,6 +84,20 @@ class Mesh:
         return cls(pts, edges)
 
     @classmethod
+    def trapezoid(cls, points: np.ndarray) -> Mesh:
+        """Mesh on arbitrary increasing points with the trapezoid rule's weights.
+
+        Edges at the midpoints and the outer edges at the end points, so the end
+        weights are half the neighbouring spacing: ``w_0 = (x_1 − x_0)/2``,
+        ``w_j = (x_{j+1} − x_{j−1})/2``. This is the quadrature of TRIQS/maxent's
+        meshes (their ``delta``); :meth:`from_points` gives the end points full cells.
+        """
+        m = cls.from_points(points)
+        edges = m.edges.copy()
+        edges[0], edges[-1] = m.points[0], m.points[-1]
+        return cls(m.points, edges)
+
+    @classmethod
     def focused(cls, lo: float, hi: float, n: int, *, center: float = 0.0,
                 width: float = 1.0, density: float = 4.0) -> Mesh:
         """Non-uniform mesh, ``density`` times denser within ``width`` of ``center``.
