@@ -10,6 +10,10 @@ Classical methods run on a subset of each test set (``--n-classical``), nnrs on
 ``--n-nnrs`` spectra at σ = 1e-3 only (it takes tens of seconds per spectrum).
 The batched speed-up of the rRIM over the most accurate classical method at
 σ = 1e-3 is timed in alternating rounds on the same machine load.
+``--noise-conditioned`` also trains noise-conditioned rRIMs (per-sample Landweber
+h = max(σ, h_min), log10 h as an input; :mod:`specinv.optics.train`) at the largest N
+on mixed noise σ ∈ ``NC_LEVELS`` and scores them on the OOD sets and on the
+fixed-noise test sets of that N, given each set's noise level.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ from specinv.errors import ParameterError
 
 #: alternating rounds of the paired speed measurement (classical subset, rRIM batch)
 PAIRED_ROUNDS = 10
+#: noise levels of the mixed training set of noise-conditioned rRIMs (one drawn per sample)
+NC_LEVELS = (0.0, 1e-5, 1e-4, 1e-3, 1e-2)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -44,6 +50,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--n-nnrs", type=int, default=None, help="spectra for nnrs (2; quick 0)")
     p.add_argument("--skip-temperature", action="store_true",
                    help="skip the temperature-range experiment")
+    p.add_argument("--noise-conditioned", action="store_true",
+                   help="also noise-conditioned rRIMs at the largest N (mixed-noise training)")
     p.add_argument("--workers", type=int, default=1, help="parallel trainings (processes)")
     p.add_argument("--cache-dir", default=None, help="data-set cache (default DIR/cache)")
     p.add_argument("--seed", type=int, default=0)
@@ -99,13 +107,24 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 (a linear script of expe
                 jobs.append({"n": n, "noise": nz, "data_seed": seed, "temperatures": [100.0],
                              "cache_dir": cache, "threads": 1,
                              "keep_model": n in (1000, max(sizes)), "config": cfg.__dict__})
+    if args.noise_conditioned:
+        params["noise_conditioned"] = {"n": max(sizes), "noise_levels": list(NC_LEVELS),
+                                       "model_seeds": "1000*repeat"}
+        for r in range(repeats):
+            cfg = ex.bench_config("rrim", max(sizes), max_steps, 1000 * r, noise_input=True)
+            jobs.append({"n": max(sizes), "noise": 0.0, "noise_levels": list(NC_LEVELS),
+                         "data_seed": seed, "temperatures": [100.0], "cache_dir": cache,
+                         "threads": 1, "keep_model": True, "config": cfg.__dict__})
     results: list[dict] = [None] * len(jobs)  # type: ignore[list-item]
     for idx, res in map_chunks(ex.training_job, jobs, workers=args.workers, progress=True,
                                desc="optics trainings"):
         results[idx] = res
 
     def pick(n: int, noise: float, kind: str) -> list[dict]:
-        return [r for r in results if r["n"] == n and r["noise"] == noise and r["kind"] == kind]
+        return [r for r in results if r["n"] == n and r["noise"] == noise and r["kind"] == kind
+                and r.get("noise_levels") is None]
+
+    nc_models = [r["model"] for r in results if r.get("noise_levels") is not None]
 
     report: dict[str, Any] = {"parameters": params, "machine": _machine()}
     report["trainings"] = [_strip(r) for r in results]
@@ -165,25 +184,34 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 (a linear script of expe
     nmax = max(sizes)
     ood = ex.ood_data(setup, 1e-4, seed)
     ood_models = {kind: [r["model"] for r in pick(nmax, 0.0, kind)] for kind in kinds}
+    if nc_models:  # given the data's noise level
+        ood_models["rrim_noise_conditioned"] = nc_models
     report["ood"] = {"trained_N": nmax, "data_noise_rel": 1e-4}
     ood_preds = {}
 
-    def learned_mse(xo: np.ndarray, yo: np.ndarray) -> dict[str, float]:
-        return {kind: float(np.mean([ex.mse(m.predict(yo, 100.0), xo) for m in ms]))
+    def learned_mse(xo: np.ndarray, yo: np.ndarray, noise: float) -> dict[str, float]:
+        return {kind: float(np.mean([ex.mse(m.predict(yo, 100.0, noise=noise), xo)
+                                     for m in ms]))
                 for kind, ms in ood_models.items()}
 
     for name, (xo, yo) in ood.items():
-        entry = learned_mse(xo, yo)
+        entry = learned_mse(xo, yo, 1e-4)
         cl = ex.classical_on(kernel, xo, yo, 1e-4, classical_methods)
         entry.update({m: v["mse"] for m, v in cl.items()})
         report["ood"][name] = entry
         ood_preds[name] = {**{kind: ms[0].predict(yo[:1], 100.0)[0] for kind, ms in
-                              ood_models.items()}, **{m: v["pred"][0] for m, v in cl.items()}}
+                              ood_models.items() if kind in kinds},
+                           **{m: v["pred"][0] for m, v in cl.items()}}
     # the seed's Fig. 3 setting: noise-free OOD data (learned models only; the classical
     # methods need error bars, so they are scored on the 1e-4 set above)
     report["ood_noise_free"] = {"trained_N": nmax, "data_noise_rel": 0.0}
     for name, (xo, yo) in ex.ood_data(setup, 0.0, seed).items():
-        report["ood_noise_free"][name] = learned_mse(xo, yo)
+        report["ood_noise_free"][name] = learned_mse(xo, yo, 0.0)
+    if nc_models:
+        nc_secs = [r["train_seconds"] for r in results if r.get("noise_levels") is not None]
+        report["noise_conditioned"] = {
+            "n": nmax, "h_min": nc_models[0].config.h, "train_seconds": nc_secs,
+            "test_mse": ex.noise_conditioned_scores(nc_models, nmax, NC_LEVELS, seed, cache)}
 
     # 5b: ensemble of the independent rRIM trainings at σ = 1e-3
     if repeats >= 2 and 1e-3 in noises:
@@ -343,6 +371,14 @@ def _targets(report: dict, sizes: list, noises: list, kinds: tuple) -> dict[str,
                          "ood_cnn_over_rrim_mse_ratio": ood_ratio(report["ood"]),
                          "ood_noise_free_cnn_over_rrim_mse_ratio":
                              ood_ratio(report["ood_noise_free"])}
+    if "noise_conditioned" in report:
+        def nc_ratio(ood: dict) -> dict[str, float]:
+            return {s: ood[s]["cnn"] / ood[s]["rrim_noise_conditioned"]
+                    for s in ("square", "triangle")}
+
+        t["ood_cnn_over_rrim_noise_conditioned_mse_ratio"] = nc_ratio(report["ood"])
+        t["ood_noise_free_cnn_over_rrim_noise_conditioned_mse_ratio"] = nc_ratio(
+            report["ood_noise_free"])
     if "0.001" in report["classical"]:
         c = report["classical"]["0.001"]
         best = min(("maxent", "tikhonov"), key=lambda m: c["classical"][m]["mse"])

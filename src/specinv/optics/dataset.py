@@ -44,6 +44,9 @@ class GlueDataset:
     setup : OpticsSetup
     params : dict
         Everything the set was generated from (recorded in results).
+    sigma : ndarray of shape (N,), optional
+        Relative noise level of each sample (mixed-noise sets); None: ``params["noise"]``
+        for every sample.
     """
 
     x: np.ndarray
@@ -53,6 +56,14 @@ class GlueDataset:
     split: dict[str, np.ndarray]
     setup: OpticsSetup
     params: dict[str, Any] = field(default_factory=dict)
+    sigma: np.ndarray | None = None
+
+    def noise_of(self, name: str) -> np.ndarray:
+        """Relative noise level σ of each sample of split ``name``, shape (n_split,)."""
+        idx = self.split[name]
+        if self.sigma is not None:
+            return self.sigma[idx]
+        return np.full(idx.size, float(self.params.get("noise", 0.0)))
 
     def part(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(x, y, temperature)`` of split ``name`` (train, val, test)."""
@@ -72,7 +83,8 @@ def _noise_rng(seed: int, noise: float) -> np.random.Generator:
 def build_dataset(n: int, *, noise: float = 0.0, seed: int = 0,
                   temperatures: tuple[float, ...] = (100.0,),
                   setup: OpticsSetup | None = None,
-                  cache_dir: str | Path | None = None) -> GlueDataset:
+                  cache_dir: str | Path | None = None,
+                  noise_levels: tuple[float, ...] | None = None) -> GlueDataset:
     """Generate (or load from the cache) a glue data set.
 
     Parameters
@@ -90,6 +102,10 @@ def build_dataset(n: int, *, noise: float = 0.0, seed: int = 0,
         Grids (default :class:`OpticsSetup`).
     cache_dir : str or Path, optional
         Directory for ``optics_<hash>.npz``; reused when present.
+    noise_levels : tuple of float, optional
+        Mixed noise (training of noise-conditioned models): each sample's σ is drawn
+        uniformly from these levels (``noise`` must then be 0) and kept in ``sigma``.
+        Glue functions, temperatures and split equal those of the fixed-noise sets.
 
     Returns
     -------
@@ -102,17 +118,24 @@ def build_dataset(n: int, *, noise: float = 0.0, seed: int = 0,
     temps = tuple(float(t) for t in temperatures)
     if not temps or any(not t > 0 for t in temps):
         raise ParameterError(f"temperatures must be > 0 K, got {temperatures}")
+    levels = None if noise_levels is None else [float(v) for v in noise_levels]
+    if levels is not None and (not levels or noise != 0 or any(not v >= 0 for v in levels)):
+        raise ParameterError(f"noise_levels must be a non-empty list of σ >= 0 with noise = 0, "
+                             f"got {noise_levels} (noise = {noise})")
     setup = setup or OpticsSetup()
     params = {"n": int(n), "noise": float(noise), "seed": int(seed), "temperatures": list(temps),
               "setup": setup.to_dict(), "mixture_ranges": MIXTURE_RANGES, "split": SPLIT,
               "version": 1}
+    if levels is not None:  # only then: the fixed-noise sets keep their cache names
+        params["noise_levels"] = levels
     key = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:16]
     path = Path(cache_dir) / f"optics_{key}.npz" if cache_dir is not None else None
     if path is not None and path.is_file():
         with np.load(path) as z:
             split = {k: z[f"split_{k}"] for k in ("train", "val", "test")}
+            sigma = z["sigma"] if "sigma" in z.files else None
             return GlueDataset(z["x"], z["y"], z["y_clean"], z["temperature"], split, setup,
-                               params)
+                               params, sigma)
     rng = np.random.default_rng([seed, 1])
     x = gaussian_mixtures(setup.mesh().points, n, rng)
     temperature = np.asarray(temps)[rng.integers(0, len(temps), size=n)]
@@ -124,19 +147,27 @@ def build_dataset(n: int, *, noise: float = 0.0, seed: int = 0,
     n_train, n_val = int(round(SPLIT[0] * n)), int(round(SPLIT[1] * n))
     split = {"train": np.sort(order[:n_train]), "val": np.sort(order[n_train:n_train + n_val]),
              "test": np.sort(order[n_train + n_val:])}
-    y = add_noise(y_clean, noise, _noise_rng(seed, noise))
+    sigma = None
+    if levels is None:
+        y = add_noise(y_clean, noise, _noise_rng(seed, noise))
+    else:
+        nrng = np.random.default_rng([seed, 3])
+        sigma = np.asarray(levels)[nrng.integers(0, len(levels), size=n)]
+        y = add_noise(y_clean, sigma, nrng)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        extra = {} if sigma is None else {"sigma": sigma}
         with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-            np.savez(fh, x=x, y=y, y_clean=y_clean, temperature=temperature,
+            np.savez(fh, x=x, y=y, y_clean=y_clean, temperature=temperature, **extra,
                      **{f"split_{k}": v for k, v in split.items()})
-    return GlueDataset(x, y, y_clean, temperature, split, setup, params)
+    return GlueDataset(x, y, y_clean, temperature, split, setup, params, sigma)
 
 
-def add_noise(y: np.ndarray, noise: float, rng: np.random.Generator) -> np.ndarray:
-    """``y + noise · max(y) · N(0, 1)`` per sample (rows of ``y``)."""
+def add_noise(y: np.ndarray, noise: float | np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``y + noise · max(y) · N(0, 1)`` per sample (rows of ``y``; ``noise`` scalar or per row)."""
     y = np.asarray(y, dtype=float)
-    if noise == 0:
+    if np.all(np.asarray(noise) == 0):
         return y.copy()
-    scale = noise * np.abs(y).max(axis=-1, keepdims=True)
+    nz = np.asarray(noise, dtype=float)
+    scale = (nz[..., None] if nz.ndim else nz) * np.abs(y).max(axis=-1, keepdims=True)
     return y + scale * rng.standard_normal(y.shape)

@@ -30,21 +30,24 @@ def training_job(args: dict[str, Any]) -> dict[str, Any]:
     """Train one model and evaluate it on the test split (picklable for map_chunks).
 
     ``args``: ``n``, ``noise``, ``data_seed``, ``temperatures``, ``cache_dir``,
-    ``config`` (dict of :class:`ModelConfig`), ``threads``, ``keep_model``.
+    ``config`` (dict of :class:`ModelConfig`), ``threads``, ``keep_model``, optionally
+    ``noise_levels`` (mixed-noise training set for noise-conditioned rRIMs).
     """
     # limited inside the job only: run in-process (one worker), it must not leave the
     # caller's later timings on one thread
     with compute_threads(int(args.get("threads", 1))):
         ds = build_dataset(args["n"], noise=args["noise"], seed=args["data_seed"],
                            temperatures=tuple(args["temperatures"]),
-                           cache_dir=args.get("cache_dir"))
+                           cache_dir=args.get("cache_dir"),
+                           noise_levels=args.get("noise_levels"))
         cfg = ModelConfig(**args["config"])
         model = train_model(ds, cfg)
         x, y, t = ds.part("test")
         t0 = time.perf_counter()
-        pred = model.predict(y, t)
+        pred = model.predict(y, t, noise=ds.noise_of("test"))
         infer = (time.perf_counter() - t0) / len(y)
-    out = {"n": args["n"], "noise": args["noise"], "kind": cfg.kind, "seed": cfg.seed,
+    out = {"n": args["n"], "noise": args["noise"], "noise_levels": args.get("noise_levels"),
+           "kind": cfg.kind, "seed": cfg.seed,
            "test_mse": mse(pred, x), "train_seconds": model.history["train_seconds"],
            "epochs": len(model.history["epochs"]), "best_epoch": model.history["best_epoch"],
            "stopped_early": model.history["stopped_early"],
@@ -96,6 +99,19 @@ def learned_on(models: dict[str, TrainedModel], y: np.ndarray, x: np.ndarray,
         dt = (time.perf_counter() - t0) / len(y)
         out[name] = {"mse": mse(p, x), "seconds_per_spectrum": dt, "pred": p,
                      "mse_per_sample": [mse(a, b) for a, b in zip(p, x, strict=True)]}
+    return out
+
+
+def noise_conditioned_scores(models: list[TrainedModel], n: int, levels: tuple[float, ...],
+                             seed: int, cache_dir: str | None) -> dict[str, float]:
+    """Mean test MSE of noise-conditioned rRIMs on the fixed-noise test sets of size ``n``.
+
+    Each set's noise level σ is given to the models; returns ``{str(σ): mse}``.
+    """
+    out = {}
+    for nz in levels:
+        x, y, t = build_dataset(n, noise=nz, seed=seed, cache_dir=cache_dir).part("test")
+        out[str(nz)] = float(np.mean([mse(m.predict(y, t, noise=nz), x) for m in models]))
     return out
 
 

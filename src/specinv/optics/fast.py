@@ -29,12 +29,16 @@ from collections.abc import Iterator, Sequence
 
 import torch
 
-from specinv.optics.models import RRIM
+from specinv.optics.models import RRIM, h_feature
 
 #: batches with at most this many rows (spectra × models) run on one thread
 SINGLE_THREAD_ROWS = 64
 #: convolutions over at most this many (mesh point, spectrum) rows use one unfolded product
 UNFOLD_ROWS = 1000
+
+
+def _arch(m: RRIM) -> tuple:
+    return (m.n_glue, m.hidden, m.temperature_input, getattr(m, "noise_input", False))
 
 
 @contextlib.contextmanager
@@ -57,7 +61,8 @@ class StackedRRIM:
     Parameters
     ----------
     models : sequence of RRIM
-        Same ``n_glue``, ``hidden`` and ``temperature_input``; weights are copied.
+        Same ``n_glue``, ``hidden``, ``temperature_input`` and ``noise_input``; weights
+        are copied.
     """
 
     def __init__(self, models: Sequence[RRIM]) -> None:
@@ -65,12 +70,12 @@ class StackedRRIM:
             raise ValueError("StackedRRIM needs at least one model")
         m0 = models[0]
         for m in models:
-            if (m.n_glue, m.hidden, m.temperature_input) != (m0.n_glue, m0.hidden,
-                                                             m0.temperature_input):
-                raise ValueError("all stacked rRIMs must share n_glue, hidden and "
-                                 "temperature_input")
+            if _arch(m) != _arch(m0):
+                raise ValueError("all stacked rRIMs must share n_glue, hidden, "
+                                 "temperature_input and noise_input")
         self.m, self.h, self.n_glue = len(models), m0.hidden, m0.n_glue
         self.n_steps, self.temperature_input = m0.n_steps, m0.temperature_input
+        self.noise_input = getattr(m0, "noise_input", False)
         self.k = m0.encode[0].weight.shape[-1]
         h = self.h
         #: columns of the per-step accumulator: candidate (h), gates (2h), decoder (1),
@@ -154,7 +159,7 @@ class StackedRRIM:
 
     def __call__(self, y: torch.Tensor, a: torch.Tensor, p: torch.Tensor,
                  temperature: torch.Tensor | None = None, n_steps: int | None = None,
-                 all_steps: bool = False) -> torch.Tensor:
+                 all_steps: bool = False, h: torch.Tensor | None = None) -> torch.Tensor:
         """Iterates of every model.
 
         Parameters
@@ -170,12 +175,15 @@ class StackedRRIM:
             Iterations (default: the trained N_t).
         all_steps : bool
             Return every iterate.
+        h : Tensor of shape (B,), optional
+            Landweber h built into ``p`` per sample; required by noise-input models.
 
         Returns
         -------
         Tensor
             (B, M, n_glue) final iterate, or (N_t, B, M, n_glue) with ``all_steps``.
         """
+        h_sample = h  # the name h is the memory width below
         b, m, h, n = y.shape[0], self.m, self.h, self.n_glue
         pad = self.k // 2
         lp = n + 2 * pad
@@ -187,14 +195,19 @@ class StackedRRIM:
                 pa = (p @ a)[None]  # (1, L, L)
             else:
                 py = torch.bmm(p, y[:, :, None])[:, :, 0].T[None]
-                pa = torch.bmm(p, a)  # (B, L, L)
-            n_in = 3 if self.temperature_input else 2
+                pa = torch.matmul(p, a)  # (B, L, L); a shared (m, L) or per sample
+            n_in = 2 + int(self.temperature_input) + int(self.noise_input)
             # buffers allocated once: padded conv inputs and outputs
             inp = y.new_zeros(m, lp, b, n_in)
             if self.temperature_input:
                 if temperature is None:
                     raise ValueError("this rRIM needs the temperature of each sample")
                 inp[:, inner, :, 2] = (temperature / 300.0).to(y.dtype)[None, None, :]
+            if self.noise_input:
+                if h_sample is None:
+                    raise ValueError("this noise-conditioned rRIM needs the Landweber h of "
+                                     "each sample")
+                inp[:, inner, :, n_in - 1] = h_feature(h_sample).to(y.dtype)[None, None, :]
             q = y.new_full((m, lp, b, h), 0.5)  # σ(2e): 0.5 in the padding is u = 0
             rs = y.new_empty(m, lp, b, h)
             rs[:, :pad].zero_()

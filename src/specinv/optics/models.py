@@ -58,6 +58,21 @@ class ConvGRUCell(nn.Module):
         return (1 - z) * s + z * c
 
 
+def h_feature(h: torch.Tensor) -> torch.Tensor:
+    """Input channel of a noise-conditioned rRIM: ``(log10 h + 3)/2`` (−1 … 1 for h = 1e-5 … 0.1).
+
+    Parameters
+    ----------
+    h : Tensor of shape (B,)
+        Landweber regularization of each sample (> 0, scaled units).
+
+    Returns
+    -------
+    Tensor of shape (B,)
+    """
+    return (torch.log10(h) + 3.0) / 2.0
+
+
 def _apply(mat: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     """``mat @ v`` per sample; ``mat`` (r, c) shared or (B, r, c); ``v`` (B, c) → (B, r)."""
     if mat.dim() == 2:
@@ -81,22 +96,30 @@ class RRIM(nn.Module):
         N_t (15 in the seed).
     temperature_input : bool
         Feed ``T/300 K`` as an extra input channel (temperature-range model).
+    noise_input : bool
+        Noise-conditioned model: the Landweber h of each sample (set from its noise
+        level, :func:`specinv.optics.train.noise_h`) enters as the extra input channel
+        :func:`h_feature`, after the temperature channel if any.
     """
 
     def __init__(self, n_glue: int, hidden: int = 16, n_steps: int = 15,
-                 temperature_input: bool = False) -> None:
+                 temperature_input: bool = False, noise_input: bool = False) -> None:
         super().__init__()
         self.n_glue, self.hidden, self.n_steps = n_glue, hidden, n_steps
-        self.temperature_input = temperature_input
-        n_in = 3 if temperature_input else 2
+        self.temperature_input, self.noise_input = temperature_input, noise_input
+        n_in = 2 + int(temperature_input) + int(noise_input)
         self.encode = nn.Sequential(nn.Conv1d(n_in, hidden, 5, padding=2), nn.Tanh())
         self.gru = ConvGRUCell(hidden, hidden, 5)
         self.decode = nn.Conv1d(hidden, 1, 5, padding=2)
 
     def forward(self, y: torch.Tensor, a: torch.Tensor, p: torch.Tensor,
                 temperature: torch.Tensor | None = None,
-                n_steps: int | None = None) -> list[torch.Tensor]:
-        """Iterates ``[x_1, …, x_{N_t}]``, each (B, n_glue), for scaled data ``y`` (B, m)."""
+                n_steps: int | None = None, h: torch.Tensor | None = None) -> list[torch.Tensor]:
+        """Iterates ``[x_1, …, x_{N_t}]``, each (B, n_glue), for scaled data ``y`` (B, m).
+
+        ``temperature`` (B,) in K and ``h`` (B,), the Landweber h built into ``p``,
+        are needed by temperature- and noise-input models.
+        """
         b = y.shape[0]
         x = y.new_zeros(b, self.n_glue)
         s = y.new_zeros(b, self.hidden, self.n_glue)
@@ -104,7 +127,12 @@ class RRIM(nn.Module):
         if self.temperature_input:
             if temperature is None:
                 raise ValueError("this rRIM needs the temperature of each sample")
-            extra = [(temperature / 300.0)[:, None, None].expand(b, 1, self.n_glue)]
+            extra.append((temperature / 300.0)[:, None, None].expand(b, 1, self.n_glue))
+        if self.noise_input:
+            if h is None:
+                raise ValueError("this noise-conditioned rRIM needs the Landweber h of "
+                                 "each sample")
+            extra.append(h_feature(h).to(y.dtype)[:, None, None].expand(b, 1, self.n_glue))
         out = []
         for _ in range(n_steps or self.n_steps):
             grad = _apply(p, y - _apply(a, x))

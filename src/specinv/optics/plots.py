@@ -65,7 +65,7 @@ def plot_fig3(path: Path, setup: Any, noisy: tuple | None, models: dict, noisy_c
     om = setup.mesh().points
     if noisy is not None:
         x, y = noisy
-        for j in range(3):
+        for j in range(min(3, len(x))):  # --n-classical may give fewer samples
             a = ax[0, j]
             a.plot(om, x[j], "k-", lw=2, label="true")
             for kind, m in models.items():

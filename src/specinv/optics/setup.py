@@ -7,7 +7,8 @@
   networks (seed 001, "to ensure training stability");
 - rRIM: N_t = 15 steps; Landweber regularization h = max(σ, 1e-4) for training
   noise σ (scaled units; :func:`specinv.optics.train.auto_h`; seed 001: 0.01 in its
-  own, unstated, discretization).
+  own, unstated, discretization); noise-conditioned rRIMs: h = max(σ, h_min) per
+  spectrum, from its own relative noise σ (:func:`specinv.optics.train.noise_h`).
 """
 
 from __future__ import annotations

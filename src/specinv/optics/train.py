@@ -5,6 +5,12 @@ early stopping, checkpoints, progress bar). FCN and CNN minimise the MSE of the
 glue; the rRIM the accumulated loss ``Σ_t w_t ‖x_t − x‖²/n`` (w_t = 1 as in seed 001,
 or growing linearly with t: ``ModelConfig.step_weights``) with
 backpropagation through all N_t steps.
+
+A noise-conditioned rRIM (``ModelConfig.noise_input``) is trained on mixed noise
+levels (:func:`specinv.optics.dataset.build_dataset` with ``noise_levels``): each
+sample's Landweber h is ``max(σ, h_min)`` (:func:`noise_h`) for its relative noise σ,
+and ``log10 h`` enters the update network as an input channel, so one model serves
+noise-free and noisy spectra; ``predict`` then needs σ of every spectrum.
 """
 
 from __future__ import annotations
@@ -35,10 +41,13 @@ class ModelConfig:
 
     kind: str = "rrim"
     n_steps: int = 15
-    #: Landweber regularization h of the rRIM; None: :func:`auto_h` of the training noise
+    #: Landweber regularization h of the rRIM; None: :func:`auto_h` of the training noise.
+    #: Noise-conditioned models: the smallest h, h_min of :func:`noise_h` (None: H_MIN)
     h: float | None = None
     hidden: int = 16
     temperature_input: bool = False
+    #: noise-conditioned rRIM: h = max(σ, h_min) per sample, log10 h as an input channel
+    noise_input: bool = False
     batch_size: int = 32
     lr: float = 1e-3
     epochs: int = 60
@@ -76,22 +85,73 @@ def auto_h(noise: float) -> float:
     return max(float(noise), H_FLOOR)
 
 
+#: default h_min of noise-conditioned rRIMs. Chosen on validation data only (N = 1e4,
+#: σ ∈ {0, 1e-5, 1e-4, 1e-3, 1e-2} mixed, 1500 steps, seed 0): geometric mean over the
+#: levels of the validation MSE for h_min = 1e-4 … 1e-8 was 7.2, 6.1, 5.8, 5.6, 5.2 × 1e-4;
+#: the grid stops at 1e-8, below the float32 resolution (1.2e-7) of the network's inputs
+H_MIN = 1e-8
+
+
+def noise_h(noise: float | np.ndarray, h_min: float) -> np.ndarray:
+    """Landweber h of a noise-conditioned rRIM per sample: ``max(σ, h_min)``.
+
+    Parameters
+    ----------
+    noise : float or ndarray of shape (B,)
+        Relative noise σ of each spectrum (standard deviation / max |1/τ|, ≥ 0).
+    h_min : float
+        Smallest h (> 0), used for noise-free and nearly noise-free spectra.
+
+    Returns
+    -------
+    ndarray of shape (B,) or ()
+    """
+    nz = np.asarray(noise, dtype=float)
+    if not np.all(nz >= 0):
+        raise ParameterError(f"relative noise levels must be >= 0, got {noise}")
+    return np.maximum(nz, h_min)
+
+
 def build_model(cfg: ModelConfig, setup: OpticsSetup) -> torch.nn.Module:
     if cfg.kind == "fcn":
         return FCN(setup.n_omega, setup.n_glue)
     if cfg.kind == "cnn":
         return CNN(setup.n_omega, setup.n_glue)
     if cfg.kind == "rrim":
-        return RRIM(setup.n_glue, cfg.hidden, cfg.n_steps, cfg.temperature_input)
+        return RRIM(setup.n_glue, cfg.hidden, cfg.n_steps, cfg.temperature_input,
+                    cfg.noise_input)
     raise ParameterError(f"unknown model kind {cfg.kind!r}; valid: {', '.join(KINDS)}")
 
 
+#: preconditioners kept per (temperature, h) for batches of one noise level
+SHARED_CACHE = 32
+
+
 class _KernelBank:
-    """Scaled kernels A_T and preconditioners P_T per temperature (float32 torch)."""
+    """Scaled kernels A_T and preconditioners P_T per temperature (float32 torch).
+
+    Per-sample h (noise-conditioned rRIMs) uses the SVD A = U S Vᵀ:
+    ``(AᵀA + hI)⁻¹Aᵀ = V diag(s/(s² + h)) Uᵀ``.
+    """
 
     def __init__(self, setup: OpticsSetup, h: float) -> None:
         self.setup, self.h = setup, h
         self._cache: dict[float, tuple[torch.Tensor, torch.Tensor]] = {}
+        self._svd: dict[float, tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = {}
+        self._shared: dict[tuple[float, float], torch.Tensor] = {}
+
+    def preconditioners(self, t: float, h: np.ndarray) -> torch.Tensor:
+        """P_T for each h, shape (B, n_glue, n_omega); equal h values are built once."""
+        t = float(t)
+        if t not in self._svd:
+            a = self.setup.kernel(t).matrix / Y_SCALE
+            u, s, vt = np.linalg.svd(a, full_matrices=False)
+            self._svd[t] = (torch.as_tensor(vt.T), torch.as_tensor(s), torch.as_tensor(u.T))
+        v, s, ut = self._svd[t]
+        uniq, inv = np.unique(np.asarray(h, dtype=float), return_inverse=True)
+        f = s[None] / (s[None] ** 2 + torch.as_tensor(uniq)[:, None])  # (U, r)
+        p = torch.einsum("nr,ur,rm->unm", v, f, ut).to(torch.float32)
+        return p[torch.as_tensor(inv.reshape(-1))]
 
     def get(self, t: float) -> tuple[torch.Tensor, torch.Tensor]:
         t = float(t)
@@ -102,12 +162,35 @@ class _KernelBank:
                               torch.as_tensor(p, dtype=torch.float32))
         return self._cache[t]
 
-    def batch(self, temps: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+    def batch(self, temps: np.ndarray, h: np.ndarray | None = None
+              ) -> tuple[torch.Tensor, torch.Tensor]:
+        """A and P for samples at temperatures ``temps`` (K), shared when all equal.
+
+        ``h`` (B,): per-sample Landweber h; P then has shape (B, n_glue, n_omega), or is
+        shared (n_glue, n_omega) when all samples have one temperature and one h.
+        """
         uniq = np.unique(temps)
+        if h is None:
+            if uniq.size == 1:
+                return self.get(uniq[0])
+            pairs = [self.get(t) for t in temps]
+            return torch.stack([a for a, _ in pairs]), torch.stack([p for _, p in pairs])
+        h = np.asarray(h, dtype=float)
         if uniq.size == 1:
-            return self.get(uniq[0])
-        pairs = [self.get(t) for t in temps]
-        return torch.stack([a for a, _ in pairs]), torch.stack([p for _, p in pairs])
+            hu = np.unique(h)
+            if hu.size > 1:
+                return self.get(uniq[0])[0], self.preconditioners(uniq[0], h)
+            key = (float(uniq[0]), float(hu[0]))  # one P for the batch (cached): shared path
+            if key not in self._shared:
+                if len(self._shared) >= SHARED_CACHE:
+                    self._shared.clear()
+                self._shared[key] = self.preconditioners(uniq[0], hu)[0]
+            return self.get(uniq[0])[0], self._shared[key]
+        p = torch.empty(len(temps), self.setup.n_glue, self.setup.n_omega)
+        for t in uniq:
+            sel = np.flatnonzero(temps == t)
+            p[torch.as_tensor(sel)] = self.preconditioners(t, h[sel])
+        return torch.stack([self.get(t)[0] for t in temps]), p
 
 
 @dataclass
@@ -133,24 +216,43 @@ class TrainedModel:
     def kind(self) -> str:
         return self.config.kind
 
+    @property
+    def noise_input(self) -> bool:
+        """Whether this is a noise-conditioned rRIM (``predict`` needs ``noise``)."""
+        return self.kind == "rrim" and self.config.noise_input
+
+    def sample_h(self, noise: float | np.ndarray | None, n: int) -> np.ndarray | None:
+        """Per-sample Landweber h (n,) of a noise-conditioned rRIM; None for other models."""
+        if not self.noise_input:
+            return None
+        if noise is None:
+            raise ParameterError("this noise-conditioned rRIM needs the relative noise level "
+                                 "of the data (σ / max |1/τ|)")
+        return np.array(np.broadcast_to(noise_h(noise, self.config.h), (n,)))
+
     def predict(self, y: np.ndarray, temperature: float | np.ndarray,
-                n_steps: int | None = None, all_steps: bool = False) -> np.ndarray:
+                n_steps: int | None = None, all_steps: bool = False,
+                noise: float | np.ndarray | None = None) -> np.ndarray:
         """Glue (B, n_glue) from 1/τ in meV (B, n_omega) on the setup's grid.
 
         ``all_steps`` (rRIM): return every iterate, shape (N_t, B, n_glue).
+        ``noise`` (scalar or (B,)): relative noise σ of each spectrum (standard
+        deviation / max |1/τ|), required by noise-conditioned rRIMs, ignored otherwise.
         The rRIM runs through :class:`~specinv.optics.fast.StackedRRIM`; small
         batches use one torch thread.
         """
         y = np.atleast_2d(np.asarray(y, dtype=float))
         temps = np.array(np.broadcast_to(np.asarray(temperature, dtype=float), (y.shape[0],)))
+        hs = self.sample_h(noise, y.shape[0])
         yt = torch.as_tensor(y / Y_SCALE, dtype=torch.float32)
         with torch.no_grad(), single_thread(y.shape[0] <= SINGLE_THREAD_ROWS):
             if self.kind != "rrim":
                 out = self.model(yt).numpy().astype(float)
                 return out[None] if all_steps else out
-            a, p = self.bank.batch(temps)
+            a, p = self.bank.batch(temps, hs)
             tt = torch.as_tensor(temps, dtype=torch.float32)
-            xs = self.stacked()(yt, a, p, tt, n_steps=n_steps, all_steps=all_steps)
+            ht = None if hs is None else torch.as_tensor(hs, dtype=torch.float32)
+            xs = self.stacked()(yt, a, p, tt, n_steps=n_steps, all_steps=all_steps, h=ht)
         return xs[..., 0, :].numpy().astype(float)
 
     @property
@@ -191,12 +293,19 @@ class TrainedModel:
                    meta.get("data", {}))
 
 
+def _rrim_forward(model: torch.nn.Module, bank: _KernelBank, y: torch.Tensor,
+                  temps: np.ndarray, h: np.ndarray | None) -> list[torch.Tensor]:
+    a, p = bank.batch(temps, h)
+    ht = None if h is None else torch.as_tensor(h, dtype=torch.float32)
+    return model(y, a, p, torch.as_tensor(temps, dtype=torch.float32), h=ht)
+
+
 def _loss(model: torch.nn.Module, kind: str, bank: _KernelBank, y: torch.Tensor,
-          x: torch.Tensor, temps: np.ndarray, weighting: str = "uniform") -> torch.Tensor:
+          x: torch.Tensor, temps: np.ndarray, weighting: str = "uniform",
+          h: np.ndarray | None = None) -> torch.Tensor:
     if kind != "rrim":
         return torch.mean((model(y) - x) ** 2)
-    a, p = bank.batch(temps)
-    xs = model(y, a, p, torch.as_tensor(temps, dtype=torch.float32))
+    xs = _rrim_forward(model, bank, y, temps, h)
     w = step_weights(len(xs), weighting)
     return sum(wt * torch.mean((xt - x) ** 2) for wt, xt in zip(w, xs, strict=True))
 
@@ -232,8 +341,11 @@ def train_model(dataset: GlueDataset, cfg: ModelConfig, *, checkpoint: str | Non
     if cfg.kind not in KINDS:
         raise ParameterError(f"unknown model kind {cfg.kind!r}; valid: {', '.join(KINDS)}")
     step_weights(cfg.n_steps, cfg.step_weights)  # validates the choice
+    if cfg.noise_input and cfg.kind != "rrim":
+        raise ParameterError("noise_input is an option of the rRIM only")
     if cfg.h is None:
-        cfg = replace(cfg, h=auto_h(dataset.params.get("noise", 0.0)))
+        cfg = replace(cfg, h=H_MIN if cfg.noise_input else
+                      auto_h(dataset.params.get("noise", 0.0)))
     if not cfg.h > 0:
         raise ParameterError(f"Landweber regularization h must be > 0, got {cfg.h}")
     seed_everything(cfg.seed)
@@ -242,6 +354,8 @@ def train_model(dataset: GlueDataset, cfg: ModelConfig, *, checkpoint: str | Non
     bank = _KernelBank(setup, cfg.h)
     xtr, ytr, ttr = dataset.part("train")
     xva, yva, tva = dataset.part("val")
+    htr = noise_h(dataset.noise_of("train"), cfg.h) if cfg.noise_input else None
+    hva = noise_h(dataset.noise_of("val"), cfg.h) if cfg.noise_input else None
     xtr_t = torch.as_tensor(xtr, dtype=torch.float32)
     ytr_t = torch.as_tensor(ytr / Y_SCALE, dtype=torch.float32)
     xva_t = torch.as_tensor(xva, dtype=torch.float32)
@@ -257,15 +371,16 @@ def train_model(dataset: GlueDataset, cfg: ModelConfig, *, checkpoint: str | Non
         if len(order) < bs:
             order = order + list(gen.permutation(n_train))
         idx, order = np.array(order[:bs]), order[bs:]
-        return _loss(model, cfg.kind, bank, ytr_t[idx], xtr_t[idx], ttr[idx], cfg.step_weights)
+        return _loss(model, cfg.kind, bank, ytr_t[idx], xtr_t[idx], ttr[idx], cfg.step_weights,
+                     None if htr is None else htr[idx])
 
     def validate() -> dict:
         mse = []
         for s in range(0, xva.shape[0], 256):
             sl = slice(s, s + 256)
             if cfg.kind == "rrim":
-                a, p = bank.batch(tva[sl])
-                pred = model(yva_t[sl], a, p, torch.as_tensor(tva[sl], dtype=torch.float32))[-1]
+                pred = _rrim_forward(model, bank, yva_t[sl], tva[sl],
+                                     None if hva is None else hva[sl])[-1]
             else:
                 pred = model(yva_t[sl])
             mse.append(float(torch.sum((pred - xva_t[sl]) ** 2)))

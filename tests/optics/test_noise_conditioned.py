@@ -1,0 +1,120 @@
+"""Noise-conditioned rRIM: per-sample Landweber h = max(σ, h_min) and log10 h as an input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from specinv import ParameterError
+from specinv.optics.dataset import build_dataset
+from specinv.optics.fast import StackedRRIM
+from specinv.optics.models import RRIM, h_feature
+from specinv.optics.setup import Y_SCALE, OpticsSetup, landweber_preconditioner
+from specinv.optics.train import H_MIN, ModelConfig, TrainedModel, _KernelBank, noise_h, train_model
+
+
+def _random_noise_rrim(temperature_input: bool = False, seed: int = 0) -> RRIM:
+    torch.manual_seed(seed)
+    net = RRIM(100, 8, 6, temperature_input, noise_input=True)
+    for prm in net.parameters():  # non-trivial weights: perturb the initialisation
+        prm.data += 0.1 * torch.randn_like(prm)
+    return net
+
+
+def test_svd_preconditioner_equals_the_solved_one():
+    setup = OpticsSetup()
+    bank = _KernelBank(setup, 1e-4)
+    a = setup.kernel(100.0).matrix / Y_SCALE
+    hs = np.array([1e-5, 1e-2, 1e-4, 1e-5])
+    p = bank.preconditioners(100.0, hs).double().numpy()
+    assert p.shape == (4, setup.n_glue, setup.n_omega)
+    for pi, h in zip(p, hs, strict=True):
+        ref = landweber_preconditioner(a, h)
+        # float32 storage: relative rounding ~6e-8 per entry
+        assert np.abs(pi - ref).max() < 1e-6 * np.abs(ref).max()
+
+
+def test_noise_h_is_sigma_above_the_floor():
+    np.testing.assert_array_equal(noise_h([0.0, 1e-6, 1e-3], 1e-5), [1e-5, 1e-5, 1e-3])
+    with pytest.raises(ParameterError, match=">= 0"):
+        noise_h(-1e-3, 1e-5)
+    assert float(h_feature(torch.tensor(1e-5))) == pytest.approx(-1.0)
+    assert float(h_feature(torch.tensor(1e-1))) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("temperature_input", [False, True])
+def test_stacked_equals_model_and_output_depends_on_the_h_channel(temperature_input):
+    net = _random_noise_rrim(temperature_input)
+    bank = _KernelBank(OpticsSetup(), 1e-4)
+    y = torch.rand(4, 100)
+    temps = np.array([100.0, 100.0, 150.0, 100.0])
+    hs = np.array([1e-5, 1e-4, 1e-3, 1e-2])
+    a, p = bank.batch(temps, hs)
+    tt = torch.as_tensor(temps, dtype=torch.float32)
+    ht = torch.as_tensor(hs, dtype=torch.float32)
+    with torch.no_grad():
+        ref = torch.stack(net(y, a, p, tt, h=ht))
+        got = StackedRRIM([net])(y, a, p, tt, all_steps=True, h=ht)[:, :, 0]
+        scale = float(ref.abs().max())
+        assert float((got - ref).abs().max()) < 1e-5 * scale  # float32 reordering
+        # same preconditioner, another h in the input channel: the network must see it
+        other = torch.stack(net(y, a, p, tt, h=ht * 100))
+        assert float((other - ref).abs().max()) > 1e-2 * scale
+        with pytest.raises(ValueError, match="Landweber h"):
+            net(y, a, p, tt)
+        with pytest.raises(ValueError, match="Landweber h"):
+            StackedRRIM([net])(y, a, p, tt)
+
+
+def test_mixed_noise_dataset_keeps_glue_and_split_and_draws_sigma_per_sample():
+    levels = (0.0, 1e-3, 1e-2)
+    mix = build_dataset(60, noise_levels=levels, seed=3)
+    ref = build_dataset(60, noise=0.0, seed=3)
+    np.testing.assert_array_equal(mix.x, ref.x)
+    for k in ("train", "val", "test"):
+        np.testing.assert_array_equal(mix.split[k], ref.split[k])
+    assert set(np.unique(mix.sigma)) == set(levels)
+    resid = mix.y - mix.y_clean
+    np.testing.assert_array_equal(resid[mix.sigma == 0], 0.0)
+    # per-sample noise in units of σ max|1/τ| is standard normal: 100 points per sample
+    noisy = mix.sigma > 0
+    z = resid[noisy] / (mix.sigma[noisy, None] * np.abs(mix.y_clean[noisy]).max(1, keepdims=True))
+    assert abs(z.std() - 1.0) < 5 / np.sqrt(z.size)
+    np.testing.assert_array_equal(mix.noise_of("val"), mix.sigma[mix.split["val"]])
+    np.testing.assert_array_equal(ref.noise_of("val"), 0.0)
+    with pytest.raises(ParameterError, match="noise_levels"):
+        build_dataset(20, noise=1e-3, noise_levels=levels)
+
+
+def test_trained_noise_conditioned_model_needs_sigma_and_round_trips(tmp_path):
+    torch.set_num_threads(1)
+    ds = build_dataset(40, noise_levels=(0.0, 1e-2), seed=0)
+    cfg = ModelConfig(kind="rrim", epochs=1, min_steps_per_epoch=2, n_steps=3, hidden=4,
+                      noise_input=True)
+    m = train_model(ds, cfg)
+    assert m.config.h == H_MIN and m.noise_input
+    x, y, t = ds.part("test")
+    with pytest.raises(ParameterError, match="noise level"):
+        m.predict(y, t)
+    quiet, noisy = m.predict(y, t, noise=0.0), m.predict(y, t, noise=1e-2)
+    assert np.abs(quiet - noisy).max() > 1e-3 * np.abs(quiet).max()
+    # one σ for the batch: one shared P (cached); mixed σ: P per sample. Same numbers up
+    # to float32 reordering (ε = 1.2e-7) amplified by the preconditioner, ≤ 1/(2√h): 5 at
+    # h = 1e-2, 5000 at h_min = 1e-8
+    a_sh, p_sh = m.bank.batch(t, np.full(len(t), 1e-2))
+    assert p_sh.shape == (ds.setup.n_glue, ds.setup.n_omega)
+    mixed = m.predict(y, t, noise=np.r_[np.full(len(y) - 1, 1e-2), 0.0])
+    np.testing.assert_allclose(mixed[:-1], noisy[:-1], atol=1e-5 * np.abs(noisy).max())
+    np.testing.assert_allclose(mixed[-1], quiet[-1], atol=1e-3 * np.abs(quiet).max())
+    # first step: the Tikhonov solution with each sample's h plus a small correction
+    first = m.predict(y[:1], t[:1], noise=1e-2, all_steps=True)[0, 0]
+    a = ds.setup.kernel().matrix / Y_SCALE
+    tik = landweber_preconditioner(a, 1e-2) @ (y[0] / Y_SCALE)
+    assert np.linalg.norm(first - tik) < 0.5 * np.linalg.norm(tik)
+    m.save(tmp_path / "nc.pt")
+    back = TrainedModel.load(tmp_path / "nc.pt")
+    assert back.noise_input
+    np.testing.assert_array_equal(back.predict(y, t, noise=1e-2), noisy)
+    with pytest.raises(ParameterError, match="rRIM only"):
+        train_model(ds, ModelConfig(kind="cnn", epochs=1, noise_input=True))
