@@ -118,3 +118,36 @@ def test_trained_noise_conditioned_model_needs_sigma_and_round_trips(tmp_path):
     np.testing.assert_array_equal(back.predict(y, t, noise=1e-2), noisy)
     with pytest.raises(ParameterError, match="rRIM only"):
         train_model(ds, ModelConfig(kind="cnn", epochs=1, noise_input=True))
+
+
+def test_cli_trains_noise_conditioned_rrim_and_inverts_with_given_or_estimated_sigma(
+        tmp_path, capsys):
+    import json
+
+    from specinv.cli.main import main
+
+    torch.set_num_threads(1)
+    weights = tmp_path / "nc.pt"
+    assert main(["optics", "train", "--model", "rrim", "--n", "40", "--epochs", "1",
+                 "--noise-levels", "0", "1e-2", "--cache-dir", str(tmp_path / "c"),
+                 "--output", str(weights)]) == 0
+    assert TrainedModel.load(weights).noise_input
+    spec = tmp_path / "rate.dat"
+    assert main(["optics", "simulate", "--noise", "1e-2", "--output", str(spec)]) == 0
+    rate = np.loadtxt(spec, delimiter=",", skiprows=1)  # omega_meV,inv_tau_meV
+    sigma = 0.01 * float(np.max(rate[:, 1]))
+    for extra, expected in ((["--sigma", f"{sigma:.12g}"], 1e-2), ([], None)):
+        out = tmp_path / f"g{len(extra)}.csv"
+        assert main(["optics", "invert", str(spec), "--temperature", "100", "--method", "rrim",
+                     "--option", f"weights={weights}", *extra, "--output", str(out)]) == 0
+        meta = json.loads(out.with_suffix(".json").read_text())
+        got = meta["hyperparameters"]["relative_noise"]
+        if expected is not None:  # the given error bar relative to max 1/τ
+            assert got == pytest.approx(expected, rel=1e-9)
+        else:  # estimated from the data: the right order of magnitude
+            assert 2e-3 < got < 5e-2
+    capsys.readouterr()
+    assert main(["optics", "train", "--model", "cnn", "--noise-levels", "0", "1e-3",
+                 "--cache-dir", str(tmp_path / "c"), "--output", str(tmp_path / "x.pt")]) == 2
+    assert "--noise-levels" in capsys.readouterr().err
+    assert not (tmp_path / "x.pt").exists()

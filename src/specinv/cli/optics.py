@@ -61,6 +61,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", choices=LEARNED, default="rrim")
     p.add_argument("--n", type=int, default=1000, help="data set size N (0.8/0.1/0.1 split)")
     p.add_argument("--noise", type=float, default=1e-3)
+    p.add_argument("--noise-levels", type=float, nargs="+", default=None, metavar="S",
+                   help="mixed noise: each sample's σ drawn from these levels, for a "
+                        "noise-conditioned rRIM (σ enters as an input; replaces --noise)")
     p.add_argument("--temperatures", type=positive_float, nargs="+", default=[100.0],
                    metavar="K", help="training temperatures (several: temperature-range model)")
     p.add_argument("--epochs", type=int, default=60)
@@ -195,11 +198,21 @@ def _train(args: argparse.Namespace) -> int:
 
     if args.epochs < 1:
         raise ParameterError(f"--epochs must be >= 1, got {args.epochs}")
+    levels = None if args.noise_levels is None else tuple(args.noise_levels)
+    if levels is not None:
+        if args.model != "rrim":
+            raise ParameterError(f"--noise-levels trains a noise-conditioned rRIM; "
+                                 f"--model {args.model} takes one --noise")
+        if not all(np.isfinite(v) and 0.0 <= v < 1.0 for v in levels):
+            raise ParameterError(f"--noise-levels must lie in [0, 1), got {list(levels)}")
+    elif not 0.0 <= args.noise < 1.0:
+        raise ParameterError(f"--noise must lie in [0, 1), got {args.noise}")
     temps = tuple(args.temperatures)
-    ds = build_dataset(args.n, noise=args.noise, seed=args.seed, temperatures=temps,
-                       cache_dir=args.cache_dir)
+    ds = build_dataset(args.n, noise=0.0 if levels else args.noise, seed=args.seed,
+                       temperatures=temps, cache_dir=args.cache_dir, noise_levels=levels)
     cfg = ModelConfig(kind=args.model, epochs=args.epochs, seed=args.seed,
-                      temperature_input=len(set(temps)) > 1 and args.model == "rrim")
+                      temperature_input=len(set(temps)) > 1 and args.model == "rrim",
+                      noise_input=levels is not None)
     model = train_model(ds, cfg, checkpoint=args.checkpoint, progress=True)
     model.save(args.output)
     h = model.history

@@ -12,6 +12,11 @@ Data on another ω grid are linearly interpolated onto the model's grid; data
 that do not cover the model's ω range, or a temperature outside the range the
 model was trained on, are refused with a :class:`ParameterError`.
 
+Noise-conditioned rRIMs (``ModelConfig.noise_input``) get the relative noise
+level σ = median(error bar) / max |1/τ| of the problem: its error bars when given
+(``--sigma`` or an error column), otherwise :func:`specinv.noise.estimate_noise`
+through :meth:`Problem.noise`.
+
 Inference is built for one spectrum at a time: weight files are loaded once per
 process (cached by path, size and modification time), the Landweber
 preconditioner is cached per temperature, and the members of an rRIM ensemble
@@ -102,6 +107,7 @@ class LearnedSolver(Solver):
                                  f"got {type(kernel).__name__}")
         models = self.load_models()
         n_steps = self.options["n_steps"]
+        noise = relative_noise(problem) if any(m.noise_input for m in models) else None
         groups: dict[tuple, list] = {}
         for m in models:  # models on the same grids share the interpolation
             groups.setdefault(_setup_key(m), []).append(m)
@@ -110,7 +116,7 @@ class LearnedSolver(Solver):
             m0 = same[0]
             check_temperature(kernel.temperature, m0.temperature_range, self.kind)
             y = interpolate_data(kernel.data_points, problem.data, m0.setup.omega(), problem.name)
-            glue = _predict_many(same, y, kernel.temperature, n_steps)
+            glue = _predict_many(same, y, kernel.temperature, n_steps, noise)
             preds.extend(np.interp(kernel.mesh.points, m0.setup.mesh().points, g,
                                    left=0.0, right=0.0) for g in glue)
         p = np.asarray(preds)
@@ -119,7 +125,14 @@ class LearnedSolver(Solver):
         return SolverOutput(p.mean(axis=0), spectrum_std=std, hyperparameters={
             "n_models": len(models), "model_setup": m0.setup.to_dict(),
             "trained_temperature_range_K": list(m0.temperature_range),
-            "n_steps": n_steps or m0.config.n_steps, "h": m0.config.h})
+            "n_steps": n_steps or m0.config.n_steps, "h": m0.config.h,
+            **({} if noise is None else {"relative_noise": noise})})
+
+
+def relative_noise(problem: Problem) -> float:
+    """σ / max |1/τ|: the median error bar (given or estimated) relative to the data's maximum."""
+    scale = float(np.max(np.abs(problem.data)))
+    return float(np.median(problem.noise())) / scale if scale > 0 else 0.0
 
 
 #: loaded weight files, keyed by (resolved path, size, mtime) so a retrained file reloads
@@ -144,14 +157,18 @@ def _load_cached(path: Path) -> Any:
 def _setup_key(m: Any) -> tuple:
     c = m.config
     return (tuple(sorted(m.setup.to_dict().items())), c.kind, c.h, c.hidden, c.n_steps,
-            c.temperature_input, tuple(m.temperature_range))
+            c.temperature_input, c.noise_input, tuple(m.temperature_range))
 
 
 def _predict_many(models: list, y: np.ndarray, temperature: float,
-                  n_steps: int | None) -> list[np.ndarray]:
-    """Glue of each model for one spectrum ``y`` on their common grid; rRIMs fused."""
+                  n_steps: int | None, noise: float | None) -> list[np.ndarray]:
+    """Glue of each model for one spectrum ``y`` on their common grid; rRIMs fused.
+
+    ``noise``: relative noise σ, used by noise-conditioned rRIMs only.
+    """
     if models[0].kind != "rrim" or len(models) == 1:
-        return [m.predict(y[None], temperature, n_steps=n_steps)[0] for m in models]
+        return [m.predict(y[None], temperature, n_steps=n_steps, noise=noise)[0]
+                for m in models]
     import torch
 
     from specinv.optics.fast import StackedRRIM, single_thread
@@ -161,10 +178,12 @@ def _predict_many(models: list, y: np.ndarray, temperature: float,
     if key not in _STACK_CACHE:
         _STACK_CACHE[key] = (StackedRRIM([m.model for m in models]), models)
     stacked = _STACK_CACHE[key][0]
-    a, p = models[0].bank.get(temperature)
+    hs = models[0].sample_h(noise, 1)
+    a, p = models[0].bank.batch(np.array([float(temperature)]), hs)
+    ht = None if hs is None else torch.as_tensor(hs, dtype=torch.float32)
     yt = torch.as_tensor(y[None] / Y_SCALE, dtype=torch.float32)
     with single_thread():
-        out = stacked(yt, a, p, torch.tensor([float(temperature)]), n_steps=n_steps)
+        out = stacked(yt, a, p, torch.tensor([float(temperature)]), n_steps=n_steps, h=ht)
     return list(out[0].numpy().astype(float))
 
 
