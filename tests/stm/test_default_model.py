@@ -19,6 +19,28 @@ def test_shipped_model_loads_with_recorded_training():
     assert default_model_path().with_suffix(".pt").stat().st_size < 5e6
 
 
+def test_shipped_model_pads_by_replication_and_old_files_load_with_zeros(tmp_path):
+    import json
+    import shutil
+
+    from specinv.imaging.detector import Detector
+
+    det = load_default()
+    assert {m.padding_mode for m in det.model.trunk if hasattr(m, "padding_mode")} \
+        == {"replicate"}
+    # a detector saved before padding_mode was recorded was trained with zero padding
+    src = default_model_path()
+    shutil.copy(src.with_suffix(".pt"), tmp_path / "old.pt")
+    meta = json.loads(src.with_suffix(".json").read_text())
+    del meta["model"]["config"]["padding_mode"]
+    (tmp_path / "old.json").write_text(json.dumps(meta))
+    old = Detector.load(tmp_path / "old")
+    assert {m.padding_mode for m in old.model.trunk if hasattr(m, "padding_mode")} == {"zeros"}
+    x = torch.randn(1, 4, 20, 20)
+    with torch.no_grad():  # same weights, different padding: different scores
+        assert not torch.allclose(det.model(x), old.model(x), atol=1e-3)
+
+
 def test_shipped_model_finds_impurities_on_tmatrix_map():
     torch.set_num_threads(1)
     cfg = TMatrixConfig(shape=(48, 48), n_impurities=8, outside_density=8 / 48**2,

@@ -198,7 +198,9 @@ class Detector:
             raise InputError("model not found (expected .pt weights and .json settings)",
                              str(p.with_suffix(".pt")))
         meta = json.loads(p.with_suffix(".json").read_text())
-        model = build_model(meta["model"]["kind"], **meta["model"]["config"])
+        # files written before padding_mode was recorded were trained with zero padding
+        config = {"padding_mode": "zeros", **meta["model"]["config"]}
+        model = build_model(meta["model"]["kind"], **config)
         model.load_state_dict(torch.load(p.with_suffix(".pt"), map_location="cpu",
                                          weights_only=True))
         model.eval()
