@@ -348,6 +348,14 @@ def _json(x: Any) -> Any:
     raise TypeError(type(x).__name__)
 
 
+def _plotted(key: str, run: dict[str, Any]) -> bool:
+    """Runs drawn in the figure: not the like-for-like repeats, and of TRIQS/maxent only
+    its guide run's classic α (the others are in the JSON)."""
+    if "spectrum" not in run or key.endswith(("_point", "_trapezoid", "_live")):
+        return False
+    return not key.startswith("triqs_maxent") or key == "triqs_maxent_guide_classic"
+
+
 def _figure(path: Path, report: dict[str, Any]) -> None:
     import matplotlib
 
@@ -362,9 +370,7 @@ def _figure(path: Path, report: dict[str, Any]) -> None:
     fig, axes = plt.subplots(1, len(cases), figsize=(4.5 * len(cases), 3.6), squeeze=False)
     for ax, (name, rec) in zip(axes[0], cases.items(), strict=True):
         for key, r in rec["runs"].items():
-            if "spectrum" not in r or key.endswith(("_point", "_trapezoid", "_live")) \
-                    or key.startswith(("triqs_maxent_l", "triqs_maxent_h")) \
-                    or key.startswith("triqs_maxent_guide") and not key.endswith("classic"):
+            if not _plotted(key, r):
                 continue
             ls = "--" if key.startswith(("ana_cont", "triqs")) else "-"
             ax.plot(r["omega"], r["spectrum"], ls, lw=1, label=key)

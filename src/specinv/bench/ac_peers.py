@@ -35,6 +35,8 @@ TRIQS_GUIDE_N_OMEGA = 400
 #: its α mesh, for its data's constant error 1e-3: ``LogAlphaMesh(1e-4, 100, 50)``
 TRIQS_GUIDE_ALPHA = (1e-4, 100.0, 50)
 TRIQS_GUIDE_ERROR = 1e-3
+#: modules of the TRIQS library that triqs_maxent imports at module level
+_TRIQS_STAND_INS = ("triqs", "triqs.gfs", "triqs.utility", "triqs.utility.mpi")
 
 
 # -- ana_cont ---------------------------------------------------------------------------
@@ -120,18 +122,18 @@ def import_triqs_maxent(path: str | None) -> tuple[Any, str | None]:
     try:
         import triqs  # noqa: F401
     except ImportError:
-        for name in ("triqs", "triqs.gfs", "triqs.utility", "triqs.utility.mpi"):
-            sys.modules.setdefault(name, types.ModuleType(name))
-        sys.modules["triqs"].gfs = sys.modules["triqs.gfs"]  # type: ignore[attr-defined]
-        sys.modules["triqs"].utility = sys.modules["triqs.utility"]  # type: ignore[attr-defined]
-        sys.modules["triqs.utility"].mpi = sys.modules["triqs.utility.mpi"]  # type: ignore[attr-defined]
+        for name in _TRIQS_STAND_INS:
+            module = sys.modules.setdefault(name, types.ModuleType(name))
+            parent, _, child = name.rpartition(".")
+            if parent:
+                setattr(sys.modules[parent], child, module)
         note = ("TRIQS library absent: empty stand-ins for triqs.gfs and triqs.utility.mpi "
                 "(imported at module level, never called on the array path used here)")
     try:
         import triqs_maxent as tm
     except ImportError as exc:
         if note is not None:
-            for name in ("triqs.utility.mpi", "triqs.utility", "triqs.gfs", "triqs"):
+            for name in _TRIQS_STAND_INS:
                 sys.modules.pop(name, None)
         return None, f"not importable ({exc})"
     label = f"{tm.__file__} (version {getattr(tm, 'version', '?')})"
