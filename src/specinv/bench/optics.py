@@ -371,8 +371,8 @@ def _targets(report: dict, sizes: list, noises: list, kinds: tuple) -> dict[str,
 
     order_n = {str(n): m(f2a, "rrim", n) < m(f2a, "cnn", n) < m(f2a, "fcn", n) for n in sizes}
     noise_ok = {str(nz): m(f2b, "rrim", nz) < m(f2b, "cnn", nz) for nz in noises if nz <= 1e-2}
-    def ood_ratio(ood: dict) -> dict[str, float]:
-        return {s: ood[s]["cnn"] / ood[s]["rrim"] for s in ("square", "triangle")}
+    def ood_ratio(ood: dict, key: str = "rrim") -> dict[str, float]:
+        return {s: ood[s]["cnn"] / ood[s][key] for s in ("square", "triangle")}
 
     t: dict[str, Any] = {"rrim_lt_cnn_lt_fcn_vs_N": order_n,
                          "rrim_lt_cnn_vs_noise_le_1e-2": noise_ok,
@@ -380,17 +380,10 @@ def _targets(report: dict, sizes: list, noises: list, kinds: tuple) -> dict[str,
                          "ood_noise_free_cnn_over_rrim_mse_ratio":
                              ood_ratio(report["ood_noise_free"])}
     if "noise_conditioned" in report:
-        def nc_ratio(ood: dict, key: str = "rrim_noise_conditioned") -> dict[str, float]:
-            return {s: ood[s]["cnn"] / ood[s][key] for s in ("square", "triangle")}
-
-        est = "rrim_noise_conditioned_sigma_estimated"
-        t["ood_cnn_over_rrim_noise_conditioned_mse_ratio"] = nc_ratio(report["ood"])
-        t["ood_noise_free_cnn_over_rrim_noise_conditioned_mse_ratio"] = nc_ratio(
-            report["ood_noise_free"])
-        t["ood_cnn_over_rrim_noise_conditioned_sigma_estimated_mse_ratio"] = nc_ratio(
-            report["ood"], est)
-        t["ood_noise_free_cnn_over_rrim_noise_conditioned_sigma_estimated_mse_ratio"] = \
-            nc_ratio(report["ood_noise_free"], est)
+        for key in ("rrim_noise_conditioned", "rrim_noise_conditioned_sigma_estimated"):
+            t[f"ood_cnn_over_{key}_mse_ratio"] = ood_ratio(report["ood"], key)
+            t[f"ood_noise_free_cnn_over_{key}_mse_ratio"] = ood_ratio(
+                report["ood_noise_free"], key)
     if "0.001" in report["classical"]:
         c = report["classical"]["0.001"]
         best = min(("maxent", "tikhonov"), key=lambda m: c["classical"][m]["mse"])
