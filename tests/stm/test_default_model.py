@@ -10,35 +10,40 @@ pytestmark = pytest.mark.skipif(not default_model_path().with_suffix(".pt").is_f
                                 reason="shipped default model not built")
 
 
+def _paddings(net):
+    return {m.padding_mode for m in net.modules()
+            if isinstance(m, torch.nn.Conv2d) and m.kernel_size != (1, 1)}
+
+
 def test_shipped_model_loads_with_recorded_training():
     det = load_default()
     meta = det.metadata
     assert meta["recipe"] == "specinv.imaging.train_default"
     assert meta["settings"]["alpha"] == 0.03 and meta["settings"]["noise"] is True
     assert meta["wall_time_including_simulation_s"] > 0
+    assert det.model.kind == "ensemble"
+    assert len(det.model.members) == len(meta["member_seeds"]) == len(meta["members"]) >= 2
     assert default_model_path().with_suffix(".pt").stat().st_size < 5e6
 
 
 def test_shipped_model_pads_by_replication_and_old_files_load_with_zeros(tmp_path):
     import json
-    import shutil
 
     from specinv.imaging.detector import Detector
 
     det = load_default()
-    assert {m.padding_mode for m in det.model.trunk if hasattr(m, "padding_mode")} \
-        == {"replicate"}
-    # a detector saved before padding_mode was recorded was trained with zero padding
-    src = default_model_path()
-    shutil.copy(src.with_suffix(".pt"), tmp_path / "old.pt")
-    meta = json.loads(src.with_suffix(".json").read_text())
+    assert all(_paddings(m) == {"replicate"} for m in det.model.members)
+    # a single network saved before padding_mode was recorded was trained with zeros
+    net = det.model.members[0]
+    path = Detector(net, threshold=det.threshold).save(tmp_path / "old")
+    meta = json.loads(path.with_suffix(".json").read_text())
     del meta["model"]["config"]["padding_mode"]
-    (tmp_path / "old.json").write_text(json.dumps(meta))
-    old = Detector.load(tmp_path / "old")
-    assert {m.padding_mode for m in old.model.trunk if hasattr(m, "padding_mode")} == {"zeros"}
+    path.with_suffix(".json").write_text(json.dumps(meta))
+    old = Detector.load(path)
+    assert _paddings(old.model) == {"zeros"}
     x = torch.randn(1, 4, 20, 20)
     with torch.no_grad():  # same weights, different padding: different scores
-        assert not torch.allclose(det.model(x), old.model(x), atol=1e-3)
+        assert not torch.allclose(net(x), old.model(x), atol=1e-3)
 
 
 def test_shipped_model_finds_impurities_on_tmatrix_map():

@@ -5,6 +5,7 @@ import torch
 from specinv.imaging.model import (
     AttentionDetector,
     AveragedCNN,
+    EnsembleDetector,
     cross_entropy,
     prediction_entropy,
 )
@@ -22,6 +23,29 @@ def test_attention_shapes_and_bias_permutation_invariance():
     # maps are standardized inside: an affine change of units does not matter
     torch.testing.assert_close(m(3 * x + 7), s, rtol=1e-3, atol=1e-4)
     assert AveragedCNN(channels=4, d_v=3, dilations=(1,))(x).shape == (2, 12, 12)
+
+
+def test_ensemble_is_the_mean_of_its_members_and_round_trips(tmp_path):
+    from specinv.imaging.detector import Detector
+
+    torch.manual_seed(0)
+    nets = [AttentionDetector(channels=4, d_qk=3, d_v=3, dilations=(1, 2)).eval()
+            for _ in range(2)] + [AveragedCNN(channels=4, d_v=3, dilations=(1,)).eval()]
+    ens = EnsembleDetector.of(nets)
+    x = torch.randn(2, 5, 12, 12)
+    with torch.no_grad():
+        torch.testing.assert_close(ens(x), sum(n(x) for n in nets) / 3)
+        nets[0].proj.bias += 1.0  # the ensemble holds copies
+        assert not torch.allclose(ens(x), sum(n(x) for n in nets) / 3)
+    path = Detector(ens, threshold=1.5, tile=12).save(tmp_path / "ens")
+    back = Detector.load(path)
+    assert back.model.kind == "ensemble" and back.threshold == 1.5
+    assert [m.kind for m in back.model.members] == ["attention", "attention", "cnn"]
+    maps = np.random.default_rng(0).normal(size=(6, 20, 20))
+    np.testing.assert_array_equal(back.score(maps, rescale=False)[0],
+                                  Detector(ens, tile=12).score(maps, rescale=False)[0])
+    with pytest.raises(ValueError, match="nested"):
+        EnsembleDetector([{"kind": "ensemble", "config": ens.config}])
 
 
 def test_losses():
@@ -72,3 +96,28 @@ def test_early_stopping():
     h = fit(model, step, config=TrainConfig(epochs=20, steps_per_epoch=2, patience=2),
             validate=lambda: {"loss": 1.0})
     assert h["stopped_early"] and len(h["epochs"]) == 3
+
+
+def test_default_recipe_trains_a_calibrated_ensemble(tmp_path, monkeypatch):
+    """The shipped-model recipe end to end, shrunk: tiny T-matrix maps, two steps per member."""
+    import dataclasses
+
+    from specinv.imaging import train_default as td
+    from specinv.imaging.detector import Detector
+    from specinv.imaging.tmatrix import TMatrixConfig, simulate_tmatrix
+
+    small = TMatrixConfig(shape=(24, 24), n_impurities=3, outside_density=3 / 24**2,
+                          bias_mV=tuple(np.arange(-230.0, 20.1, 25.0)))
+    monkeypatch.setattr(td, "simulate_tmatrix", lambda s: simulate_tmatrix(s, small))
+    settings = dataclasses.replace(td.DEFAULT_SETTINGS, epochs=1, steps_per_epoch=2,
+                                   model={"channels": 4, "d_qk": 3, "d_v": 3})
+    path = td.train_default(str(tmp_path / "ens"), progress=False, settings=settings,
+                            seeds=(1, 2), workers=1)
+    det = Detector.load(path)
+    assert det.model.kind == "ensemble" and len(det.model.members) == 2
+    a, b = det.model.members
+    assert not torch.allclose(a.proj.weight, b.proj.weight)  # different seeds
+    meta = det.metadata
+    assert meta["member_seeds"] == [1, 2] and [m["seed"] for m in meta["members"]] == [1, 2]
+    assert meta["settings"]["epochs"] == 1 and "T-matrix" in meta["threshold_source"]
+    assert np.isfinite(det.threshold)

@@ -198,7 +198,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     t = ss.add_parser("train", help="train a detector on simulated Friedel maps")
     t.add_argument("--output", help="model path stem (writes .pt and .json)")
     t.add_argument("--default", action="store_true",
-                   help="train the shipped default model with its recorded recipe")
+                   help="train the shipped default model with its recorded recipe (an "
+                        "ensemble of two networks, trained in parallel processes)")
     t.add_argument("--unlabeled", nargs="+", metavar="MAPS",
                    help="unlabeled maps (.npz/.3ds) for the confidence regularizer")
     t.add_argument("--alpha", type=float, default=0.03, help="confidence regularizer weight")

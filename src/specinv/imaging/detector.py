@@ -64,8 +64,9 @@ class Detector:
     Parameters
     ----------
     model : torch.nn.Module or None
-        Network mapping (B, N_v, L, L) tiles to (B, L, L) scores; ``None`` selects
-        the classical matched filter.
+        Network mapping (B, N_v, L, L) tiles to (B, L, L) scores (one network or an
+        :class:`~specinv.imaging.model.EnsembleDetector`); ``None`` selects the
+        classical matched filter.
     threshold : float
         Peaks with score below this are discarded.
     tile, overlap : int
@@ -199,8 +200,11 @@ class Detector:
                              str(p.with_suffix(".pt")))
         meta = json.loads(p.with_suffix(".json").read_text())
         # files written before padding_mode was recorded were trained with zero padding
-        config = {"padding_mode": "zeros", **meta["model"]["config"]}
-        model = build_model(meta["model"]["kind"], **config)
+        # (ensembles, introduced later, record it for every member)
+        kind, config = meta["model"]["kind"], meta["model"]["config"]
+        if kind != "ensemble":
+            config = {"padding_mode": "zeros", **config}
+        model = build_model(kind, **config)
         model.load_state_dict(torch.load(p.with_suffix(".pt"), map_location="cpu",
                                          weights_only=True))
         model.eval()

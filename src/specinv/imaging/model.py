@@ -24,11 +24,20 @@ Friedel test maps at η = 0.8), and replicate padding raised the Friedel F1 at
 
 ``AveragedCNN`` (baseline): the same trunk and projection applied to the
 bias-averaged standardized map; no attention.
+
+``EnsembleDetector``: the mean of the score maps of networks trained from
+different seeds (the shipped detector holds two attention networks). Averaging
+logits anchored to the same null logit is the geometric mean of the members'
+distributions, so one threshold applies. Friedel F1 at η = 0.8 with 126 biases
+on 500 independent maps (1149 impurities, binomial error ±0.006): one network
+trained 20 epochs 0.945 / 0.943 (seeds 2024 / 2025), 28 epochs 0.952 (2024), the
+two 28-epoch networks together 0.953.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import torch
 from torch import nn
@@ -128,11 +137,50 @@ class AveragedCNN(nn.Module):
         return self.proj(self.v(self.trunk(xm)))[:, 0]
 
 
-MODELS: dict[str, type[nn.Module]] = {"attention": AttentionDetector, "cnn": AveragedCNN}
+class EnsembleDetector(nn.Module):
+    """Deep ensemble: the mean of the score maps ``S`` of independently trained networks.
+
+    Averaging the logits of members trained from different seeds cancels part of
+    their independent errors (each member's ``S`` is anchored to the same null
+    logit 0, so one threshold applies to the mean).
+
+    Parameters
+    ----------
+    members : sequence of dict
+        ``{"kind": ..., "config": {...}}`` of each member network (not ensembles).
+    """
+
+    kind = "ensemble"
+
+    def __init__(self, members: Sequence[dict]) -> None:
+        super().__init__()
+        if not members:
+            raise ValueError("an ensemble needs at least one member")
+        if any(m["kind"] == self.kind for m in members):
+            raise ValueError("ensembles cannot be nested")
+        self.config = {"members": [{"kind": m["kind"], "config": dict(m["config"])}
+                                   for m in members]}
+        self.members = nn.ModuleList(build_model(m["kind"], **m["config"]) for m in members)
+
+    @classmethod
+    def of(cls, models: Sequence[nn.Module]) -> EnsembleDetector:
+        """An ensemble holding copies of trained networks."""
+        ens = cls([{"kind": m.kind, "config": m.config} for m in models])
+        for dst, src in zip(ens.members, models, strict=True):
+            dst.load_state_dict(src.state_dict())
+        return ens.eval()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Mean score map of shape (B, H, W) from input of shape (B, N_v, H, W)."""
+        return torch.stack([m(x) for m in self.members]).mean(dim=0)
+
+
+MODELS: dict[str, type[nn.Module]] = {"attention": AttentionDetector, "cnn": AveragedCNN,
+                                      "ensemble": EnsembleDetector}
 
 
 def build_model(kind: str, **config: object) -> nn.Module:
-    """Instantiate a detector network by name (``attention`` or ``cnn``)."""
+    """Instantiate a detector network by name (``attention``, ``cnn`` or ``ensemble``)."""
     if kind not in MODELS:
         raise ValueError(f"unknown model kind {kind!r}; choose from {sorted(MODELS)}")
     return MODELS[kind](**config)
