@@ -175,7 +175,7 @@ def run(args: argparse.Namespace) -> int:
     epochs = args.epochs or (4 if quick else 12)
     steps = args.steps or (40 if quick else 100)
     n_unl, n_cal, n_test = (2, 2, 3) if quick else (4, 4, 8)
-    # 1000 maps: F1 scored on 500 (~1150 impurities at η = 0.8), binomial error ±0.007
+    # 1000 maps: F1 scored on 500 (~1150 impurities at η = 0.8), binomial error ±0.006
     n_friedel = 100 if quick else 1000
     out_dir = Path(args.output)
     out_dir.mkdir(parents=True, exist_ok=True)
