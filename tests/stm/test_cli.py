@@ -61,7 +61,7 @@ def _npz(path, maps, bias=True):
 
 @pytest.mark.parametrize("case,expect", [
     ("few", "at least 4"), ("nan", "NaN"), ("small", "smaller than one"),
-    ("nobias", "bias_mV"), ("shape", "shape (n_bias, H, W)")])
+    ("nobias", "bias_mV"), ("shape", "shape (n_bias, H, W)"), ("text", "not a NumPy .npz")])
 def test_bad_inputs_exit_2(tmp_path, capsys, case, expect):
     rng = np.random.default_rng(0)
     maps = rng.standard_normal((8, 30, 30))
@@ -74,6 +74,8 @@ def test_bad_inputs_exit_2(tmp_path, capsys, case, expect):
     elif case == "shape":
         maps = maps[0]
     path = _npz(tmp_path / "in.npz", maps, bias=case != "nobias")
+    if case == "text":
+        (tmp_path / "in.npz").write_text("row,col\n1,2\n")
     out = tmp_path / "o.csv"
     assert main(["stm", "detect", path, "--output", str(out), "--classical"]) == 2
     err = capsys.readouterr().err

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,9 @@ def load_maps(path: str, channel: str | None = None) -> tuple[np.ndarray, np.nda
         return g.channels[name].astype(np.float32), g.bias_mV()
     if p.suffix.lower() != ".npz":
         raise InputError("unsupported file type; expected .npz (maps, bias_mV) or .3ds", str(p))
+    if not zipfile.is_zipfile(p):
+        raise InputError("not a NumPy .npz archive (expected arrays 'maps' and 'bias_mV' "
+                         "written by numpy.savez)", str(p))
     try:
         z = np.load(p, allow_pickle=False)
     except (OSError, ValueError) as exc:
