@@ -96,6 +96,14 @@ def test_train_cli_tiny_and_detect_with_it(small_map, tmp_path):
     assert main(["stm", "train", "--output", str(stem), "--alpha", "-1"]) == 2
 
 
+@pytest.mark.parametrize("action", ["detect", "train"])
+def test_zero_threads_is_a_user_error(small_map, tmp_path, capsys, action):
+    args = ([str(small_map), "--output", str(tmp_path / "o.csv")] if action == "detect"
+            else ["--output", str(tmp_path / "m")])
+    assert main(["stm", action, *args, "--threads", "0"]) == 2
+    assert "--threads must be >= 1" in capsys.readouterr().err
+
+
 def test_bench_stm_rejects_bad_epsilon(tmp_path, capsys):
     from specinv.cli.main import main
 

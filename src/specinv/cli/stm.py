@@ -48,6 +48,15 @@ def load_maps(path: str, channel: str | None = None) -> tuple[np.ndarray, np.nda
     return maps.astype(np.float32), bias
 
 
+def _set_threads(n: int) -> None:
+    """``torch.set_num_threads(n)``, refusing a count below 1 with a user message."""
+    import torch
+
+    if n < 1:
+        raise ParameterError(f"--threads must be >= 1, got {n}")
+    torch.set_num_threads(n)
+
+
 # -- simulate -------------------------------------------------------------------------
 def _simulate(args: argparse.Namespace) -> int:
     from specinv.io.atomic import atomic_path
@@ -96,12 +105,10 @@ def _simulate(args: argparse.Namespace) -> int:
 
 # -- train ----------------------------------------------------------------------------
 def _train(args: argparse.Namespace) -> int:
-    import torch
-
     from specinv.imaging.detector import default_model_path
     from specinv.imaging.train import TrainSettings, settings_variant, train_detector
 
-    torch.set_num_threads(args.threads)
+    _set_threads(args.threads)
     if args.default:
         from specinv.imaging.train_default import train_default
 
@@ -151,12 +158,10 @@ def _plot(path: str, maps: np.ndarray, pos: np.ndarray, title: str) -> None:
 
 
 def _detect(args: argparse.Namespace) -> int:
-    import torch
-
     from specinv.imaging.detector import Detector, load_default
     from specinv.io.table import write_table
 
-    torch.set_num_threads(args.threads)
+    _set_threads(args.threads)
     maps, bias = load_maps(args.input, args.channel)
     if args.classical:
         det = Detector.classical(threshold=args.threshold if args.threshold is not None else 0.0)
