@@ -126,7 +126,8 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 (a linear script of expe
         return [r for r in results if r["n"] == n and r["noise"] == noise and r["kind"] == kind
                 and r.get("noise_levels") is None]
 
-    nc_models = [r["model"] for r in results if r.get("noise_levels") is not None]
+    nc_results = [r for r in results if r.get("noise_levels") is not None]
+    nc_models = [r["model"] for r in nc_results]
 
     report: dict[str, Any] = {"parameters": params, "machine": _machine()}
     report["trainings"] = [_strip(r) for r in results]
@@ -216,9 +217,9 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 (a linear script of expe
     for name, (xo, yo) in ex.ood_data(setup, 0.0, seed).items():
         report["ood_noise_free"][name] = learned_mse(xo, yo, 0.0)
     if nc_models:
-        nc_secs = [r["train_seconds"] for r in results if r.get("noise_levels") is not None]
         report["noise_conditioned"] = {
-            "n": nmax, "h_min": nc_models[0].config.h, "train_seconds": nc_secs,
+            "n": nmax, "h_min": nc_models[0].config.h,
+            "train_seconds": [r["train_seconds"] for r in nc_results],
             "test_mse": ex.noise_conditioned_scores(nc_models, nmax, NC_LEVELS, seed, cache)}
 
     # 5b: ensemble of the independent rRIM trainings at σ = 1e-3

@@ -25,6 +25,7 @@ import time
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
 import torch
 
 from specinv.imaging.detector import Detector, default_model_path
@@ -47,9 +48,8 @@ DEFAULT_SETTINGS = TrainSettings(kind="attention", alpha=0.03, noise=True, epoch
 def _train_member(job: dict[str, Any]) -> dict[str, Any]:
     """Train one member (picklable, for :func:`~specinv.parallel.map_chunks`)."""
     torch.set_num_threads(1)
-    unl = [simulate_tmatrix(s)["maps"] for s in UNLABELED_SEEDS]
-    det, _ = train_detector(job["settings"], unlabeled=unl, progress=job["progress"],
-                            time_limit_s=job["time_limit_s"])
+    det, _ = train_detector(job["settings"], unlabeled=job["unlabeled"],
+                            progress=job["progress"], time_limit_s=job["time_limit_s"])
     return {"state": det.model.state_dict(), "kind": det.model.kind,
             "config": det.model.config, "history": det.metadata}
 
@@ -73,8 +73,11 @@ def train_default(output: str | None = None, progress: bool = True,
     """
     t0 = time.perf_counter()
     workers = workers or min(len(seeds), len(os.sched_getaffinity(0)))
-    jobs = [{"settings": replace(settings, seed=s), "progress": progress and workers == 1,
-             "time_limit_s": time_limit_s} for s in seeds]
+    # simulated once for all members (training casts them to float32 anyway)
+    unl = [simulate_tmatrix(s)["maps"].astype(np.float32) for s in UNLABELED_SEEDS]
+    jobs = [{"settings": replace(settings, seed=s), "unlabeled": unl,
+             "progress": progress and workers == 1, "time_limit_s": time_limit_s}
+            for s in seeds]
     members: list[dict[str, Any]] = [{}] * len(jobs)
     for i, res in map_chunks(_train_member, jobs, workers=workers, progress=progress,
                              desc="ensemble members"):

@@ -38,7 +38,7 @@ UNFOLD_ROWS = 1000
 
 
 def _arch(m: RRIM) -> tuple:
-    return (m.n_glue, m.hidden, m.temperature_input, getattr(m, "noise_input", False))
+    return (m.n_glue, m.hidden, m.temperature_input, m.noise_input)
 
 
 @contextlib.contextmanager
@@ -75,7 +75,7 @@ class StackedRRIM:
                                  "temperature_input and noise_input")
         self.m, self.h, self.n_glue = len(models), m0.hidden, m0.n_glue
         self.n_steps, self.temperature_input = m0.n_steps, m0.temperature_input
-        self.noise_input = getattr(m0, "noise_input", False)
+        self.noise_input = m0.noise_input
         self.k = m0.encode[0].weight.shape[-1]
         h = self.h
         #: columns of the per-step accumulator: candidate (h), gates (2h), decoder (1),
