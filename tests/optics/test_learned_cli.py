@@ -34,6 +34,7 @@ def test_rrim_first_step_is_tikhonov_with_h(tiny_rrim):
     solver, ds = tiny_rrim
     m: TrainedModel = solver.models_[0]
     assert m.config.h == auto_h(1e-3) == 1e-3
+    assert m.config.hidden == m.model.hidden == 8  # default_hidden of a fixed-noise rRIM
     assert auto_h(0.0) == 1e-4 and auto_h(0.05) == 0.05
     x, y, t = ds.part("test")
     steps = m.predict(y, t, all_steps=True)

@@ -31,7 +31,6 @@ from typing import Any
 import numpy as np
 
 from specinv.errors import ParameterError
-from specinv.noise import estimate_noise
 
 #: alternating rounds of the paired speed measurement (classical subset, rRIM batch)
 PAIRED_ROUNDS = 10
@@ -75,6 +74,7 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 (a linear script of expe
     from specinv.optics import experiments as ex
     from specinv.optics.dataset import build_dataset
     from specinv.parallel import map_chunks
+    from specinv.solvers.learned import estimate_relative_noise
 
     q = args.quick
     repeats = args.repeats or (1 if q else 3)
@@ -197,7 +197,7 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 (a linear script of expe
                                     for m in ms]))
                for kind, ms in ood_models.items()}
         if nc_models:  # as a user runs it: σ estimated from each spectrum
-            est = np.array([estimate_noise(y) / np.abs(y).max() for y in yo])
+            est = np.array([estimate_relative_noise(y) for y in yo])
             out["rrim_noise_conditioned_sigma_estimated"] = float(np.mean(
                 [ex.mse(m.predict(yo, 100.0, noise=est), xo) for m in nc_models]))
             out["sigma_estimated_median"] = float(np.median(est))

@@ -102,7 +102,7 @@ class RRIM(nn.Module):
         :func:`h_feature`, after the temperature channel if any.
     """
 
-    def __init__(self, n_glue: int, hidden: int = 16, n_steps: int = 15,
+    def __init__(self, n_glue: int, hidden: int = 8, n_steps: int = 15,
                  temperature_input: bool = False, noise_input: bool = False) -> None:
         super().__init__()
         self.n_glue, self.hidden, self.n_steps = n_glue, hidden, n_steps

@@ -44,7 +44,8 @@ class ModelConfig:
     #: Landweber regularization h of the rRIM; None: :func:`auto_h` of the training noise.
     #: Noise-conditioned models: the smallest h, h_min of :func:`noise_h` (None: H_MIN)
     h: float | None = None
-    hidden: int = 16
+    #: rRIM memory channels; None: :func:`default_hidden` (8, or 16 if noise-conditioned)
+    hidden: int | None = None
     temperature_input: bool = False
     #: noise-conditioned rRIM: h = max(σ, h_min) per sample, log10 h as an input channel
     noise_input: bool = False
@@ -92,6 +93,29 @@ def auto_h(noise: float) -> float:
 H_MIN = 1e-8
 
 
+def default_hidden(noise_input: bool) -> int:
+    """Memory channels of an rRIM whose ``ModelConfig.hidden`` is None.
+
+    8 for a fixed-noise rRIM (16 before): inference 0.28 instead of 0.42 ms per
+    spectrum (batched, one thread) and no worse out of distribution. Square-wave glue
+    outside the bench's OOD set, 1e-4 noise, N = 1e4 σ = 0 trainings: MSE 0.0093 (3 seeds)
+    against 0.0101 (16) and 0.0103 (4); in distribution 3.1e-4 against 2.4e-4 (CNN
+    2.4e-3). 16 for a noise-conditioned rRIM, which covers five noise levels with one
+    network: with 8 its test MSE at N = 1e4 is 10–30 % higher at every level and its
+    noise-free OOD squares 0.0069 against 0.0059.
+
+    Parameters
+    ----------
+    noise_input : bool
+        Whether the rRIM is noise-conditioned.
+
+    Returns
+    -------
+    int
+    """
+    return 16 if noise_input else 8
+
+
 def noise_h(noise: float | np.ndarray, h_min: float) -> np.ndarray:
     """Landweber h of a noise-conditioned rRIM per sample: ``max(σ, h_min)``.
 
@@ -118,7 +142,8 @@ def build_model(cfg: ModelConfig, setup: OpticsSetup) -> torch.nn.Module:
     if cfg.kind == "cnn":
         return CNN(setup.n_omega, setup.n_glue)
     if cfg.kind == "rrim":
-        return RRIM(setup.n_glue, cfg.hidden, cfg.n_steps, cfg.temperature_input,
+        hidden = default_hidden(cfg.noise_input) if cfg.hidden is None else cfg.hidden
+        return RRIM(setup.n_glue, hidden, cfg.n_steps, cfg.temperature_input,
                     cfg.noise_input)
     raise ParameterError(f"unknown model kind {cfg.kind!r}; valid: {', '.join(KINDS)}")
 
@@ -348,6 +373,10 @@ def train_model(dataset: GlueDataset, cfg: ModelConfig, *, checkpoint: str | Non
                       auto_h(dataset.params.get("noise", 0.0)))
     if not cfg.h > 0:
         raise ParameterError(f"Landweber regularization h must be > 0, got {cfg.h}")
+    if cfg.hidden is None:
+        cfg = replace(cfg, hidden=default_hidden(cfg.noise_input))
+    if not cfg.hidden >= 1:
+        raise ParameterError(f"rRIM memory channels must be >= 1, got {cfg.hidden}")
     seed_everything(cfg.seed)
     setup = dataset.setup
     model = build_model(cfg, setup)

@@ -60,8 +60,9 @@ def main(argv: list[str] | None = None) -> int:
     record["data"] = {"rrim": ds_range.params}
     record["complete"] = False
     for i in range(args.n_rrim):
+        # the shipped ensemble has 16 memory channels (trained before the default became 8)
         cfg = ModelConfig(kind="rrim", epochs=args.epochs, seed=i, temperature_input=True,
-                          time_limit_s=args.time_limit)
+                          hidden=16, time_limit_s=args.time_limit)
         m = train_model(ds_range, cfg, progress=True)
         m.save(out / f"rrim_default_{i}.pt")
         record["models"][f"rrim_default_{i}"] = _summary(m)
