@@ -138,13 +138,14 @@ def noise_h(noise: float | np.ndarray, h_min: float) -> np.ndarray:
 
 
 def build_model(cfg: ModelConfig, setup: OpticsSetup) -> torch.nn.Module:
+    """Untrained network of ``cfg`` (a resolved config: ``hidden`` set, as after
+    :func:`train_model` or in a saved model's JSON)."""
     if cfg.kind == "fcn":
         return FCN(setup.n_omega, setup.n_glue)
     if cfg.kind == "cnn":
         return CNN(setup.n_omega, setup.n_glue)
     if cfg.kind == "rrim":
-        hidden = default_hidden(cfg.noise_input) if cfg.hidden is None else cfg.hidden
-        return RRIM(setup.n_glue, hidden, cfg.n_steps, cfg.temperature_input,
+        return RRIM(setup.n_glue, cfg.hidden, cfg.n_steps, cfg.temperature_input,
                     cfg.noise_input)
     raise ParameterError(f"unknown model kind {cfg.kind!r}; valid: {', '.join(KINDS)}")
 
