@@ -15,7 +15,7 @@ from specinv.kernels.mesh import Mesh
 from specinv.kernels.shulga import ShulgaKernel
 from specinv.optics.dataset import build_dataset
 from specinv.optics.setup import OpticsSetup
-from specinv.optics.train import ModelConfig, TrainedModel, auto_h, train_model
+from specinv.optics.train import H_MIN, ModelConfig, TrainedModel, auto_h, train_model
 from specinv.solvers.base import get_solver
 from specinv.solvers.learned import default_weight_files
 
@@ -30,12 +30,12 @@ def tiny_rrim():
 
 def test_rrim_first_step_is_tikhonov_with_h(tiny_rrim):
     """x_1 = ∇_0 + g_φ: the network output is a correction to (AᵀA + hI)⁻¹Aᵀy,
-    with the automatic h = max(σ, 1e-4) of the σ = 1e-3 training data recorded."""
+    with the automatic h = max(σ, 1e-8) of the σ = 1e-3 training data recorded."""
     solver, ds = tiny_rrim
     m: TrainedModel = solver.models_[0]
     assert m.config.h == auto_h(1e-3) == 1e-3
     assert m.config.hidden == m.model.hidden == 8  # default_hidden of a fixed-noise rRIM
-    assert auto_h(0.0) == 1e-4 and auto_h(0.05) == 0.05
+    assert auto_h(0.0) == H_MIN == 1e-8 and auto_h(0.05) == 0.05
     x, y, t = ds.part("test")
     steps = m.predict(y, t, all_steps=True)
     assert steps.shape == (4, len(y), ds.setup.n_glue)
@@ -43,6 +43,19 @@ def test_rrim_first_step_is_tikhonov_with_h(tiny_rrim):
     tik = np.linalg.solve(a.T @ a + m.config.h * np.eye(a.shape[1]), a.T @ (y.T / 300)).T
     # correction from an almost untrained decoder is small compared with the Tikhonov step
     assert np.linalg.norm(steps[0] - tik) < 0.5 * np.linalg.norm(tik)
+
+
+def test_rrim_warns_when_data_are_noisier_than_its_training(tiny_rrim):
+    """The σ = 1e-3 models (h = 1e-3) warn at 10× their noise, not at their own noise."""
+    solver, ds = tiny_rrim
+    k = ds.setup.kernel()
+    y = k.forward(ds.x[0])
+    scale = float(np.max(np.abs(y)))
+    at_h = solver.solve(Problem(k, y, sigma=1e-3 * scale))
+    assert not any("relative noise of the data" in w for w in at_h.warnings)
+    with pytest.warns(UserWarning, match="relative noise of the data 1.0e-02 .*error bars"):
+        noisy = solver.solve(Problem(k, y, sigma=1e-2 * scale))
+    assert any("Landweber h = 1e-03" in w for w in noisy.warnings)
 
 
 def test_explicit_h_is_kept_and_checked():

@@ -26,6 +26,7 @@ thread.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
@@ -109,6 +110,10 @@ class LearnedSolver(Solver):
         models = self.load_models()
         n_steps = self.options["n_steps"]
         noise = relative_noise(problem) if any(m.noise_input for m in models) else None
+        fixed_h = [m.config.h for m in models if m.kind == "rrim" and not m.noise_input]
+        if fixed_h:
+            _warn_noisier_than_training(relative_noise(problem) if noise is None else noise,
+                                        max(fixed_h), problem.has_errors)
         groups: dict[tuple, list] = {}
         for m in models:  # models on the same grids share the interpolation
             groups.setdefault(_setup_key(m), []).append(m)
@@ -137,6 +142,30 @@ class LearnedSolver(Solver):
 #: instead of 0.0059 with 16 memory channels, 0.0078 instead of 0.0070 with 8). A
 #: quintic reaches the floor and still reads 1e-4 and 1e-3 noise within 10 %.
 NOISE_SG_ORDER = 5
+
+
+#: a fixed-noise rRIM warns when the data's relative noise exceeds this many times its
+#: Landweber h (models of exact data: :data:`NOISE_WARN_FLOOR`)
+NOISE_WARN_FACTOR = 3.0
+#: smallest relative noise that is warned about: 10× the floor of the noise estimate
+NOISE_WARN_FLOOR = 1e-5
+
+
+def _warn_noisier_than_training(noise: float, h: float, given: bool) -> None:
+    """Warn when data of relative noise ``noise`` meet an rRIM regularized for less.
+
+    A fixed-noise rRIM's preconditioner ``(AᵀA + hI)⁻¹Aᵀ`` amplifies input noise by up
+    to 1/(2√h), and h is its training noise (:func:`specinv.optics.train.auto_h`): noise
+    well above h was never seen in training and the glue degrades (a noise-free model,
+    h = 1e-8, scores 60× worse on spectra with 1e-5 noise).
+    """
+    if noise > max(NOISE_WARN_FACTOR * h, NOISE_WARN_FLOOR):
+        how = "from the error bars" if given else "estimated from the data"
+        warnings.warn(
+            f"relative noise of the data {noise:.1e} (σ / max 1/τ, {how}) is above the "
+            f"Landweber h = {h:.0e} of the rRIM, which was trained on less noisy data and "
+            "amplifies it; use a model trained at this noise level (specinv optics train "
+            "--noise) or a noise-conditioned one (--noise-levels)", stacklevel=2)
 
 
 def relative_noise(problem: Problem) -> float:
