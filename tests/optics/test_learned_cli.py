@@ -187,3 +187,20 @@ def test_cli_learned_refuses_short_range(tmp_path, capsys, tiny_rrim):
     assert main(["optics", "invert", src, "--temperature", "100", "--method", "rrim",
                  "--option", f"weights=\"{tmp_path / 'm.pt'}\"", "--output", str(out)]) == 0
     assert out.read_text().splitlines()[0] == "omega_meV,glue"
+
+
+def test_cli_shows_noise_warning_as_one_line(tmp_path, capsys, tiny_rrim):
+    """Data 10× noisier than the σ = 1e-3 training set: one ``specinv: warning:`` line,
+    recorded in the JSON too; the glue is still written."""
+    solver, _ = tiny_rrim
+    solver.models_[0].save(tmp_path / "m.pt")
+    sim = tmp_path / "noisy.csv"
+    assert main(["optics", "simulate", "--noise", "1e-2", "--output", str(sim)]) == 0
+    out = tmp_path / "o.csv"
+    assert main(["optics", "invert", str(sim), "--temperature", "100", "--method", "rrim",
+                 "--option", f"weights=\"{tmp_path / 'm.pt'}\"", "--output", str(out)]) == 0
+    err = [ln for ln in capsys.readouterr().err.splitlines() if "warning" in ln]
+    assert len(err) == 1 and err[0].startswith("specinv: warning: relative noise of the data")
+    assert "UserWarning" not in err[0] and ".py:" not in err[0]
+    assert any("Landweber h = 1e-03" in w for w in json.loads(out.with_suffix(".json")
+                                                              .read_text())["warnings"])
