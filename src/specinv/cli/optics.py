@@ -60,7 +60,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = osub.add_parser("train", help="train rrim/fcn/cnn weights on generated data")
     p.add_argument("--model", choices=LEARNED, default="rrim")
     p.add_argument("--n", type=int, default=1000, help="data set size N (0.8/0.1/0.1 split)")
-    p.add_argument("--noise", type=float, default=1e-3)
+    p.add_argument("--noise", type=float, default=1e-3,
+                   help="relative noise σ of the training set (× max 1/τ); the rRIM's "
+                        "Landweber h = max(σ, 1e-8), so train at the noise of your spectra "
+                        "(default 1e-3)")
     p.add_argument("--noise-levels", type=float, nargs="+", default=None, metavar="S",
                    help="mixed noise: each sample's σ drawn from these levels, for a "
                         "noise-conditioned rRIM (σ enters as an input; replaces --noise)")

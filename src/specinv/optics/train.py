@@ -108,12 +108,12 @@ def default_hidden(noise_input: bool) -> int:
 
     8 for a fixed-noise rRIM (16 before): inference 0.28 instead of 0.42 ms per
     spectrum (batched, one thread) and no worse out of distribution. Square-wave glue
-    outside the bench's OOD set, 1e-4 noise, N = 1e4 σ = 0 trainings: MSE 0.0093 (3 seeds)
-    against 0.0101 (16) and 0.0103 (4); in distribution 3.1e-4 against 2.4e-4 (CNN
-    2.4e-3). 16 for a noise-conditioned rRIM, which covers five noise levels with one
-    network: with 8 its test MSE at N = 1e4 is 14–33 % higher at every level and its
-    noise-free OOD squares (σ estimated) 0.0069 against 0.0063 (``bench optics``, 3
-    trainings each).
+    outside the bench's OOD set, 1e-4 noise, N = 1e4 σ = 0 trainings (h = 1e-4, the
+    floor of :func:`auto_h` then): MSE 0.0093 (3 seeds) against 0.0101 (16) and 0.0103
+    (4); in distribution 3.1e-4 against 2.4e-4 (CNN 2.4e-3). 16 for a noise-conditioned
+    rRIM, which covers five noise levels with one network: with 8 its test MSE at
+    N = 1e4 is 14–33 % higher at every level and its noise-free OOD squares (σ
+    estimated) 0.0069 against 0.0063 (``bench optics``, 3 trainings each).
 
     Parameters
     ----------
