@@ -59,9 +59,14 @@ def plot_fig2(path: Path, report: dict, setup: Any, x0: np.ndarray, y0: np.ndarr
 
 
 def plot_fig3(path: Path, setup: Any, noisy: tuple | None, models: dict, noisy_classical: dict,
-              ood: dict, ood_preds: dict) -> None:
-    """Seed Fig. 3: predictions on noisy test samples (top) and OOD shapes (bottom)."""
-    fig, ax = plt.subplots(2, 4, figsize=(15, 7))
+              ood_rows: list[tuple[str, dict, dict]]) -> None:
+    """Seed Fig. 3: predictions on noisy test samples (top) and OOD shapes (one row each).
+
+    ``ood_rows``: ``(label, {set: (glue, 1/τ)}, {set: {method: prediction}})`` per row,
+    e.g. noise-free shapes by noise-free models (the seed's Fig. 3d–f) and noisy ones.
+    """
+    fig, ax = plt.subplots(1 + len(ood_rows), 4, figsize=(15, 3.5 * (1 + len(ood_rows))),
+                           squeeze=False)
     om = setup.mesh().points
     if noisy is not None:
         x, y = noisy
@@ -74,15 +79,18 @@ def plot_fig3(path: Path, setup: Any, noisy: tuple | None, models: dict, noisy_c
                 a.plot(om, p[j], ":", color=COLORS[meth], label=meth)
             a.set(title=f"noisy test sample {j} (σ = 1e-2)", xlabel="Ω (meV)")
         ax[0, 0].legend(fontsize=7)
-    ax[0, 3].axis("off")
-    for j, (name, (x, _)) in enumerate(ood.items()):
-        a = ax[1, j]
-        a.plot(om, x[0], "k-", lw=2, label="true")
-        for meth, p in ood_preds[name].items():
-            a.plot(om, p, "--" if meth in ("rrim", "cnn", "fcn") else ":", color=COLORS[meth],
-                   label=meth)
-        a.set(title=f"OOD: {name}", xlabel="Ω (meV)")
-    ax[1, 0].legend(fontsize=7)
+    for j in range(0 if noisy is None else min(3, len(noisy[0])), 4):
+        ax[0, j].axis("off")
+    for row, (label, ood, preds) in enumerate(ood_rows, start=1):
+        for j, (name, (x, _)) in enumerate(ood.items()):
+            a = ax[row, j]
+            a.plot(om, x[0], "k-", lw=2, label="true")
+            for meth, p in preds[name].items():
+                a.plot(om, p, "--" if meth in ("rrim", "cnn", "fcn") else ":",
+                       color=COLORS[meth], label=meth)
+            a.set(title=f"OOD: {name}", xlabel="Ω (meV)")
+        ax[row, 0].set_ylabel(f"{label}\nglue")
+        ax[row, 0].legend(fontsize=7)
     fig.tight_layout()
     _save(fig, path)
 
