@@ -112,7 +112,8 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 (a linear script of expe
     # OOD with 1e-4 noise is scored by models trained at that noise (at the largest N);
     # those trained noise-free have h = 1e-8 and are for exact data only (auto_h)
     settings = [(n, 0.0) for n in sizes] + [(1000, nz) for nz in noises]
-    settings += [(max(sizes), OOD_NOISE)] if (max(sizes), OOD_NOISE) not in settings else []
+    if (max(sizes), OOD_NOISE) not in settings:
+        settings.append((max(sizes), OOD_NOISE))
     for n, nz in settings:
         for r in range(repeats):
             for i, kind in enumerate(kinds):
@@ -198,10 +199,16 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 (a linear script of expe
     iterates = rr0[0]["model"].predict(y0[None], 100.0, all_steps=True)[:, 0]
     # OOD: data with 1e-4 relative noise, models trained at that noise at the largest N
     nmax = max(sizes)
+
+    def models_at(noise: float) -> dict[str, list]:
+        """Models trained at ``noise`` (largest N), plus the noise-conditioned ones."""
+        ms = {kind: [r["model"] for r in pick(nmax, noise, kind)] for kind in kinds}
+        if nc_models:  # given the data's noise level
+            ms["rrim_noise_conditioned"] = nc_models
+        return ms
+
     ood = ex.ood_data(setup, OOD_NOISE, seed)
-    ood_models = {kind: [r["model"] for r in pick(nmax, OOD_NOISE, kind)] for kind in kinds}
-    if nc_models:  # given the data's noise level
-        ood_models["rrim_noise_conditioned"] = nc_models
+    ood_models = models_at(OOD_NOISE)
     report["ood"] = {"trained_N": nmax, "trained_noise_rel": OOD_NOISE,
                      "data_noise_rel": OOD_NOISE}
     ood_preds = {}
@@ -228,9 +235,7 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 (a linear script of expe
                            **{m: v["pred"][0] for m, v in cl.items()}}
     # the seed's Fig. 3 setting: noise-free OOD data, models trained noise-free (learned
     # models only; the classical methods need error bars, so they are scored above)
-    exact_models = {kind: [r["model"] for r in pick(nmax, 0.0, kind)] for kind in kinds}
-    if nc_models:
-        exact_models["rrim_noise_conditioned"] = nc_models
+    exact_models = models_at(0.0)
     report["ood_noise_free"] = {"trained_N": nmax, "trained_noise_rel": 0.0,
                                 "data_noise_rel": 0.0}
     ood_exact = ex.ood_data(setup, 0.0, seed)

@@ -135,7 +135,8 @@ class LearnedSolver(Solver):
             **({} if noise is None else {"relative_noise": noise})})
 
 
-#: Savitzky–Golay order of the noise estimate of 1/τ for noise-conditioned rRIMs. The
+#: Savitzky–Golay order of the noise estimate of 1/τ (the σ given to noise-conditioned
+#: rRIMs, and the noise warning of fixed-noise ones). The
 #: generic cubic leaks the curvature of a smooth 1/τ into the estimate: noise-free
 #: spectra (test set and OOD shapes) read 3–7e-6 of max |1/τ| instead of the 1e-6
 #: floor, and the rRIM, told that, loses accuracy (noise-free OOD squares, MSE 0.0069
