@@ -7,18 +7,18 @@ The front door is :func:`solve`::
     result = specinv.solve(specinv.Problem(kernel, didv), method="maxent")
 """
 
-from specinv.errors import (
+from specinv.core.errors import (
     ConvergenceWarning,
     IllConditionedWarning,
     InputError,
     ParameterError,
     SpecinvError,
 )
+from specinv.core.mesh import Mesh
+from specinv.core.problem import Problem
+from specinv.core.result import InversionResult
 from specinv.kernels.base import Kernel
-from specinv.kernels.mesh import Mesh
 from specinv.kernels.sts import STSKernel
-from specinv.problem import Problem
-from specinv.result import InversionResult
 from specinv.solvers import SOLVERS, get_solver, load_all, solve
 
 __version__ = "0.1.0"

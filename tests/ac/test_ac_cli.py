@@ -158,7 +158,7 @@ def test_bench_ac_srvo3_quick(shared_data, tmp_path):
 def test_triqs_maxent_peer_absent_leaves_no_stand_ins(tmp_path, monkeypatch):
     import sys
 
-    from specinv.bench.ac_peers import import_triqs_maxent
+    from specinv.ac.bench_peers import import_triqs_maxent
 
     if "triqs_maxent" in sys.modules or "triqs" in sys.modules:
         pytest.skip("TRIQS/maxent is importable here")

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from specinv import solve
-from specinv.ac import build_problem
-from specinv.errors import ConvergenceWarning
+from specinv.ac.continuation import build_problem
+from specinv.core.errors import ConvergenceWarning
 from specinv.io.qmc import read_smoqy_holstein, read_tau_input, square_lattice_dos
 from specinv.kernels import Mesh
 

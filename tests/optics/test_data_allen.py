@@ -8,10 +8,10 @@ import pytest
 import specinv
 from specinv import Mesh, ParameterError, Problem
 from specinv.kernels.shulga import ShulgaKernel
+from specinv.optics.allen import local_second_derivative
 from specinv.optics.dataset import build_dataset
 from specinv.optics.glue import MIXTURE_RANGES, gaussian_mixtures, ood_sets
 from specinv.optics.setup import OpticsSetup
-from specinv.solvers.allen import local_second_derivative
 
 
 def test_mixtures_respect_documented_ranges():

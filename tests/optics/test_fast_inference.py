@@ -15,9 +15,9 @@ from specinv.optics import fast
 from specinv.optics.fast import StackedRRIM, single_thread
 from specinv.optics.models import RRIM
 from specinv.optics.setup import Y_SCALE, OpticsSetup, landweber_preconditioner
+from specinv.optics.solvers import RRIMSolver
 from specinv.optics.train import ModelConfig, TrainedModel
-from specinv.solvers import learned
-from specinv.solvers.learned import RRIMSolver
+from specinv.optics import solvers as learned
 
 
 def _scaled(t: float) -> tuple[torch.Tensor, torch.Tensor]:

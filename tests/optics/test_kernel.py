@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from specinv import Mesh, ParameterError
+from specinv.core.units import KB_MEV_PER_K
 from specinv.kernels.shulga import ShulgaKernel, allen_cell_integrals, shulga, x_coth
-from specinv.units import KB_MEV_PER_K
 
 
 def test_x_coth_limits_and_no_overflow():

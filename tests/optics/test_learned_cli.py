@@ -11,13 +11,13 @@ import torch
 import specinv
 from specinv import ParameterError, Problem
 from specinv.cli.main import main
-from specinv.kernels.mesh import Mesh
+from specinv.core.mesh import Mesh
 from specinv.kernels.shulga import ShulgaKernel
 from specinv.optics.dataset import build_dataset
 from specinv.optics.setup import OpticsSetup
+from specinv.optics.solvers import default_weight_files
 from specinv.optics.train import H_MIN, ModelConfig, TrainedModel, auto_h, train_model
 from specinv.solvers.base import get_solver
-from specinv.solvers.learned import default_weight_files
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +90,7 @@ def test_fitted_ensemble_solves_on_other_grid_and_refuses_bad_range(tiny_rrim, t
 
 
 def test_learned_solver_without_weights_explains(tmp_path):
-    with pytest.raises(specinv.errors.InputError, match="not found"):
+    with pytest.raises(specinv.core.errors.InputError, match="not found"):
         specinv.solve(Problem(OpticsSetup().kernel(), np.ones(100)), method="fcn",
                       weights=str(tmp_path / "none.pt"))
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from specinv.cli.main import main
-from specinv.imaging.detector import default_model_path
 from specinv.io.nanonis_grid import write_3ds
+from specinv.stm.detector import default_model_path
 
 needs_default = pytest.mark.skipif(not default_model_path().with_suffix(".pt").is_file(),
                                    reason="shipped default model not built")

@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 import torch
 
-from specinv.imaging import TMatrixConfig, load_default, simulate_tmatrix
-from specinv.imaging.detector import default_model_path
-from specinv.imaging.metrics import detection_scores
+from specinv.stm import TMatrixConfig, load_default, simulate_tmatrix
+from specinv.stm.detector import default_model_path
+from specinv.stm.metrics import detection_scores
 
 pytestmark = pytest.mark.skipif(not default_model_path().with_suffix(".pt").is_file(),
                                 reason="shipped default model not built")
@@ -18,7 +18,7 @@ def _paddings(net):
 def test_shipped_model_loads_with_recorded_training():
     det = load_default()
     meta = det.metadata
-    assert meta["recipe"] == "specinv.imaging.train_default"
+    assert meta["recipe"] == "specinv.stm.train_default"
     assert meta["settings"]["alpha"] == 0.03 and meta["settings"]["noise"] is True
     assert meta["wall_time_including_simulation_s"] > 0
     assert det.model.kind == "ensemble"
@@ -29,7 +29,7 @@ def test_shipped_model_loads_with_recorded_training():
 def test_shipped_model_pads_by_replication_and_old_files_load_with_zeros(tmp_path):
     import json
 
-    from specinv.imaging.detector import Detector
+    from specinv.stm.detector import Detector
 
     det = load_default()
     assert all(_paddings(m) == {"replicate"} for m in det.model.members)
@@ -81,8 +81,8 @@ def test_every_bias_map_is_scored_when_phases_are_independent():
     at the seed's η = 0.8 (~60 impurities): measured recall 0.89-0.90 unbinned against
     0.34-0.44 binned to 16 groups; the bounds sit 2.5 and 4 binomial standard deviations
     from those."""
-    from specinv.imaging.evaluate import recall_at_true_count
-    from specinv.imaging.friedel import FriedelConfig, labelled_batch
+    from specinv.stm.evaluate import recall_at_true_count
+    from specinv.stm.friedel import FriedelConfig, labelled_batch
 
     torch.set_num_threads(1)
     fx, _, truths, _ = labelled_batch(np.random.default_rng(1), FriedelConfig(noise_eta=0.8),

@@ -2,14 +2,14 @@ import numpy as np
 import pytest
 import torch
 
-from specinv.imaging.model import (
+from specinv.learning.training import TrainConfig, fit, seed_everything
+from specinv.stm.model import (
     AttentionDetector,
     AveragedCNN,
     EnsembleDetector,
     cross_entropy,
     prediction_entropy,
 )
-from specinv.learning.training import TrainConfig, fit, seed_everything
 
 
 def test_attention_shapes_and_bias_permutation_invariance():
@@ -26,7 +26,7 @@ def test_attention_shapes_and_bias_permutation_invariance():
 
 
 def test_ensemble_is_the_mean_of_its_members_and_round_trips(tmp_path):
-    from specinv.imaging.detector import Detector
+    from specinv.stm.detector import Detector
 
     torch.manual_seed(0)
     nets = [AttentionDetector(channels=4, d_qk=3, d_v=3, dilations=(1, 2)).eval()
@@ -102,9 +102,9 @@ def test_default_recipe_trains_a_calibrated_ensemble(tmp_path, monkeypatch):
     """The shipped-model recipe end to end, shrunk: tiny T-matrix maps, two steps per member."""
     import dataclasses
 
-    from specinv.imaging import train_default as td
-    from specinv.imaging.detector import Detector
-    from specinv.imaging.tmatrix import TMatrixConfig, simulate_tmatrix
+    from specinv.stm import train_default as td
+    from specinv.stm.detector import Detector
+    from specinv.stm.tmatrix import TMatrixConfig, simulate_tmatrix
 
     small = TMatrixConfig(shape=(24, 24), n_impurities=3, outside_density=3 / 24**2,
                           bias_mV=tuple(np.arange(-230.0, 20.1, 25.0)))

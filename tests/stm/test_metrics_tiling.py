@@ -1,17 +1,17 @@
 import numpy as np
 import pytest
 
-from specinv.errors import InputError
-from specinv.imaging.metrics import detection_scores, match_points
-from specinv.imaging.scale import estimate_kf, map_kf, zoom_factor
-from specinv.imaging.tiling import (
+from specinv.core.errors import InputError
+from specinv.stm.metrics import detection_scores, match_points
+from specinv.stm.scale import estimate_kf, map_kf, zoom_factor
+from specinv.stm.tiling import (
     bin_biases,
     find_peaks,
     stitched_scores,
     tile_starts,
     validate_maps,
 )
-from specinv.imaging.tmatrix import TMatrixConfig, simulate_tmatrix
+from specinv.stm.tmatrix import TMatrixConfig, simulate_tmatrix
 
 
 def test_hungarian_one_to_one():

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from specinv.errors import InputError
+from specinv.core.errors import InputError
 from specinv.io.nanonis_grid import read_3ds, write_3ds
 
 

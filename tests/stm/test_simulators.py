@@ -2,15 +2,15 @@ import numpy as np
 import pytest
 from scipy.special import hankel1
 
-from specinv.imaging.classical import oracle_friedel_scores
-from specinv.imaging.friedel import (
+from specinv.stm.classical import oracle_friedel_scores
+from specinv.stm.friedel import (
     FriedelConfig,
     friedel_maps,
     label_vector,
     labelled_batch,
     training_batch,
 )
-from specinv.imaging.tmatrix import (
+from specinv.stm.tmatrix import (
     TMatrixConfig,
     _h0,
     _hankel_table,

@@ -11,13 +11,14 @@ import importlib
 
 #: domain -> (module, help)
 BENCHMARKS: dict[str, tuple[str, str]] = {
-    "sts": ("specinv.bench.sts", "STS deconvolution, seed 000 setting (all methods)"),
-    "eliashberg": ("specinv.bench.eliashberg", "Eliashberg engine validations and speed"),
-    "gap2a2f": ("specinv.bench.gap2a2f", "gap function -> Eliashberg function (seed 002)"),
-    "optics": ("specinv.bench.optics", "optical scattering rate -> glue (seed 001)"),
-    "conductivity": ("specinv.bench.conductivity", "imaginary time -> conductivity (seed 003)"),
-    "ac": ("specinv.bench.ac", "analytic continuation of real QMC data vs peers"),
-    "stm": ("specinv.bench.stm", "impurity detection in STM maps (seed 004)"),
+    "sts": ("specinv.sts.bench", "STS deconvolution, seed 000 setting (all methods)"),
+    "eliashberg": ("specinv.eliashberg.bench", "Eliashberg engine validations and speed"),
+    "gap2a2f": ("specinv.eliashberg.gap2a2f.bench",
+                "gap function -> Eliashberg function (seed 002)"),
+    "optics": ("specinv.optics.bench", "optical scattering rate -> glue (seed 001)"),
+    "conductivity": ("specinv.ac.conductivity.bench", "imaginary time -> conductivity (seed 003)"),
+    "ac": ("specinv.ac.bench", "analytic continuation of real QMC data vs peers"),
+    "stm": ("specinv.stm.bench", "impurity detection in STM maps (seed 004)"),
 }
 
 

@@ -25,9 +25,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from specinv.io.table import write_table
-    from specinv.physics.sts import simulate_didv
-    from specinv.plotting.sts import plot_deconvolution
-    from specinv.sts import deconvolve
+    from specinv.sts.plots import plot_deconvolution
+    from specinv.sts.simulate import simulate_didv
+    from specinv.sts.workflow import deconvolve
 
     out = Path(args.output)
     e = EXAMPLE

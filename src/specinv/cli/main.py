@@ -14,17 +14,17 @@ import os
 import sys
 import warnings
 
-from specinv.errors import SpecinvError
+from specinv.core.errors import SpecinvError
 
 #: subcommand name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("specinv.cli.demo", "simulate a BCS spectrum at 2.5 K and deconvolve it"),
-    "sts": ("specinv.cli.sts", "tunneling spectra: simulate, deconvolve, deconvolve maps"),
-    "eliashberg": ("specinv.cli.eliashberg", "Migdal-Eliashberg solver, T_c, data sets"),
-    "optics": ("specinv.cli.optics", "optical scattering rate -> electron-boson glue"),
-    "ac": ("specinv.cli.ac", "analytic continuation of imaginary-time data"),
-    "conductivity": ("specinv.cli.conductivity", "imaginary-time currents -> conductivity"),
-    "stm": ("specinv.cli.stm", "impurity detection in multi-bias STM maps"),
+    "sts": ("specinv.sts.cli", "tunneling spectra: simulate, deconvolve, deconvolve maps"),
+    "eliashberg": ("specinv.eliashberg.cli", "Migdal-Eliashberg solver, T_c, data sets"),
+    "optics": ("specinv.optics.cli", "optical scattering rate -> electron-boson glue"),
+    "ac": ("specinv.ac.cli", "analytic continuation of imaginary-time data"),
+    "conductivity": ("specinv.ac.conductivity.cli", "imaginary-time currents -> conductivity"),
+    "stm": ("specinv.stm.cli", "impurity detection in multi-bias STM maps"),
     "bench": ("specinv.cli.bench", "benchmarks that write JSON and figures"),
 }
 

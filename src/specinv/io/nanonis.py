@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from specinv.errors import InputError
+from specinv.core.errors import InputError
 
 _UNIT = re.compile(r"^(.*?)\s*\(([^()]*)\)\s*$")
 

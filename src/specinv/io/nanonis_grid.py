@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from specinv.errors import InputError
+from specinv.core.errors import InputError
 
 _END = b":HEADER_END:"
 #: preferred dI/dV channel name fragments, in order

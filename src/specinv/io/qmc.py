@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from specinv.errors import InputError
+from specinv.core.errors import InputError
 from specinv.io.table import read_columns
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from specinv.errors import InputError
+from specinv.core.errors import InputError
 from specinv.io.nanonis import read_nanonis_dat
 from specinv.io.table import read_columns
 

@@ -1,7 +1,7 @@
 """Plain-text tables in, CSV + JSON metadata out.
 
 Readers accept comma, semicolon, tab or whitespace separators, ``#`` comments
-and an optional header line, and raise :class:`~specinv.errors.InputError`
+and an optional header line, and raise :class:`~specinv.core.errors.InputError`
 naming the file and the problem. :func:`write_table` writes ``OUT.csv`` and
 its sibling ``OUT.json`` all-or-nothing.
 """
@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from specinv.errors import InputError
+from specinv.core.errors import InputError
+from specinv.core.result import _jsonable
 from specinv.io.atomic import atomic_path
-from specinv.result import _jsonable
 
 _SPLIT = re.compile(r"[,;\t ]+")
 

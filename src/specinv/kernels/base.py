@@ -1,7 +1,7 @@
 """Linear forward models ``g = K f`` on a real-frequency mesh.
 
 A kernel knows its data points (bias, frequency, imaginary time, ...) and the
-:class:`~specinv.kernels.mesh.Mesh` of the spectrum. Subclasses implement one
+:class:`~specinv.core.mesh.Mesh` of the spectrum. Subclasses implement one
 hook, :meth:`Kernel._cell_integrals`, returning ``∫_{cell j} k(x_i, ω) dω`` —
 the quadrature weights are folded in there, once, so ``K @ f`` is the forward
 model for a spectrum that is constant on each cell. Everything else (SVD,
@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from specinv.errors import IllConditionedWarning, ParameterError
-from specinv.kernels.mesh import Mesh
+from specinv.core.errors import IllConditionedWarning, ParameterError
+from specinv.core.mesh import Mesh
 
 
 class Kernel:

@@ -41,9 +41,9 @@ from typing import Any, Literal
 
 import numpy as np
 
-from specinv.errors import ParameterError
+from specinv.core.errors import ParameterError
+from specinv.core.mesh import Mesh
 from specinv.kernels.base import Kernel
-from specinv.kernels.mesh import Mesh
 
 Components = Literal["both", "re", "im"]
 

@@ -25,10 +25,10 @@ from typing import Any, Literal
 
 import numpy as np
 
-from specinv.errors import ParameterError
+from specinv.core.errors import ParameterError
+from specinv.core.mesh import Mesh
+from specinv.core.units import KB_MEV_PER_K
 from specinv.kernels.base import Kernel
-from specinv.kernels.mesh import Mesh
-from specinv.units import KB_MEV_PER_K
 
 
 def _sech2_half(x: np.ndarray) -> np.ndarray:

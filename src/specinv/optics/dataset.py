@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from specinv.errors import ParameterError
+from specinv.core.errors import ParameterError
 from specinv.io.atomic import atomic_path
 from specinv.optics.glue import MIXTURE_RANGES, gaussian_mixtures
 from specinv.optics.setup import OpticsSetup

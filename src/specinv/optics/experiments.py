@@ -13,11 +13,11 @@ from typing import Any
 
 import numpy as np
 
-from specinv.learning.threads import compute_threads
+from specinv.core.problem import Problem
+from specinv.core.threads import compute_threads
 from specinv.optics.dataset import build_dataset
 from specinv.optics.setup import OpticsSetup
 from specinv.optics.train import ModelConfig, TrainedModel, train_model
-from specinv.problem import Problem
 from specinv.solvers.base import solve
 
 

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from specinv.kernels.mesh import Mesh
+from specinv.core.mesh import Mesh
 from specinv.kernels.shulga import ShulgaKernel
 
 Y_SCALE = 300.0

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from specinv.errors import InputError, ParameterError
+from specinv.core.errors import InputError, ParameterError
 from specinv.io.atomic import atomic_path
 from specinv.learning.training import TrainConfig, fit, seed_everything
 from specinv.optics.dataset import GlueDataset
@@ -88,7 +88,7 @@ def auto_h(noise: float) -> float:
     noise-free h = 1e-8 models score 3.1e-3 on the validation spectra with 1e-5
     relative noise added and 0.33 with 1e-4. Noisy spectra need a model trained at
     their noise level, or a noise-conditioned one (``ModelConfig.noise_input``);
-    :class:`specinv.solvers.learned.LearnedSolver` warns when the data are noisier than
+    :class:`specinv.optics.solvers.LearnedSolver` warns when the data are noisier than
     a model's training set.
 
     Parameters

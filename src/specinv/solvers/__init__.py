@@ -13,8 +13,8 @@ SOLVER_MODULES: tuple[str, ...] = (
     "specinv.solvers.maxent",
     "specinv.solvers.som",
     "specinv.solvers.nnrs",
-    "specinv.solvers.allen",
-    "specinv.solvers.learned",
+    "specinv.optics.allen",
+    "specinv.optics.solvers",
 )
 
 

@@ -3,7 +3,7 @@
 A solver implements :meth:`Solver._solve` (problem → spectrum, optional std,
 chosen hyperparameters); the base class validates options, protects the
 input, times the call, records warnings and assembles the
-:class:`~specinv.result.InversionResult`. Registering a subclass with
+:class:`~specinv.core.result.InversionResult`. Registering a subclass with
 :func:`register` makes it reachable as ``solve(problem, method=name)`` and
 runs it through the shared conformance tests.
 """
@@ -17,9 +17,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from specinv.errors import ParameterError
-from specinv.problem import Problem
-from specinv.result import InversionResult
+from specinv.core.errors import ParameterError
+from specinv.core.problem import Problem
+from specinv.core.result import InversionResult
 
 #: name -> solver class
 SOLVERS: dict[str, type[Solver]] = {}
@@ -146,7 +146,7 @@ def solve(problem: Problem, method: str = "maxent", **options: Any) -> Inversion
     method : str
         Registered solver name (see ``specinv.SOLVERS``).
     **options
-        Solver options; unknown ones raise :class:`~specinv.errors.ParameterError`.
+        Solver options; unknown ones raise :class:`~specinv.core.errors.ParameterError`.
 
     Returns
     -------

@@ -41,7 +41,7 @@ A minimum χ² far above the number of data (χ²/n > 100 over the whole scan)
 means that no spectrum on the mesh reproduces the data within the error
 bars — usually a frequency window that misses spectral weight the data
 need, or error bars that are far too small. The solver then warns
-(:class:`~specinv.errors.ConvergenceWarning`) instead of returning a
+(:class:`~specinv.core.errors.ConvergenceWarning`) instead of returning a
 spectrum driven to its numerical limits without comment.
 """
 
@@ -52,8 +52,8 @@ import warnings
 import numpy as np
 from scipy.optimize import brentq, curve_fit, minimize_scalar
 
-from specinv.errors import ConvergenceWarning, ParameterError
-from specinv.problem import Problem
+from specinv.core.errors import ConvergenceWarning, ParameterError
+from specinv.core.problem import Problem
 from specinv.solvers.base import Solver, SolverOutput, register
 from specinv.solvers.linalg import blas_threads, scaled_svd
 

@@ -86,9 +86,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from specinv.errors import ConvergenceWarning, ParameterError
-from specinv.learning.threads import compute_threads
-from specinv.problem import Problem
+from specinv.core.errors import ConvergenceWarning, ParameterError
+from specinv.core.problem import Problem
+from specinv.core.threads import compute_threads
 from specinv.solvers.base import Solver, SolverOutput, register
 from specinv.solvers.nnrs_core import NetConfig, train_batched
 

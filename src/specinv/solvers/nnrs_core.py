@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from specinv.errors import ParameterError
+from specinv.core.errors import ParameterError
 from specinv.solvers.nnrs_misfit import Misfit
 
 ACTIVATIONS = ("relu", "tanh", "silu", "gelu")

@@ -10,7 +10,7 @@ would, so a pixel's batched answer equals its one-at-a-time answer up to
 floating-point summation order.
 
 Large maps are cut into chunks of pixels (:func:`split_chunks`) that run
-through :func:`specinv.parallel.map_chunks` (local processes or Dask).
+through :func:`specinv.core.parallel.map_chunks` (local processes or Dask).
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from specinv.errors import InputError
+from specinv.core.errors import InputError
+from specinv.core.noise import estimate_noise
+from specinv.core.threads import compute_threads
 from specinv.kernels.base import Kernel
-from specinv.learning.threads import compute_threads
-from specinv.noise import estimate_noise
 from specinv.solvers.nnrs import combine_members, resolve_options
 from specinv.solvers.nnrs_core import NetConfig, TrainOutput, train_batched
 
@@ -77,7 +77,7 @@ def solve_map(kernel: Kernel, didv: np.ndarray, sigma: np.ndarray | float | None
     didv : ndarray of shape (n_pix, n_data)
         One spectrum per row (not modified).
     sigma : float or ndarray of shape (n_pix,) or (n_pix, n_data), optional
-        Error bars; default: :func:`specinv.noise.estimate_noise` of each pixel.
+        Error bars; default: :func:`specinv.core.noise.estimate_noise` of each pixel.
     progress : callable, optional
         Called with the number of optimizer steps done (for a progress bar).
     warm_start : bool, optional
@@ -195,6 +195,6 @@ def split_chunks(n_pix: int, chunk_size: int) -> list[slice]:
 
 
 def solve_chunk(task: tuple[Kernel, np.ndarray, dict[str, Any]]) -> MapResult:
-    """Picklable worker for :func:`specinv.parallel.map_chunks`: ``(kernel, didv, options)``."""
+    """Picklable worker for :func:`~specinv.core.parallel.map_chunks`: (kernel, didv, options)."""
     kernel, didv, options = task
     return solve_map(kernel, didv, **options)

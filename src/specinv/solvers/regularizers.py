@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from specinv.errors import ParameterError
-from specinv.kernels.mesh import Mesh
+from specinv.core.errors import ParameterError
+from specinv.core.mesh import Mesh
 
 REGULARIZERS = ("identity", "d1", "d2")
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import lsq_linear, nnls
 
-from specinv.errors import ParameterError
-from specinv.problem import Problem
+from specinv.core.errors import ParameterError
+from specinv.core.problem import Problem
 from specinv.solvers.base import Solver, SolverOutput, register
 from specinv.solvers.maxent import flat_default
 

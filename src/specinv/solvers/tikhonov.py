@@ -14,7 +14,7 @@ Minimises ``‖(K f − g)/σ‖² + λ ‖L f‖²``. With the square operator 
   λ down by orders of magnitude (measured on the Shulga optics kernel, n = 100,
   σ = 1e-2: λ 4 instead of ~1e6 and an error 50× larger, removed by the factor);
 - ``auto`` (default): ``discrepancy`` with the given σ, or with σ estimated from
-  the data's roughness (:func:`specinv.noise.estimate_noise`) when none is given.
+  the data's roughness (:func:`specinv.core.noise.estimate_noise`) when none is given.
   GCV under-smooths on the seed-000 benchmark at β = 10 with 1e-3 noise
   (relative L2 error 2.07 against 0.43 for the discrepancy choice), which is why
   it is not the default.
@@ -26,8 +26,8 @@ import numpy as np
 from scipy.linalg import solve_triangular
 from scipy.optimize import brentq, minimize_scalar
 
-from specinv.errors import ParameterError
-from specinv.problem import Problem
+from specinv.core.errors import ParameterError
+from specinv.core.problem import Problem
 from specinv.solvers.base import Solver, SolverOutput, register
 from specinv.solvers.linalg import blas_threads, scaled_svd
 from specinv.solvers.regularizers import REGULARIZERS, regularization_matrix

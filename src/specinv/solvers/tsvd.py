@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from specinv.errors import ParameterError
-from specinv.problem import Problem
+from specinv.core.errors import ParameterError
+from specinv.core.problem import Problem
 from specinv.solvers.base import Solver, SolverOutput, register
 
 
@@ -24,7 +24,7 @@ class TSVDSolver(Solver):
     weighted : bool
         Scale rows by 1/σ when the problem has error bars (default True).
 
-    Emits :class:`~specinv.errors.IllConditionedWarning` when the kept
+    Emits :class:`~specinv.core.errors.IllConditionedWarning` when the kept
     condition number times the relative noise exceeds 1e-2.
     """
 

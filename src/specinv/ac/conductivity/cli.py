@@ -1,0 +1,67 @@
+"""``specinv conductivity``: Λ(τ) at ten temperatures → σ(ω) (seed 003 format)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from specinv.io.options import positive_float
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("conductivity", help="imaginary-time currents -> conductivity",
+                            description="Seed-003 pipeline: network + Drude least squares.")
+    csub = parser.add_subparsers(dest="cond_command", metavar="SUBCOMMAND", required=True)
+    p = csub.add_parser("predict", help="σ_T(ω) from Λ_T(τ) arrays (n, 10, 200) in an .npz",
+                        description="INPUT.npz holds 'x' (or 'lambda') of shape (n, 10, 200) or "
+                                    "(10, 200): T = 0.1..1.0, τ_k = (k + 1/2)/(200 T).")
+    p.add_argument("input", metavar="INPUT.npz")
+    p.add_argument("--output", required=True, metavar="OUT.csv")
+    p.add_argument("--no-refine", action="store_true",
+                   help="network answer only (skip the least-squares Drude refinement)")
+    p.add_argument("--rel-noise", type=positive_float, default=1e-3,
+                   help="relative error of Λ used to weight the refinement")
+    p.add_argument("--weights", default=None, help="model weights (default: shipped)")
+    p.set_defaults(func=_predict)
+    t = csub.add_parser("train", help="retrain the shipped model (writes .pt + .json)")
+    t.add_argument("--output", required=True, metavar="DIR")
+    t.add_argument("--cache", default=None, metavar="DIR", help="data-set cache directory")
+    t.set_defaults(func=_train)
+
+
+def _predict(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from specinv.ac.conductivity.data import EVAL_OMEGA, TEMPERATURES
+    from specinv.ac.conductivity.pretrained import (
+        load_pretrained,
+        predict,
+        read_lambda_npz,
+    )
+    from specinv.ac.conductivity.refine import label_sigma_on
+    from specinv.io.table import write_table
+
+    x = read_lambda_npz(args.input)
+    model = load_pretrained(args.weights)
+    labels, infos = predict(x, refine=not args.no_refine, rel_noise=args.rel_noise, model=model)
+    sig = np.stack([label_sigma_on(EVAL_OMEGA, lab) for lab in labels])  # (n, 10, n_w)
+    n, nt, nw = sig.shape
+    cols = {"example": np.repeat(np.arange(n), nt * nw),
+            "temperature": np.tile(np.repeat(TEMPERATURES, nw), n),
+            "omega": np.tile(EVAL_OMEGA, n * nt), "sigma": sig.ravel()}
+    meta = {"command": "conductivity predict", "input": str(Path(args.input)),
+            "refined": not args.no_refine, "rel_noise": args.rel_noise,
+            "weights": args.weights or "shipped attention_element_mixed.pt",
+            "labels_alpha_gamma0_gamma1": labels.tolist(), "refinement": infos,
+            "sigma_normalization": "(1/pi) * integral sigma d omega = 1 per temperature"}
+    write_table(args.output, cols, meta)
+    print(f"wrote {args.output}: {n} example(s) × 10 temperatures × {nw} frequencies")
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    from specinv.ac.conductivity.pretrained import train_shipped
+
+    meta = train_shipped(args.output, cache_dir=args.cache)
+    print(f"trained in {meta['train_wall_time_s']:.1f} s; wrote {args.output}")
+    return 0

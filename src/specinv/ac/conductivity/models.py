@@ -1,0 +1,116 @@
+"""Networks of seed 003 (1D CNN, 2D CNN, attention; two-head output) and the direct σ(ω) model.
+
+Input: Λ_T(τ) of shape (batch, 10, 200); every model first maps it to
+``log(Λ/T)`` (Λ/T → 1 for a sharp Drude peak, so the features are O(1) for
+every temperature). Two-head output as in the seed: α logits (3; softmax
+gives α) and γ = (γ_01, γ_11, γ_02, …) ≥ 0 (6, softplus), in the label order
+(components sorted by γ_0). :class:`DirectSigmaNet` instead predicts
+``log σ_T(ω)`` on the evaluation mesh (10 × n_ω) directly.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from specinv.ac.conductivity.data import TEMPERATURES
+
+MODELS = ("cnn1d", "cnn2d", "attention")
+
+
+def features(x: torch.Tensor) -> torch.Tensor:
+    """``log(Λ/T)`` of inputs (batch, 10, 200)."""
+    t = torch.as_tensor(TEMPERATURES, dtype=x.dtype, device=x.device)[None, :, None]
+    return torch.log(torch.clamp(x / t, min=1e-6))
+
+
+class TwoHead(nn.Module):
+    """Out block: one fully connected layer per task head."""
+
+    def __init__(self, width: int) -> None:
+        super().__init__()
+        self.alpha = nn.Linear(width, 3)
+        self.gamma = nn.Linear(width, 6)
+
+    def forward(self, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.alpha(h), nn.functional.softplus(self.gamma(h))
+
+
+class CNN1D(nn.Module):
+    """Temperatures as channels, convolution along τ."""
+
+    def __init__(self, width: int = 64) -> None:
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv1d(10, 32, 7, stride=2, padding=3), nn.GELU(),
+            nn.Conv1d(32, 64, 5, stride=2, padding=2), nn.GELU(),
+            nn.Conv1d(64, 64, 5, stride=2, padding=2), nn.GELU(),
+            nn.AdaptiveAvgPool1d(8), nn.Flatten(), nn.Linear(64 * 8, width), nn.GELU())
+        self.head = TwoHead(width)
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        return self.body(features(x))
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.head(self.embed(x))
+
+
+class CNN2D(nn.Module):
+    """The 10 × 200 input as a one-channel image."""
+
+    def __init__(self, width: int = 64) -> None:
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(1, 16, (3, 7), stride=(1, 2), padding=(1, 3)), nn.GELU(),
+            nn.Conv2d(16, 32, (3, 5), stride=(2, 2), padding=(1, 2)), nn.GELU(),
+            nn.Conv2d(32, 32, (3, 5), stride=(1, 2), padding=(1, 2)), nn.GELU(),
+            nn.AdaptiveAvgPool2d((5, 8)), nn.Flatten(), nn.Linear(32 * 40, width), nn.GELU())
+        self.head = TwoHead(width)
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        return self.body(features(x)[:, None])
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.head(self.embed(x))
+
+
+class AttentionNet(nn.Module):
+    """One token per temperature (its 200 τ values embedded), self-attention across T."""
+
+    def __init__(self, width: int = 64, heads: int = 4) -> None:
+        super().__init__()
+        self.embed_tau = nn.Sequential(nn.Linear(200, 128), nn.GELU(), nn.Linear(128, width))
+        self.pos = nn.Parameter(torch.zeros(10, width))
+        self.attn = nn.MultiheadAttention(width, heads, batch_first=True)
+        self.norm1 = nn.LayerNorm(width)
+        self.ff = nn.Sequential(nn.Linear(width, 2 * width), nn.GELU(), nn.Linear(2 * width, width))
+        self.norm2 = nn.LayerNorm(width)
+        self.pool = nn.Sequential(nn.Flatten(), nn.Linear(10 * width, width), nn.GELU())
+        self.head = TwoHead(width)
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.embed_tau(features(x)) + self.pos
+        h = self.norm1(h + self.attn(h, h, h, need_weights=False)[0])
+        h = self.norm2(h + self.ff(h))
+        return self.pool(h)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.head(self.embed(x))
+
+
+class DirectSigmaNet(nn.Module):
+    """Beyond the seed: ``log σ_T(ω)`` on a mesh (10 × n_omega) from a 1D-CNN encoder."""
+
+    def __init__(self, n_omega: int, width: int = 128) -> None:
+        super().__init__()
+        self.n_omega = n_omega
+        self.encoder = CNN1D(width)
+        self.out = nn.Linear(width, 10 * n_omega)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.out(self.encoder.embed(x)).view(-1, 10, self.n_omega)
+
+
+def build_model(name: str, **kwargs) -> nn.Module:
+    """Model by name (:data:`MODELS`)."""
+    return {"cnn1d": CNN1D, "cnn2d": CNN2D, "attention": AttentionNet}[name](**kwargs)

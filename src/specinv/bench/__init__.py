@@ -1,1 +1,0 @@
-"""specinv.bench."""

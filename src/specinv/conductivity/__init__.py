@@ -1,7 +1,0 @@
-"""Imaginary-time current correlations → optical conductivity (seed 003).
-
-Modules: :mod:`~specinv.conductivity.drude` (exact Λ of Drude terms),
-:mod:`~specinv.conductivity.data` (the seed's data sets), :mod:`~.models`,
-:mod:`~.train` (Losses 1–3), :mod:`~.refine` (physics refinement),
-:mod:`~.evaluate` (fractional error, usable fraction), :mod:`~.pretrained`.
-"""

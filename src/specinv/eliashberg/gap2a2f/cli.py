@@ -1,0 +1,253 @@
+"""``specinv eliashberg train | autoencoder | invert`` (registered by the eliashberg command).
+
+    specinv eliashberg train --data DIR --output MODEL_DIR [--input gap|dos] [--latent D]
+                             [--ensemble K] [--epochs N] [--check N]
+    specinv eliashberg autoencoder --data DIR --output DIR [--latent 1 2 4 8 16 32 64]
+    specinv eliashberg invert GAP.csv --output A2F.csv [--plot FIG.png] [--model M.npz ...]
+                              [--temperature K]
+
+Heavy imports (torch) happen inside the command functions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from specinv.core.errors import ParameterError
+
+
+def register_learning(esub: argparse._SubParsersAction) -> None:
+    """Add the learning subcommands to ``specinv eliashberg``."""
+    p = esub.add_parser("train", help="train and evaluate the gap -> α²F regressor (seed 002)")
+    p.add_argument("--data", required=True, metavar="DIR",
+                   help="data set built by 'specinv eliashberg dataset'")
+    p.add_argument("--output", required=True, metavar="MODEL_DIR",
+                   help="directory for member_*.npz, train.json and a figure")
+    p.add_argument("--input", choices=["gap", "dos"], default="gap",
+                   help="input features: Re/Im Δ(ω) (400) or the DOS (200)")
+    p.add_argument("--latent", type=int, default=None, metavar="D",
+                   help="first transform the data with an autoencoder of latent dimension D")
+    p.add_argument("--head", choices=["a2f", "latent"], default="a2f",
+                   help="with --latent: the regressor predicts α²F from the AE-reconstructed "
+                        "gaps (a2f, the seed) or the AE latent code from the original gaps, "
+                        "decoded by the AE (latent; the decoder is saved with the model)")
+    p.add_argument("--ensemble", type=int, default=1, metavar="K", help="models (seeds)")
+    p.add_argument("--epochs", type=int, default=300)
+    p.add_argument("--finetune-epochs", type=int, default=100,
+                   help="second stage at lr/10 from the best weights (0: none)")
+    p.add_argument("--patience", type=int, default=30)
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--time-limit", type=float, default=420.0,
+                   help="wall-time limit per training stage, model and AE, s (two stages "
+                        "stay within the 15-minute budget)")
+    p.add_argument("--check", type=int, default=200, metavar="N",
+                   help="test samples re-solved by the Eliashberg engine (0: skip)")
+    p.add_argument("--threads", type=int, default=1, help="torch threads")
+    p.add_argument("--refine", type=int, default=0, metavar="N",
+                   help="also refine the first N checked predictions against their gaps "
+                        "through the engine and re-check them (see 'invert --refine')")
+    p.add_argument("--workers", type=int, default=1,
+                   help="processes for the physics check and the refinement")
+    p.add_argument("--moment-weight", type=float, default=None, metavar="W",
+                   help="weight of the relative λ (moment) loss in the regressor's objective "
+                        "(0: plain MSE; default: the value chosen on validation data)")
+    p.add_argument("--ae-moment-weight", type=float, default=None, metavar="W",
+                   help="the same for the autoencoder with --latent")
+    p.add_argument("--moment-powers", type=float, nargs="+", default=None, metavar="P",
+                   help="powers p of the moments ∫Ω^p α²F dΩ in that loss (default: -1, i.e. λ)")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(func=run_train)
+
+    p = esub.add_parser("autoencoder",
+                        help="AE complexity analysis of [α²F; Δ] vs latent dimension")
+    p.add_argument("--data", required=True, metavar="DIR")
+    p.add_argument("--output", required=True, metavar="DIR")
+    p.add_argument("--input", choices=["gap", "dos"], default="gap")
+    p.add_argument("--latent", type=int, nargs="+", default=[1, 2, 4, 8, 16, 32, 64])
+    p.add_argument("--epochs", type=int, default=300)
+    p.add_argument("--time-limit", type=float, default=120.0, help="per AE, s")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--moment-weight", type=float, default=None, metavar="W",
+                   help="weight of the relative λ loss of the reconstructed α²F (0: plain MSE)")
+    p.set_defaults(func=run_autoencoder)
+
+    p = esub.add_parser("invert", help="predict α²F from a measured gap function Δ(ω)")
+    p.add_argument("gap", metavar="GAP.csv",
+                   help="table with header omega_meV,re_delta_meV,im_delta_meV")
+    p.add_argument("--output", required=True, metavar="A2F.csv",
+                   help="omega_meV,a2f[,a2f_std] (+ A2F.json with λ, ω_log, T_c, residual)")
+    p.add_argument("--plot", metavar="FIG.png", help="also plot α²F (with band) and Δ")
+    p.add_argument("--model", nargs="+", default=None, metavar="M.npz",
+                   help="model file(s); several form an ensemble (default: shipped model)")
+    p.add_argument("--temperature", type=float, default=None,
+                   help="temperature of the measurement in K (default: the model's)")
+    p.add_argument("--no-resolve", action="store_true",
+                   help="skip re-solving the Eliashberg equations with the prediction")
+    p.add_argument("--refine", action="store_true",
+                   help="fit the prediction's shape to the input gap through the engine "
+                        "(λ kept; a2f_std stays the network ensemble's spread); 1-10 s")
+    p.set_defaults(func=run_invert)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from specinv.eliashberg.gap2a2f import data
+    from specinv.eliashberg.gap2a2f.experiment import public, run_supervised
+    from specinv.eliashberg.gap2a2f.plots import plot_predictions
+    from specinv.eliashberg.gap2a2f.train import SupervisedConfig
+    from specinv.io.atomic import atomic_path
+
+    if args.latent is not None and args.latent < 1:
+        raise ParameterError(f"--latent must be >= 1, got {args.latent}")
+    if args.head == "latent" and args.latent is None:
+        raise ParameterError("--head latent needs --latent D (the autoencoder it decodes with)")
+    if args.ensemble < 1 or args.check < 0:
+        raise ParameterError("--ensemble must be >= 1 and --check >= 0")
+    if not 0 <= args.refine <= args.check or args.workers < 1:
+        raise ParameterError(f"--refine must lie in [0, --check] and --workers be >= 1, got "
+                             f"{args.refine}, {args.workers}")
+    from specinv.eliashberg.gap2a2f.autoencoder import AEConfig
+
+    moment = _moment_options(args.moment_weight, args.moment_powers)
+    ae_moment = _moment_options(args.ae_moment_weight, args.moment_powers)
+    cfg = SupervisedConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                           patience=args.patience, seed=args.seed,
+                           time_limit_s=args.time_limit, threads=args.threads,
+                           finetune_epochs=args.finetune_epochs, **moment)
+    cfg.validate()
+    ds = data.load(args.data)
+    models, rep = run_supervised(ds, kind=args.input, latent=args.latent, config=cfg,
+                                 ae_config=AEConfig(time_limit_s=args.time_limit,
+                                                    epochs=args.epochs, **ae_moment),
+                                 members=args.ensemble, n_check=args.check,
+                                 progress=not args.no_progress, head=args.head,
+                                 n_refine=args.refine, workers=args.workers)
+    out = Path(args.output)
+    out.mkdir(parents=True, exist_ok=True)
+    for k, m in enumerate(models):
+        m.save(out / f"member_{k:02d}.npz")
+    res = dict(public(rep), data=str(args.data), command="eliashberg train")
+    with atomic_path(out / "train.json") as tmp:
+        tmp.write_text(json.dumps(res, indent=2, default=float) + "\n")
+    plot_predictions(out / "predictions.png", ds, rep)
+    pc = rep.get("physics_check", {})
+    if "physics_check_refined" in rep:
+        pr = rep["physics_check_refined"]
+        print(f"refined ({pr['n']} samples): median λ error {pr['median_lambda_rel_err']:.3%}, "
+              f"T_c error {pr['median_tc_rel_err']:.3%}, Δf {pr['mean_delta_f']:.4f}, "
+              f"Δg {pr['mean_delta_g']:.4f} (mean); "
+              f"{pr['refine_wall_s_per_sample']:.2f} s per sample")
+    print(f"test MSE {rep['test_mse']:.3g} (α²F rms {rep['test_rms_a2f']:.3g}); "
+          f"median λ error {pc.get('median_lambda_rel_err', float('nan')):.3%}, "
+          f"T_c error {pc.get('median_tc_rel_err', float('nan')):.3%}; wrote {out}")
+    return 0
+
+
+def _moment_options(weight: float | None, powers: list[float] | None) -> dict:
+    """Config fields of the moment loss given on the command line (others: defaults)."""
+    out: dict = {}
+    if weight is not None:
+        if not weight >= 0:
+            raise ParameterError(f"--moment-weight must be >= 0, got {weight}")
+        out["moment_weight"] = float(weight)
+    if powers is not None:
+        out["moment_powers"] = tuple(float(p) for p in powers)
+    return out
+
+
+def run_autoencoder(args: argparse.Namespace) -> int:
+    from specinv.eliashberg.gap2a2f import data
+    from specinv.eliashberg.gap2a2f.autoencoder import AEConfig, train_autoencoder
+    from specinv.eliashberg.gap2a2f.plots import plot_reconstructions
+    from specinv.io.atomic import atomic_path
+
+    if any(d < 1 for d in args.latent):
+        raise ParameterError(f"--latent values must be >= 1, got {args.latent}")
+    moment = _moment_options(args.moment_weight, None)
+    ds = data.load(args.data)
+    tr, va, te = data.split_indices(len(ds), 0)
+    x, y = ds.features(args.input), ds.a2f
+    rows, examples = [], {}
+    for d in args.latent:
+        ae = train_autoencoder(y[tr], x[tr], y[va], x[va],
+                               AEConfig(latent=d, epochs=args.epochs, seed=args.seed,
+                                        time_limit_s=args.time_limit, **moment),
+                               omega=ds.omega_a2f)
+        rows.append({"latent": d, **ae.part_errors(y[te], x[te]),
+                     "train_wall_s": ae.history["train_wall_s"],
+                     "best_epoch": ae.history["best_epoch"]})
+        examples[d] = ae.transform(y[te[:1]], x[te[:1]])
+        print(f"d_L = {d}: α²F rel. error {rows[-1]['a2f_rel_rms']:.3f}, "
+              f"gap rel. error {rows[-1]['gap_rel_rms']:.3f}")
+    out = Path(args.output)
+    out.mkdir(parents=True, exist_ok=True)
+    with atomic_path(out / "autoencoder.json") as tmp:
+        tmp.write_text(json.dumps({"data": str(args.data), "input": args.input,
+                                   "moment": moment, "results": rows}, indent=2) + "\n")
+    plot_reconstructions(out / "autoencoder.png", y[te[0]], x[te[0]], examples, rows)
+    return 0
+
+
+def run_invert(args: argparse.Namespace) -> int:
+    import time
+
+    from specinv.eliashberg.gap2a2f.inference import load_models, predict_gap, read_gap
+    from specinv.eliashberg.gap2a2f.physics import gap_residual, solve_a2f
+    from specinv.io.table import write_table
+
+    t0 = time.perf_counter()
+    models = load_models(args.model)
+    meta = models[0].meta
+    temp = meta["temperature_K"] if args.temperature is None else args.temperature
+    omega, delta = read_gap(args.gap)
+    a2f, std, info = predict_gap(models, omega, delta, temp, source=str(args.gap))
+    t_pred = time.perf_counter() - t0
+    w_a2f = np.asarray(meta["omega_a2f"])
+    refined, network = None, None
+    if args.refine:
+        from specinv.eliashberg.gap2a2f.refine import refine_a2f
+
+        refined = refine_a2f(a2f, w_a2f, np.asarray(meta["omega"]), info["delta_mesh"], temp,
+                             meta["mu_star"])
+        network, a2f = a2f, refined.a2f
+    res = {"command": "eliashberg invert", "input": str(args.gap),
+           "models": [str(p) for p in (args.model or [])] or "shipped default",
+           "ensemble_size": len(models), "model_training": meta.get("training"),
+           "domain_check": {k: v for k, v in info.items() if k != "delta_mesh"},
+           "temperature_K": temp, "mu_star": meta["mu_star"],
+           "prediction_wall_s": t_pred}
+    if refined is not None:
+        res["refine"] = refined.summary()
+    if not args.no_resolve:
+        sol = solve_a2f(a2f, w_a2f, np.asarray(meta["omega"]), temp, meta["mu_star"],
+                        continuation=(meta.get("dataset") or {}).get("continuation") or "pade")
+        res.update({"lambda": sol["lambda"], "omega_log_meV": sol["omega_log_meV"],
+                    "tc_K": sol["tc_K"], "superconducting": sol["superconducting"],
+                    "resolve_gap_residual": float(gap_residual(sol["delta"],
+                                                               info["delta_mesh"])[0])})
+    cols = {"omega_meV": w_a2f, "a2f": a2f}
+    if std is not None:
+        cols["a2f_std"] = std
+    if args.plot:
+        from specinv.eliashberg.gap2a2f.plots import plot_inversion
+
+        plot_inversion(args.plot, w_a2f, a2f, std, np.asarray(meta["omega"]),
+                       info["delta_mesh"], res, network)
+    write_table(args.output, cols, res)
+    msg = f"wrote {args.output}"
+    if refined is not None and not refined.info["superconducting_start"]:
+        msg = f"not refined: {refined.info['message']}; " + msg
+    elif refined is not None:
+        msg = (f"refined: gap misfit {refined.residual_before:.3f} -> "
+               f"{refined.residual_after:.3f} (real axis); " + msg)
+    if "lambda" in res:
+        msg = (f"λ = {res['lambda']:.3f}, ω_log = {res['omega_log_meV']:.3f} meV, "
+               f"T_c = {res['tc_K']:.3f} K, re-solve residual "
+               f"{res['resolve_gap_residual']:.3f}; " + msg)
+    print(msg)
+    return 0

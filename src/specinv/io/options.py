@@ -1,0 +1,47 @@
+"""Command-line option parsing shared by every domain's CLI module (argparse types)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from specinv.core.errors import ParameterError
+from specinv.core.units import KB_MEV_PER_K
+
+
+def parse_options(items: list[str] | None) -> dict[str, Any]:
+    """Turn ``["key=value", ...]`` into a dict; values parsed as JSON when possible."""
+    out: dict[str, Any] = {}
+    for item in items or []:
+        if "=" not in item:
+            raise ParameterError(f"--option expects KEY=VALUE, got {item!r}")
+        key, value = item.split("=", 1)
+        try:
+            out[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key.strip()] = value
+    return out
+
+
+def temperature_kelvin(value: float, unit: str) -> float:
+    """Temperature in K from a value in K or in meV (k_B T); must be > 0."""
+    if not value > 0:
+        raise ParameterError(f"--temperature must be > 0, got {value}")
+    return value if unit == "K" else value / KB_MEV_PER_K
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a float > 0."""
+    v = float(text)
+    if not v > 0:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text}")
+    return v
+
+
+def nonnegative_float(text: str) -> float:
+    """argparse type: a float >= 0."""
+    v = float(text)
+    if not v >= 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text}")
+    return v

@@ -1,0 +1,224 @@
+"""``specinv optics``: optical scattering rate 1/τ(ω) → electron-boson glue I²χ(Ω).
+
+Subcommands: ``invert`` (any registered method; learned ones use the shipped
+weights), ``simulate`` (1/τ of a model glue through the Shulga kernel) and
+``train`` (train rrim/fcn/cnn weights on a generated data set).
+Default meshes: glue on Ω = 4…400 meV (100 cells), T = 100 K; see
+:mod:`specinv.optics.setup`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+
+from specinv.core.errors import InputError, ParameterError
+from specinv.core.units import CM1_PER_MEV
+from specinv.io.options import parse_options, positive_float
+
+LEARNED = ("rrim", "fcn", "cnn")
+#: maxent options used for optics unless --option overrides them
+MAXENT_DEFAULTS = {"alpha_rule": "chi2kink"}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("optics", help="optical scattering rate -> electron-boson glue",
+                            description=__doc__)
+    osub = parser.add_subparsers(dest="optics_command", metavar="SUBCOMMAND", required=True)
+
+    p = osub.add_parser("invert", help="glue function I²χ(Ω) from 1/τ(ω)")
+    p.add_argument("input", metavar="INPUT", help="two columns: ω and 1/τ(ω) (meV or cm-1)")
+    p.add_argument("--temperature", type=float, required=True, help="temperature in K")
+    p.add_argument("--method", default="rrim",
+                   help="rrim, fcn, cnn, maxent, tikhonov, nnrs, allen, ... (default: rrim)")
+    p.add_argument("--unit", choices=("meV", "cm-1"), default="meV",
+                   help="unit of both input columns (default: meV)")
+    p.add_argument("--sigma", type=positive_float, default=None,
+                   help="absolute error of 1/τ in the input unit (default: estimated)")
+    p.add_argument("--option", action="append", metavar="KEY=VALUE", help="solver option")
+    p.add_argument("--glue-max", type=positive_float, default=400.0,
+                   help="upper end of the glue mesh for classical methods, meV")
+    p.add_argument("--n-glue", type=int, default=100,
+                   help="glue mesh cells, points glue_max/n … glue_max (classical)")
+    p.add_argument("--output", required=True, metavar="OUT.csv")
+    p.add_argument("--plot", default=None, metavar="FIG.png")
+    p.set_defaults(func=_invert)
+
+    p = osub.add_parser("simulate", help="1/τ(ω) of a model glue function")
+    p.add_argument("--glue", choices=("mixture", "square", "triangle", "trapezoid",
+                                      "broad_gaussian"), default="mixture")
+    p.add_argument("--index", type=int, default=0, help="which sample of the family")
+    p.add_argument("--temperature", type=positive_float, default=100.0, help="K")
+    p.add_argument("--noise", type=float, default=0.0, help="relative noise σ (× max 1/τ)")
+    p.add_argument("--unit", choices=("meV", "cm-1"), default="meV")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--output", required=True, metavar="F.csv")
+    p.set_defaults(func=_simulate)
+
+    p = osub.add_parser("train", help="train rrim/fcn/cnn weights on generated data")
+    p.add_argument("--model", choices=LEARNED, default="rrim")
+    p.add_argument("--n", type=int, default=1000, help="data set size N (0.8/0.1/0.1 split)")
+    p.add_argument("--noise", type=float, default=1e-3,
+                   help="relative noise σ of the training set (× max 1/τ); the rRIM's "
+                        "Landweber h = max(σ, 1e-8), so train at the noise of your spectra "
+                        "(default 1e-3)")
+    p.add_argument("--noise-levels", type=float, nargs="+", default=None, metavar="S",
+                   help="mixed noise: each sample's σ drawn from these levels, for a "
+                        "noise-conditioned rRIM (σ enters as an input; replaces --noise)")
+    p.add_argument("--temperatures", type=positive_float, nargs="+", default=[100.0],
+                   metavar="K", help="training temperatures (several: temperature-range model)")
+    p.add_argument("--epochs", type=int, default=60)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--cache-dir", required=True, help="where data sets are cached")
+    p.add_argument("--checkpoint", default=None, help="checkpoint file (resumes if present)")
+    p.add_argument("--output", required=True, metavar="MODEL.pt")
+    p.set_defaults(func=_train)
+
+
+def read_scattering_rate(path: str, unit: str) -> tuple[np.ndarray, np.ndarray]:
+    """ω and 1/τ in meV from a two-column file (sorted by ω; ω > 0, distinct, ≥ 5 rows)."""
+    from specinv.io.table import read_columns
+
+    table, _ = read_columns(path, min_columns=2, names=("omega", "1/tau"))
+    w, g = table[:, 0], table[:, 1]
+    if unit == "cm-1":
+        w, g = w / CM1_PER_MEV, g / CM1_PER_MEV
+    if w.size < 5:
+        raise InputError(f"need at least 5 rows of (omega, 1/tau), found {w.size}", path)
+    if np.any(w <= 0):
+        raise InputError("column 1 (omega) must be > 0 in every row", path)
+    order = np.argsort(w)
+    w, g = w[order], g[order]
+    if np.any(np.diff(w) <= 0):
+        raise InputError("column 1 (omega) has repeated values", path)
+    return w, g
+
+
+def _invert(args: argparse.Namespace) -> int:
+    from specinv.core.mesh import Mesh
+    from specinv.core.problem import Problem
+    from specinv.io.table import write_table
+    from specinv.kernels.shulga import ShulgaKernel
+    from specinv.optics.setup import OpticsSetup
+    from specinv.solvers.base import get_solver
+
+    if not args.temperature > 0:
+        raise ParameterError(f"--temperature must be > 0 K, got {args.temperature}")
+    if args.n_glue < 10:
+        raise ParameterError(f"--n-glue must be >= 10, got {args.n_glue}")
+    w, g = read_scattering_rate(args.input, args.unit)
+    options = parse_options(args.option)
+    if args.method == "maxent":  # the classic α rule over-fits this kernel (chi2kink does not)
+        options = {**MAXENT_DEFAULTS, **options}
+    solver = get_solver(args.method, **options)
+    if args.method in LEARNED:
+        mesh = solver.load_models()[0].setup.mesh()
+    else:
+        setup = OpticsSetup()
+        if not args.glue_max > setup.glue_min + 10:
+            raise ParameterError(f"--glue-max must exceed {setup.glue_min + 10:g} meV")
+        # n cells of width d = glue_max/n tiling [d/2, glue_max + d/2] (the default
+        # 400 meV / 100 is the models' mesh); the first edge stays above Ω = 0
+        mesh = Mesh.uniform(args.glue_max / args.n_glue, args.glue_max, args.n_glue)
+    sigma = None if args.sigma is None else args.sigma / (CM1_PER_MEV if args.unit == "cm-1"
+                                                          else 1.0)
+    kernel = ShulgaKernel(w, mesh, temperature=args.temperature)
+    problem = Problem(kernel, g, sigma=sigma, name=args.input)
+    result = solver.solve(problem)
+    cols = {"omega_meV": result.omega, "glue": result.spectrum}
+    if result.spectrum_std is not None:
+        cols["glue_std"] = result.spectrum_std
+    meta = {"command": "optics invert", "input": str(Path(args.input)), "input_unit": args.unit,
+            "temperature_K": args.temperature, "kernel": kernel.describe(), **result.metadata()}
+    if args.plot:
+        _plot(args.plot, w, g, result, f"{Path(args.input).name}: {args.method}, "
+              f"T = {args.temperature:g} K")
+    write_table(args.output, cols, meta)
+    print(f"wrote {args.output}: {args.method}, χ²/N = {result.chi2_reduced:.3g} "
+          f"({result.wall_time_s:.3f} s)")
+    return 0
+
+
+def _plot(path: str, w: np.ndarray, g: np.ndarray, result: object, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from specinv.io.atomic import atomic_path
+
+    fig, ax = plt.subplots(1, 2, figsize=(10, 4))
+    ax[0].plot(w, g, "k.", ms=3, label="data")
+    ax[0].plot(w, result.fitted, "C3-", label="reconstruction")
+    ax[0].set(xlabel="ω (meV)", ylabel="1/τ(ω) (meV)")
+    ax[0].legend()
+    ax[1].plot(result.omega, result.spectrum, "C3-")
+    if result.spectrum_std is not None:
+        ax[1].fill_between(result.omega, result.spectrum - result.spectrum_std,
+                           result.spectrum + result.spectrum_std, color="C3", alpha=0.3)
+    ax[1].set(xlabel="Ω (meV)", ylabel="I²χ(Ω)", title=title)
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110, format="png")
+    plt.close(fig)
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from specinv.io.table import write_table
+    from specinv.optics.dataset import add_noise
+    from specinv.optics.glue import gaussian_mixtures, ood_sets
+    from specinv.optics.setup import OpticsSetup
+
+    if not args.noise >= 0:
+        raise ParameterError(f"--noise must be >= 0, got {args.noise}")
+    setup = OpticsSetup(temperature=args.temperature)
+    om = setup.mesh().points
+    if args.glue == "mixture":
+        x = gaussian_mixtures(om, args.index + 1, np.random.default_rng([args.seed, 1]))
+    else:
+        x = ood_sets(om)[args.glue]
+    if not 0 <= args.index < len(x):
+        raise ParameterError(f"--index must be in 0..{len(x) - 1} for --glue {args.glue}")
+    glue = x[args.index]
+    y = add_noise(setup.kernel().forward(glue)[None], args.noise,
+                  np.random.default_rng([args.seed, 2]))[0]
+    f = CM1_PER_MEV if args.unit == "cm-1" else 1.0
+    unit = "cm-1" if args.unit == "cm-1" else "meV"
+    write_table(args.output, {f"omega_{unit}": setup.omega() * f, f"inv_tau_{unit}": y * f},
+                {"command": "optics simulate", "glue": args.glue, "index": args.index,
+                 "temperature_K": args.temperature, "noise": args.noise, "seed": args.seed,
+                 "glue_omega_meV": om.tolist(), "glue_true": glue.tolist(),
+                 "setup": setup.to_dict()})
+    print(f"wrote {args.output} ({y.size} points)")
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    from specinv.optics.dataset import build_dataset
+    from specinv.optics.train import ModelConfig, train_model
+
+    if args.epochs < 1:
+        raise ParameterError(f"--epochs must be >= 1, got {args.epochs}")
+    levels = None if args.noise_levels is None else tuple(args.noise_levels)
+    if levels is not None:
+        if args.model != "rrim":
+            raise ParameterError(f"--noise-levels trains a noise-conditioned rRIM; "
+                                 f"--model {args.model} takes one --noise")
+        if not all(np.isfinite(v) and 0.0 <= v < 1.0 for v in levels):
+            raise ParameterError(f"--noise-levels must lie in [0, 1), got {list(levels)}")
+    elif not 0.0 <= args.noise < 1.0:
+        raise ParameterError(f"--noise must lie in [0, 1), got {args.noise}")
+    temps = tuple(args.temperatures)
+    ds = build_dataset(args.n, noise=0.0 if levels else args.noise, seed=args.seed,
+                       temperatures=temps, cache_dir=args.cache_dir, noise_levels=levels)
+    cfg = ModelConfig(kind=args.model, epochs=args.epochs, seed=args.seed,
+                      temperature_input=len(set(temps)) > 1 and args.model == "rrim",
+                      noise_input=levels is not None)
+    model = train_model(ds, cfg, checkpoint=args.checkpoint, progress=True)
+    model.save(args.output)
+    h = model.history
+    print(f"wrote {args.output}: {args.model}, best val MSE {h['best']:.3g} at epoch "
+          f"{h['best_epoch']} ({h['train_seconds']:.0f} s)")
+    return 0

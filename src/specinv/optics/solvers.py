@@ -1,0 +1,300 @@
+"""Learned optics solvers ``rrim``, ``fcn`` and ``cnn`` (seed 001).
+
+A :class:`LearnedSolver` is fitted on a :class:`~specinv.optics.dataset.GlueDataset`
+(``fit`` returns ``self``; the trained models end in ``models_``) and then
+solves any :class:`~specinv.Problem` whose kernel is a
+:class:`~specinv.kernels.shulga.ShulgaKernel`. Unfitted, it loads the default
+weights shipped in ``specinv/data/optics`` (trained by
+``python -m specinv.optics.train_default``). Several models (an ensemble) give
+``spectrum_std``, the spread of their predictions.
+
+Data on another ω grid are linearly interpolated onto the model's grid; data
+that do not cover the model's ω range, or a temperature outside the range the
+model was trained on, are refused with a :class:`ParameterError`.
+
+Noise-conditioned rRIMs (``ModelConfig.noise_input``) get the relative noise
+level σ = median(error bar) / max |1/τ| of the problem: its error bars when given
+(``--sigma`` or an error column), otherwise estimated from the data by
+:func:`estimate_relative_noise`.
+
+Inference is built for one spectrum at a time: weight files are loaded once per
+process (cached by path, size and modification time), the Landweber
+preconditioner is cached per temperature, and the members of an rRIM ensemble
+run fused in one :class:`~specinv.optics.fast.StackedRRIM` pass on one torch
+thread.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import replace
+from importlib import resources
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from specinv.core.errors import ParameterError
+from specinv.core.noise import estimate_noise
+from specinv.core.problem import Problem
+from specinv.kernels.shulga import ShulgaKernel
+from specinv.solvers.base import Solver, SolverOutput, register
+
+#: temperatures within this many K of a fixed-T model's training T are accepted
+T_TOLERANCE_K = 2.0
+
+
+def default_weight_files(kind: str) -> list[Path]:
+    """Shipped weight files of model ``kind`` (sorted; empty if none)."""
+    root = resources.files("specinv") / "data" / "optics"
+    if not root.is_dir():
+        return []
+    root_path = Path(str(root))
+    key = (str(root_path), root_path.stat().st_mtime_ns)
+    if key not in _LISTING_CACHE:
+        _LISTING_CACHE.clear()
+        _LISTING_CACHE[key] = sorted(root_path.iterdir())
+    return [p for p in _LISTING_CACHE[key]
+            if p.name.startswith(f"{kind}_default") and p.name.endswith(".pt")]
+
+
+#: listing of the shipped weights directory, keyed by its path and mtime
+_LISTING_CACHE: dict[tuple[str, int], list[Path]] = {}
+
+
+class LearnedSolver(Solver):
+    """Base of the learned optics solvers.
+
+    Options
+    -------
+    weights : str, list of str or None
+        Weight file(s) (``.pt`` with sibling ``.json``); default: shipped weights.
+    n_steps : int or None
+        rRIM iterations at inference (default: the trained N_t).
+    """
+
+    kind: ClassVar[str] = ""
+    kernels = ("ShulgaKernel",)
+    defaults: ClassVar[dict[str, Any]] = {"weights": None, "n_steps": None}
+
+    def fit(self, dataset: Any, config: Any = None, *, n_models: int = 1,
+            progress: bool = False) -> LearnedSolver:
+        """Train ``n_models`` models (seeds ``config.seed + i``) on ``dataset``; returns self."""
+        from specinv.optics.train import ModelConfig, train_model
+
+        cfg = replace(config or ModelConfig(), kind=self.kind)
+        if n_models < 1:
+            raise ParameterError(f"n_models must be >= 1, got {n_models}")
+        self.models_ = [train_model(dataset, replace(cfg, seed=cfg.seed + i), progress=progress)
+                        for i in range(n_models)]
+        return self
+
+    def load_models(self) -> list:
+        if getattr(self, "models_", None):
+            return self.models_
+        w = self.options["weights"]
+        files = [Path(p) for p in ([w] if isinstance(w, str | Path) else w)] if w else \
+            default_weight_files(self.kind)
+        if not files:
+            raise ParameterError(
+                f"no weights for learned solver {self.kind!r}: fit() it on a data set or pass "
+                "weights=PATH (default weights are made by python -m specinv.optics.train_default)")
+        self.models_ = [_load_cached(f) for f in files]
+        return self.models_
+
+    def _solve(self, problem: Problem) -> SolverOutput:
+        kernel = problem.kernel
+        if not isinstance(kernel, ShulgaKernel):
+            raise ParameterError(f"learned solver {self.kind!r} needs a ShulgaKernel problem, "
+                                 f"got {type(kernel).__name__}")
+        models = self.load_models()
+        n_steps = self.options["n_steps"]
+        noise = relative_noise(problem) if any(m.noise_input for m in models) else None
+        fixed_h = [m.config.h for m in models if m.kind == "rrim" and not m.noise_input]
+        if fixed_h:
+            _warn_noisier_than_training(relative_noise(problem) if noise is None else noise,
+                                        max(fixed_h), problem.has_errors)
+        groups: dict[tuple, list] = {}
+        for m in models:  # models on the same grids share the interpolation
+            groups.setdefault(_setup_key(m), []).append(m)
+        preds = []
+        for same in groups.values():
+            m0 = same[0]
+            check_temperature(kernel.temperature, m0.temperature_range, self.kind)
+            y = interpolate_data(kernel.data_points, problem.data, m0.setup.omega(), problem.name)
+            glue = _predict_many(same, y, kernel.temperature, n_steps, noise)
+            preds.extend(np.interp(kernel.mesh.points, m0.setup.mesh().points, g,
+                                   left=0.0, right=0.0) for g in glue)
+        p = np.asarray(preds)
+        std = p.std(axis=0, ddof=1) if len(preds) > 1 else None
+        m0 = models[0]
+        return SolverOutput(p.mean(axis=0), spectrum_std=std, hyperparameters={
+            "n_models": len(models), "model_setup": m0.setup.to_dict(),
+            "trained_temperature_range_K": list(m0.temperature_range),
+            "n_steps": n_steps or m0.config.n_steps, "h": m0.config.h,
+            **({} if noise is None else {"relative_noise": noise})})
+
+
+#: Savitzky–Golay order of the noise estimate of 1/τ (the σ given to noise-conditioned
+#: rRIMs, and the noise warning of fixed-noise ones). The
+#: generic cubic leaks the curvature of a smooth 1/τ into the estimate: noise-free
+#: spectra (test set and OOD shapes) read 3–7e-6 of max |1/τ| instead of the 1e-6
+#: floor, and the rRIM, told that, loses accuracy (noise-free OOD squares, MSE 0.0069
+#: instead of 0.0059 with 16 memory channels, 0.0078 instead of 0.0070 with 8). A
+#: quintic reaches the floor and still reads 1e-4 and 1e-3 noise within 10 %.
+NOISE_SG_ORDER = 5
+
+
+#: a fixed-noise rRIM warns when the data's relative noise exceeds this many times its
+#: Landweber h (models of exact data: :data:`NOISE_WARN_FLOOR`)
+NOISE_WARN_FACTOR = 3.0
+#: smallest relative noise that is warned about: 10× the floor of the noise estimate
+NOISE_WARN_FLOOR = 1e-5
+
+
+def _warn_noisier_than_training(noise: float, h: float, given: bool) -> None:
+    """Warn when data of relative noise ``noise`` meet an rRIM regularized for less.
+
+    A fixed-noise rRIM's preconditioner ``(AᵀA + hI)⁻¹Aᵀ`` amplifies input noise by up
+    to 1/(2√h), and h is its training noise (:func:`specinv.optics.train.auto_h`): noise
+    well above h was never seen in training and the glue degrades (a noise-free model,
+    h = 1e-8, scores 60× worse on spectra with 1e-5 noise).
+    """
+    if noise > max(NOISE_WARN_FACTOR * h, NOISE_WARN_FLOOR):
+        how = "from the error bars" if given else "estimated from the data"
+        warnings.warn(
+            f"relative noise of the data {noise:.1e} (σ / max 1/τ, {how}) is above the "
+            f"Landweber h = {h:.0e} of the rRIM, which was trained on less noisy data and "
+            "amplifies it; use a model trained at this noise level (specinv optics train "
+            "--noise) or a noise-conditioned one (--noise-levels)", stacklevel=2)
+
+
+def relative_noise(problem: Problem) -> float:
+    """σ / max |1/τ|: the median error bar relative to the data's maximum.
+
+    Given error bars are used as they are; otherwise σ is estimated from the data
+    (:func:`estimate_relative_noise`).
+    """
+    if not problem.has_errors:
+        return estimate_relative_noise(problem.data)
+    scale = float(np.max(np.abs(problem.data)))
+    return float(np.median(problem.noise())) / scale if scale > 0 else 0.0
+
+
+def estimate_relative_noise(y: np.ndarray) -> float:
+    """Estimated white-noise σ of one 1/τ spectrum, relative to its max |1/τ|.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_omega,)
+        1/τ(ω) on a uniform grid (any unit).
+
+    Returns
+    -------
+    float
+        σ / max |y| (≥ the estimator's relative floor, 1e-6; 0 for all-zero data).
+    """
+    scale = float(np.max(np.abs(y)))
+    if scale == 0:
+        return 0.0
+    return estimate_noise(y, order=NOISE_SG_ORDER) / scale
+
+
+#: loaded weight files, keyed by (resolved path, size, mtime) so a retrained file reloads
+_MODEL_CACHE: dict[tuple[str, int, int], Any] = {}
+#: fused ensembles, keyed by the ids of their members
+_STACK_CACHE: dict[tuple[int, ...], Any] = {}
+
+
+def _load_cached(path: Path) -> Any:
+    from specinv.optics.train import TrainedModel
+
+    try:
+        st = path.stat()
+    except OSError:
+        return TrainedModel.load(path)  # raises the InputError naming the file
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    if key not in _MODEL_CACHE:
+        _MODEL_CACHE[key] = TrainedModel.load(path)
+    return _MODEL_CACHE[key]
+
+
+def _setup_key(m: Any) -> tuple:
+    c = m.config
+    return (tuple(sorted(m.setup.to_dict().items())), c.kind, c.h, c.hidden, c.n_steps,
+            c.temperature_input, c.noise_input, tuple(m.temperature_range))
+
+
+def _predict_many(models: list, y: np.ndarray, temperature: float,
+                  n_steps: int | None, noise: float | None) -> list[np.ndarray]:
+    """Glue of each model for one spectrum ``y`` on their common grid; rRIMs fused.
+
+    ``noise``: relative noise σ, used by noise-conditioned rRIMs only.
+    """
+    if models[0].kind != "rrim" or len(models) == 1:
+        return [m.predict(y[None], temperature, n_steps=n_steps, noise=noise)[0]
+                for m in models]
+    import torch
+
+    from specinv.optics.fast import StackedRRIM, single_thread
+    from specinv.optics.setup import Y_SCALE
+
+    key = tuple(id(m) for m in models)
+    if key not in _STACK_CACHE:
+        _STACK_CACHE[key] = (StackedRRIM([m.model for m in models]), models)
+    stacked = _STACK_CACHE[key][0]
+    hs = models[0].sample_h(noise, 1)
+    a, p = models[0].bank.batch(np.array([float(temperature)]), hs)
+    ht = None if hs is None else torch.as_tensor(hs, dtype=torch.float32)
+    yt = torch.as_tensor(y[None] / Y_SCALE, dtype=torch.float32)
+    with single_thread():
+        out = stacked(yt, a, p, torch.tensor([float(temperature)]), n_steps=n_steps, h=ht)
+    return list(out[0].numpy().astype(float))
+
+
+def interpolate_data(omega: np.ndarray, data: np.ndarray, target: np.ndarray,
+                     name: str = "data") -> np.ndarray:
+    """1/τ on the model grid ``target`` (meV) by linear interpolation; refuse extrapolation."""
+    order = np.argsort(omega)
+    w, g = omega[order], data[order]
+    tol = 1e-6 * max(abs(target[-1]), 1.0)
+    if w[0] > target[0] + tol or w[-1] < target[-1] - tol:
+        raise ParameterError(
+            f"{name}: data cover ω = {w[0]:g}–{w[-1]:g} meV but the model needs "
+            f"{target[0]:g}–{target[-1]:g} meV; extrapolation is refused (use a classical "
+            "method such as maxent or tikhonov)")
+    return np.interp(target, w, g)
+
+
+def check_temperature(t: float, trained: tuple[float, float], kind: str) -> None:
+    """Refuse a temperature outside the model's training range (K)."""
+    lo, hi = trained
+    if t < lo - T_TOLERANCE_K or t > hi + T_TOLERANCE_K:
+        where = f"T = {lo:g} K" if lo == hi else f"T = {lo:g}–{hi:g} K"
+        raise ParameterError(
+            f"temperature {t:g} K is outside the range the {kind!r} model was trained on "
+            f"({where}); train a model there or use a classical method")
+
+
+@register
+class RRIMSolver(LearnedSolver):
+    """Regularized recurrent inference machine (Landweber-preconditioned gradient)."""
+
+    name = "rrim"
+    kind = "rrim"
+
+
+@register
+class FCNSolver(LearnedSolver):
+    """Fully connected regressor."""
+
+    name = "fcn"
+    kind = "fcn"
+
+
+@register
+class CNNSolver(LearnedSolver):
+    """Convolutional regressor."""
+
+    name = "cnn"
+    kind = "cnn"

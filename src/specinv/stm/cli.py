@@ -1,0 +1,238 @@
+"""``specinv stm``: simulate, train and run the impurity detector (seed 004)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from specinv.core.errors import InputError, ParameterError
+
+
+def load_maps(path: str, channel: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Read ``(maps (n_bias, H, W), bias_mV (n_bias,))`` from ``.npz`` or Nanonis ``.3ds``."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError("file not found", str(p))
+    if p.suffix.lower() == ".3ds":
+        from specinv.io.nanonis_grid import read_3ds
+
+        g = read_3ds(p)
+        name = g.didv_channel(channel)
+        return g.channels[name].astype(np.float32), g.bias_mV()
+    if p.suffix.lower() != ".npz":
+        raise InputError("unsupported file type; expected .npz (maps, bias_mV) or .3ds", str(p))
+    if not zipfile.is_zipfile(p):
+        raise InputError("not a NumPy .npz archive (expected arrays 'maps' and 'bias_mV' "
+                         "written by numpy.savez)", str(p))
+    try:
+        z = np.load(p, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read npz file ({exc})", str(p)) from None
+    if "maps" not in z:
+        raise InputError(f"no array 'maps' (n_bias, H, W); found {sorted(z.files)}", str(p))
+    maps = np.asarray(z["maps"])
+    if maps.ndim != 3:
+        raise InputError(f"'maps' must have shape (n_bias, H, W), got {maps.shape}", str(p))
+    if "bias_mV" in z:
+        bias = np.asarray(z["bias_mV"], float).ravel()
+        if bias.shape != (maps.shape[0],):
+            raise InputError(f"'bias_mV' has {bias.size} values but 'maps' has {maps.shape[0]} "
+                             "bias maps", str(p))
+    else:
+        raise InputError("no array 'bias_mV' of shape (n_bias,)", str(p))
+    return maps.astype(np.float32), bias
+
+
+def _set_threads(n: int) -> None:
+    """``torch.set_num_threads(n)``, refusing a count below 1 with a user message."""
+    import torch
+
+    if n < 1:
+        raise ParameterError(f"--threads must be >= 1, got {n}")
+    torch.set_num_threads(n)
+
+
+# -- simulate -------------------------------------------------------------------------
+def _simulate(args: argparse.Namespace) -> int:
+    from specinv.io.atomic import atomic_path
+
+    rng = np.random.default_rng(args.seed)
+    if args.model == "tmatrix":
+        from specinv.stm.tmatrix import TMatrixConfig, simulate_tmatrix
+
+        if args.size < 8 or args.n_impurities < 0 or args.pixel_size <= 0:
+            raise ParameterError("--size must be >= 8, --n-impurities >= 0, --pixel-size > 0")
+        bias = tuple(float(v) for v in np.arange(args.bias_min, args.bias_max + 1e-9,
+                                                 args.bias_step))
+        if len(bias) < 1 or min(bias) <= -520.0:
+            raise ParameterError("--bias-min/--bias-max must span energies above -520 mV")
+        cfg = TMatrixConfig(shape=(args.size, args.size), pixel_size_A=args.pixel_size,
+                            n_impurities=args.n_impurities, bias_mV=bias,
+                            outside_density=args.n_impurities / args.size**2)
+        d = simulate_tmatrix(rng, cfg)
+        maps, bias_mv, pos, meta = d["maps"], d["bias_mV"], d["positions"], d["config"]
+        extra = {"kf_per_px": d["kf_per_px"]}
+    else:
+        from specinv.stm.friedel import FriedelConfig, friedel_maps
+
+        if args.size < 8 or args.n_impurities < 0 or args.n_bias < 1:
+            raise ParameterError("--size must be >= 8, --n-impurities >= 0, --n-bias >= 1")
+        cfg = FriedelConfig(tile=args.size, n_bias=args.n_bias, noise_eta=args.eta)
+        pos = rng.integers(0, args.size, (args.n_impurities, 2)).astype(float)
+        kf = args.kf * (1 + cfg.kf_spread * rng.uniform(-1, 1, args.n_bias))
+        amp = rng.uniform(*cfg.amplitude_range, (args.n_bias, len(pos)))
+        ph = rng.uniform(0, 2 * np.pi, (args.n_bias, len(pos)))
+        maps = friedel_maps((args.size, args.size), pos, kf, amp, ph, cfg.epsilon)
+        maps = (maps + args.eta * rng.standard_normal(maps.shape)).astype(np.float32)
+        bias_mv = np.arange(args.n_bias, dtype=float)
+        meta = {**cfg.to_dict(), "kf0": args.kf}
+        extra = {"kf_per_px": kf}
+    out = Path(args.output)
+    with atomic_path(out, suffix=".npz") as tmp, \
+            atomic_path(out.with_suffix(".json")) as tmp_json:
+        np.savez_compressed(tmp, maps=maps, bias_mV=bias_mv, positions=np.asarray(pos), **extra)
+        tmp_json.write_text(json.dumps({"simulator": args.model, "seed": args.seed,
+                                        "config": meta}, indent=2, default=float))
+    print(f"wrote {out} ({maps.shape[0]} biases, {maps.shape[1]} x {maps.shape[2]} px, "
+          f"{len(pos)} impurities)")
+    return 0
+
+
+# -- train ----------------------------------------------------------------------------
+def _train(args: argparse.Namespace) -> int:
+    from specinv.stm.detector import default_model_path
+    from specinv.stm.train import TrainSettings, settings_variant, train_detector
+
+    _set_threads(args.threads)
+    if args.default:
+        from specinv.stm.train_default import train_default
+
+        train_default(output=args.output, progress=not args.quiet)
+        return 0
+    if args.output is None:
+        raise ParameterError("--output MODEL is required (or use --default)")
+    if args.epochs < 1 or args.steps < 1:
+        raise ParameterError("--epochs and --steps must be >= 1")
+    if args.alpha < 0:
+        raise ParameterError(f"--alpha must be >= 0, got {args.alpha}")
+    unl = [load_maps(u, args.channel)[0] for u in (args.unlabeled or [])]
+    s = settings_variant(TrainSettings(), kind=args.kind, alpha=args.alpha,
+                         noise=not args.no_noise, epochs=args.epochs,
+                         steps_per_epoch=args.steps, seed=args.seed,
+                         friedel={"noise_eta": args.eta})
+    det, hist = train_detector(s, unlabeled=unl or None, progress=not args.quiet,
+                               checkpoint=args.checkpoint)
+    det.metadata["unlabeled_files"] = list(args.unlabeled or [])
+    path = det.save(args.output)
+    print(f"wrote {path} (threshold {det.threshold:.3f}, "
+          f"{hist['total_wall_time_s']:.0f} s); default model: {default_model_path()}.pt")
+    return 0
+
+
+# -- detect ---------------------------------------------------------------------------
+def _plot(path: str, maps: np.ndarray, pos: np.ndarray, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from specinv.io.atomic import atomic_path
+
+    m = maps - maps.mean(axis=(1, 2), keepdims=True)
+    m = (m / (m.std(axis=(1, 2), keepdims=True) + 1e-12)).mean(axis=0)
+    fig, ax = plt.subplots(figsize=(5, 5))
+    ax.imshow(m, cmap="gray", origin="upper")
+    if len(pos):
+        ax.plot(pos[:, 1], pos[:, 0], "s", mfc="none", mec="r", ms=7)
+    ax.set_title(title)
+    ax.set_xlabel("col (px)")
+    ax.set_ylabel("row (px)")
+    with atomic_path(path, suffix=".png") as tmp:
+        fig.savefig(tmp, dpi=120, bbox_inches="tight", format="png")
+    plt.close(fig)
+
+
+def _detect(args: argparse.Namespace) -> int:
+    from specinv.io.table import write_table
+    from specinv.stm.detector import Detector, load_default
+
+    _set_threads(args.threads)
+    maps, bias = load_maps(args.input, args.channel)
+    if args.classical:
+        det = Detector.classical(threshold=args.threshold if args.threshold is not None else 0.0)
+    else:
+        det = Detector.load(args.model) if args.model else load_default()
+    t0 = time.perf_counter()
+    res = det.detect(maps, kf_per_px=args.kf_per_px, threshold=args.threshold,
+                     source=args.input)
+    seconds = time.perf_counter() - t0
+    meta = {"input": args.input, "n_bias": int(maps.shape[0]), "shape": list(maps.shape[1:]),
+            "bias_mV": [float(bias.min()), float(bias.max())],
+            "model": "classical" if args.classical else (args.model or "default"),
+            "detection": res.info, "seconds": seconds, "n_detections": len(res.positions)}
+    write_table(args.output, {"row": res.positions[:, 0], "col": res.positions[:, 1],
+                              "score": res.scores}, meta, fmt="%.6g")
+    if args.plot:
+        _plot(args.plot, maps, res.positions, f"{len(res.positions)} impurities")
+    print(f"{len(res.positions)} impurities -> {args.output} ({seconds:.2f} s)")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("stm", help="impurity detection in multi-bias STM maps",
+                       description=__doc__)
+    ss = p.add_subparsers(dest="stm_command", metavar="ACTION", required=True)
+
+    s = ss.add_parser("simulate", help="simulate a multi-bias map with known impurities")
+    s.add_argument("--model", choices=("tmatrix", "friedel"), default="tmatrix",
+                   help="T-matrix 2DEG (Au(111)) or the Friedel training formula")
+    s.add_argument("--output", required=True, help="output .npz (maps, bias_mV, positions)")
+    s.add_argument("--size", type=int, default=80, help="map side in pixels")
+    s.add_argument("--n-impurities", type=int, default=20)
+    s.add_argument("--pixel-size", type=float, default=375 / 80, help="tmatrix: Å per pixel")
+    s.add_argument("--bias-min", type=float, default=-230.0, help="tmatrix: mV")
+    s.add_argument("--bias-max", type=float, default=20.0, help="tmatrix: mV")
+    s.add_argument("--bias-step", type=float, default=2.0, help="tmatrix: mV")
+    s.add_argument("--n-bias", type=int, default=16, help="friedel: number of maps")
+    s.add_argument("--kf", type=float, default=0.75, help="friedel: k_F0 in rad/pixel")
+    s.add_argument("--eta", type=float, default=0.8, help="friedel: white-noise width")
+    s.add_argument("--seed", type=int, default=0)
+    s.set_defaults(func=_simulate)
+
+    t = ss.add_parser("train", help="train a detector on simulated Friedel maps")
+    t.add_argument("--output", help="model path stem (writes .pt and .json)")
+    t.add_argument("--default", action="store_true",
+                   help="train the shipped default model with its recorded recipe (an "
+                        "ensemble of two networks, trained in parallel processes)")
+    t.add_argument("--unlabeled", nargs="+", metavar="MAPS",
+                   help="unlabeled maps (.npz/.3ds) for the confidence regularizer")
+    t.add_argument("--alpha", type=float, default=0.03, help="confidence regularizer weight")
+    t.add_argument("--no-noise", action="store_true", help="disable noise augmentation")
+    t.add_argument("--eta", type=float, default=0.8, help="noise augmentation width")
+    t.add_argument("--kind", choices=("attention", "cnn"), default="attention")
+    t.add_argument("--epochs", type=int, default=10)
+    t.add_argument("--steps", type=int, default=100, help="steps per epoch")
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--channel", help=".3ds: dI/dV channel name")
+    t.add_argument("--checkpoint", help="checkpoint file (resume if it exists)")
+    t.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    t.add_argument("--quiet", action="store_true", help="no progress bar")
+    t.set_defaults(func=_train)
+
+    d = ss.add_parser("detect", help="detect impurities in a .3ds or .npz map stack")
+    d.add_argument("input", help=".npz (maps (n_bias,H,W), bias_mV) or Nanonis .3ds")
+    d.add_argument("--output", required=True, help="CSV with header row,col,score (+ .json)")
+    d.add_argument("--plot", help="PNG of the bias-averaged map with detections")
+    d.add_argument("--model", help="model path stem (default: shipped model)")
+    d.add_argument("--classical", action="store_true", help="use the matched-filter baseline")
+    d.add_argument("--channel", help=".3ds: dI/dV channel (default: first lock-in channel)")
+    d.add_argument("--kf-per-px", type=float,
+                   help="k_F in rad/pixel (default: from the Fourier ring)")
+    d.add_argument("--threshold", type=float, help="score threshold (default: validated)")
+    d.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    d.set_defaults(func=_detect)

@@ -1,0 +1,154 @@
+"""Input checks, bias binning, tiling with overlap, stitching and peak finding."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from scipy import ndimage
+
+from specinv.core.errors import InputError
+
+
+def validate_maps(maps: np.ndarray, *, min_bias: int, tile: int,
+                  source: str | None = None) -> np.ndarray:
+    """Check a conductance-map stack and return it as float32.
+
+    Parameters
+    ----------
+    maps : array_like of shape (n_bias, H, W)
+    min_bias : int
+        Fewest bias maps the detector accepts.
+    tile : int
+        Tile side; the map must be at least this large in both directions.
+    source : str, optional
+        File name for messages.
+
+    Raises
+    ------
+    InputError
+        Wrong dimensionality, too few biases, NaN/inf pixels, map smaller than a tile.
+    """
+    a = np.asarray(maps, dtype=np.float32)
+    if a.ndim != 3:
+        raise InputError(f"expected maps of shape (n_bias, H, W), got shape {a.shape}", source)
+    n, H, W = a.shape
+    if n < min_bias:
+        raise InputError(f"only {n} bias map(s); the detector needs at least {min_bias} "
+                         "(it correlates the oscillations across biases)", source)
+    bad = ~np.isfinite(a)
+    if bad.any():
+        b, r, c = np.argwhere(bad)[0]
+        nb = int(bad.any(axis=0).sum())
+        raise InputError(f"{nb} pixel(s) contain NaN or infinite values (first at bias index "
+                         f"{b}, row {r}, col {c}); crop or fill them before detection", source)
+    if H < tile or W < tile:
+        raise InputError(f"map of {H} x {W} pixels is smaller than one {tile} x {tile} tile",
+                         source)
+    return a
+
+
+def bin_biases(maps: np.ndarray, max_maps: int) -> np.ndarray:
+    """Average consecutive bias maps into at most ``max_maps`` groups.
+
+    Neighbouring biases of a fine sweep (e.g. 2 mV) carry nearly the same
+    oscillation, so binning keeps the information and bounds the cost.
+
+    Returns
+    -------
+    ndarray of shape (min(n_bias, max_maps), H, W)
+    """
+    if len(maps) <= max_maps:
+        return maps
+    return np.stack([g.mean(axis=0) for g in np.array_split(maps, max_maps)])
+
+
+def tile_starts(n: int, tile: int, overlap: int) -> np.ndarray:
+    """Start indices of tiles of side ``tile`` covering ``0 … n−1`` with ≥ ``overlap``."""
+    if n <= tile:
+        return np.array([0])
+    stride = max(tile - overlap, 1)
+    k = int(np.ceil((n - tile) / stride))
+    return np.round(np.linspace(0, n - tile, k + 1)).astype(int)
+
+
+def _owner(n: int, starts: np.ndarray, tile: int) -> np.ndarray:
+    """For each pixel, the tile whose centre is nearest (each pixel has one owner)."""
+    centres = starts + tile / 2.0
+    return np.argmin(np.abs(np.arange(n)[:, None] + 0.5 - centres[None]), axis=1)
+
+
+def stitched_scores(maps: np.ndarray, score_tiles: Callable[[np.ndarray], np.ndarray],
+                    tile: int, overlap: int, batch: int = 64) -> np.ndarray:
+    """Score a large map tile by tile and stitch the tiles' central parts.
+
+    Each pixel takes its score from the tile whose centre is nearest, so tile
+    borders (where the network sees only part of the oscillation) never decide,
+    and every pixel is scored exactly once.
+
+    Parameters
+    ----------
+    maps : ndarray of shape (n_bias, H, W)
+    score_tiles : callable
+        ``(n_tiles, n_bias, tile, tile) -> (n_tiles, tile, tile)`` scores.
+
+    Returns
+    -------
+    ndarray of shape (H, W)
+    """
+    _, H, W = maps.shape
+    rs, cs = tile_starts(H, tile, overlap), tile_starts(W, tile, overlap)
+    coords = [(r, c) for r in rs for c in cs]
+    scores = np.empty((len(coords), tile, tile), np.float32)
+    for i in range(0, len(coords), batch):
+        chunk = coords[i:i + batch]
+        x = np.stack([maps[:, r:r + tile, c:c + tile] for r, c in chunk])
+        scores[i:i + len(chunk)] = score_tiles(x)
+    orow, ocol = _owner(H, rs, tile), _owner(W, cs, tile)
+    index = {rc: i for i, rc in enumerate(coords)}
+    out = np.empty((H, W), np.float32)
+    for a, r in enumerate(rs):
+        rows = np.nonzero(orow == a)[0]
+        for b, c in enumerate(cs):
+            cols = np.nonzero(ocol == b)[0]
+            out[np.ix_(rows, cols)] = scores[index[(r, c)]][np.ix_(rows - r, cols - c)]
+    return out
+
+
+def find_peaks(score: np.ndarray, threshold: float = -np.inf, min_distance: float = 2.0
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Local maxima of a score map above ``threshold``, strongest first.
+
+    A pixel is a peak if it is the maximum of its 3 × 3 neighbourhood; peaks closer
+    than ``min_distance`` to a stronger one are dropped (this also removes the
+    duplicate a stitched border could create). Flat tops (a network whose score
+    saturates gives plateaus of equal values) are resolved by adding a tiny multiple
+    of the Gaussian-smoothed score, which puts one maximum near the plateau's middle.
+
+    Returns
+    -------
+    positions : ndarray of shape (n, 2), int
+        ``(row, col)`` pixel indices.
+    values : ndarray of shape (n,)
+    """
+    s0 = np.asarray(score, float)
+    span = float(np.ptp(s0)) if s0.size else 0.0
+    s = s0 + 1e-6 * (span + 1e-12) * ndimage.gaussian_filter(s0 - s0.mean(), 1.0) \
+        / (np.abs(s0 - s0.mean()).max() + 1e-300) if s0.size else s0
+    fill = np.nanmin(s) - 1.0 if s.size else 0.0
+    local = (s == ndimage.maximum_filter(s, size=3, mode="constant", cval=fill)) & (s0 > threshold)
+    pos = np.argwhere(local)
+    vals = s[local]
+    order = np.argsort(-vals, kind="stable")
+    pos, vals = pos[order], vals[order]
+    keep: list[int] = []
+    for i, p in enumerate(pos):
+        if all(np.hypot(*(p - pos[j])) >= min_distance for j in keep):
+            keep.append(i)
+    pos = pos[keep].reshape(-1, 2)
+    return pos, s0[pos[:, 0], pos[:, 1]]
+
+
+def zoom_maps(maps: np.ndarray, factor: float) -> np.ndarray:
+    """Resample every bias map by ``factor`` (new size ≈ factor × old), linear."""
+    return ndimage.zoom(maps, (1.0, factor, factor), order=1, grid_mode=True, mode="nearest")

@@ -1,0 +1,189 @@
+"""Training of the impurity detector on Friedel maps (seed 004).
+
+Loss = cross entropy on simulated Friedel tiles (Eq. 2) + ``alpha`` × entropy of the
+predictions on unlabeled maps (Eq. 4, the confidence regularizer), with white-noise
+augmentation of width ``eta`` on the simulated inputs. After training, the detection
+threshold on ``S`` is chosen on held-out noisy Friedel maps (or on labelled
+calibration maps the caller supplies).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, replace
+
+import numpy as np
+import torch
+
+from specinv.core.errors import InputError
+from specinv.learning.training import TrainConfig, fit, seed_everything
+from specinv.stm.detector import Detector
+from specinv.stm.evaluate import choose_threshold
+from specinv.stm.friedel import FriedelConfig, training_batch
+from specinv.stm.model import build_model, cross_entropy, prediction_entropy
+from specinv.stm.tiling import bin_biases
+
+
+@dataclass
+class TrainSettings:
+    """Everything that defines a training run (recorded next to the weights).
+
+    Attributes
+    ----------
+    kind : {"attention", "cnn"}
+        Network.
+    model : dict
+        Network hyperparameters (see :mod:`specinv.stm.model`).
+    friedel : FriedelConfig
+        Training simulator (``noise_eta`` is the augmentation width).
+    noise : bool
+        White-noise augmentation on/off.
+    alpha : float
+        Weight of the confidence regularizer (used only with unlabeled maps).
+    batch, unlabeled_batch : int
+        Simulated tiles and unlabeled tiles per step.
+    n_bias_range : (int, int)
+        Number of bias maps per batch drawn in this range (inclusive).
+    epochs, steps_per_epoch : int
+    lr : float
+    seed : int
+    n_val : int
+        Held-out Friedel tiles (noisy, η = ``friedel.noise_eta``) for the validation
+        loss and the threshold.
+    max_bias : int
+        Unlabeled maps are averaged to at most this many bias groups before tiles
+        are drawn from them. (Detection has its own bound,
+        :data:`~specinv.stm.detector.MAX_BIAS`.)
+    """
+
+    kind: str = "attention"
+    model: dict = field(default_factory=dict)
+    friedel: FriedelConfig = field(default_factory=FriedelConfig)
+    noise: bool = True
+    alpha: float = 0.03
+    batch: int = 16
+    unlabeled_batch: int = 8
+    n_bias_range: tuple[int, int] = (8, 16)
+    epochs: int = 10
+    steps_per_epoch: int = 100
+    lr: float = 2e-3
+    seed: int = 0
+    n_val: int = 200
+    max_bias: int = 32
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["friedel"] = self.friedel.to_dict()
+        return d
+
+
+def unlabeled_tiles(maps: Sequence[np.ndarray], tile: int, n: int, n_bias: int,
+                    rng: np.random.Generator, max_bias: int = 32) -> np.ndarray:
+    """Random ``tile × tile`` crops with ``n_bias`` sorted random bias maps.
+
+    Returns
+    -------
+    ndarray of shape (n, n_bias, tile, tile), float32
+    """
+    out = np.empty((n, n_bias, tile, tile), np.float32)
+    for i in range(n):
+        m = maps[int(rng.integers(len(maps)))]
+        nb, H, W = m.shape
+        if H < tile or W < tile:
+            raise InputError(f"unlabeled map of {H} x {W} pixels is smaller than one tile")
+        sel = np.sort(rng.choice(nb, size=n_bias, replace=nb < n_bias))
+        r, c = rng.integers(0, H - tile + 1), rng.integers(0, W - tile + 1)
+        out[i] = m[sel, r:r + tile, c:c + tile]
+    return out
+
+
+def _validation_set(s: TrainSettings) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    rng = np.random.default_rng([s.seed, 10**6])
+    return training_batch(rng, s.friedel, s.n_val, n_bias=s.friedel.n_bias, noise=True)
+
+
+def train_detector(settings: TrainSettings, *, unlabeled: Sequence[np.ndarray] | None = None,
+                   calibration: tuple[Sequence[np.ndarray], Sequence[np.ndarray]] | None = None,
+                   eval_fn: Callable[[Detector], dict] | None = None,
+                   progress: bool = False, checkpoint: str | None = None,
+                   time_limit_s: float | None = None) -> tuple[Detector, dict]:
+    """Train a detector network and choose its threshold.
+
+    Parameters
+    ----------
+    settings : TrainSettings
+    unlabeled : sequence of ndarray of shape (n_bias, H, W), optional
+        Maps for the confidence regularizer (the "experimental" maps); ignored if
+        ``settings.alpha == 0``.
+    calibration : (maps, truths), optional
+        Labelled maps for the threshold instead of held-out Friedel tiles.
+    eval_fn : callable, optional
+        ``eval_fn(detector) -> dict`` added to each epoch's record (e.g. recall on
+        validation-simulator maps, for the Fig. 4 curves).
+    checkpoint : str, optional
+        Checkpoint file (training resumes from it).
+
+    Returns
+    -------
+    detector : Detector
+    history : dict
+        Per-epoch records, settings, threshold choice, wall time.
+    """
+    seed_everything(settings.seed)
+    t0 = time.perf_counter()
+    model = build_model(settings.kind, **settings.model)
+    fr = settings.friedel
+    use_reg = settings.alpha > 0 and unlabeled is not None and len(unlabeled) > 0
+    unl = [bin_biases(np.asarray(m, np.float32), settings.max_bias) for m in unlabeled] \
+        if use_reg else []
+    xv, yv, pv = _validation_set(settings)
+    xv_t, yv_t = torch.from_numpy(xv), torch.from_numpy(yv)
+    det = Detector(model, tile=fr.tile, kf_range=fr.kf0_range,
+                   min_bias=min(4, settings.n_bias_range[0]))
+
+    def step_loss(step: int) -> torch.Tensor:
+        rng = np.random.default_rng([settings.seed, step])
+        nb = int(rng.integers(settings.n_bias_range[0], settings.n_bias_range[1] + 1))
+        x, y, _ = training_batch(rng, fr, settings.batch, n_bias=nb, noise=settings.noise)
+        loss = cross_entropy(model(torch.from_numpy(x)), torch.from_numpy(y))
+        if use_reg:
+            xu = unlabeled_tiles(unl, fr.tile, settings.unlabeled_batch, nb, rng,
+                                 settings.max_bias)
+            loss = loss + settings.alpha * prediction_entropy(model(torch.from_numpy(xu)))
+        return loss
+
+    def validate() -> dict:
+        with torch.no_grad():
+            rec = {"val_loss": float(cross_entropy(model(xv_t), yv_t))}
+        if eval_fn is not None:
+            rec.update(eval_fn(det))
+        return rec
+
+    cfg = TrainConfig(epochs=settings.epochs, steps_per_epoch=settings.steps_per_epoch,
+                      lr=settings.lr, monitor="val_loss", mode="min", progress=progress,
+                      checkpoint=checkpoint, time_limit_s=time_limit_s,
+                      restore_best=eval_fn is None)
+    history = fit(model, step_loss, config=cfg, validate=validate)
+    model.eval()
+    if calibration is not None:
+        thr, sc = choose_threshold(det, calibration[0], calibration[1])
+        source = "calibration maps"
+    else:
+        thr, sc = choose_threshold(det, list(xv), pv)
+        source = f"{settings.n_val} held-out noisy Friedel tiles"
+    det.threshold = thr
+    history.update(settings=settings.to_dict(), threshold=thr, threshold_scores=sc,
+                   threshold_source=source, regularized=use_reg,
+                   n_unlabeled_maps=len(unl), total_wall_time_s=time.perf_counter() - t0)
+    det.metadata = {k: v for k, v in history.items() if k != "config"}
+    return det, history
+
+
+def settings_variant(base: TrainSettings, **changes: object) -> TrainSettings:
+    """Copy of ``base`` with fields replaced (``friedel`` may be a dict of changes)."""
+    fr = changes.pop("friedel", None)
+    s = replace(base, **changes)  # type: ignore[arg-type]
+    if isinstance(fr, dict):
+        s = replace(s, friedel=replace(s.friedel, **fr))
+    return s

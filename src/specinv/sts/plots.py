@@ -1,0 +1,64 @@
+"""Figures for tunneling-spectrum deconvolution."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from specinv.core.result import InversionResult
+from specinv.io.atomic import atomic_path
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_deconvolution(path: str | Path, bias: np.ndarray, didv: np.ndarray,
+                       result: InversionResult, *, truth: tuple[np.ndarray, np.ndarray] | None
+                       = None, title: str = "") -> None:
+    """Two panels: data with the fit, and the recovered DOS (± std band).
+
+    Parameters
+    ----------
+    path : str or Path
+        PNG file (written atomically).
+    bias, didv : ndarray of shape (n_bias,)
+        Measured curve (mV, conductance).
+    result : InversionResult
+    truth : (energy, dos), optional
+        Ground truth to overlay.
+    """
+    plt = _pyplot()
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+    ax1.plot(bias, didv, ".", ms=2, color="0.5", label="data")
+    ax1.plot(bias, result.fitted, "-", color="C3", lw=1.2, label="fit (K·DOS)")
+    ax1.set_xlabel("bias (mV)")
+    ax1.set_ylabel("dI/dV")
+    ax1.legend(frameon=False)
+    ax1.set_title(f"χ²/N = {result.chi2_reduced:.3g}")
+    e = result.omega
+    if result.spectrum_std is not None:
+        ax2.fill_between(e, result.spectrum - result.spectrum_std,
+                         result.spectrum + result.spectrum_std, color="C0", alpha=0.3,
+                         lw=0, label="±1σ")
+    ax2.plot(e, result.spectrum, color="C0", lw=1.2, label=result.method)
+    if truth is not None:
+        ax2.plot(truth[0], truth[1], "--", color="k", lw=0.8, label="truth")
+    ax2.set_xlabel("energy (meV)")
+    ax2.set_ylabel("DOS")
+    ax2.set_xlim(bias.min(), bias.max())
+    top = np.percentile(result.spectrum, 99.5)
+    ax2.set_ylim(min(0.0, float(result.spectrum.min())) * 1.1, 1.3 * top if top > 0 else None)
+    ax2.legend(frameon=False)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    with atomic_path(path, suffix=".png") as tmp:
+        fig.savefig(tmp, dpi=130, format="png")
+    plt.close(fig)
