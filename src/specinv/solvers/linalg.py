@@ -31,7 +31,19 @@ SVD_RTOL = 1e-14
 
 @contextmanager
 def blas_threads(n: int | None = 1) -> Iterator[None]:
-    """Limit BLAS/OpenMP threads inside the block (``None``: no limit)."""
+    """Limit BLAS/OpenMP threads inside the block (``None``: no limit).
+
+    Parameters
+    ----------
+    n : int or None
+        Thread limit inside the block.
+
+    Yields
+    ------
+    None
+        Control returns to the block; the previous limits are restored after it.
+    """
+
     if n is None:
         yield
         return

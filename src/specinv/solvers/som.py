@@ -97,6 +97,12 @@ def _polish_heights(batch: _Batch, c: np.ndarray, w: np.ndarray, h: np.ndarray, 
 class SOMSolver(Solver):
     """Stochastic optimization: average of many positive rectangle-sum fits.
 
+    Parameters
+    ----------
+    **options
+        Overrides of the solver's ``defaults``, by the names listed under Options;
+        an unknown name raises :class:`~specinv.core.errors.ParameterError`.
+
     Options
     -------
     n_solutions : int
