@@ -178,5 +178,4 @@ class Mesh:
             The integrals (a 0-d array for 1-D ``values``), in the unit of
             ``values`` times the mesh unit.
         """
-
         return np.asarray(values) @ self.weights

@@ -161,7 +161,6 @@ def negativity(dos: np.ndarray, weights: np.ndarray | None = None) -> float:
     float
         Fraction in [0, 1]; 0 for an all-zero spectrum.
     """
-
     f = np.asarray(dos, float)
     w = np.ones_like(f) if weights is None else np.asarray(weights, float)
     total = float(np.sum(w * np.abs(f)))

@@ -29,7 +29,6 @@ def default_workers() -> int:
     int
         Cores this process may run on (its affinity mask where the OS has one).
     """
-
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - non-Linux

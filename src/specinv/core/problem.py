@@ -34,7 +34,6 @@ class Problem:
         Where the data came from (file name), used in messages.
     info : dict
         Free-form metadata for the caller (e.g. file provenance); solvers ignore it.
-
     """
 
     kernel: Kernel
@@ -102,7 +101,6 @@ class Problem:
         float
             χ² (dimensionless).
         """
-
         s = self.noise() if sigma is None else sigma
         r = (self.kernel.forward(spectrum) - self.data) / s
         return float(r @ r)

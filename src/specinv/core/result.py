@@ -78,7 +78,6 @@ class InversionResult:
             warnings as plain Python values (arrays over 64 entries are
             replaced by a note of their shape).
         """
-
         return {
             "method": self.method,
             "options": _jsonable(self.options),

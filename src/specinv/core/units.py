@@ -41,5 +41,4 @@ def mev_to_kelvin(energy_mev: float) -> float:
     float
         Temperature (K).
     """
-
     return energy_mev / KB_MEV_PER_K

@@ -194,7 +194,6 @@ class Kernel:
             ``kernel`` (class name), the :meth:`parameters`, ``n_data``,
             ``data_range``, ``n_mesh`` and ``mesh_range`` (mesh unit).
         """
-
         return {
             "kernel": type(self).__name__,
             **self.parameters(),

@@ -455,5 +455,4 @@ def bosonic_matsubara(beta: float, n: int) -> np.ndarray:
     ndarray of shape (n,)
         Bosonic Matsubara frequencies (energy unit).
     """
-
     return 2 * np.arange(n) * np.pi / beta

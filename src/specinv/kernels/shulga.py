@@ -158,7 +158,6 @@ class ShulgaKernel(Kernel):
         """
         return {"temperature_K": self.temperature, "units": "meV"}
 
-
     def _cell_integrals(self, x: np.ndarray, mesh: Mesh) -> np.ndarray:
         if self.temperature == 0:
             return allen_cell_integrals(x, mesh.edges)

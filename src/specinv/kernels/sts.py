@@ -139,7 +139,6 @@ class STSKernel(Kernel):
         """
         return {
             "temperature_K": self.temperature,
-
             "beta": self.beta,
             "lockin_rms_mV": self.lockin_rms,
             "convention": self.convention,

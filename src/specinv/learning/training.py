@@ -110,7 +110,6 @@ class TrainConfig:
         Show a tqdm progress bar.
     time_limit_s : float or None
         Stop after the epoch in which this wall time (s) is exceeded.
-
     """
 
     epochs: int = 10

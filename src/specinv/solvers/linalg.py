@@ -43,7 +43,6 @@ def blas_threads(n: int | None = 1) -> Iterator[None]:
     None
         Control returns to the block; the previous limits are restored after it.
     """
-
     if n is None:
         yield
         return

@@ -183,7 +183,6 @@ def combine_members(spectra: np.ndarray, loss: np.ndarray, alive: np.ndarray, se
     n_used : int
         Members that entered the combination, summed over the leading axes.
     """
-
     n = spectra.shape[-2]
     use = np.where(alive.any(axis=-1, keepdims=True), alive, True)
     w = use[..., None].astype(float)

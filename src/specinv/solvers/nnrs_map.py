@@ -235,6 +235,5 @@ def solve_chunk(task: tuple[Kernel, np.ndarray, dict[str, Any]]) -> MapResult:
     MapResult
         The chunk's spectra.
     """
-
     kernel, didv, options = task
     return solve_map(kernel, didv, **options)

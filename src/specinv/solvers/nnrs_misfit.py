@@ -159,7 +159,6 @@ class Misfit:
         dtype : torch.dtype
             New precision.
         """
-
         self.dt = dtype
         for name, a in list(vars(self).items()):
             if isinstance(a, torch.Tensor) and a.is_floating_point():

@@ -37,7 +37,6 @@ def regularization_matrix(kind: str, mesh: Mesh) -> np.ndarray:
         ``L`` such that the penalty is ``‖L f‖²``.
     """
     n = mesh.size
-
     x = mesh.points
     scale = np.sqrt(np.mean(mesh.weights))
     if kind == "identity":
