@@ -57,8 +57,11 @@ SERIES_RATIO = 3
 class Digits:
     """Δ(iω_n) and Z(iω_n) at the solution's Matsubara frequencies to ``dps`` digits.
 
-    Attributes
+    Every parameter is kept as an attribute of the same name.
+
+    Parameters
     ----------
+
     dps : int
         Decimal digits.
     omega_n : ndarray of shape (M,), dtype object

@@ -19,7 +19,21 @@ from specinv.core.errors import ParameterError
 
 @dataclass
 class MixingReport:
-    """Convergence report of a fixed-point iteration."""
+    """Convergence report of a fixed-point iteration.
+
+    Parameters
+    ----------
+    converged : bool
+        The residual fell below the tolerance.
+    iterations : int
+        Evaluations of the map performed.
+    residual : float
+        Last ``max|G(x) − x|`` (unit of x).
+    method : str
+        Mixing scheme (``"anderson"``, ``"broyden"`` or ``"linear"``).
+    history : list of float
+        Residual at every iteration.
+    """
 
     converged: bool
     iterations: int
