@@ -40,6 +40,10 @@ def matched_filter_scores(maps: np.ndarray, kf_per_px: float | np.ndarray | None
         Fermi wave number(s) in rad/pixel; estimated from the Fourier ring if omitted.
     radius : int
         Template radius in pixels.
+    min_prominence : float
+        Without ``kf_per_px``: the Fourier ring must stand this far above the median
+        spectral weight to be used (see :func:`~specinv.stm.scale.map_kf`); below it
+        the score is the smoothed local power instead of the matched filter.
 
     Returns
     -------
