@@ -53,6 +53,12 @@ def local_second_derivative(x: np.ndarray, f: np.ndarray, at: np.ndarray,
 class AllenSolver(Solver):
     """``I²χ = (1/2π) d²[ω/τ]/dω²`` with smoothing (optical scattering rate only).
 
+    Parameters
+    ----------
+    **options
+        Overrides of the solver's ``defaults``, by the names listed under Options;
+        an unknown name raises :class:`~specinv.core.errors.ParameterError`.
+
     Options
     -------
     smoothing : float or None

@@ -75,6 +75,11 @@ def _trapezoid(o: np.ndarray, a: float, b: float, c: float, d: float, h: float) 
 def ood_sets(omega: np.ndarray) -> dict[str, np.ndarray]:
     """Out-of-distribution glue functions of seed 001 (Fig. 3d–f and supplement).
 
+    Parameters
+    ----------
+    omega : ndarray of shape (n_mesh,)
+        Boson energies Ω of the glue mesh (meV).
+
     Returns
     -------
     dict of str -> ndarray of shape (k, n_mesh)
