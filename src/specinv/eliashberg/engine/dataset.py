@@ -64,7 +64,45 @@ CONTINUATIONS = ("pade", "realaxis")
 
 @dataclass(frozen=True)
 class DatasetConfig:
-    """Every parameter of a build (recorded in ``dataset.json``)."""
+    """Every parameter of a build (recorded in ``dataset.json``).
+
+    Parameters
+    ----------
+    n : int
+        α²F samples tried.
+    seed : int
+        Base seed; sample ``i`` draws from ``(seed, i)``.
+    kind : {"gbm", "gaussian"}
+        Generator of the random α²F.
+    shard_size : int
+        Samples per shard file.
+    temperature_K : float
+        Temperature of the Eliashberg solves (K; seed 1.16).
+    mu_star : float
+        Coulomb pseudopotential (seed 0.1).
+    n_matsubara : int
+        Positive Matsubara frequencies M (seed 350).
+    n_a2f : int
+        Points of the α²F mesh.
+    a2f_omega_max_meV : float
+        Upper end of the α²F mesh (meV).
+    lambda_min, lambda_max : float
+        Range of the drawn coupling λ.
+    omega_out_meV : float
+        Upper end of the real-axis output mesh (meV).
+    n_omega : int
+        Points of the output mesh on [0, omega_out_meV].
+    pade_precision : {"double", "extended", "mp"}
+        Working precision of the Padé continuation.
+    diff_tol, ratio_tol : float
+        Tolerances of the Padé consistency check of Δ against φ/Z.
+    with_tc : bool
+        Also compute T_c of every kept sample.
+    continuation : {"pade", "realaxis"}
+        Route to Δ(ω) on the real axis.
+    realaxis_step_meV : float
+        Step of the real-axis iteration (meV).
+    """
 
     n: int
     seed: int = 0
