@@ -39,10 +39,37 @@ import specinv
 CHECKED_CODES = frozenset({"GL08", "PR01", "PR02", "RT01", "YD01"})
 CLI_HOOKS = {"register": "sub", "add_arguments": "parser", "run": "args"}
 
-# Packages and modules whose docstrings are complete; the test fails on any gap inside them. The
-# rest of specinv is pending (see the coverage printout) and is added here package by
-# package as it is documented.
-COMPLETE_PACKAGES: tuple[str, ...] = ()
+# Packages (every module below them) and modules whose docstrings are complete; the test
+# fails on any gap inside them. The rest of specinv is pending (see the coverage printout:
+# the CLI and bench modules, io/, the learned-model modules, solvers/base and maxent,
+# core/threads, eliashberg/engine/realaxis) and joins this list as it is documented.
+COMPLETE_PACKAGES: tuple[str, ...] = (
+    "specinv.core.errors", "specinv.core.mesh", "specinv.core.metrics", "specinv.core.noise",
+    "specinv.core.parallel", "specinv.core.problem", "specinv.core.result", "specinv.core.units",
+    "specinv.kernels",
+    "specinv.learning",
+    "specinv.solvers.linalg", "specinv.solvers.nnrs", "specinv.solvers.nnrs_core",
+    "specinv.solvers.nnrs_map", "specinv.solvers.nnrs_misfit", "specinv.solvers.regularizers",
+    "specinv.solvers.som", "specinv.solvers.tikhonov", "specinv.solvers.tsvd",
+    "specinv.eliashberg.engine.a2f", "specinv.eliashberg.engine.dataset",
+    "specinv.eliashberg.engine.digits", "specinv.eliashberg.engine.fixedpoint",
+    "specinv.eliashberg.engine.generators", "specinv.eliashberg.engine.io",
+    "specinv.eliashberg.engine.matsubara", "specinv.eliashberg.engine.mixing",
+    "specinv.eliashberg.engine.pade", "specinv.eliashberg.engine.tc",
+    "specinv.sts.dos", "specinv.sts.simulate", "specinv.sts.plots",
+    "specinv.stm.friedel", "specinv.stm.tmatrix", "specinv.stm.model", "specinv.stm.metrics",
+    "specinv.stm.tiling", "specinv.stm.scale", "specinv.stm.classical", "specinv.stm.evaluate",
+    "specinv.optics.glue", "specinv.optics.dataset", "specinv.optics.plots",
+    "specinv.optics.setup", "specinv.optics.allen",
+    "specinv.ac.continuation",
+    "specinv.ac.conductivity.drude", "specinv.ac.conductivity.data",
+    "specinv.ac.conductivity.evaluate", "specinv.ac.conductivity.refine",
+    "specinv.ac.conductivity.train",
+    "specinv.eliashberg.gap2a2f.analysis", "specinv.eliashberg.gap2a2f.data",
+    "specinv.eliashberg.gap2a2f.momentloss", "specinv.eliashberg.gap2a2f.physics",
+    "specinv.eliashberg.gap2a2f.plots", "specinv.eliashberg.gap2a2f.refine",
+    "specinv.eliashberg.gap2a2f.experiment",
+)
 
 
 def _is_cli_hook(name: str, obj: object) -> bool:
@@ -80,13 +107,27 @@ def _public_objects() -> Iterator[tuple[str, object]]:
 
 
 def _problems(obj: object) -> list[str]:
-    """The checked numpydoc errors of one object, as ``"CODE message"`` strings."""
+    """The checked numpydoc errors of one object, as ``"CODE message"`` strings.
+
+    Only the checks of :data:`CHECKED_CODES` are run, with numpydoc's own ``Validator``
+    and the same logic as ``numpydoc.validate.validate`` (which runs every check and
+    reads each object's source several times: too slow for the whole package).
+    """
     with warnings.catch_warnings():
         # The solvers' ``Options`` section (read by the solver registry) is not a numpydoc
         # section name; it is kept and simply not checked here.
         warnings.filterwarnings("ignore", message="Unknown section Options")
-        result = numpydoc_validate.validate(numpydoc_validate.get_doc_object(obj))
-    return [f"{code} {msg}" for code, msg in result["errors"] if code in CHECKED_CODES]
+        doc = numpydoc_validate.Validator(numpydoc_validate.get_doc_object(obj))
+    if not doc.raw_doc:
+        errors = [numpydoc_validate.error("GL08")]
+    else:
+        errors = list(doc.parameter_mismatches)
+        if doc.is_function_or_method:
+            if not doc.returns and doc.method_returns_something:
+                errors.append(numpydoc_validate.error("RT01"))
+            if not doc.yields and doc.is_generator_function:
+                errors.append(numpydoc_validate.error("YD01"))
+    return [f"{code} {msg}" for code, msg in errors if code in CHECKED_CODES]
 
 
 @cache
