@@ -112,6 +112,8 @@ def write_table(path: str | Path, columns: dict[str, np.ndarray],
         Columns in order; the keys form the header.
     metadata : dict, optional
         Written as JSON next to the CSV (numpy values converted).
+    fmt : str
+        printf-style format of the numbers.
 
     Returns
     -------
