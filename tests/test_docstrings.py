@@ -16,8 +16,10 @@ methods the method is defined in the class body (dunder methods are exempt; ``__
 is covered by the class). Properties are attributes, not functions, and are not checked.
 
 Exempt by rule: the argparse hooks of the CLI and bench modules, ``register(sub)``,
-``add_arguments(parser)`` and ``run(args)``, whose only parameter is the argparse object
-the dispatcher passes and whose contract is stated once in ``specinv.cli.main``.
+``add_arguments(parser)``, ``run(args)`` and their ``register_<group>`` / ``run_<command>``
+variants, whose only parameter is the argparse object the dispatcher passes and whose
+contract (add sub-parsers or arguments; run a parsed command and return its exit code)
+is stated once in ``specinv.cli.main``.
 
 Run ``python tests/test_docstrings.py`` to print the coverage overall and per package.
 """
@@ -37,7 +39,7 @@ import numpydoc.validate as numpydoc_validate
 import specinv
 
 CHECKED_CODES = frozenset({"GL08", "PR01", "PR02", "RT01", "YD01"})
-CLI_HOOKS = {"register": "sub", "add_arguments": "parser", "run": "args"}
+CLI_HOOKS = frozenset({"register", "add_arguments", "run"})
 
 # Packages (every module below them) and modules whose docstrings are complete; the test
 # fails on any gap inside them. The rest of specinv is pending (see the coverage printout:
@@ -73,11 +75,20 @@ COMPLETE_PACKAGES: tuple[str, ...] = (
 
 
 def _is_cli_hook(name: str, obj: object) -> bool:
-    """Whether ``obj`` is an argparse hook (``register``/``add_arguments``/``run``)."""
-    if name not in CLI_HOOKS or not inspect.isfunction(obj):
+    """Whether ``obj`` is an argparse hook of a CLI or bench module.
+
+    That is a function named ``register``, ``add_arguments`` or ``run`` (or
+    ``register_<group>`` / ``run_<command>``) whose one parameter is the argparse
+    object the dispatcher passes (annotated with an ``argparse`` type, or named
+    ``args`` / ``parser``).
+    """
+    hook_name = name in CLI_HOOKS or name.startswith(("register_", "run_"))
+    if not hook_name or not inspect.isfunction(obj):
         return False
-    params = list(inspect.signature(obj).parameters)
-    return len(params) == 1
+    params = list(inspect.signature(obj).parameters.values())
+    if len(params) != 1:
+        return False
+    return "argparse" in str(params[0].annotation) or params[0].name in ("args", "parser")
 
 
 def _public_modules() -> Iterator[str]:
