@@ -126,10 +126,12 @@ def read_3ds(path: str | Path) -> NanonisGrid:
     Parameters
     ----------
     path : str or Path
+        The ``.3ds`` file.
 
     Returns
     -------
     NanonisGrid
+        Channels (sweep index first), sweep values and header.
 
     Raises
     ------

@@ -67,15 +67,16 @@ def fermionic_tau_kernel(tau: np.ndarray, omega: np.ndarray, beta: float) -> np.
     Parameters
     ----------
     tau : ndarray of shape (n,)
-        Imaginary times in [0, β].
+        Imaginary times in [0, β] (1/energy unit of ``omega``).
     omega : ndarray of shape (m,)
-        Real frequencies.
+        Real frequencies (energy unit of the problem).
     beta : float
-        Inverse temperature.
+        Inverse temperature (1/energy unit of ``omega``).
 
     Returns
     -------
     ndarray of shape (n, m)
+        Kernel values in (0, 1].
     """
     decay, aw = _decaying_exponential(tau, omega, beta)
     return decay / (1.0 + np.exp(-beta * aw))

@@ -141,9 +141,11 @@ def fit(model: torch.nn.Module, step_loss: Callable[[int], torch.Tensor], *,
     Parameters
     ----------
     model : torch.nn.Module
+        Network to train (in place); with ``restore_best`` it ends with its best weights.
     step_loss : callable
         ``step_loss(global_step) -> scalar loss tensor`` for one fresh batch.
     config : TrainConfig
+        Epochs, learning rate, early stopping, checkpointing.
     validate : callable, optional
         ``validate() -> dict`` of floats, called after each epoch in eval mode.
     on_epoch_end : callable, optional

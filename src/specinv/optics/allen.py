@@ -39,6 +39,7 @@ def local_second_derivative(x: np.ndarray, f: np.ndarray, at: np.ndarray,
     Returns
     -------
     ndarray of shape (k,)
+        d²f/dx² at ``at`` (unit of ``f`` per unit of ``x`` squared).
     """
     d = (x[None, :] - at[:, None]) / width                       # (k, n), scaled
     w = np.exp(-0.5 * d**2)

@@ -140,6 +140,7 @@ def build_dataset(n: int, *, noise: float = 0.0, seed: int = 0,
     Returns
     -------
     GlueDataset
+        Glue functions, clean and noisy 1/τ (meV), temperatures (K) and the split.
     """
     if n < 10:
         raise ParameterError(f"data set size must be >= 10, got {n}")

@@ -40,9 +40,11 @@ def gaussian_mixtures(omega: np.ndarray, n: int, rng: np.random.Generator) -> np
     Parameters
     ----------
     omega : ndarray of shape (n_mesh,)
+        Boson energies Ω (meV).
     n : int
         Number of samples.
     rng : numpy.random.Generator
+        Source of randomness.
 
     Returns
     -------

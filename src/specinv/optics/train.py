@@ -131,6 +131,7 @@ def auto_h(noise: float) -> float:
     Returns
     -------
     float
+        h in the scaled units of :mod:`specinv.optics.setup`.
     """
     return max(float(noise), H_MIN)
 
@@ -155,6 +156,7 @@ def default_hidden(noise_input: bool) -> int:
     Returns
     -------
     int
+        Memory channels (8 or 16).
     """
     return 16 if noise_input else 8
 
@@ -172,6 +174,7 @@ def noise_h(noise: float | np.ndarray, h_min: float) -> np.ndarray:
     Returns
     -------
     ndarray of shape (B,) or ()
+        h per spectrum (scaled units).
     """
     nz = np.asarray(noise, dtype=float)
     if not np.all(nz >= 0):

@@ -192,6 +192,7 @@ def solve(problem: Problem, method: str = "maxent", **options: Any) -> Inversion
     Returns
     -------
     InversionResult
+        Spectrum, fit, χ², hyperparameters and timing.
     """
     solver = get_solver(method, **options)
     if solver.requires_fit:

@@ -71,9 +71,11 @@ def scaled_svd(kernel: Kernel, row_scale: np.ndarray,
     Returns
     -------
     u : ndarray of shape (n_data, k)
+        Left singular vectors (orthonormal columns).
     s : ndarray of shape (k,)
         Decreasing singular values of the transformed kernel.
     vt : ndarray of shape (k, n_mesh)
+        Right singular vectors (orthonormal rows).
     """
     u0, s0, vt0 = kernel.svd
     r = max(int(np.count_nonzero(s0 > rtol * s0[0])), 1)

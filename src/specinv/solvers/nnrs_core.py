@@ -342,6 +342,7 @@ def train_batched(kernel_matrix: np.ndarray, data: np.ndarray, sigma: np.ndarray
     omega : ndarray of shape (n_mesh,)
         Mesh points (network input).
     cfg : NetConfig
+        Architecture and training recipe.
     seed : int
         Seed of the initialization; member ``b`` starts from seed ``(seed, b)``.
     member_seeds : sequence, optional
@@ -361,6 +362,7 @@ def train_batched(kernel_matrix: np.ndarray, data: np.ndarray, sigma: np.ndarray
     Returns
     -------
     TrainOutput
+        Best spectrum, loss, steps and flags of every member, and the final weights.
     """
     cfg.validate()
     # subnormal floats (exp output deep in a gap) slow CPUs down by 10-100x; flush them

@@ -95,6 +95,7 @@ def solve_map(kernel: Kernel, didv: np.ndarray, sigma: np.ndarray | float | None
     Returns
     -------
     MapResult
+        Spectrum, spread, χ²/N, σ and steps of every pixel.
     """
     g = np.array(didv, dtype=float)
     if g.ndim != 2 or g.shape[1] != kernel.data_points.size:

@@ -128,6 +128,7 @@ def friedel_maps(shape: tuple[int, int], positions: np.ndarray, kf: np.ndarray,
     Returns
     -------
     ndarray of shape (n_bias, H, W), float64
+        δn per map (scaled to [−1, 1] with ``normalize``).
     """
     rows, cols = np.indices(shape, dtype=float)
     pos = np.asarray(positions, float).reshape(-1, 2)

@@ -100,6 +100,7 @@ class AttentionDetector(nn.Module):
         Parameters
         ----------
         x : Tensor of shape (B, N_v, H, W)
+            Conductance maps (each standardized inside).
 
         Returns
         -------

@@ -200,6 +200,7 @@ def tmatrix_ldos(shape: tuple[int, int], positions_px: np.ndarray, k_per_px: np.
     Returns
     -------
     ndarray of shape (n_bias, H, W)
+        Relative LDOS change δρ/ρ0 per map.
     """
     rows, cols = np.indices(shape, dtype=float)
     pos = np.asarray(positions_px, float).reshape(-1, 2)

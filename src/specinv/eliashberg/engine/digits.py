@@ -99,6 +99,7 @@ def lambda_fixed(nu: np.ndarray, weight: np.ndarray, pit2: int, n: int, f: int) 
     Returns
     -------
     ndarray of shape (n,), dtype object
+        λ(k) as fixed-point integers (dimensionless).
     """
     c = np.array([(a * b) >> (f - 1) for a, b in zip(fx.from_float(weight, f),
                                                       fx.from_float(nu, f), strict=True)],
@@ -189,6 +190,7 @@ def refine(s: MatsubaraSetup, a2f: A2F, delta: np.ndarray, dps: int = DEFAULT_DP
     Returns
     -------
     Digits
+        Δ and Z at the Matsubara frequencies to ``dps`` digits, with the residual.
 
     Notes
     -----

@@ -351,6 +351,7 @@ def solve_matsubara(a2f: A2F, temperature: float, mu_star: float, *,
     Parameters
     ----------
     a2f : A2F
+        Eliashberg function (meV mesh).
     temperature : float
         K.
     mu_star : float
@@ -358,17 +359,18 @@ def solve_matsubara(a2f: A2F, temperature: float, mu_star: float, *,
     n_matsubara, cutoff, rescale_mu
         See :func:`setup`.
     mixing : {"anderson", "broyden", "linear"}
+        Mixing scheme of the fixed-point iteration.
     alpha : float
         Mixing parameter.
     tol : float
         Relative tolerance on ``max|G(Δ) − Δ|`` (plus 1e-12 meV absolute).
     max_iter : int
+        Most evaluations of the gap equation.
     delta_init : float or ndarray of shape (M,), optional
         Starting gap in meV (default 1.764 k_B T_c^AD, or 0.05 ω_log if that is 0).
     dps : int, optional
-        Also refine the solution to ``dps`` decimal digits (about 0.2 s at M = 350 and
-        100 digits) for a faithful Padé continuation
-        (:func:`~specinv.eliashberg.engine.digits.refine`).
+        Also refine the solution to ``dps`` decimal digits for a faithful Padé
+        continuation (:func:`~specinv.eliashberg.engine.digits.refine`).
 
     Returns
     -------

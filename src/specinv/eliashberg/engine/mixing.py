@@ -56,6 +56,7 @@ def fixed_point(g: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, *,
     x0 : ndarray of shape (n,)
         Starting point (for the gap equation: a *finite* gap).
     method : {"anderson", "broyden", "linear"}
+        Mixing scheme.
     alpha : float
         Mixing parameter (initial inverse Jacobian ``−α I``).
     history : int
@@ -70,7 +71,9 @@ def fixed_point(g: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, *,
     Returns
     -------
     x : ndarray of shape (n,)
+        ``g(x)`` at the converged iterate, else the last iterate.
     report : MixingReport
+        Convergence, iterations and residual history.
     """
     if method not in ("anderson", "broyden", "linear"):
         raise ParameterError(f"mixing must be 'anderson', 'broyden' or 'linear', got {method!r}")

@@ -75,6 +75,7 @@ class MomentLoss:
     positive : bool
         Take the moments of max(f̂, 0), as the physics check does.
     dtype : torch.dtype
+        Precision of the quadrature matrix.
     """
 
     def __init__(self, omega: np.ndarray, powers: tuple[float, ...] = DEFAULT_POWERS, *,
