@@ -1,13 +1,15 @@
 """Every public function, method and class of specinv documents its parameters and returns.
 
 The check uses numpydoc's own validator (``numpydoc.validate``) and keeps only the error
-codes that say a section is missing or disagrees with the signature:
+codes that say a section or a description is missing, or disagrees with the signature:
 
 - GL08: no docstring at all;
 - PR01 / PR02: a parameter of the signature is not in ``Parameters`` / a documented
   parameter is not in the signature (for a class, the signature is its constructor's, so
   ``__init__`` parameters are documented in the class docstring);
+- PR07: a documented parameter has no description (where shapes and units go);
 - RT01: a function that returns a value has no ``Returns`` section;
+- RT03: a documented return value has no description;
 - YD01: a generator has no ``Yields`` section.
 
 Public means: the name has no leading underscore, it is defined (not imported) in a module
@@ -38,7 +40,7 @@ import numpydoc.validate as numpydoc_validate
 
 import specinv
 
-CHECKED_CODES = frozenset({"GL08", "PR01", "PR02", "RT01", "YD01"})
+CHECKED_CODES = frozenset({"GL08", "PR01", "PR02", "PR07", "RT01", "RT03", "YD01"})
 CLI_HOOKS = frozenset({"register", "add_arguments", "run"})
 
 # Packages (every module below them) and modules whose docstrings are complete; the test
@@ -140,8 +142,9 @@ def _problems(obj: object) -> list[str]:
     """The checked numpydoc errors of one object, as ``"CODE message"`` strings.
 
     Only the checks of :data:`CHECKED_CODES` are run, with numpydoc's own ``Validator``
-    and the same logic as ``numpydoc.validate.validate`` (which runs every check and
-    reads each object's source several times: too slow for the whole package).
+    and the logic of ``numpydoc.validate.validate`` (which runs every check and reads
+    each object's source several times: too slow for the whole package). PR07 is applied
+    to every parameter, also those whose type is a set of options, which numpydoc skips.
     """
     with warnings.catch_warnings():
         # The solvers' ``Options`` section (read by the solver registry) is not a numpydoc
@@ -152,6 +155,10 @@ def _problems(obj: object) -> list[str]:
         errors = [numpydoc_validate.error("GL08")]
     else:
         errors = list(doc.parameter_mismatches)
+        errors += [numpydoc_validate.error("PR07", param_name=name)
+                   for name, (_, desc) in doc.doc_parameters.items() if not "".join(desc).strip()]
+        errors += [numpydoc_validate.error("RT03")
+                   for _, _, desc in doc.returns if not "".join(desc).strip()]
         if doc.is_function_or_method:
             if not doc.returns and doc.method_returns_something:
                 errors.append(numpydoc_validate.error("RT01"))
@@ -224,6 +231,9 @@ def test_checker_flags_an_undocumented_function() -> None:
     assert {p.split()[0] for p in _problems(undocumented)} == {"GL08"}
     undocumented.__doc__ = "Double a number."
     assert {p.split()[0] for p in _problems(undocumented)} == {"PR01", "RT01"}
+    undocumented.__doc__ = (documented.__doc__ or "").replace("Any number.", "").replace(
+        "``2 x``.", "")
+    assert {p.split()[0] for p in _problems(undocumented)} == {"PR07", "RT03"}
     assert _problems(documented) == []
 
 
