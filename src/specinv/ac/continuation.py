@@ -157,7 +157,7 @@ def spectral_norm(data: ContinuationInput, kernel: str,
     Returns
     -------
     float or None
-        ``∫A dω`` (unit of the data's values times energy for τ data).
+        ``∫A dω`` (1 for a normalized spectral function).
     """
     if not is_fermionic(kernel):
         return None

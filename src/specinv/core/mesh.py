@@ -174,8 +174,8 @@ class Mesh:
 
         Returns
         -------
-        ndarray of shape (...)
-            The integrals (a 0-d array for 1-D ``values``), in the unit of
+        ndarray of shape (...) or float
+            The integrals (a scalar for 1-D ``values``), in the unit of
             ``values`` times the mesh unit.
         """
         return np.asarray(values) @ self.weights
