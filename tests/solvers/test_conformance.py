@@ -2,7 +2,7 @@
 
 Each test is parametrized over all registered names; what a solver promises is
 read from the tags on its class (``kernels``, ``positive``, ``stochastic``,
-``linear``, ``needs_weights``), never from a list kept here. A new solver is
+``linear``, ``batched``, ``needs_weights``), never from a list kept here. A new solver is
 covered by construction; a solver for a kernel family without a test problem
 below, or a learned solver without a tiny-weights maker, fails
 :func:`test_every_solver_has_a_conformance_problem` until one is added.
@@ -32,13 +32,14 @@ EPS = np.finfo(float).eps
 
 #: options that keep the stochastic and iterative solvers fast on the tiny problems
 FAST = {
+    "conductivity-net": {"refine": False},
     "som": {"n_solutions": 8, "n_steps": 400},
     "nnrs": {"n_ensemble": 1, "steps": 60},
     "maxent": {"n_alpha": 10},
 }
 
 
-def _sts_problem(scale: float = 1.0) -> tuple[Problem, np.ndarray]:
+def _sts_problem(scale: float = 1.0) -> list[Problem]:
     mesh = Mesh.uniform(-6.0, 6.0, 61)
     x = mesh.points
     truth = 1.0 + 0.8 * np.exp(-((x - 1.5) ** 2) / 0.8) + 0.8 * np.exp(-((x + 1.5) ** 2) / 0.8)
@@ -46,7 +47,7 @@ def _sts_problem(scale: float = 1.0) -> tuple[Problem, np.ndarray]:
     # error bars that vary from point to point, so a solver weighting with the wrong σ shows
     sigma = 1e-3 * (1.0 + 0.5 * np.cos(np.linspace(0.0, 3.0, 51)))
     data = kernel.forward(truth) + sigma * np.random.default_rng(1).standard_normal(51)
-    return Problem(kernel, scale * data, sigma=scale * sigma), truth
+    return [Problem(kernel, scale * data, sigma=scale * sigma)]
 
 
 #: grids of the Shulga test problem; the tiny optics models are built on the same grids
@@ -54,7 +55,7 @@ OPTICS_GRID = {"omega_min": 5.0, "omega_max": 400.0, "n_omega": 48, "glue_min": 
                "glue_max": 400.0, "n_glue": 40, "temperature": 100.0}
 
 
-def _shulga_problem(scale: float = 1.0) -> tuple[Problem, np.ndarray]:
+def _shulga_problem(scale: float = 1.0) -> list[Problem]:
     g = OPTICS_GRID
     mesh = Mesh.uniform(g["glue_min"], g["glue_max"], g["n_glue"])
     kernel = ShulgaKernel(np.linspace(g["omega_min"], g["omega_max"], g["n_omega"]), mesh,
@@ -63,11 +64,26 @@ def _shulga_problem(scale: float = 1.0) -> tuple[Problem, np.ndarray]:
     clean = kernel.forward(truth)
     sigma = 1e-3 * np.max(np.abs(clean)) * (1.0 + 0.5 * np.cos(np.linspace(0.0, 3.0, g["n_omega"])))
     data = clean + sigma * np.random.default_rng(2).standard_normal(g["n_omega"])
-    return Problem(kernel, scale * data, sigma=scale * sigma), truth
+    return [Problem(kernel, scale * data, sigma=scale * sigma)]
 
 
-#: kernel class name -> tiny problem on it (``scale`` multiplies data and error bars)
-PROBLEMS = {"STSKernel": _sts_problem, "ShulgaKernel": _shulga_problem}
+def _conductivity_problems(scale: float = 1.0) -> list[Problem]:
+    """Λ_T(τ) of one Drude label at the ten temperatures of the conductivity network."""
+    from specinv.ac.conductivity.data import TEMPERATURES, lambda_inputs, tau_matrix
+    from specinv.ac.conductivity.refine import sigma_mesh
+    from specinv.kernels.imaginary_time import ConductivityTauKernel
+
+    label = np.array([[0.2, 0.3, 1.0], [0.5, 1.0, 0.5], [0.3, 3.0, 2.0]])
+    x = lambda_inputs(label[None])[0]
+    tau, mesh = tau_matrix(), sigma_mesh(n=40)
+    return [Problem(ConductivityTauKernel(tau[t], mesh, beta=1.0 / temp), scale * x[t],
+                    sigma=scale * 1e-3 * x[t]) for t, temp in enumerate(TEMPERATURES)]
+
+
+#: kernel class name -> tiny problem(s) on it (``scale`` multiplies data and error bars);
+#: batched solvers get a list of several, the others a list of one
+PROBLEMS = {"STSKernel": _sts_problem, "ShulgaKernel": _shulga_problem,
+            "ConductivityTauKernel": _conductivity_problems}
 
 
 def _optics_weights(cls: type, directory: Path) -> list[Path]:
@@ -87,10 +103,26 @@ def _optics_weights(cls: type, directory: Path) -> list[Path]:
     return paths
 
 
+def _conductivity_weights(cls: type, directory: Path) -> list[Path]:
+    import torch
+
+    from specinv.ac.conductivity.models import build_model
+    from specinv.ac.conductivity.pretrained import WEIGHTS_KIND
+    from specinv.learning.weights import save_torch
+
+    torch.manual_seed(0)
+    arch = {"width": 8, "heads": 2}
+    model = build_model("attention", **arch)
+    meta = {"model": "attention", "architecture": arch}
+    return [save_torch(directory / "net.pt", model.state_dict(), meta, kind=WEIGHTS_KIND,
+                       recipe="test")]
+
+
 def _weights_maker(cls: type):
+    from specinv.ac.conductivity.solver import ConductivityNetSolver
     from specinv.optics.solvers import OpticsLearnedSolver
 
-    makers = {OpticsLearnedSolver: _optics_weights}
+    makers = {OpticsLearnedSolver: _optics_weights, ConductivityNetSolver: _conductivity_weights}
     return next((make for base, make in makers.items() if issubclass(cls, base)), None)
 
 
@@ -109,13 +141,14 @@ def options(request, tmp_path) -> dict:
     return opts
 
 
-def _solve(method: str, problem: Problem, **options):
+def _solve(method: str, problems: list[Problem], **options):
+    """Results of ``problems`` (one batch for batched solvers, else one by one)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # ill-conditioning and convergence notes are fine here
-        return get_solver(method, **options).solve(problem)
+        return get_solver(method, **options).solve_many(problems)
 
 
-def _problem(method: str, scale: float = 1.0) -> tuple[Problem, np.ndarray]:
+def _problems(method: str, scale: float = 1.0) -> list[Problem]:
     return _problem_maker(SOLVERS[method])(scale)
 
 
@@ -133,54 +166,70 @@ def test_every_solver_has_a_conformance_problem(method):
 @pytest.mark.parametrize("options", METHODS, indirect=True)
 def test_result_shapes_units_and_fit(options, request):
     method = request.node.callspec.params["options"]
-    problem, _ = _problem(method)
-    data, matrix = problem.data.copy(), problem.kernel.matrix.copy()
-    r = _solve(method, problem, **options)
-    mesh = problem.kernel.mesh
-    assert r.method == method and r.mesh is mesh  # the spectrum lives on the problem's mesh
-    assert r.spectrum.shape == (mesh.size,) and np.all(np.isfinite(r.spectrum))
-    if r.spectrum_std is not None:
-        assert r.spectrum_std.shape == (mesh.size,) and np.all(r.spectrum_std >= 0)
-    assert r.fitted.shape == problem.data.shape
-    # fitted data are the kernel applied to the answer, to float64 rounding of the product
-    ref = problem.kernel.matrix @ r.spectrum
-    atol = 4 * EPS * mesh.size * np.max(np.abs(problem.kernel.matrix) @ np.abs(r.spectrum))
-    np.testing.assert_allclose(r.fitted, ref, rtol=0, atol=atol)
-    # χ² is that of the residuals with the given error bars
-    resid = (r.fitted - problem.data) / problem.sigma
-    np.testing.assert_allclose(r.chi2, resid @ resid, rtol=1e-12)
-    np.testing.assert_allclose(r.chi2_reduced, r.chi2 / problem.data.size, rtol=1e-12)
-    assert r.noise_level == pytest.approx(float(np.median(problem.sigma)), rel=1e-12)
-    assert not r.sigma_estimated
-    np.testing.assert_array_equal(problem.data, data)  # the input is never modified
-    np.testing.assert_array_equal(problem.kernel.matrix, matrix)
-    if SOLVERS[method].positive:
-        assert r.spectrum.min() >= 0.0
+    problems = _problems(method)
+    inputs = [(p.data.copy(), p.kernel.matrix.copy()) for p in problems]
+    results = _solve(method, problems, **options)
+    assert len(results) == len(problems)
+    for problem, r, (data, matrix) in zip(problems, results, inputs, strict=True):
+        mesh = problem.kernel.mesh
+        assert r.method == method and r.mesh is mesh  # the spectrum lives on the problem's mesh
+        assert r.spectrum.shape == (mesh.size,) and np.all(np.isfinite(r.spectrum))
+        if r.spectrum_std is not None:
+            assert r.spectrum_std.shape == (mesh.size,) and np.all(r.spectrum_std >= 0)
+        assert r.fitted.shape == problem.data.shape
+        # fitted data are the kernel applied to the answer, to float64 rounding of the product
+        ref = problem.kernel.matrix @ r.spectrum
+        scale = np.max(np.abs(problem.kernel.matrix) @ np.abs(r.spectrum))
+        np.testing.assert_allclose(r.fitted, ref, rtol=0, atol=4 * EPS * mesh.size * scale)
+        # χ² is that of the residuals with the given error bars
+        resid = (r.fitted - problem.data) / problem.sigma
+        np.testing.assert_allclose(r.chi2, resid @ resid, rtol=1e-12)
+        np.testing.assert_allclose(r.chi2_reduced, r.chi2 / problem.data.size, rtol=1e-12)
+        assert r.noise_level == pytest.approx(float(np.median(problem.sigma)), rel=1e-12)
+        assert not r.sigma_estimated
+        np.testing.assert_array_equal(problem.data, data)  # the input is never modified
+        np.testing.assert_array_equal(problem.kernel.matrix, matrix)
+        if SOLVERS[method].positive:
+            assert r.spectrum.min() >= 0.0
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_single_and_batched_solving_agree_with_the_tag(method):
+    problems = _problems(method)
+    solver = get_solver(method, **FAST.get(method, {}))
+    if SOLVERS[method].batched:
+        assert len(problems) > 1
+        with pytest.raises(ParameterError, match="solve_many"):
+            solver.solve(problems[0])
+    else:
+        assert len(problems) == 1
 
 
 @pytest.mark.parametrize("options", METHODS, indirect=True)
 def test_deterministic_with_a_fixed_seed(options, request):
     method = request.node.callspec.params["options"]
-    problem, _ = _problem(method)
-    a = _solve(method, problem, **options)
-    b = _solve(method, problem, **options)
-    np.testing.assert_array_equal(a.spectrum, b.spectrum)
+    problems = _problems(method)
+    a = _solve(method, problems, **options)
+    b = _solve(method, problems, **options)
+    for ra, rb in zip(a, b, strict=True):
+        np.testing.assert_array_equal(ra.spectrum, rb.spectrum)
     if SOLVERS[method].stochastic:  # the seed is what fixes it
-        c = _solve(method, problem, **{**options, "seed": 1})
-        assert not np.array_equal(a.spectrum, c.spectrum)
+        c = _solve(method, problems, **{**options, "seed": 1})
+        assert not np.array_equal(a[0].spectrum, c[0].spectrum)
 
 
 @pytest.mark.parametrize("options", [m for m in METHODS if SOLVERS[m].linear], indirect=True)
 def test_linear_solvers_are_scale_equivariant(options, request):
     method = request.node.callspec.params["options"]
     c = 37.5
-    a = _solve(method, _problem(method)[0], **options)
-    b = _solve(method, _problem(method, scale=c)[0], **options)
+    a = _solve(method, _problems(method), **options)
+    b = _solve(method, _problems(method, scale=c), **options)
     # scaling data and σ by c changes nothing but the answer's scale; the residual
     # difference is rounding, amplified by at most the inverse's effective condition,
     # bounded by 1/√eps (every rule discards singular values below √eps·s_max)
-    tol = 100 * np.sqrt(EPS) * np.max(np.abs(a.spectrum))
-    np.testing.assert_allclose(b.spectrum, c * a.spectrum, rtol=0, atol=c * tol)
+    for ra, rb in zip(a, b, strict=True):
+        tol = 100 * np.sqrt(EPS) * np.max(np.abs(ra.spectrum))
+        np.testing.assert_allclose(rb.spectrum, c * ra.spectrum, rtol=0, atol=c * tol)
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -199,7 +248,7 @@ def test_kernel_tag_is_enforced(method):
     if cls.needs_weights:
         opts["weights"] = "never-read.pt"  # the kernel is checked first
     with pytest.raises(ParameterError, match=cls.kernels[0]):
-        _solve(method, PROBLEMS[other]()[0], **opts)
+        _solve(method, PROBLEMS[other](), **opts)
 
 
 @pytest.mark.parametrize("options", [m for m in METHODS if SOLVERS[m].needs_weights],
@@ -208,13 +257,15 @@ def test_learned_solvers_say_which_weights_they_used(options, request, tmp_path)
     from specinv.learning.weights import sha256
 
     method = request.node.callspec.params["options"]
-    r = _solve(method, _problem(method)[0], **options)
-    assert [w["path"] for w in r.extras["weights"]] == options["weights"]
-    assert [w["sha256"] for w in r.extras["weights"]] == [sha256(p) for p in options["weights"]]
+    problems = _problems(method)
+    for r in _solve(method, problems, **options):
+        assert [w["path"] for w in r.extras["weights"]] == options["weights"]
+        assert [w["sha256"] for w in r.extras["weights"]] == [sha256(p)
+                                                              for p in options["weights"]]
     solver = get_solver(method, **options)
     solver.set_models(solver.load_models())
-    assert solver.solve(_problem(method)[0]).extras["weights"] == FITTED
+    assert solver.solve_many(problems)[0].extras["weights"] == FITTED
     garbage = tmp_path / "garbage.pt"
     garbage.write_bytes(b"\x00\xffnot weights")
     with pytest.raises(InputError, match="garbage.pt"):
-        _solve(method, _problem(method)[0], **{**options, "weights": str(garbage)})
+        _solve(method, problems, **{**options, "weights": str(garbage)})

@@ -8,7 +8,7 @@ input, times the call, records warnings and assembles the
 shipped with the package also names its module in :data:`SOLVER_MODULES` (the
 registry imports modules lazily) and is then run through the conformance suite,
 which reads the tags (``kernels``, ``positive``, ``stochastic``, ``linear``,
-``needs_weights``) declared on its class.
+``batched``, ``needs_weights``) declared on its class.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -61,6 +62,9 @@ class Solver:
     #: data and error bars scaled by c > 0 give the spectrum scaled by c (a linear
     #: estimator, or one whose regularization rule is invariant under that scaling)
     linear: ClassVar[bool] = False
+    #: answers only whole batches of problems, together (:meth:`solve_many`), e.g. Λ_T(τ)
+    #: at every temperature a network was trained on; :meth:`solve` of one problem is refused
+    batched: ClassVar[bool] = False
     #: the answer comes from trained weights (:class:`specinv.solvers.learned.LearnedSolver`)
     needs_weights: ClassVar[bool] = False
 
@@ -76,6 +80,18 @@ class Solver:
     def _solve(self, problem: Problem) -> SolverOutput:
         raise NotImplementedError
 
+    def _solve_many(self, problems: list[Problem]) -> list[SolverOutput]:
+        """Hook of batched solvers: the outputs of ``problems`` answered together."""
+        return [self._solve(p) for p in problems]
+
+    def _check(self, problem: Problem) -> None:
+        if not isinstance(problem, Problem):
+            raise ParameterError(f"solve() expects a specinv.Problem, got {type(problem).__name__}")
+        kernel_names = {c.__name__ for c in type(problem.kernel).__mro__}
+        if self.kernels is not None and not kernel_names & set(self.kernels):
+            raise ParameterError(f"solver {self.name!r} needs a {' or '.join(self.kernels)} "
+                                 f"problem, got {type(problem.kernel).__name__}")
+
     def solve(self, problem: Problem) -> InversionResult:
         """Invert ``problem``; never modifies it.
 
@@ -88,21 +104,45 @@ class Solver:
         -------
         InversionResult
         """
-        if not isinstance(problem, Problem):
-            raise ParameterError(f"solve() expects a specinv.Problem, got {type(problem).__name__}")
-        kernel_names = {c.__name__ for c in type(problem.kernel).__mro__}
-        if self.kernels is not None and not kernel_names & set(self.kernels):
-            raise ParameterError(f"solver {self.name!r} needs a {' or '.join(self.kernels)} "
-                                 f"problem, got {type(problem.kernel).__name__}")
+        if self.batched:
+            raise ParameterError(f"solver {self.name!r} answers a batch of problems together: "
+                                 "use get_solver(...).solve_many(problems)")
+        return self._run([problem], lambda ps: [self._solve(ps[0])])[0]
+
+    def solve_many(self, problems: list[Problem]) -> list[InversionResult]:
+        """Invert several problems (together if the solver is ``batched``); never modifies them.
+
+        Parameters
+        ----------
+        problems : list of Problem
+
+        Returns
+        -------
+        list of InversionResult
+            One per problem, in order; a batch's wall time is shared equally.
+        """
+        if not self.batched:
+            return [self.solve(p) for p in problems]
+        return self._run(list(problems), self._solve_many)
+
+    def _run(self, problems: list[Problem],
+             hook: Callable[[list[Problem]], list[SolverOutput]]) -> list[InversionResult]:
+        for problem in problems:
+            self._check(problem)
         t0 = time.perf_counter()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            out = self._solve(problem)
-        wall = time.perf_counter() - t0
+            outs = hook(problems)
+        wall = (time.perf_counter() - t0) / max(len(problems), 1)
         messages = []
         for w in caught:
             messages.append(f"{w.category.__name__}: {w.message}")
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        return [self._result(p, out, wall, messages)
+                for p, out in zip(problems, outs, strict=True)]
+
+    def _result(self, problem: Problem, out: SolverOutput, wall: float,
+                messages: list[str]) -> InversionResult:
         f = np.asarray(out.spectrum, dtype=float)
         if f.shape != (problem.kernel.mesh.size,) or not np.all(np.isfinite(f)):
             raise RuntimeError(f"solver {self.name!r} returned an invalid spectrum")
@@ -123,7 +163,7 @@ class Solver:
             sigma_estimated=not problem.has_errors,
             noise_level=float(np.median(sigma)),
             wall_time_s=wall,
-            warnings=messages,
+            warnings=list(messages),
             extras=out.extras,
         )
 
@@ -150,6 +190,7 @@ SOLVER_MODULES: dict[str, str] = {
     "rrim": "specinv.optics.solvers",
     "fcn": "specinv.optics.solvers",
     "cnn": "specinv.optics.solvers",
+    "conductivity-net": "specinv.ac.conductivity.solver",
 }
 
 

@@ -10,7 +10,8 @@ file's path and SHA-256 checksum (from its verified metadata, see
 :mod:`specinv.learning.weights`), or is ``"fitted in this session"``.
 
 Subclasses implement :meth:`~LearnedSolver.shipped_weights`,
-:meth:`~LearnedSolver.load_model` and :meth:`~LearnedSolver._predict`.
+:meth:`~LearnedSolver.load_model` and :meth:`~LearnedSolver._predict` (batched
+solvers: ``_predict_many``).
 """
 
 from __future__ import annotations
@@ -110,7 +111,15 @@ class LearnedSolver(Solver):
         self.weights_ = [{"path": str(f), "sha256": checksum_of(f)} for f in files]
         return self.models_
 
+    def _predict_many(self, problems: list[Problem], models: list) -> list[SolverOutput]:
+        """The answers of ``models`` to ``problems`` (batched solvers override this)."""
+        return [self._predict(p, models) for p in problems]
+
+    def _solve_many(self, problems: list[Problem]) -> list[SolverOutput]:
+        outs = self._predict_many(problems, self.load_models())
+        for out in outs:
+            out.extras = {**out.extras, "weights": getattr(self, "weights_", FITTED)}
+        return outs
+
     def _solve(self, problem: Problem) -> SolverOutput:
-        out = self._predict(problem, self.load_models())
-        out.extras = {**out.extras, "weights": getattr(self, "weights_", FITTED)}
-        return out
+        return self._solve_many([problem])[0]

@@ -49,7 +49,9 @@ def load_pretrained(path: str | Path | None = None) -> torch.nn.Module:
     Parameters
     ----------
     path : str or Path, optional
-        Weights file with its metadata JSON (default: the shipped model).
+        Weights file with its metadata JSON (default: the shipped model). The metadata
+        names the network (``"model"``, one of :data:`MODELS`) and may give its
+        constructor arguments (``"architecture"``, e.g. ``{"width": 64}``).
 
     Returns
     -------
@@ -63,7 +65,7 @@ def load_pretrained(path: str | Path | None = None) -> torch.nn.Module:
     p = shipped("conductivity", WEIGHTS) if path is None else Path(path)
     state, meta = load_torch(p, WEIGHTS_KIND)
     try:
-        model = build_model(meta["model"])
+        model = build_model(meta["model"], **meta.get("architecture", {}))
     except (KeyError, TypeError, ParameterError):
         raise InputError(f"metadata names no conductivity model (one of {', '.join(MODELS)})",
                          display(p)) from None
