@@ -20,6 +20,9 @@ precomputed ``P y`` and ``P A``::
 The result equals the models' own ``forward`` to float32 rounding (tested); it
 is inference only (no autograd). A single spectrum runs with one torch thread
 (:func:`single_thread`), which on a small machine is faster than several.
+
+:class:`KernelBank` holds the scaled kernels and Landweber preconditioners per
+temperature that every rRIM pass (training and inference) takes as ``a`` and ``p``.
 """
 
 from __future__ import annotations
@@ -260,6 +263,13 @@ class KernelBank:
 
     Per-sample h (noise-conditioned rRIMs) uses the SVD A = U S Vᵀ:
     ``(AᵀA + hI)⁻¹Aᵀ = V diag(s/(s² + h)) Uᵀ``.
+
+    Parameters
+    ----------
+    setup : OpticsSetup
+        Grids of the model.
+    h : float
+        Landweber regularization of the shared preconditioners (:meth:`get`).
     """
 
     def __init__(self, setup: OpticsSetup, h: float) -> None:
@@ -282,6 +292,7 @@ class KernelBank:
         return p[torch.as_tensor(inv.reshape(-1))]
 
     def get(self, t: float) -> tuple[torch.Tensor, torch.Tensor]:
+        """A_T (n_omega, n_glue) and P_T (n_glue, n_omega) at temperature ``t`` K (cached)."""
         t = float(t)
         if t not in self._cache:
             a = self.setup.kernel(t).matrix / Y_SCALE
