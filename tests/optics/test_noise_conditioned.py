@@ -8,10 +8,10 @@ import torch
 
 from specinv import ParameterError
 from specinv.optics.dataset import build_dataset
-from specinv.optics.fast import StackedRRIM
+from specinv.optics.fast import KernelBank, StackedRRIM
 from specinv.optics.models import RRIM, h_feature
 from specinv.optics.setup import Y_SCALE, OpticsSetup, landweber_preconditioner
-from specinv.optics.train import H_MIN, ModelConfig, TrainedModel, _KernelBank, noise_h, train_model
+from specinv.optics.train import H_MIN, ModelConfig, TrainedModel, noise_h, train_model
 
 
 def _random_noise_rrim(temperature_input: bool = False, seed: int = 0) -> RRIM:
@@ -24,7 +24,7 @@ def _random_noise_rrim(temperature_input: bool = False, seed: int = 0) -> RRIM:
 
 def test_svd_preconditioner_equals_the_solved_one():
     setup = OpticsSetup()
-    bank = _KernelBank(setup, 1e-4)
+    bank = KernelBank(setup, 1e-4)
     a = setup.kernel(100.0).matrix / Y_SCALE
     hs = np.array([1e-5, 1e-2, 1e-4, 1e-5])
     p = bank.preconditioners(100.0, hs).double().numpy()
@@ -46,7 +46,7 @@ def test_noise_h_is_sigma_above_the_floor():
 @pytest.mark.parametrize("temperature_input", [False, True])
 def test_stacked_equals_model_and_output_depends_on_the_h_channel(temperature_input):
     net = _random_noise_rrim(temperature_input)
-    bank = _KernelBank(OpticsSetup(), 1e-4)
+    bank = KernelBank(OpticsSetup(), 1e-4)
     y = torch.rand(4, 100)
     temps = np.array([100.0, 100.0, 150.0, 100.0])
     hs = np.array([1e-5, 1e-4, 1e-3, 1e-2])

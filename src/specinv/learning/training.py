@@ -20,7 +20,9 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from specinv.core.errors import InputError
 from specinv.io.atomic import atomic_path
+from specinv.learning.weights import display
 
 
 def seed_everything(seed: int) -> np.random.Generator:
@@ -165,13 +167,18 @@ def fit(model: torch.nn.Module, step_loss: Callable[[int], torch.Tensor], *,
     start_epoch = 0
     ckpt = Path(config.checkpoint) if config.checkpoint else None
     if ckpt is not None and config.resume and ckpt.is_file():
-        state = torch.load(ckpt, map_location="cpu", weights_only=False)
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["optimizer"])
-        history = state["history"]
-        best_state = state["best_state"]
-        start_epoch = len(history["epochs"])
-        torch.set_rng_state(state["torch_rng"])
+        try:  # tensors and plain containers only: a checkpoint is never unpickled freely
+            state = torch.load(ckpt, map_location="cpu", weights_only=True)
+            model.load_state_dict(state["model"])
+            opt.load_state_dict(state["optimizer"])
+            history = state["history"]
+            best_state = state["best_state"]
+            start_epoch = len(history["epochs"])
+            torch.set_rng_state(state["torch_rng"])
+        except Exception:  # noqa: BLE001 - any failure of the reader is a bad file
+            raise InputError("not a training checkpoint of this model (written by specinv with "
+                             "the same architecture); delete it to start afresh",
+                             display(ckpt)) from None
     t_start = time.perf_counter()
     bar = tqdm(total=(config.epochs - start_epoch) * config.steps_per_epoch,
                disable=not config.progress, desc="training", leave=False)

@@ -72,6 +72,7 @@ class AllenSolver(Solver):
     name = "allen"
     kernels = ("ShulgaKernel",)
     defaults = {"smoothing": None, "clip_negative": False}
+    linear = True
 
     def _solve(self, problem: Problem) -> SolverOutput:
         kernel = problem.kernel

@@ -12,6 +12,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from specinv.learning.blocks import mlp
+
 
 class FCN(nn.Module):
     """Fully connected regressor ``y → x`` (two hidden layers, ReLU).
@@ -28,9 +30,7 @@ class FCN(nn.Module):
 
     def __init__(self, n_omega: int, n_glue: int, hidden: int = 256) -> None:
         super().__init__()
-        self.net = nn.Sequential(nn.Linear(n_omega, hidden), nn.ReLU(),
-                                 nn.Linear(hidden, hidden), nn.ReLU(),
-                                 nn.Linear(hidden, n_glue))
+        self.net = mlp(n_omega, n_glue, (hidden, hidden), nn.ReLU)
 
     def forward(self, y: torch.Tensor) -> torch.Tensor:
         """Glue functions from scaled scattering rates.

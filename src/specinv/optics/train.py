@@ -15,7 +15,6 @@ noise-free and noisy spectra; ``predict`` then needs σ of every spectrum.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -25,14 +24,16 @@ import numpy as np
 import torch
 
 from specinv.core.errors import InputError, ParameterError
-from specinv.io.atomic import atomic_path
 from specinv.learning.training import TrainConfig, fit, seed_everything
+from specinv.learning.weights import display, load_state, load_torch, save_torch
 from specinv.optics.dataset import GlueDataset
-from specinv.optics.fast import SINGLE_THREAD_ROWS, StackedRRIM, single_thread
+from specinv.optics.fast import SINGLE_THREAD_ROWS, KernelBank, StackedRRIM, single_thread
 from specinv.optics.models import CNN, FCN, RRIM
-from specinv.optics.setup import Y_SCALE, OpticsSetup, landweber_preconditioner
+from specinv.optics.setup import Y_SCALE, OpticsSetup
 
 KINDS = ("rrim", "fcn", "cnn")
+#: kind recorded in (and required of) the metadata of optics weights
+WEIGHTS_KIND = "optics-model"
 
 
 @dataclass
@@ -120,7 +121,7 @@ def auto_h(noise: float) -> float:
     noise-free h = 1e-8 models score 3.1e-3 on the validation spectra with 1e-5
     relative noise added and 0.33 with 1e-4. Noisy spectra need a model trained at
     their noise level, or a noise-conditioned one (``ModelConfig.noise_input``);
-    :class:`specinv.optics.solvers.LearnedSolver` warns when the data are noisier than
+    :class:`specinv.optics.solvers.OpticsLearnedSolver` warns when the data are noisier than
     a model's training set.
 
     Parameters
@@ -208,76 +209,6 @@ def build_model(cfg: ModelConfig, setup: OpticsSetup) -> torch.nn.Module:
     raise ParameterError(f"unknown model kind {cfg.kind!r}; valid: {', '.join(KINDS)}")
 
 
-#: preconditioners kept per (temperature, h) for batches of one noise level
-SHARED_CACHE = 32
-
-
-class _KernelBank:
-    """Scaled kernels A_T and preconditioners P_T per temperature (float32 torch).
-
-    Per-sample h (noise-conditioned rRIMs) uses the SVD A = U S Vᵀ:
-    ``(AᵀA + hI)⁻¹Aᵀ = V diag(s/(s² + h)) Uᵀ``.
-    """
-
-    def __init__(self, setup: OpticsSetup, h: float) -> None:
-        self.setup, self.h = setup, h
-        self._cache: dict[float, tuple[torch.Tensor, torch.Tensor]] = {}
-        self._svd: dict[float, tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = {}
-        self._shared: dict[tuple[float, float], torch.Tensor] = {}
-
-    def preconditioners(self, t: float, h: np.ndarray) -> torch.Tensor:
-        """P_T for each h, shape (B, n_glue, n_omega); equal h values are built once."""
-        t = float(t)
-        if t not in self._svd:
-            a = self.setup.kernel(t).matrix / Y_SCALE
-            u, s, vt = np.linalg.svd(a, full_matrices=False)
-            self._svd[t] = (torch.as_tensor(vt.T), torch.as_tensor(s), torch.as_tensor(u.T))
-        v, s, ut = self._svd[t]
-        uniq, inv = np.unique(np.asarray(h, dtype=float), return_inverse=True)
-        f = s[None] / (s[None] ** 2 + torch.as_tensor(uniq)[:, None])  # (U, r)
-        p = torch.einsum("nr,ur,rm->unm", v, f, ut).to(torch.float32)
-        return p[torch.as_tensor(inv.reshape(-1))]
-
-    def get(self, t: float) -> tuple[torch.Tensor, torch.Tensor]:
-        t = float(t)
-        if t not in self._cache:
-            a = self.setup.kernel(t).matrix / Y_SCALE
-            p = landweber_preconditioner(a, self.h)
-            self._cache[t] = (torch.as_tensor(a, dtype=torch.float32),
-                              torch.as_tensor(p, dtype=torch.float32))
-        return self._cache[t]
-
-    def batch(self, temps: np.ndarray, h: np.ndarray | None = None
-              ) -> tuple[torch.Tensor, torch.Tensor]:
-        """A and P for samples at temperatures ``temps`` (K), shared when all equal.
-
-        ``h`` (B,): per-sample Landweber h; P then has shape (B, n_glue, n_omega), or is
-        shared (n_glue, n_omega) when all samples have one temperature and one h.
-        """
-        uniq = np.unique(temps)
-        if h is None:
-            if uniq.size == 1:
-                return self.get(uniq[0])
-            pairs = [self.get(t) for t in temps]
-            return torch.stack([a for a, _ in pairs]), torch.stack([p for _, p in pairs])
-        h = np.asarray(h, dtype=float)
-        if uniq.size == 1:
-            hu = np.unique(h)
-            if hu.size > 1:
-                return self.get(uniq[0])[0], self.preconditioners(uniq[0], h)
-            key = (float(uniq[0]), float(hu[0]))  # one P for the batch (cached): shared path
-            if key not in self._shared:
-                if len(self._shared) >= SHARED_CACHE:
-                    self._shared.clear()
-                self._shared[key] = self.preconditioners(uniq[0], hu)[0]
-            return self.get(uniq[0])[0], self._shared[key]
-        p = torch.empty(len(temps), self.setup.n_glue, self.setup.n_omega)
-        for t in uniq:
-            sel = np.flatnonzero(temps == t)
-            p[torch.as_tensor(sel)] = self.preconditioners(t, h[sel])
-        return torch.stack([self.get(t)[0] for t in temps]), p
-
-
 @dataclass
 class TrainedModel:
     """A trained optics model with everything needed to use and reproduce it.
@@ -309,7 +240,7 @@ class TrainedModel:
         if self.config.h is None:
             raise ParameterError("a TrainedModel needs its Landweber h (ModelConfig.h); "
                                  "train_model fills it in from the training noise")
-        self._bank = _KernelBank(self.setup, self.config.h)
+        self._bank = KernelBank(self.setup, self.config.h)
         self._stacked: StackedRRIM | None = None
         self.model.eval()
 
@@ -387,7 +318,7 @@ class TrainedModel:
         return xs[..., 0, :].numpy().astype(float)
 
     @property
-    def bank(self) -> _KernelBank:
+    def bank(self) -> KernelBank:
         """Scaled kernels and Landweber preconditioners per temperature (cached)."""
         return self._bank
 
@@ -403,64 +334,56 @@ class TrainedModel:
             self._stacked = StackedRRIM([self.model])
         return self._stacked
 
-    def save(self, path: str | Path) -> None:
-        """Write ``path`` (.pt weights) and ``path.json`` (config, setup, history).
+    def save(self, path: str | Path, recipe: str = "specinv.optics.train.train_model") -> Path:
+        """Write ``path`` (.pt weights) and ``path.json`` (config, setup, history, checksum).
 
         Parameters
         ----------
         path : str or Path
-            Weights file; the description goes next to it with suffix ``.json``.
+            Weights file.
+        recipe : str
+            The script or command that trained the model (recorded in the metadata).
+
+        Returns
+        -------
+        Path
         """
-        path = Path(path)
         meta = {"config": asdict(self.config), "setup": self.setup.to_dict(),
                 "temperature_range_K": list(self.temperature_range),
                 "data": self.data_params, "history": self.history,
                 "torch_version": torch.__version__}
-        with atomic_path(path) as tmp:
-            torch.save(self.model.state_dict(), tmp)
-        with atomic_path(path.with_suffix(".json")) as tmp:
-            tmp.write_text(json.dumps(meta, indent=1, default=str))
+        return save_torch(path, self.model.state_dict(), meta, kind=WEIGHTS_KIND, recipe=recipe)
 
     @classmethod
     def load(cls, path: str | Path) -> TrainedModel:
-        """Read a model written by :meth:`save`.
-
-        Parameters
-        ----------
-        path : str or Path
-            Weights file (its ``.json`` description must lie next to it).
-
-        Returns
-        -------
-        TrainedModel
-            The model in evaluation mode.
+        """Read a model written by :meth:`save` (see :mod:`specinv.learning.weights`).
 
         Raises
         ------
         InputError
-            Weights or description missing.
+            Any file that is not an optics model's weights with their metadata.
         """
-        path = Path(path)
-        meta_path = path.with_suffix(".json")
-        if not path.is_file() or not meta_path.is_file():
-            raise InputError("model weights or their .json description not found", str(path))
-        meta = json.loads(meta_path.read_text())
-        cfg = ModelConfig(**meta["config"])
-        setup = OpticsSetup(**meta["setup"])
-        model = build_model(cfg, setup)
-        model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
-        return cls(cfg, setup, model, tuple(meta["temperature_range_K"]), meta.get("history", {}),
-                   meta.get("data", {}))
+        state, meta = load_torch(path, WEIGHTS_KIND)
+        try:
+            cfg = ModelConfig(**meta["config"])
+            setup = OpticsSetup(**meta["setup"])
+            t_range = (float(meta["temperature_range_K"][0]), float(meta["temperature_range_K"][1]))
+            model = build_model(cfg, setup)
+        except (KeyError, TypeError, ValueError, IndexError, ParameterError):
+            raise InputError("metadata lacks a valid optics model config, setup or temperature "
+                             "range", display(path)) from None
+        load_state(model, state, path)
+        return cls(cfg, setup, model, t_range, meta.get("history", {}), meta.get("data", {}))
 
 
-def _rrim_forward(model: torch.nn.Module, bank: _KernelBank, y: torch.Tensor,
+def _rrim_forward(model: torch.nn.Module, bank: KernelBank, y: torch.Tensor,
                   temps: np.ndarray, h: np.ndarray | None) -> list[torch.Tensor]:
     a, p = bank.batch(temps, h)
     ht = None if h is None else torch.as_tensor(h, dtype=torch.float32)
     return model(y, a, p, torch.as_tensor(temps, dtype=torch.float32), h=ht)
 
 
-def _loss(model: torch.nn.Module, kind: str, bank: _KernelBank, y: torch.Tensor,
+def _loss(model: torch.nn.Module, kind: str, bank: KernelBank, y: torch.Tensor,
           x: torch.Tensor, temps: np.ndarray, weighting: str = "uniform",
           h: np.ndarray | None = None) -> torch.Tensor:
     if kind != "rrim":
@@ -530,7 +453,7 @@ def train_model(dataset: GlueDataset, cfg: ModelConfig, *, checkpoint: str | Non
     seed_everything(cfg.seed)
     setup = dataset.setup
     model = build_model(cfg, setup)
-    bank = _KernelBank(setup, cfg.h)
+    bank = KernelBank(setup, cfg.h)
     xtr, ytr, ttr = dataset.part("train")
     xva, yva, tva = dataset.part("val")
     htr = noise_h(dataset.noise_of("train"), cfg.h) if cfg.noise_input else None

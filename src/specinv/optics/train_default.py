@@ -35,6 +35,8 @@ from specinv.optics.train import ModelConfig, TrainedModel, train_model
 
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "data" / "optics"
 T_GRID = tuple(float(t) for t in range(10, 301, 10))
+#: recorded in the metadata of every weights file this script writes
+RECIPE = "python -m specinv.optics.train_default"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         cfg = ModelConfig(kind="rrim", epochs=args.epochs, seed=i, temperature_input=True,
                           hidden=16, time_limit_s=args.time_limit)
         m = train_model(ds_range, cfg, progress=True)
-        m.save(out / f"rrim_default_{i}.pt")
+        m.save(out / f"rrim_default_{i}.pt", recipe=RECIPE)
         record["models"][f"rrim_default_{i}"] = _summary(m)
         _write_record(out, record, t0)
         print(f"rrim {i}: val MSE {m.history['best']:.3g} ({m.history['train_seconds']:.0f} s)")
@@ -85,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     for kind in ("fcn", "cnn"):
         cfg = ModelConfig(kind=kind, epochs=args.epochs_regressor, seed=0)
         m = train_model(ds_fixed, cfg, progress=True)
-        m.save(out / f"{kind}_default_0.pt")
+        m.save(out / f"{kind}_default_0.pt", recipe=RECIPE)
         record["models"][f"{kind}_default_0"] = _summary(m)
         _write_record(out, record, t0)
         print(f"{kind}: val MSE {m.history['best']:.3g} ({m.history['train_seconds']:.0f} s)")

@@ -327,6 +327,7 @@ class MaxEntSolver(Solver):
                 "alpha_prior": "flat", "refine_alpha": True,
                 "rtol": 1e-12, "atol": 1e-2, "kink_position": 2.5,
                 "blas_threads": 1}
+    positive = True
 
     def _solve(self, problem: Problem) -> SolverOutput:
         rule = self.options["alpha_rule"]

@@ -233,6 +233,8 @@ class NNRSSolver(Solver):
         "preset": "default", "seed": 0, "n_ensemble": None, "select": None,
         **{k: None for k in _NET_KEYS}, "steps": None, "lr": None, "threads": None,
     }
+    positive = True
+    stochastic = True
 
     def _solve(self, problem: Problem) -> SolverOutput:
         cfg, settings = resolve_options(self.options)

@@ -127,6 +127,8 @@ class SOMSolver(Solver):
     name = "som"
     defaults = {"n_solutions": 64, "max_rectangles": 40, "n_steps": 6000, "keep_factor": 2.0,
                 "min_width": 2.0, "max_height": 20.0, "seed": 0}
+    positive = True
+    stochastic = True
 
     def _solve(self, problem: Problem) -> SolverOutput:
         o = self.options

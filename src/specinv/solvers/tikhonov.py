@@ -89,6 +89,7 @@ class TikhonovSolver(Solver):
     name = "tikhonov"
     defaults = {"regularizer": "d2", "rule": "auto", "lam": None, "tau": None,
                 "blas_threads": 1}
+    linear = True
 
     def _solve(self, problem: Problem) -> SolverOutput:
         reg, rule = self.options["regularizer"], self.options["rule"]

@@ -36,6 +36,7 @@ class TSVDSolver(Solver):
 
     name = "tsvd"
     defaults = {"rcond": None, "rank": None, "weighted": True}
+    linear = True
 
     def _solve(self, problem: Problem) -> SolverOutput:
         k = problem.kernel

@@ -8,17 +8,15 @@ local maxima above the threshold chosen on validation data.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from specinv.core.errors import InputError
-from specinv.io.atomic import atomic_path
+from specinv.learning.weights import display, load_state, load_torch, save_torch, shipped
 from specinv.stm.classical import matched_filter_scores
 from specinv.stm.model import build_model
 from specinv.stm.scale import map_kf, zoom_factor
@@ -31,6 +29,8 @@ from specinv.stm.tiling import (
 )
 
 DEFAULT_MODEL = "default_attention"
+#: kind recorded in (and required of) the metadata of detector weights
+WEIGHTS_KIND = "stm-detector"
 #: most bias maps scored at once (more are averaged in consecutive groups)
 MAX_BIAS = 256
 #: bias groups the stack is averaged into to find the Fourier ring (k_F)
@@ -204,13 +204,15 @@ class Detector:
                 "kf_range": list(self.kf_range), "max_bias": self.max_bias,
                 "min_bias": self.min_bias, "min_distance": self.min_distance}
 
-    def save(self, path: str | Path) -> Path:
-        """Write ``PATH.pt`` (weights) and ``PATH.json`` (settings + training metadata).
+    def save(self, path: str | Path, recipe: str = "specinv stm train") -> Path:
+        """Write ``PATH.pt`` (weights) and ``PATH.json`` (settings, training metadata, checksum).
 
         Parameters
         ----------
         path : str or Path
             Path stem (any suffix is replaced).
+        recipe : str
+            The script or command that trained the detector (recorded in the metadata).
 
         Returns
         -------
@@ -219,14 +221,10 @@ class Detector:
         """
         if self.model is None:
             raise ValueError("the classical detector has no weights to save")
-        p = Path(path).with_suffix("")
         meta = {"model": {"kind": self.model.kind, "config": self.model.config},
                 "detector": self._settings(), "training": self.metadata}
-        with atomic_path(p.with_suffix(".pt")) as tmp:
-            torch.save(self.model.state_dict(), tmp)
-        with atomic_path(p.with_suffix(".json")) as tmp:
-            tmp.write_text(json.dumps(meta, indent=2, default=float))
-        return p.with_suffix(".pt")
+        return save_torch(Path(path).with_suffix(".pt"), self.model.state_dict(), meta,
+                          kind=WEIGHTS_KIND, recipe=recipe)
 
     @classmethod
     def load(cls, path: str | Path) -> Detector:
@@ -235,37 +233,37 @@ class Detector:
         Parameters
         ----------
         path : str or Path
-            Path stem (any suffix is replaced).
+            Path stem or the ``.pt`` file.
 
         Returns
         -------
         Detector
-            The detector with its network in evaluation mode.
 
         Raises
         ------
         InputError
-            Weights or settings missing.
+            Any file that is not a detector's weights with their metadata.
         """
-        p = Path(path).with_suffix("")
-        if not p.with_suffix(".pt").is_file() or not p.with_suffix(".json").is_file():
-            raise InputError("model not found (expected .pt weights and .json settings)",
-                             str(p.with_suffix(".pt")))
-        meta = json.loads(p.with_suffix(".json").read_text())
-        # files written before padding_mode was recorded were trained with zero padding
-        # (ensembles, introduced later, record it for every member)
-        kind, config = meta["model"]["kind"], meta["model"]["config"]
-        if kind != "ensemble":
-            config = {"padding_mode": "zeros", **config}
-        model = build_model(kind, **config)
-        model.load_state_dict(torch.load(p.with_suffix(".pt"), map_location="cpu",
-                                         weights_only=True))
-        model.eval()
-        d = meta["detector"]
-        return cls(model, threshold=d["threshold"], tile=d["tile"], overlap=d["overlap"],
-                   kf_range=tuple(d["kf_range"]), max_bias=d["max_bias"],
-                   min_bias=d["min_bias"], min_distance=d["min_distance"],
-                   metadata=meta.get("training", {}))
+        p = Path(path)
+        p = p if p.suffix == ".pt" else p.with_suffix(".pt")
+        state, meta = load_torch(p, WEIGHTS_KIND)
+        try:
+            # files written before padding_mode was recorded were trained with zero padding
+            # (ensembles, introduced later, record it for every member)
+            kind, config = meta["model"]["kind"], meta["model"]["config"]
+            if kind != "ensemble":
+                config = {"padding_mode": "zeros", **config}
+            model = build_model(kind, **config)
+            d = meta["detector"]
+            settings = {"threshold": d["threshold"], "tile": d["tile"], "overlap": d["overlap"],
+                        "kf_range": tuple(d["kf_range"]), "max_bias": d["max_bias"],
+                        "min_bias": d["min_bias"], "min_distance": d["min_distance"]}
+            detector = cls(model, metadata=meta.get("training", {}), **settings)
+        except (KeyError, TypeError, ValueError, IndexError):
+            raise InputError("metadata lacks a valid detector model or settings",
+                             display(p)) from None
+        load_state(model, state, p)
+        return detector
 
     @classmethod
     def classical(cls, threshold: float = 0.0, **settings: object) -> Detector:
@@ -287,14 +285,8 @@ class Detector:
 
 
 def default_model_path() -> Path:
-    """Path (without suffix) of the pretrained model shipped with the package.
-
-    Returns
-    -------
-    Path
-        Stem of the ``.pt`` / ``.json`` pair in ``specinv/data/stm``.
-    """
-    return Path(str(resources.files("specinv") / "data" / "stm" / DEFAULT_MODEL))
+    """Path (without suffix) of the pretrained model shipped with the package."""
+    return shipped("stm", DEFAULT_MODEL)
 
 
 def load_default() -> Detector:

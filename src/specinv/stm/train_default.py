@@ -120,7 +120,7 @@ def train_default(output: str | None = None, progress: bool = True,
         "machine": {"cpu_count": os.cpu_count(), "torch_threads_per_member": 1,
                     "python": platform.python_version(), "torch": torch.__version__,
                     "note": "shared machine (other agents running)"}}
-    path = det.save(output or default_model_path())
+    path = det.save(output or default_model_path(), recipe="python -m specinv.stm.train_default")
     print(f"wrote {path}: {len(seeds)} members, threshold {det.threshold:.3f}, "
           f"{det.metadata['wall_time_including_simulation_s']:.0f} s")
     return str(path)

@@ -14,6 +14,8 @@ import torch
 from torch import nn
 
 from specinv.ac.conductivity.data import TEMPERATURES
+from specinv.core.errors import ParameterError
+from specinv.learning.blocks import mlp
 
 MODELS = ("cnn1d", "cnn2d", "attention")
 
@@ -182,11 +184,11 @@ class AttentionNet(nn.Module):
 
     def __init__(self, width: int = 64, heads: int = 4) -> None:
         super().__init__()
-        self.embed_tau = nn.Sequential(nn.Linear(200, 128), nn.GELU(), nn.Linear(128, width))
+        self.embed_tau = mlp(200, width, (128,), nn.GELU)
         self.pos = nn.Parameter(torch.zeros(10, width))
         self.attn = nn.MultiheadAttention(width, heads, batch_first=True)
         self.norm1 = nn.LayerNorm(width)
-        self.ff = nn.Sequential(nn.Linear(width, 2 * width), nn.GELU(), nn.Linear(2 * width, width))
+        self.ff = mlp(width, width, (2 * width,), nn.GELU)
         self.norm2 = nn.LayerNorm(width)
         self.pool = nn.Sequential(nn.Flatten(), nn.Linear(10 * width, width), nn.GELU())
         self.head = TwoHead(width)
@@ -261,18 +263,7 @@ class DirectSigmaNet(nn.Module):
 
 
 def build_model(name: str, **kwargs) -> nn.Module:
-    """Model by name (:data:`MODELS`).
-
-    Parameters
-    ----------
-    name : {"cnn1d", "cnn2d", "attention"}
-        Architecture.
-    **kwargs
-        Keyword options of its class (``width``, ...).
-
-    Returns
-    -------
-    torch.nn.Module
-        The untrained two-head network.
-    """
+    """Model by name (:data:`MODELS`)."""
+    if name not in MODELS:
+        raise ParameterError(f"unknown conductivity model {name!r}; valid: {', '.join(MODELS)}")
     return {"cnn1d": CNN1D, "cnn2d": CNN2D, "attention": AttentionNet}[name](**kwargs)

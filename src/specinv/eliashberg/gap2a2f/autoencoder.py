@@ -31,6 +31,7 @@ import torch
 
 from specinv.core.errors import ParameterError
 from specinv.eliashberg.gap2a2f.momentloss import DEFAULT_POWERS, MomentLoss
+from specinv.learning.blocks import mlp
 from specinv.learning.training import TrainConfig, fit, seed_everything, shuffled_batches
 
 LATENT_DIMS = (1, 2, 4, 8, 16, 32, 64)
@@ -109,20 +110,8 @@ class AutoEncoder(torch.nn.Module):
         super().__init__()
         if latent < 1:
             raise ParameterError(f"latent dimension must be >= 1, got {latent}")
-        enc: list[torch.nn.Module] = []
-        prev = n
-        for h in hidden:
-            enc += [torch.nn.Linear(prev, h), torch.nn.ReLU()]
-            prev = h
-        enc.append(torch.nn.Linear(prev, latent))
-        dec: list[torch.nn.Module] = []
-        prev = latent
-        for h in reversed(hidden):
-            dec += [torch.nn.Linear(prev, h), torch.nn.ReLU()]
-            prev = h
-        dec.append(torch.nn.Linear(prev, n))
-        self.encoder = torch.nn.Sequential(*enc)
-        self.decoder = torch.nn.Sequential(*dec)
+        self.encoder = mlp(n, latent, tuple(hidden))
+        self.decoder = mlp(latent, n, tuple(reversed(hidden)))
 
     def forward(self, v: torch.Tensor) -> torch.Tensor:
         """Reconstruction of the input rows.

@@ -27,24 +27,18 @@ from specinv.core.errors import InputError, ParameterError
 from specinv.eliashberg.gap2a2f.data import features
 from specinv.eliashberg.gap2a2f.model import Regressor
 from specinv.io.table import read_columns
+from specinv.learning.weights import shipped_files
 
 COLUMNS = ("omega_meV", "re_delta_meV", "im_delta_meV")
 OMEGA_LO_TOL = 0.5
 OMEGA_HI_TOL = 0.25
 T_REL_TOL = 0.05
 MIN_GAP_MEV = 0.01
-SHIPPED_DIR = Path(__file__).resolve().parents[2] / "data" / "gap2a2f"
 
 
 def default_model_paths() -> list[Path]:
-    """Shipped model files (``specinv/data/gap2a2f/member_*.npz``), sorted.
-
-    Returns
-    -------
-    list of Path
-        The files (empty when none are shipped).
-    """
-    return sorted(SHIPPED_DIR.glob("member_*.npz"))
+    """Shipped model files (``specinv/data/gap2a2f/member_*.npz``), sorted."""
+    return shipped_files("gap2a2f", "member_", ".npz")
 
 
 def load_models(paths: list[str | Path] | None = None) -> list[Regressor]:

@@ -9,7 +9,8 @@ A regressor may carry a *decoder* (the α²F part of an autoencoder's decoder,
 see :meth:`Regressor.with_decoder`): the network then predicts the AE latent
 code z from the gap, and :meth:`Regressor.predict` returns the decoded α²F
 (the "latent head" of :mod:`specinv.eliashberg.gap2a2f.experiment`). The decoder is saved
-in the same NPZ, so such a model is used exactly like a plain one.
+in the same NPZ, so such a model is used exactly like a plain one. The NPZ and its
+metadata JSON are written and verified by :mod:`specinv.learning.weights`.
 """
 
 from __future__ import annotations
@@ -23,34 +24,30 @@ import numpy as np
 import torch
 
 from specinv.core.errors import InputError
-from specinv.io.atomic import atomic_path
+from specinv.learning import blocks
+from specinv.learning.weights import display, load_npz, load_state, save_npz
 
 HIDDEN = (500, 800)
 FORMAT = "specinv-gap2a2f-model"
+#: kind recorded in (and required of) the metadata of gap2a2f weights
+WEIGHTS_KIND = "gap2a2f-regressor"
 
 
 def mlp(n_in: int, n_out: int, hidden: tuple[int, ...] = HIDDEN) -> torch.nn.Sequential:
-    """Fully connected network with ReLU after every hidden layer and a linear output.
+    """The seed's MLP: ReLU after every hidden layer, linear output (:func:`blocks.mlp`).
 
     Parameters
     ----------
     n_in, n_out : int
         Input and output widths.
     hidden : tuple of int
-        Hidden layer widths.
+        Hidden widths.
 
     Returns
     -------
     torch.nn.Sequential
-        The untrained network.
     """
-    layers: list[torch.nn.Module] = []
-    prev = n_in
-    for h in hidden:
-        layers += [torch.nn.Linear(prev, h), torch.nn.ReLU()]
-        prev = h
-    layers.append(torch.nn.Linear(prev, n_out))
-    return torch.nn.Sequential(*layers)
+    return blocks.mlp(n_in, n_out, hidden, activation=torch.nn.ReLU)
 
 
 @dataclass
@@ -222,43 +219,39 @@ class Regressor:
         out = self.predict_raw(x, batch)
         return out if self.decoder is None else self.decode(out)
 
-    def save(self, path: str | Path, *, half: bool = False) -> Path:
-        """Write one NPZ (atomically): weights, scalers, JSON metadata.
+    def save(self, path: str | Path, *, half: bool = False,
+             recipe: str = "specinv eliashberg train") -> Path:
+        """Write one NPZ (weights, scalers, metadata) and its metadata JSON (atomically).
 
         Parameters
         ----------
         path : str or Path
-            Output file.
+            ``.npz`` file; the metadata goes to the ``.json`` beside it.
         half : bool
-            Store the weights as float16 (half the size).
+            Store the weights in float16.
+        recipe : str
+            The script or command that trained the model (recorded in the metadata).
 
         Returns
         -------
         Path
-            The written file.
         """
         arrays: dict[str, np.ndarray] = {}
-        for k, v in self.net.state_dict().items():
-            a = v.detach().cpu().numpy()
-            arrays[f"w:{k}"] = a.astype(np.float16) if half else a
-        if self.decoder is not None:
-            for k, v in self.decoder.state_dict().items():
+        for prefix, net in (("w", self.net), ("d", self.decoder)):
+            for k, v in ({} if net is None else net.state_dict()).items():
                 a = v.detach().cpu().numpy()
-                arrays[f"d:{k}"] = a.astype(np.float16) if half else a
+                arrays[f"{prefix}:{k}"] = a.astype(np.float16) if half else a
         arrays["x_mean"], arrays["x_std"] = self.x_mean, self.x_std
         meta = dict(self.meta, format=FORMAT, y_scale=self.y_scale,
                     decoder_scale=self.decoder_scale,
                     n_in=int(self.x_mean.size), n_out=int(self.net[-1].out_features),
                     weights_dtype="float16" if half else "float32")
         arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
-        p = Path(path)
-        with atomic_path(p) as tmp, open(tmp, "wb") as fh:
-            np.savez_compressed(fh, **arrays)
-        return p
+        return save_npz(path, arrays, meta, kind=WEIGHTS_KIND, recipe=recipe)
 
     @classmethod
     def load(cls, path: str | Path) -> Regressor:
-        """Read a model written by :meth:`save`.
+        """Read a model written by :meth:`save` (see :mod:`specinv.learning.weights`).
 
         Parameters
         ----------
@@ -273,33 +266,26 @@ class Regressor:
         Raises
         ------
         InputError
-            Missing file or not a gap2a2f model.
+            Any file that is not a gap2a2f model with its metadata.
         """
-        p = Path(path)
-        if not p.is_file():
-            raise InputError("model file not found", str(p))
+        arrays, _ = load_npz(path, WEIGHTS_KIND)
+        name = display(path)
         try:
-            with np.load(p) as z:
-                meta = json.loads(bytes(z["meta"]).decode())
-                state = {k[2:]: torch.from_numpy(z[k].astype(np.float32))
-                         for k in z.files if k.startswith("w:")}
-                dstate = {k[2:]: torch.from_numpy(z[k].astype(np.float32))
-                          for k in z.files if k.startswith("d:")}
-                x_mean, x_std = z["x_mean"], z["x_std"]
-        except (OSError, ValueError, KeyError) as exc:
-            raise InputError(f"not a specinv gap2a2f model ({exc})", str(p)) from None
-        if meta.get("format") != FORMAT:
-            raise InputError("not a specinv gap2a2f model (format tag missing)", str(p))
-        net = mlp(meta["n_in"], meta["n_out"], tuple(meta["hidden"]))
-        net.load_state_dict(state)
-        net.eval()
-        dec = None
-        if meta.get("head") == "latent":
-            if not dstate:
-                raise InputError("latent-head model without decoder weights", str(p))
-            last = dstate[f"{2 * len(meta['decoder_hidden'])}.bias"]
-            dec = mlp(meta["latent_dim"], int(last.numel()), tuple(meta["decoder_hidden"]))
-            dec.load_state_dict(dstate)
-            dec.eval()
-        return cls(net, x_mean, x_std, float(meta["y_scale"]), meta, dec,
-                   float(meta.get("decoder_scale", 1.0)))
+            meta = json.loads(bytes(arrays["meta"]).decode())
+            x_mean, x_std = arrays["x_mean"], arrays["x_std"]
+            net = mlp(meta["n_in"], meta["n_out"], tuple(meta["hidden"]))
+            dec = None
+            if meta.get("head") == "latent":
+                last = arrays[f"d:{2 * len(meta['decoder_hidden'])}.bias"]
+                dec = mlp(meta["latent_dim"], int(last.size), tuple(meta["decoder_hidden"]))
+            y_scale = float(meta["y_scale"])
+            decoder_scale = float(meta.get("decoder_scale", 1.0))
+        except (KeyError, TypeError, ValueError, UnicodeDecodeError):
+            raise InputError("not a specinv gap2a2f model (metadata, scalers or decoder "
+                             "missing)", name) from None
+        for prefix, module in (("w", net), ("d", dec)):
+            if module is not None:
+                load_state(module, {k[2:]: torch.from_numpy(a.astype(np.float32))
+                                    for k, a in arrays.items() if k.startswith(f"{prefix}:")},
+                           path)
+        return cls(net, x_mean, x_std, y_scale, meta, dec, decoder_scale)

@@ -70,11 +70,12 @@ def main(argv: list[str] | None = None) -> int:
                                  progress=False)
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
-    for old in out.glob("member_*.npz"):
+    for old in [*out.glob("member_*.npz"), *out.glob("member_*.json")]:
         old.unlink()
     for k, m in enumerate(models):
         m.meta["shipped"] = {"recipe": args.recipe, "member": k}
-        m.save(out / f"member_{k:02d}.npz", half=True)
+        m.save(out / f"member_{k:02d}.npz", half=True,
+               recipe="python -m specinv.eliashberg.gap2a2f.train_default")
     info = {"script": "python -m specinv.eliashberg.gap2a2f.train_default", "arguments": vars(args),
             "dataset_parameters": manifest["parameters"],
             "dataset_samples_kept": manifest["samples_kept"],
