@@ -305,7 +305,6 @@ def _timing(model: Any, y: np.ndarray, kernel: Any, rr0: list, report: dict,
 
     from specinv.core.problem import Problem
     from specinv.core.threads import compute_threads
-    from specinv.optics.fast import single_thread
     from specinv.optics.solvers import RRIMSolver, default_weight_files
     from specinv.solvers.base import solve
 
@@ -345,7 +344,7 @@ def _timing(model: Any, y: np.ndarray, kernel: Any, rr0: list, report: dict,
                     solve(prob_i, best, **classical_methods[best])
                     ts.append(time.perf_counter() - t0)
             t_cls.append(float(np.median(ts)))
-            with single_thread():  # one core each, as the classical method above
+            with compute_threads(1):  # one core each, as the classical method above
                 t0 = time.perf_counter()
                 model.predict(y, 100.0)
                 t_rrim.append((time.perf_counter() - t0) / len(y))

@@ -19,13 +19,12 @@ precomputed ``P y`` and ``P A``::
 
 The result equals the models' own ``forward`` to float32 rounding (tested); it
 is inference only (no autograd). A single spectrum runs with one torch thread
-(:func:`single_thread`), which on a small machine is faster than several.
+(:func:`specinv.core.threads.compute_threads`), which on a small machine is faster than several.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import torch
 
@@ -39,20 +38,6 @@ UNFOLD_ROWS = 1000
 
 def _arch(m: RRIM) -> tuple:
     return (m.n_glue, m.hidden, m.temperature_input, m.noise_input)
-
-
-@contextlib.contextmanager
-def single_thread(enabled: bool = True) -> Iterator[None]:
-    """Run the block with ``torch.set_num_threads(1)`` and restore the previous count."""
-    if not enabled:
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 class StackedRRIM:

@@ -30,7 +30,6 @@ SHIPPED = {"model": "attention", "loss": "loss1", "dataset": "element_mixed_data
 
 def train_shipped(out_dir: str | Path, cache_dir: str | Path | None = None) -> dict:
     """Train the shipped model and write ``WEIGHTS`` + ``.json`` into ``out_dir``."""
-    torch.set_num_threads(max(1, torch.get_num_threads()))
     data = build_dataset(SHIPPED["dataset"], seed=SHIPPED["seed"], noise=SHIPPED["noise"],
                          cache_dir=cache_dir)
     model, hist = train_label_model(SHIPPED["model"], data, loss=SHIPPED["loss"],
