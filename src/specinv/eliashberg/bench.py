@@ -18,10 +18,14 @@ from typing import Any
 import numpy as np
 
 from specinv.core.units import KB_MEV_PER_K
+from specinv.eliashberg.engine.seed import SEED_SETUP
 
 NB = Path("/work/shared/data/isome_nb_a2f/Nb.a2F")
 #: digits and approximants of the many-digit Padé route
 DIGITS, APPROXIMANTS = 100, 5
+
+T_SEED, MU_SEED, M_SEED = (SEED_SETUP.temperature_K, SEED_SETUP.mu_star,
+                          SEED_SETUP.n_matsubara)
 
 
 def add_arguments(parser) -> None:
@@ -115,13 +119,13 @@ def run(args) -> int:
 
     # 4. Padé vs real axis (seed setting; and Nb)
     spec = pb_like_a2f(1.5)
-    sol = solve_matsubara(spec, 1.16, 0.1, n_matsubara=350)
+    sol = solve_matsubara(spec, T_SEED, MU_SEED, n_matsubara=M_SEED)
     ra = real_axis_iteration(sol, spec, omega_max=35.0, d_omega=0.05)
     pa = continue_pade(sol, ra.omega)
     res["pade_vs_realaxis"] = {"pb_like": _compare(sol, spec, ra, pa, 4.4 - 3 * 0.6),
                                "target": "within 1 % below 35 meV (relative to max|Re Δ|)"}
     t0 = time.perf_counter()
-    sol_mp = solve_matsubara(spec, 1.16, 0.1, n_matsubara=350, dps=DIGITS)
+    sol_mp = solve_matsubara(spec, T_SEED, MU_SEED, n_matsubara=M_SEED, dps=DIGITS)
     t1 = time.perf_counter()
     pa_mp = continue_pade(sol_mp, ra.omega, precision="mp", n_approximants=APPROXIMANTS)
     t2 = time.perf_counter()
@@ -139,7 +143,7 @@ def run(args) -> int:
     res["pade_vs_realaxis"]["seed_sets"] = _pade_seed_sets(4 if quick else 12,
                                                             1 if quick else 6)
     if NB.exists():
-        s_nb = solve_matsubara(nb, 1.16, 0.1, n_matsubara=350, dps=DIGITS)  # carries both
+        s_nb = solve_matsubara(nb, T_SEED, MU_SEED, n_matsubara=M_SEED, dps=DIGITS)  # carries both
         ra_nb = real_axis_iteration(s_nb, nb, omega_max=35.0, d_omega=0.05)
         res["pade_vs_realaxis"]["nb_T1.16K_mu0.1"] = _compare(
             s_nb, nb, ra_nb, continue_pade(s_nb, ra_nb.omega), None)
@@ -155,14 +159,14 @@ def run(args) -> int:
     rep = 3 if quick else args.repeats
     res["timing"] = {
         "matsubara_solve_s": _median_time(
-            lambda: solve_matsubara(spec, 1.16, 0.1, n_matsubara=350), rep),
+            lambda: solve_matsubara(spec, T_SEED, MU_SEED, n_matsubara=M_SEED), rep),
         "pade_continuation_s": _median_time(
             lambda: continue_pade(sol, np.linspace(0, 35, 200)), rep),
         "realaxis_iteration_s": _median_time(
             lambda: real_axis_iteration(sol, spec, omega_max=35.0), max(1, rep // 2)),
         "tc_s": _median_time(lambda: critical_temperature(spec, 0.1), rep),
         f"matsubara_solve_{DIGITS}_digits_s": _median_time(
-            lambda: solve_matsubara(spec, 1.16, 0.1, n_matsubara=350, dps=DIGITS), rep),
+            lambda: solve_matsubara(spec, T_SEED, MU_SEED, n_matsubara=M_SEED, dps=DIGITS), rep),
         f"pade_continuation_{DIGITS}_digits_s": _median_time(
             lambda: continue_pade(sol_mp, np.linspace(0, 35, 200), precision="mp",
                                   n_approximants=APPROXIMANTS), rep),
@@ -214,7 +218,7 @@ def _pade_rel_diff(spec, dps: int | None = None
     from specinv.eliashberg.engine.matsubara import solve_matsubara
     from specinv.eliashberg.engine.realaxis import continue_pade, real_axis_iteration
 
-    sol = solve_matsubara(spec, 1.16, 0.1, n_matsubara=350, dps=dps)
+    sol = solve_matsubara(spec, T_SEED, MU_SEED, n_matsubara=M_SEED, dps=dps)
     if not sol.is_superconducting:
         return None
     ra = real_axis_iteration(sol, spec, omega_max=35.0, d_omega=0.05)
@@ -246,7 +250,7 @@ def _pade_temperature_sweep(spec, quick: bool) -> dict[str, Any]:
     from specinv.eliashberg.engine.realaxis import continue_pade, real_axis_iteration
 
     out: dict[str, Any] = {}
-    for t in ((1.16, 0.3) if quick else (1.16, 0.6, 0.3)):
+    for t in ((T_SEED, 0.3) if quick else (T_SEED, 0.6, 0.3)):
         sol = solve_matsubara(spec, t, 0.1)
         ra = real_axis_iteration(sol, spec, omega_max=35.0, d_omega=0.05)
         d = np.abs(continue_pade(sol, ra.omega).delta.real - ra.delta.real) / np.max(
@@ -268,8 +272,8 @@ def _pade_width_sweep(quick: bool) -> dict[str, Any]:
     """
     from specinv.eliashberg.engine.a2f import gaussian_a2f
 
-    out: dict[str, Any] = {"center_meV": 5.0, "lambda": 1.5, "temperature_K": 1.16,
-                           "matsubara_spacing_meV": 2 * np.pi * KB_MEV_PER_K * 1.16}
+    out: dict[str, Any] = {"center_meV": 5.0, "lambda": 1.5, "temperature_K": T_SEED,
+                           "matsubara_spacing_meV": 2 * np.pi * KB_MEV_PER_K * T_SEED}
     w = np.linspace(0.01, 10.0, 1000)
     for sig in ((0.4, 1.5) if quick else (0.4, 0.8, 1.5, 3.0)):
         d = _pade_rel_diff(gaussian_a2f(w, [5.0], [sig], [1.0], lam=1.5))[0]
@@ -290,7 +294,7 @@ def _pade_seed_sets(n: int, n_digits: int, seed: int = 7) -> dict[str, Any]:
     from specinv.eliashberg.engine.generators import GENERATORS
 
     rng = np.random.default_rng(seed)
-    out: dict[str, Any] = {"samples_per_set": n, "seed": seed, "temperature_K": 1.16,
+    out: dict[str, Any] = {"samples_per_set": n, "seed": seed, "temperature_K": T_SEED,
                            "mu_star": 0.1, "digits_samples_per_set": n_digits,
                            "dps": DIGITS}
     for kind in ("gbm", "gaussian"):
@@ -328,9 +332,9 @@ def _pade_precision_sweep(spec, ra, quick: bool) -> dict[str, Any]:
     scale = float(np.max(np.abs(ra.delta.real)))
     out: dict[str, Any] = {}
     for tol in (1e-10, 1e-14):
-        sol = solve_matsubara(spec, 1.16, 0.1, n_matsubara=350, tol=tol)
+        sol = solve_matsubara(spec, T_SEED, MU_SEED, n_matsubara=M_SEED, tol=tol)
         for prec in (("extended",) if quick else ("extended", "mp")):
-            for n in ((100, 350) if quick else (50, 100, 200, 350)):
+            for n in ((100, M_SEED) if quick else (50, 100, 200, M_SEED)):
                 d = np.abs(continue_pade(sol, ra.omega, n_points=n, precision=prec).delta.real
                            - ra.delta.real) / scale
                 out[f"tol{tol:g}_{prec}_n{n}"] = {"median_rel_diff": float(np.median(d)),

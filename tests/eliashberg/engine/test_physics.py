@@ -13,9 +13,12 @@ from specinv.eliashberg.engine.a2f import A2F, allen_dynes_tc, coupling, moments
 from specinv.eliashberg.engine.matsubara import gap_map, setup, solve_matsubara
 from specinv.eliashberg.engine.pade import Pade
 from specinv.eliashberg.engine.realaxis import continue_pade, dos, real_axis_iteration
+from specinv.eliashberg.engine.seed import SEED_SETUP
 from specinv.eliashberg.engine.tc import critical_temperature
 
 NB = Path("/work/shared/data/isome_nb_a2f/Nb.a2F")
+
+T_SEED, MU_SEED, M_SEED = SEED_SETUP.temperature_K, SEED_SETUP.mu_star, SEED_SETUP.n_matsubara
 
 
 def test_moments_einstein_exact():
@@ -155,7 +158,7 @@ def test_realaxis_and_pade_agree_below_first_phonon():
     ~1e-5 (its spread over 100–350 points is 6e-6 meV), so the exact iteration must match it
     to 1e-4 relative. (Missing the ω_m > ω_M part of the Z sum cost 9e-4 in Z.)"""
     a = pb_like_a2f(1.5, n=400)
-    sol = solve_matsubara(a, 1.16, 0.1, n_matsubara=350)
+    sol = solve_matsubara(a, T_SEED, MU_SEED, n_matsubara=M_SEED)
     ra = real_axis_iteration(sol, a, omega_max=10.0)
     pa = continue_pade(sol, ra.omega)
     assert ra.info["converged"]
@@ -204,7 +207,7 @@ def test_realaxis_kramers_kronig_back_to_matsubara():
     iteration) violated this by 0.2 % in Z and 2.4 % of φ₀; the tolerances (0.1 %, 0.5 %)
     are a tenth and a half of the 1 % real-axis accuracy asked for."""
     a = pb_like_a2f(1.5, n=400)
-    sol = solve_matsubara(a, 1.16, 0.1, n_matsubara=350)
+    sol = solve_matsubara(a, T_SEED, MU_SEED, n_matsubara=M_SEED)
     ra = real_axis_iteration(sol, a, omega_max=120.0, d_omega=0.05)
     x, h = ra.omega, ra.info["d_omega_meV"]
     wn = sol.omega_n[:30, None]
@@ -270,7 +273,7 @@ def test_sin_conductance_limits():
     from specinv.eliashberg.engine.realaxis import tunneling_conductance
 
     a = pb_like_a2f(1.5, n=400)
-    sol = solve_matsubara(a, 1.16, 0.1, n_matsubara=350)
+    sol = solve_matsubara(a, T_SEED, MU_SEED, n_matsubara=M_SEED)
     ra = continue_pade(sol, (np.arange(600) + 0.5) * 0.05)
     v = np.linspace(-20, 20, 81)
     g = tunneling_conductance(ra, v, 1.16, gamma=0.05, lockin_rms=0.05)

@@ -39,6 +39,7 @@ from specinv.core.parallel import map_chunks
 from specinv.eliashberg.engine.a2f import A2F, moments
 from specinv.eliashberg.engine.matsubara import solve_matsubara
 from specinv.eliashberg.engine.realaxis import RealAxisSolution, real_axis_on_mesh
+from specinv.eliashberg.engine.seed import SEED_SETUP
 
 #: residual entries for a trial α²F that is not superconducting at T
 _NORMAL_PENALTY = 1.0
@@ -116,7 +117,7 @@ def legendre_basis(omega_a2f: np.ndarray, n_basis: int) -> np.ndarray:
 def refine_a2f(a2f: np.ndarray, omega_a2f: np.ndarray, omega: np.ndarray,
                delta_in: np.ndarray, temperature_K: float, mu_star: float, *,
                n_basis: int = 6, keep_lambda: bool = True, d_omega: float = 0.1,
-               n_matsubara: int = 350, max_evaluations: int | None = None,
+               n_matsubara: int = SEED_SETUP.n_matsubara, max_evaluations: int | None = None,
                tol: float = 1e-4) -> RefineResult:
     """Fit a predicted α²F to a measured gap function (see the module docstring).
 
