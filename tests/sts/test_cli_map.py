@@ -138,3 +138,13 @@ def test_bad_input(case, message, tmp_path, capsys):
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
     assert not out.exists() and not out.with_suffix(".json").exists()
+
+
+def test_a_one_pixel_map_gets_the_single_spectrum_mesh():
+    from specinv.sts.cli_map import build_kernel
+    from specinv.sts.workflow import default_energy_mesh
+
+    bias = np.linspace(-5.0, 5.0, 301)
+    single = default_energy_mesh(bias, 1.2, 0.1)
+    mapped = build_kernel(bias, 1.2, 0.1, None, None).mesh
+    np.testing.assert_array_equal(mapped.points, single.points)
