@@ -148,12 +148,6 @@ class Kernel:
         p.setflags(write=False)
         return p
 
-    def to_torch(self, dtype: Any = None, device: Any = None) -> Any:
-        """The matrix as a torch tensor (float32 on CPU by default)."""
-        import torch
-
-        return torch.as_tensor(self.matrix, dtype=dtype or torch.float32, device=device)
-
     def describe(self) -> dict[str, Any]:
         """JSON-ready description: kernel type, parameters and mesh summary."""
         return {
