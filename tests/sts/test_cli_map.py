@@ -1,34 +1,17 @@
 """``specinv sts deconvolve-map`` end to end and its bad-input handling."""
 
-import argparse
-import importlib.util
 import json
 
 import numpy as np
 import pytest
 
-from specinv.core.errors import SpecinvError
+from specinv.cli.main import main
 from specinv.sts.simulate import simulate_didv
 
 
 def run_cli(argv: list[str]) -> int:
-    """Through ``specinv`` when the ``sts`` command exposes the map, else its own parser."""
-    if importlib.util.find_spec("specinv.sts.cli") is not None:
-        from specinv.cli.main import main
-
-        return main(["sts", "deconvolve-map", *argv])
-    from specinv.cli import sts_map
-
-    parser = argparse.ArgumentParser(prog="specinv sts")
-    sts_map.register(parser.add_subparsers())
-    args = parser.parse_args(["deconvolve-map", *argv])
-    try:
-        return args.func(args)
-    except SpecinvError as exc:  # what specinv.cli.main does
-        import sys
-
-        print(f"specinv: error: {exc}", file=sys.stderr)
-        return 2
+    """``specinv sts deconvolve-map ARGV`` in-process; returns the exit code."""
+    return main(["sts", "deconvolve-map", *argv])
 
 
 @pytest.fixture(scope="module")
