@@ -110,7 +110,7 @@ def _weak_coupling() -> dict[str, Any]:
 def _nb(nb: Any) -> dict[str, Any]:
     """Nb: λ, T_c and the gap edge at 1 K against the literature."""
     from specinv.eliashberg.engine.matsubara import solve_matsubara
-    from specinv.eliashberg.engine.realaxis import real_axis_iteration
+    from specinv.eliashberg.engine.msc import real_axis_iteration
     from specinv.eliashberg.engine.tc import critical_temperature
 
     r = critical_temperature(nb, 0.12)
@@ -165,7 +165,8 @@ def _pb_like(quick: bool) -> dict[str, Any]:
 def _timings(spec: Any, sols: dict[str, Any], rep: int) -> dict[str, Any]:
     """Median wall times of the engine's steps at the seed setup (s)."""
     from specinv.eliashberg.engine.matsubara import solve_matsubara
-    from specinv.eliashberg.engine.realaxis import continue_pade, real_axis_iteration
+    from specinv.eliashberg.engine.msc import real_axis_iteration
+    from specinv.eliashberg.engine.realaxis import continue_pade
     from specinv.eliashberg.engine.tc import critical_temperature
 
     sol, sol_mp = sols["sol"], sols["sol_mp"]

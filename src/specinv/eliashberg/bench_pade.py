@@ -1,9 +1,9 @@
 """Padé against the exact real-axis iteration: the continuation studies of the bench.
 
-Part of ``specinv bench eliashberg``: every study compares Re Δ(ω) from Padé continuation of the Matsubara gap with the
-real-axis solution on ω ≤ 35 meV at the seed setup; :func:`pade_vs_realaxis`
-gathers them into the bench's ``pade_vs_realaxis`` section.
-"""
+Part of ``specinv bench eliashberg``: every study compares Re Δ(ω) from Padé
+continuation of the Matsubara gap with the real-axis solution on ω ≤ 35 meV at the seed
+setup; :func:`pade_vs_realaxis` gathers them into the bench's ``pade_vs_realaxis``
+section. """
 
 from __future__ import annotations
 
@@ -43,7 +43,8 @@ def pade_vs_realaxis(spec: Any, nb: Any, quick: bool) -> tuple[dict[str, Any], d
         (real axis), ``pa``, ``pa_mp`` (Padé) for the timings and the figure.
     """
     from specinv.eliashberg.engine.matsubara import solve_matsubara
-    from specinv.eliashberg.engine.realaxis import continue_pade, real_axis_iteration
+    from specinv.eliashberg.engine.msc import real_axis_iteration
+    from specinv.eliashberg.engine.realaxis import continue_pade
 
     sol = solve_matsubara(spec, T_SEED, MU_SEED, n_matsubara=M_SEED)
     ra = real_axis_iteration(sol, spec, omega_max=35.0, d_omega=0.05)
@@ -90,7 +91,8 @@ def _pade_rel_diff(spec, dps: int | None = None
     from one solve and one real axis. None when ``spec`` is not superconducting.
     """
     from specinv.eliashberg.engine.matsubara import solve_matsubara
-    from specinv.eliashberg.engine.realaxis import continue_pade, real_axis_iteration
+    from specinv.eliashberg.engine.msc import real_axis_iteration
+    from specinv.eliashberg.engine.realaxis import continue_pade
 
     sol = solve_matsubara(spec, T_SEED, MU_SEED, n_matsubara=M_SEED, dps=dps)
     if not sol.is_superconducting:
@@ -107,7 +109,7 @@ def _pade_rel_diff(spec, dps: int | None = None
 def _realaxis_mesh_error(sol, spec, a) -> float:
     """max |Re Δ(dω = 0.05) − Re Δ(dω = 0.0125)| / max|Re Δ| on ω ≤ 35 meV; ``a`` is the
     real-axis solution at dω = 0.05 meV."""
-    from specinv.eliashberg.engine.realaxis import real_axis_iteration
+    from specinv.eliashberg.engine.msc import real_axis_iteration
 
     b = real_axis_iteration(sol, spec, omega_max=35.0, d_omega=0.0125)
     return float(np.max(np.abs(a.delta.real - np.interp(a.omega, b.omega, b.delta.real)))
@@ -121,7 +123,8 @@ def _pade_temperature_sweep(spec, quick: bool) -> dict[str, Any]:
     disagreement does not: the limit is the digits of the input, not the spacing.
     """
     from specinv.eliashberg.engine.matsubara import solve_matsubara
-    from specinv.eliashberg.engine.realaxis import continue_pade, real_axis_iteration
+    from specinv.eliashberg.engine.msc import real_axis_iteration
+    from specinv.eliashberg.engine.realaxis import continue_pade
 
     out: dict[str, Any] = {}
     for t in ((T_SEED, 0.3) if quick else (T_SEED, 0.6, 0.3)):
@@ -219,7 +222,8 @@ def _pade_precision_sweep(spec, ra, quick: bool) -> dict[str, Any]:
 def _compare(sol, spec, ra, pa, first_phonon: float | None) -> dict[str, Any]:
     """Re Δ: real axis vs Padé, Padé's own spread (200 vs all points) and the real-axis
     Kramers–Kronig back-transform to the Matsubara Z and φ."""
-    from specinv.eliashberg.engine.realaxis import continue_pade, real_axis_iteration
+    from specinv.eliashberg.engine.msc import real_axis_iteration
+    from specinv.eliashberg.engine.realaxis import continue_pade
 
     diff = np.abs(pa.delta.real - ra.delta.real)
     scale = float(np.max(np.abs(ra.delta.real)))

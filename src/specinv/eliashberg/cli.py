@@ -127,7 +127,8 @@ def run_tc(args: argparse.Namespace) -> int:
 def run_solve(args: argparse.Namespace) -> int:
     from specinv.eliashberg.engine.a2f import moments
     from specinv.eliashberg.engine.matsubara import solve_matsubara
-    from specinv.eliashberg.engine.realaxis import continue_pade, real_axis_iteration
+    from specinv.eliashberg.engine.msc import real_axis_iteration
+    from specinv.eliashberg.engine.realaxis import continue_pade
     from specinv.eliashberg.engine.tc import critical_temperature
     from specinv.io.table import write_table
 

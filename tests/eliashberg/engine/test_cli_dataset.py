@@ -153,7 +153,7 @@ def test_dataset_realaxis_continuation_is_exact_and_resumes_old_manifests(tmp_pa
     from specinv.eliashberg.engine.dataset import build_sample
     from specinv.eliashberg.engine.generators import GENERATORS
     from specinv.eliashberg.engine.matsubara import solve_matsubara
-    from specinv.eliashberg.engine.realaxis import real_axis_iteration
+    from specinv.eliashberg.engine.msc import real_axis_iteration
 
     out = tmp_path / "ra"
     assert main(["eliashberg", "dataset", "--n", "2", "--output", str(out), "--workers", "1",

@@ -11,8 +11,9 @@ from specinv.core.errors import ParameterError
 from specinv.core.units import KB_MEV_PER_K
 from specinv.eliashberg.engine.a2f import A2F, allen_dynes_tc, coupling, moments, pb_like_a2f
 from specinv.eliashberg.engine.matsubara import gap_map, setup, solve_matsubara
+from specinv.eliashberg.engine.msc import real_axis_iteration
 from specinv.eliashberg.engine.pade import Pade
-from specinv.eliashberg.engine.realaxis import continue_pade, dos, real_axis_iteration
+from specinv.eliashberg.engine.realaxis import continue_pade, dos
 from specinv.eliashberg.engine.seed import SEED_SETUP
 from specinv.eliashberg.engine.tc import critical_temperature
 
@@ -230,12 +231,13 @@ def test_hat_averages_integrate_gap_edge_singularity():
     (0.6 % next to the edge at h = 0.05 meV); the tolerance is 1 %."""
     from scipy.integrate import quad
 
-    from specinv.eliashberg.engine.realaxis import _hat_averages, _physical_root
+    from specinv.eliashberg.engine.msc import _hat_averages
+    from specinv.eliashberg.engine.realaxis import physical_root
 
     h, gap, gam = 0.05, 1.013, 1e-4
     x = (np.arange(-40, 40) + 0.5) * h
     wt, phi = x + 1j * gam, np.full(x.size, gap + 0j)
-    r = np.where(x > 0, _physical_root(wt, phi), -np.conj(_physical_root(-np.conj(wt), phi)))
+    r = np.where(x > 0, physical_root(wt, phi), -np.conj(physical_root(-np.conj(wt), phi)))
     num = np.stack([wt, phi])
     avg = _hat_averages(num, wt ** 2 - phi ** 2, r)
 

@@ -50,11 +50,8 @@ from specinv.core.parallel import map_chunks
 from specinv.eliashberg.engine.a2f import moments
 from specinv.eliashberg.engine.generators import GENERATORS
 from specinv.eliashberg.engine.matsubara import solve_matsubara
-from specinv.eliashberg.engine.realaxis import (
-    consistency_check,
-    continue_pade,
-    real_axis_on_mesh,
-)
+from specinv.eliashberg.engine.msc import real_axis_on_mesh
+from specinv.eliashberg.engine.realaxis import consistency_check, continue_pade
 from specinv.eliashberg.engine.seed import SEED_SETUP
 from specinv.eliashberg.engine.tc import critical_temperature
 from specinv.io.atomic import atomic_path

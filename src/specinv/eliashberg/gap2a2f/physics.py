@@ -29,7 +29,8 @@ from specinv.core.mesh import trapezoid_weights
 from specinv.core.parallel import map_chunks
 from specinv.eliashberg.engine.a2f import A2F, moments
 from specinv.eliashberg.engine.matsubara import solve_matsubara
-from specinv.eliashberg.engine.realaxis import continue_pade, real_axis_on_mesh
+from specinv.eliashberg.engine.msc import real_axis_on_mesh
+from specinv.eliashberg.engine.realaxis import continue_pade
 from specinv.eliashberg.engine.seed import SEED_SETUP
 from specinv.eliashberg.engine.tc import critical_temperature
 

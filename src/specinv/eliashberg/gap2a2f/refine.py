@@ -38,7 +38,8 @@ from specinv.core.errors import ParameterError
 from specinv.core.parallel import map_chunks
 from specinv.eliashberg.engine.a2f import A2F, moments
 from specinv.eliashberg.engine.matsubara import solve_matsubara
-from specinv.eliashberg.engine.realaxis import RealAxisSolution, real_axis_on_mesh
+from specinv.eliashberg.engine.msc import real_axis_on_mesh
+from specinv.eliashberg.engine.realaxis import RealAxisSolution
 from specinv.eliashberg.engine.seed import SEED_SETUP
 
 #: residual entries for a trial α²F that is not superconducting at T
