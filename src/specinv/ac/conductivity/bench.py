@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     from specinv.ac.conductivity.data import DATASETS, build_dataset, sigma_on_mesh
     from specinv.ac.conductivity.evaluate import summary
     from specinv.ac.conductivity.models import MODELS
-    from specinv.ac.conductivity.refine import refine_drude, refine_maxent
+    from specinv.ac.conductivity.refine import refine_drude
     from specinv.ac.conductivity.train import (
         LOSSES,
         predict_direct,
@@ -93,20 +93,7 @@ def run(args: argparse.Namespace) -> int:
                 "network": f"{best[0]['model']}/{best[0]['loss']}",
                 **summary(st, sigma_on_mesh(refined)),
                 "refine_s_per_example": (time.perf_counter() - t0) / len(xt)}
-            # classical methods per temperature (flat default; mesh with a log tail to
-            # 12/τ_min, see refine.sigma_mesh) and maxent with the best network as default
-            runs = {"maxent_per_T": ("maxent", {}, False),
-                    "maxent_posterior_per_T": ("maxent", {"alpha_rule": "posterior"}, False),
-                    "tikhonov_per_T": ("tikhonov", {}, False),
-                    "best_net_plus_maxent_per_T": ("maxent", {}, True)}
-            for key, (method, opts, with_net) in runs.items():
-                t0 = time.perf_counter()
-                s = np.stack([refine_maxent(xt[i], None, rel_noise=rel, method=method,
-                                            default_label=best[1][i] if with_net else None,
-                                            **opts)
-                              for i in range(n_cls)])
-                pipes[key] = {**summary(st[:n_cls], s), "method": method, "options": opts,
-                              "s_per_example": (time.perf_counter() - t0) / n_cls}
+            pipes.update(_classical_per_t(xt, st, best[1], rel, n_cls))
             report["pipelines"][ds] = pipes
             print(f"{ds}: {json.dumps(pipes)}", flush=True)
         with atomic_path(out / "conductivity.json") as tmp:
@@ -114,6 +101,32 @@ def run(args: argparse.Namespace) -> int:
         _figure(out / "conductivity.png", report)
         print(f"wrote {out / 'conductivity.json'}")
         return 0
+
+
+def _classical_per_t(xt: np.ndarray, st: np.ndarray, best_labels: np.ndarray, rel: float,
+                     n_cls: int) -> dict[str, dict]:
+    """Classical methods per temperature on the first ``n_cls`` test examples.
+
+    Flat default on a mesh with a log tail to 12/τ_min (see ``refine.sigma_mesh``), and
+    maxent with the best network's answer (``best_labels``) as default model; scores
+    against the true σ(ω) ``st`` and seconds per example.
+    """
+    from specinv.ac.conductivity.evaluate import summary
+    from specinv.ac.conductivity.refine import refine_maxent
+
+    runs = {"maxent_per_T": ("maxent", {}, False),
+            "maxent_posterior_per_T": ("maxent", {"alpha_rule": "posterior"}, False),
+            "tikhonov_per_T": ("tikhonov", {}, False),
+            "best_net_plus_maxent_per_T": ("maxent", {}, True)}
+    out = {}
+    for key, (method, opts, with_net) in runs.items():
+        t0 = time.perf_counter()
+        s = np.stack([refine_maxent(xt[i], None, rel_noise=rel, method=method,
+                                    default_label=best_labels[i] if with_net else None, **opts)
+                      for i in range(n_cls)])
+        out[key] = {**summary(st[:n_cls], s), "method": method, "options": opts,
+                    "s_per_example": (time.perf_counter() - t0) / n_cls}
+    return out
 
 
 def _figure(path: Path, report: dict) -> None:
