@@ -138,6 +138,37 @@ def _normal_tail(c: np.ndarray, d_omega: float, n_mesh: int, s) -> np.ndarray:
     return (re_psi[n_mesh + j + k] - re_psi[n_mesh + k - j - 1]) @ c
 
 
+def _phonon_terms(c: np.ndarray, x: np.ndarray, d_omega: float, kt: float
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Weights c_k [N(ν_k) + f(ν_k ∓ x_i)] of the α²F integral and the indices of x_i ∓ ν_k
+    into ``ext = [mirror, mesh, beyond]`` (beyond the mesh: the last, normal-state entry)."""
+    nj, kk = x.size, c.size
+    nu = np.arange(kk) * d_omega
+    with np.errstate(over="ignore", divide="ignore"):
+        bose = np.where(nu > 0, 1.0 / np.expm1(nu / kt), 0.0)
+    i = np.arange(nj)[:, None]
+    k = np.arange(kk)[None, :]
+    w_minus = c * (bose + expit(-(nu[None, :] - x[:, None]) / kt))
+    w_plus = c * (bose + expit(-(nu[None, :] + x[:, None]) / kt))
+    idx_m = nj + i - k
+    idx_p = np.where(i + k < nj, nj + i + k, 2 * nj)
+    return w_minus, w_plus, idx_m, idx_p
+
+
+def _initial_guess(sol: MatsubaraSolution, x: np.ndarray, initial: RealAxisSolution | None
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Starting Δ(x), Z(x): ``initial`` interpolated (default Padé), non-finite → Δ_0, Z_0."""
+    if initial is None:
+        initial = continue_pade(sol, x, n_points=min(sol.omega_n.size, 200))
+    delta = np.interp(x, initial.omega, initial.delta.real) + 1j * np.interp(
+        x, initial.omega, initial.delta.imag)
+    z = np.interp(x, initial.omega, initial.z.real) + 1j * np.interp(x, initial.omega,
+                                                                     initial.z.imag)
+    bad = ~np.isfinite(delta) | ~np.isfinite(z)
+    delta[bad], z[bad] = sol.delta[0], sol.z[0]
+    return delta, z
+
+
 def real_axis_iteration(sol: MatsubaraSolution, a2f: A2F, *, omega_max: float = 35.0,
                         d_omega: float = 0.05, tol: float = 1e-9, max_iter: int = 300,
                         alpha: float = 1.0, initial: RealAxisSolution | None = None
@@ -159,6 +190,12 @@ def real_axis_iteration(sol: MatsubaraSolution, a2f: A2F, *, omega_max: float = 
         Linear mixing of successive iterates.
     initial : RealAxisSolution, optional
         Starting Δ, Z (default: Padé on the mesh).
+
+    Returns
+    -------
+    RealAxisSolution
+        Δ (meV) and Z on the mesh ω_j = (j + ½) dω ≤ omega_max; ``info`` holds
+        ``converged``, ``iterations``, the last change (meV) and the mesh.
     """
     t0 = time.perf_counter()
     if not d_omega > 0 or not omega_max > d_omega:
@@ -170,28 +207,13 @@ def real_axis_iteration(sol: MatsubaraSolution, a2f: A2F, *, omega_max: float = 
     n_out = int(np.ceil(omega_max / d_omega))
     nj = n_out + kk
     x = (np.arange(nj) + 0.5) * d_omega
-    nu = np.arange(kk) * d_omega
-    with np.errstate(over="ignore", divide="ignore"):
-        bose = np.where(nu > 0, 1.0 / np.expm1(nu / kt), 0.0)
-    i = np.arange(nj)[:, None]
-    k = np.arange(kk)[None, :]
-    w_minus = c * (bose + expit(-(nu[None, :] - x[:, None]) / kt))
-    w_plus = c * (bose + expit(-(nu[None, :] + x[:, None]) / kt))
-    idx_m = nj + i - k                                  # into ext = [mirror, mesh, beyond]
-    idx_p = np.where(i + k < nj, nj + i + k, 2 * nj)
+    w_minus, w_plus, idx_m, idx_p = _phonon_terms(c, x, d_omega, kt)
     r_m = np.sqrt(s.omega_n ** 2 + sol.delta ** 2)
     lam = _lambda_on_mesh(c, d_omega, nj, s.omega_n)
     pit = s.pit
     wz = x + 2.0 * pit * (lam.imag @ (s.omega_n / r_m)) + _normal_tail(c, d_omega, nj, s)
     wphi = pit * (2.0 * (lam.real @ (sol.delta / r_m)) - np.dot(s.coulomb, sol.delta / r_m))
-    if initial is None:
-        initial = continue_pade(sol, x, n_points=min(sol.omega_n.size, 200))
-    delta = np.interp(x, initial.omega, initial.delta.real) + 1j * np.interp(
-        x, initial.omega, initial.delta.imag)
-    z = np.interp(x, initial.omega, initial.z.real) + 1j * np.interp(x, initial.omega,
-                                                                     initial.z.imag)
-    bad = ~np.isfinite(delta) | ~np.isfinite(z)
-    delta[bad], z[bad] = sol.delta[0], sol.z[0]
+    delta, z = _initial_guess(sol, x, initial)
     hist = []
     converged = False
     iterations = 0
