@@ -173,26 +173,31 @@ def run(args: argparse.Namespace) -> int:
         res["inference"] = _inference_timing(sets["simple"])
         res["wall_time_s"] = time.perf_counter() - t0
         _write(out, res, rows, atomic_path)
-        s = res["simple"].get("physics_check", {})
-        print(f"simple: test MSE {res['simple']['test_mse']:.4g}, median λ error "
-              f"{s.get('median_lambda_rel_err', float('nan')):.2%}; wrote {out / 'gap2a2f.json'}")
-        cases = [(name, label, c[label]) for name, c in res.get("moment_comparison", {}).items()
-                 for label in ("with_moment_loss", "weight_0")]
-        cases.append(("complex_latent_head", "with_moment_loss", _summary(res["latent_head"])))
-        if "latent_head_refined" in res:
-            r = res["latent_head_refined"]["refined"]
-            print(f"complex_latent_head refined ({r['n']} samples): λ error median "
-                  f"{r['median_lambda_rel_err']:.2%}, "
-                  f"T_c error median {r['median_tc_rel_err']:.2%}, "
-                  f"Δf mean {r['mean_delta_f']:.4f}, Δg mean {r['mean_delta_g']:.4f}, "
-                  f"{r['refine_wall_s_per_sample']:.2f} s per sample")
-        for name, label, c in cases:
-            v = {k: (float("nan") if x is None else x) for k, x in c.items()}
-            print(f"{name} {label}: test MSE {v['test_mse']:.4g}, λ error median "
-                  f"{v['median_lambda_rel_err']:.2%} / mean {v['mean_lambda_rel_err']:.2%}, "
-                  f"T_c error median {v['median_tc_rel_err']:.2%}, Δf mean "
-                  f"{v['mean_delta_f']:.4f}, Δg mean {v['mean_delta_g']:.4f}")
+        _print_summary(res, out)
         return 0
+
+
+def _print_summary(res: dict, out: Path) -> None:
+    """One line per case: test MSE, λ, T_c and Pearson errors (and the refined head)."""
+    s = res["simple"].get("physics_check", {})
+    print(f"simple: test MSE {res['simple']['test_mse']:.4g}, median λ error "
+          f"{s.get('median_lambda_rel_err', float('nan')):.2%}; wrote {out / 'gap2a2f.json'}")
+    cases = [(name, label, c[label]) for name, c in res.get("moment_comparison", {}).items()
+             for label in ("with_moment_loss", "weight_0")]
+    cases.append(("complex_latent_head", "with_moment_loss", _summary(res["latent_head"])))
+    if "latent_head_refined" in res:
+        r = res["latent_head_refined"]["refined"]
+        print(f"complex_latent_head refined ({r['n']} samples): λ error median "
+              f"{r['median_lambda_rel_err']:.2%}, "
+              f"T_c error median {r['median_tc_rel_err']:.2%}, "
+              f"Δf mean {r['mean_delta_f']:.4f}, Δg mean {r['mean_delta_g']:.4f}, "
+              f"{r['refine_wall_s_per_sample']:.2f} s per sample")
+    for name, label, c in cases:
+        v = {k: (float("nan") if x is None else x) for k, x in c.items()}
+        print(f"{name} {label}: test MSE {v['test_mse']:.4g}, λ error median "
+              f"{v['median_lambda_rel_err']:.2%} / mean {v['mean_lambda_rel_err']:.2%}, "
+              f"T_c error median {v['median_tc_rel_err']:.2%}, Δf mean "
+              f"{v['mean_delta_f']:.4f}, Δg mean {v['mean_delta_g']:.4f}")
 
 
 def _moment_ablation(res: dict, simple, cx, cfg, aec, members: int, check: int,
