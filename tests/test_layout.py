@@ -16,7 +16,19 @@ MAX_FUNCTION_LINES = 80
 
 #: "module" or "module::function" (paths relative to src/specinv) → why it may exceed
 ALLOWED: dict[str, str] = {
-    # pending: owned by other helpers of issue 23; the lead prunes these after merging
+    # pending: files owned by other helpers of issue 23; the lead prunes these after merging
+    "solvers/maxent.py": "pending (lead): MaxEnt's Newton solver, α rules and options",
+    "optics/train.py": "pending (learning helper): moves to the shared weights module",
+    "io/nanonis.py::read_nanonis_dat": "pending (hardening helper): owns io/",
+    "sts/cli_map.py::run": "pending (hardening helper): owns the CLI argument handling",
+    # pending: bench scripts whose figures only `specinv bench DOMAIN` checks; this helper
+    # may not run those benches, so their split waits for the lead's before/after run
+    "optics/bench.py::run": "pending: a linear script of experiments (bench optics)",
+    "optics/bench_timing.py::timing_report": "pending: paired timing rounds (bench optics)",
+    "stm/bench.py::run": "pending: a linear script of experiments (bench stm)",
+    # pending: inner loops whose bit-identical results only the sts/optics benches check
+    "optics/fast.py::__call__": "pending: one fused rRIM iteration loop (bench optics)",
+    "optics/dataset.py::build_dataset": "pending: the seed's data recipe (bench optics)",
 }
 
 

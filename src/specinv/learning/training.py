@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -110,6 +111,34 @@ def _better(a: float, b: float | None, mode: str) -> bool:
     return a < b if mode == "min" else a > b
 
 
+def _train_epoch(model: torch.nn.Module, opt: torch.optim.Optimizer,
+                 step_loss: Callable[[int], torch.Tensor], epoch: int, config: TrainConfig,
+                 bar: Any) -> list[float]:
+    """One epoch of Adam steps in train mode; returns the step losses."""
+    model.train()
+    losses = []
+    for s in range(config.steps_per_epoch):
+        loss = step_loss(epoch * config.steps_per_epoch + s)
+        opt.zero_grad()
+        loss.backward()
+        if config.grad_clip:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+        opt.step()
+        losses.append(float(loss.detach()))
+        bar.update(1)
+        bar.set_postfix(loss=f"{np.mean(losses[-20:]):.3f}")
+    return losses
+
+
+def _resume(ckpt: Path, model: torch.nn.Module, opt: torch.optim.Optimizer) -> tuple[dict, Any]:
+    """Load model, optimizer and torch RNG state from ``ckpt``; returns (history, best state)."""
+    state = torch.load(ckpt, map_location="cpu", weights_only=False)
+    model.load_state_dict(state["model"])
+    opt.load_state_dict(state["optimizer"])
+    torch.set_rng_state(state["torch_rng"])
+    return state["history"], state["best_state"]
+
+
 def fit(model: torch.nn.Module, step_loss: Callable[[int], torch.Tensor], *,
         config: TrainConfig, validate: Callable[[], dict] | None = None,
         on_epoch_end: Callable[[int, dict], None] | None = None) -> dict:
@@ -140,13 +169,8 @@ def fit(model: torch.nn.Module, step_loss: Callable[[int], torch.Tensor], *,
     start_epoch = 0
     ckpt = Path(config.checkpoint) if config.checkpoint else None
     if ckpt is not None and config.resume and ckpt.is_file():
-        state = torch.load(ckpt, map_location="cpu", weights_only=False)
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["optimizer"])
-        history = state["history"]
-        best_state = state["best_state"]
+        history, best_state = _resume(ckpt, model, opt)
         start_epoch = len(history["epochs"])
-        torch.set_rng_state(state["torch_rng"])
     t_start = time.perf_counter()
     bar = tqdm(total=(config.epochs - start_epoch) * config.steps_per_epoch,
                disable=not config.progress, desc="training", leave=False)
@@ -154,18 +178,7 @@ def fit(model: torch.nn.Module, step_loss: Callable[[int], torch.Tensor], *,
     try:
         for epoch in range(start_epoch, config.epochs):
             t0 = time.perf_counter()
-            model.train()
-            losses = []
-            for s in range(config.steps_per_epoch):
-                loss = step_loss(epoch * config.steps_per_epoch + s)
-                opt.zero_grad()
-                loss.backward()
-                if config.grad_clip:
-                    torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-                opt.step()
-                losses.append(float(loss.detach()))
-                bar.update(1)
-                bar.set_postfix(loss=f"{np.mean(losses[-20:]):.3f}")
+            losses = _train_epoch(model, opt, step_loss, epoch, config, bar)
             record: dict = {"epoch": epoch + 1, "train_loss": float(np.mean(losses))}
             if validate is not None:
                 model.eval()
