@@ -111,6 +111,48 @@ def train_batched(kernel_matrix: np.ndarray, data: np.ndarray, sigma: np.ndarray
         torch.set_flush_denormal(False)
 
 
+def _adam_stages(st: _State, cfg: NetConfig, member_loss: Any, record: Any,
+                 active: torch.Tensor, steps: torch.Tensor, compact_below: float,
+                 progress: Any) -> None:
+    """Batched Adam over ``cfg.stages`` (learning rate, steps), each member masked out
+    once ``record`` marks it done; finished members are dropped from the batch when
+    fewer than ``compact_below`` of it remain. Updates ``st``, ``active`` and ``steps``."""
+    st.m = [torch.zeros_like(p) for p in st.net.parameters()]
+    st.v = [torch.zeros_like(p) for p in st.net.parameters()]
+    b1, b2, eps = 0.9, 0.999, 1e-12 if cfg.dtype == "float64" else 1e-8
+    t = 0
+
+    for lr0, n_steps in cfg.stages:
+        for k in range(int(n_steps)):
+            if not bool(active.any()):
+                break
+            loss, chi, rho = member_loss()
+            with torch.no_grad():
+                record(chi.detach(), rho.detach())
+            in_batch = active[st.idx]
+            if not bool(in_batch.any()):
+                break
+            if float(in_batch.double().mean()) < compact_below:
+                st.compact(in_batch)  # drop finished members: the rest runs faster
+                loss, chi, rho = member_loss()
+            params = st.net.parameters()
+            grads = torch.autograd.grad(loss.sum(), params)
+            t += 1
+            lr = lr0 * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * k / max(n_steps, 1)))
+                        ) if cfg.cosine else lr0
+            with torch.no_grad():
+                mask = active[st.idx].to(params[0].dtype)
+                for p, gr, mi, vi in zip(params, grads, st.m, st.v, strict=True):
+                    gr = torch.nan_to_num(gr)
+                    mi.mul_(b1).add_(gr, alpha=1 - b1)
+                    vi.mul_(b2).addcmul_(gr, gr, value=1 - b2)
+                    upd = (mi / (1 - b1**t)) / ((vi / (1 - b2**t)).sqrt() + eps)
+                    p.sub_(lr * upd * mask.view(-1, *([1] * (p.ndim - 1))))
+                steps[st.idx] += active[st.idx].long()
+            if progress is not None:
+                progress(1)
+
+
 def _train(kernel_matrix: np.ndarray, data: np.ndarray, sigma: np.ndarray, omega: np.ndarray,
            cfg: NetConfig, seed: int, member_seeds: Any, svd: Any, compact_below: float,
            progress: Any, init_params: Any = None) -> TrainOutput:
@@ -156,11 +198,6 @@ def _train(kernel_matrix: np.ndarray, data: np.ndarray, sigma: np.ndarray, omega
     best_rho = torch.zeros(B, Km.shape[1], dtype=torch.float64)
     active = torch.ones(B, dtype=torch.bool)
     steps = torch.zeros(B, dtype=torch.long)
-    st.m = [torch.zeros_like(p) for p in st.net.parameters()]
-    st.v = [torch.zeros_like(p) for p in st.net.parameters()]
-    b1, b2, eps = 0.9, 0.999, 1e-12 if cfg.dtype == "float64" else 1e-8
-    t = 0
-
     def record(loss: torch.Tensor, rho: torch.Tensor) -> None:
         idx = st.idx
         loss = loss.to(torch.float64)
@@ -170,35 +207,7 @@ def _train(kernel_matrix: np.ndarray, data: np.ndarray, sigma: np.ndarray, omega
         done = active[idx] & (loss <= target)
         active[idx[done]] = False
 
-    for lr0, n_steps in cfg.stages:
-        for k in range(int(n_steps)):
-            if not bool(active.any()):
-                break
-            loss, chi, rho = member_loss()
-            with torch.no_grad():
-                record(chi.detach(), rho.detach())
-            in_batch = active[st.idx]
-            if not bool(in_batch.any()):
-                break
-            if float(in_batch.double().mean()) < compact_below:
-                st.compact(in_batch)  # drop finished members: the rest runs faster
-                loss, chi, rho = member_loss()
-            params = st.net.parameters()
-            grads = torch.autograd.grad(loss.sum(), params)
-            t += 1
-            lr = lr0 * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * k / max(n_steps, 1)))
-                        ) if cfg.cosine else lr0
-            with torch.no_grad():
-                mask = active[st.idx].to(params[0].dtype)
-                for p, gr, mi, vi in zip(params, grads, st.m, st.v, strict=True):
-                    gr = torch.nan_to_num(gr)
-                    mi.mul_(b1).add_(gr, alpha=1 - b1)
-                    vi.mul_(b2).addcmul_(gr, gr, value=1 - b2)
-                    upd = (mi / (1 - b1**t)) / ((vi / (1 - b2**t)).sqrt() + eps)
-                    p.sub_(lr * upd * mask.view(-1, *([1] * (p.ndim - 1))))
-                steps[st.idx] += active[st.idx].long()
-            if progress is not None:
-                progress(1)
+    _adam_stages(st, cfg, member_loss, record, active, steps, compact_below, progress)
     if cfg.lbfgs_steps > 0 and bool(active.any()):
         st.compact(active[st.idx])
         st.to(getattr(torch, cfg.extra.get("polish_dtype", "float64")))
