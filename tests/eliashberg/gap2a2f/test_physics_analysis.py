@@ -44,7 +44,9 @@ def test_physics_check_detects_a_wrong_spectrum(tiny_set):
                          ds.temperature_K, ds.mu_star, lam_true=ds.lam[idx],
                          tc_true=ds.tc_K[idx], wlog_true=ds.omega_log_meV[idx])
     assert good["summary"]["median_lambda_rel_err"] < 1e-9
-    assert good["summary"]["median_gap_residual"] < 0.02
+    # the truth re-solved differs from its stored Δ(ω) only by Padé-amplified rounding,
+    # bounded by the builder's continuation tolerance (see test_truth_resolves_to_itself)
+    assert good["summary"]["median_gap_residual"] < DatasetConfig(n=1).diff_tol
     # 30 % more coupling: λ error 30 % exactly, a larger gap, higher T_c
     bad = physics_check(1.3 * ds.a2f[idx], ds.a2f[idx], ds.delta[idx], ds.omega_a2f,
                         ds.omega, ds.temperature_K, ds.mu_star)
