@@ -92,9 +92,9 @@ class Kernel:
         Computed with one BLAS thread: on a shared 2-core machine the threaded
         LAPACK SVD of a 1201 × 1201 kernel took 12–24 s against ~1 s single-threaded.
         """
-        from threadpoolctl import threadpool_limits
+        from specinv.core.threads import compute_threads
 
-        with threadpool_limits(limits=1):
+        with compute_threads(1):
             u, s, vt = np.linalg.svd(self.matrix, full_matrices=False)
         for a in (u, s, vt):
             a.setflags(write=False)
