@@ -26,9 +26,6 @@ ALLOWED: dict[str, str] = {
     "optics/bench.py::run": "pending: a linear script of experiments (bench optics)",
     "optics/bench_timing.py::timing_report": "pending: paired timing rounds (bench optics)",
     "stm/bench.py::run": "pending: a linear script of experiments (bench stm)",
-    # pending: inner loops whose bit-identical results only the sts/optics benches check
-    "optics/fast.py::__call__": "pending: one fused rRIM iteration loop (bench optics)",
-    "optics/dataset.py::build_dataset": "pending: the seed's data recipe (bench optics)",
 }
 
 
