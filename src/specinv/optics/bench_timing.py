@@ -12,6 +12,48 @@ import numpy as np
 PAIRED_ROUNDS = 10
 
 
+def _median_min(f: Any, n: int = 30) -> tuple[float, float]:
+    """Median and minimum wall time (s) of ``n`` calls of ``f`` after one warm-up call."""
+    f()
+    ts = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        f()
+        ts.append(time.perf_counter() - t0)
+    return float(np.median(ts)), float(np.min(ts))
+
+
+def _paired(model: Any, y: np.ndarray, kernel: Any, y_classical: np.ndarray, cls: dict,
+            classical_methods: dict) -> dict[str, Any]:
+    """Median s per spectrum of the most accurate of maxent and tikhonov and of the batched
+    rRIM, timed in alternating rounds on one core each (same machine load for both)."""
+    from specinv.core.problem import Problem
+    from specinv.core.threads import compute_threads
+    from specinv.solvers.base import solve
+
+    best = min(("maxent", "tikhonov"), key=lambda m: cls[m]["mse"])
+    probs = [Problem(kernel, yi, sigma=1e-3 * float(np.abs(yi).max())) for yi in y_classical]
+    t_cls, t_rrim = [], []
+    for _ in range(PAIRED_ROUNDS):
+        with warnings.catch_warnings(), compute_threads(1):
+            warnings.simplefilter("ignore")
+            ts = []
+            for prob_i in probs:
+                t0 = time.perf_counter()
+                solve(prob_i, best, **classical_methods[best])
+                ts.append(time.perf_counter() - t0)
+        t_cls.append(float(np.median(ts)))
+        with compute_threads(1):  # one core each, as the classical method above
+            t0 = time.perf_counter()
+            model.predict(y, 100.0)
+            t_rrim.append((time.perf_counter() - t0) / len(y))
+    return {"method": best, "rounds": PAIRED_ROUNDS, "n_spectra": len(probs),
+            "threads": {"rrim_torch": 1, "classical_blas": 1},
+            "classical_s_per_spectrum": float(np.median(t_cls)),
+            "rrim_s_per_spectrum_batched": float(np.median(t_rrim)),
+            "speedup_batched": float(np.median(t_cls) / np.median(t_rrim))}
+
+
 def timing_report(model: Any, y: np.ndarray, kernel: Any, rr0: list, report: dict,
                   classical_methods: dict, max_steps: int,
                   y_classical: np.ndarray | None = None) -> dict[str, Any]:
@@ -52,19 +94,10 @@ def timing_report(model: Any, y: np.ndarray, kernel: Any, rr0: list, report: dic
     import torch
 
     from specinv.core.problem import Problem
-    from specinv.core.threads import compute_threads
     from specinv.optics.solvers import RRIMSolver, default_weight_files
     from specinv.solvers.base import solve
 
-    def med(f: Any, n: int = 30) -> tuple[float, float]:
-        f()
-        ts = []
-        for _ in range(n):
-            t0 = time.perf_counter()
-            f()
-            ts.append(time.perf_counter() - t0)
-        return float(np.median(ts)), float(np.min(ts))
-
+    med = _median_min
     solver = RRIMSolver()
     solver.models_ = [model]
     prob = Problem(kernel, y[0], sigma=1e-3 * float(np.abs(y[0]).max()))
@@ -80,27 +113,7 @@ def timing_report(model: Any, y: np.ndarray, kernel: Any, rr0: list, report: dic
     cls_s = {m: cls[m]["seconds_per_spectrum"] for m in classical_methods if m in cls}
     paired: dict[str, Any] = {}
     if y_classical is not None and {"maxent", "tikhonov"} <= cls.keys():
-        best = min(("maxent", "tikhonov"), key=lambda m: cls[m]["mse"])
-        probs = [Problem(kernel, yi, sigma=1e-3 * float(np.abs(yi).max())) for yi in y_classical]
-        t_cls, t_rrim = [], []
-        for _ in range(PAIRED_ROUNDS):
-            with warnings.catch_warnings(), compute_threads(1):
-                warnings.simplefilter("ignore")
-                ts = []
-                for prob_i in probs:
-                    t0 = time.perf_counter()
-                    solve(prob_i, best, **classical_methods[best])
-                    ts.append(time.perf_counter() - t0)
-            t_cls.append(float(np.median(ts)))
-            with compute_threads(1):  # one core each, as the classical method above
-                t0 = time.perf_counter()
-                model.predict(y, 100.0)
-                t_rrim.append((time.perf_counter() - t0) / len(y))
-        paired = {"method": best, "rounds": PAIRED_ROUNDS, "n_spectra": len(probs),
-                  "threads": {"rrim_torch": 1, "classical_blas": 1},
-                  "classical_s_per_spectrum": float(np.median(t_cls)),
-                  "rrim_s_per_spectrum_batched": float(np.median(t_rrim)),
-                  "speedup_batched": float(np.median(t_cls) / np.median(t_rrim))}
+        paired = _paired(model, y, kernel, y_classical, cls, classical_methods)
     return {
         "rrim_train_seconds_N1000_median": float(np.median([r["train_seconds"] for r in rr0])),
         "rrim_train_steps": max_steps,
