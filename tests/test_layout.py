@@ -24,7 +24,6 @@ ALLOWED: dict[str, str] = {
     # pending: bench scripts whose figures only `specinv bench DOMAIN` checks; this helper
     # may not run those benches, so their split waits for the lead's before/after run
     "optics/bench.py::run": "pending: a linear script of experiments (bench optics)",
-    "stm/bench.py::run": "pending: a linear script of experiments (bench stm)",
 }
 
 

@@ -29,6 +29,7 @@ import os
 import platform
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -156,13 +157,87 @@ def _fig4(curves: dict, path: Path) -> None:
     plt.close(fig)
 
 
+def _friedel_sets(epsilon: float, n_friedel: int) -> dict[str, tuple]:
+    """Labelled Friedel maps per (η, number of biases): (maps, positions, k_F) each.
+
+    η = 0.8 is the seed's training noise; the sweep over η and the number of biases
+    (the seed's Au(111) set has 126) shows how detection gains from more biases.
+    """
+    from specinv.stm.friedel import FriedelConfig, labelled_batch
+
+    friedel = {}
+    for eta, nb in ((0.8, 16), (0.8, 32), (0.8, 126), (0.4, 16), (0.4, 126), (0.2, 16)):
+        rng = np.random.default_rng([12345, nb, int(eta * 10)])
+        cfg = FriedelConfig(noise_eta=eta, epsilon=epsilon)
+        fx, _, fp, kf = labelled_batch(rng, cfg, n_friedel, n_bias=nb)
+        friedel[f"eta{eta}_nbias{nb}"] = (list(fx), fp, kf)
+    return friedel
+
+
+def _training_jobs(unl: list, tm: tuple, n_eval: int, runs: int, epochs: int, steps: int,
+                   seed: int) -> tuple[dict[str, dict], list[dict]]:
+    """The Fig. 4 variants (noise and regularization on/off) and one training job per
+    variant and run, plus the CNN baseline; T-matrix test maps score the epochs."""
+    variants = {"no noise, no reg": {"noise": False, "alpha": 0.0},
+                "noise, no reg": {"noise": True, "alpha": 0.0},
+                "no noise, reg": {"noise": False, "alpha": 0.03},
+                "noise, reg (seed best)": {"noise": True, "alpha": 0.03}}
+    jobs = []
+    for name, v in variants.items():
+        for r in range(runs):
+            jobs.append({"name": name, "run": r, "unlabeled": unl,
+                         "eval_maps": tm[0][:n_eval], "eval_truths": tm[1][:n_eval],
+                         "settings": {**v, "epochs": epochs, "steps_per_epoch": steps,
+                                      "seed": seed + 100 * r}})
+    jobs.append({"name": "cnn baseline (noise, reg)", "run": 0, "unlabeled": unl,
+                 "eval_maps": tm[0][:n_eval], "eval_truths": tm[1][:n_eval],
+                 "settings": {"kind": "cnn", "noise": True, "alpha": 0.03, "epochs": epochs,
+                              "steps_per_epoch": steps, "seed": seed}})
+    return variants, jobs
+
+
+def _detectors(results: list[dict], cal: tuple) -> dict[str, Any]:
+    """Bench-trained attention and CNN detectors, the classical matched filter (threshold
+    from the calibration maps) and the shipped default model when present."""
+    from specinv.stm.detector import Detector, default_model_path
+    from specinv.stm.evaluate import choose_threshold
+
+    best = next(r for r in results if r["name"] == "noise, reg (seed best)" and r["run"] == 0)
+    cnn = next(r for r in results if r["name"].startswith("cnn"))
+    detectors = {"attention (bench-trained)": _detector_from(best),
+                 "cnn without attention": _detector_from(cnn)}
+    detectors["classical matched filter"] = Detector.classical(
+        threshold=choose_threshold(Detector.classical(), cal[0], cal[1])[0])
+    if default_model_path().with_suffix(".pt").is_file():
+        detectors["shipped default"] = Detector.load(default_model_path())
+    return detectors
+
+
+def _detection_times(detector: Any, maps: np.ndarray, repeats: int = 5) -> list[float]:
+    """Wall times (s) of ``repeats`` detections on one stack of maps."""
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        detector.detect(maps)
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+def _print_summary(comparison: dict, final: dict, times: list, out_dir: Path) -> None:
+    """Friedel F1 and T-matrix recall/precision per detector, Fig. 4 final recalls, time."""
+    for name, c in comparison.items():
+        a, b = c["friedel_eta0.8_nbias126"], c["tmatrix_threshold_from_calibration"]
+        print(f"{name:28s} Friedel F1 (η 0.8, 126 biases) {a['f1']:.3f} | T-matrix R "
+              f"{b['recall']:.3f} P {b['precision']:.3f} F1 {b['f1']:.3f}")
+    for k, v in final.items():
+        print(f"fig4 {k:26s} final recall (median) {v['median_final_recall']:.3f}")
+    print(f"detection 80x80x126: {np.median(times):.2f} s; wrote {out_dir / 'stm.json'}")
+
+
 def run(args: argparse.Namespace) -> int:
     import torch
 
     from specinv.core.parallel import map_chunks
-    from specinv.stm.detector import Detector, default_model_path
-    from specinv.stm.evaluate import choose_threshold
-    from specinv.stm.friedel import FriedelConfig, labelled_batch
 
     if not args.friedel_epsilon > 0:
         from specinv.core.errors import ParameterError
@@ -180,14 +255,7 @@ def run(args: argparse.Namespace) -> int:
         out_dir = Path(args.output)
         out_dir.mkdir(parents=True, exist_ok=True)
 
-        friedel = {}
-        # η = 0.8 is the seed's training noise; the sweep over η and the number of biases
-        # (the seed's Au(111) set has 126) shows how detection gains from more biases
-        for eta, nb in ((0.8, 16), (0.8, 32), (0.8, 126), (0.4, 16), (0.4, 126), (0.2, 16)):
-            rng = np.random.default_rng([12345, nb, int(eta * 10)])
-            cfg = FriedelConfig(noise_eta=eta, epsilon=args.friedel_epsilon)
-            fx, _, fp, kf = labelled_batch(rng, cfg, n_friedel, n_bias=nb)
-            friedel[f"eta{eta}_nbias{nb}"] = (list(fx), fp, kf)
+        friedel = _friedel_sets(args.friedel_epsilon, n_friedel)
         oracle = _oracle_scores(friedel, epsilon=args.friedel_epsilon)
         if args.friedel_only:
             return _friedel_only(args, friedel, oracle, n_friedel, out_dir, t_all)
@@ -199,21 +267,7 @@ def run(args: argparse.Namespace) -> int:
         tm = ([d["maps"] for d in data["test"]], [d["positions"] for d in data["test"]])
         n_eval = 2 if quick else 4
 
-        variants = {"no noise, no reg": {"noise": False, "alpha": 0.0},
-                    "noise, no reg": {"noise": True, "alpha": 0.0},
-                    "no noise, reg": {"noise": False, "alpha": 0.03},
-                    "noise, reg (seed best)": {"noise": True, "alpha": 0.03}}
-        jobs = []
-        for name, v in variants.items():
-            for r in range(runs):
-                jobs.append({"name": name, "run": r, "unlabeled": unl,
-                             "eval_maps": tm[0][:n_eval], "eval_truths": tm[1][:n_eval],
-                             "settings": {**v, "epochs": epochs, "steps_per_epoch": steps,
-                                          "seed": args.seed + 100 * r}})
-        jobs.append({"name": "cnn baseline (noise, reg)", "run": 0, "unlabeled": unl,
-                     "eval_maps": tm[0][:n_eval], "eval_truths": tm[1][:n_eval],
-                     "settings": {"kind": "cnn", "noise": True, "alpha": 0.03, "epochs": epochs,
-                                  "steps_per_epoch": steps, "seed": args.seed}})
+        variants, jobs = _training_jobs(unl, tm, n_eval, runs, epochs, steps, args.seed)
         results = [r for _, r in map_chunks(_one_training, jobs, workers=args.workers)]
 
         curves: dict[str, list] = {}
@@ -226,23 +280,12 @@ def run(args: argparse.Namespace) -> int:
                      "mean_curve": np.mean(v, axis=0).tolist(), "runs": v}
                  for k, v in curves.items()}
 
-        best = next(r for r in results if r["name"] == "noise, reg (seed best)" and r["run"] == 0)
-        cnn = next(r for r in results if r["name"].startswith("cnn"))
-        detectors = {"attention (bench-trained)": _detector_from(best),
-                     "cnn without attention": _detector_from(cnn)}
-        detectors["classical matched filter"] = Detector.classical(
-            threshold=choose_threshold(Detector.classical(), cal[0], cal[1])[0])
-        if default_model_path().with_suffix(".pt").is_file():
-            detectors["shipped default"] = Detector.load(default_model_path())
+        detectors = _detectors(results, cal)
         comparison = {name: _scores(d, friedel, tm, cal) for name, d in detectors.items()}
 
         # detection time on 80 x 80 x 126
         timed = detectors.get("shipped default", detectors["attention (bench-trained)"])
-        times = []
-        for _ in range(5):
-            t0 = time.perf_counter()
-            timed.detect(tm[0][0])
-            times.append(time.perf_counter() - t0)
+        times = _detection_times(timed, tm[0][0])
 
         report = {
             "benchmark": "stm", "quick": quick, "seed": args.seed,
@@ -269,13 +312,7 @@ def run(args: argparse.Namespace) -> int:
         }
         with atomic_path(out_dir / "stm.json") as tmp:
             tmp.write_text(json.dumps(report, indent=2, default=float))
-        for name, c in comparison.items():
-            a, b = c["friedel_eta0.8_nbias126"], c["tmatrix_threshold_from_calibration"]
-            print(f"{name:28s} Friedel F1 (η 0.8, 126 biases) {a['f1']:.3f} | T-matrix R "
-                  f"{b['recall']:.3f} P {b['precision']:.3f} F1 {b['f1']:.3f}")
-        for k, v in final.items():
-            print(f"fig4 {k:26s} final recall (median) {v['median_final_recall']:.3f}")
-        print(f"detection 80x80x126: {np.median(times):.2f} s; wrote {out_dir / 'stm.json'}")
+        _print_summary(comparison, final, times, out_dir)
         return 0
 
 
