@@ -29,7 +29,18 @@ def retarded_root(w2: np.ndarray) -> np.ndarray:
 
 def physical_root(wt: np.ndarray, phi: np.ndarray) -> np.ndarray:
     """√(ω̃² − φ²) for ω > 0: aligned with ω̃ (Re G ≥ 0) where that is unambiguous,
-    otherwise (inside the gap, where the root is nearly orthogonal to ω̃) Im ≥ 0."""
+    otherwise (inside the gap, where the root is nearly orthogonal to ω̃) Im ≥ 0.
+
+    Parameters
+    ----------
+    wt, phi : ndarray of complex, shape (n,)
+        ω̃ = ωZ and φ = ZΔ on a mesh of positive energies, meV.
+
+    Returns
+    -------
+    ndarray of complex, shape (n,)
+        The root, meV.
+    """
     r = retarded_root(wt ** 2 - phi ** 2)
     proj = (np.conj(wt) * r).real
     clear = np.abs(proj) > 0.1 * np.abs(wt) * np.abs(r)
