@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import time
 import zipfile
-from contextlib import AbstractContextManager
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -50,13 +51,20 @@ def load_maps(path: str, channel: str | None = None) -> tuple[np.ndarray, np.nda
     return maps.astype(np.float32), bias
 
 
-def _threads(n: int) -> AbstractContextManager[None]:
-    """:func:`~specinv.core.threads.compute_threads` for ``--threads``, refusing n < 1."""
-    import torch  # noqa: F401  (loaded first, so compute_threads limits its pool too)
+def _with_threads(handler: Callable[[argparse.Namespace], int]
+                  ) -> Callable[[argparse.Namespace], int]:
+    """Run ``handler`` under :func:`~specinv.core.threads.compute_threads` (``--threads``),
+    refusing a count below 1 with a user message; the caller's thread count is restored."""
+    @functools.wraps(handler)
+    def run(args: argparse.Namespace) -> int:
+        import torch  # noqa: F401  (loaded first, so compute_threads limits its pool too)
 
-    if n < 1:
-        raise ParameterError(f"--threads must be >= 1, got {n}")
-    return compute_threads(n)
+        if args.threads < 1:
+            raise ParameterError(f"--threads must be >= 1, got {args.threads}")
+        with compute_threads(args.threads):
+            return handler(args)
+
+    return run
 
 
 # -- simulate -------------------------------------------------------------------------
@@ -106,34 +114,34 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 # -- train ----------------------------------------------------------------------------
+@_with_threads
 def _train(args: argparse.Namespace) -> int:
     from specinv.stm.detector import default_model_path
     from specinv.stm.train import TrainSettings, settings_variant, train_detector
 
-    with _threads(args.threads):
-        if args.default:
-            from specinv.stm.train_default import train_default
+    if args.default:
+        from specinv.stm.train_default import train_default
 
-            train_default(output=args.output, progress=not args.quiet)
-            return 0
-        if args.output is None:
-            raise ParameterError("--output MODEL is required (or use --default)")
-        if args.epochs < 1 or args.steps < 1:
-            raise ParameterError("--epochs and --steps must be >= 1")
-        if args.alpha < 0:
-            raise ParameterError(f"--alpha must be >= 0, got {args.alpha}")
-        unl = [load_maps(u, args.channel)[0] for u in (args.unlabeled or [])]
-        s = settings_variant(TrainSettings(), kind=args.kind, alpha=args.alpha,
-                             noise=not args.no_noise, epochs=args.epochs,
-                             steps_per_epoch=args.steps, seed=args.seed,
-                             friedel={"noise_eta": args.eta})
-        det, hist = train_detector(s, unlabeled=unl or None, progress=not args.quiet,
-                                   checkpoint=args.checkpoint)
-        det.metadata["unlabeled_files"] = list(args.unlabeled or [])
-        path = det.save(args.output)
-        print(f"wrote {path} (threshold {det.threshold:.3f}, "
-              f"{hist['total_wall_time_s']:.0f} s); default model: {default_model_path()}.pt")
+        train_default(output=args.output, progress=not args.quiet)
         return 0
+    if args.output is None:
+        raise ParameterError("--output MODEL is required (or use --default)")
+    if args.epochs < 1 or args.steps < 1:
+        raise ParameterError("--epochs and --steps must be >= 1")
+    if args.alpha < 0:
+        raise ParameterError(f"--alpha must be >= 0, got {args.alpha}")
+    unl = [load_maps(u, args.channel)[0] for u in (args.unlabeled or [])]
+    s = settings_variant(TrainSettings(), kind=args.kind, alpha=args.alpha,
+                         noise=not args.no_noise, epochs=args.epochs,
+                         steps_per_epoch=args.steps, seed=args.seed,
+                         friedel={"noise_eta": args.eta})
+    det, hist = train_detector(s, unlabeled=unl or None, progress=not args.quiet,
+                               checkpoint=args.checkpoint)
+    det.metadata["unlabeled_files"] = list(args.unlabeled or [])
+    path = det.save(args.output)
+    print(f"wrote {path} (threshold {det.threshold:.3f}, "
+          f"{hist['total_wall_time_s']:.0f} s); default model: {default_model_path()}.pt")
+    return 0
 
 
 # -- detect ---------------------------------------------------------------------------
@@ -159,31 +167,30 @@ def _plot(path: str, maps: np.ndarray, pos: np.ndarray, title: str) -> None:
     plt.close(fig)
 
 
+@_with_threads
 def _detect(args: argparse.Namespace) -> int:
     from specinv.io.table import write_table
     from specinv.stm.detector import Detector, load_default
 
-    with _threads(args.threads):
-        maps, bias = load_maps(args.input, args.channel)
-        if args.classical:
-            threshold = args.threshold if args.threshold is not None else 0.0
-            det = Detector.classical(threshold=threshold)
-        else:
-            det = Detector.load(args.model) if args.model else load_default()
-        t0 = time.perf_counter()
-        res = det.detect(maps, kf_per_px=args.kf_per_px, threshold=args.threshold,
-                         source=args.input)
-        seconds = time.perf_counter() - t0
-        meta = {"input": args.input, "n_bias": int(maps.shape[0]), "shape": list(maps.shape[1:]),
-                "bias_mV": [float(bias.min()), float(bias.max())],
-                "model": "classical" if args.classical else (args.model or "default"),
-                "detection": res.info, "seconds": seconds, "n_detections": len(res.positions)}
-        write_table(args.output, {"row": res.positions[:, 0], "col": res.positions[:, 1],
-                                  "score": res.scores}, meta, fmt="%.6g")
-        if args.plot:
-            _plot(args.plot, maps, res.positions, f"{len(res.positions)} impurities")
-        print(f"{len(res.positions)} impurities -> {args.output} ({seconds:.2f} s)")
-        return 0
+    maps, bias = load_maps(args.input, args.channel)
+    if args.classical:
+        det = Detector.classical(threshold=args.threshold if args.threshold is not None else 0.0)
+    else:
+        det = Detector.load(args.model) if args.model else load_default()
+    t0 = time.perf_counter()
+    res = det.detect(maps, kf_per_px=args.kf_per_px, threshold=args.threshold,
+                     source=args.input)
+    seconds = time.perf_counter() - t0
+    meta = {"input": args.input, "n_bias": int(maps.shape[0]), "shape": list(maps.shape[1:]),
+            "bias_mV": [float(bias.min()), float(bias.max())],
+            "model": "classical" if args.classical else (args.model or "default"),
+            "detection": res.info, "seconds": seconds, "n_detections": len(res.positions)}
+    write_table(args.output, {"row": res.positions[:, 0], "col": res.positions[:, 1],
+                              "score": res.scores}, meta, fmt="%.6g")
+    if args.plot:
+        _plot(args.plot, maps, res.positions, f"{len(res.positions)} impurities")
+    print(f"{len(res.positions)} impurities -> {args.output} ({seconds:.2f} s)")
+    return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
