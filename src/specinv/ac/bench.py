@@ -226,6 +226,35 @@ def _score(case: dict[str, Any], run: dict[str, Any]) -> None:
         run["sum_rule"] = float(2 * np.trapezoid(run["spectrum"], run["omega"]))
 
 
+def _stored_runs(case: dict[str, Any], tm: Any, repeats: int) -> dict[str, dict[str, Any]]:
+    """The case's stored TRIQS/maxent spectra, its live rerun (when importable) and ours
+    at the same α on its mesh with its trapezoid weights (max |ΔA| to the stored one)."""
+    from specinv.kernels import Mesh
+
+    out: dict[str, dict[str, Any]] = {}
+    for key, (w, a) in case.get("stored", {}).items():
+        mesh = key.removeprefix("triqs_maxent_")
+        out[key] = {"omega": w, "spectrum": a, "wall_s": None, "stored": True}
+        if "stored_alpha" not in case:
+            continue
+        alpha = case["stored_alpha"]
+        if tm is not None:  # its test run again, timed; it must reproduce what it stored
+            live = triqs_fixed_alpha_run(tm, case, mesh, float(w[-1]), alpha, n=w.size)
+            if "spectrum" in live:
+                live["max_abs_diff_to_stored"] = float(np.max(np.abs(
+                    np.interp(w, live["omega"], live["spectrum"]) - a)))
+            out[f"triqs_maxent_same_alpha_{mesh}_live"] = live
+        # like-for-like: its mesh and its trapezoid weights, its α
+        fixed = {"alpha_rule": "classic", "refine_alpha": False, "n_alpha": 5,
+                 "alpha_range": (alpha, alpha * (1 + 1e-9))}
+        run = _ours(case, "maxent", fixed, repeats, mesh=Mesh.trapezoid(w),
+                    quadrature="point")
+        run["max_abs_diff_to_stored"] = float(np.max(np.abs(
+            np.interp(w, run["omega"], run["spectrum"]) - a)))
+        out[f"maxent_same_alpha_{mesh}_mesh_trapezoid"] = run
+    return out
+
+
 def run_case(name: str, case: dict[str, Any], args: argparse.Namespace,
              cont: Any, tm: Any = None) -> dict[str, Any]:
     """All runs of one case; returns the JSON-ready record (spectra included).
@@ -286,26 +315,7 @@ def run_case(name: str, case: dict[str, Any], args: argparse.Namespace,
             runs["maxent_posterior_triqs_guide_mesh"] = _ours(
                 case, "maxent", {"alpha_rule": "posterior"}, repeats,
                 mesh=Mesh.trapezoid(first["omega"]), quadrature="point")
-    for key, (w, a) in case.get("stored", {}).items():
-        mesh = key.removeprefix("triqs_maxent_")
-        runs[key] = {"omega": w, "spectrum": a, "wall_s": None, "stored": True}
-        if "stored_alpha" not in case:
-            continue
-        alpha = case["stored_alpha"]
-        if tm is not None:  # its test run again, timed; it must reproduce what it stored
-            live = triqs_fixed_alpha_run(tm, case, mesh, float(w[-1]), alpha, n=w.size)
-            if "spectrum" in live:
-                live["max_abs_diff_to_stored"] = float(np.max(np.abs(
-                    np.interp(w, live["omega"], live["spectrum"]) - a)))
-            runs[f"triqs_maxent_same_alpha_{mesh}_live"] = live
-        # like-for-like: its mesh and its trapezoid weights, its α
-        fixed = {"alpha_rule": "classic", "refine_alpha": False, "n_alpha": 5,
-                 "alpha_range": (alpha, alpha * (1 + 1e-9))}
-        run = _ours(case, "maxent", fixed, repeats, mesh=Mesh.trapezoid(w),
-                    quadrature="point")
-        run["max_abs_diff_to_stored"] = float(np.max(np.abs(
-            np.interp(w, run["omega"], run["spectrum"]) - a)))
-        runs[f"maxent_same_alpha_{mesh}_mesh_trapezoid"] = run
+    runs.update(_stored_runs(case, tm, repeats))
     for run in runs.values():
         _score(case, run)
     if case.get("ref") is None and "ana_cont_classic" in runs \

@@ -113,6 +113,8 @@ class Mesh:
         weights are half the neighbouring spacing: ``w_0 = (x_1 − x_0)/2``,
         ``w_j = (x_{j+1} − x_{j−1})/2``. This is the quadrature of TRIQS/maxent's
         meshes (their ``delta``); :meth:`from_points` gives the end points full cells.
+        The weights, differences of midpoints, equal :func:`trapezoid_weights` to
+        rounding (not bit for bit).
 
         Parameters
         ----------
@@ -179,3 +181,30 @@ class Mesh:
             ``values`` times the mesh unit.
         """
         return np.asarray(values) @ self.weights
+
+
+def trapezoid_weights(points: np.ndarray) -> np.ndarray:
+    """Trapezoid-rule weights on increasing points: ``∫ f dx ≈ Σ_j f_j w_j``.
+
+    ``w_0 = (x_1 − x_0)/2``, ``w_j = (x_{j+1} − x_{j−1})/2``, ``w_{n−1} = (x_{n−1} − x_{n−2})/2``,
+    summed from half-spacings. Every α²F quadrature (λ, moments, the moment loss) uses
+    this one function: the Eliashberg data sets' Padé continuations amplify a change of
+    the weights' last bit (1e-16) into percent changes of Δ(ω), so the α²F code must
+    round exactly as the data sets were built.
+
+    Parameters
+    ----------
+    points : ndarray of shape (n,)
+        Mesh points, increasing (any unit).
+
+    Returns
+    -------
+    ndarray of shape (n,)
+        Weights in the unit of ``points``.
+    """
+    x = np.asarray(points, dtype=float)
+    half = 0.5 * np.diff(x)
+    w = np.zeros_like(x)
+    w[1:] += half
+    w[:-1] += half
+    return w

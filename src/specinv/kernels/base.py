@@ -110,9 +110,9 @@ class Kernel:
         LAPACK SVD of a large (1201 × 1201) kernel was an order of magnitude slower
         than the single-threaded one (threads contending for the cores).
         """
-        from threadpoolctl import threadpool_limits
+        from specinv.core.threads import compute_threads
 
-        with threadpool_limits(limits=1):
+        with compute_threads(1):
             u, s, vt = np.linalg.svd(self.matrix, full_matrices=False)
         for a in (u, s, vt):
             a.setflags(write=False)
@@ -165,25 +165,6 @@ class Kernel:
         np.cumsum(self.matrix, axis=1, out=p[:, 1:])
         p.setflags(write=False)
         return p
-
-    def to_torch(self, dtype: Any = None, device: Any = None) -> Any:
-        """The matrix as a torch tensor (float32 on CPU by default).
-
-        Parameters
-        ----------
-        dtype : torch.dtype, optional
-            Element type (default ``torch.float32``).
-        device : torch.device or str, optional
-            Where the tensor lives (default: CPU).
-
-        Returns
-        -------
-        torch.Tensor of shape (n_data, n_mesh)
-            Copy of :attr:`matrix`.
-        """
-        import torch
-
-        return torch.as_tensor(self.matrix, dtype=dtype or torch.float32, device=device)
 
     def describe(self) -> dict[str, Any]:
         """JSON-ready description: kernel type, parameters and mesh summary.

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -135,6 +136,43 @@ def _better(a: float, b: float | None, mode: str) -> bool:
     return a < b if mode == "min" else a > b
 
 
+def _train_epoch(model: torch.nn.Module, opt: torch.optim.Optimizer,
+                 step_loss: Callable[[int], torch.Tensor], epoch: int, config: TrainConfig,
+                 bar: Any) -> list[float]:
+    """One epoch of Adam steps in train mode; returns the step losses."""
+    model.train()
+    losses = []
+    for s in range(config.steps_per_epoch):
+        loss = step_loss(epoch * config.steps_per_epoch + s)
+        opt.zero_grad()
+        loss.backward()
+        if config.grad_clip:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+        opt.step()
+        losses.append(float(loss.detach()))
+        bar.update(1)
+        bar.set_postfix(loss=f"{np.mean(losses[-20:]):.3f}")
+    return losses
+
+
+def _resume(ckpt: Path, model: torch.nn.Module, opt: torch.optim.Optimizer) -> tuple[dict, Any]:
+    """Load model, optimizer and torch RNG state from ``ckpt``; returns (history, best state).
+
+    Tensors and plain containers only (``weights_only``): a checkpoint is never unpickled
+    freely, and any failure of the reader is an :class:`InputError` naming the file.
+    """
+    try:
+        state = torch.load(ckpt, map_location="cpu", weights_only=True)
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        torch.set_rng_state(state["torch_rng"])
+        return state["history"], state["best_state"]
+    except Exception:  # noqa: BLE001 - any failure of the reader is a bad file
+        raise InputError("not a training checkpoint of this model (written by specinv with "
+                         "the same architecture); delete it to start afresh",
+                         display(ckpt)) from None
+
+
 def fit(model: torch.nn.Module, step_loss: Callable[[int], torch.Tensor], *,
         config: TrainConfig, validate: Callable[[], dict] | None = None,
         on_epoch_end: Callable[[int, dict], None] | None = None) -> dict:
@@ -167,18 +205,8 @@ def fit(model: torch.nn.Module, step_loss: Callable[[int], torch.Tensor], *,
     start_epoch = 0
     ckpt = Path(config.checkpoint) if config.checkpoint else None
     if ckpt is not None and config.resume and ckpt.is_file():
-        try:  # tensors and plain containers only: a checkpoint is never unpickled freely
-            state = torch.load(ckpt, map_location="cpu", weights_only=True)
-            model.load_state_dict(state["model"])
-            opt.load_state_dict(state["optimizer"])
-            history = state["history"]
-            best_state = state["best_state"]
-            start_epoch = len(history["epochs"])
-            torch.set_rng_state(state["torch_rng"])
-        except Exception:  # noqa: BLE001 - any failure of the reader is a bad file
-            raise InputError("not a training checkpoint of this model (written by specinv with "
-                             "the same architecture); delete it to start afresh",
-                             display(ckpt)) from None
+        history, best_state = _resume(ckpt, model, opt)
+        start_epoch = len(history["epochs"])
     t_start = time.perf_counter()
     bar = tqdm(total=(config.epochs - start_epoch) * config.steps_per_epoch,
                disable=not config.progress, desc="training", leave=False)
@@ -186,18 +214,7 @@ def fit(model: torch.nn.Module, step_loss: Callable[[int], torch.Tensor], *,
     try:
         for epoch in range(start_epoch, config.epochs):
             t0 = time.perf_counter()
-            model.train()
-            losses = []
-            for s in range(config.steps_per_epoch):
-                loss = step_loss(epoch * config.steps_per_epoch + s)
-                opt.zero_grad()
-                loss.backward()
-                if config.grad_clip:
-                    torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-                opt.step()
-                losses.append(float(loss.detach()))
-                bar.update(1)
-                bar.set_postfix(loss=f"{np.mean(losses[-20:]):.3f}")
+            losses = _train_epoch(model, opt, step_loss, epoch, config, bar)
             record: dict = {"epoch": epoch + 1, "train_loss": float(np.mean(losses))}
             if validate is not None:
                 model.eval()

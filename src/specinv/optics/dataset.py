@@ -110,6 +110,15 @@ def _noise_rng(seed: int, noise: float) -> np.random.Generator:
     return np.random.default_rng([seed, 2, int(round(noise * 1e9))])
 
 
+def _load_cached(path: Path, setup: OpticsSetup, params: dict) -> GlueDataset:
+    """The data set written by :func:`build_dataset` with these ``params``."""
+    with np.load(path) as z:
+        split = {k: z[f"split_{k}"] for k in ("train", "val", "test")}
+        sigma = z["sigma"] if "sigma" in z.files else None
+        return GlueDataset(z["x"], z["y"], z["y_clean"], z["temperature"], split, setup,
+                           params, sigma)
+
+
 def build_dataset(n: int, *, noise: float = 0.0, seed: int = 0,
                   temperatures: tuple[float, ...] = (100.0,),
                   setup: OpticsSetup | None = None,
@@ -162,11 +171,7 @@ def build_dataset(n: int, *, noise: float = 0.0, seed: int = 0,
     key = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:16]
     path = Path(cache_dir) / f"optics_{key}.npz" if cache_dir is not None else None
     if path is not None and path.is_file():
-        with np.load(path) as z:
-            split = {k: z[f"split_{k}"] for k in ("train", "val", "test")}
-            sigma = z["sigma"] if "sigma" in z.files else None
-            return GlueDataset(z["x"], z["y"], z["y_clean"], z["temperature"], split, setup,
-                               params, sigma)
+        return _load_cached(path, setup, params)
     rng = np.random.default_rng([seed, 1])
     x = gaussian_mixtures(setup.mesh().points, n, rng)
     temperature = np.asarray(temps)[rng.integers(0, len(temps), size=n)]

@@ -145,19 +145,6 @@ def classical_on(kernel: Any, x: np.ndarray, y: np.ndarray, sigma_rel: float,
     return out
 
 
-def learned_on(models: dict[str, TrainedModel], y: np.ndarray, x: np.ndarray,
-               temperature: float) -> dict[str, dict[str, Any]]:
-    """Predictions and MSE of several trained models on the same data."""
-    out = {}
-    for name, m in models.items():
-        t0 = time.perf_counter()
-        p = m.predict(y, temperature)
-        dt = (time.perf_counter() - t0) / len(y)
-        out[name] = {"mse": mse(p, x), "seconds_per_spectrum": dt, "pred": p,
-                     "mse_per_sample": [mse(a, b) for a, b in zip(p, x, strict=True)]}
-    return out
-
-
 def noise_conditioned_scores(models: list[TrainedModel], n: int, levels: tuple[float, ...],
                              seed: int, cache_dir: str | None) -> dict[str, float]:
     """Mean test MSE of noise-conditioned rRIMs on the fixed-noise test sets of size ``n``.

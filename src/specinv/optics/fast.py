@@ -19,7 +19,7 @@ precomputed ``P y`` and ``P A``::
 
 The result equals the models' own ``forward`` to float32 rounding (tested); it
 is inference only (no autograd). A single spectrum runs with one torch thread
-(:func:`single_thread`), which on a small machine is faster than several.
+(:func:`specinv.core.threads.compute_threads`), which on a small machine is faster than several.
 
 :class:`KernelBank` holds the scaled kernels and Landweber preconditioners per
 temperature that every rRIM pass (training and inference) takes as ``a`` and ``p``.
@@ -27,8 +27,7 @@ temperature that every rRIM pass (training and inference) takes as ``a`` and ``p
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -44,20 +43,6 @@ UNFOLD_ROWS = 1000
 
 def _arch(m: RRIM) -> tuple:
     return (m.n_glue, m.hidden, m.temperature_input, m.noise_input)
-
-
-@contextlib.contextmanager
-def single_thread(enabled: bool = True) -> Iterator[None]:
-    """Run the block with ``torch.set_num_threads(1)`` and restore the previous count."""
-    if not enabled:
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 class StackedRRIM:
@@ -162,6 +147,34 @@ class StackedRRIM:
                 o.addmm_(rows[j], w[j])
         return out
 
+    def _inputs(self, y: torch.Tensor, a: torch.Tensor, p: torch.Tensor,
+                temperature: torch.Tensor | None, h_sample: torch.Tensor | None,
+                lp: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """P·y (1, L, B) and P·A ((1 or B), L, L) in the layout (M, L, B), and the padded
+        encoder input (M, L + 2·pad, B, n_in) with its constant channels (T/300 K, h) set."""
+        m, n, b = self.m, self.n_glue, y.shape[0]
+        pad = self.k // 2
+        inner = slice(pad, pad + n)
+        if p.dim() == 2:
+            py = (p @ y.T)[None]  # (1, L, B)
+            pa = (p @ a)[None]  # (1, L, L)
+        else:
+            py = torch.bmm(p, y[:, :, None])[:, :, 0].T[None]
+            pa = torch.matmul(p, a)  # (B, L, L); a shared (m, L) or per sample
+        n_in = 2 + int(self.temperature_input) + int(self.noise_input)
+        # buffers allocated once: padded conv inputs and outputs
+        inp = y.new_zeros(m, lp, b, n_in)
+        if self.temperature_input:
+            if temperature is None:
+                raise ValueError("this rRIM needs the temperature of each sample")
+            inp[:, inner, :, 2] = (temperature / 300.0).to(y.dtype)[None, None, :]
+        if self.noise_input:
+            if h_sample is None:
+                raise ValueError("this noise-conditioned rRIM needs the Landweber h of "
+                                 "each sample")
+            inp[:, inner, :, n_in - 1] = h_feature(h_sample).to(y.dtype)[None, None, :]
+        return py, pa, inp
+
     def __call__(self, y: torch.Tensor, a: torch.Tensor, p: torch.Tensor,
                  temperature: torch.Tensor | None = None, n_steps: int | None = None,
                  all_steps: bool = False, h: torch.Tensor | None = None) -> torch.Tensor:
@@ -194,25 +207,7 @@ class StackedRRIM:
         lp = n + 2 * pad
         inner = slice(pad, pad + n)
         with torch.no_grad():
-            # x and ∇ in the layout (M, L, B)
-            if p.dim() == 2:
-                py = (p @ y.T)[None]  # (1, L, B)
-                pa = (p @ a)[None]  # (1, L, L)
-            else:
-                py = torch.bmm(p, y[:, :, None])[:, :, 0].T[None]
-                pa = torch.matmul(p, a)  # (B, L, L); a shared (m, L) or per sample
-            n_in = 2 + int(self.temperature_input) + int(self.noise_input)
-            # buffers allocated once: padded conv inputs and outputs
-            inp = y.new_zeros(m, lp, b, n_in)
-            if self.temperature_input:
-                if temperature is None:
-                    raise ValueError("this rRIM needs the temperature of each sample")
-                inp[:, inner, :, 2] = (temperature / 300.0).to(y.dtype)[None, None, :]
-            if self.noise_input:
-                if h_sample is None:
-                    raise ValueError("this noise-conditioned rRIM needs the Landweber h of "
-                                     "each sample")
-                inp[:, inner, :, n_in - 1] = h_feature(h_sample).to(y.dtype)[None, None, :]
+            py, pa, inp = self._inputs(y, a, p, temperature, h_sample, lp)
             q = y.new_full((m, lp, b, h), 0.5)  # σ(2e): 0.5 in the padding is u = 0
             rs = y.new_empty(m, lp, b, h)
             rs[:, :pad].zero_()

@@ -242,7 +242,8 @@ def _predict_many(models: list, y: np.ndarray, temperature: float,
                 for m in models]
     import torch
 
-    from specinv.optics.fast import StackedRRIM, single_thread
+    from specinv.core.threads import compute_threads
+    from specinv.optics.fast import StackedRRIM
     from specinv.optics.setup import Y_SCALE
 
     key = tuple(id(m) for m in models)
@@ -253,7 +254,7 @@ def _predict_many(models: list, y: np.ndarray, temperature: float,
     a, p = models[0].bank.batch(np.array([float(temperature)]), hs)
     ht = None if hs is None else torch.as_tensor(hs, dtype=torch.float32)
     yt = torch.as_tensor(y[None] / Y_SCALE, dtype=torch.float32)
-    with single_thread():
+    with compute_threads(1):
         out = stacked(yt, a, p, torch.tensor([float(temperature)]), n_steps=n_steps, h=ht)
     return list(out[0].numpy().astype(float))
 

@@ -24,10 +24,11 @@ import numpy as np
 import torch
 
 from specinv.core.errors import InputError, ParameterError
+from specinv.core.threads import compute_threads
 from specinv.learning.training import TrainConfig, fit, seed_everything
 from specinv.learning.weights import display, load_state, load_torch, save_torch
 from specinv.optics.dataset import GlueDataset
-from specinv.optics.fast import SINGLE_THREAD_ROWS, KernelBank, StackedRRIM, single_thread
+from specinv.optics.fast import SINGLE_THREAD_ROWS, KernelBank, StackedRRIM
 from specinv.optics.models import CNN, FCN, RRIM
 from specinv.optics.setup import Y_SCALE, OpticsSetup
 
@@ -307,7 +308,7 @@ class TrainedModel:
         temps = np.array(np.broadcast_to(np.asarray(temperature, dtype=float), (y.shape[0],)))
         hs = self.sample_h(noise, y.shape[0])
         yt = torch.as_tensor(y / Y_SCALE, dtype=torch.float32)
-        with torch.no_grad(), single_thread(y.shape[0] <= SINGLE_THREAD_ROWS):
+        with torch.no_grad(), compute_threads(1 if y.shape[0] <= SINGLE_THREAD_ROWS else None):
             if self.kind != "rrim":
                 out = self.model(yt).numpy().astype(float)
                 return out[None] if all_steps else out

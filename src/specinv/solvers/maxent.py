@@ -54,8 +54,9 @@ from scipy.optimize import brentq, curve_fit, minimize_scalar
 
 from specinv.core.errors import ConvergenceWarning, ParameterError
 from specinv.core.problem import Problem
+from specinv.core.threads import compute_threads
 from specinv.solvers.base import Solver, SolverOutput, register
-from specinv.solvers.linalg import blas_threads, scaled_svd
+from specinv.solvers.linalg import scaled_svd
 
 ALPHA_RULES = ("chi2kink", "classic", "bryan", "posterior", "historic")
 ALPHA_PRIORS = ("flat", "jeffreys")
@@ -343,7 +344,7 @@ class MaxEntSolver(Solver):
             else flat_default(problem)
         m = default * w
         gt = problem.data / sigma
-        with blas_threads(self.options["blas_threads"]):
+        with compute_threads(self.options["blas_threads"]):
             # K̃ = (K/σ) diag(1/w)
             svd = scaled_svd(problem.kernel, 1.0 / sigma, 1.0 / w)
             return self._scan(svd, gt, m, w, sigma, rule)

@@ -90,7 +90,8 @@ from specinv.core.errors import ConvergenceWarning, ParameterError
 from specinv.core.problem import Problem
 from specinv.core.threads import compute_threads
 from specinv.solvers.base import Solver, SolverOutput, register
-from specinv.solvers.nnrs_core import NetConfig, train_batched
+from specinv.solvers.nnrs_core import train_batched
+from specinv.solvers.nnrs_net import NetConfig
 
 PRESETS: dict[str, dict[str, Any]] = {
     "default": dict(
@@ -221,7 +222,7 @@ class NNRSSolver(Solver):
         Spectrum = ensemble mean, or the restart with the lowest loss (the seed's way).
     hidden, activation, output, fourier, init, scale_input, input_scale, stages, cosine,
     lbfgs_steps, loss, precond_mu, target_chi2, dtype :
-        See :class:`~specinv.solvers.nnrs_core.NetConfig`.
+        See :class:`~specinv.solvers.nnrs_net.NetConfig`.
     steps, lr : int, float
         Shortcuts: one Adam stage of ``steps`` at ``lr`` / scale all stage rates.
     threads : int

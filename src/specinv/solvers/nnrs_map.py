@@ -2,7 +2,7 @@
 
 All spectra of a grid share one kernel (same bias points, temperature and
 lock-in), so the pixels × restarts networks are stacked into one
-:class:`~specinv.solvers.nnrs_core.BatchedMLP` and trained together by
+:class:`~specinv.solvers.nnrs_net.BatchedMLP` and trained together by
 :func:`~specinv.solvers.nnrs_core.train_batched` — batched matrix products
 instead of a Python loop over spectra. Restart ``e`` of every pixel starts
 from the same seed ``(seed, e)`` as a one-spectrum ``solve(..., method="nnrs")``
@@ -25,7 +25,8 @@ from specinv.core.noise import estimate_noise
 from specinv.core.threads import compute_threads
 from specinv.kernels.base import Kernel
 from specinv.solvers.nnrs import combine_members, resolve_options
-from specinv.solvers.nnrs_core import NetConfig, TrainOutput, train_batched
+from specinv.solvers.nnrs_core import TrainOutput, train_batched
+from specinv.solvers.nnrs_net import NetConfig
 
 #: maps with at least this many pixels are warm-started (see :func:`solve_map`)
 WARM_MIN_PIXELS = 64

@@ -95,6 +95,35 @@ def _polish_heights(batch: _Batch, c: np.ndarray, w: np.ndarray, h: np.ndarray, 
     return h, chi2
 
 
+def _propose(rng: np.random.Generator, c_old: np.ndarray, w_old: np.ndarray,
+             active: np.ndarray, scale: float, bounds: tuple[float, float, float]
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One random move per solution of the chosen rectangle's centre and width.
+
+    Moves: 0 shift, 1 resize, 2 height only (geometry kept), 3 add (inactive slot) or
+    remove (active slot). ``bounds`` = (lo, hi, minimal width) of the window; proposals
+    shrink with ``scale``. Returns the new centres and widths, the removals and the
+    solutions that skip this step (inactive slots only take "add").
+    """
+    lo, hi, wmin = bounds
+    span = hi - lo
+    n_sol = c_old.size
+    move = rng.integers(0, 4, n_sol)
+    c_new, w_new = c_old.copy(), w_old.copy()
+    m = move == 0
+    c_new[m] += rng.normal(0, 0.05 * span * scale + wmin, m.sum())
+    m = move == 1
+    w_new[m] = np.clip(w_old[m] * np.exp(rng.normal(0, 0.4, m.sum())), wmin, span)
+    m = move == 3
+    add = m & ~active
+    c_new[add] = rng.uniform(lo, hi, add.sum())
+    w_new[add] = np.exp(rng.uniform(np.log(wmin), np.log(0.3 * span), add.sum()))
+    remove = m & active
+    skip = ~active & ~m
+    c_new = np.clip(c_new, lo + 0.5 * w_new, hi - 0.5 * w_new)
+    return c_new, w_new, remove, skip
+
+
 @register
 class SOMSolver(Solver):
     """Stochastic optimization: average of many positive rectangle-sum fits.
@@ -170,26 +199,9 @@ class SOMSolver(Solver):
             theta = theta0 * (theta1 / theta0) ** (step / max(n_steps - 1, 1))
             r = rng.integers(0, n_rect, n_sol)
             c_old, w_old, h_old = c[rows, r], w[rows, r], h[rows, r]
-            active = h_old > 0
-            move = rng.integers(0, 4, n_sol)
             scale = np.sqrt(theta / theta0)  # proposals shrink as the fit improves
-            c_new, w_new = c_old.copy(), w_old.copy()
-            # 0: shift
-            m = move == 0
-            c_new[m] += rng.normal(0, 0.05 * span * scale + wmin, m.sum())
-            # 1: resize
-            m = move == 1
-            w_new[m] = np.clip(w_old[m] * np.exp(rng.normal(0, 0.4, m.sum())), wmin, span)
-            # 2: height only (geometry kept)
-            # 3: add (inactive slot) or remove (active slot)
-            m = move == 3
-            add = m & ~active
-            c_new[add] = rng.uniform(lo, hi, add.sum())
-            w_new[add] = np.exp(rng.uniform(np.log(wmin), np.log(0.3 * span), add.sum()))
-            remove = m & active
-            # inactive slots only take "add"
-            skip = ~active & ~m
-            c_new = np.clip(c_new, lo + 0.5 * w_new, hi - 0.5 * w_new)
+            c_new, w_new, remove, skip = _propose(rng, c_old, w_old, h_old > 0, scale,
+                                                  (lo, hi, wmin))
             # every move ends with the χ²-optimal height of the changed rectangle given the
             # others (a 1-D linear least-squares problem), randomised at high temperature
             old = batch.data(c_old, w_old, h_old)

@@ -28,8 +28,9 @@ from scipy.optimize import brentq, minimize_scalar
 
 from specinv.core.errors import ParameterError
 from specinv.core.problem import Problem
+from specinv.core.threads import compute_threads
 from specinv.solvers.base import Solver, SolverOutput, register
-from specinv.solvers.linalg import blas_threads, scaled_svd
+from specinv.solvers.linalg import scaled_svd
 from specinv.solvers.regularizers import REGULARIZERS, regularization_matrix
 
 RULES = ("auto", "gcv", "lcurve", "discrepancy")
@@ -103,7 +104,7 @@ class TikhonovSolver(Solver):
         # K̃ = (K/σ) L⁻¹, whose right factor is L⁻ᵀ V
         right = None if reg == "identity" else (
             lambda v: solve_triangular(lmat.T, v, lower=False))
-        with blas_threads(self.options["blas_threads"]):
+        with compute_threads(self.options["blas_threads"]):
             sf = _StandardForm(scaled_svd(problem.kernel, 1.0 / sigma, right), g)
         # the completing rows of a derivative operator add that many nearly unpenalised
         # (null-space) directions with huge singular values; λ is scaled to the rest

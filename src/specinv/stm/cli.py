@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from specinv.core.errors import InputError, ParameterError
+from specinv.core.threads import compute_threads
 
 
 def load_maps(path: str, channel: str | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -68,13 +71,20 @@ def load_maps(path: str, channel: str | None = None) -> tuple[np.ndarray, np.nda
     return maps.astype(np.float32), bias
 
 
-def _set_threads(n: int) -> None:
-    """``torch.set_num_threads(n)``, refusing a count below 1 with a user message."""
-    import torch
+def _with_threads(handler: Callable[[argparse.Namespace], int]
+                  ) -> Callable[[argparse.Namespace], int]:
+    """Run ``handler`` under :func:`~specinv.core.threads.compute_threads` (``--threads``),
+    refusing a count below 1 with a user message; the caller's thread count is restored."""
+    @functools.wraps(handler)
+    def run(args: argparse.Namespace) -> int:
+        import torch  # noqa: F401  (loaded first, so compute_threads limits its pool too)
 
-    if n < 1:
-        raise ParameterError(f"--threads must be >= 1, got {n}")
-    torch.set_num_threads(n)
+        if args.threads < 1:
+            raise ParameterError(f"--threads must be >= 1, got {args.threads}")
+        with compute_threads(args.threads):
+            return handler(args)
+
+    return run
 
 
 # -- simulate -------------------------------------------------------------------------
@@ -124,11 +134,11 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 # -- train ----------------------------------------------------------------------------
+@_with_threads
 def _train(args: argparse.Namespace) -> int:
     from specinv.stm.detector import default_model_path
     from specinv.stm.train import TrainSettings, settings_variant, train_detector
 
-    _set_threads(args.threads)
     if args.default:
         from specinv.stm.train_default import train_default
 
@@ -177,11 +187,11 @@ def _plot(path: str, maps: np.ndarray, pos: np.ndarray, title: str) -> None:
     plt.close(fig)
 
 
+@_with_threads
 def _detect(args: argparse.Namespace) -> int:
     from specinv.io.table import write_table
     from specinv.stm.detector import Detector, load_default
 
-    _set_threads(args.threads)
     maps, bias = load_maps(args.input, args.channel)
     if args.classical:
         det = Detector.classical(threshold=args.threshold if args.threshold is not None else 0.0)

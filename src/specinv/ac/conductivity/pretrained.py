@@ -44,7 +44,6 @@ def train_shipped(out_dir: str | Path, cache_dir: str | Path | None = None) -> d
         The metadata written next to the weights (recipe, settings, best validation
         loss and epoch, wall time in s, torch version).
     """
-    torch.set_num_threads(max(1, torch.get_num_threads()))
     data = build_dataset(SHIPPED["dataset"], seed=SHIPPED["seed"], noise=SHIPPED["noise"],
                          cache_dir=cache_dir)
     model, hist = train_label_model(SHIPPED["model"], data, loss=SHIPPED["loss"],

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from specinv.core.errors import InputError, ParameterError
+from specinv.core.mesh import trapezoid_weights
 from specinv.core.units import KB_MEV_PER_K
 
 
@@ -77,9 +78,7 @@ class A2F:
         if np.any(f < 0):
             i = int(np.argmax(f < 0))
             raise InputError(f"α²F must be >= 0; found {f[i]:.3g} at Ω = {w[i]:.4g} meV", source)
-        dw = np.zeros_like(w)
-        dw[1:] += 0.5 * np.diff(w)
-        dw[:-1] += 0.5 * np.diff(w)
+        dw = trapezoid_weights(w)
         keep = w > 0
         nu, wt = w[keep], (f * dw)[keep]
         if not np.any(wt > 0):

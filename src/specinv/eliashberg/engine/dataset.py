@@ -50,11 +50,9 @@ from specinv.core.parallel import map_chunks
 from specinv.eliashberg.engine.a2f import moments
 from specinv.eliashberg.engine.generators import GENERATORS
 from specinv.eliashberg.engine.matsubara import solve_matsubara
-from specinv.eliashberg.engine.realaxis import (
-    consistency_check,
-    continue_pade,
-    real_axis_on_mesh,
-)
+from specinv.eliashberg.engine.msc import real_axis_on_mesh
+from specinv.eliashberg.engine.realaxis import consistency_check, continue_pade
+from specinv.eliashberg.engine.seed import SEED_SETUP
 from specinv.eliashberg.engine.tc import critical_temperature
 from specinv.io.atomic import atomic_path
 
@@ -108,9 +106,9 @@ class DatasetConfig:
     seed: int = 0
     kind: str = "gbm"
     shard_size: int = 100
-    temperature_K: float = 1.16
-    mu_star: float = 0.1
-    n_matsubara: int = 350
+    temperature_K: float = SEED_SETUP.temperature_K
+    mu_star: float = SEED_SETUP.mu_star
+    n_matsubara: int = SEED_SETUP.n_matsubara
     n_a2f: int = 1000
     a2f_omega_max_meV: float = 10.0
     lambda_min: float = 0.8

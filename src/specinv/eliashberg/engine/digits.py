@@ -33,9 +33,9 @@ from decimal import Decimal, localcontext
 from typing import TYPE_CHECKING
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from specinv.core.errors import ConvergenceWarning, ParameterError
+from specinv.core.threads import compute_threads
 from specinv.core.units import KB_MEV_PER_K
 from specinv.eliashberg.engine import fixedpoint as fx
 from specinv.eliashberg.engine.a2f import A2F
@@ -206,7 +206,7 @@ def refine(s: MatsubaraSetup, a2f: A2F, delta: np.ndarray, dps: int = DEFAULT_DP
     if not 20 <= int(dps) <= MAX_DPS:
         raise ParameterError(f"dps must be between 20 and {MAX_DPS} digits, got {dps}")
     # hundreds of small BLAS products: one thread (more fight over shared cores, 5× slower)
-    with threadpool_limits(1):
+    with compute_threads(1):
         return _refine(s, a2f, delta, int(dps))
 
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from specinv.core.mesh import trapezoid_weights
+
 MOMENT_POWERS = (2, 1, 0, -1)
 
 
@@ -84,9 +86,7 @@ def power_moments(a2f: np.ndarray, omega: np.ndarray,
     """
     f = np.clip(np.atleast_2d(a2f), 0.0, None)
     w = np.asarray(omega, dtype=float)
-    dw = np.zeros_like(w)
-    dw[1:] += 0.5 * np.diff(w)
-    dw[:-1] += 0.5 * np.diff(w)
+    dw = trapezoid_weights(w)
     keep = w > 0
     return np.stack([(f[:, keep] * (w[keep] ** p * dw[keep])).sum(axis=1) for p in powers],
                     axis=1)

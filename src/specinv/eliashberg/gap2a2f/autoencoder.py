@@ -30,6 +30,7 @@ import numpy as np
 import torch
 
 from specinv.core.errors import ParameterError
+from specinv.core.threads import compute_threads
 from specinv.eliashberg.gap2a2f.momentloss import DEFAULT_POWERS, MomentLoss
 from specinv.learning.blocks import mlp
 from specinv.learning.training import TrainConfig, fit, seed_everything, shuffled_batches
@@ -254,47 +255,48 @@ def train_autoencoder(f_train: np.ndarray, g_train: np.ndarray, f_val: np.ndarra
         raise ParameterError(f"moment weight must be >= 0, got {weight}")
     if weight > 0 and omega is None:
         raise ParameterError("a moment weight > 0 needs the α²F mesh (omega)")
-    torch.set_num_threads(config.threads)
-    rng = seed_everything(config.seed)
-    if config.scaling not in ("raw", "balanced"):
-        raise ParameterError(f"scaling must be 'raw' or 'balanced', got {config.scaling!r}")
-    scale_f = float(np.sqrt(np.mean(f_train ** 2))) or 1.0
-    scale_g = float(np.sqrt(np.mean(g_train ** 2))) or 1.0
-    if config.scaling == "raw":
-        common = float(np.sqrt(np.mean(np.concatenate([f_train.ravel(), g_train.ravel()]) ** 2)))
-        scale_f = scale_g = common or 1.0
-    n_f = f_train.shape[1]
-    net = AutoEncoder(n_f + g_train.shape[1], config.latent, tuple(config.hidden))
-    ae = PairAE(net, n_f, scale_f, scale_g, config, {})
-    vt = ae._stack(f_train, g_train)
-    vv = ae._stack(f_val, g_val)
-    batch, steps = shuffled_batches(vt.shape[0], config.batch_size, rng)
-    mloss = MomentLoss(omega, tuple(config.moment_powers)) if weight > 0 else None
-    mt = mloss.moments(vt[:, :n_f]) if mloss else None
-    mv = mloss.moments(vv[:, :n_f]) if mloss else None
+    with compute_threads(config.threads):
+        rng = seed_everything(config.seed)
+        if config.scaling not in ("raw", "balanced"):
+            raise ParameterError(f"scaling must be 'raw' or 'balanced', got {config.scaling!r}")
+        scale_f = float(np.sqrt(np.mean(f_train ** 2))) or 1.0
+        scale_g = float(np.sqrt(np.mean(g_train ** 2))) or 1.0
+        if config.scaling == "raw":
+            both = np.concatenate([f_train.ravel(), g_train.ravel()])
+            common = float(np.sqrt(np.mean(both ** 2)))
+            scale_f = scale_g = common or 1.0
+        n_f = f_train.shape[1]
+        net = AutoEncoder(n_f + g_train.shape[1], config.latent, tuple(config.hidden))
+        ae = PairAE(net, n_f, scale_f, scale_g, config, {})
+        vt = ae._stack(f_train, g_train)
+        vv = ae._stack(f_val, g_val)
+        batch, steps = shuffled_batches(vt.shape[0], config.batch_size, rng)
+        mloss = MomentLoss(omega, tuple(config.moment_powers)) if weight > 0 else None
+        mt = mloss.moments(vt[:, :n_f]) if mloss else None
+        mv = mloss.moments(vv[:, :n_f]) if mloss else None
 
-    def step_loss(step: int) -> torch.Tensor:
-        idx = batch(step)
-        out = net(vt[idx])
-        loss = torch.mean((out - vt[idx]) ** 2)
-        if mloss is not None:
-            loss = loss + weight * mloss(out[:, :n_f], mt[idx])
-        return loss
+        def step_loss(step: int) -> torch.Tensor:
+            idx = batch(step)
+            out = net(vt[idx])
+            loss = torch.mean((out - vt[idx]) ** 2)
+            if mloss is not None:
+                loss = loss + weight * mloss(out[:, :n_f], mt[idx])
+            return loss
 
-    def validate() -> dict:
-        out = net(vv)
-        rec = {"val_mse": float(torch.mean((out - vv) ** 2))}
-        rec["val_moment"] = float(mloss(out[:, :n_f], mv)) if mloss is not None else 0.0
-        rec["val_loss"] = rec["val_mse"] + weight * rec["val_moment"]
-        return rec
+        def validate() -> dict:
+            out = net(vv)
+            rec = {"val_mse": float(torch.mean((out - vv) ** 2))}
+            rec["val_moment"] = float(mloss(out[:, :n_f], mv)) if mloss is not None else 0.0
+            rec["val_loss"] = rec["val_mse"] + weight * rec["val_moment"]
+            return rec
 
-    tc = TrainConfig(epochs=config.epochs, steps_per_epoch=steps, lr=config.lr,
-                     patience=config.patience, monitor="val_loss", progress=progress,
-                     time_limit_s=config.time_limit_s, grad_clip=None)
-    t0 = time.perf_counter()
-    hist = fit(net, step_loss, config=tc, validate=validate)
-    hist["train_wall_s"] = time.perf_counter() - t0
-    hist["ae_config"] = asdict(config)
-    ae.history = hist
-    net.eval()
-    return ae
+        tc = TrainConfig(epochs=config.epochs, steps_per_epoch=steps, lr=config.lr,
+                         patience=config.patience, monitor="val_loss", progress=progress,
+                         time_limit_s=config.time_limit_s, grad_clip=None)
+        t0 = time.perf_counter()
+        hist = fit(net, step_loss, config=tc, validate=validate)
+        hist["train_wall_s"] = time.perf_counter() - t0
+        hist["ae_config"] = asdict(config)
+        ae.history = hist
+        net.eval()
+        return ae

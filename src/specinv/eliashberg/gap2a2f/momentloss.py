@@ -26,6 +26,7 @@ import numpy as np
 import torch
 
 from specinv.core.errors import ParameterError
+from specinv.core.mesh import trapezoid_weights
 
 #: Default moments in the loss: p = −1 (λ).
 DEFAULT_POWERS: tuple[float, ...] = (-1.0,)
@@ -53,9 +54,7 @@ def quadrature_matrix(omega: np.ndarray, powers: tuple[float, ...] = DEFAULT_POW
         raise ParameterError("moment loss needs a strictly increasing 1-D Ω mesh")
     if len(powers) == 0:
         raise ParameterError("moment loss needs at least one power p")
-    dw = np.zeros_like(w)
-    dw[1:] += 0.5 * np.diff(w)
-    dw[:-1] += 0.5 * np.diff(w)
+    dw = trapezoid_weights(w)
     keep = w > 0
     q = np.zeros((w.size, len(powers)))
     for k, p in enumerate(powers):

@@ -25,10 +25,13 @@ from typing import Any
 import numpy as np
 
 from specinv.core.errors import ParameterError
+from specinv.core.mesh import trapezoid_weights
 from specinv.core.parallel import map_chunks
 from specinv.eliashberg.engine.a2f import A2F, moments
 from specinv.eliashberg.engine.matsubara import solve_matsubara
-from specinv.eliashberg.engine.realaxis import continue_pade, real_axis_on_mesh
+from specinv.eliashberg.engine.msc import real_axis_on_mesh
+from specinv.eliashberg.engine.realaxis import continue_pade
+from specinv.eliashberg.engine.seed import SEED_SETUP
 from specinv.eliashberg.engine.tc import critical_temperature
 
 
@@ -55,7 +58,7 @@ def pearson_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def solve_a2f(values: np.ndarray, omega_a2f: np.ndarray, omega: np.ndarray,
-              temperature_K: float, mu_star: float, *, n_matsubara: int = 350,
+              temperature_K: float, mu_star: float, *, n_matsubara: int = SEED_SETUP.n_matsubara,
               with_tc: bool = True, positive: str = "clip",
               continuation: str = "pade") -> dict[str, Any]:
     """Δ(ω), λ, ω_log, T_c of one α²F (values clipped at 0).
@@ -94,9 +97,7 @@ def solve_a2f(values: np.ndarray, omega_a2f: np.ndarray, omega: np.ndarray,
     if positive not in ("clip_keep_lambda", "clip"):
         raise ParameterError(f"positive must be 'clip_keep_lambda' or 'clip', got {positive!r}")
     pos = w > 0
-    dw = np.zeros_like(w)              # trapezoid weights, as in A2F.from_table
-    dw[1:] += 0.5 * np.diff(w)
-    dw[:-1] += 0.5 * np.diff(w)
+    dw = trapezoid_weights(w)
     lam_raw = float(2.0 * np.sum(raw[pos] * dw[pos] / w[pos]))
     out: dict[str, Any] = {"delta": np.zeros(np.size(omega), complex), "lambda": 0.0,
                            "lambda_raw": lam_raw, "omega_log_meV": float("nan"), "tc_K": 0.0,

@@ -38,7 +38,9 @@ from specinv.core.errors import ParameterError
 from specinv.core.parallel import map_chunks
 from specinv.eliashberg.engine.a2f import A2F, moments
 from specinv.eliashberg.engine.matsubara import solve_matsubara
-from specinv.eliashberg.engine.realaxis import RealAxisSolution, real_axis_on_mesh
+from specinv.eliashberg.engine.msc import real_axis_on_mesh
+from specinv.eliashberg.engine.realaxis import RealAxisSolution
+from specinv.eliashberg.engine.seed import SEED_SETUP
 
 #: residual entries for a trial α²F that is not superconducting at T
 _NORMAL_PENALTY = 1.0
@@ -136,10 +138,27 @@ def legendre_basis(omega_a2f: np.ndarray, n_basis: int) -> np.ndarray:
     return np.stack([np.polynomial.legendre.Legendre.basis(k)(x) for k in range(1, n_basis)])
 
 
+def _checked_inputs(a2f: np.ndarray, omega_a2f: np.ndarray, delta_in: np.ndarray,
+                    omega: np.ndarray, n_basis: int) -> tuple[Any, ...]:
+    """(Ω, α²F clipped at 0, ω, Δ_in, ‖Δ_in‖) as arrays, or a ParameterError."""
+    if n_basis < 2:
+        raise ParameterError(f"n_basis must be >= 2, got {n_basis}")
+    w = np.asarray(omega_a2f, dtype=float)
+    f0 = np.clip(np.nan_to_num(np.asarray(a2f, dtype=float)), 0.0, None)
+    omega = np.asarray(omega, dtype=float)
+    g = np.asarray(delta_in, dtype=complex)
+    if f0.shape != w.shape or g.shape != omega.shape:
+        raise ParameterError("a2f/omega_a2f and delta_in/omega must have matching shapes")
+    gn = float(np.linalg.norm(g))
+    if not gn > 0 or not np.any(f0[w > 0] > 0):
+        raise ParameterError("refinement needs a nonzero gap and an α²F with weight")
+    return w, f0, omega, g, gn
+
+
 def refine_a2f(a2f: np.ndarray, omega_a2f: np.ndarray, omega: np.ndarray,
                delta_in: np.ndarray, temperature_K: float, mu_star: float, *,
                n_basis: int = 6, keep_lambda: bool = True, d_omega: float = 0.1,
-               n_matsubara: int = 350, max_evaluations: int | None = None,
+               n_matsubara: int = SEED_SETUP.n_matsubara, max_evaluations: int | None = None,
                tol: float = 1e-4) -> RefineResult:
     """Fit a predicted α²F to a measured gap function (see the module docstring).
 
@@ -177,17 +196,7 @@ def refine_a2f(a2f: np.ndarray, omega_a2f: np.ndarray, omega: np.ndarray,
     RefineResult
         The refined α²F (or the prediction when the fit did not help) and the fit's figures.
     """
-    if n_basis < 2:
-        raise ParameterError(f"n_basis must be >= 2, got {n_basis}")
-    w = np.asarray(omega_a2f, dtype=float)
-    f0 = np.clip(np.nan_to_num(np.asarray(a2f, dtype=float)), 0.0, None)
-    omega = np.asarray(omega, dtype=float)
-    g = np.asarray(delta_in, dtype=complex)
-    if f0.shape != w.shape or g.shape != omega.shape:
-        raise ParameterError("a2f/omega_a2f and delta_in/omega must have matching shapes")
-    gn = float(np.linalg.norm(g))
-    if not gn > 0 or not np.any(f0[w > 0] > 0):
-        raise ParameterError("refinement needs a nonzero gap and an α²F with weight")
+    w, f0, omega, g, gn = _checked_inputs(a2f, omega_a2f, delta_in, omega, n_basis)
     t0 = time.perf_counter()
     basis = legendre_basis(w, n_basis)
     if not keep_lambda:
@@ -209,8 +218,7 @@ def refine_a2f(a2f: np.ndarray, omega_a2f: np.ndarray, omega: np.ndarray,
 
     c0 = np.zeros(basis.shape[0])
     r0 = float(np.linalg.norm(residual(c0)))
-    info: dict[str, Any] = {"n_basis": n_basis, "keep_lambda": keep_lambda,
-                            "d_omega_meV": d_omega,
+    info: dict[str, Any] = {"n_basis": n_basis, "keep_lambda": keep_lambda, "d_omega_meV": d_omega,
                             "superconducting_start": forward.delta_n is not None}
     if not info["superconducting_start"]:
         # no gap to compare with: every small change stays normal, the fit cannot start

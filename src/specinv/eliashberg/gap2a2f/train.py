@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from specinv.core.errors import ParameterError
+from specinv.core.threads import compute_threads
 from specinv.eliashberg.gap2a2f.model import HIDDEN, Regressor
 from specinv.eliashberg.gap2a2f.momentloss import DEFAULT_POWERS, MomentLoss, lambda_rel_errors
 from specinv.learning.training import TrainConfig, fit, seed_everything, shuffled_batches
@@ -114,6 +115,41 @@ def mse(pred: np.ndarray, true: np.ndarray) -> float:
     return float(np.mean((np.asarray(pred) - np.asarray(true)) ** 2))
 
 
+def _fit_and_finetune(net: torch.nn.Module, step_loss: Any, validate: Any, steps: int,
+                      config: SupervisedConfig, checkpoint: str | None,
+                      progress: bool) -> dict[str, Any]:
+    """Adam with early stopping, then (``finetune_epochs`` > 0) again at a lower rate.
+
+    Returns ``fit``'s history; the fine-tuning history under ``finetune``, and ``best``
+    the better of the two.
+    """
+    tc = TrainConfig(epochs=config.epochs, steps_per_epoch=steps, lr=config.lr,
+                     patience=config.patience, monitor="val_loss", checkpoint=checkpoint,
+                     progress=progress, time_limit_s=config.time_limit_s, grad_clip=None)
+    hist = fit(net, step_loss, config=tc, validate=validate)
+    if config.finetune_epochs > 0:
+        tc2 = TrainConfig(epochs=config.finetune_epochs, steps_per_epoch=steps,
+                          lr=config.lr * config.finetune_lr_factor, patience=config.patience,
+                          monitor="val_loss", progress=progress, grad_clip=None,
+                          checkpoint=f"{checkpoint}.finetune" if checkpoint else None,
+                          time_limit_s=config.time_limit_s)
+        h2 = fit(net, step_loss, config=tc2, validate=validate)
+        hist["finetune"] = h2
+        if h2["best"] is not None and h2["best"] < hist["best"]:
+            hist["best"] = h2["best"]
+    return hist
+
+
+def _training_record(hist: dict[str, Any], config: SupervisedConfig, n_train: int,
+                     n_val: int) -> dict[str, Any]:
+    """What the saved model remembers of its training (config, best epoch, errors, time)."""
+    return {"config": asdict(config), "best_epoch": hist["best_epoch"],
+            "epochs_run": len(hist["epochs"]) + len(hist.get("finetune", {}).get("epochs", [])),
+            "val_mse": hist["val_mse"], "val_moment_loss": hist["val_moment_loss"],
+            "val_median_lambda_rel_err": hist.get("val_median_lambda_rel_err"),
+            "wall_time_s": hist["train_wall_s"], "n_train": n_train, "n_val": n_val}
+
+
 def train_regressor(x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray,
                     y_val: np.ndarray, config: SupervisedConfig = SupervisedConfig(), *,
                     meta: dict | None = None, checkpoint: str | None = None,
@@ -156,68 +192,49 @@ def train_regressor(x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray,
     weight = float(config.moment_weight)
     if weight > 0 and omega is None:
         raise ParameterError("a moment weight > 0 needs the α²F mesh (omega)")
-    torch.set_num_threads(config.threads)
-    rng = seed_everything(config.seed)
-    model = Regressor.create(x_train, y_train, hidden=hidden, meta=meta)
-    xt = model.scale_x(x_train)
-    yt = torch.from_numpy((y_train / model.y_scale).astype(np.float32))
-    xv = model.scale_x(x_val)
-    yv = torch.from_numpy((y_val / model.y_scale).astype(np.float32))
-    batch, steps = shuffled_batches(xt.shape[0], config.batch_size, rng)
-    mloss = MomentLoss(omega, tuple(config.moment_powers)) if weight > 0 else None
-    mt = mloss.moments(yt) if mloss else None
-    mv = mloss.moments(yv) if mloss else None
+    with compute_threads(config.threads):
+        rng = seed_everything(config.seed)
+        model = Regressor.create(x_train, y_train, hidden=hidden, meta=meta)
+        xt = model.scale_x(x_train)
+        yt = torch.from_numpy((y_train / model.y_scale).astype(np.float32))
+        xv = model.scale_x(x_val)
+        yv = torch.from_numpy((y_val / model.y_scale).astype(np.float32))
+        batch, steps = shuffled_batches(xt.shape[0], config.batch_size, rng)
+        mloss = MomentLoss(omega, tuple(config.moment_powers)) if weight > 0 else None
+        mt = mloss.moments(yt) if mloss else None
+        mv = mloss.moments(yv) if mloss else None
 
-    def step_loss(step: int) -> torch.Tensor:
-        idx = batch(step)
-        out = model.net(xt[idx])
-        loss = torch.mean((out - yt[idx]) ** 2)
-        if mloss is not None:
-            loss = loss + weight * mloss(out, mt[idx])
-        return loss
+        def step_loss(step: int) -> torch.Tensor:
+            idx = batch(step)
+            out = model.net(xt[idx])
+            loss = torch.mean((out - yt[idx]) ** 2)
+            if mloss is not None:
+                loss = loss + weight * mloss(out, mt[idx])
+            return loss
 
-    def validate() -> dict:
-        out = model.net(xv)
-        rec = {"val_mse": float(torch.mean((out - yv) ** 2))}
-        rec["val_moment"] = float(mloss(out, mv)) if mloss is not None else 0.0
-        rec["val_loss"] = rec["val_mse"] + weight * rec["val_moment"]
-        return rec
+        def validate() -> dict:
+            out = model.net(xv)
+            rec = {"val_mse": float(torch.mean((out - yv) ** 2))}
+            rec["val_moment"] = float(mloss(out, mv)) if mloss is not None else 0.0
+            rec["val_loss"] = rec["val_mse"] + weight * rec["val_moment"]
+            return rec
 
-    tc = TrainConfig(epochs=config.epochs, steps_per_epoch=steps, lr=config.lr,
-                     patience=config.patience, monitor="val_loss", checkpoint=checkpoint,
-                     progress=progress, time_limit_s=config.time_limit_s, grad_clip=None)
-    t0 = time.perf_counter()
-    hist = fit(model.net, step_loss, config=tc, validate=validate)
-    if config.finetune_epochs > 0:
-        tc2 = TrainConfig(epochs=config.finetune_epochs, steps_per_epoch=steps,
-                          lr=config.lr * config.finetune_lr_factor, patience=config.patience,
-                          monitor="val_loss", progress=progress, grad_clip=None,
-                          checkpoint=f"{checkpoint}.finetune" if checkpoint else None,
-                          time_limit_s=config.time_limit_s)
-        h2 = fit(model.net, step_loss, config=tc2, validate=validate)
-        hist["finetune"] = h2
-        if h2["best"] is not None and h2["best"] < hist["best"]:
-            hist["best"] = h2["best"]
-    best = _best_record(hist)
-    hist["val_mse"] = best["val_mse"] * model.y_scale ** 2
-    hist["val_moment_loss"] = best["val_moment"]
-    model.net.eval()
-    if omega is not None:
-        hist["val_median_lambda_rel_err"] = float(np.median(
-            lambda_rel_errors(model.predict(x_val), y_val, omega)))
-    hist["train_wall_s"] = time.perf_counter() - t0
-    hist["supervised_config"] = asdict(config)
-    model.meta["training"] = {"config": asdict(config), "best_epoch": hist["best_epoch"],
-                              "epochs_run": len(hist["epochs"]) + len(
-                                  hist.get("finetune", {}).get("epochs", [])),
-                              "val_mse": hist["val_mse"],
-                              "val_moment_loss": hist["val_moment_loss"],
-                              "val_median_lambda_rel_err": hist.get(
-                                  "val_median_lambda_rel_err"),
-                              "wall_time_s": hist["train_wall_s"], "n_train": int(xt.shape[0]),
-                              "n_val": int(x_val.shape[0])}
-    model.net.eval()
-    return model, hist
+        t0 = time.perf_counter()
+        hist = _fit_and_finetune(model.net, step_loss, validate, steps, config, checkpoint,
+                                 progress)
+        best = _best_record(hist)
+        hist["val_mse"] = best["val_mse"] * model.y_scale ** 2
+        hist["val_moment_loss"] = best["val_moment"]
+        model.net.eval()
+        if omega is not None:
+            hist["val_median_lambda_rel_err"] = float(np.median(
+                lambda_rel_errors(model.predict(x_val), y_val, omega)))
+        hist["train_wall_s"] = time.perf_counter() - t0
+        hist["supervised_config"] = asdict(config)
+        model.meta["training"] = _training_record(hist, config, int(xt.shape[0]),
+                                                  int(x_val.shape[0]))
+        model.net.eval()
+        return model, hist
 
 
 def _best_record(hist: dict) -> dict:
