@@ -12,12 +12,12 @@ import torch
 from specinv import Problem
 from specinv.cli.main import main
 from specinv.optics import fast
+from specinv.optics import solvers as learned
 from specinv.optics.fast import StackedRRIM, single_thread
 from specinv.optics.models import RRIM
 from specinv.optics.setup import Y_SCALE, OpticsSetup, landweber_preconditioner
 from specinv.optics.solvers import RRIMSolver
 from specinv.optics.train import ModelConfig, TrainedModel
-from specinv.optics import solvers as learned
 
 
 def _scaled(t: float) -> tuple[torch.Tensor, torch.Tensor]:

@@ -184,11 +184,11 @@ def run(args) -> int:
     _figure(out, ad_rows, ra, pa, pa_mp)
     import json
 
-    from specinv.core.result import _jsonable
+    from specinv.core.result import jsonable
 
     with atomic_path(out / "eliashberg.json") as tmp:
-        tmp.write_text(json.dumps(_jsonable(res), indent=2) + "\n")
-    print(json.dumps(_jsonable({k: v for k, v in res.items() if k != "allen_dynes"}), indent=1))
+        tmp.write_text(json.dumps(jsonable(res), indent=2) + "\n")
+    print(json.dumps(jsonable({k: v for k, v in res.items() if k != "allen_dynes"}), indent=1))
     print(f"Allen-Dynes max |rel diff| = {res['allen_dynes']['max_abs_rel_diff']:.3f}")
     return 0
 
