@@ -42,3 +42,17 @@ def test_unreachable_noise_level_reported():
     tiny = Problem(problem.kernel, problem.data, sigma=1e-6)  # error bars 1000× too small
     r = refine_towards(tiny, truth)
     assert not r.reached and r.chi2_reduced > REACHED
+
+
+def test_verify_guess_refines_or_falls_back():
+    from specinv.solvers.refine import verify_guess
+
+    problem, truth, mesh = _problem()
+    ok = verify_guess(problem, 1.3 * dynes_dos(mesh, 1.4, 0.3), fallback="tikhonov")
+    assert ok.hyperparameters["method_used"] == "network+refinement"
+    assert "fallback_reason" not in ok.hyperparameters
+    # error bars 1000× too small: no refinement reaches them, the fallback answers and says why
+    tiny = Problem(problem.kernel, problem.data, sigma=1e-6)
+    out = verify_guess(tiny, truth, fallback="tikhonov")
+    assert out.hyperparameters["method_used"] == "tikhonov"
+    assert "chi2/N" in out.hyperparameters["fallback_reason"]

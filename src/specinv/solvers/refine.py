@@ -22,6 +22,7 @@ import numpy as np
 from scipy.optimize import brentq, nnls
 
 from specinv.core.problem import Problem
+from specinv.solvers.base import SolverOutput
 
 #: bounds of the relative penalty λ (λ = 1: moving f by ‖f₀‖ costs N in χ²)
 LAMBDA_RANGE = (1e-8, 1e6)
@@ -108,3 +109,49 @@ def refine_towards(problem: Problem, prior: np.ndarray, *, target: float = 1.0,
     f = solve(root)
     c = chi2n(f)
     return Refinement(f, float(np.exp(root)), c, prior_chi2, c <= REACHED * target)
+
+
+def verify_guess(problem: Problem, guess: np.ndarray, *, fallback: str,
+                 fallback_options: dict | None = None,
+                 sigma: np.ndarray | None = None) -> SolverOutput:
+    """Accept a learned answer only if, refined through the exact kernel, it fits the data.
+
+    Parameters
+    ----------
+    problem : Problem
+        Kernel, data and error bars.
+    guess : ndarray of shape (n_mesh,)
+        The network's answer.
+    fallback : str
+        Registered classical solver used when the refined guess misses the noise level.
+    fallback_options : dict, optional
+        Options of the fallback solver.
+    sigma : ndarray of shape (n_data,), optional
+        Error bars (default ``problem.noise()``).
+
+    Returns
+    -------
+    SolverOutput
+        The refined guess, or the fallback's answer. ``hyperparameters`` record
+        ``method_used`` (``"network+refinement"`` or the fallback's name), the
+        network's and the refined χ²/N, λ, and ``fallback_reason`` when it fell back;
+        ``extras["network_spectrum"]`` keeps the raw guess. No band: an ensemble
+        spread of the network is not a calibrated uncertainty of the refined answer.
+    """
+    from specinv.solvers import get_solver
+
+    s = problem.noise() if sigma is None else np.asarray(sigma, float)
+    ref = refine_towards(problem, guess, sigma=s)
+    hyper = {"network_chi2_reduced": ref.prior_chi2_reduced, "refine_lambda": ref.lam,
+             "refined_chi2_reduced": ref.chi2_reduced}
+    extras = {"network_spectrum": np.asarray(guess, float)}
+    if ref.reached:
+        return SolverOutput(ref.spectrum, hyperparameters={**hyper,
+                            "method_used": "network+refinement"}, extras=extras, sigma=s)
+    res = get_solver(fallback, **(fallback_options or {})).solve(
+        Problem(problem.kernel, problem.data, sigma=s, name=problem.name))
+    reason = (f"the network's answer, refined through the exact kernel, reaches only "
+              f"chi2/N = {ref.chi2_reduced:.3g} (network alone {ref.prior_chi2_reduced:.3g})")
+    return SolverOutput(res.spectrum, res.spectrum_std,
+                        {**hyper, **res.hyperparameters, "method_used": fallback,
+                         "fallback_reason": reason}, extras, sigma=s)
