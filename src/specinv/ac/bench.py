@@ -167,7 +167,24 @@ LOADERS = {"srvo3": _srvo3, "u0": _u0, "bosonic": _bosonic, "holstein": _holstei
 
 def l1_distance(omega: np.ndarray, spectrum: np.ndarray, ref_omega: np.ndarray,
                 ref: np.ndarray) -> float:
-    """``∫|A − A_ref| dω`` on the reference points (A interpolated, 0 outside its mesh)."""
+    """``∫|A − A_ref| dω`` on the reference points (A interpolated, 0 outside its mesh).
+
+    Parameters
+    ----------
+    omega : ndarray of shape (n,)
+        Mesh of the recovered spectrum.
+    spectrum : ndarray of shape (n,)
+        Recovered A(ω).
+    ref_omega : ndarray of shape (m,)
+        Points of the reference (same energy unit).
+    ref : ndarray of shape (m,)
+        Reference A(ω).
+
+    Returns
+    -------
+    float
+        L1 distance (trapezoid rule on ``ref_omega``).
+    """
     a = np.interp(ref_omega, omega, spectrum, left=0.0, right=0.0)
     return float(np.trapezoid(np.abs(a - ref), ref_omega))
 
@@ -214,8 +231,24 @@ def run_case(name: str, case: dict[str, Any], args: argparse.Namespace,
              cont: Any, tm: Any = None) -> dict[str, Any]:
     """All runs of one case; returns the JSON-ready record (spectra included).
 
-    ``cont`` is ana_cont's ``continuation`` module and ``tm`` the ``triqs_maxent``
-    package, each None when absent.
+    Parameters
+    ----------
+    name : str
+        Case name (a key of :data:`LOADERS`).
+    case : dict
+        Loaded case: ``data``, ``kernel``, ``beta``, reference spectrum and window.
+    args : argparse.Namespace
+        Bench options (``quick``, ``repeats``, ...).
+    cont : module or None
+        ana_cont's ``continuation`` module, None when absent.
+    tm : module, optional
+        The ``triqs_maxent`` package, None when absent.
+
+    Returns
+    -------
+    dict
+        Reference, β, kernel, sizes and ``runs`` (per method: spectrum, wall time,
+        L1 distances).
     """
     from specinv.kernels import Mesh
 

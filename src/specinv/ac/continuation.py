@@ -33,17 +33,50 @@ INFLATED_CHI2 = 1e-2
 
 
 def is_tau(kernel: str) -> bool:
-    """True for imaginary-time kernels."""
+    """True for imaginary-time kernels.
+
+    Parameters
+    ----------
+    kernel : str
+        One of :data:`KERNELS`.
+
+    Returns
+    -------
+    bool
+        Whether the data are on the τ axis.
+    """
     return kernel.endswith("-tau")
 
 
 def is_fermionic(kernel: str) -> bool:
-    """True for fermionic kernels."""
+    """True for fermionic kernels.
+
+    Parameters
+    ----------
+    kernel : str
+        One of :data:`KERNELS`.
+
+    Returns
+    -------
+    bool
+        Whether the kernel is fermionic.
+    """
     return kernel.startswith("fermionic")
 
 
 def half_axis(kernel: str) -> bool:
-    """True when the spectrum lives on ω ≥ 0 (even spectra)."""
+    """True when the spectrum lives on ω ≥ 0 (even spectra).
+
+    Parameters
+    ----------
+    kernel : str
+        One of :data:`KERNELS`.
+
+    Returns
+    -------
+    bool
+        Whether the mesh covers ω ≥ 0 only.
+    """
     return kernel in ("bosonic-matsubara", "conductivity-tau")
 
 
@@ -53,6 +86,20 @@ def auto_omega_max(data: ContinuationInput, kernel: str, beta: float) -> float:
     τ data: ``m0 = −G(0) − G(β)``-like sums and second derivatives at the ends
     give ``m2/m0``; Matsubara data: the 1/ω_n² decay of the last points. W is
     ``5 √(m2/m0)``, at least ``20/β`` (so the thermal window is covered).
+
+    Parameters
+    ----------
+    data : ContinuationInput
+        τ or Matsubara data.
+    kernel : str
+        One of :data:`KERNELS`.
+    beta : float
+        Inverse temperature (1/energy unit of the data).
+
+    Returns
+    -------
+    float
+        W in the data's energy unit.
     """
     floor = 20.0 / beta
     try:
@@ -122,6 +169,20 @@ def spectral_norm(data: ContinuationInput, kernel: str,
     and last points); Matsubara data: ``−ω_n Im G(iω_n)``
     on the last fifth of the frequencies. ``None`` for bosonic kernels or when
     the estimate is not positive and finite.
+
+    Parameters
+    ----------
+    data : ContinuationInput
+        τ or Matsubara data.
+    kernel : str
+        One of :data:`KERNELS`.
+    beta : float, optional
+        Inverse temperature (1/energy unit of the data).
+
+    Returns
+    -------
+    float or None
+        ``∫A dω`` (1 for a normalized spectral function).
     """
     if not is_fermionic(kernel):
         return None
@@ -149,7 +210,22 @@ def spectral_norm(data: ContinuationInput, kernel: str,
 
 
 def default_mesh(kernel: str, omega_max: float, n_omega: int) -> Mesh:
-    """Real-frequency mesh, denser near ω = 0 (3× within W/4)."""
+    """Real-frequency mesh, denser near ω = 0 (3× within W/4).
+
+    Parameters
+    ----------
+    kernel : str
+        One of :data:`KERNELS` (half-axis kernels get a mesh on [0, W]).
+    omega_max : float
+        Window W (energy unit of the data), > 0.
+    n_omega : int
+        Mesh points, >= 10.
+
+    Returns
+    -------
+    Mesh
+        Mesh on [−W, W], or on [0, W] with a first cell starting at 0.
+    """
     if not omega_max > 0:
         raise ParameterError(f"--omega-max must be > 0, got {omega_max}")
     if n_omega < 10:
@@ -168,7 +244,23 @@ def default_mesh(kernel: str, omega_max: float, n_omega: int) -> Mesh:
 
 @dataclass
 class ContinuationSetup:
-    """Everything needed to solve and report one continuation."""
+    """Everything needed to solve and report one continuation.
+
+    Parameters
+    ----------
+    problem : Problem
+        Kernel, data, error bars and default model.
+    omega_max : float
+        Frequency window W (energy unit of the data).
+    omega_max_auto : bool
+        W was estimated by :func:`auto_omega_max`.
+    sigma_estimated : bool
+        The error bars were estimated from the data.
+    noise : float
+        Median error bar (unit of the data).
+    notes : list of str
+        Remarks for the user (sign flip, inflated error bars, ...).
+    """
 
     problem: Problem
     omega_max: float
@@ -178,7 +270,14 @@ class ContinuationSetup:
     notes: list[str]
 
     def metadata(self) -> dict[str, Any]:
-        """JSON-ready description of the set-up."""
+        """JSON-ready description of the set-up.
+
+        Returns
+        -------
+        dict
+            Kernel description, ``omega_max``, ``omega_max_auto``,
+            ``sigma_estimated``, ``median_sigma`` and ``notes``.
+        """
         return {"kernel": self.problem.kernel.describe(), "omega_max": self.omega_max,
                 "omega_max_auto": self.omega_max_auto, "sigma_estimated": self.sigma_estimated,
                 "median_sigma": self.noise, "notes": self.notes}
@@ -194,6 +293,7 @@ def build_problem(data: ContinuationInput, kernel: str, beta: float, *,
     Parameters
     ----------
     data : ContinuationInput
+        τ or Matsubara data (and their error bars when the file has them).
     kernel : str
         One of :data:`KERNELS`.
     beta : float
@@ -211,6 +311,11 @@ def build_problem(data: ContinuationInput, kernel: str, beta: float, *,
         kernels the solver's own flat default.
     quadrature : {"cell", "point"}
         Kernel discretization (see :mod:`specinv.kernels.imaginary_time`).
+
+    Returns
+    -------
+    ContinuationSetup
+        The problem to solve and what was chosen for it.
     """
     if kernel not in KERNELS:
         raise ParameterError(f"unknown kernel {kernel!r}; valid: {', '.join(KERNELS)}")

@@ -38,7 +38,19 @@ def _available() -> dict[str, tuple[str, str]]:
 
 
 def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
-    """Build the argument parser; only ``selected`` gets its full sub-parser."""
+    """Build the argument parser; only ``selected`` gets its full sub-parser.
+
+    Parameters
+    ----------
+    selected : str, optional
+        Subcommand named on the command line; the others get a stub parser so
+        that their modules are not imported.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The ``specinv`` parser.
+    """
     parser = argparse.ArgumentParser(
         prog="specinv",
         description="Recover hidden spectra from condensed-matter spectroscopy.",
@@ -62,7 +74,19 @@ def _show_warning(message: Warning | str, category: type[Warning], filename: str
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the console script; returns the process exit code."""
+    """Entry point of the console script.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments without the program name (default ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        Process exit code: 0 success, 2 bad input or usage, 130 interrupted,
+        141 closed pipe.
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
     selected = next((a for a in argv if not a.startswith("-")), None)
     parser = build_parser(selected if selected in COMMANDS else None)

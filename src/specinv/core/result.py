@@ -17,7 +17,9 @@ if TYPE_CHECKING:  # check.py imports jsonable from here
 class InversionResult:
     """Spectrum recovered by a solver, with everything needed to trust it.
 
-    Attributes
+    Every parameter is kept as an attribute of the same name.
+
+    Parameters
     ----------
     method : str
         Registered solver name.
@@ -74,7 +76,15 @@ class InversionResult:
         return self.mesh.points
 
     def metadata(self) -> dict[str, Any]:
-        """JSON-ready summary (no large arrays)."""
+        """JSON-ready summary (no large arrays).
+
+        Returns
+        -------
+        dict
+            Method, options, hyperparameters, χ², noise level, wall time and
+            warnings as plain Python values (arrays over 64 entries are
+            replaced by a note of their shape).
+        """
         return {
             "method": self.method,
             "options": jsonable(self.options),

@@ -13,10 +13,32 @@ THZ_PER_MEV: float = 0.2417989242
 
 
 def kelvin_to_mev(temperature_k: float) -> float:
-    """k_B T in meV for a temperature in K."""
+    """k_B T in meV for a temperature in K.
+
+    Parameters
+    ----------
+    temperature_k : float
+        Temperature (K).
+
+    Returns
+    -------
+    float
+        k_B T (meV).
+    """
     return KB_MEV_PER_K * temperature_k
 
 
 def mev_to_kelvin(energy_mev: float) -> float:
-    """Temperature in K for an energy k_B T in meV."""
+    """Temperature in K for an energy k_B T in meV.
+
+    Parameters
+    ----------
+    energy_mev : float
+        k_B T (meV).
+
+    Returns
+    -------
+    float
+        Temperature (K).
+    """
     return energy_mev / KB_MEV_PER_K

@@ -16,6 +16,19 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[
     If the body raises (including ``KeyboardInterrupt``) the temporary file is
     removed and ``path`` is untouched, so an interrupted run never leaves a
     half-written output.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Final file (its directory is created).
+    suffix : str, optional
+        Suffix of the temporary file (default: that of ``path``, so writers that
+        pick a format from the name behave the same).
+
+    Yields
+    ------
+    Path
+        The temporary file to write.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)

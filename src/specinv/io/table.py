@@ -39,6 +39,7 @@ def read_columns(path: str | Path, *, min_columns: int = 2,
     Returns
     -------
     table : ndarray of shape (n_rows, n_columns)
+        The numbers, one row per data line.
     header : list of str or None
         Column names from a non-numeric first line, if present.
 
@@ -112,6 +113,8 @@ def write_table(path: str | Path, columns: dict[str, np.ndarray],
         Columns in order; the keys form the header.
     metadata : dict, optional
         Written as JSON next to the CSV (numpy values converted).
+    fmt : str
+        printf-style format of the numbers.
 
     Returns
     -------

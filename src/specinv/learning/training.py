@@ -24,7 +24,18 @@ from specinv.io.atomic import atomic_path
 
 
 def seed_everything(seed: int) -> np.random.Generator:
-    """Seed Python, NumPy and torch; return a NumPy generator for data generation."""
+    """Seed Python, NumPy and torch; return a NumPy generator for data generation.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of every generator (NumPy's legacy global one gets ``seed mod 2³²``).
+
+    Returns
+    -------
+    numpy.random.Generator
+        ``default_rng(seed)``, for the training data.
+    """
     random.seed(seed)
     np.random.seed(seed % 2**32)  # noqa: NPY002 (legacy global state used by some libraries)
     torch.manual_seed(seed)
@@ -34,6 +45,15 @@ def seed_everything(seed: int) -> np.random.Generator:
 def shuffled_batches(n: int, batch_size: int, rng: np.random.Generator
                      ) -> tuple[Callable[[int], torch.Tensor], int]:
     """Mini-batches walking through a fresh permutation of ``n`` rows every epoch.
+
+    Parameters
+    ----------
+    n : int
+        Number of rows of the training set.
+    batch_size : int
+        Rows per batch (capped at ``n``).
+    rng : numpy.random.Generator
+        Source of the permutations.
 
     Returns
     -------
@@ -59,7 +79,9 @@ def shuffled_batches(n: int, batch_size: int, rng: np.random.Generator
 class TrainConfig:
     """Options of :func:`fit` (all recorded in the history).
 
-    Attributes
+    Every parameter is kept as an attribute of the same name.
+
+    Parameters
     ----------
     epochs : int
         Maximum number of epochs.
@@ -83,10 +105,11 @@ class TrainConfig:
         File for a checkpoint written after every epoch; training resumes from it
         when it exists and ``resume`` is true.
     resume : bool
+        Resume from ``checkpoint`` when that file exists.
     progress : bool
         Show a tqdm progress bar.
     time_limit_s : float or None
-        Stop after the epoch in which this wall time is exceeded.
+        Stop after the epoch in which this wall time (s) is exceeded.
     """
 
     epochs: int = 10
@@ -118,9 +141,11 @@ def fit(model: torch.nn.Module, step_loss: Callable[[int], torch.Tensor], *,
     Parameters
     ----------
     model : torch.nn.Module
+        Network to train (in place); with ``restore_best`` it ends with its best weights.
     step_loss : callable
         ``step_loss(global_step) -> scalar loss tensor`` for one fresh batch.
     config : TrainConfig
+        Epochs, learning rate, early stopping, checkpointing.
     validate : callable, optional
         ``validate() -> dict`` of floats, called after each epoch in eval mode.
     on_epoch_end : callable, optional

@@ -30,18 +30,22 @@ SPLIT = (0.8, 0.1, 0.1)
 class GlueDataset:
     """Glue functions and scattering rates with a fixed split.
 
-    Attributes
+    Every parameter is kept as an attribute of the same name.
+
+    Parameters
     ----------
     x : ndarray of shape (N, n_glue)
         Glue functions on the setup's mesh.
     y : ndarray of shape (N, n_omega)
         Noisy 1/τ in meV.
     y_clean : ndarray of shape (N, n_omega)
+        Noise-free 1/τ in meV.
     temperature : ndarray of shape (N,)
         Temperature of each sample, K.
     split : dict of str -> ndarray of int
         Indices of ``train``, ``val`` and ``test``.
     setup : OpticsSetup
+        Grids (ω and Ω in meV) the set was generated on.
     params : dict
         Everything the set was generated from (recorded in results).
     sigma : ndarray of shape (N,), optional
@@ -59,14 +63,40 @@ class GlueDataset:
     sigma: np.ndarray | None = None
 
     def noise_of(self, name: str) -> np.ndarray:
-        """Relative noise level σ of each sample of split ``name``, shape (n_split,)."""
+        """Relative noise level σ of each sample of split ``name``.
+
+        Parameters
+        ----------
+        name : {"train", "val", "test"}
+            Split.
+
+        Returns
+        -------
+        ndarray of shape (n_split,)
+            σ relative to each sample's max 1/τ.
+        """
         idx = self.split[name]
         if self.sigma is not None:
             return self.sigma[idx]
         return np.full(idx.size, float(self.params.get("noise", 0.0)))
 
     def part(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(x, y, temperature)`` of split ``name`` (train, val, test)."""
+        """``(x, y, temperature)`` of split ``name`` (train, val, test).
+
+        Parameters
+        ----------
+        name : {"train", "val", "test"}
+            Split.
+
+        Returns
+        -------
+        x : ndarray of shape (n_split, n_glue)
+            Glue functions (dimensionless).
+        y : ndarray of shape (n_split, n_omega)
+            Noisy 1/τ (meV).
+        temperature : ndarray of shape (n_split,)
+            Temperatures (K).
+        """
         idx = self.split[name]
         return self.x[idx], self.y[idx], self.temperature[idx]
 
@@ -110,6 +140,7 @@ def build_dataset(n: int, *, noise: float = 0.0, seed: int = 0,
     Returns
     -------
     GlueDataset
+        Glue functions, clean and noisy 1/τ (meV), temperatures (K) and the split.
     """
     if n < 10:
         raise ParameterError(f"data set size must be >= 10, got {n}")
@@ -164,7 +195,22 @@ def build_dataset(n: int, *, noise: float = 0.0, seed: int = 0,
 
 
 def add_noise(y: np.ndarray, noise: float | np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """``y + noise · max(y) · N(0, 1)`` per sample (rows of ``y``; ``noise`` scalar or per row)."""
+    """``y + noise · max(y) · N(0, 1)`` per sample (rows of ``y``; ``noise`` scalar or per row).
+
+    Parameters
+    ----------
+    y : ndarray of shape (..., n_omega)
+        Clean scattering rates (meV).
+    noise : float or ndarray of shape (...)
+        Relative noise level, one value or one per row.
+    rng : numpy.random.Generator
+        Source of the noise.
+
+    Returns
+    -------
+    ndarray of shape (..., n_omega)
+        Noisy copy of ``y`` (meV).
+    """
     y = np.asarray(y, dtype=float)
     if np.all(np.asarray(noise) == 0):
         return y.copy()

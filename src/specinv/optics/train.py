@@ -37,7 +37,39 @@ KINDS = ("rrim", "fcn", "cnn")
 
 @dataclass
 class ModelConfig:
-    """Architecture and training options (all recorded with the weights)."""
+    """Architecture and training options (all recorded with the weights).
+
+    Parameters
+    ----------
+    kind : {"rrim", "fcn", "cnn"}
+        Network.
+    n_steps : int
+        rRIM iterations N_t.
+    h : float or None
+        Landweber regularization of the rRIM (see the field comment below).
+    hidden : int or None
+        rRIM memory channels (see the field comment below).
+    temperature_input : bool
+        Give the rRIM the temperature as an input channel (models for a T range).
+    noise_input : bool
+        Noise-conditioned rRIM: h = max(σ, h_min) per sample, log10 h as an input channel.
+    batch_size : int
+        Samples per step.
+    lr : float
+        Adam learning rate.
+    epochs : int
+        Most epochs.
+    min_steps_per_epoch : int
+        Least optimizer steps per epoch (small training sets).
+    patience : int
+        Early-stopping patience in epochs.
+    time_limit_s : float or None
+        Wall-time limit of the training (s).
+    seed : int
+        Seed of initialization and batch order.
+    step_weights : {"uniform", "linear"}
+        rRIM loss weights w_t (see :func:`step_weights`).
+    """
 
     kind: str = "rrim"
     n_steps: int = 15
@@ -99,6 +131,7 @@ def auto_h(noise: float) -> float:
     Returns
     -------
     float
+        h in the scaled units of :mod:`specinv.optics.setup`.
     """
     return max(float(noise), H_MIN)
 
@@ -123,6 +156,7 @@ def default_hidden(noise_input: bool) -> int:
     Returns
     -------
     int
+        Memory channels (8 or 16).
     """
     return 16 if noise_input else 8
 
@@ -140,6 +174,7 @@ def noise_h(noise: float | np.ndarray, h_min: float) -> np.ndarray:
     Returns
     -------
     ndarray of shape (B,) or ()
+        h per spectrum (scaled units).
     """
     nz = np.asarray(noise, dtype=float)
     if not np.all(nz >= 0):
@@ -148,8 +183,21 @@ def noise_h(noise: float | np.ndarray, h_min: float) -> np.ndarray:
 
 
 def build_model(cfg: ModelConfig, setup: OpticsSetup) -> torch.nn.Module:
-    """Untrained network of ``cfg`` (a resolved config: ``hidden`` set, as after
-    :func:`train_model` or in a saved model's JSON)."""
+    """Untrained network of ``cfg``.
+
+    Parameters
+    ----------
+    cfg : ModelConfig
+        A resolved config (``hidden`` set, as after :func:`train_model` or in a
+        saved model's JSON).
+    setup : OpticsSetup
+        Grids (sizes of the input and output layers).
+
+    Returns
+    -------
+    torch.nn.Module
+        FCN, CNN or RRIM.
+    """
     if cfg.kind == "fcn":
         return FCN(setup.n_omega, setup.n_glue)
     if cfg.kind == "cnn":
@@ -232,7 +280,23 @@ class _KernelBank:
 
 @dataclass
 class TrainedModel:
-    """A trained optics model with everything needed to use and reproduce it."""
+    """A trained optics model with everything needed to use and reproduce it.
+
+    Parameters
+    ----------
+    config : ModelConfig
+        Resolved architecture and training options (``h`` set).
+    setup : OpticsSetup
+        Grids (meV) and default temperature (K).
+    model : torch.nn.Module
+        The trained network.
+    temperature_range : (float, float)
+        Temperatures of the training data (K).
+    history : dict
+        Training history.
+    data_params : dict
+        Parameters of the training data set.
+    """
 
     config: ModelConfig
     setup: OpticsSetup
@@ -251,6 +315,7 @@ class TrainedModel:
 
     @property
     def kind(self) -> str:
+        """Network kind (``rrim``, ``fcn`` or ``cnn``)."""
         return self.config.kind
 
     @property
@@ -259,7 +324,20 @@ class TrainedModel:
         return self.kind == "rrim" and self.config.noise_input
 
     def sample_h(self, noise: float | np.ndarray | None, n: int) -> np.ndarray | None:
-        """Per-sample Landweber h (n,) of a noise-conditioned rRIM; None for other models."""
+        """Per-sample Landweber h of a noise-conditioned rRIM; None for other models.
+
+        Parameters
+        ----------
+        noise : float or ndarray of shape (n,) or None
+            Relative noise σ of each spectrum (standard deviation / max |1/τ|).
+        n : int
+            Number of spectra.
+
+        Returns
+        -------
+        ndarray of shape (n,) or None
+            ``max(σ, h_min)`` per spectrum.
+        """
         if not self.noise_input:
             return None
         if noise is None:
@@ -270,13 +348,29 @@ class TrainedModel:
     def predict(self, y: np.ndarray, temperature: float | np.ndarray,
                 n_steps: int | None = None, all_steps: bool = False,
                 noise: float | np.ndarray | None = None) -> np.ndarray:
-        """Glue (B, n_glue) from 1/τ in meV (B, n_omega) on the setup's grid.
+        """Glue functions from scattering rates on the setup's grid.
 
-        ``all_steps`` (rRIM): return every iterate, shape (N_t, B, n_glue).
-        ``noise`` (scalar or (B,)): relative noise σ of each spectrum (standard
-        deviation / max |1/τ|), required by noise-conditioned rRIMs, ignored otherwise.
         The rRIM runs through :class:`~specinv.optics.fast.StackedRRIM`; small
         batches use one torch thread.
+
+        Parameters
+        ----------
+        y : ndarray of shape (B, n_omega)
+            1/τ (meV) on ``setup.omega()``.
+        temperature : float or ndarray of shape (B,)
+            Temperature of each spectrum (K).
+        n_steps : int, optional
+            rRIM iterations (default: the trained N_t).
+        all_steps : bool
+            rRIM: return every iterate.
+        noise : float or ndarray of shape (B,), optional
+            Relative noise σ of each spectrum (standard deviation / max |1/τ|),
+            required by noise-conditioned rRIMs, ignored otherwise.
+
+        Returns
+        -------
+        ndarray of shape (B, n_glue), or (N_t, B, n_glue) with ``all_steps``
+            Glue I²χ(Ω) (dimensionless).
         """
         y = np.atleast_2d(np.asarray(y, dtype=float))
         temps = np.array(np.broadcast_to(np.asarray(temperature, dtype=float), (y.shape[0],)))
@@ -298,13 +392,25 @@ class TrainedModel:
         return self._bank
 
     def stacked(self) -> StackedRRIM:
-        """This rRIM as a (cached) :class:`StackedRRIM` of one model."""
+        """This rRIM as a (cached) :class:`StackedRRIM` of one model.
+
+        Returns
+        -------
+        StackedRRIM
+            The fused one-member ensemble.
+        """
         if self._stacked is None:
             self._stacked = StackedRRIM([self.model])
         return self._stacked
 
     def save(self, path: str | Path) -> None:
-        """Write ``path`` (.pt weights) and ``path.json`` (config, setup, history)."""
+        """Write ``path`` (.pt weights) and ``path.json`` (config, setup, history).
+
+        Parameters
+        ----------
+        path : str or Path
+            Weights file; the description goes next to it with suffix ``.json``.
+        """
         path = Path(path)
         meta = {"config": asdict(self.config), "setup": self.setup.to_dict(),
                 "temperature_range_K": list(self.temperature_range),
@@ -317,6 +423,23 @@ class TrainedModel:
 
     @classmethod
     def load(cls, path: str | Path) -> TrainedModel:
+        """Read a model written by :meth:`save`.
+
+        Parameters
+        ----------
+        path : str or Path
+            Weights file (its ``.json`` description must lie next to it).
+
+        Returns
+        -------
+        TrainedModel
+            The model in evaluation mode.
+
+        Raises
+        ------
+        InputError
+            Weights or description missing.
+        """
         path = Path(path)
         meta_path = path.with_suffix(".json")
         if not path.is_file() or not meta_path.is_file():
@@ -348,7 +471,20 @@ def _loss(model: torch.nn.Module, kind: str, bank: _KernelBank, y: torch.Tensor,
 
 
 def step_weights(n: int, weighting: str) -> list[float]:
-    """Loss weights ``w_1 … w_n`` of the rRIM iterates (both choices sum to n)."""
+    """Loss weights ``w_1 … w_n`` of the rRIM iterates (both choices sum to n).
+
+    Parameters
+    ----------
+    n : int
+        Number of iterates.
+    weighting : {"uniform", "linear"}
+        ``w_t = 1`` (seed 001) or ``w_t ∝ t``.
+
+    Returns
+    -------
+    list of float
+        The n weights.
+    """
     if weighting == "uniform":
         return [1.0] * n
     if weighting == "linear":
@@ -363,6 +499,7 @@ def train_model(dataset: GlueDataset, cfg: ModelConfig, *, checkpoint: str | Non
     Parameters
     ----------
     dataset : GlueDataset
+        Training data (its train and val splits are used).
     cfg : ModelConfig
         ``cfg.seed`` fixes initialization and batch order (independent trainings
         differ by seed).
@@ -374,6 +511,7 @@ def train_model(dataset: GlueDataset, cfg: ModelConfig, *, checkpoint: str | Non
     Returns
     -------
     TrainedModel
+        The early-stopped model (best validation weights).
     """
     if cfg.kind not in KINDS:
         raise ParameterError(f"unknown model kind {cfg.kind!r}; valid: {', '.join(KINDS)}")

@@ -38,6 +38,18 @@ T_GRID = tuple(float(t) for t in range(10, 301, 10))
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point (``python -m`` this module); see the module docstring.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments (default ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        Exit code (0 on success).
+    """
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=str(DEFAULT_OUT))

@@ -28,7 +28,21 @@ SOLVERS: dict[str, type[Solver]] = {}
 
 @dataclass
 class SolverOutput:
-    """What a solver's hook returns."""
+    """What a solver's hook returns.
+
+    Parameters
+    ----------
+    spectrum : ndarray of shape (n_mesh,)
+        Recovered spectrum (cell values).
+    spectrum_std : ndarray of shape (n_mesh,), optional
+        One-standard-deviation uncertainty, where the method gives one.
+    hyperparameters : dict
+        What the solver chose (λ, α, rank, ...) and how.
+    extras : dict
+        Method-specific arrays.
+    sigma : ndarray of shape (n_data,), optional
+        σ the solver judged the fit with (defaults to ``problem.noise()``).
+    """
 
     spectrum: np.ndarray
     spectrum_std: np.ndarray | None = None
@@ -44,6 +58,11 @@ class Solver:
     Subclasses set ``name`` and ``defaults`` (every accepted option with its
     default value). Unknown options raise :class:`ParameterError` listing the
     valid ones.
+
+    Parameters
+    ----------
+    **options
+        Overrides of :attr:`defaults`.
     """
 
     name: ClassVar[str] = ""
@@ -76,6 +95,7 @@ class Solver:
         Returns
         -------
         InversionResult
+            Spectrum, fit, χ² with the σ the solver used, options and timing.
         """
         if not isinstance(problem, Problem):
             raise ParameterError(f"solve() expects a specinv.Problem, got {type(problem).__name__}")
@@ -116,7 +136,15 @@ class Solver:
 
 
 def register(cls: type[Solver]) -> type[Solver]:
-    """Class decorator adding a solver to :data:`SOLVERS` under ``cls.name``."""
+    """Class decorator adding a solver to :data:`SOLVERS` under ``cls.name``.
+
+    ``cls`` is the decorated :class:`Solver` subclass; its ``name`` must be unique.
+
+    Returns
+    -------
+    type
+        ``cls`` itself.
+    """
     if not cls.name:
         raise TypeError("a registered solver needs a name")
     if cls.name in SOLVERS and SOLVERS[cls.name] is not cls:
@@ -126,7 +154,20 @@ def register(cls: type[Solver]) -> type[Solver]:
 
 
 def get_solver(method: str, **options: Any) -> Solver:
-    """Instantiate a registered solver; unknown names list the valid ones."""
+    """Instantiate a registered solver; unknown names list the valid ones.
+
+    Parameters
+    ----------
+    method : str
+        Registered solver name.
+    **options
+        Solver options.
+
+    Returns
+    -------
+    Solver
+        The configured solver.
+    """
     from specinv.solvers import load_all
 
     load_all()
@@ -154,6 +195,7 @@ def solve(problem: Problem, method: str = "maxent", **options: Any) -> Inversion
     Returns
     -------
     InversionResult
+        Spectrum, fit, χ², hyperparameters and timing.
     """
     solver = get_solver(method, **options)
     if solver.requires_fit:

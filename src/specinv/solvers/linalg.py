@@ -31,7 +31,18 @@ SVD_RTOL = 1e-14
 
 @contextmanager
 def blas_threads(n: int | None = 1) -> Iterator[None]:
-    """Limit BLAS/OpenMP threads inside the block (``None``: no limit)."""
+    """Limit BLAS/OpenMP threads inside the block (``None``: no limit).
+
+    Parameters
+    ----------
+    n : int or None
+        Thread limit inside the block.
+
+    Yields
+    ------
+    None
+        Control returns to the block; the previous limits are restored after it.
+    """
     if n is None:
         yield
         return
@@ -60,9 +71,11 @@ def scaled_svd(kernel: Kernel, row_scale: np.ndarray,
     Returns
     -------
     u : ndarray of shape (n_data, k)
+        Left singular vectors (orthonormal columns).
     s : ndarray of shape (k,)
         Decreasing singular values of the transformed kernel.
     vt : ndarray of shape (k, n_mesh)
+        Right singular vectors (orthonormal rows).
     """
     u0, s0, vt0 = kernel.svd
     r = max(int(np.count_nonzero(s0 > rtol * s0[0])), 1)

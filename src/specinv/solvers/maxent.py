@@ -79,6 +79,11 @@ TINY = 1e-300
 def flat_default(problem: Problem) -> np.ndarray:
     """Flat default model ``D = c`` with ``c`` the least-squares constant fit to the data.
 
+    Parameters
+    ----------
+    problem : Problem
+        Kernel and data.
+
     Returns
     -------
     ndarray of shape (n_mesh,)
@@ -92,7 +97,20 @@ def flat_default(problem: Problem) -> np.ndarray:
 
 
 def entropy(a: np.ndarray, m: np.ndarray) -> float:
-    """Shannon–Jaynes entropy ``Σ (A − m − A ln(A/m))`` (≤ 0, = 0 at A = m)."""
+    """Shannon–Jaynes entropy ``Σ (A − m − A ln(A/m))`` (≤ 0, = 0 at A = m).
+
+    Parameters
+    ----------
+    a : ndarray of shape (n_mesh,)
+        Cell weights A > 0.
+    m : ndarray of shape (n_mesh,)
+        Default model cell weights m > 0.
+
+    Returns
+    -------
+    float
+        The entropy.
+    """
     return float(np.sum(a - m - a * np.log(a / m)))
 
 
@@ -280,6 +298,12 @@ class _Point:
 @register
 class MaxEntSolver(Solver):
     """Maximum entropy with a flat or user default model; positive by construction.
+
+    Parameters
+    ----------
+    **options
+        Overrides of the solver's ``defaults``, by the names listed under Options;
+        an unknown name raises :class:`~specinv.core.errors.ParameterError`.
 
     Options
     -------

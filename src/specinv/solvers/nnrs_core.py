@@ -38,7 +38,9 @@ OUTPUTS = ("softplus", "relu", "exp", "none")
 class NetConfig:
     """Architecture and training recipe (all options of the ``nnrs`` solver that shape a run).
 
-    Attributes
+    Every parameter is kept as an attribute of the same name.
+
+    Parameters
     ----------
     hidden : tuple of int
         Widths of the hidden layers.
@@ -56,6 +58,8 @@ class NetConfig:
         with zero-centred output (the seed's setting).
     scale_input : bool
         Map ω to ``[−1, 1]`` (``False``: raw energies, as the seed).
+    input_scale : float
+        Factor on the scaled input (only with ``scale_input``).
     stages : tuple of (float, int)
         Adam stages ``(learning rate, steps)``; within the last stage the rate
         decays by cosine to 1 % when ``cosine`` is true.
@@ -63,12 +67,21 @@ class NetConfig:
         Cosine decay inside every stage.
     lbfgs_steps : int
         L-BFGS iterations after Adam (0: none).
-    loss : {"chi2", "sse"}
-        ``chi2``: mean of squared σ-weighted residuals; ``sse``: the seed's
+    loss : {"chi2", "precond", "sse"}
+        ``chi2``: mean of squared σ-weighted residuals; ``precond``: the same with
+        weights ``1/(1 + s̃²/μ)`` on the singular components (see
+        :class:`~specinv.solvers.nnrs_misfit.Misfit`); ``sse``: the seed's
         unweighted ``‖K ρ − g‖²``.
+    precond_mu : float
+        Preconditioning strength μ of the ``precond`` loss, > 0.
     target_chi2 : float or None
         Discrepancy stop: a member freezes when ``χ²/N ≤ target_chi2``.
     dtype : {"float64", "float32"}
+        Precision of the Adam phase.
+    extra : dict
+        Expert switches read by :func:`train_batched`: ``reduced`` (singular-basis
+        misfit, default True), ``polish_dtype`` (default ``"float64"``) and
+        ``polish_chi2`` (L-BFGS on plain χ², default True).
     """
 
     hidden: tuple[int, ...] = (64, 64, 64)
@@ -88,6 +101,13 @@ class NetConfig:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def validate(self) -> None:
+        """Check every field.
+
+        Raises
+        ------
+        ParameterError
+            On the first invalid field, naming it and the accepted values.
+        """
         if not self.hidden or any(int(h) < 1 for h in self.hidden):
             raise ParameterError(f"hidden widths must be positive integers, got {self.hidden}")
         if self.activation not in ACTIVATIONS:
@@ -111,6 +131,13 @@ class NetConfig:
             raise ParameterError(f"target_chi2 must be > 0 or None, got {self.target_chi2}")
 
     def as_dict(self) -> dict[str, Any]:
+        """JSON-ready copy of the fields.
+
+        Returns
+        -------
+        dict
+            Field name to value, tuples turned into lists.
+        """
         d = asdict(self)
         d["hidden"] = list(self.hidden)
         d["stages"] = [list(s) for s in self.stages]
@@ -122,7 +149,20 @@ def _softplus_inv(y: float) -> float:
 
 
 def features(omega: np.ndarray, cfg: NetConfig) -> np.ndarray:
-    """Network input for mesh points ω, shape (n_mesh, 1 + 2·fourier)."""
+    """Network input for mesh points ω.
+
+    Parameters
+    ----------
+    omega : ndarray of shape (n_mesh,)
+        Mesh points (energy unit of the problem).
+    cfg : NetConfig
+        Supplies ``scale_input``, ``input_scale`` and ``fourier``.
+
+    Returns
+    -------
+    ndarray of shape (n_mesh, 1 + 2·fourier)
+        Scaled (or raw) ω followed by ``sin/cos(π k x)`` columns.
+    """
     w = np.asarray(omega, float)
     if cfg.scale_input:
         lo, hi = float(w.min()), float(w.max())
@@ -147,6 +187,7 @@ class BatchedMLP:
     n_in : int
         Input features.
     cfg : NetConfig
+        Architecture (widths, activation, output map, init, dtype).
     out_scale : ndarray of shape (B,)
         Spectrum scale of each member: ρ = out_scale · output(net(x)).
     x_range : (float, float)
@@ -198,10 +239,23 @@ class BatchedMLP:
         return ws, bs
 
     def parameters(self) -> list[torch.Tensor]:
+        """The trainable tensors.
+
+        Returns
+        -------
+        list of torch.Tensor
+            Weights (B, fan_in, fan_out) of every layer, then biases (B, 1, fan_out).
+        """
         return [*self.weights, *self.biases]
 
     def set_parameters(self, params: list[np.ndarray]) -> None:
-        """Replace weights then biases (as from :meth:`parameters`, leading axis B)."""
+        """Replace weights then biases (as from :meth:`parameters`, leading axis B).
+
+        Parameters
+        ----------
+        params : list of ndarray
+            Arrays of the same shapes as :meth:`parameters`, in the same order.
+        """
         n = len(self.weights)
         if len(params) != 2 * n:
             raise ParameterError(f"need {2 * n} parameter arrays, got {len(params)}")
@@ -240,8 +294,11 @@ class BatchedMLP:
 class TrainOutput:
     """Result of :func:`train_batched`.
 
-    Attributes
+    Every parameter is kept as an attribute of the same name.
+
+    Parameters
     ----------
+
     spectra : ndarray of shape (B, n_mesh)
         Best spectrum of each member (lowest loss seen, or the one that first met
         the discrepancy target).
@@ -285,6 +342,7 @@ def train_batched(kernel_matrix: np.ndarray, data: np.ndarray, sigma: np.ndarray
     omega : ndarray of shape (n_mesh,)
         Mesh points (network input).
     cfg : NetConfig
+        Architecture and training recipe.
     seed : int
         Seed of the initialization; member ``b`` starts from seed ``(seed, b)``.
     member_seeds : sequence, optional
@@ -304,6 +362,7 @@ def train_batched(kernel_matrix: np.ndarray, data: np.ndarray, sigma: np.ndarray
     Returns
     -------
     TrainOutput
+        Best spectrum, loss, steps and flags of every member, and the final weights.
     """
     cfg.validate()
     # subnormal floats (exp output deep in a gap) slow CPUs down by 10-100x; flush them

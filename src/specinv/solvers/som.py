@@ -54,10 +54,12 @@ def rectangles_on_mesh(c: np.ndarray, w: np.ndarray, h: np.ndarray,
     c, w, h : ndarray of shape (L, R)
         Centers, widths and heights (height 0 = inactive).
     edges : ndarray of shape (n + 1,)
+        Cell edges of the mesh (same unit as ``c`` and ``w``).
 
     Returns
     -------
     ndarray of shape (L, n)
+        Average of each solution's rectangle sum over each cell.
     """
     lo = (c - 0.5 * w)[..., None]
     hi = (c + 0.5 * w)[..., None]
@@ -96,6 +98,12 @@ def _polish_heights(batch: _Batch, c: np.ndarray, w: np.ndarray, h: np.ndarray, 
 @register
 class SOMSolver(Solver):
     """Stochastic optimization: average of many positive rectangle-sum fits.
+
+    Parameters
+    ----------
+    **options
+        Overrides of the solver's ``defaults``, by the names listed under Options;
+        an unknown name raises :class:`~specinv.core.errors.ParameterError`.
 
     Options
     -------

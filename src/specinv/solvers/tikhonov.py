@@ -66,6 +66,12 @@ class _StandardForm:
 class TikhonovSolver(Solver):
     """Tikhonov regularization; λ picked by GCV, L-curve or the discrepancy principle.
 
+    Parameters
+    ----------
+    **options
+        Overrides of the solver's ``defaults``, by the names listed under Options;
+        an unknown name raises :class:`~specinv.core.errors.ParameterError`.
+
     Options
     -------
     regularizer : {"identity", "d1", "d2"}

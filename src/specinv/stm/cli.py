@@ -14,7 +14,27 @@ from specinv.core.errors import InputError, ParameterError
 
 
 def load_maps(path: str, channel: str | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Read ``(maps (n_bias, H, W), bias_mV (n_bias,))`` from ``.npz`` or Nanonis ``.3ds``."""
+    """Read a multi-bias map from ``.npz`` or Nanonis ``.3ds``.
+
+    Parameters
+    ----------
+    path : str
+        ``.npz`` with arrays ``maps`` and ``bias_mV``, or a Nanonis grid.
+    channel : str, optional
+        dI/dV channel of a ``.3ds`` (default: the lock-in channel).
+
+    Returns
+    -------
+    maps : ndarray of shape (n_bias, H, W)
+        Conductance maps.
+    bias_mV : ndarray of shape (n_bias,)
+        Bias of each map (mV).
+
+    Raises
+    ------
+    InputError
+        Missing or unreadable file, wrong type, missing arrays or wrong shapes.
+    """
     p = Path(path)
     if not p.is_file():
         raise InputError("file not found", str(p))

@@ -41,11 +41,14 @@ SCALE_GROUPS = 32
 class Detection:
     """Result of :meth:`Detector.detect`.
 
-    Attributes
+    Every parameter is kept as an attribute of the same name.
+
+    Parameters
     ----------
     positions : ndarray of shape (n, 2), int
         ``(row, col)`` pixel indices in the input map.
     scores : ndarray of shape (n,)
+        Score ``S`` at each peak.
     score_map : ndarray of shape (H, W)
         Score ``S`` on the input grid (on the resampled grid if resampled).
     info : dict
@@ -75,7 +78,7 @@ class Detector:
         ``k_F`` range (rad/pixel) the network was trained on.
     max_bias : int
         Larger stacks are averaged in consecutive groups to this many maps, a bound
-        on the cost (80 × 80 × 126 scores in about 1 s unbinned). Averaging keeps the
+        on the cost (which grows linearly with the number of maps). Averaging keeps the
         signal of a real sweep, whose oscillation changes smoothly with bias, but
         cancels it where each map has its own phase (the Friedel training maps).
     min_bias : int
@@ -109,7 +112,27 @@ class Detector:
 
     def score(self, maps: np.ndarray, *, kf_per_px: float | None = None,
               rescale: bool = True, source: str | None = None) -> tuple[np.ndarray, dict]:
-        """Score map of a stack (see :meth:`detect`); returns ``(S, info)``."""
+        """Score map of a stack (see :meth:`detect`).
+
+        Parameters
+        ----------
+        maps : ndarray of shape (n_bias, H, W)
+            Conductance maps.
+        kf_per_px : float, optional
+            Typical ``k_F`` (rad/pixel); estimated from the Fourier ring if omitted.
+        rescale : bool
+            Resample maps whose ``k_F`` lies outside the trained range.
+        source : str, optional
+            File name, for messages.
+
+        Returns
+        -------
+        score : ndarray of shape (H', W')
+            Score ``S`` on the (possibly resampled) grid.
+        info : dict
+            ``n_bias_used``, ``kf_per_px`` (None when not known), ring estimate,
+            ``zoom`` and ``seconds``.
+        """
         t0 = time.perf_counter()
         a = validate_maps(maps, min_bias=self.min_bias, tile=self.tile, source=source)
         a = bin_biases(a, self.max_bias)
@@ -156,10 +179,13 @@ class Detector:
             Override of the validated threshold.
         rescale : bool
             Resample maps whose ``k_F`` lies outside the trained range.
+        source : str, optional
+            File name, for messages.
 
         Returns
         -------
         Detection
+            Peak pixels in the input grid, their scores, the score map and ``info``.
         """
         s, info = self.score(maps, kf_per_px=kf_per_px, rescale=rescale, source=source)
         thr = self.threshold if threshold is None else float(threshold)
@@ -179,7 +205,18 @@ class Detector:
                 "min_bias": self.min_bias, "min_distance": self.min_distance}
 
     def save(self, path: str | Path) -> Path:
-        """Write ``PATH.pt`` (weights) and ``PATH.json`` (settings + training metadata)."""
+        """Write ``PATH.pt`` (weights) and ``PATH.json`` (settings + training metadata).
+
+        Parameters
+        ----------
+        path : str or Path
+            Path stem (any suffix is replaced).
+
+        Returns
+        -------
+        Path
+            The ``.pt`` file.
+        """
         if self.model is None:
             raise ValueError("the classical detector has no weights to save")
         p = Path(path).with_suffix("")
@@ -193,7 +230,23 @@ class Detector:
 
     @classmethod
     def load(cls, path: str | Path) -> Detector:
-        """Load a detector saved by :meth:`save` (``PATH.pt`` + ``PATH.json``)."""
+        """Load a detector saved by :meth:`save` (``PATH.pt`` + ``PATH.json``).
+
+        Parameters
+        ----------
+        path : str or Path
+            Path stem (any suffix is replaced).
+
+        Returns
+        -------
+        Detector
+            The detector with its network in evaluation mode.
+
+        Raises
+        ------
+        InputError
+            Weights or settings missing.
+        """
         p = Path(path).with_suffix("")
         if not p.with_suffix(".pt").is_file() or not p.with_suffix(".json").is_file():
             raise InputError("model not found (expected .pt weights and .json settings)",
@@ -216,17 +269,47 @@ class Detector:
 
     @classmethod
     def classical(cls, threshold: float = 0.0, **settings: object) -> Detector:
-        """The matched-filter baseline wrapped in the same pipeline."""
+        """The matched-filter baseline wrapped in the same pipeline.
+
+        Parameters
+        ----------
+        threshold : float
+            Score threshold of the peaks.
+        **settings
+            Other keyword options of :class:`Detector` (``tile``, ``overlap``, ...).
+
+        Returns
+        -------
+        Detector
+            A detector without network.
+        """
         return cls(None, threshold=threshold, **settings)  # type: ignore[arg-type]
 
 
 def default_model_path() -> Path:
-    """Path (without suffix) of the pretrained model shipped with the package."""
+    """Path (without suffix) of the pretrained model shipped with the package.
+
+    Returns
+    -------
+    Path
+        Stem of the ``.pt`` / ``.json`` pair in ``specinv/data/stm``.
+    """
     return Path(str(resources.files("specinv") / "data" / "stm" / DEFAULT_MODEL))
 
 
 def load_default() -> Detector:
-    """The pretrained attention detector shipped in ``specinv/data/stm``."""
+    """The pretrained attention detector shipped in ``specinv/data/stm``.
+
+    Returns
+    -------
+    Detector
+        The shipped detector.
+
+    Raises
+    ------
+    InputError
+        The shipped weights are missing.
+    """
     p = default_model_path()
     if not p.with_suffix(".pt").is_file():
         raise InputError("the shipped default model is missing; train one with "

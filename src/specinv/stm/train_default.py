@@ -64,12 +64,21 @@ def train_default(output: str | None = None, progress: bool = True,
     ----------
     output : str, optional
         Path stem (default: the packaged model).
+    progress : bool
+        Show progress bars (only with one worker).
     settings : TrainSettings
         Recipe of every member; its ``seed`` is replaced by each of ``seeds``.
     seeds : tuple of int
         One member per seed.
     workers : int, optional
         Parallel training processes (default: one per member, at most the usable cores).
+    time_limit_s : float, optional
+        Wall-time limit of each member's training (s).
+
+    Returns
+    -------
+    str
+        Path of the saved weights.
     """
     t0 = time.perf_counter()
     workers = workers or min(len(seeds), len(os.sched_getaffinity(0)))
@@ -118,6 +127,18 @@ def train_default(output: str | None = None, progress: bool = True,
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point (``python -m`` this module); see the module docstring.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments (default ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        Exit code (0 on success).
+    """
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--output", help="path stem (default: the packaged model)")

@@ -58,7 +58,21 @@ def register(sts_sub: argparse._SubParsersAction) -> None:
 
 
 def load_map(path: str, channel: str | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Read ``(bias_mV (n_bias,), didv (ny, nx, n_bias))`` with increasing bias.
+    """Read a dI/dV map with increasing bias.
+
+    Parameters
+    ----------
+    path : str
+        ``.npz`` (arrays ``bias_mV`` and ``didv``) or Nanonis ``.3ds`` grid.
+    channel : str, optional
+        dI/dV channel of a ``.3ds`` (default: the lock-in channel).
+
+    Returns
+    -------
+    bias_mV : ndarray of shape (n_bias,)
+        Bias (mV), increasing.
+    didv : ndarray of shape (ny, nx, n_bias)
+        Conductance of every pixel (file units).
 
     Raises
     ------
@@ -261,7 +275,23 @@ def _stages(options: dict[str, Any]) -> tuple[tuple[float, int], ...]:
 
 def plot_gap_map(gap: np.ndarray, bias: np.ndarray, energy: np.ndarray, dos: np.ndarray,
                  std: np.ndarray | None, path: Path) -> None:
-    """Gap map plus the map-averaged DOS (with the ensemble band when available)."""
+    """Gap map plus the map-averaged DOS (with the ensemble band when available).
+
+    Parameters
+    ----------
+    gap : ndarray of shape (ny, nx)
+        Coherence-peak energy of every pixel (meV).
+    bias : ndarray of shape (n_bias,)
+        Bias (mV) of the data; not drawn.
+    energy : ndarray of shape (n_energy,)
+        Energy mesh of the DOS (meV).
+    dos : ndarray of shape (ny, nx, n_energy)
+        Recovered DOS of every pixel.
+    std : ndarray of shape (ny, nx, n_energy) or None
+        Ensemble spread of the DOS.
+    path : Path
+        PNG file.
+    """
     import matplotlib
 
     matplotlib.use("Agg")

@@ -31,8 +31,11 @@ def plot_deconvolution(path: str | Path, bias: np.ndarray, didv: np.ndarray,
     bias, didv : ndarray of shape (n_bias,)
         Measured curve (mV, conductance).
     result : InversionResult
+        Deconvolution of the curve (its fit and DOS are drawn).
     truth : (energy, dos), optional
-        Ground truth to overlay.
+        Ground truth to overlay (meV, ρ/N_F).
+    title : str
+        Figure title.
     """
     plt = _pyplot()
     fig = plt.figure(figsize=(10, 5))

@@ -62,6 +62,8 @@ def deconvolve(bias: np.ndarray, didv: np.ndarray, *, temperature: float,
         Error bars of ``didv``; estimated from the data when omitted.
     mesh : Mesh, optional
         Energy mesh (default :func:`default_energy_mesh`).
+    name : str
+        Where the data came from (file name), used in messages.
     **options
         Solver options (``maxent`` defaults to ``alpha_rule="historic"``,
         :data:`STS_MAXENT_DEFAULTS`).
@@ -69,6 +71,7 @@ def deconvolve(bias: np.ndarray, didv: np.ndarray, *, temperature: float,
     Returns
     -------
     result : InversionResult
+        Recovered DOS on the energy mesh (meV) with its fit.
     summary : dict
         Kernel description and coherence-peak energies ``peaks_meV`` [negative, positive].
     """

@@ -29,7 +29,21 @@ SHIPPED = {"model": "attention", "loss": "loss1", "dataset": "element_mixed_data
 
 
 def train_shipped(out_dir: str | Path, cache_dir: str | Path | None = None) -> dict:
-    """Train the shipped model and write ``WEIGHTS`` + ``.json`` into ``out_dir``."""
+    """Train the shipped model and write ``WEIGHTS`` + ``.json`` into ``out_dir``.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        Output directory (created).
+    cache_dir : str or Path, optional
+        Data set cache (None: no caching).
+
+    Returns
+    -------
+    dict
+        The metadata written next to the weights (recipe, settings, best validation
+        loss and epoch, wall time in s, torch version).
+    """
     torch.set_num_threads(max(1, torch.get_num_threads()))
     data = build_dataset(SHIPPED["dataset"], seed=SHIPPED["seed"], noise=SHIPPED["noise"],
                          cache_dir=cache_dir)
@@ -48,7 +62,18 @@ def train_shipped(out_dir: str | Path, cache_dir: str | Path | None = None) -> d
 
 
 def load_pretrained(path: str | Path | None = None) -> torch.nn.Module:
-    """The shipped (or a user-given) attention model in eval mode."""
+    """The shipped (or a user-given) attention model in eval mode.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        Weights file (default: the shipped one).
+
+    Returns
+    -------
+    torch.nn.Module
+        The attention network.
+    """
     model = build_model(SHIPPED["model"])
     if path is None:
         ref = resources.files("specinv") / "data" / "conductivity" / WEIGHTS
@@ -62,7 +87,23 @@ def load_pretrained(path: str | Path | None = None) -> torch.nn.Module:
 
 
 def read_lambda_npz(path: str | Path) -> np.ndarray:
-    """Λ inputs (n, 10, 200) from an ``.npz`` (key ``x``, ``lambda`` or the only array)."""
+    """Λ inputs from an ``.npz`` (key ``x``, ``lambda`` or the only array).
+
+    Parameters
+    ----------
+    path : str or Path
+        The archive.
+
+    Returns
+    -------
+    ndarray of shape (n, 10, 200)
+        Λ_T(τ) (a single (10, 200) array gets a leading axis).
+
+    Raises
+    ------
+    InputError
+        Missing or unreadable file, no suitable array, wrong shape, non-positive values.
+    """
     p = Path(path)
     if not p.is_file():
         raise InputError("file not found", str(p))
@@ -86,7 +127,26 @@ def read_lambda_npz(path: str | Path) -> np.ndarray:
 
 def predict(x: np.ndarray, *, refine: bool = True, rel_noise: float = 1e-3,
             model: torch.nn.Module | None = None) -> tuple[np.ndarray, list[dict]]:
-    """Labels (n, 3, 3) for inputs (n, 10, 200); ``refine`` adds the Drude least squares."""
+    """Drude labels for Λ_T(τ) inputs; ``refine`` adds the Drude least squares.
+
+    Parameters
+    ----------
+    x : ndarray of shape (n, 10, 200)
+        Λ_T(τ) inputs.
+    refine : bool
+        Refine each network label by least squares (:func:`refine_drude`).
+    rel_noise : float
+        Relative error of the data assumed by the refinement.
+    model : torch.nn.Module, optional
+        Label network (default: :func:`load_pretrained`).
+
+    Returns
+    -------
+    labels : ndarray of shape (n, 3, 3)
+        Rows ``(α, γ_0, γ_1)``.
+    infos : list of dict
+        Refinement figures per example (empty without ``refine``).
+    """
     model = model or load_pretrained()
     labels = predict_labels(model, x)
     infos: list[dict] = [{} for _ in range(len(x))]

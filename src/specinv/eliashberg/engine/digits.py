@@ -57,8 +57,11 @@ SERIES_RATIO = 3
 class Digits:
     """Δ(iω_n) and Z(iω_n) at the solution's Matsubara frequencies to ``dps`` digits.
 
-    Attributes
+    Every parameter is kept as an attribute of the same name.
+
+    Parameters
     ----------
+
     dps : int
         Decimal digits.
     omega_n : ndarray of shape (M,), dtype object
@@ -96,6 +99,7 @@ def lambda_fixed(nu: np.ndarray, weight: np.ndarray, pit2: int, n: int, f: int) 
     Returns
     -------
     ndarray of shape (n,), dtype object
+        λ(k) as fixed-point integers (dimensionless).
     """
     c = np.array([(a * b) >> (f - 1) for a, b in zip(fx.from_float(weight, f),
                                                       fx.from_float(nu, f), strict=True)],
@@ -186,6 +190,7 @@ def refine(s: MatsubaraSetup, a2f: A2F, delta: np.ndarray, dps: int = DEFAULT_DP
     Returns
     -------
     Digits
+        Δ and Z at the Matsubara frequencies to ``dps`` digits, with the residual.
 
     Notes
     -----

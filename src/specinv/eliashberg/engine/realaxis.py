@@ -50,7 +50,18 @@ from specinv.eliashberg.engine.pade import Pade
 
 
 def retarded_root(w2: np.ndarray) -> np.ndarray:
-    """√w2 on the branch with Im ≥ 0 (principal root, negated where Im < 0)."""
+    """√w2 on the branch with Im ≥ 0 (principal root, negated where Im < 0).
+
+    Parameters
+    ----------
+    w2 : ndarray
+        Squared (complex) energies.
+
+    Returns
+    -------
+    ndarray of complex
+        The retarded root, the shape of ``w2``.
+    """
     r = np.sqrt(w2.astype(complex))
     return np.where(r.imag < 0, -r, r)
 
@@ -75,6 +86,11 @@ def dos(omega: np.ndarray, delta: np.ndarray, gamma: float = 0.0) -> np.ndarray:
         Complex gap Δ(|ω|) in meV.
     gamma : float
         Dynes broadening Γ in meV (≥ 0).
+
+    Returns
+    -------
+    ndarray of shape (n,)
+        N(ω)/N_F (0 where the root vanishes).
     """
     w = np.abs(np.asarray(omega, dtype=float)) + 1j * gamma
     r = np.sqrt(w ** 2 - np.asarray(delta) ** 2)
@@ -87,7 +103,17 @@ def dos(omega: np.ndarray, delta: np.ndarray, gamma: float = 0.0) -> np.ndarray:
 def gap_edge(omega: np.ndarray, delta: np.ndarray) -> float:
     """Δ₀ from Re Δ(Δ₀) = Δ₀: first sign change of Re Δ(ω) − ω (linear interpolation), meV.
 
-    Returns NaN when Re Δ(ω) − ω never changes sign on the mesh.
+    Parameters
+    ----------
+    omega : ndarray of shape (n,)
+        Energies ω ≥ 0 (meV), increasing.
+    delta : ndarray of shape (n,)
+        Complex gap Δ(ω) (meV).
+
+    Returns
+    -------
+    float
+        Δ₀ (meV); NaN when Re Δ(ω) − ω never changes sign on the mesh.
     """
     w = np.asarray(omega, dtype=float)
     g = np.real(delta) - w
@@ -100,7 +126,21 @@ def gap_edge(omega: np.ndarray, delta: np.ndarray) -> float:
 
 @dataclass
 class RealAxisSolution:
-    """Δ(ω), Z(ω) for ω ≥ 0 (meV) from Padé or the MSC iteration."""
+    """Δ(ω), Z(ω) for ω ≥ 0 (meV) from Padé or the MSC iteration.
+
+    Parameters
+    ----------
+    omega : ndarray of shape (n,)
+        Real energies (meV).
+    delta : ndarray of shape (n,), complex
+        Gap Δ(ω) (meV).
+    z : ndarray of shape (n,), complex
+        Renormalization Z(ω).
+    method : {"pade", "realaxis"}
+        How the solution was obtained.
+    info : dict
+        Method details (Padé points and precision, or iterations and convergence).
+    """
 
     omega: np.ndarray
     delta: np.ndarray
@@ -109,11 +149,28 @@ class RealAxisSolution:
     info: dict[str, Any] = field(default_factory=dict)
 
     def dos(self, gamma: float = 0.0) -> np.ndarray:
-        """N(ω)/N_F on :attr:`omega` (see :func:`dos`)."""
+        """N(ω)/N_F on :attr:`omega` (see :func:`dos`).
+
+        Parameters
+        ----------
+        gamma : float
+            Dynes broadening Γ (meV).
+
+        Returns
+        -------
+        ndarray of shape (n,)
+            The tunneling DOS.
+        """
         return dos(self.omega, self.delta, gamma)
 
     def gap_edge(self) -> float:
-        """Δ₀ in meV (see :func:`gap_edge`)."""
+        """Δ₀ in meV (see :func:`gap_edge`).
+
+        Returns
+        -------
+        float
+            Δ₀ (meV), NaN when not found.
+        """
         return gap_edge(self.omega, self.delta)
 
 
@@ -145,6 +202,11 @@ def continue_pade(sol: MatsubaraSolution, omega: np.ndarray, *, n_points: int | 
         through ``n_points``, ``n_points − s``, … points, s = 10 (less when
         there are fewer than 10 points per approximant to spare): a spurious pole
         pair of one approximant near the real axis does not survive the median.
+
+    Returns
+    -------
+    RealAxisSolution
+        Δ and Z on ``omega`` (method ``"pade"``).
     """
     t0 = time.perf_counter()
     n = sol.omega_n.size if n_points is None else min(int(n_points), sol.omega_n.size)
@@ -186,6 +248,20 @@ def consistency_check(ra: RealAxisSolution, omega_max: float = 35.0, *,
 
     Passes when ``max|Δ − φ/Z| <= diff_tol · max|Δ|`` and, where
     ``|Δ| >= 0.1 max|Δ|``, ``max|Δ/(φ/Z) − 1| <= ratio_tol``.
+
+    Parameters
+    ----------
+    ra : RealAxisSolution
+        Padé solution made with ``with_phi=True``.
+    omega_max : float
+        Highest energy checked (meV).
+    diff_tol, ratio_tol : float
+        Tolerances of the two criteria.
+
+    Returns
+    -------
+    dict
+        ``passed``, ``max_diff_rel``, ``max_ratio_dev`` and the tolerances.
     """
     if "phi" not in ra.info:
         raise ParameterError("consistency check needs a Padé solution made with with_phi=True")
@@ -310,16 +386,25 @@ def real_axis_iteration(sol: MatsubaraSolution, a2f: A2F, *, omega_max: float = 
     sol : MatsubaraSolution
         Converged imaginary-axis solution at the same T, μ*, cutoff.
     a2f : A2F
+        Eliashberg function of that solution.
     omega_max : float
         Highest output energy, meV (the mesh extends by ω_max of α²F internally).
     d_omega : float
         Mesh spacing, meV.
     tol : float
         Stop when max|ΔΔ| <= tol · max|Δ| (plus 1e-12 meV).
+    max_iter : int
+        Most iterations.
     alpha : float
         Linear mixing of successive iterates.
     initial : RealAxisSolution, optional
         Starting Δ, Z (default: Padé on the mesh).
+
+    Returns
+    -------
+    RealAxisSolution
+        Δ and Z at the cell centres ``(j + ½) d_omega`` up to ``omega_max``
+        (method ``"realaxis"``; ``info`` has convergence and timing).
     """
     t0 = time.perf_counter()
     if not d_omega > 0 or not omega_max > d_omega:
@@ -395,6 +480,19 @@ def real_axis_on_mesh(sol: MatsubaraSolution, a2f: A2F, omega: np.ndarray, *,
     ``max(omega) + d_omega`` and interpolates linearly (the value at the first cell
     centre ``d_omega/2`` is held below it).
 
+    Parameters
+    ----------
+    sol : MatsubaraSolution
+        Converged imaginary-axis solution.
+    a2f : A2F
+        Its Eliashberg function.
+    omega : ndarray of shape (n,)
+        Output energies (meV).
+    d_omega : float
+        Mesh spacing of the iteration (meV).
+    initial : RealAxisSolution, optional
+        Warm start (a previous ``native`` solution).
+
     Returns
     -------
     on_mesh : RealAxisSolution
@@ -421,6 +519,24 @@ def tunneling_conductance(ra: RealAxisSolution, bias: np.ndarray, temperature: f
     (it is even) and convolved with the thermal and lock-in kernel at
     ``temperature`` K; far from the gap the result tends to 1. ``bias`` in mV
     must lie well inside ±max(ra.omega).
+
+    Parameters
+    ----------
+    ra : RealAxisSolution
+        Real-axis solution on ω ≥ 0 (meV).
+    bias : ndarray of shape (n_bias,)
+        Bias (mV).
+    temperature : float
+        Temperature of the measurement (K).
+    gamma : float
+        Dynes broadening (meV).
+    lockin_rms : float
+        Lock-in rms modulation (mV).
+
+    Returns
+    -------
+    ndarray of shape (n_bias,)
+        Normalized dI/dV.
     """
     from specinv.kernels import Mesh, STSKernel
 

@@ -49,17 +49,24 @@ AE_MOMENT_WEIGHT_SELECTION = (
 class AEConfig:
     """Options of :func:`train_autoencoder`.
 
-    Attributes
+    Every parameter is kept as an attribute of the same name.
+
+    Parameters
     ----------
     latent : int
         d_L.
     hidden : tuple of int
         Encoder widths (the decoder mirrors them).
     epochs, batch_size, patience : int
+        Most epochs, rows per step, early-stopping patience (epochs).
     lr : float
+        Adam learning rate.
     seed : int
+        Seed of initialization and batch order.
     time_limit_s : float or None
+        Wall-time limit of the training (s).
     threads : int
+        torch threads.
     scaling : {"raw", "balanced"}
         Relative weight of the two parts (see the module docstring).
     moment_weight : float
@@ -86,7 +93,17 @@ class AEConfig:
 
 
 class AutoEncoder(torch.nn.Module):
-    """Dense autoencoder with a linear bottleneck of size ``latent``."""
+    """Dense autoencoder with a linear bottleneck of size ``latent``.
+
+    Parameters
+    ----------
+    n : int
+        Length of the input vectors.
+    latent : int
+        Bottleneck size d_L, >= 1.
+    hidden : tuple of int
+        Encoder widths (the decoder mirrors them).
+    """
 
     def __init__(self, n: int, latent: int, hidden: tuple[int, ...] = (512, 128)) -> None:
         super().__init__()
@@ -108,6 +125,18 @@ class AutoEncoder(torch.nn.Module):
         self.decoder = torch.nn.Sequential(*dec)
 
     def forward(self, v: torch.Tensor) -> torch.Tensor:
+        """Reconstruction of the input rows.
+
+        Parameters
+        ----------
+        v : Tensor of shape (B, n)
+            Scaled input vectors.
+
+        Returns
+        -------
+        Tensor of shape (B, n)
+            Their reconstructions.
+        """
         return self.decoder(self.encoder(v))
 
 
@@ -115,15 +144,20 @@ class AutoEncoder(torch.nn.Module):
 class PairAE:
     """A trained autoencoder of [α²F; g] with the part scales.
 
-    Attributes
+    Every parameter is kept as an attribute of the same name.
+
+    Parameters
     ----------
     net : AutoEncoder
+        The trained network.
     n_f : int
         Length of the α²F part (first block).
     scale_f, scale_g : float
         Divisors of the two parts (see ``AEConfig.scaling``).
     config : AEConfig
+        Training options.
     history : dict
+        Training history.
     """
 
     net: AutoEncoder
@@ -139,20 +173,61 @@ class PairAE:
         return torch.from_numpy(v.astype(np.float32))
 
     def transform(self, f: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Reconstructions (f_n, g_n) of the pairs (f, g) in physical units."""
+        """Reconstructions (f_n, g_n) of the pairs (f, g) in physical units.
+
+        Parameters
+        ----------
+        f : ndarray of shape (S, n_f)
+            α²F rows.
+        g : ndarray of shape (S, n_g)
+            Gap features (meV) or DOS rows.
+
+        Returns
+        -------
+        f_n : ndarray of shape (S, n_f)
+            Reconstructed α²F.
+        g_n : ndarray of shape (S, n_g)
+            Reconstructed gap features (unit of ``g``).
+        """
         self.net.eval()
         with torch.no_grad():
             out = self.net(self._stack(f, g)).numpy().astype(np.float64)
         return out[:, :self.n_f] * self.scale_f, out[:, self.n_f:] * self.scale_g
 
     def encode(self, f: np.ndarray, g: np.ndarray) -> np.ndarray:
-        """Latent coordinates z of the pairs (f, g), shape (S, d_L)."""
+        """Latent coordinates z of the pairs (f, g).
+
+        Parameters
+        ----------
+        f : ndarray of shape (S, n_f)
+            α²F rows.
+        g : ndarray of shape (S, n_g)
+            Gap features (meV) or DOS rows.
+
+        Returns
+        -------
+        ndarray of shape (S, d_L)
+            Latent codes.
+        """
         self.net.eval()
         with torch.no_grad():
             return self.net.encoder(self._stack(f, g)).numpy().astype(np.float64)
 
     def part_errors(self, f: np.ndarray, g: np.ndarray) -> dict[str, float]:
-        """Relative RMS reconstruction error of each part, ‖x_n − x‖/‖x‖ over all rows."""
+        """Relative RMS reconstruction error of each part, ‖x_n − x‖/‖x‖ over all rows.
+
+        Parameters
+        ----------
+        f : ndarray of shape (S, n_f)
+            α²F rows.
+        g : ndarray of shape (S, n_g)
+            Gap features (meV) or DOS rows.
+
+        Returns
+        -------
+        dict
+            ``a2f_rel_rms``, ``gap_rel_rms``, ``a2f_mse`` and ``gap_mse_meV2``.
+        """
         fn, gn = self.transform(f, g)
         return {"a2f_rel_rms": float(np.linalg.norm(fn - f) / np.linalg.norm(f)),
                 "gap_rel_rms": float(np.linalg.norm(gn - g) / np.linalg.norm(g)),
@@ -174,8 +249,16 @@ def train_autoencoder(f_train: np.ndarray, g_train: np.ndarray, f_val: np.ndarra
     f_val, g_val : ndarray
         Validation rows (early stopping on their reconstruction MSE).
     config : AEConfig
+        Training options.
+    progress : bool
+        Show a progress bar.
     omega : ndarray of shape (n_f,), optional
         α²F mesh in meV (needed when ``config.moment_weight > 0``).
+
+    Returns
+    -------
+    PairAE
+        The trained autoencoder (best validation weights) with its part scales.
     """
     weight = float(config.moment_weight)
     if not weight >= 0:

@@ -37,12 +37,41 @@ from specinv.eliashberg.gap2a2f.train import SupervisedConfig, mse, train_ensemb
 
 
 def continuation_of(ds: GapSet) -> str:
-    """How the data set's Δ(ω) were continued ("pade" for sets built before the option)."""
+    """How the data set's Δ(ω) were continued ("pade" for sets built before the option).
+
+    Parameters
+    ----------
+    ds : GapSet
+        Data set.
+
+    Returns
+    -------
+    {"pade", "realaxis"}
+        The continuation of its gap functions.
+    """
     return ds.parameters.get("continuation") or "pade"
 
 
 def model_meta(ds: GapSet, kind: str, x_train: np.ndarray, latent: int | None) -> dict:
-    """Meshes, physical parameters and domain statistics stored with a model."""
+    """Meshes, physical parameters and domain statistics stored with a model.
+
+    Parameters
+    ----------
+    ds : GapSet
+        Training data set.
+    kind : {"gap", "dos"}
+        Input features of the model.
+    x_train : ndarray of shape (S_train, n_features)
+        Training inputs (their range becomes the model's domain).
+    latent : int or None
+        Autoencoder latent dimension (None: no AE).
+
+    Returns
+    -------
+    dict
+        JSON-ready metadata: input kind, meshes (meV), ``temperature_K``,
+        ``mu_star``, ``latent``, data set provenance and ``domain``.
+    """
     return {"input": kind, "omega": ds.omega.tolist(), "omega_a2f": ds.omega_a2f.tolist(),
             "temperature_K": ds.temperature_K, "mu_star": ds.mu_star, "latent": latent,
             "dataset": {k: ds.parameters.get(k) for k in ("kind", "seed", "n")}
@@ -61,11 +90,13 @@ def run_supervised(ds: GapSet, *, kind: str = "gap", latent: int | None = None,
     Parameters
     ----------
     ds : GapSet
+        Data set to split, train on and test on.
     kind : {"gap", "dos"}
         Input features.
     latent : int, optional
         Autoencoder latent dimension d_L (None: no AE).
     config : SupervisedConfig, optional
+        Regressor training options (default ``SupervisedConfig()``).
     ae_config : AEConfig, optional
         Autoencoder options (its ``latent`` is replaced by ``latent``).
     members : int
@@ -74,6 +105,12 @@ def run_supervised(ds: GapSet, *, kind: str = "gap", latent: int | None = None,
         Seed of the 81/9/10 split.
     n_check : int or None
         Test samples re-solved in the physics check (None: all, 0: skip).
+    workers : int or None
+        Local processes of the physics check.
+    progress : bool
+        Show progress bars.
+    with_coverage : bool
+        Compute the Table II coverage of the AE-transformed gaps (with ``latent``).
     head : {"a2f", "latent"}
         What the regressor predicts: α²F (the seed), or the AE latent from the
         original gaps, decoded by the AE (needs ``latent``; see the module docstring;
@@ -86,6 +123,7 @@ def run_supervised(ds: GapSet, *, kind: str = "gap", latent: int | None = None,
     Returns
     -------
     models : list of Regressor
+        The trained ensemble members.
     report : dict
         Test MSE, training times, physics check summary, Table I/II entries, moments.
     """
@@ -205,5 +243,16 @@ def _refined_check(report: dict[str, Any], pred: np.ndarray, ds: GapSet, idx: np
 
 
 def public(report: dict[str, Any]) -> dict[str, Any]:
-    """The report without its private arrays (keys starting with ``_``)."""
+    """The report without its private arrays (keys starting with ``_``).
+
+    Parameters
+    ----------
+    report : dict
+        Report of :func:`run_supervised`.
+
+    Returns
+    -------
+    dict
+        The JSON-ready entries.
+    """
     return {k: v for k, v in report.items() if not k.startswith("_")}

@@ -30,7 +30,20 @@ FORMAT = "specinv-gap2a2f-model"
 
 
 def mlp(n_in: int, n_out: int, hidden: tuple[int, ...] = HIDDEN) -> torch.nn.Sequential:
-    """Fully connected network with ReLU after every hidden layer and a linear output."""
+    """Fully connected network with ReLU after every hidden layer and a linear output.
+
+    Parameters
+    ----------
+    n_in, n_out : int
+        Input and output widths.
+    hidden : tuple of int
+        Hidden layer widths.
+
+    Returns
+    -------
+    torch.nn.Sequential
+        The untrained network.
+    """
     layers: list[torch.nn.Module] = []
     prev = n_in
     for h in hidden:
@@ -44,9 +57,12 @@ def mlp(n_in: int, n_out: int, hidden: tuple[int, ...] = HIDDEN) -> torch.nn.Seq
 class Regressor:
     """A trained MLP with its scalers and provenance.
 
-    Attributes
+    Every parameter is kept as an attribute of the same name.
+
+    Parameters
     ----------
     net : torch.nn.Sequential
+        The MLP (standardized inputs → outputs in units of ``y_scale``).
     x_mean, x_std : ndarray of shape (n_in,)
         Input standardization.
     y_scale : float
@@ -72,7 +88,24 @@ class Regressor:
     @classmethod
     def create(cls, x_train: np.ndarray, y_train: np.ndarray, *,
                hidden: tuple[int, ...] = HIDDEN, meta: dict | None = None) -> Regressor:
-        """New untrained regressor with scalers fitted on the training arrays."""
+        """New untrained regressor with scalers fitted on the training arrays.
+
+        Parameters
+        ----------
+        x_train : ndarray of shape (S, n_in)
+            Training inputs (gap or DOS features).
+        y_train : ndarray of shape (S, n_out)
+            Training targets (α²F rows or latent codes).
+        hidden : tuple of int
+            Hidden layer widths.
+        meta : dict, optional
+            Provenance stored with the model.
+
+        Returns
+        -------
+        Regressor
+            The untrained regressor.
+        """
         x_mean = x_train.mean(axis=0)
         x_std = np.maximum(x_train.std(axis=0), 1e-3 * max(float(x_train.std()), 1e-12))
         y_scale = float(np.sqrt(np.mean(y_train ** 2))) or 1.0
@@ -81,7 +114,18 @@ class Regressor:
                    dict(meta or {}, hidden=list(hidden)))
 
     def scale_x(self, x: np.ndarray) -> torch.Tensor:
-        """Standardized inputs as a float32 tensor."""
+        """Standardized inputs as a float32 tensor.
+
+        Parameters
+        ----------
+        x : ndarray of shape (S, n_in)
+            Input rows.
+
+        Returns
+        -------
+        Tensor of shape (S, n_in)
+            ``(x − x_mean) / x_std``.
+        """
         return torch.from_numpy(((np.asarray(x, dtype=np.float32) - self.x_mean)
                                  / self.x_std).astype(np.float32))
 
@@ -98,6 +142,11 @@ class Regressor:
             Length of the α²F block kept from the decoder output.
         scale : float
             α²F unit of the decoder output.
+
+        Returns
+        -------
+        Regressor
+            A regressor whose :meth:`predict` returns decoded α²F.
         """
         hidden = tuple(int(m.out_features) for m in decoder[:-1]
                        if isinstance(m, torch.nn.Linear))
@@ -114,7 +163,20 @@ class Regressor:
                          float(scale))
 
     def predict_raw(self, x: np.ndarray, batch: int = 4096) -> np.ndarray:
-        """Network output for input rows ``x`` (S, n_in): α²F, or latent codes with a decoder."""
+        """Network output for input rows: α²F, or latent codes with a decoder.
+
+        Parameters
+        ----------
+        x : ndarray of shape (S, n_in)
+            Input rows.
+        batch : int
+            Rows per forward pass.
+
+        Returns
+        -------
+        ndarray of shape (S, n_out), float64
+            Outputs in physical units (times ``y_scale``).
+        """
         x = np.atleast_2d(x)
         self.net.eval()
         out = []
@@ -124,7 +186,18 @@ class Regressor:
         return np.concatenate(out).astype(np.float64) * self.y_scale
 
     def decode(self, z: np.ndarray) -> np.ndarray:
-        """α²F (S, n_a2f) for latent rows ``z`` (S, d_L); needs a decoder."""
+        """α²F for latent rows ``z``; needs a decoder.
+
+        Parameters
+        ----------
+        z : ndarray of shape (S, d_L)
+            Latent codes.
+
+        Returns
+        -------
+        ndarray of shape (S, n_a2f), float64
+            Decoded α²F.
+        """
         if self.decoder is None:
             raise ValueError("this regressor has no decoder")
         with torch.no_grad():
@@ -132,12 +205,38 @@ class Regressor:
         return out.numpy().astype(np.float64) * self.decoder_scale
 
     def predict(self, x: np.ndarray, batch: int = 4096) -> np.ndarray:
-        """α²F for input rows ``x`` of shape (S, n_in); returns (S, n_a2f) float64."""
+        """α²F for input rows ``x``.
+
+        Parameters
+        ----------
+        x : ndarray of shape (S, n_in)
+            Input rows.
+        batch : int
+            Rows per forward pass.
+
+        Returns
+        -------
+        ndarray of shape (S, n_a2f), float64
+            Predicted α²F (dimensionless).
+        """
         out = self.predict_raw(x, batch)
         return out if self.decoder is None else self.decode(out)
 
     def save(self, path: str | Path, *, half: bool = False) -> Path:
-        """Write one NPZ (atomically): weights, scalers, JSON metadata."""
+        """Write one NPZ (atomically): weights, scalers, JSON metadata.
+
+        Parameters
+        ----------
+        path : str or Path
+            Output file.
+        half : bool
+            Store the weights as float16 (half the size).
+
+        Returns
+        -------
+        Path
+            The written file.
+        """
         arrays: dict[str, np.ndarray] = {}
         for k, v in self.net.state_dict().items():
             a = v.detach().cpu().numpy()
@@ -160,6 +259,16 @@ class Regressor:
     @classmethod
     def load(cls, path: str | Path) -> Regressor:
         """Read a model written by :meth:`save`.
+
+        Parameters
+        ----------
+        path : str or Path
+            NPZ file.
+
+        Returns
+        -------
+        Regressor
+            The model (networks in evaluation mode).
 
         Raises
         ------

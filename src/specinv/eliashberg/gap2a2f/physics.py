@@ -35,7 +35,18 @@ from specinv.eliashberg.engine.tc import critical_temperature
 
 
 def pearson_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """1 − Pearson correlation of each row pair; shape (S,) for inputs (S, n)."""
+    """1 − Pearson correlation of each row pair.
+
+    Parameters
+    ----------
+    a, b : ndarray of shape (S, n)
+        Rows to compare.
+
+    Returns
+    -------
+    ndarray of shape (S,)
+        Δ in [0, 2]; 1 where a row is constant.
+    """
     a = np.atleast_2d(a).astype(float)
     b = np.atleast_2d(b).astype(float)
     a = a - a.mean(axis=1, keepdims=True)
@@ -54,11 +65,17 @@ def solve_a2f(values: np.ndarray, omega_a2f: np.ndarray, omega: np.ndarray,
     Parameters
     ----------
     values : ndarray of shape (n_a2f,)
-        α²F on ``omega_a2f`` (meV).
+        α²F on ``omega_a2f`` (dimensionless).
+    omega_a2f : ndarray of shape (n_a2f,)
+        α²F mesh Ω (meV).
     omega : ndarray of shape (n_omega,)
         Real-axis mesh for Δ(ω), meV.
     temperature_K, mu_star : float
         As in the data set (seed: 1.16 K, 0.1).
+    n_matsubara : int
+        Positive Matsubara frequencies of the solve.
+    with_tc : bool
+        Also compute T_c (a second, linearized solve).
     positive : {"clip_keep_lambda", "clip"}
         Projection onto α²F ≥ 0 (see the module docstring).
     continuation : {"pade", "realaxis"}
@@ -115,7 +132,34 @@ def resolve_batch(pred: np.ndarray, omega_a2f: np.ndarray, omega: np.ndarray,
                   temperature_K: float, mu_star: float, *, with_tc: bool = True,
                   workers: int | None = 1, chunk: int = 25,
                   positive: str = "clip", continuation: str = "pade") -> list[dict[str, Any]]:
-    """:func:`solve_a2f` for every row of ``pred`` (parallel via ``map_chunks``)."""
+    """:func:`solve_a2f` for every row of ``pred`` (parallel via ``map_chunks``).
+
+    Parameters
+    ----------
+    pred : ndarray of shape (S, n_a2f)
+        α²F rows (dimensionless).
+    omega_a2f : ndarray of shape (n_a2f,)
+        α²F mesh Ω (meV).
+    omega : ndarray of shape (n_omega,)
+        Real-axis mesh for Δ(ω) (meV).
+    temperature_K, mu_star : float
+        Temperature (K) and Coulomb pseudopotential of the solves.
+    with_tc : bool
+        Also compute T_c.
+    workers : int or None
+        Local processes (None: all cores).
+    chunk : int
+        Rows per task.
+    positive : {"clip_keep_lambda", "clip"}
+        Projection onto α²F ≥ 0.
+    continuation : {"pade", "realaxis"}
+        How Δ(ω) is obtained.
+
+    Returns
+    -------
+    list of dict
+        One :func:`solve_a2f` result per row, in row order.
+    """
     pred = np.atleast_2d(pred)
     tasks = [(pred[i:i + chunk], omega_a2f, omega, temperature_K, mu_star, with_tc, positive,
               continuation) for i in range(0, pred.shape[0], chunk)]
@@ -126,7 +170,18 @@ def resolve_batch(pred: np.ndarray, omega_a2f: np.ndarray, omega: np.ndarray,
 
 
 def gap_residual(delta_new: np.ndarray, delta_ref: np.ndarray) -> np.ndarray:
-    """‖Δ_new − Δ_ref‖₂ / ‖Δ_ref‖₂ per row (complex rows, shape (S,))."""
+    """‖Δ_new − Δ_ref‖₂ / ‖Δ_ref‖₂ per row.
+
+    Parameters
+    ----------
+    delta_new, delta_ref : ndarray of shape (S, n_omega), complex
+        Gap functions (meV).
+
+    Returns
+    -------
+    ndarray of shape (S,)
+        Relative residuals.
+    """
     a, b = np.atleast_2d(delta_new), np.atleast_2d(delta_ref)
     return np.linalg.norm(a - b, axis=1) / np.maximum(np.linalg.norm(b, axis=1), 1e-12)
 
@@ -182,8 +237,18 @@ def physics_check(pred: np.ndarray, a2f_true: np.ndarray, delta_in: np.ndarray,
         Predicted and true α²F.
     delta_in : ndarray of shape (S, n_omega), complex
         The gap functions that were fed to the model (meV).
+    omega_a2f : ndarray of shape (n_a2f,)
+        α²F mesh Ω (meV).
+    omega : ndarray of shape (n_omega,)
+        Real-axis mesh of Δ(ω) (meV).
+    temperature_K, mu_star : float
+        Temperature (K) and Coulomb pseudopotential of the data set.
     lam_true, tc_true, wlog_true : ndarray of shape (S,), optional
         Truth (default: computed from ``a2f_true``; T_c then needs a solve).
+    workers : int or None
+        Local processes of the re-solves.
+    positive : {"clip_keep_lambda", "clip"}
+        Projection of the predictions onto α²F ≥ 0.
     continuation : {"pade", "realaxis"}
         Route to Δ(ω), as the data set's (see :func:`solve_a2f`).
 
@@ -232,6 +297,17 @@ def summarize(check: dict[str, Any]) -> dict[str, float]:
     """Medians, means and 90th percentiles of a :func:`physics_check` result.
 
     The seed's Table I reports Δf and Δg as means over the test samples.
+
+    Parameters
+    ----------
+    check : dict
+        Result of :func:`physics_check`.
+
+    Returns
+    -------
+    dict
+        ``n``, ``fraction_superconducting``, median / mean / 90th percentile of
+        each relative error, and mean / median of Δf and Δg.
     """
     s: dict[str, float] = {"n": int(np.size(check["gap_residual"])),
                            "fraction_superconducting": float(np.mean(check["superconducting"]))}

@@ -48,7 +48,9 @@ _NORMAL_PENALTY = 1.0
 class RefineResult:
     """One refined α²F.
 
-    Attributes
+    Every parameter is kept as an attribute of the same name.
+
+    Parameters
     ----------
     a2f : ndarray of shape (n_a2f,)
         Refined α²F on the prediction's mesh (the prediction itself when the fit
@@ -63,6 +65,7 @@ class RefineResult:
     n_evaluations : int
         Forward solves used.
     wall_s : float
+        Wall time of the refinement (s).
     info : dict
         Optimizer status and message.
     """
@@ -77,7 +80,14 @@ class RefineResult:
     info: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
-        """JSON-ready figures (no arrays but the coefficients)."""
+        """JSON-ready figures (no arrays but the coefficients).
+
+        Returns
+        -------
+        dict
+            Residuals before and after, ``lambda``, ``coefficients`` (list),
+            ``n_evaluations``, ``wall_s`` (s) and the ``info`` entries.
+        """
         return {"residual_before": self.residual_before, "residual_after": self.residual_after,
                 "lambda": self.lam, "coefficients": self.coefficients.tolist(),
                 "n_evaluations": self.n_evaluations, "wall_s": self.wall_s, **self.info}
@@ -107,7 +117,20 @@ class _Forward:
 
 
 def legendre_basis(omega_a2f: np.ndarray, n_basis: int) -> np.ndarray:
-    """P_1 … P_{K−1} on x = 2Ω/Ω_max − 1; shape (n_basis − 1, n_a2f)."""
+    """P_1 … P_{K−1} on x = 2(Ω − Ω_0)/(Ω_max − Ω_0) − 1.
+
+    Parameters
+    ----------
+    omega_a2f : ndarray of shape (n_a2f,)
+        α²F mesh Ω (meV), increasing.
+    n_basis : int
+        K, the number of polynomials counting P_0.
+
+    Returns
+    -------
+    ndarray of shape (n_basis − 1, n_a2f)
+        The polynomials on the mesh.
+    """
     w = np.asarray(omega_a2f, dtype=float)
     x = 2.0 * (w - w[0]) / (w[-1] - w[0]) - 1.0
     return np.stack([np.polynomial.legendre.Legendre.basis(k)(x) for k in range(1, n_basis)])
@@ -139,6 +162,8 @@ def refine_a2f(a2f: np.ndarray, omega_a2f: np.ndarray, omega: np.ndarray,
         Keep λ at the prediction's λ (default); otherwise P_0 is fitted too.
     d_omega : float
         Step of the real-axis iteration, meV.
+    n_matsubara : int
+        Positive Matsubara frequencies of the forward solves.
     max_evaluations : int, optional
         Levenberg–Marquardt function evaluations allowed, those of the finite-difference
         Jacobians included (default 12 per coefficient; MINPACK may finish its last
@@ -150,6 +175,7 @@ def refine_a2f(a2f: np.ndarray, omega_a2f: np.ndarray, omega: np.ndarray,
     Returns
     -------
     RefineResult
+        The refined α²F (or the prediction when the fit did not help) and the fit's figures.
     """
     if n_basis < 2:
         raise ParameterError(f"n_basis must be >= 2, got {n_basis}")
@@ -220,9 +246,26 @@ def refine_batch(pred: np.ndarray, delta_in: np.ndarray, omega_a2f: np.ndarray,
     Parameters
     ----------
     pred : ndarray of shape (S, n_a2f)
+        Predicted α²F rows.
     delta_in : ndarray of shape (S, n_omega), complex
-    options
+        Input gap functions (meV).
+    omega_a2f : ndarray of shape (n_a2f,)
+        α²F mesh Ω (meV).
+    omega : ndarray of shape (n_omega,)
+        Mesh of the gap functions (meV).
+    temperature_K, mu_star : float
+        Conditions of the measurement (K, dimensionless).
+    workers : int or None
+        Local processes (None: all cores).
+    chunk : int
+        Rows per task.
+    **options
         Passed to :func:`refine_a2f`.
+
+    Returns
+    -------
+    list of RefineResult
+        One per row, in row order.
     """
     pred, delta_in = np.atleast_2d(pred), np.atleast_2d(delta_in)
     tasks = [(pred[i:i + chunk], delta_in[i:i + chunk], omega_a2f, omega, temperature_K,

@@ -38,7 +38,9 @@ MOMENT_WEIGHT_SELECTION = (
 class SupervisedConfig:
     """Options of :func:`train_regressor` (all recorded with the model).
 
-    Attributes
+    Every parameter is kept as an attribute of the same name.
+
+    Parameters
     ----------
     epochs, batch_size : int
         An epoch is one pass over the training rows.
@@ -47,6 +49,7 @@ class SupervisedConfig:
     patience : int
         Early stopping on the validation MSE.
     seed : int
+        Seed of initialization and batch order.
     time_limit_s : float or None
         Stop after the epoch in which this wall time is exceeded (each stage).
     threads : int
@@ -55,6 +58,7 @@ class SupervisedConfig:
         A second stage from the best weights with a fresh Adam at
         ``lr * finetune_lr_factor`` (0: none); a step decay of the learning rate.
     finetune_lr_factor : float
+        Learning-rate factor of the fine-tuning stage.
     moment_weight : float
         Weight of the relative moment loss (mean squared relative error of the
         moments ``moment_powers`` of max(α²F, 0), same quadrature as the physics
@@ -79,6 +83,13 @@ class SupervisedConfig:
     moment_powers: tuple[float, ...] = DEFAULT_POWERS
 
     def validate(self) -> None:
+        """Check the fields.
+
+        Raises
+        ------
+        ParameterError
+            Epochs, batch size or patience below 1, learning rate ≤ 0, moment weight < 0.
+        """
         if self.epochs < 1 or self.batch_size < 1 or self.patience < 1:
             raise ParameterError("epochs, batch size and patience must be >= 1")
         if not self.lr > 0:
@@ -88,7 +99,18 @@ class SupervisedConfig:
 
 
 def mse(pred: np.ndarray, true: np.ndarray) -> float:
-    """Mean squared error over all entries (α²F units squared)."""
+    """Mean squared error over all entries (α²F units squared).
+
+    Parameters
+    ----------
+    pred, true : ndarray
+        Arrays of the same shape.
+
+    Returns
+    -------
+    float
+        The mean of the squared differences.
+    """
     return float(np.mean((np.asarray(pred) - np.asarray(true)) ** 2))
 
 
@@ -108,16 +130,22 @@ def train_regressor(x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray,
     x_val, y_val : ndarray
         Validation rows.
     config : SupervisedConfig
+        Training options.
     meta : dict, optional
         Stored in the model (meshes, T, μ*, ...).
     checkpoint : str, optional
         Checkpoint file for :func:`~specinv.learning.training.fit`.
+    progress : bool
+        Show a progress bar.
+    hidden : tuple of int
+        Hidden layer widths of the MLP.
     omega : ndarray of shape (n_out,), optional
         α²F mesh in meV (needed when ``config.moment_weight > 0``).
 
     Returns
     -------
     model : Regressor
+        The trained model (best validation weights).
     history : dict
         ``fit``'s history plus ``val_mse`` (α²F units²) and ``val_moment_loss`` at the
         best epoch, ``val_median_lambda_rel_err`` and ``config``.
@@ -204,7 +232,32 @@ def train_ensemble(x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray,
                    y_val: np.ndarray, config: SupervisedConfig, members: int, *,
                    meta: dict | None = None, progress: bool = False,
                    omega: np.ndarray | None = None) -> tuple[list[Regressor], list[dict]]:
-    """``members`` models differing only in their seed (``config.seed + k``)."""
+    """``members`` models differing only in their seed (``config.seed + k``).
+
+    Parameters
+    ----------
+    x_train, y_train : ndarray of shape (N, n_in) and (N, n_out)
+        Training rows.
+    x_val, y_val : ndarray
+        Validation rows.
+    config : SupervisedConfig
+        Options of every member (its seed is the first member's).
+    members : int
+        Ensemble size, >= 1.
+    meta : dict, optional
+        Stored in every model.
+    progress : bool
+        Show progress bars.
+    omega : ndarray of shape (n_out,), optional
+        α²F mesh in meV (needed with a moment weight).
+
+    Returns
+    -------
+    models : list of Regressor
+        The trained members.
+    histories : list of dict
+        Their training histories.
+    """
     if members < 1:
         raise ParameterError(f"ensemble size must be >= 1, got {members}")
     models, hists = [], []
@@ -218,6 +271,21 @@ def train_ensemble(x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray,
 
 
 def ensemble_predict(models: list[Regressor], x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and standard deviation over members, each of shape (S, n_out)."""
+    """Mean and standard deviation over members.
+
+    Parameters
+    ----------
+    models : list of Regressor
+        Ensemble members.
+    x : ndarray of shape (S, n_in)
+        Input rows.
+
+    Returns
+    -------
+    mean : ndarray of shape (S, n_out)
+        Ensemble mean of the predicted α²F.
+    std : ndarray of shape (S, n_out)
+        Ensemble standard deviation (0 for one member).
+    """
     preds = np.stack([m.predict(x) for m in models])
     return preds.mean(axis=0), preds.std(axis=0, ddof=1 if len(models) > 1 else 0)

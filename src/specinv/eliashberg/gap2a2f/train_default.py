@@ -33,6 +33,18 @@ DEFAULT_OUT = Path(__file__).resolve().parents[2] / "data" / "gap2a2f"
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point (``python -m`` this module); see the module docstring.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments (default ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        Exit code (0 on success).
+    """
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--cache", default="/tmp/specinv_gap2a2f", help="data set cache directory")
