@@ -171,7 +171,7 @@ def test_som_error_bar_and_positivity():
 def _maxent_core(problem: Problem) -> _MaxEntCore:
     w = problem.kernel.mesh.weights
     sigma = problem.noise()
-    m = np.full(w.size, float(problem.data.mean())) * w
+    m = np.full(w.size, abs(float(problem.data.mean()))) * w  # a default model is > 0
     svd = np.linalg.svd(problem.kernel.matrix / sigma[:, None] / w, full_matrices=False)
     return _MaxEntCore(svd, problem.data / sigma, m, 1e-12, 1e-2)
 

@@ -83,6 +83,7 @@ from specinv.ac.bench_peers import (
     triqs_guide_runs,
 )
 from specinv.ac.continuation import INFLATED_CHI2
+from specinv.io.datasets import data_root
 from specinv.io.qmc import ContinuationInput
 
 CASES = ("srvo3", "u0", "bosonic", "holstein")
@@ -91,12 +92,12 @@ CASES = ("srvo3", "u0", "bosonic", "holstein")
 ALPS_ALPHA_SRVO3 = 5.514845959
 #: Adam steps of the ``nnrs_errors_estimated`` runs (default budget: 700 + 150 L-BFGS)
 LONG_STEPS = 4000
-DEFAULT_DATA = Path(__file__).resolve().parents[4] / "shared" / "data"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", default=None, metavar="DIR",
-                        help=f"third-party data folder (default: {DEFAULT_DATA})")
+                        help="third-party data folder (default: $SPECINV_DATA, else ../shared/data "
+                             "beside a source checkout)")
     parser.add_argument("--cases", default=None,
                         help=f"comma-separated subset of {','.join(CASES)}")
     parser.add_argument("--no-peers", action="store_true",
@@ -340,10 +341,11 @@ def run(args: argparse.Namespace) -> int:
     from specinv.solvers import load_all
 
     load_all()
-    root = Path(args.data) if args.data else DEFAULT_DATA
+    root = Path(args.data) if args.data else data_root()
     out = Path(args.output)
-    if not root.is_dir():
-        print(f"bench ac: third-party data folder {root} is absent; nothing to do (skipped)")
+    if root is None or not root.is_dir():
+        print(f"bench ac: third-party data folder {root or '../shared/data'} is absent "
+              "(set $SPECINV_DATA); nothing to do (skipped)")
         return 0
     names = CASES if args.cases is None else tuple(args.cases.split(","))
     unknown = [n for n in names if n not in CASES]

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from specinv.io.options import parse_options, positive_float
+from specinv.io.report import add_verdict_argument, report_verdict
 
 AC_DEFAULTS = {"maxent": {"alpha_rule": "posterior"}}
 """Solver options used for continuation unless given with --option: α at the maximum
@@ -42,24 +43,24 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="real-frequency points (default 201; 151 on the half axis)")
     p.add_argument("--output", required=True, metavar="OUT.csv")
     p.add_argument("--plot", default=None, metavar="FIG.png")
+    add_verdict_argument(p)
     p.set_defaults(func=_continue)
 
 
 def _continue(args: argparse.Namespace) -> int:
-    from specinv.ac.continuation import INFLATED_CHI2, build_problem, is_fermionic, is_tau
+    from specinv.ac.continuation import INFLATED_CHI2, continue_data, is_fermionic, is_tau
     from specinv.io.qmc import read_matsubara_input, read_tau_input
     from specinv.io.table import write_table
-    from specinv.solvers import solve
 
     fermionic = is_fermionic(args.kernel)
     if is_tau(args.kernel):
         data = read_tau_input(args.input, beta=args.beta, fermionic=fermionic)
     else:
         data = read_matsubara_input(args.input, fermionic=fermionic)
-    setup = build_problem(data, args.kernel, args.beta, omega_max=args.omega_max,
-                          n_omega=args.n_omega)
     options = {**AC_DEFAULTS.get(args.method, {}), **parse_options(args.option)}
-    result = solve(setup.problem, method=args.method, **options)
+    setup, result = continue_data(data, args.kernel, args.beta, method=args.method,
+                                  options=options, omega_max=args.omega_max,
+                                  n_omega=args.n_omega)
     if result.chi2_reduced < INFLATED_CHI2 and not setup.sigma_estimated:
         setup.notes.append(
             f"χ²/N = {result.chi2_reduced:.2g}: the data are fitted about "
@@ -84,7 +85,7 @@ def _continue(args: argparse.Namespace) -> int:
     print(f"wrote {args.output}: {args.method}, {args.kernel}, χ²/N = {result.chi2_reduced:.3g}"
           f"{extra}, ω ∈ [{result.omega[0]:.3g}, {result.omega[-1]:.3g}] "
           f"({result.wall_time_s:.2f} s)")
-    return 0
+    return report_verdict(result.check, args)
 
 
 def _plot(path: str, setup, result, args: argparse.Namespace) -> None:

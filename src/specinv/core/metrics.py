@@ -28,7 +28,10 @@ def _parabolic_vertex(x: np.ndarray, y: np.ndarray, i: int) -> tuple[float, floa
 
 
 def coherence_peaks(omega: np.ndarray, dos: np.ndarray) -> dict[str, tuple[float, float]]:
-    """Positions and heights of the largest maximum at ω < 0 and at ω > 0.
+    """Positions and heights of the highest local maximum at ω < 0 and at ω > 0.
+
+    Only interior maxima count (higher than both neighbours): a spectrum that
+    rises into the edge of its mesh has no peak there, only a window that ends.
 
     Parameters
     ----------
@@ -41,13 +44,14 @@ def coherence_peaks(omega: np.ndarray, dos: np.ndarray) -> dict[str, tuple[float
     -------
     dict
         ``{"negative": (energy, height), "positive": (energy, height)}``;
-        a side without points is ``(nan, nan)``.
+        a side without an interior maximum is ``(nan, nan)``.
     """
     x = np.asarray(omega, dtype=float)
     y = np.asarray(dos, dtype=float)
+    maxima = np.flatnonzero((y[1:-1] > y[:-2]) & (y[1:-1] >= y[2:])) + 1
     out: dict[str, tuple[float, float]] = {}
     for side, mask in (("negative", x < 0), ("positive", x > 0)):
-        idx = np.flatnonzero(mask)
+        idx = maxima[mask[maxima]]
         if idx.size == 0:
             out[side] = (float("nan"), float("nan"))
             continue

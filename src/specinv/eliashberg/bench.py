@@ -52,7 +52,7 @@ def run(args) -> int:
 
     import torch
 
-    from specinv.core.result import _jsonable
+    from specinv.core.result import jsonable
     from specinv.eliashberg.engine.a2f import pb_like_a2f
     from specinv.io.atomic import atomic_path
 
@@ -75,8 +75,8 @@ def run(args) -> int:
     res["dataset"] = _throughput(10 if quick else args.dataset_n, args.workers)
     _figure(out, res["allen_dynes"]["rows"], sols["ra"], sols["pa"], sols["pa_mp"])
     with atomic_path(out / "eliashberg.json") as tmp:
-        tmp.write_text(json.dumps(_jsonable(res), indent=2) + "\n")
-    print(json.dumps(_jsonable({k: v for k, v in res.items() if k != "allen_dynes"}), indent=1))
+        tmp.write_text(json.dumps(jsonable(res), indent=2) + "\n")
+    print(json.dumps(jsonable({k: v for k, v in res.items() if k != "allen_dynes"}), indent=1))
     print(f"Allen-Dynes max |rel diff| = {res['allen_dynes']['max_abs_rel_diff']:.3f}")
     return 0
 

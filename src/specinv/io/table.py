@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from specinv.core.errors import InputError
-from specinv.core.result import _jsonable
+from specinv.core.result import jsonable
 from specinv.io.atomic import atomic_path
 
 _SPLIT = re.compile(r"[,;\t ]+")
@@ -132,5 +132,5 @@ def write_table(path: str | Path, columns: dict[str, np.ndarray],
         np.savetxt(tmp_csv, data, delimiter=",", header=",".join(columns), comments="", fmt=fmt)
         if json_path is not None:
             with atomic_path(json_path) as tmp_json:
-                tmp_json.write_text(json.dumps(_jsonable(metadata), indent=2) + "\n")
+                tmp_json.write_text(json.dumps(jsonable(metadata), indent=2) + "\n")
     return json_path

@@ -41,6 +41,9 @@ class Kernel:
     data_label: str = "x"
     #: name and unit of the spectrum variable
     spectrum_label: str = "omega"
+    #: the physics requires the spectrum to be >= 0 (a DOS, a glue, a diagonal spectral
+    #: function); the result's check flags negative answers
+    positive_spectrum: bool = True
 
     def __init__(self, data_points: np.ndarray, mesh: Mesh) -> None:
         x = np.asarray(data_points, dtype=float)

@@ -265,12 +265,12 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 (a linear script of expe
 
     report["targets"] = _targets(report, sizes, noises, kinds)
     report["wall_time_s"] = time.perf_counter() - t_start
-    from specinv.core.result import _jsonable
+    from specinv.core.result import jsonable
     from specinv.io.atomic import atomic_path
 
     out_dir.mkdir(parents=True, exist_ok=True)
     with atomic_path(out_dir / "optics.json") as tmp:
-        tmp.write_text(json.dumps(_jsonable(report), indent=1))
+        tmp.write_text(json.dumps(jsonable(report), indent=1))
     from specinv.optics.plots import plot_fig2, plot_fig3, plot_temperature
 
     plot_fig2(out_dir / "optics_fig2.png", report, setup, x0, y0, iterates, kernel)
@@ -281,7 +281,7 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 (a linear script of expe
                (f"σ = {OOD_NOISE:g}: data and models", ood, ood_preds)])
     if "temperature" in report:
         plot_temperature(out_dir / "optics_temperature.png", report["temperature"])
-    print(json.dumps(_jsonable(report["targets"]), indent=1))
+    print(json.dumps(jsonable(report["targets"]), indent=1))
     print(f"wrote {out_dir / 'optics.json'} ({report['wall_time_s']:.0f} s)")
     return 0
 

@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from specinv.core.check import check_fit
 from specinv.core.errors import ParameterError
 from specinv.core.problem import Problem
 from specinv.core.result import InversionResult
@@ -185,6 +186,8 @@ class Solver:
             wall_time_s=wall,
             warnings=list(messages),
             extras=out.extras,
+            check=check_fit(problem.data, fitted, sigma, sigma_given=problem.has_errors,
+                            spectrum=f, positive=problem.kernel.positive_spectrum),
         )
 
 
