@@ -78,11 +78,12 @@ def _save_models(tmp_path, n: int) -> list[str]:
 
 
 def test_solver_ensemble_matches_per_model_predictions_and_loads_once(tmp_path, monkeypatch):
+    # the network path (verify=False): mean and spread of the ensemble members
     paths = _save_models(tmp_path, 3)
     setup = OpticsSetup()
     y = setup.kernel(120.0).forward(np.exp(-((setup.mesh().points - 60.0) / 15.0) ** 2))
     problem = Problem(setup.kernel(120.0), y, sigma=0.1)
-    r = RRIMSolver(weights=paths).solve(problem)
+    r = RRIMSolver(weights=paths, verify=False).solve(problem)
     per_model = np.array([TrainedModel.load(p).predict(y[None], 120.0)[0] for p in paths])
     scale = np.abs(per_model).max()
     np.testing.assert_allclose(r.spectrum, per_model.mean(0), atol=1e-5 * scale)
@@ -90,7 +91,7 @@ def test_solver_ensemble_matches_per_model_predictions_and_loads_once(tmp_path, 
     # a second solver with the same files reuses the loaded models (no file read)
     calls = []
     monkeypatch.setattr(TrainedModel, "load", classmethod(lambda cls, p: calls.append(p)))
-    r2 = RRIMSolver(weights=paths).solve(problem)
+    r2 = RRIMSolver(weights=paths, verify=False).solve(problem)
     assert calls == []
     np.testing.assert_array_equal(r2.spectrum, r.spectrum)
     # a rewritten file is loaded again (cache keyed by size and mtime)
@@ -98,7 +99,7 @@ def test_solver_ensemble_matches_per_model_predictions_and_loads_once(tmp_path, 
     key_count = len(learned._MODEL_CACHE)
     TrainedModel.load(paths[0]).save(tmp_path / "m0.pt")
     os.utime(paths[0], ns=(1, 1))
-    RRIMSolver(weights=paths).solve(problem)
+    RRIMSolver(weights=paths, verify=False).solve(problem)
     assert len(learned._MODEL_CACHE) == key_count + 1
 
 

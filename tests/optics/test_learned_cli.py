@@ -72,9 +72,15 @@ def test_fitted_ensemble_solves_on_other_grid_and_refuses_bad_range(tiny_rrim, t
     x = ds.x[0]
     w = np.linspace(3, 450, 230)  # user grid differs from the model's: interpolated
     k = ShulgaKernel(w, s.mesh(), temperature=100.0)
-    r = solver.solve(Problem(k, k.forward(x), sigma=0.3))
+    problem = Problem(k, k.forward(x), sigma=0.3)
+    solver.options["verify"] = False  # the network path: the ensemble's spread
+    r = solver.solve(problem)
     assert r.spectrum.shape == (s.n_glue,) and r.spectrum_std is not None
     assert np.all(r.spectrum_std > 0) and r.hyperparameters["n_models"] == 2
+    solver.options["verify"] = True  # verified: refined or replaced, no uncalibrated band
+    v = solver.solve(problem)
+    assert v.hyperparameters["method_used"] in ("network+refinement", "maxent")
+    assert v.spectrum_std is None and v.check.verdict != "fail"
     short = ShulgaKernel(np.linspace(20, 300, 50), s.mesh(), temperature=100.0)
     with pytest.raises(ParameterError, match="extrapolation is refused"):
         solver.solve(Problem(short, np.ones(50)))
@@ -96,7 +102,7 @@ def test_learned_solver_without_weights_explains(tmp_path):
 
 
 @pytest.mark.skipif(not default_weight_files("rrim"), reason="default weights not built")
-def test_shipped_rrim_beats_nothing_and_reports_std():
+def test_shipped_rrim_beats_nothing_and_reports_how_it_answered():
     s = OpticsSetup()
     rng = np.random.default_rng(123)
     from specinv.optics.glue import gaussian_mixtures
@@ -109,10 +115,13 @@ def test_shipped_rrim_beats_nothing_and_reports_std():
         r = specinv.solve(Problem(k, y + 1e-3 * y.max() * rng.standard_normal(y.size)),
                           method="rrim")
         errs.append(np.mean((r.spectrum - xi) ** 2) / np.mean(xi**2))
+        assert r.hyperparameters["method_used"] in ("network+refinement", "maxent")
+        assert r.hyperparameters["network_chi2_reduced"] > 0
     # the trivial answer 0 has relative error 1; a working model is far below
     assert np.median(errs) < 0.2
-    # an ensemble (several shipped members) reports its spread
-    assert (r.spectrum_std is not None) == (len(default_weight_files("rrim")) > 1)
+    # the raw ensemble (verify=False) reports its spread when several members are shipped
+    raw = specinv.solve(Problem(k, y), method="rrim", verify=False)
+    assert (raw.spectrum_std is not None) == (len(default_weight_files("rrim")) > 1)
 
 
 def _write(path, w, g, header="omega,inv_tau"):

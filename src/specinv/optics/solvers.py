@@ -69,12 +69,16 @@ class OpticsLearnedSolver(LearnedSolver):
         Weight file(s) (``.pt`` with sibling ``.json``); default: shipped weights.
     n_steps : int or None
         rRIM iterations at inference (default: the trained N_t).
+    verify : bool
+        Refine the network's glue through the exact Shulga kernel and fall back to
+        MaxEnt when the refinement cannot reach the noise level (default True).
     """
 
     kind: ClassVar[str] = ""
     kernels = ("ShulgaKernel",)
     positive = False
-    defaults: ClassVar[dict[str, Any]] = {"weights": None, "n_steps": None}
+    defaults: ClassVar[dict[str, Any]] = {"weights": None, "n_steps": None, "verify": True}
+    fallback = "maxent"
 
     def fit(self, dataset: Any, config: Any = None, *, n_models: int = 1,
             progress: bool = False) -> OpticsLearnedSolver:

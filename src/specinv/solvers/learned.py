@@ -9,6 +9,13 @@ Every result says where its models came from: ``extras["weights"]`` lists each
 file's path and SHA-256 checksum (from its verified metadata, see
 :mod:`specinv.learning.weights`), or is ``"fitted in this session"``.
 
+A network's answer is a guess from its training prior, so a solver with a
+``fallback`` verifies it (option ``verify``, on by default): the guess is refined
+through the exact kernel towards the data (:func:`~specinv.solvers.refine.verify_guess`)
+and accepted only if the refinement reaches the noise level; otherwise the
+fallback classical solver answers, and ``hyperparameters`` record
+``method_used`` and ``fallback_reason``.
+
 Subclasses implement :meth:`~LearnedSolver.shipped_weights`,
 :meth:`~LearnedSolver.load_model` and :meth:`~LearnedSolver._predict` (batched
 solvers: ``_predict_many``).
@@ -65,6 +72,9 @@ class LearnedSolver(Solver):
 
     needs_weights = True
     defaults: ClassVar[dict[str, Any]] = {"weights": None}
+    #: classical solver that answers when the refined network answer misses the noise
+    #: level (None: the answer is not verified, e.g. batched networks with their own check)
+    fallback: ClassVar[str | None] = None
 
     def shipped_weights(self) -> list[Path]:
         """Weights files shipped with the package for this solver (may be empty)."""
@@ -117,9 +127,21 @@ class LearnedSolver(Solver):
 
     def _solve_many(self, problems: list[Problem]) -> list[SolverOutput]:
         outs = self._predict_many(problems, self.load_models())
+        if self.fallback is not None and self.options["verify"]:
+            outs = [self._verified(p, out) for p, out in zip(problems, outs, strict=True)]
         for out in outs:
             out.extras = {**out.extras, "weights": getattr(self, "weights_", FITTED)}
         return outs
+
+    def _verified(self, problem: Problem, out: SolverOutput) -> SolverOutput:
+        """The network's answer refined through the exact kernel, or the fallback's."""
+        from specinv.solvers.refine import verify_guess
+
+        checked = verify_guess(problem, out.spectrum, fallback=self.fallback,
+                               sigma=out.sigma)
+        checked.hyperparameters = {**out.hyperparameters, **checked.hyperparameters}
+        checked.extras = {**out.extras, **checked.extras}
+        return checked
 
     def _solve(self, problem: Problem) -> SolverOutput:
         return self._solve_many([problem])[0]
