@@ -20,11 +20,16 @@ from specinv.io.table import MAX_ABS_VALUE, printable
 _NPY_MAGIC = b"\x93NUMPY"
 
 
-def _checked(name: str, a: np.ndarray, src: str) -> np.ndarray:
-    if a.dtype.kind not in "biuf":
+def _checked(name: str, a: np.ndarray, src: str, kinds: str, finite: bool,
+             convert: bool) -> np.ndarray:
+    if a.dtype.kind not in kinds:
+        expected = "real numbers" if "c" not in kinds else "numbers"
         raise InputError(f"array {printable(name)} holds {a.dtype.name} values; expected "
-                         "numbers", src)
-    a = np.asarray(a, dtype=float)
+                         f"{expected}", src)
+    if convert:
+        a = np.asarray(a, dtype=complex if a.dtype.kind == "c" else float)
+    if not finite:
+        return a
     if a.size and not np.all(np.isfinite(a)):
         raise InputError(f"array {printable(name)} contains NaN or infinite values", src)
     if a.size and np.max(np.abs(a)) > MAX_ABS_VALUE:
@@ -34,7 +39,8 @@ def _checked(name: str, a: np.ndarray, src: str) -> np.ndarray:
 
 
 def load_arrays(path: str | Path, expected: str, *, finite: bool = True,
-                allow_npy: bool = False) -> dict[str, np.ndarray]:
+                allow_npy: bool = False, complex_ok: bool = False,
+                convert: bool = True) -> dict[str, np.ndarray]:
     """Read every array of an ``.npz`` archive (or of a plain ``.npy`` file) as floats.
 
     Parameters
@@ -48,10 +54,14 @@ def load_arrays(path: str | Path, expected: str, *, finite: bool = True,
         Refuse NaN or infinite values (default) or keep them.
     allow_npy : bool
         Accept a plain ``.npy`` file; its array is returned under the key ``""``.
+    complex_ok : bool
+        Keep complex arrays (as complex128) instead of refusing them.
+    convert : bool
+        Convert to float64 / complex128 (default) or keep the stored dtypes.
 
     Returns
     -------
-    dict of str -> ndarray of float
+    dict of str -> ndarray of float (or complex)
         Arrays by name, loaded eagerly (the file is closed).
 
     Raises
@@ -87,16 +97,8 @@ def load_arrays(path: str | Path, expected: str, *, finite: bool = True,
                          f"Python objects (expected {expected})", src) from None
     if not raw:
         raise InputError(f"empty archive (expected {expected})", src)
-    out = {}
-    for name, a in raw.items():
-        if finite:
-            out[name] = _checked(name, a, src)
-        elif a.dtype.kind not in "biuf":
-            raise InputError(f"array {printable(name)} holds {a.dtype.name} values; expected "
-                             "numbers", src)
-        else:
-            out[name] = np.asarray(a, dtype=float)
-    return out
+    kinds = "biufc" if complex_ok else "biuf"
+    return {name: _checked(name, a, src, kinds, finite, convert) for name, a in raw.items()}
 
 
 def require(arrays: dict[str, np.ndarray], names: tuple[str, ...], expected: str,

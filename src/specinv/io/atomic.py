@@ -57,7 +57,7 @@ def atomic_outputs(paths: Sequence[str | os.PathLike],
     tmps: list[Path] = []
     mode = _umask_mode()
     try:
-        for target, suffix in zip(targets, suffixes or [None] * len(targets)):
+        for target, suffix in zip(targets, suffixes or [None] * len(targets), strict=True):
             new = _missing_dirs(target.parent)
             target.parent.mkdir(parents=True, exist_ok=True)
             created.extend(new)
@@ -66,7 +66,7 @@ def atomic_outputs(paths: Sequence[str | os.PathLike],
             os.close(fd)
             tmps.append(Path(tmp))
         yield list(tmps)
-        for tmp, target in zip(tmps, targets):
+        for tmp, target in zip(tmps, targets, strict=True):
             os.chmod(tmp, mode)
             os.replace(tmp, target)
     finally:

@@ -164,6 +164,39 @@ def _is_float(s: str) -> bool:
     return True
 
 
+def save_csv(path: str | Path, columns: dict[str, np.ndarray], *, fmt: str = "%.10g") -> None:
+    """Write columns as CSV with a header line to ``path`` (not atomic: see :func:`write_table`).
+
+    Parameters
+    ----------
+    path : str or Path
+        Destination (usually a temporary file of :func:`~specinv.io.atomic.atomic_outputs`).
+    columns : dict of str -> ndarray of shape (n,)
+        Columns in order; the keys form the header.
+    fmt : str
+        Number format.
+    """
+    arrays = [np.asarray(v, dtype=float) for v in columns.values()]
+    n = {a.shape for a in arrays}
+    if len(n) != 1 or len(next(iter(n))) != 1:
+        raise ValueError(f"columns must be 1-D of equal length, got shapes {sorted(n)}")
+    np.savetxt(path, np.column_stack(arrays), delimiter=",", header=",".join(columns),
+               comments="", fmt=fmt)
+
+
+def save_json(path: str | Path, metadata: dict[str, Any]) -> None:
+    """Write ``metadata`` as indented JSON (numpy values converted) to ``path``.
+
+    Parameters
+    ----------
+    path : str or Path
+        Destination.
+    metadata : dict
+        JSON-able after numpy conversion.
+    """
+    Path(path).write_text(json.dumps(_jsonable(metadata), indent=2) + "\n")
+
+
 def write_table(path: str | Path, columns: dict[str, np.ndarray],
                 metadata: dict[str, Any] | None = None, *, fmt: str = "%.10g",
                 extra: Sequence[tuple[str | Path, Callable[[Path], None]]] = ()) -> Path | None:
@@ -191,17 +224,12 @@ def write_table(path: str | Path, columns: dict[str, np.ndarray],
         The JSON path, if metadata was written.
     """
     out = Path(path)
-    arrays = [np.asarray(v, dtype=float) for v in columns.values()]
-    n = {a.shape for a in arrays}
-    if len(n) != 1 or len(next(iter(n))) != 1:
-        raise ValueError(f"columns must be 1-D of equal length, got shapes {sorted(n)}")
-    data = np.column_stack(arrays)
     json_path = out.with_suffix(".json") if metadata is not None else None
     targets = [out] + ([json_path] if json_path is not None else []) + [Path(p) for p, _ in extra]
     with atomic_outputs(targets) as tmps:
-        np.savetxt(tmps[0], data, delimiter=",", header=",".join(columns), comments="", fmt=fmt)
+        save_csv(tmps[0], columns, fmt=fmt)
         if json_path is not None:
-            tmps[1].write_text(json.dumps(_jsonable(metadata), indent=2) + "\n")
-        for tmp, (_, writer) in zip(tmps[len(targets) - len(extra):], extra):
+            save_json(tmps[1], metadata)
+        for tmp, (_, writer) in zip(tmps[len(targets) - len(extra):], extra, strict=True):
             writer(tmp)
     return json_path
