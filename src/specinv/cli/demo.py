@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+
 import numpy as np
 
 #: the example: a Dynes superconductor measured at 2.5 K with a lock-in

@@ -74,7 +74,8 @@ def read_lambda(path: str) -> np.ndarray:
         x = x[None]
     if x.ndim != 3 or x.shape[1:] != (10, 200):
         raise InputError(f"array {printable(keys[0])} must have shape (n, 10, 200) or "
-                         f"(10, 200): ten temperatures 0.1..1.0 × 200 τ midpoints; got {x.shape}", path)
+                         "(10, 200): ten temperatures 0.1..1.0 × 200 τ midpoints; "
+                         f"got {x.shape}", path)
     if np.any(x <= 0):
         raise InputError(f"array {printable(keys[0])} must be > 0 (Λ(τ) is positive)", path)
     return x
