@@ -28,11 +28,12 @@ def _checked(name: str, a: np.ndarray, src: str, kinds: str, finite: bool,
                          f"{expected}", src)
     if convert:
         a = np.asarray(a, dtype=complex if a.dtype.kind == "c" else float)
-    if not finite:
+    if not a.size:
         return a
-    if a.size and not np.all(np.isfinite(a)):
+    ok = np.isfinite(a)
+    if finite and not ok.all():
         raise InputError(f"array {printable(name)} contains NaN or infinite values", src)
-    if a.size and np.max(np.abs(a)) > MAX_ABS_VALUE:
+    if ok.any() and np.max(np.abs(a[ok])) > MAX_ABS_VALUE:
         raise InputError(f"array {printable(name)} has implausible values (|value| > "
                          f"{MAX_ABS_VALUE:g}); check its units", src)
     return a
