@@ -92,27 +92,29 @@ def _simulate(args: argparse.Namespace) -> int:
 
 def _deconvolve(args: argparse.Namespace) -> int:
     from specinv.io.spectrum import read_spectrum
-    from specinv.io.table import write_table
-    from specinv.solvers import get_solver
     from specinv.sts.checks import check_spectrum
-    from specinv.sts.workflow import deconvolve
 
     table_outputs(args.output, args.plot, inputs=[args.input])
     temperature = temperature_kelvin(args.temperature, args.temperature_unit)
     if args.sigma is not None and not 0 < args.sigma < np.inf:
         raise ParameterError(f"--sigma must be finite and > 0, got {args.sigma}")
-    options = parse_options(args.option)
-    check_solver_options(options, get_solver(args.method).defaults)
     if args.n_energy is not None:
         check_count("--n-energy", args.n_energy, minimum=10)
+    options = parse_options(args.option)
     spec = read_spectrum(args.input, channel=args.channel, bias_channel=args.bias_channel)
     check_spectrum(spec.bias_mV, spec.didv, temperature, args.lockin_rms, spec.source)
+    # the solver and workflow imports (scipy.signal, torch for learned solvers) come only now
+    from specinv.io.table import write_table
+    from specinv.solvers import get_solver
+    from specinv.sts.workflow import MAX_DEFAULT_MESH, deconvolve, default_energy_mesh
+
+    check_solver_options(options, get_solver(args.method).defaults)
+    n_bias = spec.bias_mV.size
+    check_array("the input's bias count", n_bias, (n_bias, min(n_bias, MAX_DEFAULT_MESH)),
+                what="kernel")
     mesh = None
     if args.n_energy is not None:
-        from specinv.sts.workflow import default_energy_mesh
-
-        check_array("--n-energy", args.n_energy, (spec.bias_mV.size, args.n_energy),
-                    what="kernel")
+        check_array("--n-energy", args.n_energy, (n_bias, args.n_energy), what="kernel")
         mesh = default_energy_mesh(spec.bias_mV, temperature, args.lockin_rms, args.n_energy)
     result, summary = deconvolve(
         spec.bias_mV, spec.didv, temperature=temperature, method=args.method,
