@@ -70,12 +70,12 @@ def _continue(args: argparse.Namespace) -> int:
     table_outputs(args.output, args.plot, inputs=[args.input])
     _check_window(args)
     options = {**AC_DEFAULTS.get(args.method, {}), **parse_options(args.option)}
-    check_solver_options(options, get_solver(args.method).defaults)
     fermionic = is_fermionic(args.kernel)
     if is_tau(args.kernel):
         data = read_tau_input(args.input, beta=args.beta, fermionic=fermionic)
     else:
         data = read_matsubara_input(args.input, fermionic=fermionic)
+    check_solver_options(options, get_solver(args.method).defaults)
     if args.n_omega is not None:
         n_data = data.points.size * (1 if data.imag is None else 2)
         check_array("--n-omega", args.n_omega, (n_data, args.n_omega), what="kernel")

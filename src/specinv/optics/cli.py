@@ -125,8 +125,8 @@ def _invert(args: argparse.Namespace) -> int:
         raise ParameterError(f"--temperature must lie in (0, 1e4) K, got {args.temperature}")
     check_count("--n-glue", args.n_glue, minimum=10)
     options = parse_options(args.option)
-    check_solver_options(options, get_solver(args.method).defaults)
     w, g = read_scattering_rate(args.input, args.unit)
+    check_solver_options(options, get_solver(args.method).defaults)
     check_array("--n-glue", args.n_glue, (w.size, args.n_glue), what="kernel")
     if args.method == "maxent":  # the classic α rule over-fits this kernel (chi2kink does not)
         options = {**MAXENT_DEFAULTS, **options}

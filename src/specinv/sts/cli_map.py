@@ -162,14 +162,9 @@ def _solve_other(kernel: Any, didv: np.ndarray, method: str, seed: int) -> dict[
     return {"dos": np.array(dos), "chi2": np.array(chi2)}
 
 
-def run(args: argparse.Namespace) -> int:
-    from tqdm.auto import tqdm
-
-    from specinv.core.parallel import default_workers, map_chunks
-    from specinv.io.atomic import atomic_outputs
+def _checked_input(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, Any]:
+    """Check outputs and parameters, read the map: ``(bias, didv, kernel)``, before any work."""
     from specinv.io.output import table_outputs
-    from specinv.solvers import get_solver
-    from specinv.solvers.nnrs_map import solve_chunk, solve_map, split_chunks
     from specinv.sts.checks import check_spectrum
 
     if not str(args.output).lower().endswith(".npz"):
@@ -182,13 +177,39 @@ def run(args: argparse.Namespace) -> int:
         raise ParameterError(f"--chunk-size must be >= 1, got {args.chunk_size}")
     if args.workers is not None and args.workers < 1:
         raise ParameterError(f"--workers must be >= 1, got {args.workers}")
-    get_solver(args.method)  # unknown method: clear message before any work
     bias, didv = load_map(args.input, args.channel)
     kernel = build_kernel(bias, args.temperature, args.lockin_rms, args.n_energy,
                           args.energy_range)
     check_spectrum(bias, didv, args.temperature, args.lockin_rms, str(args.input))
-    ny, nx, nb = didv.shape
+    ny, nx, _ = didv.shape
     check_array("the map size", f"{ny}x{nx}", (ny * nx, kernel.mesh.size), what="DOS array")
+    from specinv.solvers import get_solver
+
+    get_solver(args.method)  # unknown method: clear message before any work
+    return bias, didv, kernel
+
+
+def run(args: argparse.Namespace) -> int:
+    """``specinv sts deconvolve-map``: deconvolve every pixel; write NPZ + JSON (+ PNG).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed options of the command.
+
+    Returns
+    -------
+    int
+        Exit code 0.
+    """
+    bias, didv, kernel = _checked_input(args)
+    from tqdm.auto import tqdm
+
+    from specinv.core.parallel import default_workers, map_chunks
+    from specinv.io.atomic import atomic_outputs
+    from specinv.solvers.nnrs_map import solve_chunk, solve_map, split_chunks
+
+    ny, nx, nb = didv.shape
     flat = didv.reshape(ny * nx, nb)
     t0 = time.perf_counter()
     std = None

@@ -82,13 +82,13 @@ def read_lambda(path: str) -> np.ndarray:
 
 
 def _predict(args: argparse.Namespace) -> int:
+    table_outputs(args.output, inputs=[args.input, args.weights])
+    x = read_lambda(args.input)
     from specinv.ac.conductivity.data import EVAL_OMEGA, TEMPERATURES
     from specinv.ac.conductivity.pretrained import load_pretrained, predict
     from specinv.ac.conductivity.refine import label_sigma_on
     from specinv.io.table import write_table
 
-    table_outputs(args.output, inputs=[args.input, args.weights])
-    x = read_lambda(args.input)
     model = load_pretrained(args.weights)
     labels, infos = predict(x, refine=not args.no_refine, rel_noise=args.rel_noise, model=model)
     sig = np.stack([label_sigma_on(EVAL_OMEGA, lab) for lab in labels])  # (n, 10, n_w)
