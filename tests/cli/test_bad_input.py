@@ -179,6 +179,7 @@ def run_case(tmp_path: Path, monkeypatch, capsys, argv: list[str], names: str) -
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("specinv: error:"), err
     assert "Traceback" not in err and all(c.isprintable() for c in lines[0]), err
+    assert "allow_pickle" not in err, err
     assert names in lines[0], (names, lines[0])
     assert after == before, sorted(set(after) - set(before))
     return lines[0]
