@@ -101,3 +101,22 @@ def test_npz_readers_raise_only_input_errors(name, arrays, raw, kind):
         else:
             path.write_bytes(raw)
         _call(NPZ_READERS[name], path)
+
+
+NANONIS_READERS: dict[str, tuple[str, bytes, Callable[[Path], object]]] = {
+    "3ds-map": (".3ds", b'Grid dim="2 x 2"\r\n:HEADER_END:\r\n', lambda p: load_map(str(p))),
+    "3ds-stack": (".3ds", b'Sweep Signal="Bias (V)"\r\n:HEADER_END:\r\n',
+                  lambda p: load_maps(str(p))),
+    "dat-spectrum": (".dat", b"Experiment\tbias spectroscopy\n\n[DATA]\n", read_spectrum),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NANONIS_READERS))
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(raw=st.binary(max_size=200), with_header=st.booleans())
+def test_nanonis_readers_raise_only_input_errors(name, raw, with_header):
+    suffix, header, reader = NANONIS_READERS[name]
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / f"data{suffix}"
+        path.write_bytes((header if with_header else b"") + raw)
+        _call(reader, path)
