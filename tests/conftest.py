@@ -6,12 +6,14 @@ from pathlib import Path
 
 import pytest
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+from specinv.io.datasets import ENV, data_root
 
 
 @pytest.fixture
 def shared_data() -> Path:
-    """Folder of third-party data; tests using it skip when it is absent."""
-    if not SHARED_DATA.is_dir():
-        pytest.skip("../shared/data is not available")
-    return SHARED_DATA
+    """Folder of third-party data (``$SPECINV_DATA`` or ``../shared/data``); tests using it
+    skip with the reason when it is absent."""
+    root = data_root()
+    if root is None or not root.is_dir():
+        pytest.skip(f"third-party data not available: set {ENV} or place it at ../shared/data")
+    return root

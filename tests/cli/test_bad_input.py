@@ -20,8 +20,6 @@ import pytest
 
 from specinv.cli.main import build_parser, main
 
-WEIGHTS_XFAIL = pytest.mark.xfail(strict=False, reason="weights reader: learning.weights")
-
 
 def leaf_commands() -> list[tuple[str, ...]]:
     """Every command path whose parser has no further subcommands."""
@@ -403,7 +401,6 @@ def test_implausible_input(case, tmp_path, monkeypatch, capsys):
     run_case(tmp_path, monkeypatch, capsys, argv, expected)
 
 
-@WEIGHTS_XFAIL
 @pytest.mark.parametrize("case", ["conductivity-weights", "stm-model", "invert-model"])
 def test_bad_weights(case, tmp_path, monkeypatch, capsys):
     garbage = tmp_path / "garbage.pt"

@@ -11,13 +11,14 @@ import torch
 
 from specinv import Problem
 from specinv.cli.main import main
+from specinv.core.threads import compute_threads
 from specinv.optics import fast
-from specinv.optics.fast import StackedRRIM, single_thread
+from specinv.optics import solvers as learned
+from specinv.optics.fast import StackedRRIM
 from specinv.optics.models import RRIM
 from specinv.optics.setup import Y_SCALE, OpticsSetup, landweber_preconditioner
 from specinv.optics.solvers import RRIMSolver
 from specinv.optics.train import ModelConfig, TrainedModel
-from specinv.optics import solvers as learned
 
 
 def _scaled(t: float) -> tuple[torch.Tensor, torch.Tensor]:
@@ -62,13 +63,6 @@ def test_stacked_refuses_mixed_architectures():
         StackedRRIM([RRIM(100, 8, 6), RRIM(100, 4, 6)])
     with pytest.raises(ValueError, match="temperature"):
         StackedRRIM(_random_rrims(1, True))(torch.rand(1, 100), *_scaled(100.0))
-
-
-def test_single_thread_restores_thread_count():
-    before = torch.get_num_threads()
-    with single_thread():
-        assert torch.get_num_threads() == 1
-    assert torch.get_num_threads() == before
 
 
 def _save_models(tmp_path, n: int) -> list[str]:
@@ -144,13 +138,9 @@ def test_training_job_in_process_leaves_the_callers_thread_count():
 
     from specinv.optics.experiments import training_job
 
-    before = torch.get_num_threads()
-    torch.set_num_threads(2)
-    try:
+    with compute_threads(2):
         cfg = ModelConfig(kind="fcn", epochs=1, min_steps_per_epoch=1, seed=0)
         out = training_job({"n": 20, "noise": 0.0, "data_seed": 0, "temperatures": [100.0],
                             "config": asdict(cfg), "threads": 1})
         assert np.isfinite(out["test_mse"])
         assert torch.get_num_threads() == 2
-    finally:
-        torch.set_num_threads(before)

@@ -6,12 +6,12 @@ import json
 
 import numpy as np
 import pytest
-import torch
 
 import specinv
 from specinv import ParameterError, Problem
 from specinv.cli.main import main
 from specinv.core.mesh import Mesh
+from specinv.core.threads import compute_threads
 from specinv.kernels.shulga import ShulgaKernel
 from specinv.optics.dataset import build_dataset
 from specinv.optics.setup import OpticsSetup
@@ -22,10 +22,10 @@ from specinv.solvers.base import get_solver
 
 @pytest.fixture(scope="module")
 def tiny_rrim():
-    torch.set_num_threads(1)
-    ds = build_dataset(80, noise=1e-3, seed=0)
-    cfg = ModelConfig(kind="rrim", epochs=2, min_steps_per_epoch=5, n_steps=4)
-    return get_solver("rrim").fit(ds, cfg, n_models=2), ds
+    with compute_threads(1):
+        ds = build_dataset(80, noise=1e-3, seed=0)
+        cfg = ModelConfig(kind="rrim", epochs=2, min_steps_per_epoch=5, n_steps=4)
+        return get_solver("rrim").fit(ds, cfg, n_models=2), ds
 
 
 def test_rrim_first_step_is_tikhonov_with_h(tiny_rrim):

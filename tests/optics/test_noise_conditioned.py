@@ -7,11 +7,12 @@ import pytest
 import torch
 
 from specinv import ParameterError
+from specinv.core.threads import compute_threads
 from specinv.optics.dataset import build_dataset
-from specinv.optics.fast import StackedRRIM
+from specinv.optics.fast import KernelBank, StackedRRIM
 from specinv.optics.models import RRIM, h_feature
 from specinv.optics.setup import Y_SCALE, OpticsSetup, landweber_preconditioner
-from specinv.optics.train import H_MIN, ModelConfig, TrainedModel, _KernelBank, noise_h, train_model
+from specinv.optics.train import H_MIN, ModelConfig, TrainedModel, noise_h, train_model
 
 
 def _random_noise_rrim(temperature_input: bool = False, seed: int = 0) -> RRIM:
@@ -24,7 +25,7 @@ def _random_noise_rrim(temperature_input: bool = False, seed: int = 0) -> RRIM:
 
 def test_svd_preconditioner_equals_the_solved_one():
     setup = OpticsSetup()
-    bank = _KernelBank(setup, 1e-4)
+    bank = KernelBank(setup, 1e-4)
     a = setup.kernel(100.0).matrix / Y_SCALE
     hs = np.array([1e-5, 1e-2, 1e-4, 1e-5])
     p = bank.preconditioners(100.0, hs).double().numpy()
@@ -46,7 +47,7 @@ def test_noise_h_is_sigma_above_the_floor():
 @pytest.mark.parametrize("temperature_input", [False, True])
 def test_stacked_equals_model_and_output_depends_on_the_h_channel(temperature_input):
     net = _random_noise_rrim(temperature_input)
-    bank = _KernelBank(OpticsSetup(), 1e-4)
+    bank = KernelBank(OpticsSetup(), 1e-4)
     y = torch.rand(4, 100)
     temps = np.array([100.0, 100.0, 150.0, 100.0])
     hs = np.array([1e-5, 1e-4, 1e-3, 1e-2])
@@ -88,36 +89,36 @@ def test_mixed_noise_dataset_keeps_glue_and_split_and_draws_sigma_per_sample():
 
 
 def test_trained_noise_conditioned_model_needs_sigma_and_round_trips(tmp_path):
-    torch.set_num_threads(1)
-    ds = build_dataset(40, noise_levels=(0.0, 1e-2), seed=0)
-    cfg = ModelConfig(kind="rrim", epochs=1, min_steps_per_epoch=2, n_steps=3, hidden=4,
-                      noise_input=True)
-    m = train_model(ds, cfg)
-    assert m.config.h == H_MIN and m.noise_input
-    x, y, t = ds.part("test")
-    with pytest.raises(ParameterError, match="noise level"):
-        m.predict(y, t)
-    quiet, noisy = m.predict(y, t, noise=0.0), m.predict(y, t, noise=1e-2)
-    assert np.abs(quiet - noisy).max() > 1e-3 * np.abs(quiet).max()
-    # one σ for the batch: one shared P (cached); mixed σ: P per sample. Same numbers up
-    # to float32 reordering (ε = 1.2e-7) amplified by the preconditioner, ≤ 1/(2√h): 5 at
-    # h = 1e-2, 5000 at h_min = 1e-8
-    a_sh, p_sh = m.bank.batch(t, np.full(len(t), 1e-2))
-    assert p_sh.shape == (ds.setup.n_glue, ds.setup.n_omega)
-    mixed = m.predict(y, t, noise=np.r_[np.full(len(y) - 1, 1e-2), 0.0])
-    np.testing.assert_allclose(mixed[:-1], noisy[:-1], atol=1e-5 * np.abs(noisy).max())
-    np.testing.assert_allclose(mixed[-1], quiet[-1], atol=1e-3 * np.abs(quiet).max())
-    # first step: the Tikhonov solution with each sample's h plus a small correction
-    first = m.predict(y[:1], t[:1], noise=1e-2, all_steps=True)[0, 0]
-    a = ds.setup.kernel().matrix / Y_SCALE
-    tik = landweber_preconditioner(a, 1e-2) @ (y[0] / Y_SCALE)
-    assert np.linalg.norm(first - tik) < 0.5 * np.linalg.norm(tik)
-    m.save(tmp_path / "nc.pt")
-    back = TrainedModel.load(tmp_path / "nc.pt")
-    assert back.noise_input
-    np.testing.assert_array_equal(back.predict(y, t, noise=1e-2), noisy)
-    with pytest.raises(ParameterError, match="rRIM only"):
-        train_model(ds, ModelConfig(kind="cnn", epochs=1, noise_input=True))
+    with compute_threads(1):
+        ds = build_dataset(40, noise_levels=(0.0, 1e-2), seed=0)
+        cfg = ModelConfig(kind="rrim", epochs=1, min_steps_per_epoch=2, n_steps=3, hidden=4,
+                          noise_input=True)
+        m = train_model(ds, cfg)
+        assert m.config.h == H_MIN and m.noise_input
+        x, y, t = ds.part("test")
+        with pytest.raises(ParameterError, match="noise level"):
+            m.predict(y, t)
+        quiet, noisy = m.predict(y, t, noise=0.0), m.predict(y, t, noise=1e-2)
+        assert np.abs(quiet - noisy).max() > 1e-3 * np.abs(quiet).max()
+        # one σ for the batch: one shared P (cached); mixed σ: P per sample. Same numbers up
+        # to float32 reordering (ε = 1.2e-7) amplified by the preconditioner, ≤ 1/(2√h): 5 at
+        # h = 1e-2, 5000 at h_min = 1e-8
+        a_sh, p_sh = m.bank.batch(t, np.full(len(t), 1e-2))
+        assert p_sh.shape == (ds.setup.n_glue, ds.setup.n_omega)
+        mixed = m.predict(y, t, noise=np.r_[np.full(len(y) - 1, 1e-2), 0.0])
+        np.testing.assert_allclose(mixed[:-1], noisy[:-1], atol=1e-5 * np.abs(noisy).max())
+        np.testing.assert_allclose(mixed[-1], quiet[-1], atol=1e-3 * np.abs(quiet).max())
+        # first step: the Tikhonov solution with each sample's h plus a small correction
+        first = m.predict(y[:1], t[:1], noise=1e-2, all_steps=True)[0, 0]
+        a = ds.setup.kernel().matrix / Y_SCALE
+        tik = landweber_preconditioner(a, 1e-2) @ (y[0] / Y_SCALE)
+        assert np.linalg.norm(first - tik) < 0.5 * np.linalg.norm(tik)
+        m.save(tmp_path / "nc.pt")
+        back = TrainedModel.load(tmp_path / "nc.pt")
+        assert back.noise_input
+        np.testing.assert_array_equal(back.predict(y, t, noise=1e-2), noisy)
+        with pytest.raises(ParameterError, match="rRIM only"):
+            train_model(ds, ModelConfig(kind="cnn", epochs=1, noise_input=True))
 
 
 def test_cli_trains_noise_conditioned_rrim_and_inverts_with_given_or_estimated_sigma(
@@ -126,32 +127,32 @@ def test_cli_trains_noise_conditioned_rrim_and_inverts_with_given_or_estimated_s
 
     from specinv.cli.main import main
 
-    torch.set_num_threads(1)
-    weights = tmp_path / "nc.pt"
-    assert main(["optics", "train", "--model", "rrim", "--n", "40", "--epochs", "1",
-                 "--noise-levels", "0", "1e-2", "--cache-dir", str(tmp_path / "c"),
-                 "--output", str(weights)]) == 0
-    trained = TrainedModel.load(weights)
-    assert trained.noise_input and trained.config.hidden == trained.model.hidden == 16
-    spec = tmp_path / "rate.dat"
-    assert main(["optics", "simulate", "--noise", "1e-2", "--output", str(spec)]) == 0
-    rate = np.loadtxt(spec, delimiter=",", skiprows=1)  # omega_meV,inv_tau_meV
-    sigma = 0.01 * float(np.max(rate[:, 1]))
-    for extra, expected in ((["--sigma", f"{sigma:.12g}"], 1e-2), ([], None)):
-        out = tmp_path / f"g{len(extra)}.csv"
-        assert main(["optics", "invert", str(spec), "--temperature", "100", "--method", "rrim",
-                     "--option", f"weights={weights}", *extra, "--output", str(out)]) == 0
-        meta = json.loads(out.with_suffix(".json").read_text())
-        got = meta["hyperparameters"]["relative_noise"]
-        if expected is not None:  # the given error bar relative to max 1/τ
-            assert got == pytest.approx(expected, rel=1e-9)
-        else:  # estimated from the data: the right order of magnitude
-            assert 2e-3 < got < 5e-2
-    capsys.readouterr()
-    assert main(["optics", "train", "--model", "cnn", "--noise-levels", "0", "1e-3",
-                 "--cache-dir", str(tmp_path / "c"), "--output", str(tmp_path / "x.pt")]) == 2
-    assert "--noise-levels" in capsys.readouterr().err
-    assert not (tmp_path / "x.pt").exists()
+    with compute_threads(1):
+        weights = tmp_path / "nc.pt"
+        assert main(["optics", "train", "--model", "rrim", "--n", "40", "--epochs", "1",
+                     "--noise-levels", "0", "1e-2", "--cache-dir", str(tmp_path / "c"),
+                     "--output", str(weights)]) == 0
+        trained = TrainedModel.load(weights)
+        assert trained.noise_input and trained.config.hidden == trained.model.hidden == 16
+        spec = tmp_path / "rate.dat"
+        assert main(["optics", "simulate", "--noise", "1e-2", "--output", str(spec)]) == 0
+        rate = np.loadtxt(spec, delimiter=",", skiprows=1)  # omega_meV,inv_tau_meV
+        sigma = 0.01 * float(np.max(rate[:, 1]))
+        for extra, expected in ((["--sigma", f"{sigma:.12g}"], 1e-2), ([], None)):
+            out = tmp_path / f"g{len(extra)}.csv"
+            assert main(["optics", "invert", str(spec), "--temperature", "100", "--method", "rrim",
+                         "--option", f"weights={weights}", *extra, "--output", str(out)]) == 0
+            meta = json.loads(out.with_suffix(".json").read_text())
+            got = meta["hyperparameters"]["relative_noise"]
+            if expected is not None:  # the given error bar relative to max 1/τ
+                assert got == pytest.approx(expected, rel=1e-9)
+            else:  # estimated from the data: the right order of magnitude
+                assert 2e-3 < got < 5e-2
+        capsys.readouterr()
+        assert main(["optics", "train", "--model", "cnn", "--noise-levels", "0", "1e-3",
+                     "--cache-dir", str(tmp_path / "c"), "--output", str(tmp_path / "x.pt")]) == 2
+        assert "--noise-levels" in capsys.readouterr().err
+        assert not (tmp_path / "x.pt").exists()
 
 
 def test_relative_noise_estimate_reads_noise_free_1_over_tau_at_the_floor():

@@ -1,4 +1,7 @@
-"""Conformance of every registered solver, plus method-specific checks."""
+"""Accuracy of the general-kernel solvers and method-specific checks.
+
+The contract every registered solver keeps is checked in ``test_conformance.py``.
+"""
 
 from __future__ import annotations
 
@@ -25,8 +28,9 @@ FAST = {
 #: inverse of this kernel (β = 2, resolution ~ 2 k_B T) cannot resolve the peaks'
 #: curvature better than ~10 %
 TOL = {"som": 0.15, "nnrs": 0.15}
-# solvers that work on any linear kernel and need no training
-CLASSICAL = [name for name, cls in SOLVERS.items() if not cls.requires_fit and cls.kernels is None]
+# solvers that accept any linear kernel (the others are scored on their own kernels'
+# test problems in their domains' tests)
+GENERAL = [name for name, cls in SOLVERS.items() if cls.kernels is None]
 
 
 def smooth_problem(seed: int = 1) -> tuple[Problem, np.ndarray]:
@@ -39,7 +43,7 @@ def smooth_problem(seed: int = 1) -> tuple[Problem, np.ndarray]:
     return Problem(kernel, g, sigma=sigma), truth
 
 
-@pytest.mark.parametrize("method", CLASSICAL)
+@pytest.mark.parametrize("method", GENERAL)
 def test_recovers_smooth_spectrum(method):
     problem, truth = smooth_problem()
     with warnings.catch_warnings():
@@ -51,34 +55,6 @@ def test_recovers_smooth_spectrum(method):
     assert err < TOL.get(method, 0.1), f"{method}: relative L2 error {err:.3f}"
     # the fit is at the noise level: χ²/N within a few standard deviations √(2/N) of 1
     assert result.chi2_reduced < 1.0 + 6 * np.sqrt(2 / 101) + 0.5
-    assert result.wall_time_s >= 0
-    assert result.method == method
-
-
-@pytest.mark.parametrize("method", CLASSICAL)
-def test_does_not_mutate_input_and_is_deterministic(method):
-    problem, _ = smooth_problem()
-    data = problem.data.copy()
-    matrix = problem.kernel.matrix.copy()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", specinv.IllConditionedWarning)
-        a = specinv.solve(problem, method, **FAST.get(method, {}))
-        b = specinv.solve(problem, method, **FAST.get(method, {}))
-    np.testing.assert_array_equal(problem.data, data)
-    np.testing.assert_array_equal(problem.kernel.matrix, matrix)
-    np.testing.assert_allclose(a.spectrum, b.spectrum, rtol=1e-10, atol=1e-12)
-
-
-def test_unknown_method_lists_valid_ones():
-    problem, _ = smooth_problem()
-    with pytest.raises(ParameterError, match="valid methods: .*maxent"):
-        specinv.solve(problem, "magic")
-
-
-def test_unknown_option_lists_valid_ones():
-    problem, _ = smooth_problem()
-    with pytest.raises(ParameterError, match="valid options"):
-        specinv.solve(problem, "tikhonov", alpha=3)
 
 
 def test_tsvd_reproduces_pinv_and_warns():
@@ -195,7 +171,7 @@ def test_som_error_bar_and_positivity():
 def _maxent_core(problem: Problem) -> _MaxEntCore:
     w = problem.kernel.mesh.weights
     sigma = problem.noise()
-    m = np.full(w.size, float(problem.data.mean())) * w
+    m = np.full(w.size, abs(float(problem.data.mean()))) * w  # a default model is > 0
     svd = np.linalg.svd(problem.kernel.matrix / sigma[:, None] / w, full_matrices=False)
     return _MaxEntCore(svd, problem.data / sigma, m, 1e-12, 1e-2)
 

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 import torch
 
+from specinv.core.threads import compute_threads
 from specinv.stm import TMatrixConfig, load_default, simulate_tmatrix
 from specinv.stm.detector import default_model_path
 from specinv.stm.metrics import detection_scores
@@ -47,16 +48,16 @@ def test_shipped_model_pads_by_replication_and_old_files_load_with_zeros(tmp_pat
 
 
 def test_shipped_model_finds_impurities_on_tmatrix_map():
-    torch.set_num_threads(1)
-    cfg = TMatrixConfig(shape=(48, 48), n_impurities=8, outside_density=8 / 48**2,
-                        bias_mV=tuple(np.arange(-230.0, 20.1, 4.0)))
-    det = load_default()
-    res = [detection_scores(det.detect(d["maps"]).positions, d["positions"], 1.0)
-           for d in (simulate_tmatrix(s, cfg) for s in (11, 12))]
-    rec = np.mean([r["recall"] for r in res])
-    prec = np.mean([r["precision"] for r in res])
-    # benchmark medians are ~0.9; 16 impurities give a binomial spread of ~0.08
-    assert rec >= 0.6 and prec >= 0.6, (rec, prec)
+    with compute_threads(1):
+        cfg = TMatrixConfig(shape=(48, 48), n_impurities=8, outside_density=8 / 48**2,
+                            bias_mV=tuple(np.arange(-230.0, 20.1, 4.0)))
+        det = load_default()
+        res = [detection_scores(det.detect(d["maps"]).positions, d["positions"], 1.0)
+               for d in (simulate_tmatrix(s, cfg) for s in (11, 12))]
+        rec = np.mean([r["recall"] for r in res])
+        prec = np.mean([r["precision"] for r in res])
+        # benchmark medians are ~0.9; 16 impurities give a binomial spread of ~0.08
+        assert rec >= 0.6 and prec >= 0.6, (rec, prec)
 
 
 def test_coarse_pixels_are_resampled_to_the_trained_scale():
@@ -84,13 +85,13 @@ def test_every_bias_map_is_scored_when_phases_are_independent():
     from specinv.stm.evaluate import recall_at_true_count
     from specinv.stm.friedel import FriedelConfig, labelled_batch
 
-    torch.set_num_threads(1)
-    fx, _, truths, _ = labelled_batch(np.random.default_rng(1), FriedelConfig(noise_eta=0.8),
-                                      30, n_bias=64)
-    det = load_default()
-    assert det.max_bias >= 64
-    _, info = det.score(fx[0])
-    assert info["n_bias_used"] == 64
-    assert recall_at_true_count(det, list(fx), truths) >= 0.8
-    det.max_bias = 16
-    assert recall_at_true_count(det, list(fx), truths) <= 0.6
+    with compute_threads(1):
+        fx, _, truths, _ = labelled_batch(np.random.default_rng(1), FriedelConfig(noise_eta=0.8),
+                                          30, n_bias=64)
+        det = load_default()
+        assert det.max_bias >= 64
+        _, info = det.score(fx[0])
+        assert info["n_bias_used"] == 64
+        assert recall_at_true_count(det, list(fx), truths) >= 0.8
+        det.max_bias = 16
+        assert recall_at_true_count(det, list(fx), truths) <= 0.6

@@ -1,34 +1,17 @@
 """``specinv sts deconvolve-map`` end to end and its bad-input handling."""
 
-import argparse
-import importlib.util
 import json
 
 import numpy as np
 import pytest
 
-from specinv.core.errors import SpecinvError
+from specinv.cli.main import main
 from specinv.sts.simulate import simulate_didv
 
 
 def run_cli(argv: list[str]) -> int:
-    """Through ``specinv`` when the ``sts`` command exposes the map, else its own parser."""
-    if importlib.util.find_spec("specinv.sts.cli") is not None:
-        from specinv.cli.main import main
-
-        return main(["sts", "deconvolve-map", *argv])
-    from specinv.cli import sts_map
-
-    parser = argparse.ArgumentParser(prog="specinv sts")
-    sts_map.register(parser.add_subparsers())
-    args = parser.parse_args(["deconvolve-map", *argv])
-    try:
-        return args.func(args)
-    except SpecinvError as exc:  # what specinv.cli.main does
-        import sys
-
-        print(f"specinv: error: {exc}", file=sys.stderr)
-        return 2
+    """``specinv sts deconvolve-map ARGV`` in-process; returns the exit code."""
+    return main(["sts", "deconvolve-map", *argv])
 
 
 @pytest.fixture(scope="module")
@@ -138,3 +121,13 @@ def test_bad_input(case, message, tmp_path, capsys):
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
     assert not out.exists() and not out.with_suffix(".json").exists()
+
+
+def test_a_one_pixel_map_gets_the_single_spectrum_mesh():
+    from specinv.sts.cli_map import build_kernel
+    from specinv.sts.workflow import default_energy_mesh
+
+    bias = np.linspace(-5.0, 5.0, 301)
+    single = default_energy_mesh(bias, 1.2, 0.1)
+    mapped = build_kernel(bias, 1.2, 0.1, None, None).mesh
+    np.testing.assert_array_equal(mapped.points, single.points)

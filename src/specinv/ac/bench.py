@@ -83,6 +83,7 @@ from specinv.ac.bench_peers import (
     triqs_guide_runs,
 )
 from specinv.ac.continuation import INFLATED_CHI2
+from specinv.io.datasets import data_root
 from specinv.io.qmc import ContinuationInput
 
 CASES = ("srvo3", "u0", "bosonic", "holstein")
@@ -91,12 +92,12 @@ CASES = ("srvo3", "u0", "bosonic", "holstein")
 ALPS_ALPHA_SRVO3 = 5.514845959
 #: Adam steps of the ``nnrs_errors_estimated`` runs (default budget: 700 + 150 L-BFGS)
 LONG_STEPS = 4000
-DEFAULT_DATA = Path(__file__).resolve().parents[4] / "shared" / "data"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", default=None, metavar="DIR",
-                        help=f"third-party data folder (default: {DEFAULT_DATA})")
+                        help="third-party data folder (default: $SPECINV_DATA, else ../shared/data "
+                             "beside a source checkout)")
     parser.add_argument("--cases", default=None,
                         help=f"comma-separated subset of {','.join(CASES)}")
     parser.add_argument("--no-peers", action="store_true",
@@ -166,7 +167,24 @@ LOADERS = {"srvo3": _srvo3, "u0": _u0, "bosonic": _bosonic, "holstein": _holstei
 
 def l1_distance(omega: np.ndarray, spectrum: np.ndarray, ref_omega: np.ndarray,
                 ref: np.ndarray) -> float:
-    """``∫|A − A_ref| dω`` on the reference points (A interpolated, 0 outside its mesh)."""
+    """``∫|A − A_ref| dω`` on the reference points (A interpolated, 0 outside its mesh).
+
+    Parameters
+    ----------
+    omega : ndarray of shape (n,)
+        Mesh of the recovered spectrum.
+    spectrum : ndarray of shape (n,)
+        Recovered A(ω).
+    ref_omega : ndarray of shape (m,)
+        Points of the reference (same energy unit).
+    ref : ndarray of shape (m,)
+        Reference A(ω).
+
+    Returns
+    -------
+    float
+        L1 distance (trapezoid rule on ``ref_omega``).
+    """
     a = np.interp(ref_omega, omega, spectrum, left=0.0, right=0.0)
     return float(np.trapezoid(np.abs(a - ref), ref_omega))
 
@@ -209,12 +227,57 @@ def _score(case: dict[str, Any], run: dict[str, Any]) -> None:
         run["sum_rule"] = float(2 * np.trapezoid(run["spectrum"], run["omega"]))
 
 
+def _stored_runs(case: dict[str, Any], tm: Any, repeats: int) -> dict[str, dict[str, Any]]:
+    """The case's stored TRIQS/maxent spectra, its live rerun (when importable) and ours
+    at the same α on its mesh with its trapezoid weights (max |ΔA| to the stored one)."""
+    from specinv.kernels import Mesh
+
+    out: dict[str, dict[str, Any]] = {}
+    for key, (w, a) in case.get("stored", {}).items():
+        mesh = key.removeprefix("triqs_maxent_")
+        out[key] = {"omega": w, "spectrum": a, "wall_s": None, "stored": True}
+        if "stored_alpha" not in case:
+            continue
+        alpha = case["stored_alpha"]
+        if tm is not None:  # its test run again, timed; it must reproduce what it stored
+            live = triqs_fixed_alpha_run(tm, case, mesh, float(w[-1]), alpha, n=w.size)
+            if "spectrum" in live:
+                live["max_abs_diff_to_stored"] = float(np.max(np.abs(
+                    np.interp(w, live["omega"], live["spectrum"]) - a)))
+            out[f"triqs_maxent_same_alpha_{mesh}_live"] = live
+        # like-for-like: its mesh and its trapezoid weights, its α
+        fixed = {"alpha_rule": "classic", "refine_alpha": False, "n_alpha": 5,
+                 "alpha_range": (alpha, alpha * (1 + 1e-9))}
+        run = _ours(case, "maxent", fixed, repeats, mesh=Mesh.trapezoid(w),
+                    quadrature="point")
+        run["max_abs_diff_to_stored"] = float(np.max(np.abs(
+            np.interp(w, run["omega"], run["spectrum"]) - a)))
+        out[f"maxent_same_alpha_{mesh}_mesh_trapezoid"] = run
+    return out
+
+
 def run_case(name: str, case: dict[str, Any], args: argparse.Namespace,
              cont: Any, tm: Any = None) -> dict[str, Any]:
     """All runs of one case; returns the JSON-ready record (spectra included).
 
-    ``cont`` is ana_cont's ``continuation`` module and ``tm`` the ``triqs_maxent``
-    package, each None when absent.
+    Parameters
+    ----------
+    name : str
+        Case name (a key of :data:`LOADERS`).
+    case : dict
+        Loaded case: ``data``, ``kernel``, ``beta``, reference spectrum and window.
+    args : argparse.Namespace
+        Bench options (``quick``, ``repeats``, ...).
+    cont : module or None
+        ana_cont's ``continuation`` module, None when absent.
+    tm : module, optional
+        The ``triqs_maxent`` package, None when absent.
+
+    Returns
+    -------
+    dict
+        Reference, β, kernel, sizes and ``runs`` (per method: spectrum, wall time,
+        L1 distances).
     """
     from specinv.kernels import Mesh
 
@@ -253,26 +316,7 @@ def run_case(name: str, case: dict[str, Any], args: argparse.Namespace,
             runs["maxent_posterior_triqs_guide_mesh"] = _ours(
                 case, "maxent", {"alpha_rule": "posterior"}, repeats,
                 mesh=Mesh.trapezoid(first["omega"]), quadrature="point")
-    for key, (w, a) in case.get("stored", {}).items():
-        mesh = key.removeprefix("triqs_maxent_")
-        runs[key] = {"omega": w, "spectrum": a, "wall_s": None, "stored": True}
-        if "stored_alpha" not in case:
-            continue
-        alpha = case["stored_alpha"]
-        if tm is not None:  # its test run again, timed; it must reproduce what it stored
-            live = triqs_fixed_alpha_run(tm, case, mesh, float(w[-1]), alpha, n=w.size)
-            if "spectrum" in live:
-                live["max_abs_diff_to_stored"] = float(np.max(np.abs(
-                    np.interp(w, live["omega"], live["spectrum"]) - a)))
-            runs[f"triqs_maxent_same_alpha_{mesh}_live"] = live
-        # like-for-like: its mesh and its trapezoid weights, its α
-        fixed = {"alpha_rule": "classic", "refine_alpha": False, "n_alpha": 5,
-                 "alpha_range": (alpha, alpha * (1 + 1e-9))}
-        run = _ours(case, "maxent", fixed, repeats, mesh=Mesh.trapezoid(w),
-                    quadrature="point")
-        run["max_abs_diff_to_stored"] = float(np.max(np.abs(
-            np.interp(w, run["omega"], run["spectrum"]) - a)))
-        runs[f"maxent_same_alpha_{mesh}_mesh_trapezoid"] = run
+    runs.update(_stored_runs(case, tm, repeats))
     for run in runs.values():
         _score(case, run)
     if case.get("ref") is None and "ana_cont_classic" in runs \
@@ -297,10 +341,11 @@ def run(args: argparse.Namespace) -> int:
     from specinv.solvers import load_all
 
     load_all()
-    root = Path(args.data) if args.data else DEFAULT_DATA
+    root = Path(args.data) if args.data else data_root()
     out = Path(args.output)
-    if not root.is_dir():
-        print(f"bench ac: third-party data folder {root} is absent; nothing to do (skipped)")
+    if root is None or not root.is_dir():
+        print(f"bench ac: third-party data folder {root or '../shared/data'} is absent "
+              "(set $SPECINV_DATA); nothing to do (skipped)")
         return 0
     names = CASES if args.cases is None else tuple(args.cases.split(","))
     unknown = [n for n in names if n not in CASES]

@@ -42,7 +42,18 @@ _TRIQS_STAND_INS = ("triqs", "triqs.gfs", "triqs.utility", "triqs.utility.mpi")
 # -- ana_cont ---------------------------------------------------------------------------
 
 def import_ana_cont(path: str | None) -> Any:
-    """``ana_cont.continuation``, or None when it is not importable."""
+    """``ana_cont.continuation``, or None when it is not importable.
+
+    Parameters
+    ----------
+    path : str or None
+        Directory prepended to ``sys.path`` first (a source checkout), or None.
+
+    Returns
+    -------
+    module or None
+        The module.
+    """
     if path:
         sys.path.insert(0, path)
     try:
@@ -68,7 +79,29 @@ def _numpy2_shim() -> Any:
 
 def ana_cont_run(cont: Any, case: dict[str, Any], rule: str, window: float,
                  n: int = 401, model_over_beta: bool = False) -> dict[str, Any]:
-    """ana_cont's ``maxent_svd`` with α rule ``rule`` on a uniform mesh over ``window``."""
+    """ana_cont's ``maxent_svd`` with α rule ``rule`` on a uniform mesh over ``window``.
+
+    Parameters
+    ----------
+    cont : module
+        ``ana_cont.continuation``.
+    case : dict
+        Loaded bench case (``data``, ``kernel``, ``beta``).
+    rule : str
+        ana_cont's ``alpha_determination`` (e.g. ``"chi2kink"``, ``"classic"``).
+    window : float
+        Frequency window W: mesh on [−W, W], or [0, W] for bosonic data.
+    n : int
+        Mesh points.
+    model_over_beta : bool
+        Divide the flat default model by β (fermionic data).
+
+    Returns
+    -------
+    dict
+        ``omega``, ``spectrum``, ``wall_s`` (s), ``alpha``, ``chi2_reduced``, ...;
+        or ``failed`` (the errors of every try) and ``wall_s``.
+    """
     data = case["data"]
     if case["kernel"] == "fermionic-tau":
         w = np.linspace(-window, window, n)
@@ -115,6 +148,16 @@ def import_triqs_maxent(path: str | None) -> tuple[Any, str | None]:
     """``(triqs_maxent, note)``, or ``(None, reason)`` when it cannot be imported.
 
     ``note`` says whether the empty stand-ins for the TRIQS library were needed.
+
+    Parameters
+    ----------
+    path : str or None
+        Directory prepended to ``sys.path`` first (a source checkout), or None.
+
+    Returns
+    -------
+    (module or None, str or None)
+        The package and its note, or None and the reason.
     """
     if path:
         sys.path.insert(0, path)
@@ -157,6 +200,21 @@ def triqs_guide_runs(tm: Any, case: dict[str, Any], window: float) -> dict[str, 
     factor at the guide's 50 points per 6 decades. Its default analyzers (line fit,
     χ² curvature, entropy) and, with the probability, Bryan's average and the
     classic α all come from the one run, whose time every record carries.
+
+    Parameters
+    ----------
+    tm : module
+        The ``triqs_maxent`` package.
+    case : dict
+        Loaded bench case (fermionic τ data).
+    window : float
+        Frequency window (energy unit of the data).
+
+    Returns
+    -------
+    dict
+        One record per analyzer (``omega``, ``spectrum``, ``wall_s``, ``alpha``, ...),
+        or ``{"triqs_maxent_guide": {"failed": ...}}``.
     """
     data = case["data"]
     scale = (TRIQS_GUIDE_ERROR / float(np.median(data.error))) ** 2
@@ -206,6 +264,26 @@ def triqs_fixed_alpha_run(tm: Any, case: dict[str, Any], mesh: str, omega_max: f
     Lorentzian ``OmegaMesh`` over ``±omega_max``). Its test gives
     ``LogAlphaMesh(α/N, 100, 2)`` with N the number of data, which it scales back by N;
     the spectrum is the one at the second (smaller) α.
+
+    Parameters
+    ----------
+    tm : module
+        The ``triqs_maxent`` package.
+    case : dict
+        Loaded bench case (fermionic τ data).
+    mesh : {"lin", "hyp", "lor"}
+        Frequency mesh type.
+    omega_max : float
+        Half-width of the mesh (energy unit of the data).
+    alpha : float
+        The α of the run.
+    n : int
+        Mesh points.
+
+    Returns
+    -------
+    dict
+        ``omega``, ``spectrum``, ``wall_s`` (s), ``alpha`` and options; or ``failed``.
     """
     classes = {"lin": "LinearOmegaMesh", "hyp": "HyperbolicOmegaMesh",
                "lor": "LorentzianOmegaMesh"}

@@ -11,6 +11,7 @@ from specinv.core.errors import ParameterError
 from specinv.io.limits import check_array, check_count, check_solver_options
 from specinv.io.options import parse_options, positive_float
 from specinv.io.output import table_outputs
+from specinv.io.report import add_verdict_argument, report_verdict
 
 #: accepted range of β · ω_max: below, the window is narrower than the temperature
 #: scale the data resolve; above, the kernel vanishes on almost the whole window
@@ -58,14 +59,15 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="real-frequency points (default 201; 151 on the half axis)")
     p.add_argument("--output", required=True, metavar="OUT.csv")
     p.add_argument("--plot", default=None, metavar="FIG.png")
+    add_verdict_argument(p)
     p.set_defaults(func=_continue)
 
 
 def _continue(args: argparse.Namespace) -> int:
-    from specinv.ac.continuation import INFLATED_CHI2, build_problem, is_fermionic, is_tau
+    from specinv.ac.continuation import INFLATED_CHI2, continue_data, is_fermionic, is_tau
     from specinv.io.qmc import read_matsubara_input, read_tau_input
     from specinv.io.table import write_table
-    from specinv.solvers import get_solver, solve
+    from specinv.solvers import get_solver
 
     table_outputs(args.output, args.plot, inputs=[args.input])
     _check_window(args)
@@ -79,9 +81,9 @@ def _continue(args: argparse.Namespace) -> int:
     if args.n_omega is not None:
         n_data = data.points.size * (1 if data.imag is None else 2)
         check_array("--n-omega", args.n_omega, (n_data, args.n_omega), what="kernel")
-    setup = build_problem(data, args.kernel, args.beta, omega_max=args.omega_max,
-                          n_omega=args.n_omega)
-    result = solve(setup.problem, method=args.method, **options)
+    setup, result = continue_data(data, args.kernel, args.beta, method=args.method,
+                                  options=options, omega_max=args.omega_max,
+                                  n_omega=args.n_omega)
     if result.chi2_reduced < INFLATED_CHI2 and not setup.sigma_estimated:
         setup.notes.append(
             f"χ²/N = {result.chi2_reduced:.2g}: the data are fitted about "
@@ -105,7 +107,7 @@ def _continue(args: argparse.Namespace) -> int:
     print(f"wrote {args.output}: {args.method}, {args.kernel}, χ²/N = {result.chi2_reduced:.3g}"
           f"{extra}, ω ∈ [{result.omega[0]:.3g}, {result.omega[-1]:.3g}] "
           f"({result.wall_time_s:.2f} s)")
-    return 0
+    return report_verdict(result.check, args)
 
 
 def _check_window(args: argparse.Namespace) -> None:

@@ -50,6 +50,7 @@ def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
     Returns
     -------
     argparse.ArgumentParser
+        The ``specinv`` parser.
     """
     parser = OneLineParser(
         prog="specinv",
@@ -74,7 +75,19 @@ def _show_warning(message: Warning | str, category: type[Warning], filename: str
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the console script; returns the process exit code."""
+    """Entry point of the console script.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments without the program name (default ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        Process exit code: 0 success, 2 bad input or usage, 130 interrupted,
+        141 closed pipe.
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
     selected = next((a for a in argv if not a.startswith("-")), None)
     parser = build_parser(selected if selected in COMMANDS else None)

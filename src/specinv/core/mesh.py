@@ -62,6 +62,18 @@ class Mesh:
 
         The outer cells extend half a spacing beyond the end points, so every
         weight equals the spacing (rectangle rule, like the seed's ``dis(ω)``).
+
+        Parameters
+        ----------
+        lo, hi : float
+            First and last point (energy units of the problem), ``hi > lo``.
+        n : int
+            Number of points, at least 2.
+
+        Returns
+        -------
+        Mesh
+            The uniform mesh of ``n`` points.
         """
         if n < 2 or not hi > lo:
             raise ParameterError(f"uniform mesh needs n >= 2 and hi > lo, got n={n}, [{lo}, {hi}]")
@@ -73,6 +85,16 @@ class Mesh:
         """Mesh on arbitrary increasing points; edges at the midpoints.
 
         The outer edges lie half the neighbouring spacing outside the ends.
+
+        Parameters
+        ----------
+        points : ndarray of shape (n,)
+            Strictly increasing points, ``n >= 2``.
+
+        Returns
+        -------
+        Mesh
+            Mesh on ``points`` with cells between the midpoints.
         """
         pts = np.asarray(points, dtype=float)
         if pts.ndim != 1 or pts.size < 2 or np.any(np.diff(pts) <= 0):
@@ -91,6 +113,18 @@ class Mesh:
         weights are half the neighbouring spacing: ``w_0 = (x_1 − x_0)/2``,
         ``w_j = (x_{j+1} − x_{j−1})/2``. This is the quadrature of TRIQS/maxent's
         meshes (their ``delta``); :meth:`from_points` gives the end points full cells.
+        The weights, differences of midpoints, equal :func:`trapezoid_weights` to
+        rounding (not bit for bit).
+
+        Parameters
+        ----------
+        points : ndarray of shape (n,)
+            Strictly increasing points, ``n >= 2``.
+
+        Returns
+        -------
+        Mesh
+            Mesh on ``points`` whose weights are the trapezoid rule's.
         """
         m = cls.from_points(points)
         edges = m.edges.copy()
@@ -105,6 +139,24 @@ class Mesh:
         Built by inverting the cumulative of a point density
         ``1 + (density − 1) · exp(−((x − center)/width)²)``, so resolution is
         spent where the spectrum has structure (e.g. the gap edge).
+
+        Parameters
+        ----------
+        lo, hi : float
+            First and last point (energy units of the problem), ``hi > lo``.
+        n : int
+            Number of points, at least 2.
+        center : float
+            Centre of the dense region (same unit as ``lo``).
+        width : float
+            Half-width (1/e) of the dense region (same unit), > 0.
+        density : float
+            Ratio of the point density at ``center`` to the one far away, > 0.
+
+        Returns
+        -------
+        Mesh
+            The non-uniform mesh of ``n`` points.
         """
         if n < 2 or not hi > lo or density <= 0 or width <= 0:
             raise ParameterError("focused mesh needs n >= 2, hi > lo, width > 0, density > 0")
@@ -115,5 +167,44 @@ class Mesh:
         return cls.from_points(pts)
 
     def integrate(self, values: np.ndarray) -> np.ndarray:
-        """``Σ_j values[..., j] w_j`` (integral over the mesh, last axis)."""
+        """``Σ_j values[..., j] w_j`` (integral over the mesh, last axis).
+
+        Parameters
+        ----------
+        values : ndarray of shape (..., n)
+            Cell values on this mesh.
+
+        Returns
+        -------
+        ndarray of shape (...) or float
+            The integrals (a scalar for 1-D ``values``), in the unit of
+            ``values`` times the mesh unit.
+        """
         return np.asarray(values) @ self.weights
+
+
+def trapezoid_weights(points: np.ndarray) -> np.ndarray:
+    """Trapezoid-rule weights on increasing points: ``∫ f dx ≈ Σ_j f_j w_j``.
+
+    ``w_0 = (x_1 − x_0)/2``, ``w_j = (x_{j+1} − x_{j−1})/2``, ``w_{n−1} = (x_{n−1} − x_{n−2})/2``,
+    summed from half-spacings. Every α²F quadrature (λ, moments, the moment loss) uses
+    this one function: the Eliashberg data sets' Padé continuations amplify a change of
+    the weights' last bit (1e-16) into percent changes of Δ(ω), so the α²F code must
+    round exactly as the data sets were built.
+
+    Parameters
+    ----------
+    points : ndarray of shape (n,)
+        Mesh points, increasing (any unit).
+
+    Returns
+    -------
+    ndarray of shape (n,)
+        Weights in the unit of ``points``.
+    """
+    x = np.asarray(points, dtype=float)
+    half = 0.5 * np.diff(x)
+    w = np.zeros_like(x)
+    w[1:] += half
+    w[:-1] += half
+    return w

@@ -28,7 +28,10 @@ def _parabolic_vertex(x: np.ndarray, y: np.ndarray, i: int) -> tuple[float, floa
 
 
 def coherence_peaks(omega: np.ndarray, dos: np.ndarray) -> dict[str, tuple[float, float]]:
-    """Positions and heights of the largest maximum at ω < 0 and at ω > 0.
+    """Positions and heights of the highest local maximum at ω < 0 and at ω > 0.
+
+    Only interior maxima count (higher than both neighbours): a spectrum that
+    rises into the edge of its mesh has no peak there, only a window that ends.
 
     Parameters
     ----------
@@ -41,13 +44,14 @@ def coherence_peaks(omega: np.ndarray, dos: np.ndarray) -> dict[str, tuple[float
     -------
     dict
         ``{"negative": (energy, height), "positive": (energy, height)}``;
-        a side without points is ``(nan, nan)``.
+        a side without an interior maximum is ``(nan, nan)``.
     """
     x = np.asarray(omega, dtype=float)
     y = np.asarray(dos, dtype=float)
+    maxima = np.flatnonzero((y[1:-1] > y[:-2]) & (y[1:-1] >= y[2:])) + 1
     out: dict[str, tuple[float, float]] = {}
     for side, mask in (("negative", x < 0), ("positive", x > 0)):
-        idx = np.flatnonzero(mask)
+        idx = maxima[mask[maxima]]
         if idx.size == 0:
             out[side] = (float("nan"), float("nan"))
             continue
@@ -57,7 +61,22 @@ def coherence_peaks(omega: np.ndarray, dos: np.ndarray) -> dict[str, tuple[float
 
 
 def l2_error(dos: np.ndarray, truth: np.ndarray, weights: np.ndarray | None = None) -> float:
-    """Relative L2 error ``‖f − t‖ / ‖t‖`` with quadrature ``weights`` (default uniform)."""
+    """Relative L2 error ``‖f − t‖ / ‖t‖`` with quadrature ``weights`` (default uniform).
+
+    Parameters
+    ----------
+    dos : ndarray of shape (n,)
+        Recovered spectrum.
+    truth : ndarray of shape (n,)
+        Exact spectrum on the same mesh.
+    weights : ndarray of shape (n,), optional
+        Quadrature weights of the mesh (default: all ones).
+
+    Returns
+    -------
+    float
+        The relative error (dimensionless).
+    """
     f = np.asarray(dos, float)
     t = np.asarray(truth, float)
     w = np.ones_like(t) if weights is None else np.asarray(weights, float)
@@ -65,20 +84,53 @@ def l2_error(dos: np.ndarray, truth: np.ndarray, weights: np.ndarray | None = No
 
 
 def count_extrema(values: np.ndarray, prominence: float) -> int:
-    """Number of local maxima and minima whose prominence exceeds ``prominence``."""
+    """Number of local maxima and minima whose prominence exceeds ``prominence``.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n,)
+        Curve to scan.
+    prominence : float
+        Minimum prominence (unit of ``values``) for an extremum to count.
+
+    Returns
+    -------
+    int
+        Maxima plus minima.
+    """
     y = np.asarray(values, float)
     n_max = len(find_peaks(y, prominence=prominence)[0])
     return n_max + len(find_peaks(-y, prominence=prominence)[0])
 
 
 def total_variation(values: np.ndarray) -> float:
-    """``Σ |y_{j+1} − y_j|``."""
+    """``Σ |y_{j+1} − y_j|``.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n,)
+        Curve ``y``.
+
+    Returns
+    -------
+    float
+        Total variation (unit of ``values``).
+    """
     return float(np.sum(np.abs(np.diff(np.asarray(values, float)))))
 
 
 def oscillation(dos: np.ndarray, truth: np.ndarray, *, rel_prominence: float = 1e-2
                 ) -> dict[str, float]:
     """Spurious oscillation of ``dos`` relative to ``truth``.
+
+    Parameters
+    ----------
+    dos : ndarray of shape (n,)
+        Recovered spectrum.
+    truth : ndarray of shape (n,)
+        Exact spectrum on the same mesh.
+    rel_prominence : float
+        Minimum prominence of a counted extremum, relative to ``max|truth|``.
 
     Returns
     -------
@@ -99,7 +151,20 @@ def oscillation(dos: np.ndarray, truth: np.ndarray, *, rel_prominence: float = 1
 
 
 def negativity(dos: np.ndarray, weights: np.ndarray | None = None) -> float:
-    """``∫ max(−f, 0) / ∫ |f|``: fraction of spectral weight that is negative."""
+    """``∫ max(−f, 0) / ∫ |f|``: fraction of spectral weight that is negative.
+
+    Parameters
+    ----------
+    dos : ndarray of shape (n,)
+        Spectrum ``f``.
+    weights : ndarray of shape (n,), optional
+        Quadrature weights of the mesh (default: all ones).
+
+    Returns
+    -------
+    float
+        Fraction in [0, 1]; 0 for an all-zero spectrum.
+    """
     f = np.asarray(dos, float)
     w = np.ones_like(f) if weights is None else np.asarray(weights, float)
     total = float(np.sum(w * np.abs(f)))

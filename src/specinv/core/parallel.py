@@ -22,7 +22,13 @@ from specinv.core.errors import ParameterError
 
 
 def default_workers() -> int:
-    """Usable CPU count of this process (at least 1)."""
+    """Usable CPU count of this process (at least 1).
+
+    Returns
+    -------
+    int
+        Cores this process may run on (its affinity mask where the OS has one).
+    """
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - non-Linux

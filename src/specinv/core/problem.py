@@ -32,6 +32,8 @@ class Problem:
         Prior spectrum (MaxEnt default model, starting point of iterative methods).
     name : str
         Where the data came from (file name), used in messages.
+    info : dict
+        Free-form metadata for the caller (e.g. file provenance); solvers ignore it.
     """
 
     kernel: Kernel
@@ -73,13 +75,32 @@ class Problem:
         return self.sigma is not None
 
     def noise(self) -> np.ndarray:
-        """Error bars: the given ``sigma``, or an estimate from the data, shape (n_data,)."""
+        """Error bars: the given ``sigma``, or an estimate from the data.
+
+        Returns
+        -------
+        ndarray of shape (n_data,)
+            One-standard-deviation errors, in the unit of ``data``.
+        """
         if self.sigma is not None:
             return np.asarray(self.sigma)
         return np.full(self.data.size, estimate_noise(self.data))
 
     def chi2(self, spectrum: np.ndarray, sigma: np.ndarray | None = None) -> float:
-        """``Σ_i ((K f − g)_i / σ_i)²`` for a spectrum of shape (n_mesh,)."""
+        """``Σ_i ((K f − g)_i / σ_i)²`` for a spectrum of shape (n_mesh,).
+
+        Parameters
+        ----------
+        spectrum : ndarray of shape (n_mesh,)
+            Candidate spectrum ``f``.
+        sigma : ndarray of shape (n_data,), optional
+            Errors to use (default: :meth:`noise`).
+
+        Returns
+        -------
+        float
+            χ² (dimensionless).
+        """
         s = self.noise() if sigma is None else sigma
         r = (self.kernel.forward(spectrum) - self.data) / s
         return float(r @ r)

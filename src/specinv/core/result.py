@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from specinv.core.mesh import Mesh
+
+if TYPE_CHECKING:  # check.py imports jsonable from here
+    from specinv.core.check import Check
 
 
 @dataclass(eq=False)
 class InversionResult:
     """Spectrum recovered by a solver, with everything needed to trust it.
 
-    Attributes
+    Every parameter is kept as an attribute of the same name.
+
+    Parameters
     ----------
     method : str
         Registered solver name.
@@ -44,6 +49,9 @@ class InversionResult:
         Warnings raised during the solve (also emitted as Python warnings).
     extras : dict
         Method-specific arrays (e.g. particular solutions, α scan).
+    check : Check or None
+        The physics check of the answer (:mod:`specinv.core.check`): residuals,
+        χ²/N at the noise level, positivity, and the verdict ``ok | warn | fail``.
     """
 
     method: str
@@ -60,6 +68,7 @@ class InversionResult:
     wall_time_s: float = 0.0
     warnings: list[str] = field(default_factory=list)
     extras: dict[str, Any] = field(default_factory=dict)
+    check: Check | None = None
 
     @property
     def omega(self) -> np.ndarray:
@@ -67,26 +76,48 @@ class InversionResult:
         return self.mesh.points
 
     def metadata(self) -> dict[str, Any]:
-        """JSON-ready summary (no large arrays)."""
+        """JSON-ready summary (no large arrays).
+
+        Returns
+        -------
+        dict
+            Method, options, hyperparameters, χ², noise level, wall time and
+            warnings as plain Python values (arrays over 64 entries are
+            replaced by a note of their shape).
+        """
         return {
             "method": self.method,
-            "options": _jsonable(self.options),
-            "hyperparameters": _jsonable(self.hyperparameters),
+            "options": jsonable(self.options),
+            "hyperparameters": jsonable(self.hyperparameters),
             "chi2": float(self.chi2),
             "chi2_reduced": float(self.chi2_reduced),
             "sigma_estimated": bool(self.sigma_estimated),
             "noise_level": float(self.noise_level),
             "wall_time_s": float(self.wall_time_s),
             "warnings": list(self.warnings),
+            **({"check": self.check.to_dict()} if self.check is not None else {}),
         }
 
 
-def _jsonable(obj: Any) -> Any:
-    """Convert numpy scalars/arrays inside dicts and lists to plain Python."""
+def jsonable(obj: Any) -> Any:
+    """Convert numpy scalars and arrays inside dicts and lists to plain Python.
+
+    Parameters
+    ----------
+    obj : Any
+        Nested dicts, lists and tuples of numbers, strings, arrays.
+
+    Returns
+    -------
+    Any
+        The same structure with arrays of ≤ 64 elements as lists, larger ones as a
+        ``"<array shape ...>"`` note, numpy scalars as Python numbers, anything else
+        unknown as its ``repr``.
+    """
     if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
+        return {str(k): jsonable(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
+        return [jsonable(v) for v in obj]
     if isinstance(obj, np.ndarray):
         return obj.tolist() if obj.size <= 64 else f"<array shape {obj.shape}>"
     if isinstance(obj, np.generic):

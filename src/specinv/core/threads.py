@@ -1,28 +1,40 @@
-"""Thread limits for small numerical jobs on shared machines."""
+"""The one thread limit for numerical work: torch's pool and every BLAS/OpenMP pool."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+from threadpoolctl import threadpool_limits
 
 
 @contextmanager
 def compute_threads(threads: int | None) -> Iterator[None]:
-    """Limit torch and BLAS to ``threads`` threads inside the block (``None``: unchanged).
+    """Limit torch and BLAS to ``threads`` threads inside the block, then restore both.
 
-    The networks are small: on a few shared cores one thread is several times faster
-    than a multithreaded BLAS fighting other jobs (a 1201 × 1201 SVD: 1 s instead of 12–24 s).
+    The networks and the solvers' linear systems are small: on a few shared cores one
+    thread is several times faster than a multithreaded BLAS fighting other jobs.
+    Library code limits threads only through this context, so a caller's thread
+    settings are never left changed.
+
+    Parameters
+    ----------
+    threads : int or None
+        Thread count inside the block; ``None`` (or 0) leaves everything unchanged.
+        torch's count is set only when torch is already imported (a process that never
+        loaded torch has no torch pool to limit, and need not pay for importing it).
     """
     if not threads:
         yield
         return
-    import torch
-    from threadpoolctl import threadpool_limits
-
-    old = torch.get_num_threads()
-    torch.set_num_threads(int(threads))
+    torch = sys.modules.get("torch")
+    old = torch.get_num_threads() if torch is not None else None
+    if torch is not None:
+        torch.set_num_threads(int(threads))
     try:
         with threadpool_limits(int(threads)):
             yield
     finally:
-        torch.set_num_threads(old)
+        if torch is not None:
+            torch.set_num_threads(old)

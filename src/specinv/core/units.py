@@ -10,13 +10,3 @@ CM1_PER_MEV: float = 8.065544
 
 THZ_PER_MEV: float = 0.2417989242
 """Frequency (THz) per meV (E = h f)."""
-
-
-def kelvin_to_mev(temperature_k: float) -> float:
-    """k_B T in meV for a temperature in K."""
-    return KB_MEV_PER_K * temperature_k
-
-
-def mev_to_kelvin(energy_mev: float) -> float:
-    """Temperature in K for an energy k_B T in meV."""
-    return energy_mev / KB_MEV_PER_K

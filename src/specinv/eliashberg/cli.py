@@ -20,6 +20,7 @@ import sys
 import numpy as np
 
 from specinv.core.errors import ParameterError
+from specinv.eliashberg.engine.seed import SEED_SETUP
 from specinv.io.limits import check_array, check_count
 from specinv.io.output import check_output_dir, table_outputs
 
@@ -92,9 +93,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="α²F generator: geometric Brownian motion or Gaussian mixtures")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--shard-size", type=int, default=100)
-    p.add_argument("--temperature", type=float, default=1.16, help="K (seed: 1.16)")
-    p.add_argument("--mu-star", type=float, default=0.1, help="μ* (seed: 0.1)")
-    p.add_argument("--n-matsubara", type=int, default=350, help="M (seed: 350)")
+    p.add_argument("--temperature", type=float, default=SEED_SETUP.temperature_K,
+                   help="K (default: the seed's, %(default)s)")
+    p.add_argument("--mu-star", type=float, default=SEED_SETUP.mu_star,
+                   help="μ* (default: the seed's, %(default)s)")
+    p.add_argument("--n-matsubara", type=int, default=SEED_SETUP.n_matsubara,
+                   help="M (default: the seed's, %(default)s)")
     p.add_argument("--lambda-range", type=float, nargs=2, default=(0.8, 2.5),
                    metavar=("LO", "HI"), help="λ drawn uniformly in [LO, HI]")
     p.add_argument("--no-tc", action="store_true", help="skip the linearized T_c per sample")
@@ -176,7 +180,8 @@ def run_tc(args: argparse.Namespace) -> int:
 def run_solve(args: argparse.Namespace) -> int:
     from specinv.eliashberg.engine.a2f import moments
     from specinv.eliashberg.engine.matsubara import solve_matsubara
-    from specinv.eliashberg.engine.realaxis import continue_pade, real_axis_iteration
+    from specinv.eliashberg.engine.msc import real_axis_iteration
+    from specinv.eliashberg.engine.realaxis import continue_pade
     from specinv.eliashberg.engine.tc import critical_temperature
     from specinv.io.table import write_table
 

@@ -82,12 +82,17 @@ def atomic_outputs(paths: Sequence[str | os.PathLike],
 def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; rename it onto ``path`` on success.
 
+    If the body raises (including ``KeyboardInterrupt``) the temporary file is
+    removed and ``path`` is untouched, so an interrupted run never leaves a
+    half-written output.
+
     Parameters
     ----------
-    path : path-like
-        Final output file.
+    path : str or os.PathLike
+        Final file (its directory is created).
     suffix : str, optional
-        Suffix of the temporary file (default: ``path``'s).
+        Suffix of the temporary file (default: that of ``path``, so writers that
+        pick a format from the name behave the same).
 
     Yields
     ------

@@ -23,9 +23,12 @@ _UNIT = re.compile(r"^(.*?)\s*\(([^()]*)\)\s*$")
 class NanonisSpectrum:
     """One bias sweep read from a ``.dat`` file.
 
-    Attributes
+    Every parameter is kept as an attribute of the same name.
+
+    Parameters
     ----------
     bias_mV : ndarray of shape (n,)
+        Bias (mV).
     signal : ndarray of shape (n,)
         Chosen channel, forward and backward sweeps averaged when both exist.
     channel : str
@@ -73,6 +76,7 @@ def read_nanonis_dat(path: str | Path, *, channel: str | None = None,
     Parameters
     ----------
     path : str or Path
+        The ``.dat`` file.
     channel : str, optional
         Signal channel name (exact, or a unique case-insensitive prefix).
         Default: the lock-in X channel (``LI Demod 1 X``...).
@@ -80,6 +84,11 @@ def read_nanonis_dat(path: str | Path, *, channel: str | None = None,
         Default: ``Bias calc (V)``, else the first channel containing "Bias".
     average_sweeps : bool
         Average with the ``[bwd]`` copy of the channel when present.
+
+    Returns
+    -------
+    NanonisSpectrum
+        Bias in mV and the chosen signal (file units), in file order.
 
     Raises
     ------

@@ -28,7 +28,9 @@ _DIDV_HINTS = ("LI Demod 1 X", "LIX", "Lock-in", "LI Demod", "dI/dV", "Input 2")
 class NanonisGrid:
     """A Nanonis grid.
 
-    Attributes
+    Every parameter is kept as an attribute of the same name.
+
+    Parameters
     ----------
     channels : dict of str -> ndarray of shape (n_points, lines, points)
         Channel data with the sweep index first (a stack of maps).
@@ -37,7 +39,9 @@ class NanonisGrid:
     sweep_signal : str
         Name of the sweep signal (e.g. ``"Bias (V)"``).
     parameters : dict of str -> ndarray of shape (lines, points)
+        Per-pixel parameters (``Sweep Start``, ``X (m)``, ...).
     header : dict of str -> str
+        Header key/value pairs.
     """
 
     channels: dict[str, np.ndarray]
@@ -47,7 +51,18 @@ class NanonisGrid:
     header: dict[str, str] = field(default_factory=dict)
 
     def bias_mV(self) -> np.ndarray:
-        """The sweep in mV if it is a bias in V (or mV); raises otherwise."""
+        """The sweep in mV if it is a bias in V (or mV).
+
+        Returns
+        -------
+        ndarray of shape (n_points,)
+            Bias (mV).
+
+        Raises
+        ------
+        InputError
+            The sweep signal is not a bias in V or mV.
+        """
         unit = re.search(r"\(([^)]*)\)", self.sweep_signal)
         u = unit.group(1) if unit else ""
         if u == "V":
@@ -57,7 +72,23 @@ class NanonisGrid:
         raise InputError(f"sweep signal {self.sweep_signal!r} is not a bias in V or mV")
 
     def didv_channel(self, name: str | None = None) -> str:
-        """Name of the dI/dV channel: ``name`` (exact or unique substring) or a lock-in guess."""
+        """Name of the dI/dV channel: ``name`` (exact or unique substring) or a lock-in guess.
+
+        Parameters
+        ----------
+        name : str, optional
+            Channel asked for (None: the first forward lock-in channel).
+
+        Returns
+        -------
+        str
+            Key of :attr:`channels`.
+
+        Raises
+        ------
+        InputError
+            Unknown or ambiguous ``name``, or no lock-in channel (the message lists them).
+        """
         names = list(self.channels)
         if name is not None:
             if name in self.channels:
@@ -95,10 +126,12 @@ def read_3ds(path: str | Path) -> NanonisGrid:
     Parameters
     ----------
     path : str or Path
+        The ``.3ds`` file.
 
     Returns
     -------
     NanonisGrid
+        Channels (sweep index first), sweep values and header.
 
     Raises
     ------
@@ -162,9 +195,16 @@ def write_3ds(path: str | Path, channels: dict[str, np.ndarray], sweep: np.ndarr
 
     Parameters
     ----------
+    path : str or Path
+        Output file.
     channels : dict of str -> ndarray of shape (n_points, lines, points)
+        Channel data, sweep index first (stored as big-endian float32).
     sweep : ndarray of shape (n_points,)
         Only its first and last value are stored (``Sweep Start``/``Sweep End``).
+    sweep_signal : str
+        Name and unit of the sweep signal.
+    experiment_parameters : tuple of str
+        Names of the per-pixel experiment parameters (written as zeros).
     """
     names = list(channels)
     n_sweep, n_lines, n_points = next(iter(channels.values())).shape

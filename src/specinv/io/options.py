@@ -11,7 +11,23 @@ from specinv.core.units import KB_MEV_PER_K
 
 
 def parse_options(items: list[str] | None) -> dict[str, Any]:
-    """Turn ``["key=value", ...]`` into a dict; values parsed as JSON when possible."""
+    """Turn ``["key=value", ...]`` into a dict; values parsed as JSON when possible.
+
+    Parameters
+    ----------
+    items : list of str or None
+        ``--option`` arguments.
+
+    Returns
+    -------
+    dict
+        Key to value (JSON-decoded, else the string).
+
+    Raises
+    ------
+    ParameterError
+        An item without ``=``.
+    """
     out: dict[str, Any] = {}
     for item in items or []:
         if "=" not in item:
@@ -25,14 +41,38 @@ def parse_options(items: list[str] | None) -> dict[str, Any]:
 
 
 def temperature_kelvin(value: float, unit: str) -> float:
-    """Temperature in K from a value in K or in meV (k_B T); must be > 0."""
+    """Temperature in K from a value in K or in meV (k_B T); must be > 0.
+
+    Parameters
+    ----------
+    value : float
+        The temperature, > 0.
+    unit : {"K", "meV"}
+        Its unit.
+
+    Returns
+    -------
+    float
+        Temperature (K).
+    """
     if not value > 0:
         raise ParameterError(f"--temperature must be > 0, got {value}")
     return value if unit == "K" else value / KB_MEV_PER_K
 
 
 def positive_float(text: str) -> float:
-    """argparse type: a float > 0."""
+    """argparse type: a float > 0.
+
+    Parameters
+    ----------
+    text : str
+        Command-line value.
+
+    Returns
+    -------
+    float
+        The parsed value.
+    """
     v = float(text)
     if not v > 0:
         raise argparse.ArgumentTypeError(f"expected a number > 0, got {text}")
@@ -40,7 +80,18 @@ def positive_float(text: str) -> float:
 
 
 def nonnegative_float(text: str) -> float:
-    """argparse type: a float >= 0."""
+    """argparse type: a float >= 0.
+
+    Parameters
+    ----------
+    text : str
+        Command-line value.
+
+    Returns
+    -------
+    float
+        The parsed value.
+    """
     v = float(text)
     if not v >= 0:
         raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text}")

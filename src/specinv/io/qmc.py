@@ -31,7 +31,9 @@ MIN_TAU_REACH = 0.45
 class ContinuationInput:
     """Data read for analytic continuation.
 
-    Attributes
+    Every parameter is kept as an attribute of the same name.
+
+    Parameters
     ----------
     points : ndarray of shape (n,)
         τ values or Matsubara frequencies ω_n.
@@ -44,7 +46,9 @@ class ContinuationInput:
     flipped : bool
         True when the sign was flipped to the physical convention.
     source : str
+        File name, for messages.
     info : dict
+        Reading notes (``n_points``, ``columns``).
     """
 
     points: np.ndarray
@@ -58,6 +62,20 @@ class ContinuationInput:
 
 def read_tau_input(path: str | Path, *, beta: float, fermionic: bool = True) -> ContinuationInput:
     """Read ``tau, value[, error]``; check τ ∈ [0, β]; flip a positive fermionic G.
+
+    Parameters
+    ----------
+    path : str or Path
+        Text table.
+    beta : float
+        Inverse temperature (1/energy unit of the data).
+    fermionic : bool
+        Fermionic G(τ): a positive median is flipped to the physical G ≤ 0.
+
+    Returns
+    -------
+    ContinuationInput
+        τ, values and optional errors.
 
     Raises
     ------
@@ -88,7 +106,25 @@ def read_tau_input(path: str | Path, *, beta: float, fermionic: bool = True) -> 
 
 
 def read_matsubara_input(path: str | Path, *, fermionic: bool = True) -> ContinuationInput:
-    """Read ``omega_n, Re, Im[, error]``; flip a fermionic G with Im G > 0 at ω_n > 0."""
+    """Read ``omega_n, Re, Im[, error]``; flip a fermionic G with Im G > 0 at ω_n > 0.
+
+    Parameters
+    ----------
+    path : str or Path
+        Text table.
+    fermionic : bool
+        Fermionic G(iω_n): a positive median Im G is flipped to the physical sign.
+
+    Returns
+    -------
+    ContinuationInput
+        ω_n, Re, Im and optional errors.
+
+    Raises
+    ------
+    InputError
+        Fewer than 3 columns or frequencies, ω_n negative or not increasing, errors ≤ 0.
+    """
     table, _ = read_columns(path, min_columns=3, names=("omega_n", "Re", "Im", "error"))
     src = str(path)
     wn, re, im = table[:, 0], table[:, 1].copy(), table[:, 2].copy()
@@ -116,7 +152,19 @@ def _errors(table: np.ndarray, col: int, src: str) -> np.ndarray | None:
 
 
 def check_matsubara_grid(wn: np.ndarray, beta: float, fermionic: bool, src: str) -> None:
-    """Raise :class:`InputError` unless ω_n are (2n+1)π/β (fermionic) or 2πn/β (bosonic)."""
+    """Raise :class:`InputError` unless ω_n are (2n+1)π/β (fermionic) or 2πn/β (bosonic).
+
+    Parameters
+    ----------
+    wn : ndarray of shape (n,)
+        Matsubara frequencies (energy unit of the data).
+    beta : float
+        Inverse temperature (1/energy unit).
+    fermionic : bool
+        Which grid is expected.
+    src : str
+        File name, for the message.
+    """
     k = wn * beta / np.pi
     target = np.round((k - 1) / 2) * 2 + 1 if fermionic else np.round(k / 2) * 2
     if np.max(np.abs(k - target)) > 1e-3:
@@ -140,6 +188,8 @@ def square_lattice_dos(edges: np.ndarray, t: float = 1.0, n_sub: int = 64) -> np
         Cell edges.
     t : float
         Hopping.
+    n_sub : int
+        Midpoint samples per cell.
 
     Returns
     -------
@@ -161,6 +211,16 @@ def square_lattice_dos(edges: np.ndarray, t: float = 1.0, n_sub: int = 64) -> np
 def require_h5py(path: str | Path) -> Any:
     """Import :mod:`h5py`, or explain how to get it for reading ``path``.
 
+    Parameters
+    ----------
+    path : str or Path
+        The HDF5 file (named in the message).
+
+    Returns
+    -------
+    module
+        :mod:`h5py`.
+
     Raises
     ------
     InputError
@@ -176,6 +236,11 @@ def require_h5py(path: str | Path) -> Any:
 
 def read_smoqy_holstein(path: str | Path) -> dict[str, np.ndarray | float]:
     """SmoQyDEAC ``greens.jld2`` (HDF5): binned G(τ) with the exact A(ω).
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``greens.jld2`` file.
 
     Returns
     -------

@@ -18,7 +18,19 @@ MIN_POINTS = 10
 
 @dataclass
 class Spectrum:
-    """Bias in mV (increasing) and conductance, with where they came from."""
+    """Bias in mV (increasing) and conductance, with where they came from.
+
+    Parameters
+    ----------
+    bias_mV : ndarray of shape (n,)
+        Bias (mV), increasing.
+    didv : ndarray of shape (n,)
+        Conductance (file units).
+    source : str
+        File name, for messages.
+    info : dict
+        How the file was read (``format``, channel, header, ...).
+    """
 
     bias_mV: np.ndarray
     didv: np.ndarray
@@ -27,7 +39,25 @@ class Spectrum:
 
 
 def check_bias(bias: np.ndarray, source: str) -> np.ndarray:
-    """Return the order that makes ``bias`` increasing, or raise for duplicates/zigzags."""
+    """Return the order that makes ``bias`` increasing, or raise for duplicates/zigzags.
+
+    Parameters
+    ----------
+    bias : ndarray of shape (n,)
+        Bias (mV) in file order.
+    source : str
+        File name, for messages.
+
+    Returns
+    -------
+    ndarray of int, shape (n,)
+        Indices that sort ``bias`` increasing (identity or reversal).
+
+    Raises
+    ------
+    InputError
+        Too few points, a duplicated value, or a non-monotonic sweep.
+    """
     if bias.size < MIN_POINTS:
         raise InputError(f"too few points: {bias.size} (at least {MIN_POINTS} bias values needed)",
                          source)
@@ -52,6 +82,15 @@ def read_spectrum(path: str | Path, *, channel: str | None = None,
     Two-column text (bias in mV, conductance; optional header line, ``#``
     comments, comma/semicolon/tab/space separators; extra columns ignored) or
     a Nanonis ``.dat`` (channels chosen by name, forward/backward averaged).
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+    channel : str, optional
+        Nanonis signal channel (default: the lock-in X channel).
+    bias_channel : str, optional
+        Nanonis bias channel (default: ``Bias calc (V)``, else the first with "Bias").
 
     Returns
     -------

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from specinv.core.errors import InputError
-from specinv.core.result import _jsonable
+from specinv.core.result import jsonable
 from specinv.io.atomic import atomic_outputs
 
 _SPLIT = re.compile(r"[,;\t ]+")
@@ -99,6 +99,7 @@ def read_columns(path: str | Path, *, min_columns: int = 2,
     Returns
     -------
     table : ndarray of shape (n_rows, n_columns)
+        The numbers, one row per data line.
     header : list of str or None
         Column names from a non-numeric first line, if present.
 
@@ -194,7 +195,7 @@ def save_json(path: str | Path, metadata: dict[str, Any]) -> None:
     metadata : dict
         JSON-able after numpy conversion.
     """
-    Path(path).write_text(json.dumps(_jsonable(metadata), indent=2) + "\n")
+    Path(path).write_text(json.dumps(jsonable(metadata), indent=2) + "\n")
 
 
 def write_table(path: str | Path, columns: dict[str, np.ndarray],
@@ -214,7 +215,7 @@ def write_table(path: str | Path, columns: dict[str, np.ndarray],
     metadata : dict, optional
         Written as JSON next to the CSV (numpy values converted).
     fmt : str
-        Number format of the CSV.
+        printf-style format of the numbers.
     extra : sequence of (path, writer)
         Further outputs (e.g. a plot): ``writer(tmp_path)`` writes one to a temporary path.
 

@@ -41,6 +41,9 @@ class Kernel:
     data_label: str = "x"
     #: name and unit of the spectrum variable
     spectrum_label: str = "omega"
+    #: the physics requires the spectrum to be >= 0 (a DOS, a glue, a diagonal spectral
+    #: function); the result's check flags negative answers
+    positive_spectrum: bool = True
 
     def __init__(self, data_points: np.ndarray, mesh: Mesh) -> None:
         x = np.asarray(data_points, dtype=float)
@@ -62,7 +65,13 @@ class Kernel:
         raise NotImplementedError
 
     def parameters(self) -> dict[str, Any]:
-        """Physical parameters of the kernel, recorded in every result's metadata."""
+        """Physical parameters of the kernel, recorded in every result's metadata.
+
+        Returns
+        -------
+        dict
+            Parameter name to JSON-ready value (empty for the base class).
+        """
         return {}
 
     # -- derived --------------------------------------------------------------
@@ -82,7 +91,18 @@ class Kernel:
         return (self.data_points.size, self.mesh.size)
 
     def forward(self, spectrum: np.ndarray) -> np.ndarray:
-        """Data ``K f`` for spectra of shape (..., n_mesh); returns (..., n_data)."""
+        """Data ``K f`` for one spectrum or a stack of them.
+
+        Parameters
+        ----------
+        spectrum : ndarray of shape (..., n_mesh)
+            Cell values of the spectrum.
+
+        Returns
+        -------
+        ndarray of shape (..., n_data)
+            Model data at :attr:`data_points`.
+        """
         return np.asarray(spectrum, dtype=float) @ self.matrix.T
 
     @cached_property
@@ -90,11 +110,12 @@ class Kernel:
         """Thin SVD ``K = U diag(s) Vt`` (cached): U (n_data, r), s (r,), Vt (r, n_mesh).
 
         Computed with one BLAS thread: on a shared 2-core machine the threaded
-        LAPACK SVD of a 1201 × 1201 kernel took 12–24 s against ~1 s single-threaded.
+        LAPACK SVD of a large (1201 × 1201) kernel was an order of magnitude slower
+        than the single-threaded one (threads contending for the cores).
         """
-        from threadpoolctl import threadpool_limits
+        from specinv.core.threads import compute_threads
 
-        with threadpool_limits(limits=1):
+        with compute_threads(1):
             u, s, vt = np.linalg.svd(self.matrix, full_matrices=False)
         for a in (u, s, vt):
             a.setflags(write=False)
@@ -148,14 +169,15 @@ class Kernel:
         p.setflags(write=False)
         return p
 
-    def to_torch(self, dtype: Any = None, device: Any = None) -> Any:
-        """The matrix as a torch tensor (float32 on CPU by default)."""
-        import torch
-
-        return torch.as_tensor(self.matrix, dtype=dtype or torch.float32, device=device)
-
     def describe(self) -> dict[str, Any]:
-        """JSON-ready description: kernel type, parameters and mesh summary."""
+        """JSON-ready description: kernel type, parameters and mesh summary.
+
+        Returns
+        -------
+        dict
+            ``kernel`` (class name), the :meth:`parameters`, ``n_data``,
+            ``data_range``, ``n_mesh`` and ``mesh_range`` (mesh unit).
+        """
         return {
             "kernel": type(self).__name__,
             **self.parameters(),

@@ -67,15 +67,16 @@ def fermionic_tau_kernel(tau: np.ndarray, omega: np.ndarray, beta: float) -> np.
     Parameters
     ----------
     tau : ndarray of shape (n,)
-        Imaginary times in [0, β].
+        Imaginary times in [0, β] (1/energy unit of ``omega``).
     omega : ndarray of shape (m,)
-        Real frequencies.
+        Real frequencies (energy unit of the problem).
     beta : float
-        Inverse temperature.
+        Inverse temperature (1/energy unit of ``omega``).
 
     Returns
     -------
     ndarray of shape (n, m)
+        Kernel values in (0, 1].
     """
     decay, aw = _decaying_exponential(tau, omega, beta)
     return decay / (1.0 + np.exp(-beta * aw))
@@ -87,12 +88,16 @@ def bosonic_tau_kernel(tau: np.ndarray, omega: np.ndarray, beta: float) -> np.nd
     Parameters
     ----------
     tau : ndarray of shape (n,)
+        Imaginary times in [0, β] (1/energy unit of ``omega``).
     omega : ndarray of shape (m,)
+        Real frequencies (energy unit of the problem).
     beta : float
+        Inverse temperature (1/energy unit of ``omega``).
 
     Returns
     -------
     ndarray of shape (n, m)
+        Kernel values (energy unit of ``omega``).
     """
     decay, aw = _decaying_exponential(tau, omega, beta)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -101,7 +106,22 @@ def bosonic_tau_kernel(tau: np.ndarray, omega: np.ndarray, beta: float) -> np.nd
 
 
 def conductivity_tau_kernel(tau: np.ndarray, omega: np.ndarray, beta: float) -> np.ndarray:
-    """``(1/π) ω [e^{−τω} + e^{−(β−τ)ω}]/(1 − e^{−βω})`` for ω ≥ 0; ``2/(πβ)`` at ω = 0."""
+    """``(1/π) ω [e^{−τω} + e^{−(β−τ)ω}]/(1 − e^{−βω})`` for ω ≥ 0; ``2/(πβ)`` at ω = 0.
+
+    Parameters
+    ----------
+    tau : ndarray of shape (n,)
+        Imaginary times in [0, β] (1/energy unit of ``omega``).
+    omega : ndarray of shape (m,)
+        Real frequencies; only ``|ω|`` is used (σ is even).
+    beta : float
+        Inverse temperature (1/energy unit of ``omega``).
+
+    Returns
+    -------
+    ndarray of shape (n, m)
+        Kernel values (energy unit of ``omega``).
+    """
     w = np.abs(np.asarray(omega, dtype=float))
     return (bosonic_tau_kernel(tau, w, beta) + bosonic_tau_kernel(tau, -w, beta)) / np.pi
 
@@ -184,6 +204,9 @@ class FermionicTauKernel(_TauKernel):
         Inverse temperature (1/energy unit of the mesh).
     n_sub : int
         Gauss–Legendre nodes per cell.
+    quadrature : {"cell", "point"}
+        ``"cell"``: Gauss–Legendre cell integrals; ``"point"``: ``k(x, ω_j) Δω_j``
+        (the point-value discretization of other codes).
     """
 
     def _point_kernel(self, x: np.ndarray, omega: np.ndarray) -> np.ndarray:
@@ -195,6 +218,21 @@ class BosonicTauKernel(_TauKernel):
 
     ``symmetric=True`` takes a mesh on ω ≥ 0 and an even A(ω): the two
     branches are folded, ``ω[e^{−τω} + e^{−(β−τ)ω}]/(1 − e^{−βω})``.
+
+    Parameters
+    ----------
+    tau : ndarray of shape (n_tau,)
+        Imaginary times in [0, β].
+    mesh : Mesh
+        Real-frequency mesh of A(ω): full axis, or ω ≥ 0 when ``symmetric``.
+    beta : float
+        Inverse temperature (1/energy unit of the mesh).
+    symmetric : bool
+        Fold the ω < 0 branch onto an even A(ω) on ω ≥ 0.
+    n_sub : int
+        Gauss–Legendre nodes per cell.
+    quadrature : {"cell", "point"}
+        Cell integrals or point values times cell widths.
     """
 
     statistics = "bosonic"
@@ -212,6 +250,13 @@ class BosonicTauKernel(_TauKernel):
         return bosonic_tau_kernel(x, omega, self.beta)
 
     def parameters(self) -> dict[str, Any]:
+        """Physical parameters, recorded in every result's metadata.
+
+        Returns
+        -------
+        dict
+            ``beta``, ``statistics``, ``n_sub``, ``quadrature`` and ``symmetric``.
+        """
         return {**super().parameters(), "symmetric": self.symmetric}
 
 
@@ -225,7 +270,11 @@ class ConductivityTauKernel(_TauKernel):
     mesh : Mesh
         Mesh on ω ≥ 0 (the first edge may be 0).
     beta : float
-        Inverse temperature.
+        Inverse temperature (1/energy unit of the mesh).
+    n_sub : int
+        Gauss–Legendre nodes per cell.
+    quadrature : {"cell", "point"}
+        Cell integrals or point values times cell widths.
     """
 
     statistics = "bosonic"
@@ -268,7 +317,19 @@ class _MatsubaraKernel(_ContinuationKernel):
         return np.einsum("ijk,jk->ij", k, weights)
 
     def stack(self, real: np.ndarray, imag: np.ndarray) -> np.ndarray:
-        """Data vector matching the kernel rows from Re and Im parts, shape (n_data,)."""
+        """Data vector matching the kernel rows from Re and Im parts.
+
+        Parameters
+        ----------
+        real, imag : ndarray of shape (n_freq,)
+            Real and imaginary parts at :attr:`frequencies` (only those the
+            ``components`` option keeps are used).
+
+        Returns
+        -------
+        ndarray of shape (n_data,)
+            ``[Re; Im]``, ``Re`` or ``Im``, as the kernel rows.
+        """
         parts = {"both": (real, imag), "re": (real,), "im": (imag,)}[self.components]
         return np.concatenate([np.asarray(p, dtype=float) for p in parts])
 
@@ -277,7 +338,23 @@ class _MatsubaraKernel(_ContinuationKernel):
 
 
 class FermionicMatsubaraKernel(_MatsubaraKernel):
-    """``G(iω_n) = ∫ A(ω)/(iω_n − ω) dω``: Re ``−ω/(ω_n²+ω²)``, Im ``−ω_n/(ω_n²+ω²)``."""
+    """``G(iω_n) = ∫ A(ω)/(iω_n − ω) dω``: Re ``−ω/(ω_n²+ω²)``, Im ``−ω_n/(ω_n²+ω²)``.
+
+    Parameters
+    ----------
+    frequencies : ndarray of shape (n_freq,)
+        Matsubara frequencies ω_n (energy unit of the mesh).
+    mesh : Mesh
+        Real-frequency mesh of A(ω) (full axis).
+    beta : float
+        Inverse temperature (1/energy unit of the mesh).
+    components : {"both", "re", "im"}
+        Which rows the data hold: ``[Re; Im]`` (2 n_freq rows), Re or Im only.
+    n_sub : int
+        Gauss–Legendre nodes per cell.
+    quadrature : {"cell", "point"}
+        Cell integrals or point values times cell widths.
+    """
 
     def _re_im(self, wn: np.ndarray, omega: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         w, n = omega[None, :], wn[:, None]
@@ -291,6 +368,25 @@ class BosonicMatsubaraKernel(_MatsubaraKernel):
     Re ``ω²/(ω² + Ω_n²)`` (1 at Ω_0 = 0, so ``χ(0) = ∫A``), Im ``ωΩ_n/(ω² + Ω_n²)``.
     ``symmetric=True``: mesh on ω ≥ 0, even A, Re doubled and Im zero (use
     ``components="re"``). ``prefactor`` scales the kernel (``1/π`` for Λ(iν_n) of σ).
+
+    Parameters
+    ----------
+    frequencies : ndarray of shape (n_freq,)
+        Bosonic Matsubara frequencies Ω_n (energy unit of the mesh).
+    mesh : Mesh
+        Real-frequency mesh of A(ω): full axis, or ω ≥ 0 when ``symmetric``.
+    beta : float
+        Inverse temperature (1/energy unit of the mesh).
+    components : {"both", "re", "im"}
+        Which rows the data hold: ``[Re; Im]`` (2 n_freq rows), Re or Im only.
+    symmetric : bool
+        Even A(ω) on a mesh on ω ≥ 0 (Re doubled, Im zero).
+    prefactor : float
+        Overall factor of the kernel.
+    n_sub : int
+        Gauss–Legendre nodes per cell.
+    quadrature : {"cell", "point"}
+        Cell integrals or point values times cell widths.
     """
 
     statistics = "bosonic"
@@ -316,14 +412,48 @@ class BosonicMatsubaraKernel(_MatsubaraKernel):
         return self.prefactor * re, self.prefactor * im
 
     def parameters(self) -> dict[str, Any]:
+        """Physical parameters, recorded in every result's metadata.
+
+        Returns
+        -------
+        dict
+            ``beta``, ``statistics``, ``n_sub``, ``quadrature``, ``components``,
+            ``symmetric`` and ``prefactor``.
+        """
         return {**super().parameters(), "symmetric": self.symmetric, "prefactor": self.prefactor}
 
 
 def fermionic_matsubara(beta: float, n: int) -> np.ndarray:
-    """``ω_n = (2n+1)π/β`` for n = 0..n−1, shape (n,)."""
+    """``ω_n = (2n+1)π/β`` for n = 0..n−1.
+
+    Parameters
+    ----------
+    beta : float
+        Inverse temperature (1/energy unit).
+    n : int
+        Number of positive frequencies.
+
+    Returns
+    -------
+    ndarray of shape (n,)
+        Fermionic Matsubara frequencies (energy unit).
+    """
     return (2 * np.arange(n) + 1) * np.pi / beta
 
 
 def bosonic_matsubara(beta: float, n: int) -> np.ndarray:
-    """``Ω_n = 2πn/β`` for n = 0..n−1, shape (n,)."""
+    """``Ω_n = 2πn/β`` for n = 0..n−1.
+
+    Parameters
+    ----------
+    beta : float
+        Inverse temperature (1/energy unit).
+    n : int
+        Number of non-negative frequencies (Ω_0 = 0 included).
+
+    Returns
+    -------
+    ndarray of shape (n,)
+        Bosonic Matsubara frequencies (energy unit).
+    """
     return 2 * np.arange(n) * np.pi / beta

@@ -66,7 +66,20 @@ def x_coth(x: np.ndarray, t: float) -> np.ndarray:
 def shulga(omega: np.ndarray, big_omega: np.ndarray, t: float) -> np.ndarray:
     """Shulga kernel ``K(ω, Ω, T)`` (broadcasting), energies in meV, ``t = k_B T`` in meV.
 
-    ``ω`` and ``Ω`` must be > 0. Returns 1/τ per unit glue per meV of Ω.
+    Parameters
+    ----------
+    omega : ndarray
+        Photon energies ω > 0 (meV).
+    big_omega : ndarray
+        Boson energies Ω > 0 (meV), broadcastable against ``omega``.
+    t : float
+        ``k_B T`` (meV), >= 0.
+
+    Returns
+    -------
+    ndarray
+        ``K(ω, Ω, T)`` with the broadcast shape: dimensionless, so that
+        ``∫ dΩ I²χ(Ω) K`` (Ω in meV, I²χ dimensionless) is 1/τ in meV.
     """
     w = np.asarray(omega, dtype=float)
     o = np.asarray(big_omega, dtype=float)
@@ -75,7 +88,20 @@ def shulga(omega: np.ndarray, big_omega: np.ndarray, t: float) -> np.ndarray:
 
 
 def allen_cell_integrals(omega: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """Exact ``∫_{e_j}^{e_{j+1}} (2π/ω)(ω − Ω) θ(ω − Ω) dΩ`` (T = 0), shape (n_ω, n_cells)."""
+    """Exact ``∫_{e_j}^{e_{j+1}} (2π/ω)(ω − Ω) θ(ω − Ω) dΩ`` (T = 0).
+
+    Parameters
+    ----------
+    omega : ndarray of shape (n_ω,)
+        Photon energies ω > 0 (meV).
+    edges : ndarray of shape (n_cells + 1,)
+        Cell edges of the glue mesh (meV).
+
+    Returns
+    -------
+    ndarray of shape (n_ω, n_cells)
+        Cell integrals of Allen's kernel (meV).
+    """
     w = np.asarray(omega, dtype=float)[:, None]
     e = np.minimum(np.asarray(edges, dtype=float)[None, :], w)  # integrand vanishes above ω
     prim = (2.0 * np.pi / w) * (w * e - 0.5 * e * e)
@@ -123,6 +149,13 @@ class ShulgaKernel(Kernel):
         return KB_MEV_PER_K * self.temperature
 
     def parameters(self) -> dict[str, Any]:
+        """Physical parameters, recorded in every result's metadata.
+
+        Returns
+        -------
+        dict
+            ``temperature_K`` (K) and ``units`` (``"meV"``).
+        """
         return {"temperature_K": self.temperature, "units": "meV"}
 
     def _cell_integrals(self, x: np.ndarray, mesh: Mesh) -> np.ndarray:

@@ -129,6 +129,14 @@ class STSKernel(Kernel):
         self.quadrature = quadrature
 
     def parameters(self) -> dict[str, Any]:
+        """Physical parameters, recorded in every result's metadata.
+
+        Returns
+        -------
+        dict
+            ``temperature_K`` (K, None when β was given), ``beta`` (1/meV),
+            ``lockin_rms_mV`` (mV), ``convention``, ``prefactor`` and ``quadrature``.
+        """
         return {
             "temperature_K": self.temperature,
             "beta": self.beta,

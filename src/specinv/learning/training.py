@@ -15,16 +15,30 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from specinv.core.errors import InputError
 from specinv.io.atomic import atomic_path
+from specinv.learning.weights import display
 
 
 def seed_everything(seed: int) -> np.random.Generator:
-    """Seed Python, NumPy and torch; return a NumPy generator for data generation."""
+    """Seed Python, NumPy and torch; return a NumPy generator for data generation.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of every generator (NumPy's legacy global one gets ``seed mod 2³²``).
+
+    Returns
+    -------
+    numpy.random.Generator
+        ``default_rng(seed)``, for the training data.
+    """
     random.seed(seed)
     np.random.seed(seed % 2**32)  # noqa: NPY002 (legacy global state used by some libraries)
     torch.manual_seed(seed)
@@ -34,6 +48,15 @@ def seed_everything(seed: int) -> np.random.Generator:
 def shuffled_batches(n: int, batch_size: int, rng: np.random.Generator
                      ) -> tuple[Callable[[int], torch.Tensor], int]:
     """Mini-batches walking through a fresh permutation of ``n`` rows every epoch.
+
+    Parameters
+    ----------
+    n : int
+        Number of rows of the training set.
+    batch_size : int
+        Rows per batch (capped at ``n``).
+    rng : numpy.random.Generator
+        Source of the permutations.
 
     Returns
     -------
@@ -59,7 +82,9 @@ def shuffled_batches(n: int, batch_size: int, rng: np.random.Generator
 class TrainConfig:
     """Options of :func:`fit` (all recorded in the history).
 
-    Attributes
+    Every parameter is kept as an attribute of the same name.
+
+    Parameters
     ----------
     epochs : int
         Maximum number of epochs.
@@ -83,10 +108,11 @@ class TrainConfig:
         File for a checkpoint written after every epoch; training resumes from it
         when it exists and ``resume`` is true.
     resume : bool
+        Resume from ``checkpoint`` when that file exists.
     progress : bool
         Show a tqdm progress bar.
     time_limit_s : float or None
-        Stop after the epoch in which this wall time is exceeded.
+        Stop after the epoch in which this wall time (s) is exceeded.
     """
 
     epochs: int = 10
@@ -110,6 +136,43 @@ def _better(a: float, b: float | None, mode: str) -> bool:
     return a < b if mode == "min" else a > b
 
 
+def _train_epoch(model: torch.nn.Module, opt: torch.optim.Optimizer,
+                 step_loss: Callable[[int], torch.Tensor], epoch: int, config: TrainConfig,
+                 bar: Any) -> list[float]:
+    """One epoch of Adam steps in train mode; returns the step losses."""
+    model.train()
+    losses = []
+    for s in range(config.steps_per_epoch):
+        loss = step_loss(epoch * config.steps_per_epoch + s)
+        opt.zero_grad()
+        loss.backward()
+        if config.grad_clip:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+        opt.step()
+        losses.append(float(loss.detach()))
+        bar.update(1)
+        bar.set_postfix(loss=f"{np.mean(losses[-20:]):.3f}")
+    return losses
+
+
+def _resume(ckpt: Path, model: torch.nn.Module, opt: torch.optim.Optimizer) -> tuple[dict, Any]:
+    """Load model, optimizer and torch RNG state from ``ckpt``; returns (history, best state).
+
+    Tensors and plain containers only (``weights_only``): a checkpoint is never unpickled
+    freely, and any failure of the reader is an :class:`InputError` naming the file.
+    """
+    try:
+        state = torch.load(ckpt, map_location="cpu", weights_only=True)
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        torch.set_rng_state(state["torch_rng"])
+        return state["history"], state["best_state"]
+    except Exception:  # noqa: BLE001 - any failure of the reader is a bad file
+        raise InputError("not a training checkpoint of this model (written by specinv with "
+                         "the same architecture); delete it to start afresh",
+                         display(ckpt)) from None
+
+
 def fit(model: torch.nn.Module, step_loss: Callable[[int], torch.Tensor], *,
         config: TrainConfig, validate: Callable[[], dict] | None = None,
         on_epoch_end: Callable[[int, dict], None] | None = None) -> dict:
@@ -118,9 +181,11 @@ def fit(model: torch.nn.Module, step_loss: Callable[[int], torch.Tensor], *,
     Parameters
     ----------
     model : torch.nn.Module
+        Network to train (in place); with ``restore_best`` it ends with its best weights.
     step_loss : callable
         ``step_loss(global_step) -> scalar loss tensor`` for one fresh batch.
     config : TrainConfig
+        Epochs, learning rate, early stopping, checkpointing.
     validate : callable, optional
         ``validate() -> dict`` of floats, called after each epoch in eval mode.
     on_epoch_end : callable, optional
@@ -140,13 +205,8 @@ def fit(model: torch.nn.Module, step_loss: Callable[[int], torch.Tensor], *,
     start_epoch = 0
     ckpt = Path(config.checkpoint) if config.checkpoint else None
     if ckpt is not None and config.resume and ckpt.is_file():
-        state = torch.load(ckpt, map_location="cpu", weights_only=False)
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["optimizer"])
-        history = state["history"]
-        best_state = state["best_state"]
+        history, best_state = _resume(ckpt, model, opt)
         start_epoch = len(history["epochs"])
-        torch.set_rng_state(state["torch_rng"])
     t_start = time.perf_counter()
     bar = tqdm(total=(config.epochs - start_epoch) * config.steps_per_epoch,
                disable=not config.progress, desc="training", leave=False)
@@ -154,18 +214,7 @@ def fit(model: torch.nn.Module, step_loss: Callable[[int], torch.Tensor], *,
     try:
         for epoch in range(start_epoch, config.epochs):
             t0 = time.perf_counter()
-            model.train()
-            losses = []
-            for s in range(config.steps_per_epoch):
-                loss = step_loss(epoch * config.steps_per_epoch + s)
-                opt.zero_grad()
-                loss.backward()
-                if config.grad_clip:
-                    torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-                opt.step()
-                losses.append(float(loss.detach()))
-                bar.update(1)
-                bar.set_postfix(loss=f"{np.mean(losses[-20:]):.3f}")
+            losses = _train_epoch(model, opt, step_loss, epoch, config, bar)
             record: dict = {"epoch": epoch + 1, "train_loss": float(np.mean(losses))}
             if validate is not None:
                 model.eval()

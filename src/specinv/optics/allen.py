@@ -39,6 +39,7 @@ def local_second_derivative(x: np.ndarray, f: np.ndarray, at: np.ndarray,
     Returns
     -------
     ndarray of shape (k,)
+        d²f/dx² at ``at`` (unit of ``f`` per unit of ``x`` squared).
     """
     d = (x[None, :] - at[:, None]) / width                       # (k, n), scaled
     w = np.exp(-0.5 * d**2)
@@ -53,6 +54,12 @@ def local_second_derivative(x: np.ndarray, f: np.ndarray, at: np.ndarray,
 class AllenSolver(Solver):
     """``I²χ = (1/2π) d²[ω/τ]/dω²`` with smoothing (optical scattering rate only).
 
+    Parameters
+    ----------
+    **options
+        Overrides of the solver's ``defaults``, by the names listed under Options;
+        an unknown name raises :class:`~specinv.core.errors.ParameterError`.
+
     Options
     -------
     smoothing : float or None
@@ -65,6 +72,7 @@ class AllenSolver(Solver):
     name = "allen"
     kernels = ("ShulgaKernel",)
     defaults = {"smoothing": None, "clip_negative": False}
+    linear = True
 
     def _solve(self, problem: Problem) -> SolverOutput:
         kernel = problem.kernel

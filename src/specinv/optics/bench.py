@@ -28,16 +28,14 @@ import json
 import os
 import platform
 import time
-import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from specinv.core.errors import ParameterError
+from specinv.optics.bench_timing import timing_report
 
-#: alternating rounds of the paired speed measurement (classical subset, rRIM batch)
-PAIRED_ROUNDS = 10
 #: noise levels of the mixed training set of noise-conditioned rRIMs (one drawn per sample)
 NC_LEVELS = (0.0, 1e-5, 1e-4, 1e-3, 1e-2)
 #: relative noise of the noisy OOD data and of the models that score them
@@ -191,7 +189,7 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 (a linear script of expe
     rr0 = pick(1000, 0.0, "rrim")
     model = (pick(1000, 1e-3, "rrim") or rr0)[0]["model"]
     y_test = build_dataset(1000, noise=1e-3, seed=seed, cache_dir=cache).part("test")[1]
-    report["timing"] = _timing(model, y_test, kernel, rr0, report, classical_methods,
+    report["timing"] = timing_report(model, y_test, kernel, rr0, report, classical_methods,
                                max_steps, subsets[1e-3][1] if 1e-3 in subsets else None)
 
     # Fig. 2c,d: rRIM iterates on noise-free data, model trained noise-free (N = 1000)
@@ -267,12 +265,12 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 (a linear script of expe
 
     report["targets"] = _targets(report, sizes, noises, kinds)
     report["wall_time_s"] = time.perf_counter() - t_start
-    from specinv.core.result import _jsonable
+    from specinv.core.result import jsonable
     from specinv.io.atomic import atomic_path
 
     out_dir.mkdir(parents=True, exist_ok=True)
     with atomic_path(out_dir / "optics.json") as tmp:
-        tmp.write_text(json.dumps(_jsonable(report), indent=1))
+        tmp.write_text(json.dumps(jsonable(report), indent=1))
     from specinv.optics.plots import plot_fig2, plot_fig3, plot_temperature
 
     plot_fig2(out_dir / "optics_fig2.png", report, setup, x0, y0, iterates, kernel)
@@ -283,91 +281,9 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 (a linear script of expe
                (f"σ = {OOD_NOISE:g}: data and models", ood, ood_preds)])
     if "temperature" in report:
         plot_temperature(out_dir / "optics_temperature.png", report["temperature"])
-    print(json.dumps(_jsonable(report["targets"]), indent=1))
+    print(json.dumps(jsonable(report["targets"]), indent=1))
     print(f"wrote {out_dir / 'optics.json'} ({report['wall_time_s']:.0f} s)")
     return 0
-
-
-def _timing(model: Any, y: np.ndarray, kernel: Any, rr0: list, report: dict,
-            classical_methods: dict, max_steps: int,
-            y_classical: np.ndarray | None = None) -> dict[str, Any]:
-    """Median wall times of rRIM inference (s) and speed-ups against the classical methods.
-
-    ``y``: the whole N = 1000, σ = 1e-3 test split (batched timing); its first
-    spectrum is the single-spectrum case. ``y_classical``: the σ = 1e-3 subset the
-    classical methods were scored on; the batched speed-up against the most accurate
-    of maxent and tikhonov is timed in alternating rounds (that method on these
-    spectra, then the rRIM batch), so both see the same load of a shared machine,
-    and on one core each (one torch thread, one BLAS thread): a per-core comparison,
-    since classical solves of many spectra can run one per core.
-    """
-    import torch
-
-    from specinv.core.problem import Problem
-    from specinv.core.threads import compute_threads
-    from specinv.optics.fast import single_thread
-    from specinv.optics.solvers import RRIMSolver, default_weight_files
-    from specinv.solvers.base import solve
-
-    def med(f: Any, n: int = 30) -> tuple[float, float]:
-        f()
-        ts = []
-        for _ in range(n):
-            t0 = time.perf_counter()
-            f()
-            ts.append(time.perf_counter() - t0)
-        return float(np.median(ts)), float(np.min(ts))
-
-    solver = RRIMSolver()
-    solver.models_ = [model]
-    prob = Problem(kernel, y[0], sigma=1e-3 * float(np.abs(y[0]).max()))
-    single, single_min = med(lambda: model.predict(y[:1], 100.0))
-    via_solve, via_solve_min = med(lambda: solver.solve(prob))
-    batched, _ = med(lambda: model.predict(y, 100.0), 5)
-    batched /= len(y)
-    shipped = {}
-    if default_weight_files("rrim"):  # the shipped ensemble through specinv.solve
-        shipped["n_models"] = len(default_weight_files("rrim"))
-        shipped["solve_s_median"], shipped["solve_s_min"] = med(lambda: solve(prob, "rrim"))
-    cls = report["classical"].get("0.001", {}).get("classical", {})
-    cls_s = {m: cls[m]["seconds_per_spectrum"] for m in classical_methods if m in cls}
-    paired: dict[str, Any] = {}
-    if y_classical is not None and {"maxent", "tikhonov"} <= cls.keys():
-        best = min(("maxent", "tikhonov"), key=lambda m: cls[m]["mse"])
-        probs = [Problem(kernel, yi, sigma=1e-3 * float(np.abs(yi).max())) for yi in y_classical]
-        t_cls, t_rrim = [], []
-        for _ in range(PAIRED_ROUNDS):
-            with warnings.catch_warnings(), compute_threads(1):
-                warnings.simplefilter("ignore")
-                ts = []
-                for prob_i in probs:
-                    t0 = time.perf_counter()
-                    solve(prob_i, best, **classical_methods[best])
-                    ts.append(time.perf_counter() - t0)
-            t_cls.append(float(np.median(ts)))
-            with single_thread():  # one core each, as the classical method above
-                t0 = time.perf_counter()
-                model.predict(y, 100.0)
-                t_rrim.append((time.perf_counter() - t0) / len(y))
-        paired = {"method": best, "rounds": PAIRED_ROUNDS, "n_spectra": len(probs),
-                  "threads": {"rrim_torch": 1, "classical_blas": 1},
-                  "classical_s_per_spectrum": float(np.median(t_cls)),
-                  "rrim_s_per_spectrum_batched": float(np.median(t_rrim)),
-                  "speedup_batched": float(np.median(t_cls) / np.median(t_rrim))}
-    return {
-        "rrim_train_seconds_N1000_median": float(np.median([r["train_seconds"] for r in rr0])),
-        "rrim_train_steps": max_steps,
-        "rrim_inference_s_single_spectrum_median": single,
-        "rrim_inference_s_single_spectrum_min": single_min,
-        "rrim_solve_s_single_spectrum_median": via_solve,
-        "rrim_solve_s_single_spectrum_min": via_solve_min,
-        "rrim_inference_s_per_spectrum_batched": batched, "batch_size": len(y),
-        "torch_threads_batched": torch.get_num_threads(),
-        "shipped_ensemble_single_spectrum": shipped,
-        "classical_s_per_spectrum_sigma_1e-3": cls_s,
-        "speedup_single_solve": {m: v / via_solve for m, v in cls_s.items()},
-        "paired_vs_best_classical": paired,
-        "note": "medians on a shared 2-core machine loaded by other agents; min = least loaded"}
 
 
 def _temperature_experiment(ex: Any, q: bool, max_steps: int, seed: int, cache: str,

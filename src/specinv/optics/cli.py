@@ -91,7 +91,27 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def read_scattering_rate(path: str, unit: str) -> tuple[np.ndarray, np.ndarray]:
-    """ω and 1/τ in meV from a two-column file (sorted by ω; ω > 0, distinct, ≥ 5 rows)."""
+    """ω and 1/τ in meV from a two-column file (sorted by ω; ω > 0, distinct, ≥ 5 rows).
+
+    Parameters
+    ----------
+    path : str
+        Text table: ω, 1/τ.
+    unit : {"meV", "cm-1"}
+        Unit of both columns.
+
+    Returns
+    -------
+    omega : ndarray of shape (n,)
+        Photon energies (meV), increasing.
+    rate : ndarray of shape (n,)
+        Scattering rate 1/τ (meV).
+
+    Raises
+    ------
+    InputError
+        Fewer than 5 rows, ω ≤ 0 or repeated.
+    """
     from specinv.io.table import read_columns
 
     table, _ = read_columns(path, min_columns=2, names=("omega", "1/tau"))

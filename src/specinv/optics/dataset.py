@@ -30,18 +30,22 @@ SPLIT = (0.8, 0.1, 0.1)
 class GlueDataset:
     """Glue functions and scattering rates with a fixed split.
 
-    Attributes
+    Every parameter is kept as an attribute of the same name.
+
+    Parameters
     ----------
     x : ndarray of shape (N, n_glue)
         Glue functions on the setup's mesh.
     y : ndarray of shape (N, n_omega)
         Noisy 1/τ in meV.
     y_clean : ndarray of shape (N, n_omega)
+        Noise-free 1/τ in meV.
     temperature : ndarray of shape (N,)
         Temperature of each sample, K.
     split : dict of str -> ndarray of int
         Indices of ``train``, ``val`` and ``test``.
     setup : OpticsSetup
+        Grids (ω and Ω in meV) the set was generated on.
     params : dict
         Everything the set was generated from (recorded in results).
     sigma : ndarray of shape (N,), optional
@@ -59,14 +63,40 @@ class GlueDataset:
     sigma: np.ndarray | None = None
 
     def noise_of(self, name: str) -> np.ndarray:
-        """Relative noise level σ of each sample of split ``name``, shape (n_split,)."""
+        """Relative noise level σ of each sample of split ``name``.
+
+        Parameters
+        ----------
+        name : {"train", "val", "test"}
+            Split.
+
+        Returns
+        -------
+        ndarray of shape (n_split,)
+            σ relative to each sample's max 1/τ.
+        """
         idx = self.split[name]
         if self.sigma is not None:
             return self.sigma[idx]
         return np.full(idx.size, float(self.params.get("noise", 0.0)))
 
     def part(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(x, y, temperature)`` of split ``name`` (train, val, test)."""
+        """``(x, y, temperature)`` of split ``name`` (train, val, test).
+
+        Parameters
+        ----------
+        name : {"train", "val", "test"}
+            Split.
+
+        Returns
+        -------
+        x : ndarray of shape (n_split, n_glue)
+            Glue functions (dimensionless).
+        y : ndarray of shape (n_split, n_omega)
+            Noisy 1/τ (meV).
+        temperature : ndarray of shape (n_split,)
+            Temperatures (K).
+        """
         idx = self.split[name]
         return self.x[idx], self.y[idx], self.temperature[idx]
 
@@ -78,6 +108,15 @@ class GlueDataset:
 
 def _noise_rng(seed: int, noise: float) -> np.random.Generator:
     return np.random.default_rng([seed, 2, int(round(noise * 1e9))])
+
+
+def _load_cached(path: Path, setup: OpticsSetup, params: dict) -> GlueDataset:
+    """The data set written by :func:`build_dataset` with these ``params``."""
+    with np.load(path) as z:
+        split = {k: z[f"split_{k}"] for k in ("train", "val", "test")}
+        sigma = z["sigma"] if "sigma" in z.files else None
+        return GlueDataset(z["x"], z["y"], z["y_clean"], z["temperature"], split, setup,
+                           params, sigma)
 
 
 def build_dataset(n: int, *, noise: float = 0.0, seed: int = 0,
@@ -110,6 +149,7 @@ def build_dataset(n: int, *, noise: float = 0.0, seed: int = 0,
     Returns
     -------
     GlueDataset
+        Glue functions, clean and noisy 1/τ (meV), temperatures (K) and the split.
     """
     if n < 10:
         raise ParameterError(f"data set size must be >= 10, got {n}")
@@ -131,11 +171,7 @@ def build_dataset(n: int, *, noise: float = 0.0, seed: int = 0,
     key = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:16]
     path = Path(cache_dir) / f"optics_{key}.npz" if cache_dir is not None else None
     if path is not None and path.is_file():
-        with np.load(path) as z:
-            split = {k: z[f"split_{k}"] for k in ("train", "val", "test")}
-            sigma = z["sigma"] if "sigma" in z.files else None
-            return GlueDataset(z["x"], z["y"], z["y_clean"], z["temperature"], split, setup,
-                               params, sigma)
+        return _load_cached(path, setup, params)
     rng = np.random.default_rng([seed, 1])
     x = gaussian_mixtures(setup.mesh().points, n, rng)
     temperature = np.asarray(temps)[rng.integers(0, len(temps), size=n)]
@@ -164,7 +200,22 @@ def build_dataset(n: int, *, noise: float = 0.0, seed: int = 0,
 
 
 def add_noise(y: np.ndarray, noise: float | np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """``y + noise · max(y) · N(0, 1)`` per sample (rows of ``y``; ``noise`` scalar or per row)."""
+    """``y + noise · max(y) · N(0, 1)`` per sample (rows of ``y``; ``noise`` scalar or per row).
+
+    Parameters
+    ----------
+    y : ndarray of shape (..., n_omega)
+        Clean scattering rates (meV).
+    noise : float or ndarray of shape (...)
+        Relative noise level, one value or one per row.
+    rng : numpy.random.Generator
+        Source of the noise.
+
+    Returns
+    -------
+    ndarray of shape (..., n_omega)
+        Noisy copy of ``y`` (meV).
+    """
     y = np.asarray(y, dtype=float)
     if np.all(np.asarray(noise) == 0):
         return y.copy()

@@ -22,16 +22,36 @@ from specinv.solvers.base import solve
 
 
 def mse(pred: np.ndarray, true: np.ndarray) -> float:
-    """Mean over samples and mesh points of the squared error."""
+    """Mean over samples and mesh points of the squared error.
+
+    Parameters
+    ----------
+    pred, true : ndarray of shape (S, n_glue)
+        Predicted and true glue functions.
+
+    Returns
+    -------
+    float
+        The mean squared error.
+    """
     return float(np.mean((np.asarray(pred) - np.asarray(true)) ** 2))
 
 
 def training_job(args: dict[str, Any]) -> dict[str, Any]:
     """Train one model and evaluate it on the test split (picklable for map_chunks).
 
-    ``args``: ``n``, ``noise``, ``data_seed``, ``temperatures``, ``cache_dir``,
-    ``config`` (dict of :class:`ModelConfig`), ``threads``, ``keep_model``, optionally
-    ``noise_levels`` (mixed-noise training set for noise-conditioned rRIMs).
+    Parameters
+    ----------
+    args : dict
+        ``n``, ``noise``, ``data_seed``, ``temperatures`` (K), ``cache_dir``,
+        ``config`` (dict of :class:`ModelConfig`), ``threads``, ``keep_model``, optionally
+        ``noise_levels`` (mixed-noise training set for noise-conditioned rRIMs).
+
+    Returns
+    -------
+    dict
+        Settings, ``test_mse``, training time and epochs, inference time per
+        spectrum (s), and the model itself with ``keep_model``.
     """
     # limited inside the job only: run in-process (one worker), it must not leave the
     # caller's later timings on one thread
@@ -58,7 +78,26 @@ def training_job(args: dict[str, Any]) -> dict[str, Any]:
 
 
 def bench_config(kind: str, n: int, max_steps: int, seed: int, **kw: Any) -> ModelConfig:
-    """Config with the epoch count chosen so that training takes at most ``max_steps`` steps."""
+    """Config with the epoch count chosen so that training takes at most ``max_steps`` steps.
+
+    Parameters
+    ----------
+    kind : {"rrim", "fcn", "cnn"}
+        Network.
+    n : int
+        Data set size (80 % is the training split).
+    max_steps : int
+        Optimizer step budget.
+    seed : int
+        Training seed.
+    **kw
+        Other :class:`ModelConfig` fields.
+
+    Returns
+    -------
+    ModelConfig
+        The config (at least 3 epochs).
+    """
     cfg = ModelConfig(kind=kind, seed=seed, **kw)
     n_train = int(round(0.8 * n))
     steps = max(int(np.ceil(n_train / cfg.batch_size)), cfg.min_steps_per_epoch)
@@ -69,7 +108,24 @@ def classical_on(kernel: Any, x: np.ndarray, y: np.ndarray, sigma_rel: float,
                  methods: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Run classical solvers on each sample; σ_i = sigma_rel · max(y_i) given to the solver.
 
-    Returns ``{method: {"mse", "seconds_per_spectrum", "pred"}}``.
+    Parameters
+    ----------
+    kernel : ShulgaKernel
+        Forward model.
+    x : ndarray of shape (S, n_glue)
+        True glue functions.
+    y : ndarray of shape (S, n_omega)
+        Noisy 1/τ (meV).
+    sigma_rel : float
+        Relative noise level (floored at 1e-6).
+    methods : dict of str to dict
+        Solver name to its options.
+
+    Returns
+    -------
+    dict
+        Per method: ``mse``, ``mse_per_sample``, ``seconds_per_spectrum`` (median, s),
+        ``n_spectra`` and ``pred`` (S, n_glue).
     """
     out: dict[str, dict[str, Any]] = {}
     for method, opts in methods.items():
@@ -89,24 +145,29 @@ def classical_on(kernel: Any, x: np.ndarray, y: np.ndarray, sigma_rel: float,
     return out
 
 
-def learned_on(models: dict[str, TrainedModel], y: np.ndarray, x: np.ndarray,
-               temperature: float) -> dict[str, dict[str, Any]]:
-    """Predictions and MSE of several trained models on the same data."""
-    out = {}
-    for name, m in models.items():
-        t0 = time.perf_counter()
-        p = m.predict(y, temperature)
-        dt = (time.perf_counter() - t0) / len(y)
-        out[name] = {"mse": mse(p, x), "seconds_per_spectrum": dt, "pred": p,
-                     "mse_per_sample": [mse(a, b) for a, b in zip(p, x, strict=True)]}
-    return out
-
-
 def noise_conditioned_scores(models: list[TrainedModel], n: int, levels: tuple[float, ...],
                              seed: int, cache_dir: str | None) -> dict[str, float]:
     """Mean test MSE of noise-conditioned rRIMs on the fixed-noise test sets of size ``n``.
 
-    Each set's noise level σ is given to the models; returns ``{str(σ): mse}``.
+    Each set's noise level σ is given to the models.
+
+    Parameters
+    ----------
+    models : list of TrainedModel
+        Noise-conditioned rRIMs.
+    n : int
+        Data set size (its test split is used).
+    levels : tuple of float
+        Relative noise levels σ.
+    seed : int
+        Data seed.
+    cache_dir : str or None
+        Data set cache.
+
+    Returns
+    -------
+    dict
+        ``{str(σ): mean test MSE over the models}``.
     """
     out = {}
     for nz in levels:
@@ -117,7 +178,22 @@ def noise_conditioned_scores(models: list[TrainedModel], n: int, levels: tuple[f
 
 def ood_data(setup: OpticsSetup, noise: float, seed: int) -> dict[str, tuple[np.ndarray,
                                                                             np.ndarray]]:
-    """``{set: (glue, noisy 1/τ)}`` for the OOD shapes at the setup's temperature."""
+    """``{set: (glue, noisy 1/τ)}`` for the OOD shapes at the setup's temperature.
+
+    Parameters
+    ----------
+    setup : OpticsSetup
+        Grids and temperature (K).
+    noise : float
+        Relative noise level of the 1/τ.
+    seed : int
+        Noise seed.
+
+    Returns
+    -------
+    dict of str to (ndarray of shape (k, n_glue), ndarray of shape (k, n_omega))
+        Glue functions and their noisy 1/τ (meV), per OOD set.
+    """
     from specinv.optics.dataset import add_noise
     from specinv.optics.glue import ood_sets
 

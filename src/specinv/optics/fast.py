@@ -19,17 +19,21 @@ precomputed ``P y`` and ``P A``::
 
 The result equals the models' own ``forward`` to float32 rounding (tested); it
 is inference only (no autograd). A single spectrum runs with one torch thread
-(:func:`single_thread`), which on a small machine is faster than several.
+(:func:`specinv.core.threads.compute_threads`), which on a small machine is faster than several.
+
+:class:`KernelBank` holds the scaled kernels and Landweber preconditioners per
+temperature that every rRIM pass (training and inference) takes as ``a`` and ``p``.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
+import numpy as np
 import torch
 
 from specinv.optics.models import RRIM, h_feature
+from specinv.optics.setup import Y_SCALE, OpticsSetup, landweber_preconditioner
 
 #: batches with at most this many rows (spectra × models) run on one thread
 SINGLE_THREAD_ROWS = 64
@@ -39,20 +43,6 @@ UNFOLD_ROWS = 1000
 
 def _arch(m: RRIM) -> tuple:
     return (m.n_glue, m.hidden, m.temperature_input, m.noise_input)
-
-
-@contextlib.contextmanager
-def single_thread(enabled: bool = True) -> Iterator[None]:
-    """Run the block with ``torch.set_num_threads(1)`` and restore the previous count."""
-    if not enabled:
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 class StackedRRIM:
@@ -157,6 +147,34 @@ class StackedRRIM:
                 o.addmm_(rows[j], w[j])
         return out
 
+    def _inputs(self, y: torch.Tensor, a: torch.Tensor, p: torch.Tensor,
+                temperature: torch.Tensor | None, h_sample: torch.Tensor | None,
+                lp: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """P·y (1, L, B) and P·A ((1 or B), L, L) in the layout (M, L, B), and the padded
+        encoder input (M, L + 2·pad, B, n_in) with its constant channels (T/300 K, h) set."""
+        m, n, b = self.m, self.n_glue, y.shape[0]
+        pad = self.k // 2
+        inner = slice(pad, pad + n)
+        if p.dim() == 2:
+            py = (p @ y.T)[None]  # (1, L, B)
+            pa = (p @ a)[None]  # (1, L, L)
+        else:
+            py = torch.bmm(p, y[:, :, None])[:, :, 0].T[None]
+            pa = torch.matmul(p, a)  # (B, L, L); a shared (m, L) or per sample
+        n_in = 2 + int(self.temperature_input) + int(self.noise_input)
+        # buffers allocated once: padded conv inputs and outputs
+        inp = y.new_zeros(m, lp, b, n_in)
+        if self.temperature_input:
+            if temperature is None:
+                raise ValueError("this rRIM needs the temperature of each sample")
+            inp[:, inner, :, 2] = (temperature / 300.0).to(y.dtype)[None, None, :]
+        if self.noise_input:
+            if h_sample is None:
+                raise ValueError("this noise-conditioned rRIM needs the Landweber h of "
+                                 "each sample")
+            inp[:, inner, :, n_in - 1] = h_feature(h_sample).to(y.dtype)[None, None, :]
+        return py, pa, inp
+
     def __call__(self, y: torch.Tensor, a: torch.Tensor, p: torch.Tensor,
                  temperature: torch.Tensor | None = None, n_steps: int | None = None,
                  all_steps: bool = False, h: torch.Tensor | None = None) -> torch.Tensor:
@@ -189,25 +207,7 @@ class StackedRRIM:
         lp = n + 2 * pad
         inner = slice(pad, pad + n)
         with torch.no_grad():
-            # x and ∇ in the layout (M, L, B)
-            if p.dim() == 2:
-                py = (p @ y.T)[None]  # (1, L, B)
-                pa = (p @ a)[None]  # (1, L, L)
-            else:
-                py = torch.bmm(p, y[:, :, None])[:, :, 0].T[None]
-                pa = torch.matmul(p, a)  # (B, L, L); a shared (m, L) or per sample
-            n_in = 2 + int(self.temperature_input) + int(self.noise_input)
-            # buffers allocated once: padded conv inputs and outputs
-            inp = y.new_zeros(m, lp, b, n_in)
-            if self.temperature_input:
-                if temperature is None:
-                    raise ValueError("this rRIM needs the temperature of each sample")
-                inp[:, inner, :, 2] = (temperature / 300.0).to(y.dtype)[None, None, :]
-            if self.noise_input:
-                if h_sample is None:
-                    raise ValueError("this noise-conditioned rRIM needs the Landweber h of "
-                                     "each sample")
-                inp[:, inner, :, n_in - 1] = h_feature(h_sample).to(y.dtype)[None, None, :]
+            py, pa, inp = self._inputs(y, a, p, temperature, h_sample, lp)
             q = y.new_full((m, lp, b, h), 0.5)  # σ(2e): 0.5 in the padding is u = 0
             rs = y.new_empty(m, lp, b, h)
             rs[:, :pad].zero_()
@@ -247,3 +247,81 @@ class StackedRRIM:
                 if all_steps:
                     out.append(x.permute(2, 0, 1))
         return torch.stack(out) if all_steps else x.permute(2, 0, 1)
+
+
+#: preconditioners kept per (temperature, h) for batches of one noise level
+SHARED_CACHE = 32
+
+
+class KernelBank:
+    """Scaled kernels A_T and preconditioners P_T per temperature (float32 torch).
+
+    Per-sample h (noise-conditioned rRIMs) uses the SVD A = U S Vᵀ:
+    ``(AᵀA + hI)⁻¹Aᵀ = V diag(s/(s² + h)) Uᵀ``.
+
+    Parameters
+    ----------
+    setup : OpticsSetup
+        Grids of the model.
+    h : float
+        Landweber regularization of the shared preconditioners (:meth:`get`).
+    """
+
+    def __init__(self, setup: OpticsSetup, h: float) -> None:
+        self.setup, self.h = setup, h
+        self._cache: dict[float, tuple[torch.Tensor, torch.Tensor]] = {}
+        self._svd: dict[float, tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = {}
+        self._shared: dict[tuple[float, float], torch.Tensor] = {}
+
+    def preconditioners(self, t: float, h: np.ndarray) -> torch.Tensor:
+        """P_T for each h, shape (B, n_glue, n_omega); equal h values are built once."""
+        t = float(t)
+        if t not in self._svd:
+            a = self.setup.kernel(t).matrix / Y_SCALE
+            u, s, vt = np.linalg.svd(a, full_matrices=False)
+            self._svd[t] = (torch.as_tensor(vt.T), torch.as_tensor(s), torch.as_tensor(u.T))
+        v, s, ut = self._svd[t]
+        uniq, inv = np.unique(np.asarray(h, dtype=float), return_inverse=True)
+        f = s[None] / (s[None] ** 2 + torch.as_tensor(uniq)[:, None])  # (U, r)
+        p = torch.einsum("nr,ur,rm->unm", v, f, ut).to(torch.float32)
+        return p[torch.as_tensor(inv.reshape(-1))]
+
+    def get(self, t: float) -> tuple[torch.Tensor, torch.Tensor]:
+        """A_T (n_omega, n_glue) and P_T (n_glue, n_omega) at temperature ``t`` K (cached)."""
+        t = float(t)
+        if t not in self._cache:
+            a = self.setup.kernel(t).matrix / Y_SCALE
+            p = landweber_preconditioner(a, self.h)
+            self._cache[t] = (torch.as_tensor(a, dtype=torch.float32),
+                              torch.as_tensor(p, dtype=torch.float32))
+        return self._cache[t]
+
+    def batch(self, temps: np.ndarray, h: np.ndarray | None = None
+              ) -> tuple[torch.Tensor, torch.Tensor]:
+        """A and P for samples at temperatures ``temps`` (K), shared when all equal.
+
+        ``h`` (B,): per-sample Landweber h; P then has shape (B, n_glue, n_omega), or is
+        shared (n_glue, n_omega) when all samples have one temperature and one h.
+        """
+        uniq = np.unique(temps)
+        if h is None:
+            if uniq.size == 1:
+                return self.get(uniq[0])
+            pairs = [self.get(t) for t in temps]
+            return torch.stack([a for a, _ in pairs]), torch.stack([p for _, p in pairs])
+        h = np.asarray(h, dtype=float)
+        if uniq.size == 1:
+            hu = np.unique(h)
+            if hu.size > 1:
+                return self.get(uniq[0])[0], self.preconditioners(uniq[0], h)
+            key = (float(uniq[0]), float(hu[0]))  # one P for the batch (cached): shared path
+            if key not in self._shared:
+                if len(self._shared) >= SHARED_CACHE:
+                    self._shared.clear()
+                self._shared[key] = self.preconditioners(uniq[0], hu)[0]
+            return self.get(uniq[0])[0], self._shared[key]
+        p = torch.empty(len(temps), self.setup.n_glue, self.setup.n_omega)
+        for t in uniq:
+            sel = np.flatnonzero(temps == t)
+            p[torch.as_tensor(sel)] = self.preconditioners(t, h[sel])
+        return torch.stack([self.get(t)[0] for t in temps]), p

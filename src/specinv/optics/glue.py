@@ -40,9 +40,11 @@ def gaussian_mixtures(omega: np.ndarray, n: int, rng: np.random.Generator) -> np
     Parameters
     ----------
     omega : ndarray of shape (n_mesh,)
+        Boson energies Ω (meV).
     n : int
         Number of samples.
     rng : numpy.random.Generator
+        Source of randomness.
 
     Returns
     -------
@@ -74,6 +76,11 @@ def _trapezoid(o: np.ndarray, a: float, b: float, c: float, d: float, h: float) 
 
 def ood_sets(omega: np.ndarray) -> dict[str, np.ndarray]:
     """Out-of-distribution glue functions of seed 001 (Fig. 3d–f and supplement).
+
+    Parameters
+    ----------
+    omega : ndarray of shape (n_mesh,)
+        Boson energies Ω of the glue mesh (meV).
 
     Returns
     -------

@@ -12,22 +12,56 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from specinv.learning.blocks import mlp
+
 
 class FCN(nn.Module):
-    """Fully connected regressor ``y → x`` (two hidden layers, ReLU)."""
+    """Fully connected regressor ``y → x`` (two hidden layers, ReLU).
+
+    Parameters
+    ----------
+    n_omega : int
+        Data points of the scaled 1/τ.
+    n_glue : int
+        Glue mesh cells.
+    hidden : int
+        Width of the hidden layers.
+    """
 
     def __init__(self, n_omega: int, n_glue: int, hidden: int = 256) -> None:
         super().__init__()
-        self.net = nn.Sequential(nn.Linear(n_omega, hidden), nn.ReLU(),
-                                 nn.Linear(hidden, hidden), nn.ReLU(),
-                                 nn.Linear(hidden, n_glue))
+        self.net = mlp(n_omega, n_glue, (hidden, hidden), nn.ReLU)
 
     def forward(self, y: torch.Tensor) -> torch.Tensor:
+        """Glue functions from scaled scattering rates.
+
+        Parameters
+        ----------
+        y : Tensor of shape (B, n_omega)
+            ``1/τ / Y_SCALE``.
+
+        Returns
+        -------
+        Tensor of shape (B, n_glue)
+            Glue I²χ(Ω).
+        """
         return self.net(y)
 
 
 class CNN(nn.Module):
-    """Convolutional regressor: two conv + pool blocks over ω, then two dense layers."""
+    """Convolutional regressor: two conv + pool blocks over ω, then two dense layers.
+
+    Parameters
+    ----------
+    n_omega : int
+        Data points of the scaled 1/τ.
+    n_glue : int
+        Glue mesh cells.
+    channels : int
+        Channels of the first convolution (the second has twice as many).
+    hidden : int
+        Width of the dense hidden layer.
+    """
 
     def __init__(self, n_omega: int, n_glue: int, channels: int = 16, hidden: int = 256) -> None:
         super().__init__()
@@ -39,11 +73,33 @@ class CNN(nn.Module):
                                   nn.Linear(hidden, n_glue))
 
     def forward(self, y: torch.Tensor) -> torch.Tensor:
+        """Glue functions from scaled scattering rates.
+
+        Parameters
+        ----------
+        y : Tensor of shape (B, n_omega)
+            ``1/τ / Y_SCALE``.
+
+        Returns
+        -------
+        Tensor of shape (B, n_glue)
+            Glue I²χ(Ω).
+        """
         return self.head(self.features(y[:, None, :]))
 
 
 class ConvGRUCell(nn.Module):
-    """GRU cell whose gates are 1-D convolutions over the glue mesh (memory per Ω)."""
+    """GRU cell whose gates are 1-D convolutions over the glue mesh (memory per Ω).
+
+    Parameters
+    ----------
+    n_in : int
+        Input channels.
+    hidden : int
+        Memory channels.
+    kernel_size : int
+        Convolution width (odd; padding keeps the mesh size).
+    """
 
     def __init__(self, n_in: int, hidden: int, kernel_size: int = 5) -> None:
         super().__init__()
@@ -53,6 +109,20 @@ class ConvGRUCell(nn.Module):
         self.hidden = hidden
 
     def forward(self, u: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
+        """One GRU update.
+
+        Parameters
+        ----------
+        u : Tensor of shape (B, n_in, n_glue)
+            Input.
+        s : Tensor of shape (B, hidden, n_glue)
+            Memory.
+
+        Returns
+        -------
+        Tensor of shape (B, hidden, n_glue)
+            New memory.
+        """
         z, r = torch.sigmoid(self.gates(torch.cat([u, s], 1))).chunk(2, 1)
         c = torch.tanh(self.cand(torch.cat([u, r * s], 1)))
         return (1 - z) * s + z * c
@@ -69,6 +139,7 @@ def h_feature(h: torch.Tensor) -> torch.Tensor:
     Returns
     -------
     Tensor of shape (B,)
+        The feature.
     """
     return (torch.log10(h) + 3.0) / 2.0
 
@@ -90,6 +161,7 @@ class RRIM(nn.Module):
     Parameters
     ----------
     n_glue : int
+        Glue mesh cells.
     hidden : int
         Memory channels per mesh point.
     n_steps : int
@@ -115,10 +187,27 @@ class RRIM(nn.Module):
     def forward(self, y: torch.Tensor, a: torch.Tensor, p: torch.Tensor,
                 temperature: torch.Tensor | None = None,
                 n_steps: int | None = None, h: torch.Tensor | None = None) -> list[torch.Tensor]:
-        """Iterates ``[x_1, …, x_{N_t}]``, each (B, n_glue), for scaled data ``y`` (B, m).
+        """Iterates ``[x_1, …, x_{N_t}]`` for scaled data ``y``.
 
-        ``temperature`` (B,) in K and ``h`` (B,), the Landweber h built into ``p``,
-        are needed by temperature- and noise-input models.
+        Parameters
+        ----------
+        y : Tensor of shape (B, m)
+            ``1/τ / Y_SCALE``.
+        a : Tensor of shape (m, n_glue) or (B, m, n_glue)
+            Scaled kernel ``A = K / Y_SCALE``.
+        p : Tensor of shape (n_glue, m) or (B, n_glue, m)
+            Landweber preconditioner ``(AᵀA + hI)⁻¹Aᵀ``.
+        temperature : Tensor of shape (B,), optional
+            Temperature (K); needed by temperature-input models.
+        n_steps : int, optional
+            Iterations (default: the trained N_t).
+        h : Tensor of shape (B,), optional
+            The Landweber h built into ``p``; needed by noise-input models.
+
+        Returns
+        -------
+        list of Tensor of shape (B, n_glue)
+            Every iterate x_t.
         """
         b = y.shape[0]
         x = y.new_zeros(b, self.n_glue)

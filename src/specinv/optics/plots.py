@@ -25,7 +25,26 @@ def _save(fig: Any, path: Path) -> None:
 
 def plot_fig2(path: Path, report: dict, setup: Any, x0: np.ndarray, y0: np.ndarray,
               iterates: np.ndarray, kernel: Any) -> None:
-    """Seed Fig. 2: MSE vs N, MSE vs noise (+ classical), rRIM iterates and their 1/τ."""
+    """Seed Fig. 2: MSE vs N, MSE vs noise (+ classical), rRIM iterates and their 1/τ.
+
+    Parameters
+    ----------
+    path : Path
+        PNG file (written atomically).
+    report : dict
+        Bench report with ``fig2a`` (test MSE per model and training-set size),
+        ``fig2b`` (per model and noise level) and ``classical`` (per noise level).
+    setup : OpticsSetup
+        Grids of the problem (Ω and ω in meV).
+    x0 : ndarray of shape (n_glue,)
+        True glue function of the example sample.
+    y0 : ndarray of shape (n_omega,)
+        Its scattering rate 1/τ (meV).
+    iterates : ndarray of shape (n_steps, n_glue)
+        rRIM iterates on that sample.
+    kernel : ShulgaKernel
+        Forward model giving the iterates' 1/τ.
+    """
     fig, ax = plt.subplots(2, 2, figsize=(11, 8))
     sizes = [int(n) for n in report["fig2a"]["rrim"]]
     for kind, d in report["fig2a"].items():
@@ -62,8 +81,21 @@ def plot_fig3(path: Path, setup: Any, noisy: tuple | None, models: dict, noisy_c
               ood_rows: list[tuple[str, dict, dict]]) -> None:
     """Seed Fig. 3: predictions on noisy test samples (top) and OOD shapes (one row each).
 
-    ``ood_rows``: ``(label, {set: (glue, 1/τ)}, {set: {method: prediction}})`` per row,
-    e.g. noise-free shapes by noise-free models (the seed's Fig. 3d–f) and noisy ones.
+    Parameters
+    ----------
+    path : Path
+        PNG file (written atomically).
+    setup : OpticsSetup
+        Grids of the problem (Ω in meV).
+    noisy : (ndarray of shape (k, n_glue), ndarray of shape (k, n_omega)) or None
+        Noisy test samples (glue, 1/τ in meV) for the top row; None leaves it empty.
+    models : dict of str to TrainedModel
+        Learned models by kind, evaluated at 100 K on ``noisy``.
+    noisy_classical : dict of str to ndarray of shape (k, n_glue)
+        Classical predictions on ``noisy`` by method name.
+    ood_rows : list of (str, dict, dict)
+        ``(label, {set: (glue, 1/τ)}, {set: {method: prediction}})`` per row,
+        e.g. noise-free shapes by noise-free models (the seed's Fig. 3d–f) and noisy ones.
     """
     fig, ax = plt.subplots(1 + len(ood_rows), 4, figsize=(15, 3.5 * (1 + len(ood_rows))),
                            squeeze=False)
@@ -96,7 +128,16 @@ def plot_fig3(path: Path, setup: Any, noisy: tuple | None, models: dict, noisy_c
 
 
 def plot_temperature(path: Path, temp: dict) -> None:
-    """Range model vs per-temperature models, test MSE per T."""
+    """Range model vs per-temperature models, test MSE per T.
+
+    Parameters
+    ----------
+    path : Path
+        PNG file (written atomically).
+    temp : dict
+        Bench report: ``per_T`` (by temperature in K, ``per_T_model_mse`` and
+        ``range_model_mse``) and ``n_range`` (training-set size of the range model).
+    """
     ts = [float(t) for t in temp["per_T"]]
     fig, ax = plt.subplots(figsize=(5, 4))
     ax.semilogy(ts, [temp["per_T"][str(t)]["per_T_model_mse"] for t in ts], "o-",

@@ -26,7 +26,21 @@ DEFAULT_TEMPERATURE = 100.0
 
 @dataclass(frozen=True)
 class OpticsSetup:
-    """Grids of one optics problem (energies in meV, temperature in K)."""
+    """Grids of one optics problem (energies in meV, temperature in K).
+
+    Parameters
+    ----------
+    omega_min, omega_max : float
+        Ends of the uniform data grid ω (meV).
+    n_omega : int
+        Points of the data grid.
+    glue_min, glue_max : float
+        First and last point of the uniform glue mesh Ω (meV).
+    n_glue : int
+        Cells of the glue mesh.
+    temperature : float
+        Default temperature of the kernel (K).
+    """
 
     omega_min: float = 5.0
     omega_max: float = 400.0
@@ -37,24 +51,67 @@ class OpticsSetup:
     temperature: float = DEFAULT_TEMPERATURE
 
     def omega(self) -> np.ndarray:
-        """Data grid ω, shape (n_omega,), meV."""
+        """Data grid ω.
+
+        Returns
+        -------
+        ndarray of shape (n_omega,)
+            Photon energies (meV).
+        """
         return np.linspace(self.omega_min, self.omega_max, self.n_omega)
 
     def mesh(self) -> Mesh:
-        """Glue mesh Ω, ``n_glue`` cells, meV."""
+        """Glue mesh Ω.
+
+        Returns
+        -------
+        Mesh
+            Uniform mesh of ``n_glue`` cells (meV).
+        """
         return Mesh.uniform(self.glue_min, self.glue_max, self.n_glue)
 
     def kernel(self, temperature: float | None = None) -> ShulgaKernel:
-        """Shulga kernel on these grids at ``temperature`` K (default: the setup's)."""
+        """Shulga kernel on these grids at ``temperature`` K (default: the setup's).
+
+        Parameters
+        ----------
+        temperature : float, optional
+            Temperature (K).
+
+        Returns
+        -------
+        ShulgaKernel
+            Kernel of shape (n_omega, n_glue).
+        """
         t = self.temperature if temperature is None else temperature
         return ShulgaKernel(self.omega(), self.mesh(), temperature=t)
 
     def to_dict(self) -> dict:
+        """JSON-ready copy of the fields.
+
+        Returns
+        -------
+        dict
+            Field name to value.
+        """
         return asdict(self)
 
 
 def landweber_preconditioner(matrix: np.ndarray, h: float) -> np.ndarray:
-    """``(AᵀA + h I)⁻¹ Aᵀ`` for a (scaled) kernel matrix A of shape (m, n); returns (n, m)."""
+    """``(AᵀA + h I)⁻¹ Aᵀ`` for a (scaled) kernel matrix A.
+
+    Parameters
+    ----------
+    matrix : ndarray of shape (m, n)
+        Kernel matrix A (scaled as the network sees it).
+    h : float
+        Tikhonov shift, > 0.
+
+    Returns
+    -------
+    ndarray of shape (n, m)
+        The preconditioned Landweber gradient operator.
+    """
     a = np.asarray(matrix, dtype=float)
     n = a.shape[1]
     return np.linalg.solve(a.T @ a + h * np.eye(n), a.T)

@@ -1,6 +1,7 @@
 """Learned optics solvers ``rrim``, ``fcn`` and ``cnn`` (seed 001).
 
-A :class:`LearnedSolver` is fitted on a :class:`~specinv.optics.dataset.GlueDataset`
+An :class:`OpticsLearnedSolver` (a :class:`~specinv.solvers.learned.LearnedSolver`)
+is fitted on a :class:`~specinv.optics.dataset.GlueDataset`
 (``fit`` returns ``self``; the trained models end in ``models_``) and then
 solves any :class:`~specinv.Problem` whose kernel is a
 :class:`~specinv.kernels.shulga.ShulgaKernel`. Unfitted, it loads the default
@@ -28,7 +29,6 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import replace
-from importlib import resources
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -38,31 +38,29 @@ from specinv.core.errors import ParameterError
 from specinv.core.noise import estimate_noise
 from specinv.core.problem import Problem
 from specinv.kernels.shulga import ShulgaKernel
-from specinv.solvers.base import Solver, SolverOutput, register
+from specinv.learning.weights import shipped_files
+from specinv.solvers.base import SolverOutput, register
+from specinv.solvers.learned import LearnedSolver
 
 #: temperatures within this many K of a fixed-T model's training T are accepted
 T_TOLERANCE_K = 2.0
 
 
 def default_weight_files(kind: str) -> list[Path]:
-    """Shipped weight files of model ``kind`` (sorted; empty if none)."""
-    root = resources.files("specinv") / "data" / "optics"
-    if not root.is_dir():
-        return []
-    root_path = Path(str(root))
-    key = (str(root_path), root_path.stat().st_mtime_ns)
-    if key not in _LISTING_CACHE:
-        _LISTING_CACHE.clear()
-        _LISTING_CACHE[key] = sorted(root_path.iterdir())
-    return [p for p in _LISTING_CACHE[key]
-            if p.name.startswith(f"{kind}_default") and p.name.endswith(".pt")]
+    """Shipped weight files of model ``kind`` in ``specinv/data/optics`` (sorted; may be empty).
+
+    Parameters
+    ----------
+    kind : {"rrim", "fcn", "cnn"}
+
+    Returns
+    -------
+    list of Path
+    """
+    return shipped_files("optics", f"{kind}_default", ".pt")
 
 
-#: listing of the shipped weights directory, keyed by its path and mtime
-_LISTING_CACHE: dict[tuple[str, int], list[Path]] = {}
-
-
-class LearnedSolver(Solver):
+class OpticsLearnedSolver(LearnedSolver):
     """Base of the learned optics solvers.
 
     Options
@@ -75,39 +73,47 @@ class LearnedSolver(Solver):
 
     kind: ClassVar[str] = ""
     kernels = ("ShulgaKernel",)
+    positive = False
     defaults: ClassVar[dict[str, Any]] = {"weights": None, "n_steps": None}
 
     def fit(self, dataset: Any, config: Any = None, *, n_models: int = 1,
-            progress: bool = False) -> LearnedSolver:
-        """Train ``n_models`` models (seeds ``config.seed + i``) on ``dataset``; returns self."""
+            progress: bool = False) -> OpticsLearnedSolver:
+        """Train ``n_models`` models (seeds ``config.seed + i``) on ``dataset``; returns self.
+
+        Parameters
+        ----------
+        dataset : GlueDataset
+        config : ModelConfig, optional
+            Architecture and training options (``kind`` is this solver's).
+        n_models : int
+            Ensemble size.
+        progress : bool
+            Show progress bars.
+
+        Returns
+        -------
+        OpticsLearnedSolver
+        """
         from specinv.optics.train import ModelConfig, train_model
 
         cfg = replace(config or ModelConfig(), kind=self.kind)
         if n_models < 1:
             raise ParameterError(f"n_models must be >= 1, got {n_models}")
-        self.models_ = [train_model(dataset, replace(cfg, seed=cfg.seed + i), progress=progress)
-                        for i in range(n_models)]
+        self.set_models([train_model(dataset, replace(cfg, seed=cfg.seed + i), progress=progress)
+                         for i in range(n_models)])
         return self
 
-    def load_models(self) -> list:
-        if getattr(self, "models_", None):
-            return self.models_
-        w = self.options["weights"]
-        files = [Path(p) for p in ([w] if isinstance(w, str | Path) else w)] if w else \
-            default_weight_files(self.kind)
-        if not files:
-            raise ParameterError(
-                f"no weights for learned solver {self.kind!r}: fit() it on a data set or pass "
-                "weights=PATH (default weights are made by python -m specinv.optics.train_default)")
-        self.models_ = [_load_cached(f) for f in files]
-        return self.models_
+    def shipped_weights(self) -> list[Path]:
+        return default_weight_files(self.kind)
 
-    def _solve(self, problem: Problem) -> SolverOutput:
+    def load_model(self, path: Path) -> Any:
+        return _load_cached(path)
+
+    def _predict(self, problem: Problem, models: list) -> SolverOutput:
         kernel = problem.kernel
         if not isinstance(kernel, ShulgaKernel):
             raise ParameterError(f"learned solver {self.kind!r} needs a ShulgaKernel problem, "
                                  f"got {type(kernel).__name__}")
-        models = self.load_models()
         n_steps = self.options["n_steps"]
         noise = relative_noise(problem) if any(m.noise_input for m in models) else None
         fixed_h = [m.config.h for m in models if m.kind == "rrim" and not m.noise_input]
@@ -236,7 +242,8 @@ def _predict_many(models: list, y: np.ndarray, temperature: float,
                 for m in models]
     import torch
 
-    from specinv.optics.fast import StackedRRIM, single_thread
+    from specinv.core.threads import compute_threads
+    from specinv.optics.fast import StackedRRIM
     from specinv.optics.setup import Y_SCALE
 
     key = tuple(id(m) for m in models)
@@ -247,7 +254,7 @@ def _predict_many(models: list, y: np.ndarray, temperature: float,
     a, p = models[0].bank.batch(np.array([float(temperature)]), hs)
     ht = None if hs is None else torch.as_tensor(hs, dtype=torch.float32)
     yt = torch.as_tensor(y[None] / Y_SCALE, dtype=torch.float32)
-    with single_thread():
+    with compute_threads(1):
         out = stacked(yt, a, p, torch.tensor([float(temperature)]), n_steps=n_steps, h=ht)
     return list(out[0].numpy().astype(float))
 
@@ -277,7 +284,7 @@ def check_temperature(t: float, trained: tuple[float, float], kind: str) -> None
 
 
 @register
-class RRIMSolver(LearnedSolver):
+class RRIMSolver(OpticsLearnedSolver):
     """Regularized recurrent inference machine (Landweber-preconditioned gradient)."""
 
     name = "rrim"
@@ -285,7 +292,7 @@ class RRIMSolver(LearnedSolver):
 
 
 @register
-class FCNSolver(LearnedSolver):
+class FCNSolver(OpticsLearnedSolver):
     """Fully connected regressor."""
 
     name = "fcn"
@@ -293,7 +300,7 @@ class FCNSolver(LearnedSolver):
 
 
 @register
-class CNNSolver(LearnedSolver):
+class CNNSolver(OpticsLearnedSolver):
     """Convolutional regressor."""
 
     name = "cnn"

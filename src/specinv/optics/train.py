@@ -15,7 +15,6 @@ noise-free and noisy spectra; ``predict`` then needs σ of every spectrum.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -25,19 +24,54 @@ import numpy as np
 import torch
 
 from specinv.core.errors import InputError, ParameterError
-from specinv.io.atomic import atomic_path
+from specinv.core.threads import compute_threads
 from specinv.learning.training import TrainConfig, fit, seed_everything
+from specinv.learning.weights import display, load_state, load_torch, save_torch
 from specinv.optics.dataset import GlueDataset
-from specinv.optics.fast import SINGLE_THREAD_ROWS, StackedRRIM, single_thread
+from specinv.optics.fast import SINGLE_THREAD_ROWS, KernelBank, StackedRRIM
 from specinv.optics.models import CNN, FCN, RRIM
-from specinv.optics.setup import Y_SCALE, OpticsSetup, landweber_preconditioner
+from specinv.optics.setup import Y_SCALE, OpticsSetup
 
 KINDS = ("rrim", "fcn", "cnn")
+#: kind recorded in (and required of) the metadata of optics weights
+WEIGHTS_KIND = "optics-model"
 
 
 @dataclass
 class ModelConfig:
-    """Architecture and training options (all recorded with the weights)."""
+    """Architecture and training options (all recorded with the weights).
+
+    Parameters
+    ----------
+    kind : {"rrim", "fcn", "cnn"}
+        Network.
+    n_steps : int
+        rRIM iterations N_t.
+    h : float or None
+        Landweber regularization of the rRIM (see the field comment below).
+    hidden : int or None
+        rRIM memory channels (see the field comment below).
+    temperature_input : bool
+        Give the rRIM the temperature as an input channel (models for a T range).
+    noise_input : bool
+        Noise-conditioned rRIM: h = max(σ, h_min) per sample, log10 h as an input channel.
+    batch_size : int
+        Samples per step.
+    lr : float
+        Adam learning rate.
+    epochs : int
+        Most epochs.
+    min_steps_per_epoch : int
+        Least optimizer steps per epoch (small training sets).
+    patience : int
+        Early-stopping patience in epochs.
+    time_limit_s : float or None
+        Wall-time limit of the training (s).
+    seed : int
+        Seed of initialization and batch order.
+    step_weights : {"uniform", "linear"}
+        rRIM loss weights w_t (see :func:`step_weights`).
+    """
 
     kind: str = "rrim"
     n_steps: int = 15
@@ -88,7 +122,7 @@ def auto_h(noise: float) -> float:
     noise-free h = 1e-8 models score 3.1e-3 on the validation spectra with 1e-5
     relative noise added and 0.33 with 1e-4. Noisy spectra need a model trained at
     their noise level, or a noise-conditioned one (``ModelConfig.noise_input``);
-    :class:`specinv.optics.solvers.LearnedSolver` warns when the data are noisier than
+    :class:`specinv.optics.solvers.OpticsLearnedSolver` warns when the data are noisier than
     a model's training set.
 
     Parameters
@@ -99,6 +133,7 @@ def auto_h(noise: float) -> float:
     Returns
     -------
     float
+        h in the scaled units of :mod:`specinv.optics.setup`.
     """
     return max(float(noise), H_MIN)
 
@@ -123,6 +158,7 @@ def default_hidden(noise_input: bool) -> int:
     Returns
     -------
     int
+        Memory channels (8 or 16).
     """
     return 16 if noise_input else 8
 
@@ -140,6 +176,7 @@ def noise_h(noise: float | np.ndarray, h_min: float) -> np.ndarray:
     Returns
     -------
     ndarray of shape (B,) or ()
+        h per spectrum (scaled units).
     """
     nz = np.asarray(noise, dtype=float)
     if not np.all(nz >= 0):
@@ -148,8 +185,21 @@ def noise_h(noise: float | np.ndarray, h_min: float) -> np.ndarray:
 
 
 def build_model(cfg: ModelConfig, setup: OpticsSetup) -> torch.nn.Module:
-    """Untrained network of ``cfg`` (a resolved config: ``hidden`` set, as after
-    :func:`train_model` or in a saved model's JSON)."""
+    """Untrained network of ``cfg``.
+
+    Parameters
+    ----------
+    cfg : ModelConfig
+        A resolved config (``hidden`` set, as after :func:`train_model` or in a
+        saved model's JSON).
+    setup : OpticsSetup
+        Grids (sizes of the input and output layers).
+
+    Returns
+    -------
+    torch.nn.Module
+        FCN, CNN or RRIM.
+    """
     if cfg.kind == "fcn":
         return FCN(setup.n_omega, setup.n_glue)
     if cfg.kind == "cnn":
@@ -160,79 +210,25 @@ def build_model(cfg: ModelConfig, setup: OpticsSetup) -> torch.nn.Module:
     raise ParameterError(f"unknown model kind {cfg.kind!r}; valid: {', '.join(KINDS)}")
 
 
-#: preconditioners kept per (temperature, h) for batches of one noise level
-SHARED_CACHE = 32
-
-
-class _KernelBank:
-    """Scaled kernels A_T and preconditioners P_T per temperature (float32 torch).
-
-    Per-sample h (noise-conditioned rRIMs) uses the SVD A = U S Vᵀ:
-    ``(AᵀA + hI)⁻¹Aᵀ = V diag(s/(s² + h)) Uᵀ``.
-    """
-
-    def __init__(self, setup: OpticsSetup, h: float) -> None:
-        self.setup, self.h = setup, h
-        self._cache: dict[float, tuple[torch.Tensor, torch.Tensor]] = {}
-        self._svd: dict[float, tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = {}
-        self._shared: dict[tuple[float, float], torch.Tensor] = {}
-
-    def preconditioners(self, t: float, h: np.ndarray) -> torch.Tensor:
-        """P_T for each h, shape (B, n_glue, n_omega); equal h values are built once."""
-        t = float(t)
-        if t not in self._svd:
-            a = self.setup.kernel(t).matrix / Y_SCALE
-            u, s, vt = np.linalg.svd(a, full_matrices=False)
-            self._svd[t] = (torch.as_tensor(vt.T), torch.as_tensor(s), torch.as_tensor(u.T))
-        v, s, ut = self._svd[t]
-        uniq, inv = np.unique(np.asarray(h, dtype=float), return_inverse=True)
-        f = s[None] / (s[None] ** 2 + torch.as_tensor(uniq)[:, None])  # (U, r)
-        p = torch.einsum("nr,ur,rm->unm", v, f, ut).to(torch.float32)
-        return p[torch.as_tensor(inv.reshape(-1))]
-
-    def get(self, t: float) -> tuple[torch.Tensor, torch.Tensor]:
-        t = float(t)
-        if t not in self._cache:
-            a = self.setup.kernel(t).matrix / Y_SCALE
-            p = landweber_preconditioner(a, self.h)
-            self._cache[t] = (torch.as_tensor(a, dtype=torch.float32),
-                              torch.as_tensor(p, dtype=torch.float32))
-        return self._cache[t]
-
-    def batch(self, temps: np.ndarray, h: np.ndarray | None = None
-              ) -> tuple[torch.Tensor, torch.Tensor]:
-        """A and P for samples at temperatures ``temps`` (K), shared when all equal.
-
-        ``h`` (B,): per-sample Landweber h; P then has shape (B, n_glue, n_omega), or is
-        shared (n_glue, n_omega) when all samples have one temperature and one h.
-        """
-        uniq = np.unique(temps)
-        if h is None:
-            if uniq.size == 1:
-                return self.get(uniq[0])
-            pairs = [self.get(t) for t in temps]
-            return torch.stack([a for a, _ in pairs]), torch.stack([p for _, p in pairs])
-        h = np.asarray(h, dtype=float)
-        if uniq.size == 1:
-            hu = np.unique(h)
-            if hu.size > 1:
-                return self.get(uniq[0])[0], self.preconditioners(uniq[0], h)
-            key = (float(uniq[0]), float(hu[0]))  # one P for the batch (cached): shared path
-            if key not in self._shared:
-                if len(self._shared) >= SHARED_CACHE:
-                    self._shared.clear()
-                self._shared[key] = self.preconditioners(uniq[0], hu)[0]
-            return self.get(uniq[0])[0], self._shared[key]
-        p = torch.empty(len(temps), self.setup.n_glue, self.setup.n_omega)
-        for t in uniq:
-            sel = np.flatnonzero(temps == t)
-            p[torch.as_tensor(sel)] = self.preconditioners(t, h[sel])
-        return torch.stack([self.get(t)[0] for t in temps]), p
-
-
 @dataclass
 class TrainedModel:
-    """A trained optics model with everything needed to use and reproduce it."""
+    """A trained optics model with everything needed to use and reproduce it.
+
+    Parameters
+    ----------
+    config : ModelConfig
+        Resolved architecture and training options (``h`` set).
+    setup : OpticsSetup
+        Grids (meV) and default temperature (K).
+    model : torch.nn.Module
+        The trained network.
+    temperature_range : (float, float)
+        Temperatures of the training data (K).
+    history : dict
+        Training history.
+    data_params : dict
+        Parameters of the training data set.
+    """
 
     config: ModelConfig
     setup: OpticsSetup
@@ -245,12 +241,13 @@ class TrainedModel:
         if self.config.h is None:
             raise ParameterError("a TrainedModel needs its Landweber h (ModelConfig.h); "
                                  "train_model fills it in from the training noise")
-        self._bank = _KernelBank(self.setup, self.config.h)
+        self._bank = KernelBank(self.setup, self.config.h)
         self._stacked: StackedRRIM | None = None
         self.model.eval()
 
     @property
     def kind(self) -> str:
+        """Network kind (``rrim``, ``fcn`` or ``cnn``)."""
         return self.config.kind
 
     @property
@@ -259,7 +256,20 @@ class TrainedModel:
         return self.kind == "rrim" and self.config.noise_input
 
     def sample_h(self, noise: float | np.ndarray | None, n: int) -> np.ndarray | None:
-        """Per-sample Landweber h (n,) of a noise-conditioned rRIM; None for other models."""
+        """Per-sample Landweber h of a noise-conditioned rRIM; None for other models.
+
+        Parameters
+        ----------
+        noise : float or ndarray of shape (n,) or None
+            Relative noise σ of each spectrum (standard deviation / max |1/τ|).
+        n : int
+            Number of spectra.
+
+        Returns
+        -------
+        ndarray of shape (n,) or None
+            ``max(σ, h_min)`` per spectrum.
+        """
         if not self.noise_input:
             return None
         if noise is None:
@@ -270,19 +280,35 @@ class TrainedModel:
     def predict(self, y: np.ndarray, temperature: float | np.ndarray,
                 n_steps: int | None = None, all_steps: bool = False,
                 noise: float | np.ndarray | None = None) -> np.ndarray:
-        """Glue (B, n_glue) from 1/τ in meV (B, n_omega) on the setup's grid.
+        """Glue functions from scattering rates on the setup's grid.
 
-        ``all_steps`` (rRIM): return every iterate, shape (N_t, B, n_glue).
-        ``noise`` (scalar or (B,)): relative noise σ of each spectrum (standard
-        deviation / max |1/τ|), required by noise-conditioned rRIMs, ignored otherwise.
         The rRIM runs through :class:`~specinv.optics.fast.StackedRRIM`; small
         batches use one torch thread.
+
+        Parameters
+        ----------
+        y : ndarray of shape (B, n_omega)
+            1/τ (meV) on ``setup.omega()``.
+        temperature : float or ndarray of shape (B,)
+            Temperature of each spectrum (K).
+        n_steps : int, optional
+            rRIM iterations (default: the trained N_t).
+        all_steps : bool
+            rRIM: return every iterate.
+        noise : float or ndarray of shape (B,), optional
+            Relative noise σ of each spectrum (standard deviation / max |1/τ|),
+            required by noise-conditioned rRIMs, ignored otherwise.
+
+        Returns
+        -------
+        ndarray of shape (B, n_glue), or (N_t, B, n_glue) with ``all_steps``
+            Glue I²χ(Ω) (dimensionless).
         """
         y = np.atleast_2d(np.asarray(y, dtype=float))
         temps = np.array(np.broadcast_to(np.asarray(temperature, dtype=float), (y.shape[0],)))
         hs = self.sample_h(noise, y.shape[0])
         yt = torch.as_tensor(y / Y_SCALE, dtype=torch.float32)
-        with torch.no_grad(), single_thread(y.shape[0] <= SINGLE_THREAD_ROWS):
+        with torch.no_grad(), compute_threads(1 if y.shape[0] <= SINGLE_THREAD_ROWS else None):
             if self.kind != "rrim":
                 out = self.model(yt).numpy().astype(float)
                 return out[None] if all_steps else out
@@ -293,51 +319,72 @@ class TrainedModel:
         return xs[..., 0, :].numpy().astype(float)
 
     @property
-    def bank(self) -> _KernelBank:
+    def bank(self) -> KernelBank:
         """Scaled kernels and Landweber preconditioners per temperature (cached)."""
         return self._bank
 
     def stacked(self) -> StackedRRIM:
-        """This rRIM as a (cached) :class:`StackedRRIM` of one model."""
+        """This rRIM as a (cached) :class:`StackedRRIM` of one model.
+
+        Returns
+        -------
+        StackedRRIM
+            The fused one-member ensemble.
+        """
         if self._stacked is None:
             self._stacked = StackedRRIM([self.model])
         return self._stacked
 
-    def save(self, path: str | Path) -> None:
-        """Write ``path`` (.pt weights) and ``path.json`` (config, setup, history)."""
-        path = Path(path)
+    def save(self, path: str | Path, recipe: str = "specinv.optics.train.train_model") -> Path:
+        """Write ``path`` (.pt weights) and ``path.json`` (config, setup, history, checksum).
+
+        Parameters
+        ----------
+        path : str or Path
+            Weights file.
+        recipe : str
+            The script or command that trained the model (recorded in the metadata).
+
+        Returns
+        -------
+        Path
+        """
         meta = {"config": asdict(self.config), "setup": self.setup.to_dict(),
                 "temperature_range_K": list(self.temperature_range),
                 "data": self.data_params, "history": self.history,
                 "torch_version": torch.__version__}
-        with atomic_path(path) as tmp:
-            torch.save(self.model.state_dict(), tmp)
-        with atomic_path(path.with_suffix(".json")) as tmp:
-            tmp.write_text(json.dumps(meta, indent=1, default=str))
+        return save_torch(path, self.model.state_dict(), meta, kind=WEIGHTS_KIND, recipe=recipe)
 
     @classmethod
     def load(cls, path: str | Path) -> TrainedModel:
-        path = Path(path)
-        meta_path = path.with_suffix(".json")
-        if not path.is_file() or not meta_path.is_file():
-            raise InputError("model weights or their .json description not found", str(path))
-        meta = json.loads(meta_path.read_text())
-        cfg = ModelConfig(**meta["config"])
-        setup = OpticsSetup(**meta["setup"])
-        model = build_model(cfg, setup)
-        model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
-        return cls(cfg, setup, model, tuple(meta["temperature_range_K"]), meta.get("history", {}),
-                   meta.get("data", {}))
+        """Read a model written by :meth:`save` (see :mod:`specinv.learning.weights`).
+
+        Raises
+        ------
+        InputError
+            Any file that is not an optics model's weights with their metadata.
+        """
+        state, meta = load_torch(path, WEIGHTS_KIND)
+        try:
+            cfg = ModelConfig(**meta["config"])
+            setup = OpticsSetup(**meta["setup"])
+            t_range = (float(meta["temperature_range_K"][0]), float(meta["temperature_range_K"][1]))
+            model = build_model(cfg, setup)
+        except (KeyError, TypeError, ValueError, IndexError, ParameterError):
+            raise InputError("metadata lacks a valid optics model config, setup or temperature "
+                             "range", display(path)) from None
+        load_state(model, state, path)
+        return cls(cfg, setup, model, t_range, meta.get("history", {}), meta.get("data", {}))
 
 
-def _rrim_forward(model: torch.nn.Module, bank: _KernelBank, y: torch.Tensor,
+def _rrim_forward(model: torch.nn.Module, bank: KernelBank, y: torch.Tensor,
                   temps: np.ndarray, h: np.ndarray | None) -> list[torch.Tensor]:
     a, p = bank.batch(temps, h)
     ht = None if h is None else torch.as_tensor(h, dtype=torch.float32)
     return model(y, a, p, torch.as_tensor(temps, dtype=torch.float32), h=ht)
 
 
-def _loss(model: torch.nn.Module, kind: str, bank: _KernelBank, y: torch.Tensor,
+def _loss(model: torch.nn.Module, kind: str, bank: KernelBank, y: torch.Tensor,
           x: torch.Tensor, temps: np.ndarray, weighting: str = "uniform",
           h: np.ndarray | None = None) -> torch.Tensor:
     if kind != "rrim":
@@ -348,7 +395,20 @@ def _loss(model: torch.nn.Module, kind: str, bank: _KernelBank, y: torch.Tensor,
 
 
 def step_weights(n: int, weighting: str) -> list[float]:
-    """Loss weights ``w_1 … w_n`` of the rRIM iterates (both choices sum to n)."""
+    """Loss weights ``w_1 … w_n`` of the rRIM iterates (both choices sum to n).
+
+    Parameters
+    ----------
+    n : int
+        Number of iterates.
+    weighting : {"uniform", "linear"}
+        ``w_t = 1`` (seed 001) or ``w_t ∝ t``.
+
+    Returns
+    -------
+    list of float
+        The n weights.
+    """
     if weighting == "uniform":
         return [1.0] * n
     if weighting == "linear":
@@ -363,6 +423,7 @@ def train_model(dataset: GlueDataset, cfg: ModelConfig, *, checkpoint: str | Non
     Parameters
     ----------
     dataset : GlueDataset
+        Training data (its train and val splits are used).
     cfg : ModelConfig
         ``cfg.seed`` fixes initialization and batch order (independent trainings
         differ by seed).
@@ -374,6 +435,7 @@ def train_model(dataset: GlueDataset, cfg: ModelConfig, *, checkpoint: str | Non
     Returns
     -------
     TrainedModel
+        The early-stopped model (best validation weights).
     """
     if cfg.kind not in KINDS:
         raise ParameterError(f"unknown model kind {cfg.kind!r}; valid: {', '.join(KINDS)}")
@@ -392,7 +454,7 @@ def train_model(dataset: GlueDataset, cfg: ModelConfig, *, checkpoint: str | Non
     seed_everything(cfg.seed)
     setup = dataset.setup
     model = build_model(cfg, setup)
-    bank = _KernelBank(setup, cfg.h)
+    bank = KernelBank(setup, cfg.h)
     xtr, ytr, ttr = dataset.part("train")
     xva, yva, tva = dataset.part("val")
     htr = noise_h(dataset.noise_of("train"), cfg.h) if cfg.noise_input else None

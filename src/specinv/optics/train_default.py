@@ -27,17 +27,30 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-import torch
-
+from specinv.core.threads import compute_threads
 from specinv.io.atomic import atomic_path
 from specinv.optics.dataset import build_dataset
 from specinv.optics.train import ModelConfig, TrainedModel, train_model
 
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "data" / "optics"
 T_GRID = tuple(float(t) for t in range(10, 301, 10))
+#: recorded in the metadata of every weights file this script writes
+RECIPE = "python -m specinv.optics.train_default"
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point (``python -m`` this module); see the module docstring.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments (default ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        Exit code (0 on success).
+    """
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=str(DEFAULT_OUT))
@@ -49,38 +62,38 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n-rrim", type=int, default=3, help="rRIM ensemble members")
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args(argv)
-    torch.set_num_threads(args.threads)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    record: dict = {"command": "python -m specinv.optics.train_default", "args": vars(args),
-                    "models": {}}
-    t0 = time.perf_counter()
-    ds_range = build_dataset(4000, noise=1e-3, seed=1, temperatures=T_GRID,
-                             cache_dir=args.cache_dir)
-    record["data"] = {"rrim": ds_range.params}
-    record["complete"] = False
-    for i in range(args.n_rrim):
-        # the shipped ensemble has 16 memory channels (trained before the default became 8)
-        cfg = ModelConfig(kind="rrim", epochs=args.epochs, seed=i, temperature_input=True,
-                          hidden=16, time_limit_s=args.time_limit)
-        m = train_model(ds_range, cfg, progress=True)
-        m.save(out / f"rrim_default_{i}.pt")
-        record["models"][f"rrim_default_{i}"] = _summary(m)
+    with compute_threads(args.threads):
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        record: dict = {"command": "python -m specinv.optics.train_default", "args": vars(args),
+                        "models": {}}
+        t0 = time.perf_counter()
+        ds_range = build_dataset(4000, noise=1e-3, seed=1, temperatures=T_GRID,
+                                 cache_dir=args.cache_dir)
+        record["data"] = {"rrim": ds_range.params}
+        record["complete"] = False
+        for i in range(args.n_rrim):
+            # the shipped ensemble has 16 memory channels (trained before the default became 8)
+            cfg = ModelConfig(kind="rrim", epochs=args.epochs, seed=i, temperature_input=True,
+                              hidden=16, time_limit_s=args.time_limit)
+            m = train_model(ds_range, cfg, progress=True)
+            m.save(out / f"rrim_default_{i}.pt", recipe=RECIPE)
+            record["models"][f"rrim_default_{i}"] = _summary(m)
+            _write_record(out, record, t0)
+            print(f"rrim {i}: val MSE {m.history['best']:.3g} ({m.history['train_seconds']:.0f} s)")
+        ds_fixed = build_dataset(10000, noise=1e-3, seed=2, temperatures=(100.0,),
+                                 cache_dir=args.cache_dir)
+        for kind in ("fcn", "cnn"):
+            cfg = ModelConfig(kind=kind, epochs=args.epochs_regressor, seed=0)
+            m = train_model(ds_fixed, cfg, progress=True)
+            m.save(out / f"{kind}_default_0.pt", recipe=RECIPE)
+            record["models"][f"{kind}_default_0"] = _summary(m)
+            _write_record(out, record, t0)
+            print(f"{kind}: val MSE {m.history['best']:.3g} ({m.history['train_seconds']:.0f} s)")
+        record["data"]["fcn_cnn"] = ds_fixed.params
+        record["complete"] = True
         _write_record(out, record, t0)
-        print(f"rrim {i}: val MSE {m.history['best']:.3g} ({m.history['train_seconds']:.0f} s)")
-    ds_fixed = build_dataset(10000, noise=1e-3, seed=2, temperatures=(100.0,),
-                             cache_dir=args.cache_dir)
-    for kind in ("fcn", "cnn"):
-        cfg = ModelConfig(kind=kind, epochs=args.epochs_regressor, seed=0)
-        m = train_model(ds_fixed, cfg, progress=True)
-        m.save(out / f"{kind}_default_0.pt")
-        record["models"][f"{kind}_default_0"] = _summary(m)
-        _write_record(out, record, t0)
-        print(f"{kind}: val MSE {m.history['best']:.3g} ({m.history['train_seconds']:.0f} s)")
-    record["data"]["fcn_cnn"] = ds_fixed.params
-    record["complete"] = True
-    _write_record(out, record, t0)
-    return 0
+        return 0
 
 
 def _summary(m: TrainedModel) -> dict:

@@ -1,29 +1,22 @@
-"""Solvers behind one front door, :func:`specinv.solve`."""
+"""Solvers behind one front door, :func:`specinv.solve`.
+
+The registry is lazy: :func:`get_solver` imports only the module of the method
+asked for (:data:`SOLVER_MODULES`), :func:`load_all` imports them all.
+"""
 
 from __future__ import annotations
 
-import importlib
-
-from specinv.solvers.base import SOLVERS, Solver, SolverOutput, get_solver, register, solve
-
-#: modules that register solvers; imported on first use of the registry
-SOLVER_MODULES: tuple[str, ...] = (
-    "specinv.solvers.tsvd",
-    "specinv.solvers.tikhonov",
-    "specinv.solvers.maxent",
-    "specinv.solvers.som",
-    "specinv.solvers.nnrs",
-    "specinv.optics.allen",
-    "specinv.optics.solvers",
+from specinv.solvers.base import (
+    SOLVER_MODULES,
+    SOLVERS,
+    Solver,
+    SolverOutput,
+    get_solver,
+    load_all,
+    register,
+    solve,
+    solver_class,
 )
 
-
-def load_all() -> dict[str, type[Solver]]:
-    """Import every solver module that exists so that all are registered."""
-    for module in SOLVER_MODULES:
-        if importlib.util.find_spec(module) is not None:
-            importlib.import_module(module)
-    return SOLVERS
-
-
-__all__ = ["SOLVERS", "Solver", "SolverOutput", "get_solver", "load_all", "register", "solve"]
+__all__ = ["SOLVERS", "SOLVER_MODULES", "Solver", "SolverOutput", "get_solver", "load_all",
+           "register", "solve", "solver_class"]

@@ -4,19 +4,25 @@ A solver implements :meth:`Solver._solve` (problem → spectrum, optional std,
 chosen hyperparameters); the base class validates options, protects the
 input, times the call, records warnings and assembles the
 :class:`~specinv.core.result.InversionResult`. Registering a subclass with
-:func:`register` makes it reachable as ``solve(problem, method=name)`` and
-runs it through the shared conformance tests.
+:func:`register` makes it reachable as ``solve(problem, method=name)``; a solver
+shipped with the package also names its module in :data:`SOLVER_MODULES` (the
+registry imports modules lazily) and is then run through the conformance suite,
+which reads the tags (``kernels``, ``positive``, ``stochastic``, ``linear``,
+``batched``, ``needs_weights``) declared on its class.
 """
 
 from __future__ import annotations
 
+import importlib
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
 
+from specinv.core.check import check_fit
 from specinv.core.errors import ParameterError
 from specinv.core.problem import Problem
 from specinv.core.result import InversionResult
@@ -27,7 +33,21 @@ SOLVERS: dict[str, type[Solver]] = {}
 
 @dataclass
 class SolverOutput:
-    """What a solver's hook returns."""
+    """What a solver's hook returns.
+
+    Parameters
+    ----------
+    spectrum : ndarray of shape (n_mesh,)
+        Recovered spectrum (cell values).
+    spectrum_std : ndarray of shape (n_mesh,), optional
+        One-standard-deviation uncertainty, where the method gives one.
+    hyperparameters : dict
+        What the solver chose (λ, α, rank, ...) and how.
+    extras : dict
+        Method-specific arrays.
+    sigma : ndarray of shape (n_data,), optional
+        σ the solver judged the fit with (defaults to ``problem.noise()``).
+    """
 
     spectrum: np.ndarray
     spectrum_std: np.ndarray | None = None
@@ -43,14 +63,30 @@ class Solver:
     Subclasses set ``name`` and ``defaults`` (every accepted option with its
     default value). Unknown options raise :class:`ParameterError` listing the
     valid ones.
+
+    Parameters
+    ----------
+    **options
+        Overrides of :attr:`defaults`.
     """
 
     name: ClassVar[str] = ""
     defaults: ClassVar[dict[str, Any]] = {}
-    #: learned solvers must be fitted on a data set before solving
-    requires_fit: ClassVar[bool] = False
+    # tags read by the conformance suite (tests/solvers/test_conformance.py) and by users
     #: kernel classes the solver is built for; ``None``: any linear kernel
     kernels: ClassVar[tuple[str, ...] | None] = None
+    #: every answer is ≥ 0
+    positive: ClassVar[bool] = False
+    #: the answer depends on the random seed given as option ``seed`` (fixed seed: fixed answer)
+    stochastic: ClassVar[bool] = False
+    #: data and error bars scaled by c > 0 give the spectrum scaled by c (a linear
+    #: estimator, or one whose regularization rule is invariant under that scaling)
+    linear: ClassVar[bool] = False
+    #: answers only whole batches of problems, together (:meth:`solve_many`), e.g. Λ_T(τ)
+    #: at every temperature a network was trained on; :meth:`solve` of one problem is refused
+    batched: ClassVar[bool] = False
+    #: the answer comes from trained weights (:class:`specinv.solvers.learned.LearnedSolver`)
+    needs_weights: ClassVar[bool] = False
 
     def __init__(self, **options: Any) -> None:
         unknown = sorted(set(options) - set(self.defaults))
@@ -64,6 +100,18 @@ class Solver:
     def _solve(self, problem: Problem) -> SolverOutput:
         raise NotImplementedError
 
+    def _solve_many(self, problems: list[Problem]) -> list[SolverOutput]:
+        """Hook of batched solvers: the outputs of ``problems`` answered together."""
+        return [self._solve(p) for p in problems]
+
+    def _check(self, problem: Problem) -> None:
+        if not isinstance(problem, Problem):
+            raise ParameterError(f"solve() expects a specinv.Problem, got {type(problem).__name__}")
+        kernel_names = {c.__name__ for c in type(problem.kernel).__mro__}
+        if self.kernels is not None and not kernel_names & set(self.kernels):
+            raise ParameterError(f"solver {self.name!r} needs a {' or '.join(self.kernels)} "
+                                 f"problem, got {type(problem.kernel).__name__}")
+
     def solve(self, problem: Problem) -> InversionResult:
         """Invert ``problem``; never modifies it.
 
@@ -75,18 +123,47 @@ class Solver:
         Returns
         -------
         InversionResult
+            Spectrum, fit, χ² with the σ the solver used, options and timing.
         """
-        if not isinstance(problem, Problem):
-            raise ParameterError(f"solve() expects a specinv.Problem, got {type(problem).__name__}")
+        if self.batched:
+            raise ParameterError(f"solver {self.name!r} answers a batch of problems together: "
+                                 "use get_solver(...).solve_many(problems)")
+        return self._run([problem], lambda ps: [self._solve(ps[0])])[0]
+
+    def solve_many(self, problems: list[Problem]) -> list[InversionResult]:
+        """Invert several problems (together if the solver is ``batched``); never modifies them.
+
+        Parameters
+        ----------
+        problems : list of Problem
+
+        Returns
+        -------
+        list of InversionResult
+            One per problem, in order; a batch's wall time is shared equally.
+        """
+        if not self.batched:
+            return [self.solve(p) for p in problems]
+        return self._run(list(problems), self._solve_many)
+
+    def _run(self, problems: list[Problem],
+             hook: Callable[[list[Problem]], list[SolverOutput]]) -> list[InversionResult]:
+        for problem in problems:
+            self._check(problem)
         t0 = time.perf_counter()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            out = self._solve(problem)
-        wall = time.perf_counter() - t0
+            outs = hook(problems)
+        wall = (time.perf_counter() - t0) / max(len(problems), 1)
         messages = []
         for w in caught:
             messages.append(f"{w.category.__name__}: {w.message}")
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        return [self._result(p, out, wall, messages)
+                for p, out in zip(problems, outs, strict=True)]
+
+    def _result(self, problem: Problem, out: SolverOutput, wall: float,
+                messages: list[str]) -> InversionResult:
         f = np.asarray(out.spectrum, dtype=float)
         if f.shape != (problem.kernel.mesh.size,) or not np.all(np.isfinite(f)):
             raise RuntimeError(f"solver {self.name!r} returned an invalid spectrum")
@@ -107,13 +184,23 @@ class Solver:
             sigma_estimated=not problem.has_errors,
             noise_level=float(np.median(sigma)),
             wall_time_s=wall,
-            warnings=messages,
+            warnings=list(messages),
             extras=out.extras,
+            check=check_fit(problem.data, fitted, sigma, sigma_given=problem.has_errors,
+                            spectrum=f, positive=problem.kernel.positive_spectrum),
         )
 
 
 def register(cls: type[Solver]) -> type[Solver]:
-    """Class decorator adding a solver to :data:`SOLVERS` under ``cls.name``."""
+    """Class decorator adding a solver to :data:`SOLVERS` under ``cls.name``.
+
+    ``cls`` is the decorated :class:`Solver` subclass; its ``name`` must be unique.
+
+    Returns
+    -------
+    type
+        ``cls`` itself.
+    """
     if not cls.name:
         raise TypeError("a registered solver needs a name")
     if cls.name in SOLVERS and SOLVERS[cls.name] is not cls:
@@ -122,18 +209,78 @@ def register(cls: type[Solver]) -> type[Solver]:
     return cls
 
 
-def get_solver(method: str, **options: Any) -> Solver:
-    """Instantiate a registered solver; unknown names list the valid ones."""
-    from specinv.solvers import load_all
+#: registered method name -> module whose import registers it (imported on first use,
+#: so that ``get_solver("maxent")`` imports maxent only)
+SOLVER_MODULES: dict[str, str] = {
+    "tsvd": "specinv.solvers.tsvd",
+    "tikhonov": "specinv.solvers.tikhonov",
+    "maxent": "specinv.solvers.maxent",
+    "som": "specinv.solvers.som",
+    "nnrs": "specinv.solvers.nnrs",
+    "allen": "specinv.optics.allen",
+    "rrim": "specinv.optics.solvers",
+    "fcn": "specinv.optics.solvers",
+    "cnn": "specinv.optics.solvers",
+    "conductivity-net": "specinv.ac.conductivity.solver",
+}
 
-    load_all()
-    try:
-        cls = SOLVERS[method]
-    except KeyError:
-        raise ParameterError(
-            f"unknown method {method!r}; valid methods: {', '.join(sorted(SOLVERS))}"
-        ) from None
-    return cls(**options)
+
+def _import_solver(method: str) -> type[Solver]:
+    importlib.import_module(SOLVER_MODULES[method])
+    if method not in SOLVERS:
+        raise RuntimeError(f"module {SOLVER_MODULES[method]} does not register solver {method!r}")
+    return SOLVERS[method]
+
+
+def load_all() -> dict[str, type[Solver]]:
+    """Import every solver module so that all solvers are registered.
+
+    Returns
+    -------
+    dict of str to type
+        :data:`SOLVERS`, now complete.
+    """
+    for method in SOLVER_MODULES:
+        if method not in SOLVERS:
+            _import_solver(method)
+    return SOLVERS
+
+
+def solver_class(method: str) -> type[Solver]:
+    """The registered solver class ``method``, importing only its module.
+
+    Parameters
+    ----------
+    method : str
+        Solver name; unknown names raise :class:`ParameterError` listing the valid ones.
+
+    Returns
+    -------
+    type
+    """
+    if method in SOLVERS:
+        return SOLVERS[method]
+    if method in SOLVER_MODULES:
+        return _import_solver(method)
+    valid = sorted(set(SOLVERS) | set(SOLVER_MODULES))
+    raise ParameterError(f"unknown method {method!r}; valid methods: {', '.join(valid)}")
+
+
+def get_solver(method: str, **options: Any) -> Solver:
+    """Instantiate a registered solver; unknown names list the valid ones.
+
+    Parameters
+    ----------
+    method : str
+        Solver name (see :data:`SOLVER_MODULES`).
+    **options
+        Solver options; unknown ones raise :class:`ParameterError` listing the valid ones.
+
+    Returns
+    -------
+    Solver
+    """
+    return solver_class(method)(**options)
 
 
 def solve(problem: Problem, method: str = "maxent", **options: Any) -> InversionResult:
@@ -151,9 +298,6 @@ def solve(problem: Problem, method: str = "maxent", **options: Any) -> Inversion
     Returns
     -------
     InversionResult
+        Spectrum, fit, χ², hyperparameters and timing.
     """
-    solver = get_solver(method, **options)
-    if solver.requires_fit:
-        raise ParameterError(
-            f"method {method!r} is learned: create it with get_solver(), call fit(), then solve()")
-    return solver.solve(problem)
+    return get_solver(method, **options).solve(problem)

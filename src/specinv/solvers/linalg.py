@@ -9,34 +9,23 @@ Two things every SVD-based solver needs:
   factorizations and one ``r × r`` SVD. Cost ``O(n r²)`` instead of ``O(n³)``;
   for the seed-000 kernel (n = 1201, r ≈ 110–350) this is 5–20× faster and
   the kernel's SVD is shared by every spectrum measured at that temperature.
-- :func:`blas_threads` — a context limiting BLAS threads. The Newton systems
-  of MaxEnt are small (a few hundred); on a 2-core machine shared with other
-  work, multithreaded BLAS on such sizes is several times slower than one
-  thread (measured: a 274 × 274 solve 8.3 ms on 2 threads vs 0.96 ms on 1).
+- why the solvers run under :func:`specinv.core.threads.compute_threads`
+  (option ``blas_threads``): the Newton systems of MaxEnt are small (a few
+  hundred); on a 2-core machine shared with other work, multithreaded BLAS on
+  such sizes is several times slower than one thread (measured: a 274 × 274
+  solve 8.3 ms on 2 threads vs 0.96 ms on 1).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from specinv.kernels.base import Kernel
 
 #: singular values of K below this fraction of the largest are rounding noise
 SVD_RTOL = 1e-14
-
-
-@contextmanager
-def blas_threads(n: int | None = 1) -> Iterator[None]:
-    """Limit BLAS/OpenMP threads inside the block (``None``: no limit)."""
-    if n is None:
-        yield
-        return
-    with threadpool_limits(limits=int(n)):
-        yield
 
 
 def scaled_svd(kernel: Kernel, row_scale: np.ndarray,
@@ -60,9 +49,11 @@ def scaled_svd(kernel: Kernel, row_scale: np.ndarray,
     Returns
     -------
     u : ndarray of shape (n_data, k)
+        Left singular vectors (orthonormal columns).
     s : ndarray of shape (k,)
         Decreasing singular values of the transformed kernel.
     vt : ndarray of shape (k, n_mesh)
+        Right singular vectors (orthonormal rows).
     """
     u0, s0, vt0 = kernel.svd
     r = max(int(np.count_nonzero(s0 > rtol * s0[0])), 1)

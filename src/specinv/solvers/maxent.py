@@ -54,8 +54,9 @@ from scipy.optimize import brentq, curve_fit, minimize_scalar
 
 from specinv.core.errors import ConvergenceWarning, ParameterError
 from specinv.core.problem import Problem
+from specinv.core.threads import compute_threads
 from specinv.solvers.base import Solver, SolverOutput, register
-from specinv.solvers.linalg import blas_threads, scaled_svd
+from specinv.solvers.linalg import scaled_svd
 
 ALPHA_RULES = ("chi2kink", "classic", "bryan", "posterior", "historic")
 ALPHA_PRIORS = ("flat", "jeffreys")
@@ -68,12 +69,21 @@ SCAN_ITER = 30
 FINAL_ITER = 2000
 #: a weight whose Newton step exceeds FREEZE times its value leaves the Newton system
 FREEZE = 5.0
+#: grids (each as long as the first) an automatic α scan may add below the first one
+MAX_EXTEND = 4
+#: relative fall of χ² over a decade of α below which χ²(α) has reached its floor
+PLATEAU = 0.01
 #: floor of the cell weights A (keeps ln A finite where the data push A to zero)
 TINY = 1e-300
 
 
 def flat_default(problem: Problem) -> np.ndarray:
     """Flat default model ``D = c`` with ``c`` the least-squares constant fit to the data.
+
+    Parameters
+    ----------
+    problem : Problem
+        Kernel and data.
 
     Returns
     -------
@@ -82,13 +92,26 @@ def flat_default(problem: Problem) -> np.ndarray:
     """
     k1 = problem.kernel.matrix.sum(axis=1)
     c = float(k1 @ problem.data / (k1 @ k1))
-    if not c > 0:
+    if not c > 0:  # no positive constant fits: the data's scale, never a fixed floor
         c = float(np.mean(np.abs(problem.data)) / max(np.mean(np.abs(k1)), 1e-300))
-    return np.full(problem.kernel.mesh.size, max(c, 1e-12))
+    return np.full(problem.kernel.mesh.size, max(c, 1e-300))
 
 
 def entropy(a: np.ndarray, m: np.ndarray) -> float:
-    """Shannon–Jaynes entropy ``Σ (A − m − A ln(A/m))`` (≤ 0, = 0 at A = m)."""
+    """Shannon–Jaynes entropy ``Σ (A − m − A ln(A/m))`` (≤ 0, = 0 at A = m).
+
+    Parameters
+    ----------
+    a : ndarray of shape (n_mesh,)
+        Cell weights A > 0.
+    m : ndarray of shape (n_mesh,)
+        Default model cell weights m > 0.
+
+    Returns
+    -------
+    float
+        The entropy.
+    """
     return float(np.sum(a - m - a * np.log(a / m)))
 
 
@@ -98,9 +121,10 @@ class _MaxEntCore:
     def __init__(self, svd: tuple[np.ndarray, np.ndarray, np.ndarray], gt: np.ndarray,
                  m: np.ndarray, rtol: float, atol: float) -> None:
         w, s, ut = svd
-        # directions that change the data by less than atol·σ per unit of A cannot be
-        # resolved; dropping them keeps the Newton systems small
-        keep = max(int(np.count_nonzero((s > rtol * s[0]) & (s > atol))), 1)
+        # directions that change the data by less than atol·σ when the whole default
+        # weight Σm moves along them cannot be resolved (Σm as the unit keeps the cut
+        # independent of the data's scale); dropping them keeps the Newton systems small
+        keep = max(int(np.count_nonzero((s > rtol * s[0]) & (s * np.sum(m) > atol))), 1)
         self.m = m
         self.w, self.s, self.u = w[:, :keep], s[:keep], ut[:keep].T
         self.us = self.u * self.s
@@ -276,6 +300,12 @@ class _Point:
 class MaxEntSolver(Solver):
     """Maximum entropy with a flat or user default model; positive by construction.
 
+    Parameters
+    ----------
+    **options
+        Overrides of the solver's ``defaults``, by the names listed under Options;
+        an unknown name raises :class:`~specinv.core.errors.ParameterError`.
+
     Options
     -------
     alpha_rule : {"chi2kink", "classic", "bryan", "posterior", "historic"}
@@ -290,7 +320,8 @@ class MaxEntSolver(Solver):
         Refine the ``classic``/``historic``/``posterior`` α between grid points.
     rtol, atol : float
         Singular values of ``K̃`` (data in units of σ) kept: above ``rtol · s_max``
-        and above ``atol`` (singular-space dimension).
+        and, multiplied by the default model's total weight Σm, above ``atol``
+        (singular-space dimension).
     kink_position : float
         For ``chi2kink``: α = 10^(c − kink_position/d) from the fitted sigmoid
         (2.5 as in ana_cont).
@@ -303,6 +334,7 @@ class MaxEntSolver(Solver):
                 "alpha_prior": "flat", "refine_alpha": True,
                 "rtol": 1e-12, "atol": 1e-2, "kink_position": 2.5,
                 "blas_threads": 1}
+    positive = True
 
     def _solve(self, problem: Problem) -> SolverOutput:
         rule = self.options["alpha_rule"]
@@ -318,18 +350,27 @@ class MaxEntSolver(Solver):
             else flat_default(problem)
         m = default * w
         gt = problem.data / sigma
-        with blas_threads(self.options["blas_threads"]):
+        with compute_threads(self.options["blas_threads"]):
             # K̃ = (K/σ) diag(1/w)
             svd = scaled_svd(problem.kernel, 1.0 / sigma, 1.0 / w)
             return self._scan(svd, gt, m, w, sigma, rule)
 
     def _alphas(self, core: _MaxEntCore) -> np.ndarray:
+        """Initial α grid, from large to small.
+
+        α enters the Hessian as ``α diag(1/A)`` beside ``U Σ² Uᵀ``, so the α that
+        matter scale as ``s² · A``: the default range ``[s_min² m̄, 10 s_max² m̄]``
+        (``m̄`` the mean default-model cell weight) is invariant under a rescaling of
+        the data (``g → c g`` gives ``s² → s²/c²``, ``m̄ → c m̄``: the same spectra ×c).
+        :meth:`_scan` extends it downwards until the rule's α is bracketed.
+        """
         n_alpha = int(self.options["n_alpha"])
         if n_alpha < 5:
             raise ParameterError("maxent n_alpha must be >= 5")
         if self.options["alpha_range"] is None:
-            s2 = core.s**2
-            hi, lo = float(s2[0]) * 10.0, max(float(s2[-1]), float(s2[0]) * 1e-14)
+            s2, mbar = core.s**2, float(np.mean(core.m))
+            hi = float(s2[0]) * 10.0 * mbar
+            lo = max(float(s2[-1]), float(s2[0]) * 1e-14) * mbar
         else:
             lo, hi = map(float, self.options["alpha_range"])
             if not 0 < lo < hi:
@@ -340,15 +381,8 @@ class MaxEntSolver(Solver):
               m: np.ndarray, w: np.ndarray, sigma: np.ndarray, rule: str) -> SolverOutput:
         core = _MaxEntCore(svd, gt, m, float(self.options["rtol"]), float(self.options["atol"]))
         prior = self.options["alpha_prior"] if rule == "posterior" else "jeffreys"
-        alphas = self._alphas(core)
-        a = m.copy()
-        pts: list[_Point] = []
-        for alpha in alphas:
-            a, ok = core.solve(a, alpha, max_iter=SCAN_ITER)
-            pts.append(_Point(core, alpha, a, ok))
-            if self._scan_done(rule, pts, prior):
-                break
-        used = alphas[: len(pts)]
+        pts = self._run_scan(core, m, rule, prior)
+        used = np.array([p.alpha for p in pts])
         chi2_arr = np.array([p.chi2 for p in pts])
         ent_arr = np.array([p.ent for p in pts])
         logpost = np.array([p.logpost(prior) for p in pts])
@@ -390,6 +424,48 @@ class MaxEntSolver(Solver):
         return SolverOutput(f, spectrum_std=std, sigma=sigma, hyperparameters=hyper,
                             extras={"alphas": used, "chi2": chi2_arr, "entropy": ent_arr,
                                     "logpost": logpost})
+
+    def _run_scan(self, core: _MaxEntCore, m: np.ndarray, rule: str,
+                  prior: str) -> list[_Point]:
+        """Solve on the α grid from large to small (warm starts) until the rule's α is
+        bracketed; an automatic grid is extended downwards, at the same log spacing, while
+        :meth:`_needs_lower` says the answer lies below it (at most :data:`MAX_EXTEND`
+        grids more). A user ``alpha_range`` is scanned as given."""
+        alphas = list(self._alphas(core))
+        ratio = alphas[1] / alphas[0]
+        a, pts = m.copy(), []
+        limit = len(alphas) * (1 + MAX_EXTEND)
+        while True:
+            for alpha in alphas[len(pts):]:
+                a, ok = core.solve(a, alpha, max_iter=SCAN_ITER)
+                pts.append(_Point(core, alpha, a, ok))
+                if self._scan_done(rule, pts, prior):
+                    return pts
+            if (self.options["alpha_range"] is not None or len(alphas) >= limit
+                    or not self._needs_lower(rule, pts, prior, ratio)):
+                return pts
+            alphas.extend(alphas[-1] * ratio ** np.arange(1, len(pts) // 2 + 1))
+
+    @staticmethod
+    def _needs_lower(rule: str, pts: list[_Point], prior: str, ratio: float) -> bool:
+        """Does the rule's α lie below the scanned grid?
+
+        Never once χ² has stopped falling (relative change below :data:`PLATEAU` over the
+        last decade of α): smaller α then only fits rounding, and the misfit is the
+        data's (reported by the check), not the grid's.
+        """
+        chi2 = np.array([p.chi2 for p in pts])
+        decade = max(int(round(np.log(0.1) / np.log(ratio))), 1)
+        back = chi2[max(len(chi2) - 1 - decade, 0)]
+        if chi2[-1] >= (1.0 - PLATEAU) * back:
+            return False
+        if rule in ("historic", "classic"):
+            return True  # not bracketed, or _scan_done would have stopped the scan
+        if rule in ("posterior", "bryan"):
+            lp = np.array([p.logpost(prior) for p in pts])
+            return int(np.argmax(lp)) >= len(pts) - 2
+        # chi2kink: the kink lies below the α at which the data are first fitted
+        return bool(chi2[-1] > pts[-1].n_data)
 
     @staticmethod
     def _scan_done(rule: str, pts: list[_Point], prior: str) -> bool:

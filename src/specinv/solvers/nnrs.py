@@ -90,7 +90,8 @@ from specinv.core.errors import ConvergenceWarning, ParameterError
 from specinv.core.problem import Problem
 from specinv.core.threads import compute_threads
 from specinv.solvers.base import Solver, SolverOutput, register
-from specinv.solvers.nnrs_core import NetConfig, train_batched
+from specinv.solvers.nnrs_core import train_batched
+from specinv.solvers.nnrs_net import NetConfig
 
 PRESETS: dict[str, dict[str, Any]] = {
     "default": dict(
@@ -114,9 +115,16 @@ _NET_KEYS = ("hidden", "activation", "output", "fourier", "init", "scale_input",
 def resolve_options(options: dict[str, Any]) -> tuple[NetConfig, dict[str, Any]]:
     """Merge a preset with explicit options (``None`` = take the preset's value).
 
+    Parameters
+    ----------
+    options : dict
+        The solver's options (``preset``, ``steps``, ``lr`` and the
+        :class:`~specinv.solvers.nnrs_core.NetConfig` fields among them).
+
     Returns
     -------
     cfg : NetConfig
+        The validated network recipe.
     settings : dict
         Every effective setting (JSON-ready), including ``n_ensemble`` and ``select``.
     """
@@ -155,7 +163,26 @@ def combine_members(spectra: np.ndarray, loss: np.ndarray, alive: np.ndarray, se
     """Reduce an ensemble of shape (..., n_members, n_mesh) to spectrum and std.
 
     Collapsed members (``alive`` false) are left out unless all collapsed.
-    Returns ``(spectrum (..., n_mesh), std (..., n_mesh) or None, n_used)``.
+
+    Parameters
+    ----------
+    spectra : ndarray of shape (..., n_members, n_mesh)
+        Spectrum of every member.
+    loss : ndarray of shape (..., n_members)
+        Final loss of every member.
+    alive : ndarray of bool, shape (..., n_members)
+        Member not collapsed.
+    select : {"mean", "best"}
+        Ensemble mean, or the member with the lowest loss.
+
+    Returns
+    -------
+    spectrum : ndarray of shape (..., n_mesh)
+        Combined spectrum (unit of ``spectra``).
+    std : ndarray of shape (..., n_mesh) or None
+        Spread of the used members (None for a single member).
+    n_used : int
+        Members that entered the combination, summed over the leading axes.
     """
     n = spectra.shape[-2]
     use = np.where(alive.any(axis=-1, keepdims=True), alive, True)
@@ -177,6 +204,12 @@ def combine_members(spectra: np.ndarray, loss: np.ndarray, alive: np.ndarray, se
 class NNRSSolver(Solver):
     """Neural network replacing the spectrum (seed 000).
 
+    Parameters
+    ----------
+    **options
+        Overrides of the solver's ``defaults``, by the names listed under Options;
+        an unknown name raises :class:`~specinv.core.errors.ParameterError`.
+
     Options
     -------
     preset : {"default", "paper"}
@@ -189,7 +222,7 @@ class NNRSSolver(Solver):
         Spectrum = ensemble mean, or the restart with the lowest loss (the seed's way).
     hidden, activation, output, fourier, init, scale_input, input_scale, stages, cosine,
     lbfgs_steps, loss, precond_mu, target_chi2, dtype :
-        See :class:`~specinv.solvers.nnrs_core.NetConfig`.
+        See :class:`~specinv.solvers.nnrs_net.NetConfig`.
     steps, lr : int, float
         Shortcuts: one Adam stage of ``steps`` at ``lr`` / scale all stage rates.
     threads : int
@@ -201,6 +234,8 @@ class NNRSSolver(Solver):
         "preset": "default", "seed": 0, "n_ensemble": None, "select": None,
         **{k: None for k in _NET_KEYS}, "steps": None, "lr": None, "threads": None,
     }
+    positive = True
+    stochastic = True
 
     def _solve(self, problem: Problem) -> SolverOutput:
         cfg, settings = resolve_options(self.options)

@@ -2,7 +2,7 @@
 
 All spectra of a grid share one kernel (same bias points, temperature and
 lock-in), so the pixels × restarts networks are stacked into one
-:class:`~specinv.solvers.nnrs_core.BatchedMLP` and trained together by
+:class:`~specinv.solvers.nnrs_net.BatchedMLP` and trained together by
 :func:`~specinv.solvers.nnrs_core.train_batched` — batched matrix products
 instead of a Python loop over spectra. Restart ``e`` of every pixel starts
 from the same seed ``(seed, e)`` as a one-spectrum ``solve(..., method="nnrs")``
@@ -25,7 +25,8 @@ from specinv.core.noise import estimate_noise
 from specinv.core.threads import compute_threads
 from specinv.kernels.base import Kernel
 from specinv.solvers.nnrs import combine_members, resolve_options
-from specinv.solvers.nnrs_core import NetConfig, TrainOutput, train_batched
+from specinv.solvers.nnrs_core import TrainOutput, train_batched
+from specinv.solvers.nnrs_net import NetConfig
 
 #: maps with at least this many pixels are warm-started (see :func:`solve_map`)
 WARM_MIN_PIXELS = 64
@@ -39,9 +40,12 @@ WARM_LR, WARM_STEPS = 0.25, 0.5
 class MapResult:
     """NNRS spectra of a set of pixels.
 
-    Attributes
+    Every parameter is kept as an attribute of the same name.
+
+    Parameters
     ----------
     dos : ndarray of shape (n_pix, n_mesh)
+        Recovered spectrum of every pixel (for STS: ρ/N_F on the kernel mesh).
     dos_std : ndarray of shape (n_pix, n_mesh) or None
         Ensemble spread (``n_ensemble > 1``).
     chi2_reduced : ndarray of shape (n_pix,)
@@ -92,6 +96,7 @@ def solve_map(kernel: Kernel, didv: np.ndarray, sigma: np.ndarray | float | None
     Returns
     -------
     MapResult
+        Spectrum, spread, χ²/N, σ and steps of every pixel.
     """
     g = np.array(didv, dtype=float)
     if g.ndim != 2 or g.shape[1] != kernel.data_points.size:
@@ -146,7 +151,19 @@ def solve_map(kernel: Kernel, didv: np.ndarray, sigma: np.ndarray | float | None
 def pick_parents(white: np.ndarray, n_parents: int) -> tuple[np.ndarray, np.ndarray]:
     """Farthest-point sample of pixels in (noise-whitened) data space.
 
-    Returns ``(parents (n_parents,), nearest parent index of every pixel (n_pix,))``.
+    Parameters
+    ----------
+    white : ndarray of shape (n_pix, n_data)
+        Data of every pixel divided by its error bars.
+    n_parents : int
+        Pixels to pick (at most ``n_pix``).
+
+    Returns
+    -------
+    parents : ndarray of int, shape (n_parents,)
+        Indices of the chosen pixels, the most central one first.
+    nearest : ndarray of int, shape (n_pix,)
+        Index into ``parents`` of every pixel's nearest parent.
     """
     n_pix = white.shape[0]
     first = int(np.argmin(np.sum((white - white.mean(axis=0)) ** 2, axis=1)))
@@ -189,12 +206,36 @@ def _warm_started(train: Any, white: np.ndarray, cfg: NetConfig, n_ens: int
 
 
 def split_chunks(n_pix: int, chunk_size: int) -> list[slice]:
-    """Contiguous pixel ranges of at most ``chunk_size`` pixels."""
+    """Contiguous pixel ranges of at most ``chunk_size`` pixels.
+
+    Parameters
+    ----------
+    n_pix : int
+        Number of pixels.
+    chunk_size : int
+        Most pixels per chunk (at least 1 is used).
+
+    Returns
+    -------
+    list of slice
+        Ranges covering ``0 .. n_pix − 1`` in order.
+    """
     size = max(1, int(chunk_size))
     return [slice(i, min(i + size, n_pix)) for i in range(0, n_pix, size)]
 
 
 def solve_chunk(task: tuple[Kernel, np.ndarray, dict[str, Any]]) -> MapResult:
-    """Picklable worker for :func:`~specinv.core.parallel.map_chunks`: (kernel, didv, options)."""
+    """Picklable worker for :func:`~specinv.core.parallel.map_chunks`.
+
+    Parameters
+    ----------
+    task : (Kernel, ndarray of shape (n_pix, n_data), dict)
+        Kernel, dI/dV of the chunk's pixels and the keyword options of :func:`solve_map`.
+
+    Returns
+    -------
+    MapResult
+        The chunk's spectra.
+    """
     kernel, didv, options = task
     return solve_map(kernel, didv, **options)

@@ -44,10 +44,15 @@ class Misfit:
     Parameters
     ----------
     kernel_matrix : ndarray of shape (n_data, n_mesh)
+        Kernel ``K`` (quadrature weights included).
     data, sigma : ndarray of shape (B, n_data)
+        Data and their errors, one row per member.
     loss : {"chi2", "precond", "sse"}
+        Misfit kind (see :class:`~specinv.solvers.nnrs_core.NetConfig`).
     precond_mu : float
+        Preconditioning strength μ of the ``precond`` loss.
     dtype : torch.dtype
+        Precision of the stored tensors.
     svd : (U, s, Vt), optional
         Thin SVD of ``kernel_matrix`` (reused when ``σ₀`` is constant).
     reduced : bool
@@ -133,7 +138,13 @@ class Misfit:
         return ((c * c * self.pw).sum(dim=1) + outside.clamp(min=0)) * self.norm, chi
 
     def compact(self, keep: torch.Tensor) -> None:
-        """Keep only the members flagged in ``keep`` (bool over the current batch)."""
+        """Keep only the members flagged in ``keep``.
+
+        Parameters
+        ----------
+        keep : torch.Tensor of bool, shape (B,)
+            Flag per member of the current batch.
+        """
         names = ("gp", "inv_c", "tail", "pw") if self.reduced else ("g", "w", "pw")
         for name in names:
             a = getattr(self, name)
@@ -141,7 +152,13 @@ class Misfit:
                 setattr(self, name, a[keep])
 
     def to(self, dtype: torch.dtype) -> None:
-        """Convert every tensor to ``dtype`` (float32 bulk → float64 polish)."""
+        """Convert every tensor to ``dtype`` (float32 bulk → float64 polish).
+
+        Parameters
+        ----------
+        dtype : torch.dtype
+            New precision.
+        """
         self.dt = dtype
         for name, a in list(vars(self).items()):
             if isinstance(a, torch.Tensor) and a.is_floating_point():

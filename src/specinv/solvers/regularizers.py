@@ -30,6 +30,11 @@ def regularization_matrix(kind: str, mesh: Mesh) -> np.ndarray:
         Size, first-derivative or second-derivative penalty.
     mesh : Mesh
         Mesh of the spectrum (spacings enter the derivatives).
+
+    Returns
+    -------
+    ndarray of shape (n_mesh, n_mesh)
+        ``L`` such that the penalty is ``‖L f‖²``.
     """
     n = mesh.size
     x = mesh.points

@@ -54,10 +54,12 @@ def rectangles_on_mesh(c: np.ndarray, w: np.ndarray, h: np.ndarray,
     c, w, h : ndarray of shape (L, R)
         Centers, widths and heights (height 0 = inactive).
     edges : ndarray of shape (n + 1,)
+        Cell edges of the mesh (same unit as ``c`` and ``w``).
 
     Returns
     -------
     ndarray of shape (L, n)
+        Average of each solution's rectangle sum over each cell.
     """
     lo = (c - 0.5 * w)[..., None]
     hi = (c + 0.5 * w)[..., None]
@@ -93,9 +95,44 @@ def _polish_heights(batch: _Batch, c: np.ndarray, w: np.ndarray, h: np.ndarray, 
     return h, chi2
 
 
+def _propose(rng: np.random.Generator, c_old: np.ndarray, w_old: np.ndarray,
+             active: np.ndarray, scale: float, bounds: tuple[float, float, float]
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One random move per solution of the chosen rectangle's centre and width.
+
+    Moves: 0 shift, 1 resize, 2 height only (geometry kept), 3 add (inactive slot) or
+    remove (active slot). ``bounds`` = (lo, hi, minimal width) of the window; proposals
+    shrink with ``scale``. Returns the new centres and widths, the removals and the
+    solutions that skip this step (inactive slots only take "add").
+    """
+    lo, hi, wmin = bounds
+    span = hi - lo
+    n_sol = c_old.size
+    move = rng.integers(0, 4, n_sol)
+    c_new, w_new = c_old.copy(), w_old.copy()
+    m = move == 0
+    c_new[m] += rng.normal(0, 0.05 * span * scale + wmin, m.sum())
+    m = move == 1
+    w_new[m] = np.clip(w_old[m] * np.exp(rng.normal(0, 0.4, m.sum())), wmin, span)
+    m = move == 3
+    add = m & ~active
+    c_new[add] = rng.uniform(lo, hi, add.sum())
+    w_new[add] = np.exp(rng.uniform(np.log(wmin), np.log(0.3 * span), add.sum()))
+    remove = m & active
+    skip = ~active & ~m
+    c_new = np.clip(c_new, lo + 0.5 * w_new, hi - 0.5 * w_new)
+    return c_new, w_new, remove, skip
+
+
 @register
 class SOMSolver(Solver):
     """Stochastic optimization: average of many positive rectangle-sum fits.
+
+    Parameters
+    ----------
+    **options
+        Overrides of the solver's ``defaults``, by the names listed under Options;
+        an unknown name raises :class:`~specinv.core.errors.ParameterError`.
 
     Options
     -------
@@ -119,6 +156,8 @@ class SOMSolver(Solver):
     name = "som"
     defaults = {"n_solutions": 64, "max_rectangles": 40, "n_steps": 6000, "keep_factor": 2.0,
                 "min_width": 2.0, "max_height": 20.0, "seed": 0}
+    positive = True
+    stochastic = True
 
     def _solve(self, problem: Problem) -> SolverOutput:
         o = self.options
@@ -160,26 +199,9 @@ class SOMSolver(Solver):
             theta = theta0 * (theta1 / theta0) ** (step / max(n_steps - 1, 1))
             r = rng.integers(0, n_rect, n_sol)
             c_old, w_old, h_old = c[rows, r], w[rows, r], h[rows, r]
-            active = h_old > 0
-            move = rng.integers(0, 4, n_sol)
             scale = np.sqrt(theta / theta0)  # proposals shrink as the fit improves
-            c_new, w_new = c_old.copy(), w_old.copy()
-            # 0: shift
-            m = move == 0
-            c_new[m] += rng.normal(0, 0.05 * span * scale + wmin, m.sum())
-            # 1: resize
-            m = move == 1
-            w_new[m] = np.clip(w_old[m] * np.exp(rng.normal(0, 0.4, m.sum())), wmin, span)
-            # 2: height only (geometry kept)
-            # 3: add (inactive slot) or remove (active slot)
-            m = move == 3
-            add = m & ~active
-            c_new[add] = rng.uniform(lo, hi, add.sum())
-            w_new[add] = np.exp(rng.uniform(np.log(wmin), np.log(0.3 * span), add.sum()))
-            remove = m & active
-            # inactive slots only take "add"
-            skip = ~active & ~m
-            c_new = np.clip(c_new, lo + 0.5 * w_new, hi - 0.5 * w_new)
+            c_new, w_new, remove, skip = _propose(rng, c_old, w_old, h_old > 0, scale,
+                                                  (lo, hi, wmin))
             # every move ends with the χ²-optimal height of the changed rectangle given the
             # others (a 1-D linear least-squares problem), randomised at high temperature
             old = batch.data(c_old, w_old, h_old)

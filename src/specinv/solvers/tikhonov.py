@@ -28,8 +28,9 @@ from scipy.optimize import brentq, minimize_scalar
 
 from specinv.core.errors import ParameterError
 from specinv.core.problem import Problem
+from specinv.core.threads import compute_threads
 from specinv.solvers.base import Solver, SolverOutput, register
-from specinv.solvers.linalg import blas_threads, scaled_svd
+from specinv.solvers.linalg import scaled_svd
 from specinv.solvers.regularizers import REGULARIZERS, regularization_matrix
 
 RULES = ("auto", "gcv", "lcurve", "discrepancy")
@@ -66,6 +67,12 @@ class _StandardForm:
 class TikhonovSolver(Solver):
     """Tikhonov regularization; λ picked by GCV, L-curve or the discrepancy principle.
 
+    Parameters
+    ----------
+    **options
+        Overrides of the solver's ``defaults``, by the names listed under Options;
+        an unknown name raises :class:`~specinv.core.errors.ParameterError`.
+
     Options
     -------
     regularizer : {"identity", "d1", "d2"}
@@ -83,6 +90,7 @@ class TikhonovSolver(Solver):
     name = "tikhonov"
     defaults = {"regularizer": "d2", "rule": "auto", "lam": None, "tau": None,
                 "blas_threads": 1}
+    linear = True
 
     def _solve(self, problem: Problem) -> SolverOutput:
         reg, rule = self.options["regularizer"], self.options["rule"]
@@ -96,7 +104,7 @@ class TikhonovSolver(Solver):
         # K̃ = (K/σ) L⁻¹, whose right factor is L⁻ᵀ V
         right = None if reg == "identity" else (
             lambda v: solve_triangular(lmat.T, v, lower=False))
-        with blas_threads(self.options["blas_threads"]):
+        with compute_threads(self.options["blas_threads"]):
             sf = _StandardForm(scaled_svd(problem.kernel, 1.0 / sigma, right), g)
         # the completing rows of a derivative operator add that many nearly unpenalised
         # (null-space) directions with huge singular values; λ is scaled to the rest

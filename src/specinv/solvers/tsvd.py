@@ -13,6 +13,12 @@ from specinv.solvers.base import Solver, SolverOutput, register
 class TSVDSolver(Solver):
     """Least-squares solution restricted to the leading singular vectors.
 
+    Parameters
+    ----------
+    **options
+        Overrides of the solver's ``defaults``, by the names listed under Options;
+        an unknown name raises :class:`~specinv.core.errors.ParameterError`.
+
     Options
     -------
     rcond : float or None
@@ -30,6 +36,7 @@ class TSVDSolver(Solver):
 
     name = "tsvd"
     defaults = {"rcond": None, "rank": None, "weighted": True}
+    linear = True
 
     def _solve(self, problem: Problem) -> SolverOutput:
         k = problem.kernel

@@ -29,9 +29,11 @@ import os
 import platform
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from specinv.core.threads import compute_threads
 from specinv.io.atomic import atomic_path
 
 
@@ -60,20 +62,19 @@ def _tmatrix_sets(n_unl: int, n_cal: int, n_test: int) -> dict:
 
 
 def _one_training(job: dict) -> dict:
-    import torch
 
     from specinv.stm.evaluate import recall_at_true_count
     from specinv.stm.train import TrainSettings, settings_variant, train_detector
 
-    torch.set_num_threads(1)
-    s = settings_variant(TrainSettings(), **job["settings"])
-    maps, truths = job["eval_maps"], job["eval_truths"]
-    det, hist = train_detector(
-        s, unlabeled=job["unlabeled"],
-        eval_fn=lambda d: {"recall_tmatrix": recall_at_true_count(d, maps, truths)})
-    return {"name": job["name"], "run": job["run"], "history": hist["epochs"],
-            "wall_time_s": hist["total_wall_time_s"], "state": det.model.state_dict(),
-            "threshold": det.threshold, "settings": s.to_dict()}
+    with compute_threads(1):
+        s = settings_variant(TrainSettings(), **job["settings"])
+        maps, truths = job["eval_maps"], job["eval_truths"]
+        det, hist = train_detector(
+            s, unlabeled=job["unlabeled"],
+            eval_fn=lambda d: {"recall_tmatrix": recall_at_true_count(d, maps, truths)})
+        return {"name": job["name"], "run": job["run"], "history": hist["epochs"],
+                "wall_time_s": hist["total_wall_time_s"], "state": det.model.state_dict(),
+                "threshold": det.threshold, "settings": s.to_dict()}
 
 
 def _detector_from(result: dict):
@@ -156,48 +157,27 @@ def _fig4(curves: dict, path: Path) -> None:
     plt.close(fig)
 
 
-def run(args: argparse.Namespace) -> int:
-    import torch
+def _friedel_sets(epsilon: float, n_friedel: int) -> dict[str, tuple]:
+    """Labelled Friedel maps per (η, number of biases): (maps, positions, k_F) each.
 
-    from specinv.core.parallel import map_chunks
-    from specinv.stm.detector import Detector, default_model_path
-    from specinv.stm.evaluate import choose_threshold
+    η = 0.8 is the seed's training noise; the sweep over η and the number of biases
+    (the seed's Au(111) set has 126) shows how detection gains from more biases.
+    """
     from specinv.stm.friedel import FriedelConfig, labelled_batch
 
-    if not args.friedel_epsilon > 0:
-        from specinv.core.errors import ParameterError
-
-        raise ParameterError(f"--friedel-epsilon must be > 0 pixels, got {args.friedel_epsilon}")
-    torch.set_num_threads(1)
-    t_all = time.perf_counter()
-    quick = args.quick
-    runs = args.runs or (2 if quick else 5)
-    epochs = args.epochs or (4 if quick else 12)
-    steps = args.steps or (40 if quick else 100)
-    n_unl, n_cal, n_test = (2, 2, 3) if quick else (4, 4, 8)
-    # 1000 maps: F1 scored on 500 (~1150 impurities at η = 0.8), binomial error ±0.006
-    n_friedel = 100 if quick else 1000
-    out_dir = Path(args.output)
-    out_dir.mkdir(parents=True, exist_ok=True)
-
     friedel = {}
-    # η = 0.8 is the seed's training noise; the sweep over η and the number of biases
-    # (the seed's Au(111) set has 126) shows how detection gains from more biases
     for eta, nb in ((0.8, 16), (0.8, 32), (0.8, 126), (0.4, 16), (0.4, 126), (0.2, 16)):
         rng = np.random.default_rng([12345, nb, int(eta * 10)])
-        cfg = FriedelConfig(noise_eta=eta, epsilon=args.friedel_epsilon)
+        cfg = FriedelConfig(noise_eta=eta, epsilon=epsilon)
         fx, _, fp, kf = labelled_batch(rng, cfg, n_friedel, n_bias=nb)
         friedel[f"eta{eta}_nbias{nb}"] = (list(fx), fp, kf)
-    oracle = _oracle_scores(friedel, epsilon=args.friedel_epsilon)
-    if args.friedel_only:
-        return _friedel_only(args, friedel, oracle, n_friedel, out_dir, t_all)
+    return friedel
 
-    data = _tmatrix_sets(n_unl, n_cal, n_test)
-    unl = [d["maps"] for d in data["unlabeled"]]
-    cal = ([d["maps"] for d in data["calibration"]], [d["positions"] for d in data["calibration"]])
-    tm = ([d["maps"] for d in data["test"]], [d["positions"] for d in data["test"]])
-    n_eval = 2 if quick else 4
 
+def _training_jobs(unl: list, tm: tuple, n_eval: int, runs: int, epochs: int, steps: int,
+                   seed: int) -> tuple[dict[str, dict], list[dict]]:
+    """The Fig. 4 variants (noise and regularization on/off) and one training job per
+    variant and run, plus the CNN baseline; T-matrix test maps score the epochs."""
     variants = {"no noise, no reg": {"noise": False, "alpha": 0.0},
                 "noise, no reg": {"noise": True, "alpha": 0.0},
                 "no noise, reg": {"noise": False, "alpha": 0.03},
@@ -208,22 +188,19 @@ def run(args: argparse.Namespace) -> int:
             jobs.append({"name": name, "run": r, "unlabeled": unl,
                          "eval_maps": tm[0][:n_eval], "eval_truths": tm[1][:n_eval],
                          "settings": {**v, "epochs": epochs, "steps_per_epoch": steps,
-                                      "seed": args.seed + 100 * r}})
+                                      "seed": seed + 100 * r}})
     jobs.append({"name": "cnn baseline (noise, reg)", "run": 0, "unlabeled": unl,
                  "eval_maps": tm[0][:n_eval], "eval_truths": tm[1][:n_eval],
                  "settings": {"kind": "cnn", "noise": True, "alpha": 0.03, "epochs": epochs,
-                              "steps_per_epoch": steps, "seed": args.seed}})
-    results = [r for _, r in map_chunks(_one_training, jobs, workers=args.workers)]
+                              "steps_per_epoch": steps, "seed": seed}})
+    return variants, jobs
 
-    curves: dict[str, list] = {}
-    for r in results:
-        if r["name"] in variants:
-            curves.setdefault(r["name"], []).append(
-                [e["recall_tmatrix"] for e in r["history"]])
-    _fig4(curves, out_dir / "stm_fig4.png")
-    final = {k: {"median_final_recall": float(np.median([c[-1] for c in v])),
-                 "mean_curve": np.mean(v, axis=0).tolist(), "runs": v}
-             for k, v in curves.items()}
+
+def _detectors(results: list[dict], cal: tuple) -> dict[str, Any]:
+    """Bench-trained attention and CNN detectors, the classical matched filter (threshold
+    from the calibration maps) and the shipped default model when present."""
+    from specinv.stm.detector import Detector, default_model_path
+    from specinv.stm.evaluate import choose_threshold
 
     best = next(r for r in results if r["name"] == "noise, reg (seed best)" and r["run"] == 0)
     cnn = next(r for r in results if r["name"].startswith("cnn"))
@@ -233,41 +210,21 @@ def run(args: argparse.Namespace) -> int:
         threshold=choose_threshold(Detector.classical(), cal[0], cal[1])[0])
     if default_model_path().with_suffix(".pt").is_file():
         detectors["shipped default"] = Detector.load(default_model_path())
-    comparison = {name: _scores(d, friedel, tm, cal) for name, d in detectors.items()}
+    return detectors
 
-    # detection time on 80 x 80 x 126
-    timed = detectors.get("shipped default", detectors["attention (bench-trained)"])
+
+def _detection_times(detector: Any, maps: np.ndarray, repeats: int = 5) -> list[float]:
+    """Wall times (s) of ``repeats`` detections on one stack of maps."""
     times = []
-    for _ in range(5):
+    for _ in range(repeats):
         t0 = time.perf_counter()
-        timed.detect(tm[0][0])
+        detector.detect(maps)
         times.append(time.perf_counter() - t0)
+    return times
 
-    report = {
-        "benchmark": "stm", "quick": quick, "seed": args.seed,
-        "parameters": {"runs": runs, "epochs": epochs, "steps_per_epoch": steps,
-                       "n_unlabeled": n_unl, "n_calibration": n_cal, "n_test": n_test,
-                       "n_eval_maps_fig4": n_eval, "n_friedel_test": n_friedel,
-                       "tmatrix_seeds": {"unlabeled": 7000, "calibration": 8000, "test": 9000},
-                       "match_radius_px": 1.0, "friedel_epsilon_px": args.friedel_epsilon,
-                       "friedel_sets": "eta/n_bias as in the keys; threshold chosen on the "
-                                       "first half of each set, F1 on the second half",
-                       "tmatrix_threshold_from_model": "threshold stored in the model "
-                       "(bench-trained: Friedel validation; default: T-matrix seeds 5100+)"},
-        "fig4": final,
-        "training_wall_time_s": {f"{r['name']}#{r['run']}": r["wall_time_s"] for r in results},
-        "detectors": comparison,
-        "friedel_oracle_filter": oracle,
-        "detection_time_80x80x126_s": {"median": float(np.median(times)), "all": times,
-                                       "model": "shipped default" if "shipped default"
-                                       in detectors else "bench-trained attention"},
-        "machine": {"cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-                    "python": platform.python_version(), "torch": torch.__version__,
-                    "note": "shared machine: other agents were loading the 2 cores"},
-        "wall_time_s": time.perf_counter() - t_all,
-    }
-    with atomic_path(out_dir / "stm.json") as tmp:
-        tmp.write_text(json.dumps(report, indent=2, default=float))
+
+def _print_summary(comparison: dict, final: dict, times: list, out_dir: Path) -> None:
+    """Friedel F1 and T-matrix recall/precision per detector, Fig. 4 final recalls, time."""
     for name, c in comparison.items():
         a, b = c["friedel_eta0.8_nbias126"], c["tmatrix_threshold_from_calibration"]
         print(f"{name:28s} Friedel F1 (η 0.8, 126 biases) {a['f1']:.3f} | T-matrix R "
@@ -275,7 +232,88 @@ def run(args: argparse.Namespace) -> int:
     for k, v in final.items():
         print(f"fig4 {k:26s} final recall (median) {v['median_final_recall']:.3f}")
     print(f"detection 80x80x126: {np.median(times):.2f} s; wrote {out_dir / 'stm.json'}")
-    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    import torch
+
+    from specinv.core.parallel import map_chunks
+
+    if not args.friedel_epsilon > 0:
+        from specinv.core.errors import ParameterError
+
+        raise ParameterError(f"--friedel-epsilon must be > 0 pixels, got {args.friedel_epsilon}")
+    with compute_threads(1):
+        t_all = time.perf_counter()
+        quick = args.quick
+        runs = args.runs or (2 if quick else 5)
+        epochs = args.epochs or (4 if quick else 12)
+        steps = args.steps or (40 if quick else 100)
+        n_unl, n_cal, n_test = (2, 2, 3) if quick else (4, 4, 8)
+        # 1000 maps: F1 scored on 500 (~1150 impurities at η = 0.8), binomial error ±0.006
+        n_friedel = 100 if quick else 1000
+        out_dir = Path(args.output)
+        out_dir.mkdir(parents=True, exist_ok=True)
+
+        friedel = _friedel_sets(args.friedel_epsilon, n_friedel)
+        oracle = _oracle_scores(friedel, epsilon=args.friedel_epsilon)
+        if args.friedel_only:
+            return _friedel_only(args, friedel, oracle, n_friedel, out_dir, t_all)
+
+        data = _tmatrix_sets(n_unl, n_cal, n_test)
+        unl = [d["maps"] for d in data["unlabeled"]]
+        cal = ([d["maps"] for d in data["calibration"]],
+               [d["positions"] for d in data["calibration"]])
+        tm = ([d["maps"] for d in data["test"]], [d["positions"] for d in data["test"]])
+        n_eval = 2 if quick else 4
+
+        variants, jobs = _training_jobs(unl, tm, n_eval, runs, epochs, steps, args.seed)
+        results = [r for _, r in map_chunks(_one_training, jobs, workers=args.workers)]
+
+        curves: dict[str, list] = {}
+        for r in results:
+            if r["name"] in variants:
+                curves.setdefault(r["name"], []).append(
+                    [e["recall_tmatrix"] for e in r["history"]])
+        _fig4(curves, out_dir / "stm_fig4.png")
+        final = {k: {"median_final_recall": float(np.median([c[-1] for c in v])),
+                     "mean_curve": np.mean(v, axis=0).tolist(), "runs": v}
+                 for k, v in curves.items()}
+
+        detectors = _detectors(results, cal)
+        comparison = {name: _scores(d, friedel, tm, cal) for name, d in detectors.items()}
+
+        # detection time on 80 x 80 x 126
+        timed = detectors.get("shipped default", detectors["attention (bench-trained)"])
+        times = _detection_times(timed, tm[0][0])
+
+        report = {
+            "benchmark": "stm", "quick": quick, "seed": args.seed,
+            "parameters": {"runs": runs, "epochs": epochs, "steps_per_epoch": steps,
+                           "n_unlabeled": n_unl, "n_calibration": n_cal, "n_test": n_test,
+                           "n_eval_maps_fig4": n_eval, "n_friedel_test": n_friedel,
+                           "tmatrix_seeds": {"unlabeled": 7000, "calibration": 8000, "test": 9000},
+                           "match_radius_px": 1.0, "friedel_epsilon_px": args.friedel_epsilon,
+                           "friedel_sets": "eta/n_bias as in the keys; threshold chosen on the "
+                                           "first half of each set, F1 on the second half",
+                           "tmatrix_threshold_from_model": "threshold stored in the model "
+                           "(bench-trained: Friedel validation; default: T-matrix seeds 5100+)"},
+            "fig4": final,
+            "training_wall_time_s": {f"{r['name']}#{r['run']}": r["wall_time_s"] for r in results},
+            "detectors": comparison,
+            "friedel_oracle_filter": oracle,
+            "detection_time_80x80x126_s": {"median": float(np.median(times)), "all": times,
+                                           "model": "shipped default" if "shipped default"
+                                           in detectors else "bench-trained attention"},
+            "machine": {"cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+                        "python": platform.python_version(), "torch": torch.__version__,
+                        "note": "shared machine: other agents were loading the 2 cores"},
+            "wall_time_s": time.perf_counter() - t_all,
+        }
+        with atomic_path(out_dir / "stm.json") as tmp:
+            tmp.write_text(json.dumps(report, indent=2, default=float))
+        _print_summary(comparison, final, times, out_dir)
+        return 0
 
 
 def _friedel_only(args: argparse.Namespace, friedel: dict, oracle: dict, n_friedel: int,

@@ -36,10 +36,15 @@ def matched_filter_scores(maps: np.ndarray, kf_per_px: float | np.ndarray | None
     Parameters
     ----------
     maps : ndarray of shape (n_bias, H, W)
+        Conductance maps (any units).
     kf_per_px : float or ndarray of shape (n_bias,), optional
         Fermi wave number(s) in rad/pixel; estimated from the Fourier ring if omitted.
     radius : int
         Template radius in pixels.
+    min_prominence : float
+        Without ``kf_per_px``: the Fourier ring must stand this far above the median
+        spectral weight to be used (see :func:`~specinv.stm.scale.map_kf`); below it
+        the score is the smoothed local power instead of the matched filter.
 
     Returns
     -------
@@ -83,6 +88,7 @@ def oracle_friedel_scores(maps: np.ndarray, kf_per_px: np.ndarray, epsilon: floa
     Parameters
     ----------
     maps : ndarray of shape (n_bias, H, W)
+        Conductance maps (any units).
     kf_per_px : ndarray of shape (n_bias,)
         True ``k_i`` in rad/pixel.
     epsilon : float

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from specinv.core.errors import InputError, ParameterError
+from specinv.core.threads import compute_threads
 from specinv.io.limits import check_array, check_count
 from specinv.io.output import check_outputs, table_outputs
 
@@ -18,7 +21,28 @@ MAX_SIM_SIZE = 4096
 
 
 def load_maps(path: str, channel: str | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Read ``(maps (n_bias, H, W), bias_mV (n_bias,))`` from ``.npz`` or Nanonis ``.3ds``."""
+    """Read a multi-bias map from ``.npz`` or Nanonis ``.3ds``.
+
+    Parameters
+    ----------
+    path : str
+        ``.npz`` with arrays ``maps`` and ``bias_mV``, or a Nanonis grid.
+    channel : str, optional
+        dI/dV channel of a ``.3ds`` (default: the lock-in channel).
+
+    Returns
+    -------
+    maps : ndarray of shape (n_bias, H, W)
+        Conductance maps.
+    bias_mV : ndarray of shape (n_bias,)
+        Bias of each map (mV).
+
+    Raises
+    ------
+    InputError
+        Missing or unreadable file, wrong type, missing arrays or wrong shapes,
+        non-numeric or NaN values, a bias repeated in the stack, ``channel`` with an ``.npz``.
+    """
     from specinv.io.arrays import load_arrays, require
 
     p = Path(path)
@@ -50,13 +74,20 @@ def load_maps(path: str, channel: str | None = None) -> tuple[np.ndarray, np.nda
     return maps, bias
 
 
-def _set_threads(n: int) -> None:
-    """``torch.set_num_threads(n)``, refusing a count below 1 with a user message."""
-    import torch
+def _with_threads(handler: Callable[[argparse.Namespace], int]
+                  ) -> Callable[[argparse.Namespace], int]:
+    """Run ``handler`` under :func:`~specinv.core.threads.compute_threads` (``--threads``),
+    refusing a count below 1 with a user message; the caller's thread count is restored."""
+    @functools.wraps(handler)
+    def run(args: argparse.Namespace) -> int:
+        import torch  # noqa: F401  (loaded first, so compute_threads limits its pool too)
 
-    if n < 1:
-        raise ParameterError(f"--threads must be >= 1, got {n}")
-    torch.set_num_threads(n)
+        if args.threads < 1:
+            raise ParameterError(f"--threads must be >= 1, got {args.threads}")
+        with compute_threads(args.threads):
+            return handler(args)
+
+    return run
 
 
 # -- simulate -------------------------------------------------------------------------
@@ -121,11 +152,11 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 # -- train ----------------------------------------------------------------------------
+@_with_threads
 def _train(args: argparse.Namespace) -> int:
     from specinv.stm.detector import default_model_path
     from specinv.stm.train import TrainSettings, settings_variant, train_detector
 
-    _set_threads(args.threads)
     if args.output is not None:
         stem = Path(args.output).with_suffix("")
         check_outputs([("--output", stem.with_suffix(".pt")),
@@ -176,6 +207,7 @@ def _plot(path: str, maps: np.ndarray, pos: np.ndarray, title: str) -> None:
     plt.close(fig)
 
 
+@_with_threads
 def _detect(args: argparse.Namespace) -> int:
     from specinv.io.table import write_table
     from specinv.stm.detector import Detector, load_default
@@ -184,7 +216,6 @@ def _detect(args: argparse.Namespace) -> int:
     if args.threshold is not None and not 0 < args.threshold < np.inf:
         raise ParameterError(f"--threshold must be finite and > 0 (a score threshold <= 0 "
                              f"accepts every local maximum), got {args.threshold}")
-    _set_threads(args.threads)
     maps, bias = load_maps(args.input, args.channel)
     if args.kf_per_px is not None:
         lo = 2 * np.pi / max(maps.shape[1:])

@@ -8,17 +8,15 @@ local maxima above the threshold chosen on validation data.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from specinv.core.errors import InputError
-from specinv.io.atomic import atomic_path
+from specinv.learning.weights import display, load_state, load_torch, save_torch, shipped
 from specinv.stm.classical import matched_filter_scores
 from specinv.stm.model import build_model
 from specinv.stm.scale import map_kf, zoom_factor
@@ -31,6 +29,8 @@ from specinv.stm.tiling import (
 )
 
 DEFAULT_MODEL = "default_attention"
+#: kind recorded in (and required of) the metadata of detector weights
+WEIGHTS_KIND = "stm-detector"
 #: most bias maps scored at once (more are averaged in consecutive groups)
 MAX_BIAS = 256
 #: bias groups the stack is averaged into to find the Fourier ring (k_F)
@@ -41,11 +41,14 @@ SCALE_GROUPS = 32
 class Detection:
     """Result of :meth:`Detector.detect`.
 
-    Attributes
+    Every parameter is kept as an attribute of the same name.
+
+    Parameters
     ----------
     positions : ndarray of shape (n, 2), int
         ``(row, col)`` pixel indices in the input map.
     scores : ndarray of shape (n,)
+        Score ``S`` at each peak.
     score_map : ndarray of shape (H, W)
         Score ``S`` on the input grid (on the resampled grid if resampled).
     info : dict
@@ -75,7 +78,7 @@ class Detector:
         ``k_F`` range (rad/pixel) the network was trained on.
     max_bias : int
         Larger stacks are averaged in consecutive groups to this many maps, a bound
-        on the cost (80 × 80 × 126 scores in about 1 s unbinned). Averaging keeps the
+        on the cost (which grows linearly with the number of maps). Averaging keeps the
         signal of a real sweep, whose oscillation changes smoothly with bias, but
         cancels it where each map has its own phase (the Friedel training maps).
     min_bias : int
@@ -109,7 +112,27 @@ class Detector:
 
     def score(self, maps: np.ndarray, *, kf_per_px: float | None = None,
               rescale: bool = True, source: str | None = None) -> tuple[np.ndarray, dict]:
-        """Score map of a stack (see :meth:`detect`); returns ``(S, info)``."""
+        """Score map of a stack (see :meth:`detect`).
+
+        Parameters
+        ----------
+        maps : ndarray of shape (n_bias, H, W)
+            Conductance maps.
+        kf_per_px : float, optional
+            Typical ``k_F`` (rad/pixel); estimated from the Fourier ring if omitted.
+        rescale : bool
+            Resample maps whose ``k_F`` lies outside the trained range.
+        source : str, optional
+            File name, for messages.
+
+        Returns
+        -------
+        score : ndarray of shape (H', W')
+            Score ``S`` on the (possibly resampled) grid.
+        info : dict
+            ``n_bias_used``, ``kf_per_px`` (None when not known), ring estimate,
+            ``zoom`` and ``seconds``.
+        """
         t0 = time.perf_counter()
         a = validate_maps(maps, min_bias=self.min_bias, tile=self.tile, source=source)
         a = bin_biases(a, self.max_bias)
@@ -156,10 +179,13 @@ class Detector:
             Override of the validated threshold.
         rescale : bool
             Resample maps whose ``k_F`` lies outside the trained range.
+        source : str, optional
+            File name, for messages.
 
         Returns
         -------
         Detection
+            Peak pixels in the input grid, their scores, the score map and ``info``.
         """
         s, info = self.score(maps, kf_per_px=kf_per_px, rescale=rescale, source=source)
         thr = self.threshold if threshold is None else float(threshold)
@@ -178,55 +204,104 @@ class Detector:
                 "kf_range": list(self.kf_range), "max_bias": self.max_bias,
                 "min_bias": self.min_bias, "min_distance": self.min_distance}
 
-    def save(self, path: str | Path) -> Path:
-        """Write ``PATH.pt`` (weights) and ``PATH.json`` (settings + training metadata)."""
+    def save(self, path: str | Path, recipe: str = "specinv stm train") -> Path:
+        """Write ``PATH.pt`` (weights) and ``PATH.json`` (settings, training metadata, checksum).
+
+        Parameters
+        ----------
+        path : str or Path
+            Path stem (any suffix is replaced).
+        recipe : str
+            The script or command that trained the detector (recorded in the metadata).
+
+        Returns
+        -------
+        Path
+            The ``.pt`` file.
+        """
         if self.model is None:
             raise ValueError("the classical detector has no weights to save")
-        p = Path(path).with_suffix("")
         meta = {"model": {"kind": self.model.kind, "config": self.model.config},
                 "detector": self._settings(), "training": self.metadata}
-        with atomic_path(p.with_suffix(".pt")) as tmp:
-            torch.save(self.model.state_dict(), tmp)
-        with atomic_path(p.with_suffix(".json")) as tmp:
-            tmp.write_text(json.dumps(meta, indent=2, default=float))
-        return p.with_suffix(".pt")
+        return save_torch(Path(path).with_suffix(".pt"), self.model.state_dict(), meta,
+                          kind=WEIGHTS_KIND, recipe=recipe)
 
     @classmethod
     def load(cls, path: str | Path) -> Detector:
-        """Load a detector saved by :meth:`save` (``PATH.pt`` + ``PATH.json``)."""
-        p = Path(path).with_suffix("")
-        if not p.with_suffix(".pt").is_file() or not p.with_suffix(".json").is_file():
-            raise InputError("model not found (expected .pt weights and .json settings)",
-                             str(p.with_suffix(".pt")))
-        meta = json.loads(p.with_suffix(".json").read_text())
-        # files written before padding_mode was recorded were trained with zero padding
-        # (ensembles, introduced later, record it for every member)
-        kind, config = meta["model"]["kind"], meta["model"]["config"]
-        if kind != "ensemble":
-            config = {"padding_mode": "zeros", **config}
-        model = build_model(kind, **config)
-        model.load_state_dict(torch.load(p.with_suffix(".pt"), map_location="cpu",
-                                         weights_only=True))
-        model.eval()
-        d = meta["detector"]
-        return cls(model, threshold=d["threshold"], tile=d["tile"], overlap=d["overlap"],
-                   kf_range=tuple(d["kf_range"]), max_bias=d["max_bias"],
-                   min_bias=d["min_bias"], min_distance=d["min_distance"],
-                   metadata=meta.get("training", {}))
+        """Load a detector saved by :meth:`save` (``PATH.pt`` + ``PATH.json``).
+
+        Parameters
+        ----------
+        path : str or Path
+            Path stem or the ``.pt`` file.
+
+        Returns
+        -------
+        Detector
+
+        Raises
+        ------
+        InputError
+            Any file that is not a detector's weights with their metadata.
+        """
+        p = Path(path)
+        p = p if p.suffix == ".pt" else p.with_suffix(".pt")
+        state, meta = load_torch(p, WEIGHTS_KIND)
+        try:
+            # files written before padding_mode was recorded were trained with zero padding
+            # (ensembles, introduced later, record it for every member)
+            kind, config = meta["model"]["kind"], meta["model"]["config"]
+            if kind != "ensemble":
+                config = {"padding_mode": "zeros", **config}
+            model = build_model(kind, **config)
+            d = meta["detector"]
+            settings = {"threshold": d["threshold"], "tile": d["tile"], "overlap": d["overlap"],
+                        "kf_range": tuple(d["kf_range"]), "max_bias": d["max_bias"],
+                        "min_bias": d["min_bias"], "min_distance": d["min_distance"]}
+            detector = cls(model, metadata=meta.get("training", {}), **settings)
+        except (KeyError, TypeError, ValueError, IndexError):
+            raise InputError("metadata lacks a valid detector model or settings",
+                             display(p)) from None
+        load_state(model, state, p)
+        return detector
 
     @classmethod
     def classical(cls, threshold: float = 0.0, **settings: object) -> Detector:
-        """The matched-filter baseline wrapped in the same pipeline."""
+        """The matched-filter baseline wrapped in the same pipeline.
+
+        Parameters
+        ----------
+        threshold : float
+            Score threshold of the peaks.
+        **settings
+            Other keyword options of :class:`Detector` (``tile``, ``overlap``, ...).
+
+        Returns
+        -------
+        Detector
+            A detector without network.
+        """
         return cls(None, threshold=threshold, **settings)  # type: ignore[arg-type]
 
 
 def default_model_path() -> Path:
     """Path (without suffix) of the pretrained model shipped with the package."""
-    return Path(str(resources.files("specinv") / "data" / "stm" / DEFAULT_MODEL))
+    return shipped("stm", DEFAULT_MODEL)
 
 
 def load_default() -> Detector:
-    """The pretrained attention detector shipped in ``specinv/data/stm``."""
+    """The pretrained attention detector shipped in ``specinv/data/stm``.
+
+    Returns
+    -------
+    Detector
+        The shipped detector.
+
+    Raises
+    ------
+    InputError
+        The shipped weights are missing.
+    """
     p = default_model_path()
     if not p.with_suffix(".pt").is_file():
         raise InputError("the shipped default model is missing; train one with "

@@ -13,7 +13,23 @@ from specinv.stm.tiling import find_peaks
 
 def candidate_peaks(detector: Detector, maps: Sequence[np.ndarray], **kw: object
                     ) -> list[tuple[np.ndarray, np.ndarray, float]]:
-    """All local maxima (no threshold) per map: ``(positions, values, zoom)``."""
+    """All local maxima (no threshold) per map.
+
+    Parameters
+    ----------
+    detector : Detector
+        Trained or classical detector.
+    maps : sequence of ndarray of shape (n_bias, H, W)
+        Conductance-map stacks.
+    **kw
+        Keyword options of :meth:`Detector.score` (``kf_per_px``, ``rescale``).
+
+    Returns
+    -------
+    list of (ndarray of shape (k, 2), ndarray of shape (k,), float)
+        Per map: peak pixels ``(row, col)`` in the original map's grid, their
+        scores (strongest first) and the zoom factor applied.
+    """
     out = []
     for m in maps:
         s, info = detector.score(m, **kw)  # type: ignore[arg-type]
@@ -27,7 +43,24 @@ def candidate_peaks(detector: Detector, maps: Sequence[np.ndarray], **kw: object
 
 def pooled_at(peaks: Sequence[tuple[np.ndarray, np.ndarray]], truths: Sequence[np.ndarray],
               threshold: float, radius: float = 1.0) -> dict:
-    """Pooled recall/precision/F1 of the peaks ``(positions, values)`` at or above ``threshold``."""
+    """Pooled recall/precision/F1 of the peaks ``(positions, values)`` at or above ``threshold``.
+
+    Parameters
+    ----------
+    peaks : sequence of (ndarray of shape (k, 2), ndarray of shape (k,))
+        Candidate peak positions (pixels) and score values per map.
+    truths : sequence of ndarray of shape (n_i, 2)
+        True impurity pixels per map.
+    threshold : float
+        Least score of a kept peak.
+    radius : float
+        Largest distance of a match (pixels).
+
+    Returns
+    -------
+    dict
+        Pooled scores (see :func:`~specinv.stm.metrics.pooled_scores`).
+    """
     return pooled_scores([detection_scores(p[v >= threshold], t, radius)
                           for (p, v), t in zip(peaks, truths, strict=True)])
 
@@ -42,6 +75,13 @@ def best_threshold(peaks: Sequence[tuple[np.ndarray, np.ndarray]],
     peaks : sequence of (ndarray of shape (k, 2), ndarray of shape (k,))
         Candidate peak positions and score values per map.
     truths : sequence of ndarray of shape (n_i, 2)
+        True impurity pixels per map.
+    radius : float
+        Largest distance of a match (pixels).
+    n_candidates : int
+        Thresholds tried (quantiles of all peak values).
+    default : float
+        Threshold returned when there are no peaks.
 
     Returns
     -------
@@ -69,9 +109,25 @@ def choose_threshold(detector: Detector, maps: Sequence[np.ndarray],
                      n_candidates: int = 200, **kw: object) -> tuple[float, dict]:
     """Threshold on ``S`` that maximises the pooled F1 on validation maps.
 
+    Parameters
+    ----------
+    detector : Detector
+        Detector to tune (its current threshold is the fallback).
+    maps : sequence of ndarray of shape (n_bias, H, W)
+        Validation stacks.
+    truths : sequence of ndarray of shape (n_i, 2)
+        True impurity pixels per map.
+    radius : float
+        Largest distance of a match (pixels).
+    n_candidates : int
+        Thresholds tried.
+    **kw
+        Keyword options of :meth:`Detector.score`.
+
     Returns
     -------
     threshold : float
+        Best threshold on the score ``S``.
     scores : dict
         Pooled recall/precision/F1 at that threshold.
     """
@@ -81,7 +137,29 @@ def choose_threshold(detector: Detector, maps: Sequence[np.ndarray],
 
 def evaluate(detector: Detector, maps: Sequence[np.ndarray], truths: Sequence[np.ndarray],
              radius: float = 1.0, threshold: float | None = None, **kw: object) -> dict:
-    """Pooled recall/precision/F1/localization error of ``detector`` on labelled maps."""
+    """Pooled recall/precision/F1/localization error of ``detector`` on labelled maps.
+
+    Parameters
+    ----------
+    detector : Detector
+        Detector to evaluate.
+    maps : sequence of ndarray of shape (n_bias, H, W)
+        Conductance-map stacks.
+    truths : sequence of ndarray of shape (n_i, 2)
+        True impurity pixels per map.
+    radius : float
+        Largest distance of a match (pixels).
+    threshold : float, optional
+        Score threshold (default: the detector's).
+    **kw
+        Further keyword options of :meth:`Detector.detect`.
+
+    Returns
+    -------
+    dict
+        Pooled scores (see :func:`~specinv.stm.metrics.pooled_scores`) plus
+        ``per_map_f1`` (list of float).
+    """
     res = []
     for m, t in zip(maps, truths, strict=True):
         d = detector.detect(m, threshold=threshold, **kw)  # type: ignore[arg-type]
@@ -99,6 +177,24 @@ def recall_at_true_count(detector: Detector, maps: Sequence[np.ndarray],
     The seed's Fig. 4 ratio (reference impurities with a predicted peak within one
     pixel) for a detector that is told how many impurities there are, so curves of
     different trainings compare without re-tuning a threshold at every epoch.
+
+    Parameters
+    ----------
+    detector : Detector
+        Detector to evaluate.
+    maps : sequence of ndarray of shape (n_bias, H, W)
+        Conductance-map stacks.
+    truths : sequence of ndarray of shape (n_i, 2)
+        True impurity pixels per map.
+    radius : float
+        Largest distance of a match (pixels).
+    **kw
+        Keyword options of :meth:`Detector.score`.
+
+    Returns
+    -------
+    float
+        Pooled recall in [0, 1].
     """
     res = []
     for (p, _v, _z), t in zip(candidate_peaks(detector, maps, **kw), truths, strict=True):

@@ -25,7 +25,9 @@ import numpy as np
 class FriedelConfig:
     """Parameters of the training simulator (recorded with every trained model).
 
-    Attributes
+    Every parameter is kept as an attribute of the same name.
+
+    Parameters
     ----------
     tile : int
         Side ``L`` of a training map in pixels (seed: 20).
@@ -71,6 +73,13 @@ class FriedelConfig:
     noise_eta: float = 0.8
 
     def to_dict(self) -> dict:
+        """JSON-ready copy of the fields.
+
+        Returns
+        -------
+        dict
+            Field name to value.
+        """
         return asdict(self)
 
 
@@ -119,6 +128,7 @@ def friedel_maps(shape: tuple[int, int], positions: np.ndarray, kf: np.ndarray,
     Returns
     -------
     ndarray of shape (n_bias, H, W), float64
+        δn per map (scaled to [−1, 1] with ``normalize``).
     """
     rows, cols = np.indices(shape, dtype=float)
     pos = np.asarray(positions, float).reshape(-1, 2)
@@ -138,10 +148,20 @@ def sample_configuration(rng: np.random.Generator, cfg: FriedelConfig,
                          n_bias: int | None = None) -> dict:
     """Draw one impurity configuration and its clean, normalized maps.
 
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of randomness.
+    cfg : FriedelConfig
+        Simulator settings.
+    n_bias : int, optional
+        Maps per configuration (default ``cfg.n_bias``).
+
     Returns
     -------
-    dict with ``maps`` (n_bias, L, L), ``positions`` (n_in, 2) integer pixels,
-    ``outside`` (n_out, 2), ``kf`` (n_bias,), ``kf0`` (float).
+    dict
+        ``maps`` (n_bias, L, L), ``positions`` (n_in, 2) integer pixels,
+        ``outside`` (n_out, 2) pixels, ``kf`` (n_bias,) and ``kf0`` (float), rad/pixel.
     """
     nb = cfg.n_bias if n_bias is None else n_bias
     n_in = 0 if rng.random() < cfg.p_empty else int(rng.integers(1, cfg.max_impurities + 1))
@@ -161,7 +181,20 @@ def sample_configuration(rng: np.random.Generator, cfg: FriedelConfig,
 
 
 def label_vector(positions: np.ndarray, tile: int) -> np.ndarray:
-    """Target distribution of shape (tile*tile + 1,): 1/N_i at impurity pixels, or null."""
+    """Target distribution: 1/N_i at impurity pixels, or all weight on the null entry.
+
+    Parameters
+    ----------
+    positions : ndarray of shape (n_i, 2)
+        Impurity pixels ``(row, col)`` inside the tile.
+    tile : int
+        Side ``L`` of the tile in pixels.
+
+    Returns
+    -------
+    ndarray of shape (L*L + 1,)
+        Probabilities over the row-major pixels and the null entry (last).
+    """
     y = np.zeros(tile * tile + 1)
     if len(positions) == 0:
         y[-1] = 1.0
@@ -176,6 +209,19 @@ def training_batch(rng: np.random.Generator, cfg: FriedelConfig, batch: int,
                    ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
     """A batch of noisy training maps with labels.
 
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of randomness.
+    cfg : FriedelConfig
+        Simulator settings.
+    batch : int
+        Number of configurations.
+    n_bias : int, optional
+        Maps per configuration (default ``cfg.n_bias``).
+    noise : bool
+        Add the white noise of width ``cfg.noise_eta``.
+
     Returns
     -------
     x : ndarray of shape (batch, n_bias, L, L), float32
@@ -183,6 +229,7 @@ def training_batch(rng: np.random.Generator, cfg: FriedelConfig, batch: int,
     y : ndarray of shape (batch, L*L + 1), float32
         Target distributions (last entry: no impurity in the tile).
     positions : list of ndarray of shape (n_i, 2)
+        Impurity pixels of each configuration.
     """
     x, y, positions, _ = labelled_batch(rng, cfg, batch, n_bias, noise)
     return x, y, positions
@@ -192,6 +239,19 @@ def labelled_batch(rng: np.random.Generator, cfg: FriedelConfig, batch: int,
                    n_bias: int | None = None, noise: bool = True
                    ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray], np.ndarray]:
     """:func:`training_batch` plus each map's Fermi wave number.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of randomness.
+    cfg : FriedelConfig
+        Simulator settings.
+    batch : int
+        Number of configurations.
+    n_bias : int, optional
+        Maps per configuration (default ``cfg.n_bias``).
+    noise : bool
+        Add the white noise of width ``cfg.noise_eta``.
 
     Returns
     -------

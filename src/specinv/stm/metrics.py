@@ -13,14 +13,16 @@ def match_points(pred: np.ndarray, true: np.ndarray, radius: float = 1.0
     Parameters
     ----------
     pred : ndarray of shape (n_pred, 2)
+        Predicted coordinates ``(row, col)`` in pixels.
     true : ndarray of shape (n_true, 2)
-        Coordinates ``(row, col)`` in pixels.
+        True coordinates ``(row, col)`` in pixels.
     radius : float
         Largest accepted distance (pixels, inclusive).
 
     Returns
     -------
     pred_idx, true_idx : ndarray of int, shape (n_match,)
+        Indices of the matched pairs into ``pred`` and ``true``.
     dist : ndarray of shape (n_match,)
         Distances of the matched pairs; the matching minimises their sum among
         matchings with the largest number of pairs.
@@ -44,10 +46,20 @@ def match_points(pred: np.ndarray, true: np.ndarray, radius: float = 1.0
 def detection_scores(pred: np.ndarray, true: np.ndarray, radius: float = 1.0) -> dict:
     """Recall (the seed's ratio), precision, F1 and mean localization error.
 
+    Parameters
+    ----------
+    pred : ndarray of shape (n_pred, 2)
+        Predicted coordinates ``(row, col)`` in pixels.
+    true : ndarray of shape (n_true, 2)
+        True coordinates ``(row, col)`` in pixels.
+    radius : float
+        Largest accepted distance of a match (pixels).
+
     Returns
     -------
-    dict with ``recall``, ``precision``, ``f1``, ``loc_error`` (pixels; NaN without
-    matches), ``n_pred``, ``n_true``, ``n_match``.
+    dict
+        ``recall``, ``precision``, ``f1``, ``loc_error`` (pixels; NaN without
+        matches), ``n_pred``, ``n_true``, ``n_match``.
     """
     pi, ti, dist = match_points(pred, true, radius)
     n_pred, n_true, m = len(np.asarray(pred).reshape(-1, 2)), len(
@@ -61,7 +73,18 @@ def detection_scores(pred: np.ndarray, true: np.ndarray, radius: float = 1.0) ->
 
 
 def pooled_scores(results: list[dict]) -> dict:
-    """Micro-average over maps: sums of matches, predictions and truths."""
+    """Micro-average over maps: sums of matches, predictions and truths.
+
+    Parameters
+    ----------
+    results : list of dict
+        Outputs of :func:`detection_scores`, one per map.
+
+    Returns
+    -------
+    dict
+        The same keys as :func:`detection_scores`, pooled over the maps.
+    """
     m = sum(r["n_match"] for r in results)
     p = sum(r["n_pred"] for r in results)
     t = sum(r["n_true"] for r in results)

@@ -100,6 +100,7 @@ class AttentionDetector(nn.Module):
         Parameters
         ----------
         x : Tensor of shape (B, N_v, H, W)
+            Conductance maps (each standardized inside).
 
         Returns
         -------
@@ -117,7 +118,23 @@ class AttentionDetector(nn.Module):
 
 
 class AveragedCNN(nn.Module):
-    """Baseline: the same CNN on the bias-averaged map, without attention."""
+    """Baseline: the same CNN on the bias-averaged map, without attention.
+
+    Parameters
+    ----------
+    channels : int
+        Feature channels of the convolutional trunk.
+    d_v : int
+        Channels of the values.
+    kernel : int
+        Convolution kernel size.
+    dilations : tuple of int
+        One convolution layer per entry with this dilation.
+    padding_mode : str
+        Padding of the trunk's convolutions (``"replicate"`` or ``"zeros"``).
+    **_
+        Ignored, so that an attention configuration (with ``d_qk``) builds it too.
+    """
 
     kind = "cnn"
 
@@ -132,7 +149,18 @@ class AveragedCNN(nn.Module):
         self.proj = nn.Conv2d(d_v, 1, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Score maps of shape (B, H, W) from input of shape (B, N_v, H, W)."""
+        """Score maps of the bias-averaged input.
+
+        Parameters
+        ----------
+        x : Tensor of shape (B, N_v, H, W)
+            Conductance maps.
+
+        Returns
+        -------
+        Tensor of shape (B, H, W)
+            Score map ``S`` (logits; the null logit is 0).
+        """
         xm = _standardize(_standardize(x).mean(dim=1, keepdim=True))
         return self.proj(self.v(self.trunk(xm)))[:, 0]
 
@@ -164,14 +192,36 @@ class EnsembleDetector(nn.Module):
 
     @classmethod
     def of(cls, models: Sequence[nn.Module]) -> EnsembleDetector:
-        """An ensemble holding copies of trained networks."""
+        """An ensemble holding copies of trained networks.
+
+        Parameters
+        ----------
+        models : sequence of torch.nn.Module
+            Trained detector networks (each with ``kind`` and ``config``).
+
+        Returns
+        -------
+        EnsembleDetector
+            The ensemble in evaluation mode.
+        """
         ens = cls([{"kind": m.kind, "config": m.config} for m in models])
         for dst, src in zip(ens.members, models, strict=True):
             dst.load_state_dict(src.state_dict())
         return ens.eval()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Mean score map of shape (B, H, W) from input of shape (B, N_v, H, W)."""
+        """Mean score map of the members.
+
+        Parameters
+        ----------
+        x : Tensor of shape (B, N_v, H, W)
+            Conductance maps.
+
+        Returns
+        -------
+        Tensor of shape (B, H, W)
+            Mean of the members' score maps.
+        """
         return torch.stack([m(x) for m in self.members]).mean(dim=0)
 
 
@@ -180,7 +230,20 @@ MODELS: dict[str, type[nn.Module]] = {"attention": AttentionDetector, "cnn": Ave
 
 
 def build_model(kind: str, **config: object) -> nn.Module:
-    """Instantiate a detector network by name (``attention``, ``cnn`` or ``ensemble``)."""
+    """Instantiate a detector network by name (``attention``, ``cnn`` or ``ensemble``).
+
+    Parameters
+    ----------
+    kind : {"attention", "cnn", "ensemble"}
+        Network class.
+    **config
+        Keyword arguments of that class.
+
+    Returns
+    -------
+    torch.nn.Module
+        The untrained network.
+    """
     if kind not in MODELS:
         raise ValueError(f"unknown model kind {kind!r}; choose from {sorted(MODELS)}")
     return MODELS[kind](**config)
@@ -192,21 +255,47 @@ def log_probabilities(scores: torch.Tensor) -> torch.Tensor:
     Parameters
     ----------
     scores : Tensor of shape (B, H, W)
+        Score maps (logits).
 
     Returns
     -------
     Tensor of shape (B, H*W + 1)
+        Log-probabilities of every pixel and of the null entry (last).
     """
     flat = scores.flatten(1)
     return torch.log_softmax(torch.cat([flat, flat.new_zeros(len(flat), 1)], dim=1), dim=1)
 
 
 def cross_entropy(scores: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Seed Eq. 2, averaged over the batch; ``target`` of shape (B, H*W + 1)."""
+    """Seed Eq. 2, averaged over the batch.
+
+    Parameters
+    ----------
+    scores : Tensor of shape (B, H, W)
+        Score maps (logits).
+    target : Tensor of shape (B, H*W + 1)
+        Target distributions (see :func:`~specinv.stm.friedel.label_vector`).
+
+    Returns
+    -------
+    Tensor
+        Scalar loss (nats).
+    """
     return -(target * log_probabilities(scores)).sum(dim=1).mean()
 
 
 def prediction_entropy(scores: torch.Tensor) -> torch.Tensor:
-    """Seed Eq. 4 per map, averaged: entropy of the softmax over the pixels only."""
+    """Seed Eq. 4 per map, averaged: entropy of the softmax over the pixels only.
+
+    Parameters
+    ----------
+    scores : Tensor of shape (B, H, W)
+        Score maps (logits).
+
+    Returns
+    -------
+    Tensor
+        Scalar mean entropy (nats).
+    """
     logp = torch.log_softmax(scores.flatten(1), dim=1)
     return -(logp.exp() * logp).sum(dim=1).mean()

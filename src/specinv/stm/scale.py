@@ -18,12 +18,16 @@ def radial_power(img: np.ndarray, n_bins: int | None = None) -> tuple[np.ndarray
     Parameters
     ----------
     img : ndarray of shape (H, W)
+        One map.
+    n_bins : int, optional
+        Bins on [0, π] rad/pixel (default ``max(min(H, W) // 2, 8)``).
 
     Returns
     -------
     q : ndarray of shape (n_bins,)
         Bin centres (rad/pixel).
     power : ndarray of shape (n_bins,)
+        Mean power of the Hann-windowed map in each bin.
     """
     H, W = img.shape
     x = img - img.mean()
@@ -82,10 +86,14 @@ def estimate_kf(maps: np.ndarray, q_min: float = 0.5) -> np.ndarray:
     Parameters
     ----------
     maps : ndarray of shape (n_bias, H, W)
+        Conductance maps.
+    q_min : float
+        Smallest ring radius considered (rad/pixel).
 
     Returns
     -------
     ndarray of shape (n_bias,)
+        k_F of every map (rad/pixel).
     """
     q, ps = _spectra(maps)
     return np.array([_ring(q, p, q_min) / 2 for p in ps])
@@ -93,6 +101,13 @@ def estimate_kf(maps: np.ndarray, q_min: float = 0.5) -> np.ndarray:
 
 def map_kf(maps: np.ndarray, q_min: float = 0.5) -> tuple[float, float]:
     """One typical ``k_F`` (rad/pixel) of a stack from the bias-averaged spectrum.
+
+    Parameters
+    ----------
+    maps : ndarray of shape (n_bias, H, W)
+        Conductance maps.
+    q_min : float
+        Smallest ring radius considered (rad/pixel).
 
     Returns
     -------
@@ -113,6 +128,20 @@ def zoom_factor(kf_map: float, kf_range: tuple[float, float], margin: float = 0.
     1 when the map's ``k_F`` is already inside the range (shrunk by ``margin``);
     otherwise the factor that maps it onto the centre of the range. After zooming by
     ``z`` (new size = z · old size), ``k_F`` becomes ``kf_map / z``.
+
+    Parameters
+    ----------
+    kf_map : float
+        k_F of the map (rad/pixel).
+    kf_range : (float, float)
+        k_F range the detector was trained on (rad/pixel).
+    margin : float
+        Relative shrink of the range before testing ``kf_map``.
+
+    Returns
+    -------
+    float
+        Zoom factor ``z`` (1: no resampling).
     """
     lo, hi = kf_range
     if lo * (1 + margin) <= kf_map <= hi * (1 - margin):

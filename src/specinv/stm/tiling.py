@@ -17,12 +17,18 @@ def validate_maps(maps: np.ndarray, *, min_bias: int, tile: int,
     Parameters
     ----------
     maps : array_like of shape (n_bias, H, W)
+        Conductance maps.
     min_bias : int
         Fewest bias maps the detector accepts.
     tile : int
         Tile side; the map must be at least this large in both directions.
     source : str, optional
         File name for messages.
+
+    Returns
+    -------
+    ndarray of shape (n_bias, H, W), float32
+        The checked maps.
 
     Raises
     ------
@@ -54,9 +60,17 @@ def bin_biases(maps: np.ndarray, max_maps: int) -> np.ndarray:
     Neighbouring biases of a fine sweep (e.g. 2 mV) carry nearly the same
     oscillation, so binning keeps the information and bounds the cost.
 
+    Parameters
+    ----------
+    maps : ndarray of shape (n_bias, H, W)
+        Conductance maps in bias order.
+    max_maps : int
+        Most groups.
+
     Returns
     -------
     ndarray of shape (min(n_bias, max_maps), H, W)
+        Group means (``maps`` itself when already small enough).
     """
     if len(maps) <= max_maps:
         return maps
@@ -64,7 +78,22 @@ def bin_biases(maps: np.ndarray, max_maps: int) -> np.ndarray:
 
 
 def tile_starts(n: int, tile: int, overlap: int) -> np.ndarray:
-    """Start indices of tiles of side ``tile`` covering ``0 … n−1`` with ≥ ``overlap``."""
+    """Start indices of tiles of side ``tile`` covering ``0 … n−1`` with ≥ ``overlap``.
+
+    Parameters
+    ----------
+    n : int
+        Pixels along the axis.
+    tile : int
+        Tile side (pixels).
+    overlap : int
+        Least overlap of neighbouring tiles (pixels).
+
+    Returns
+    -------
+    ndarray of int
+        Evenly spread starts, the first 0 and the last ``n − tile``.
+    """
     if n <= tile:
         return np.array([0])
     stride = max(tile - overlap, 1)
@@ -89,12 +118,20 @@ def stitched_scores(maps: np.ndarray, score_tiles: Callable[[np.ndarray], np.nda
     Parameters
     ----------
     maps : ndarray of shape (n_bias, H, W)
+        Conductance maps.
     score_tiles : callable
         ``(n_tiles, n_bias, tile, tile) -> (n_tiles, tile, tile)`` scores.
+    tile : int
+        Tile side (pixels).
+    overlap : int
+        Least overlap of neighbouring tiles (pixels).
+    batch : int
+        Tiles per call of ``score_tiles``.
 
     Returns
     -------
     ndarray of shape (H, W)
+        Stitched score map.
     """
     _, H, W = maps.shape
     rs, cs = tile_starts(H, tile, overlap), tile_starts(W, tile, overlap)
@@ -125,11 +162,21 @@ def find_peaks(score: np.ndarray, threshold: float = -np.inf, min_distance: floa
     saturates gives plateaus of equal values) are resolved by adding a tiny multiple
     of the Gaussian-smoothed score, which puts one maximum near the plateau's middle.
 
+    Parameters
+    ----------
+    score : ndarray of shape (H, W)
+        Score map.
+    threshold : float
+        Peaks must exceed this score.
+    min_distance : float
+        Least distance between kept peaks (pixels).
+
     Returns
     -------
     positions : ndarray of shape (n, 2), int
         ``(row, col)`` pixel indices.
     values : ndarray of shape (n,)
+        Scores at the peaks.
     """
     s0 = np.asarray(score, float)
     span = float(np.ptp(s0)) if s0.size else 0.0
@@ -150,5 +197,18 @@ def find_peaks(score: np.ndarray, threshold: float = -np.inf, min_distance: floa
 
 
 def zoom_maps(maps: np.ndarray, factor: float) -> np.ndarray:
-    """Resample every bias map by ``factor`` (new size ≈ factor × old), linear."""
+    """Resample every bias map by ``factor`` (new size ≈ factor × old), linear.
+
+    Parameters
+    ----------
+    maps : ndarray of shape (n_bias, H, W)
+        Conductance maps.
+    factor : float
+        Zoom factor of both spatial axes.
+
+    Returns
+    -------
+    ndarray of shape (n_bias, ≈ factor·H, ≈ factor·W)
+        Resampled maps.
+    """
     return ndimage.zoom(maps, (1.0, factor, factor), order=1, grid_mode=True, mode="nearest")

@@ -41,7 +41,9 @@ HBAR2_2ME_MEV_A2 = 3809.982
 class TMatrixConfig:
     """Parameters of the validation simulator (all recorded in metadata).
 
-    Attributes
+    Every parameter is kept as an attribute of the same name.
+
+    Parameters
     ----------
     shape : (int, int)
         Map size ``(H, W)`` in pixels.
@@ -98,6 +100,13 @@ class TMatrixConfig:
     background: float = 2.0
 
     def to_dict(self) -> dict:
+        """JSON-ready copy of the fields.
+
+        Returns
+        -------
+        dict
+            Field name to value; ``bias_mV`` summarized as ``[first, last, count]``.
+        """
         d = asdict(self)
         d["bias_mV"] = [self.bias_mV[0], self.bias_mV[-1], len(self.bias_mV)]
         return d
@@ -105,7 +114,22 @@ class TMatrixConfig:
 
 def wave_number(energy_meV: np.ndarray, m_eff: float = 0.26,
                 onset_meV: float = -520.0) -> np.ndarray:
-    """Surface-state wave number ``k(E)`` in 1/Å for energies above the onset."""
+    """Surface-state wave number ``k(E)`` in 1/Å for energies above the onset.
+
+    Parameters
+    ----------
+    energy_meV : ndarray
+        Energies (meV), all above ``onset_meV``.
+    m_eff : float
+        Effective mass (units of m_e).
+    onset_meV : float
+        Band bottom E0 (meV).
+
+    Returns
+    -------
+    ndarray
+        ``k = sqrt((E − E0) m_eff / (ħ²/2m_e))`` in 1/Å, the shape of ``energy_meV``.
+    """
     e = np.asarray(energy_meV, float) - onset_meV
     if np.any(e <= 0):
         raise ValueError("energies must lie above the band onset")
@@ -176,6 +200,7 @@ def tmatrix_ldos(shape: tuple[int, int], positions_px: np.ndarray, k_per_px: np.
     Returns
     -------
     ndarray of shape (n_bias, H, W)
+        Relative LDOS change δρ/ρ0 per map.
     """
     rows, cols = np.indices(shape, dtype=float)
     pos = np.asarray(positions_px, float).reshape(-1, 2)
@@ -209,7 +234,26 @@ def _pink_noise(rng: np.random.Generator, n: int) -> np.ndarray:
 
 def measurement_artefacts(rng: np.random.Generator, n_bias: int, shape: tuple[int, int],
                           scale: float, cfg: TMatrixConfig) -> np.ndarray:
-    """White + 1/f raster noise + scan-line offsets + smooth bias-dependent background."""
+    """White + 1/f raster noise + scan-line offsets + smooth bias-dependent background.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of randomness.
+    n_bias : int
+        Number of maps.
+    shape : (int, int)
+        Map size ``(H, W)`` in pixels.
+    scale : float
+        Std of the clean modulation; the artefact amplitudes of ``cfg`` are in this unit.
+    cfg : TMatrixConfig
+        Artefact amplitudes (``white``, ``pink``, ``lines``, ``background``).
+
+    Returns
+    -------
+    ndarray of shape (n_bias, H, W)
+        Additive artefacts (dI/dV units of the maps).
+    """
     H, W = shape
     noise = cfg.white * rng.standard_normal((n_bias, H, W))
     if cfg.pink > 0:
@@ -231,12 +275,20 @@ def measurement_artefacts(rng: np.random.Generator, n_bias: int, shape: tuple[in
 def simulate_tmatrix(rng: np.random.Generator | int, cfg: TMatrixConfig | None = None) -> dict:
     """One simulated dI/dV grid with ground truth.
 
+    Parameters
+    ----------
+    rng : numpy.random.Generator or int
+        Source of randomness, or its seed.
+    cfg : TMatrixConfig, optional
+        Simulator settings (default ``TMatrixConfig()``).
+
     Returns
     -------
-    dict with ``maps`` (n_bias, H, W) float32 (dI/dV in units of the flat value),
-    ``bias_mV`` (n_bias,), ``positions`` (n_imp, 2) float pixel coordinates ``(row, col)``
-    of the scatterers inside the map, ``kf_per_px`` (n_bias,) (rad/pixel),
-    ``clean`` (n_bias, H, W) noise-free maps, ``config`` (dict).
+    dict
+        ``maps`` (n_bias, H, W) float32 (dI/dV in units of the flat value),
+        ``bias_mV`` (n_bias,), ``positions`` (n_imp, 2) float pixel coordinates
+        ``(row, col)`` of the scatterers inside the map, ``kf_per_px`` (n_bias,)
+        (rad/pixel), ``clean`` (n_bias, H, W) noise-free maps, ``config`` (dict).
     """
     rng = np.random.default_rng(rng)
     cfg = TMatrixConfig() if cfg is None else cfg

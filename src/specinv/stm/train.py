@@ -29,7 +29,9 @@ from specinv.stm.tiling import bin_biases
 class TrainSettings:
     """Everything that defines a training run (recorded next to the weights).
 
-    Attributes
+    Every parameter is kept as an attribute of the same name.
+
+    Parameters
     ----------
     kind : {"attention", "cnn"}
         Network.
@@ -46,8 +48,11 @@ class TrainSettings:
     n_bias_range : (int, int)
         Number of bias maps per batch drawn in this range (inclusive).
     epochs, steps_per_epoch : int
+        Most epochs and optimizer steps per epoch.
     lr : float
+        Adam learning rate.
     seed : int
+        Seed of initialization, simulated batches and validation tiles.
     n_val : int
         Held-out Friedel tiles (noisy, η = ``friedel.noise_eta``) for the validation
         loss and the threshold.
@@ -73,6 +78,13 @@ class TrainSettings:
     max_bias: int = 32
 
     def to_dict(self) -> dict:
+        """JSON-ready copy of the fields.
+
+        Returns
+        -------
+        dict
+            Field name to value, ``friedel`` as a dict.
+        """
         d = asdict(self)
         d["friedel"] = self.friedel.to_dict()
         return d
@@ -82,9 +94,26 @@ def unlabeled_tiles(maps: Sequence[np.ndarray], tile: int, n: int, n_bias: int,
                     rng: np.random.Generator, max_bias: int = 32) -> np.ndarray:
     """Random ``tile × tile`` crops with ``n_bias`` sorted random bias maps.
 
+    Parameters
+    ----------
+    maps : sequence of ndarray of shape (n_bias_i, H_i, W_i)
+        Unlabeled map stacks.
+    tile : int
+        Tile side (pixels).
+    n : int
+        Number of crops.
+    n_bias : int
+        Bias maps per crop (drawn with replacement when a stack has fewer).
+    rng : numpy.random.Generator
+        Source of randomness.
+    max_bias : int
+        Not used by this function: :func:`train_detector` bins the stacks to
+        ``max_bias`` groups before calling it.
+
     Returns
     -------
     ndarray of shape (n, n_bias, tile, tile), float32
+        The crops.
     """
     out = np.empty((n, n_bias, tile, tile), np.float32)
     for i in range(n):
@@ -113,6 +142,7 @@ def train_detector(settings: TrainSettings, *, unlabeled: Sequence[np.ndarray] |
     Parameters
     ----------
     settings : TrainSettings
+        The training recipe.
     unlabeled : sequence of ndarray of shape (n_bias, H, W), optional
         Maps for the confidence regularizer (the "experimental" maps); ignored if
         ``settings.alpha == 0``.
@@ -121,12 +151,17 @@ def train_detector(settings: TrainSettings, *, unlabeled: Sequence[np.ndarray] |
     eval_fn : callable, optional
         ``eval_fn(detector) -> dict`` added to each epoch's record (e.g. recall on
         validation-simulator maps, for the Fig. 4 curves).
+    progress : bool
+        Show a progress bar.
     checkpoint : str, optional
         Checkpoint file (training resumes from it).
+    time_limit_s : float, optional
+        Wall-time limit of the training (s).
 
     Returns
     -------
     detector : Detector
+        The trained detector with its chosen threshold.
     history : dict
         Per-epoch records, settings, threshold choice, wall time.
     """
@@ -181,7 +216,20 @@ def train_detector(settings: TrainSettings, *, unlabeled: Sequence[np.ndarray] |
 
 
 def settings_variant(base: TrainSettings, **changes: object) -> TrainSettings:
-    """Copy of ``base`` with fields replaced (``friedel`` may be a dict of changes)."""
+    """Copy of ``base`` with fields replaced (``friedel`` may be a dict of changes).
+
+    Parameters
+    ----------
+    base : TrainSettings
+        Settings to copy.
+    **changes
+        Field values to replace; ``friedel`` as a dict changes only those simulator fields.
+
+    Returns
+    -------
+    TrainSettings
+        The variant.
+    """
     fr = changes.pop("friedel", None)
     s = replace(base, **changes)  # type: ignore[arg-type]
     if isinstance(fr, dict):

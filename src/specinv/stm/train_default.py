@@ -29,6 +29,7 @@ import numpy as np
 import torch
 
 from specinv.core.parallel import map_chunks
+from specinv.core.threads import compute_threads
 from specinv.stm.detector import Detector, default_model_path
 from specinv.stm.evaluate import choose_threshold
 from specinv.stm.model import EnsembleDetector, build_model
@@ -47,11 +48,11 @@ DEFAULT_SETTINGS = TrainSettings(kind="attention", alpha=0.03, noise=True, epoch
 
 def _train_member(job: dict[str, Any]) -> dict[str, Any]:
     """Train one member (picklable, for :func:`~specinv.core.parallel.map_chunks`)."""
-    torch.set_num_threads(1)
-    det, _ = train_detector(job["settings"], unlabeled=job["unlabeled"],
-                            progress=job["progress"], time_limit_s=job["time_limit_s"])
-    return {"state": det.model.state_dict(), "kind": det.model.kind,
-            "config": det.model.config, "history": det.metadata}
+    with compute_threads(1):
+        det, _ = train_detector(job["settings"], unlabeled=job["unlabeled"],
+                                progress=job["progress"], time_limit_s=job["time_limit_s"])
+        return {"state": det.model.state_dict(), "kind": det.model.kind,
+                "config": det.model.config, "history": det.metadata}
 
 
 def train_default(output: str | None = None, progress: bool = True,
@@ -64,12 +65,21 @@ def train_default(output: str | None = None, progress: bool = True,
     ----------
     output : str, optional
         Path stem (default: the packaged model).
+    progress : bool
+        Show progress bars (only with one worker).
     settings : TrainSettings
         Recipe of every member; its ``seed`` is replaced by each of ``seeds``.
     seeds : tuple of int
         One member per seed.
     workers : int, optional
         Parallel training processes (default: one per member, at most the usable cores).
+    time_limit_s : float, optional
+        Wall-time limit of each member's training (s).
+
+    Returns
+    -------
+    str
+        Path of the saved weights.
     """
     t0 = time.perf_counter()
     workers = workers or min(len(seeds), len(os.sched_getaffinity(0)))
@@ -90,34 +100,47 @@ def train_default(output: str | None = None, progress: bool = True,
     fr = settings.friedel
     det = Detector(EnsembleDetector.of(nets), tile=fr.tile, kf_range=fr.kf0_range,
                    min_bias=min(4, settings.n_bias_range[0]))
-    torch.set_num_threads(1)
-    cal = [simulate_tmatrix(s) for s in CALIBRATION_SEEDS]
-    det.threshold, scores = choose_threshold(det, [c["maps"] for c in cal],
-                                             [c["positions"] for c in cal])
-    det.metadata = {
-        "recipe": "specinv.stm.train_default",
-        "settings": {**settings.to_dict(), "seed": None},
-        "member_seeds": list(seeds),
-        "members": [{"seed": s, **{k: v for k, v in m["history"].items()
-                                   if k not in ("threshold", "threshold_scores",
-                                                "threshold_source")}}
-                    for s, m in zip(seeds, members, strict=True)],
-        "threshold_source": "ensemble, T-matrix Au(111) maps, seeds "
-                            + ",".join(map(str, CALIBRATION_SEEDS)),
-        "threshold_scores": scores,
-        "unlabeled": "T-matrix Au(111) maps, seeds " + ",".join(map(str, UNLABELED_SEEDS)),
-        "time_limit_s_per_member": time_limit_s, "workers": workers,
-        "wall_time_including_simulation_s": time.perf_counter() - t0,
-        "machine": {"cpu_count": os.cpu_count(), "torch_threads_per_member": 1,
-                    "python": platform.python_version(), "torch": torch.__version__,
-                    "note": "shared machine (other agents running)"}}
-    path = det.save(output or default_model_path())
-    print(f"wrote {path}: {len(seeds)} members, threshold {det.threshold:.3f}, "
-          f"{det.metadata['wall_time_including_simulation_s']:.0f} s")
-    return str(path)
+    with compute_threads(1):
+        cal = [simulate_tmatrix(s) for s in CALIBRATION_SEEDS]
+        det.threshold, scores = choose_threshold(det, [c["maps"] for c in cal],
+                                                 [c["positions"] for c in cal])
+        det.metadata = {
+            "recipe": "specinv.stm.train_default",
+            "settings": {**settings.to_dict(), "seed": None},
+            "member_seeds": list(seeds),
+            "members": [{"seed": s, **{k: v for k, v in m["history"].items()
+                                       if k not in ("threshold", "threshold_scores",
+                                                    "threshold_source")}}
+                        for s, m in zip(seeds, members, strict=True)],
+            "threshold_source": "ensemble, T-matrix Au(111) maps, seeds "
+                                + ",".join(map(str, CALIBRATION_SEEDS)),
+            "threshold_scores": scores,
+            "unlabeled": "T-matrix Au(111) maps, seeds " + ",".join(map(str, UNLABELED_SEEDS)),
+            "time_limit_s_per_member": time_limit_s, "workers": workers,
+            "wall_time_including_simulation_s": time.perf_counter() - t0,
+            "machine": {"cpu_count": os.cpu_count(), "torch_threads_per_member": 1,
+                        "python": platform.python_version(), "torch": torch.__version__,
+                        "note": "shared machine (other agents running)"}}
+        path = det.save(output or default_model_path(),
+                        recipe="python -m specinv.stm.train_default")
+        print(f"wrote {path}: {len(seeds)} members, threshold {det.threshold:.3f}, "
+              f"{det.metadata['wall_time_including_simulation_s']:.0f} s")
+        return str(path)
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point (``python -m`` this module); see the module docstring.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments (default ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        Exit code (0 on success).
+    """
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--output", help="path stem (default: the packaged model)")

@@ -150,6 +150,12 @@ def run_nnrs_benchmark(out_dir: Path, quick: bool) -> dict[str, Any]:
     quick : bool
         3 seeds per case, 8 × 8 map, paper preset skipped (full: 20 seeds, 32 × 32
         map, the paper preset once at β = 3).
+
+    Returns
+    -------
+    dict
+        JSON-ready figures: ``classical`` (per case and method), ``paper_preset``,
+        ``map`` and the ``figure`` file name.
     """
     import torch
 

@@ -11,6 +11,7 @@ from specinv.core.errors import ParameterError
 from specinv.io.limits import check_array, check_count, check_solver_options
 from specinv.io.options import nonnegative_float, parse_options, temperature_kelvin
 from specinv.io.output import table_outputs
+from specinv.io.report import add_verdict_argument, report_verdict
 from specinv.sts import cli_map
 
 #: most bias points of a simulated curve (a 1 µV step over ±500 mV)
@@ -62,6 +63,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="absolute error bar of dI/dV (default: estimated from the data)")
     p.add_argument("--output", required=True, metavar="OUT.csv")
     p.add_argument("--plot", default=None, metavar="FIG.png")
+    add_verdict_argument(p)
     p.set_defaults(func=_deconvolve)
 
     cli_map.register(ssub)
@@ -134,6 +136,9 @@ def _deconvolve(args: argparse.Namespace) -> int:
             tmp, spec.bias_mV, spec.didv, result, title=title)))
     write_table(args.output, cols, meta, extra=extra)
     neg, pos = summary["peaks_meV"]
+    peaks = (f"coherence peaks at {neg:.4g} and {pos:.4g} meV" if np.isfinite([neg, pos]).all()
+             else "no coherence peak inside the window" if np.isnan([neg, pos]).all()
+             else f"one coherence peak, at {neg if np.isfinite(neg) else pos:.4g} meV")
     print(f"wrote {args.output}: {args.method}, χ²/N = {result.chi2_reduced:.3g}, "
-          f"coherence peaks at {neg:.4g} and {pos:.4g} meV ({result.wall_time_s:.2f} s)")
-    return 0
+          f"{peaks} ({result.wall_time_s:.2f} s)")
+    return report_verdict(result.check, args)

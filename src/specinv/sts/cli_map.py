@@ -43,8 +43,8 @@ def register(sts_sub: argparse._SubParsersAction) -> None:
     p.add_argument("--n-energy", type=int, default=None,
                    help="energy mesh points (default: as many as bias points)")
     p.add_argument("--energy-range", type=float, nargs=2, metavar=("LO", "HI"),
-                   help="energy mesh range in meV (default: bias range padded by 4 k_B T "
-                        "+ 2 lock-in peak amplitudes)")
+                   help="energy mesh range in meV (default: bias range padded by 2 k_B T "
+                        "+ one lock-in peak amplitude, as for one spectrum)")
     p.add_argument("--ensemble", type=int, default=1,
                    help="nnrs restarts per pixel; > 1 also writes dos_std (default 1)")
     p.add_argument("--steps", type=int, default=None, help="nnrs Adam steps (default: preset)")
@@ -59,7 +59,21 @@ def register(sts_sub: argparse._SubParsersAction) -> None:
 
 
 def load_map(path: str, channel: str | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Read ``(bias_mV (n_bias,), didv (ny, nx, n_bias))`` with increasing bias.
+    """Read a dI/dV map with increasing bias.
+
+    Parameters
+    ----------
+    path : str
+        ``.npz`` (arrays ``bias_mV`` and ``didv``) or Nanonis ``.3ds`` grid.
+    channel : str, optional
+        dI/dV channel of a ``.3ds`` (default: the lock-in channel).
+
+    Returns
+    -------
+    bias_mV : ndarray of shape (n_bias,)
+        Bias (mV), increasing.
+    didv : ndarray of shape (ny, nx, n_bias)
+        Conductance of every pixel (file units).
 
     Raises
     ------
@@ -115,27 +129,26 @@ def load_map(path: str, channel: str | None = None) -> tuple[np.ndarray, np.ndar
 def build_kernel(bias: np.ndarray, temperature: float, lockin_rms: float,
                  n_energy: int | None, energy_range: tuple[float, float] | None) -> Any:
     """Thermal kernel on an energy mesh covering the bias range plus the kernel's tails."""
-    from specinv.core.units import KB_MEV_PER_K
     from specinv.kernels import Mesh
     from specinv.kernels.sts import STSKernel
+    from specinv.sts.workflow import default_energy_mesh
 
     if not np.isfinite(temperature) or temperature <= 0:
         raise ParameterError(f"--temperature must be > 0 K, got {temperature}")
     if not np.isfinite(lockin_rms) or lockin_rms < 0:
         raise ParameterError(f"--lockin-rms must be >= 0 mV, got {lockin_rms}")
-    if energy_range is None:
-        pad = 4.0 * KB_MEV_PER_K * temperature + 2.0 * np.sqrt(2.0) * lockin_rms
-        lo, hi = float(bias[0]) - pad, float(bias[-1]) + pad
-    else:
-        lo, hi = map(float, energy_range)
     n = bias.size if n_energy is None else int(n_energy)
     if n < 12:
         raise ParameterError(f"--n-energy must be >= 12, got {n}")
-    if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
-        raise ParameterError(f"--energy-range needs finite LO < HI, got {lo} {hi}")
     check_array("--n-energy", n, (bias.size, n), what="kernel")
-    return STSKernel(bias, Mesh.uniform(lo, hi, n), temperature=temperature,
-                     lockin_rms=lockin_rms)
+    if energy_range is None:  # the single-curve default: one spectrum = a 1-pixel map
+        mesh = default_energy_mesh(bias, temperature, lockin_rms, n_energy)
+    else:
+        lo, hi = map(float, energy_range)
+        if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
+            raise ParameterError(f"--energy-range needs finite LO < HI, got {lo} {hi}")
+        mesh = Mesh.uniform(lo, hi, n)
+    return STSKernel(bias, mesh, temperature=temperature, lockin_rms=lockin_rms)
 
 
 def _gap_map(energy: np.ndarray, dos: np.ndarray) -> np.ndarray:
@@ -285,7 +298,23 @@ def _stages(options: dict[str, Any]) -> tuple[tuple[float, int], ...]:
 
 def plot_gap_map(gap: np.ndarray, bias: np.ndarray, energy: np.ndarray, dos: np.ndarray,
                  std: np.ndarray | None, path: Path) -> None:
-    """Gap map plus the map-averaged DOS (with the ensemble band when available)."""
+    """Gap map plus the map-averaged DOS (with the ensemble band when available).
+
+    Parameters
+    ----------
+    gap : ndarray of shape (ny, nx)
+        Coherence-peak energy of every pixel (meV).
+    bias : ndarray of shape (n_bias,)
+        Bias (mV) of the data; not drawn.
+    energy : ndarray of shape (n_energy,)
+        Energy mesh of the DOS (meV).
+    dos : ndarray of shape (ny, nx, n_energy)
+        Recovered DOS of every pixel.
+    std : ndarray of shape (ny, nx, n_energy) or None
+        Ensemble spread of the DOS.
+    path : Path
+        PNG file.
+    """
     import matplotlib
 
     matplotlib.use("Agg")

@@ -55,7 +55,20 @@ def dynes_dos(omega: Mesh | np.ndarray, gap: float, gamma: float = 0.0) -> np.nd
 
 
 def bcs_dos(omega: Mesh | np.ndarray, gap: float) -> np.ndarray:
-    """BCS DOS ``|ω|/√(ω² − Δ²)`` (0 inside the gap), cell-averaged; see :func:`dynes_dos`."""
+    """BCS DOS ``|ω|/√(ω² − Δ²)`` (0 inside the gap), cell-averaged; see :func:`dynes_dos`.
+
+    Parameters
+    ----------
+    omega : Mesh or ndarray of shape (n,)
+        Energy mesh (meV), or its points.
+    gap : float
+        Δ (meV), >= 0.
+
+    Returns
+    -------
+    ndarray of shape (n,)
+        ρ/N_F on each cell.
+    """
     return dynes_dos(omega, gap, 0.0)
 
 
@@ -67,9 +80,21 @@ def dwave_dos(omega: Mesh | np.ndarray, gap: float, gamma: float = 0.0,
     done with ``n_theta``-point Gauss–Legendre quadrature, each angle exactly
     cell-averaged.
 
+    Parameters
+    ----------
+    omega : Mesh or ndarray of shape (n,)
+        Energy mesh (meV), or its points.
+    gap : float
+        Gap maximum Δ (meV), >= 0.
+    gamma : float
+        Dynes broadening Γ (meV), >= 0.
+    n_theta : int
+        Gauss–Legendre angles on [0, π/4].
+
     Returns
     -------
     ndarray of shape (n,)
+        ρ/N_F on each cell.
     """
     _check(gap, gamma)
     m = _as_mesh(omega)
@@ -84,9 +109,21 @@ def two_gap_dos(omega: Mesh | np.ndarray, gap1: float, gap2: float, weight1: flo
                 gamma1: float = 0.0, gamma2: float = 0.0) -> np.ndarray:
     """Weighted sum ``w₁ ρ(Δ₁, Γ₁) + (1 − w₁) ρ(Δ₂, Γ₂)`` of two Dynes/BCS terms.
 
+    Parameters
+    ----------
+    omega : Mesh or ndarray of shape (n,)
+        Energy mesh (meV), or its points.
+    gap1, gap2 : float
+        Δ₁ and Δ₂ (meV), >= 0.
+    weight1 : float
+        w₁ in [0, 1].
+    gamma1, gamma2 : float
+        Γ₁ and Γ₂ (meV), >= 0.
+
     Returns
     -------
     ndarray of shape (n,)
+        ρ/N_F on each cell.
     """
     if not 0.0 <= weight1 <= 1.0:
         raise ParameterError(f"weight1 must be in [0, 1], got {weight1}")
@@ -99,6 +136,18 @@ def bcs_dos_sampled(points: np.ndarray, gap: float) -> np.ndarray:
     ``|ω|/√(ω² − Δ²)`` for ``|ω| > Δ`` and 0 otherwise, evaluated at the
     points themselves (a point at exactly ±Δ gets 0). Prefer :func:`bcs_dos`,
     whose cell averages are the correct discretization of the divergence.
+
+    Parameters
+    ----------
+    points : ndarray of shape (n,)
+        Energies (meV, or the seed's units of Δ).
+    gap : float
+        Δ in the unit of ``points``, >= 0.
+
+    Returns
+    -------
+    ndarray of shape (n,)
+        ρ/N_F at the points.
     """
     _check(gap, 0.0)
     w = np.asarray(points, dtype=float)

@@ -22,7 +22,7 @@ def _pyplot():
 def plot_deconvolution(path: str | Path, bias: np.ndarray, didv: np.ndarray,
                        result: InversionResult, *, truth: tuple[np.ndarray, np.ndarray] | None
                        = None, title: str = "") -> None:
-    """Two panels: data with the fit, and the recovered DOS (± std band).
+    """Data with the fit and its normalized residuals; the recovered DOS (± std band).
 
     Parameters
     ----------
@@ -31,15 +31,24 @@ def plot_deconvolution(path: str | Path, bias: np.ndarray, didv: np.ndarray,
     bias, didv : ndarray of shape (n_bias,)
         Measured curve (mV, conductance).
     result : InversionResult
+        Deconvolution of the curve (its fit and DOS are drawn).
     truth : (energy, dos), optional
-        Ground truth to overlay.
+        Ground truth to overlay (meV, ρ/N_F).
+    title : str
+        Figure title.
     """
     plt = _pyplot()
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+    fig = plt.figure(figsize=(10, 5))
+    grid = fig.add_gridspec(2, 2, height_ratios=(3, 1))
+    ax1, ax2 = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[:, 1])
     ax1.plot(bias, didv, ".", ms=2, color="0.5", label="data")
     ax1.plot(bias, result.fitted, "-", color="C3", lw=1.2, label="fit (K·DOS)")
-    ax1.set_xlabel("bias (mV)")
     ax1.set_ylabel("dI/dV")
+    if result.check is not None:
+        result.check.plot_residuals(fig.add_subplot(grid[1, 0], sharex=ax1), bias,
+                                    xlabel="bias (mV)")
+    else:
+        ax1.set_xlabel("bias (mV)")
     ax1.legend(frameon=False)
     ax1.set_title(f"χ²/N = {result.chi2_reduced:.3g}")
     e = result.omega

@@ -21,6 +21,26 @@ def model_dos(model: str, omega: Mesh | np.ndarray, *, gap: float, gamma: float 
     """Evaluate a named DOS model (``bcs``, ``dynes``, ``dwave``, ``twogap``) on a mesh.
 
     ``twogap`` uses ``gap2`` (default ``gap/2``) and weight ``weight1`` on ``gap``.
+
+    Parameters
+    ----------
+    model : {"bcs", "dynes", "dwave", "twogap"}
+        DOS model.
+    omega : Mesh or ndarray of shape (n,)
+        Energy mesh (meV), or its points.
+    gap : float
+        Δ (meV); the gap maximum for ``dwave``, Δ₁ for ``twogap``.
+    gamma : float
+        Dynes broadening Γ (meV; ignored by ``bcs``).
+    gap2 : float, optional
+        Second gap Δ₂ of ``twogap`` (meV).
+    weight1 : float
+        Weight of the ``gap`` term of ``twogap``, in [0, 1].
+
+    Returns
+    -------
+    ndarray of shape (n,)
+        ρ/N_F on each cell.
     """
     if model == "bcs":
         return dynes_dos(omega, gap, 0.0)
@@ -37,7 +57,9 @@ def model_dos(model: str, omega: Mesh | np.ndarray, *, gap: float, gamma: float 
 class SimulatedSpectrum:
     """A simulated dI/dV curve and its ground truth.
 
-    Attributes
+    Every parameter is kept as an attribute of the same name.
+
+    Parameters
     ----------
     bias : ndarray of shape (n_bias,)
         Bias in mV.
@@ -46,7 +68,7 @@ class SimulatedSpectrum:
     clean : ndarray of shape (n_bias,)
         Noise-free conductance.
     sigma : float
-        Standard deviation of the added noise.
+        Standard deviation of the added noise (conductance units).
     mesh : Mesh
         Fine energy mesh of the ground truth.
     dos : ndarray of shape (n_mesh,)
@@ -78,6 +100,7 @@ def simulate_didv(model: str, bias: np.ndarray, *, gap: float, temperature: floa
     Parameters
     ----------
     model : {"bcs", "dynes", "dwave", "twogap"}
+        DOS model (see :func:`model_dos`).
     bias : ndarray of shape (n_bias,)
         Bias points in mV (increasing).
     gap, gamma, gap2, weight1 : float
@@ -90,10 +113,13 @@ def simulate_didv(model: str, bias: np.ndarray, *, gap: float, temperature: floa
         Relative noise level (0 for exact data).
     seed : int
         Seed of the noise generator.
+    oversample : int
+        Truth mesh points per bias step.
 
     Returns
     -------
     SimulatedSpectrum
+        Noisy and clean dI/dV, noise σ, and the truth on its fine mesh.
     """
     v = np.asarray(bias, dtype=float)
     if v.ndim != 1 or v.size < 3 or np.any(np.diff(v) <= 0):

@@ -25,7 +25,24 @@ def default_energy_mesh(bias: np.ndarray, temperature: float, lockin_rms: float 
 
     The window is extended by ``2 k_B T + √2 V_rms`` on each side (states that
     far outside still contribute to the measured edges) with as many points as
-    bias values (at most :data:`MAX_DEFAULT_MESH`) unless ``n`` is given.
+    bias values (at most :data:`MAX_DEFAULT_MESH`) unless ``n`` is given. Single
+    spectra and maps (``specinv sts map``) both use this mesh.
+
+    Parameters
+    ----------
+    bias : ndarray of shape (n_bias,)
+        Bias values, mV (any order).
+    temperature : float
+        Measurement temperature, K.
+    lockin_rms : float
+        Lock-in modulation, mV rms.
+    n : int, optional
+        Mesh points (at least 10).
+
+    Returns
+    -------
+    Mesh
+        Uniform mesh in meV.
     """
     pad = 2.0 * KB_MEV_PER_K * temperature + np.sqrt(2.0) * lockin_rms
     n = min(bias.size, MAX_DEFAULT_MESH) if n is None else int(n)
@@ -62,6 +79,8 @@ def deconvolve(bias: np.ndarray, didv: np.ndarray, *, temperature: float,
         Error bars of ``didv``; estimated from the data when omitted.
     mesh : Mesh, optional
         Energy mesh (default :func:`default_energy_mesh`).
+    name : str
+        Where the data came from (file name), used in messages.
     **options
         Solver options (``maxent`` defaults to ``alpha_rule="historic"``,
         :data:`STS_MAXENT_DEFAULTS`).
@@ -69,6 +88,7 @@ def deconvolve(bias: np.ndarray, didv: np.ndarray, *, temperature: float,
     Returns
     -------
     result : InversionResult
+        Recovered DOS on the energy mesh (meV) with its fit.
     summary : dict
         Kernel description and coherence-peak energies ``peaks_meV`` [negative, positive].
     """

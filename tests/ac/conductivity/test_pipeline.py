@@ -21,6 +21,7 @@ from specinv.ac.conductivity.evaluate import summary, usable
 from specinv.ac.conductivity.refine import refine_drude
 from specinv.ac.conductivity.train import label_loss, train_label_model
 from specinv.cli.main import main
+from specinv.core.threads import compute_threads
 
 SMALL = {"train": 64, "val": 16, "test": 8}
 
@@ -76,11 +77,11 @@ def test_drude_refinement_recovers_parameters_from_a_perturbed_start():
 
 
 def test_training_runs_and_reduces_loss():
-    torch.set_num_threads(1)
-    d = build_dataset("element_mixed_data", seed=5, sizes=SMALL)
-    model, hist = train_label_model("cnn1d", d, epochs=3, batch=16, patience=None)
-    losses = [e["train_loss"] for e in hist["epochs"]]
-    assert losses[-1] < losses[0]
+    with compute_threads(1):
+        d = build_dataset("element_mixed_data", seed=5, sizes=SMALL)
+        model, hist = train_label_model("cnn1d", d, epochs=3, batch=16, patience=None)
+        losses = [e["train_loss"] for e in hist["epochs"]]
+        assert losses[-1] < losses[0]
 
 
 def test_cli_predict_and_bad_input(tmp_path, capsys):

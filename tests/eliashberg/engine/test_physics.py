@@ -11,11 +11,15 @@ from specinv.core.errors import ParameterError
 from specinv.core.units import KB_MEV_PER_K
 from specinv.eliashberg.engine.a2f import A2F, allen_dynes_tc, coupling, moments, pb_like_a2f
 from specinv.eliashberg.engine.matsubara import gap_map, setup, solve_matsubara
+from specinv.eliashberg.engine.msc import real_axis_iteration
 from specinv.eliashberg.engine.pade import Pade
-from specinv.eliashberg.engine.realaxis import continue_pade, dos, real_axis_iteration
+from specinv.eliashberg.engine.realaxis import continue_pade, dos
+from specinv.eliashberg.engine.seed import SEED_SETUP
 from specinv.eliashberg.engine.tc import critical_temperature
 
 NB = Path("/work/shared/data/isome_nb_a2f/Nb.a2F")
+
+T_SEED, MU_SEED, M_SEED = SEED_SETUP.temperature_K, SEED_SETUP.mu_star, SEED_SETUP.n_matsubara
 
 
 def test_moments_einstein_exact():
@@ -155,7 +159,7 @@ def test_realaxis_and_pade_agree_below_first_phonon():
     ~1e-5 (its spread over 100–350 points is 6e-6 meV), so the exact iteration must match it
     to 1e-4 relative. (Missing the ω_m > ω_M part of the Z sum cost 9e-4 in Z.)"""
     a = pb_like_a2f(1.5, n=400)
-    sol = solve_matsubara(a, 1.16, 0.1, n_matsubara=350)
+    sol = solve_matsubara(a, T_SEED, MU_SEED, n_matsubara=M_SEED)
     ra = real_axis_iteration(sol, a, omega_max=10.0)
     pa = continue_pade(sol, ra.omega)
     assert ra.info["converged"]
@@ -204,7 +208,7 @@ def test_realaxis_kramers_kronig_back_to_matsubara():
     iteration) violated this by 0.2 % in Z and 2.4 % of φ₀; the tolerances (0.1 %, 0.5 %)
     are a tenth and a half of the 1 % real-axis accuracy asked for."""
     a = pb_like_a2f(1.5, n=400)
-    sol = solve_matsubara(a, 1.16, 0.1, n_matsubara=350)
+    sol = solve_matsubara(a, T_SEED, MU_SEED, n_matsubara=M_SEED)
     ra = real_axis_iteration(sol, a, omega_max=120.0, d_omega=0.05)
     x, h = ra.omega, ra.info["d_omega_meV"]
     wn = sol.omega_n[:30, None]
@@ -227,12 +231,13 @@ def test_hat_averages_integrate_gap_edge_singularity():
     (0.6 % next to the edge at h = 0.05 meV); the tolerance is 1 %."""
     from scipy.integrate import quad
 
-    from specinv.eliashberg.engine.realaxis import _hat_averages, _physical_root
+    from specinv.eliashberg.engine.msc import _hat_averages
+    from specinv.eliashberg.engine.realaxis import physical_root
 
     h, gap, gam = 0.05, 1.013, 1e-4
     x = (np.arange(-40, 40) + 0.5) * h
     wt, phi = x + 1j * gam, np.full(x.size, gap + 0j)
-    r = np.where(x > 0, _physical_root(wt, phi), -np.conj(_physical_root(-np.conj(wt), phi)))
+    r = np.where(x > 0, physical_root(wt, phi), -np.conj(physical_root(-np.conj(wt), phi)))
     num = np.stack([wt, phi])
     avg = _hat_averages(num, wt ** 2 - phi ** 2, r)
 
@@ -270,7 +275,7 @@ def test_sin_conductance_limits():
     from specinv.eliashberg.engine.realaxis import tunneling_conductance
 
     a = pb_like_a2f(1.5, n=400)
-    sol = solve_matsubara(a, 1.16, 0.1, n_matsubara=350)
+    sol = solve_matsubara(a, T_SEED, MU_SEED, n_matsubara=M_SEED)
     ra = continue_pade(sol, (np.arange(600) + 0.5) * 0.05)
     v = np.linspace(-20, 20, 81)
     g = tunneling_conductance(ra, v, 1.16, gamma=0.05, lockin_rms=0.05)

@@ -60,5 +60,5 @@ def test_regressor_load_errors(tmp_path):
         Regressor.load(tmp_path / "none.npz")
     bad = tmp_path / "bad.npz"
     np.savez(bad, a=np.zeros(3))
-    with pytest.raises(InputError, match="gap2a2f model"):
+    with pytest.raises(InputError, match="bad.json not found.*gap2a2f-regressor"):
         Regressor.load(bad)

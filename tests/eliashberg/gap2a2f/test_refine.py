@@ -9,9 +9,10 @@ import pytest
 
 from specinv.core.errors import ParameterError
 from specinv.eliashberg.engine.a2f import A2F, gaussian_a2f, moments
+from specinv.eliashberg.engine.seed import SEED_SETUP
 from specinv.eliashberg.gap2a2f.refine import _Forward, legendre_basis, refine_a2f
 
-T, MU = 1.16, 0.1
+T, MU = SEED_SETUP.temperature_K, SEED_SETUP.mu_star
 
 
 @pytest.fixture(scope="module")

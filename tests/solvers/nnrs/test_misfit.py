@@ -7,8 +7,8 @@ import torch
 from specinv import Mesh, STSKernel
 from specinv.core.errors import ParameterError
 from specinv.solvers.nnrs import resolve_options
-from specinv.solvers.nnrs_core import BatchedMLP, features
 from specinv.solvers.nnrs_misfit import Misfit
+from specinv.solvers.nnrs_net import BatchedMLP, features
 
 
 @pytest.mark.parametrize("sigma_kind", ["uniform", "vector"])

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from specinv.core.threads import compute_threads
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--epochs", type=int, default=30)
@@ -37,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     from specinv.ac.conductivity.data import DATASETS, build_dataset, sigma_on_mesh
     from specinv.ac.conductivity.evaluate import summary
     from specinv.ac.conductivity.models import MODELS
-    from specinv.ac.conductivity.refine import refine_drude, refine_maxent
+    from specinv.ac.conductivity.refine import refine_drude
     from specinv.ac.conductivity.train import (
         LOSSES,
         predict_direct,
@@ -47,71 +49,84 @@ def run(args: argparse.Namespace) -> int:
     )
     from specinv.io.atomic import atomic_path
 
-    torch.set_num_threads(1)
-    out = Path(args.output)
-    out.mkdir(parents=True, exist_ok=True)
-    epochs = 5 if args.quick else args.epochs
-    datasets = ("element_mixed_data",) if args.quick else DATASETS
-    models = ("attention",) if args.quick else MODELS
-    losses = ("loss1",) if args.quick else LOSSES
-    n_cls = 2 if args.quick else args.n_classical
-    rel = max(args.noise, 1e-3)
-    report: dict = {"parameters": {**{k: v for k, v in vars(args).items() if k != "func"},
-                                   "epochs_used": epochs},
-                    "machine": {"cpu_count": os.cpu_count(), "torch_threads": 1,
-                                "python": platform.python_version(),
-                                "torch": torch.__version__},
-                    "grid": [], "pipelines": {}}
-    for ds in datasets:
-        data = build_dataset(ds, seed=args.seed, noise=args.noise, cache_dir=args.cache)
-        xt, yt = data["test"]["x"], data["test"]["y"]
-        st = sigma_on_mesh(yt)
-        best = None
-        for name in models:
-            for loss in losses:
-                model, hist = train_label_model(name, data, loss=loss, epochs=epochs,
-                                                seed=args.seed)
-                pred = predict_labels(model, xt)
-                cell = {"dataset": ds, "model": name, "loss": loss,
-                        **summary(st, sigma_on_mesh(pred)),
-                        "train_time_s": hist["wall_time_s"], "best_epoch": hist["best_epoch"]}
-                report["grid"].append(cell)
-                print(f"{ds:20s} {name:9s} {loss}: usable {cell['usable_fraction']:.3f} "
-                      f"({cell['train_time_s']:.0f} s)", flush=True)
-                if best is None or cell["usable_fraction"] > best[0]["usable_fraction"]:
-                    best = (cell, pred)
-        pipes: dict = {}
-        dmodel, dh = train_direct_model(data, epochs=epochs, seed=args.seed)
-        pipes["direct_sigma_net"] = {**summary(st, predict_direct(dmodel, xt)),
-                                     "train_time_s": dh["wall_time_s"]}
-        t0 = time.perf_counter()
-        refined = np.stack([refine_drude(x, lab, rel_noise=rel)[0]
-                            for x, lab in zip(xt, best[1], strict=True)])
-        pipes["best_net_plus_drude_lsq"] = {
-            "network": f"{best[0]['model']}/{best[0]['loss']}",
-            **summary(st, sigma_on_mesh(refined)),
-            "refine_s_per_example": (time.perf_counter() - t0) / len(xt)}
-        # classical methods per temperature (flat default; mesh with a log tail to
-        # 12/τ_min, see refine.sigma_mesh) and maxent with the best network as default
-        runs = {"maxent_per_T": ("maxent", {}, False),
-                "maxent_posterior_per_T": ("maxent", {"alpha_rule": "posterior"}, False),
-                "tikhonov_per_T": ("tikhonov", {}, False),
-                "best_net_plus_maxent_per_T": ("maxent", {}, True)}
-        for key, (method, opts, with_net) in runs.items():
+    with compute_threads(1):
+        out = Path(args.output)
+        out.mkdir(parents=True, exist_ok=True)
+        epochs = 5 if args.quick else args.epochs
+        datasets = ("element_mixed_data",) if args.quick else DATASETS
+        models = ("attention",) if args.quick else MODELS
+        losses = ("loss1",) if args.quick else LOSSES
+        n_cls = 2 if args.quick else args.n_classical
+        rel = max(args.noise, 1e-3)
+        report: dict = {"parameters": {**{k: v for k, v in vars(args).items() if k != "func"},
+                                       "epochs_used": epochs},
+                        "machine": {"cpu_count": os.cpu_count(), "torch_threads": 1,
+                                    "python": platform.python_version(),
+                                    "torch": torch.__version__},
+                        "grid": [], "pipelines": {}}
+        for ds in datasets:
+            data = build_dataset(ds, seed=args.seed, noise=args.noise, cache_dir=args.cache)
+            xt, yt = data["test"]["x"], data["test"]["y"]
+            st = sigma_on_mesh(yt)
+            best = None
+            for name in models:
+                for loss in losses:
+                    model, hist = train_label_model(name, data, loss=loss, epochs=epochs,
+                                                    seed=args.seed)
+                    pred = predict_labels(model, xt)
+                    cell = {"dataset": ds, "model": name, "loss": loss,
+                            **summary(st, sigma_on_mesh(pred)),
+                            "train_time_s": hist["wall_time_s"], "best_epoch": hist["best_epoch"]}
+                    report["grid"].append(cell)
+                    print(f"{ds:20s} {name:9s} {loss}: usable {cell['usable_fraction']:.3f} "
+                          f"({cell['train_time_s']:.0f} s)", flush=True)
+                    if best is None or cell["usable_fraction"] > best[0]["usable_fraction"]:
+                        best = (cell, pred)
+            pipes: dict = {}
+            dmodel, dh = train_direct_model(data, epochs=epochs, seed=args.seed)
+            pipes["direct_sigma_net"] = {**summary(st, predict_direct(dmodel, xt)),
+                                         "train_time_s": dh["wall_time_s"]}
             t0 = time.perf_counter()
-            s = np.stack([refine_maxent(xt[i], None, rel_noise=rel, method=method,
-                                        default_label=best[1][i] if with_net else None,
-                                        **opts)
-                          for i in range(n_cls)])
-            pipes[key] = {**summary(st[:n_cls], s), "method": method, "options": opts,
-                          "s_per_example": (time.perf_counter() - t0) / n_cls}
-        report["pipelines"][ds] = pipes
-        print(f"{ds}: {json.dumps(pipes)}", flush=True)
-    with atomic_path(out / "conductivity.json") as tmp:
-        tmp.write_text(json.dumps(report, indent=2) + "\n")
-    _figure(out / "conductivity.png", report)
-    print(f"wrote {out / 'conductivity.json'}")
-    return 0
+            refined = np.stack([refine_drude(x, lab, rel_noise=rel)[0]
+                                for x, lab in zip(xt, best[1], strict=True)])
+            pipes["best_net_plus_drude_lsq"] = {
+                "network": f"{best[0]['model']}/{best[0]['loss']}",
+                **summary(st, sigma_on_mesh(refined)),
+                "refine_s_per_example": (time.perf_counter() - t0) / len(xt)}
+            pipes.update(_classical_per_t(xt, st, best[1], rel, n_cls))
+            report["pipelines"][ds] = pipes
+            print(f"{ds}: {json.dumps(pipes)}", flush=True)
+        with atomic_path(out / "conductivity.json") as tmp:
+            tmp.write_text(json.dumps(report, indent=2) + "\n")
+        _figure(out / "conductivity.png", report)
+        print(f"wrote {out / 'conductivity.json'}")
+        return 0
+
+
+def _classical_per_t(xt: np.ndarray, st: np.ndarray, best_labels: np.ndarray, rel: float,
+                     n_cls: int) -> dict[str, dict]:
+    """Classical methods per temperature on the first ``n_cls`` test examples.
+
+    Flat default on a mesh with a log tail to 12/τ_min (see ``refine.sigma_mesh``), and
+    maxent with the best network's answer (``best_labels``) as default model; scores
+    against the true σ(ω) ``st`` and seconds per example.
+    """
+    from specinv.ac.conductivity.evaluate import summary
+    from specinv.ac.conductivity.refine import refine_maxent
+
+    runs = {"maxent_per_T": ("maxent", {}, False),
+            "maxent_posterior_per_T": ("maxent", {"alpha_rule": "posterior"}, False),
+            "tikhonov_per_T": ("tikhonov", {}, False),
+            "best_net_plus_maxent_per_T": ("maxent", {}, True)}
+    out = {}
+    for key, (method, opts, with_net) in runs.items():
+        t0 = time.perf_counter()
+        s = np.stack([refine_maxent(xt[i], None, rel_noise=rel, method=method,
+                                    default_label=best_labels[i] if with_net else None, **opts)
+                      for i in range(n_cls)])
+        out[key] = {**summary(st[:n_cls], s), "method": method, "options": opts,
+                    "s_per_example": (time.perf_counter() - t0) / n_cls}
+    return out
 
 
 def _figure(path: Path, report: dict) -> None:

@@ -61,12 +61,33 @@ EVAL_OMEGA = np.linspace(0.0, 5.0, 101)
 
 
 def tau_matrix() -> np.ndarray:
-    """τ grid of every temperature, shape (10, 200): row t is ``tau_grid(1/T_t)``."""
+    """τ grid of every temperature: row t is ``tau_grid(1/T_t)``.
+
+    Returns
+    -------
+    ndarray of shape (10, 200)
+        Imaginary times (dimensionless, k_B = 1).
+    """
     return np.stack([tau_grid(1.0 / t, N_TAU) for t in TEMPERATURES])
 
 
 def sample_labels(rng: np.random.Generator, dataset: str, n: int) -> np.ndarray:
-    """Labels (n, 3, 3) with rows ``(α, γ_0, γ_1)`` sorted by γ_0."""
+    """Labels with rows ``(α, γ_0, γ_1)`` sorted by γ_0.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of randomness.
+    dataset : str
+        One of :data:`DATASETS`.
+    n : int
+        Number of examples.
+
+    Returns
+    -------
+    ndarray of shape (n, 3, 3)
+        Weights α_i and γ coefficients (dimensionless) of the three Drude terms.
+    """
     if dataset not in DATASETS:
         raise ParameterError(f"unknown data set {dataset!r}; valid: {', '.join(DATASETS)}")
     if dataset == "easy_data":
@@ -87,13 +108,37 @@ def sample_labels(rng: np.random.Generator, dataset: str, n: int) -> np.ndarray:
 
 
 def gammas(labels: np.ndarray) -> np.ndarray:
-    """``γ_i(T)`` of labels (..., 3, 3), shape (..., 3, 10)."""
+    """``γ_i(T) = γ_0i + γ_1i T²`` at the ten temperatures.
+
+    Parameters
+    ----------
+    labels : ndarray of shape (..., 3, 3)
+        Labels as from :func:`sample_labels`.
+
+    Returns
+    -------
+    ndarray of shape (..., 3, 10)
+        Scattering rates (dimensionless).
+    """
     lab = np.asarray(labels)
     return lab[..., 1, None] + lab[..., 2, None] * TEMPERATURES**2
 
 
 def lambda_inputs(labels: np.ndarray, chunk: int = 256) -> np.ndarray:
-    """Exact Λ_T(τ) of labels (n, 3, 3), shape (n, 10, 200)."""
+    """Exact Λ_T(τ) of labels.
+
+    Parameters
+    ----------
+    labels : ndarray of shape (n, 3, 3)
+        Labels as from :func:`sample_labels`.
+    chunk : int
+        Examples evaluated at once (bounds the memory).
+
+    Returns
+    -------
+    ndarray of shape (n, 10, 200)
+        Λ(τ) at every temperature on :func:`tau_matrix`.
+    """
     lab = np.asarray(labels, dtype=float)
     tau = tau_matrix()
     beta = (1.0 / TEMPERATURES)[:, None]
@@ -107,7 +152,20 @@ def lambda_inputs(labels: np.ndarray, chunk: int = 256) -> np.ndarray:
 
 
 def sigma_on_mesh(labels: np.ndarray, omega: np.ndarray = EVAL_OMEGA) -> np.ndarray:
-    """σ_T(ω) of labels (n, 3, 3) on ``omega``, shape (n, 10, n_omega)."""
+    """σ_T(ω) of labels on ``omega``.
+
+    Parameters
+    ----------
+    labels : ndarray of shape (n, 3, 3)
+        Labels as from :func:`sample_labels`.
+    omega : ndarray of shape (n_omega,)
+        Frequencies (dimensionless, k_B T_max = 1).
+
+    Returns
+    -------
+    ndarray of shape (n, 10, n_omega)
+        σ at every temperature.
+    """
     lab = np.asarray(labels, dtype=float)
     g = gammas(lab)[..., None]  # (n, 3, 10, 1)
     return np.einsum("ni,nitw->ntw", lab[:, :, 0], drude_sigma(np.asarray(omega), g))
@@ -119,11 +177,19 @@ def add_noise(rng: np.random.Generator, x: np.ndarray, level: float,
 
     Parameters
     ----------
+    rng : numpy.random.Generator
+        Source of the noise.
     x : ndarray of shape (n, 10, 200)
+        Clean Λ(τ).
     level : float
         Relative standard deviation.
     corr : float
         Correlation length as a fraction of β (0: white).
+
+    Returns
+    -------
+    ndarray of shape (n, 10, 200)
+        Noisy copy of ``x``.
     """
     if level <= 0:
         return x.copy()
@@ -154,6 +220,12 @@ def build_dataset(dataset: str, *, seed: int = 0, noise: float = 0.0, corr: floa
         Directory of the ``.npz`` cache (created); ``None`` = no caching.
     sizes : dict, optional
         Split sizes (default 2000/200/200).
+
+    Returns
+    -------
+    dict of str to dict of str to ndarray
+        Per split (``train``, ``val``, ``test``): ``x`` (n, 10, 200) Λ(τ) and
+        ``y`` (n, 3, 3) labels.
     """
     sizes = dict(SPLITS if sizes is None else sizes)
     params = {"dataset": dataset, "seed": seed, "noise": noise, "corr": corr, "sizes": sizes,

@@ -30,6 +30,16 @@ def aux_fg(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Auxiliary functions ``f(z) = ∫₀^∞ e^{−zt}/(t²+1) dt`` and ``g(z)`` for z > 0.
 
     Asymptotic series above z = 30 (relative error < 1e-9), ``sici`` below.
+
+    Parameters
+    ----------
+    z : ndarray
+        Arguments, > 0.
+
+    Returns
+    -------
+    f, g : ndarray
+        ``f(z)`` and ``g(z)``, the shape of ``z``.
     """
     z = np.asarray(z, dtype=float)
     f = np.empty_like(z)
@@ -63,13 +73,39 @@ def _branch_sum(c: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 
 def drude_sigma(omega: np.ndarray, gamma: np.ndarray) -> np.ndarray:
-    """``σ(ω) = γ/(ω² + γ²)`` (broadcast), normalized so ``(1/π)∫σ dω = 1``."""
+    """``σ(ω) = γ/(ω² + γ²)`` (broadcast), normalized so ``(1/π)∫σ dω = 1``.
+
+    Parameters
+    ----------
+    omega : ndarray
+        Real frequencies (energy unit of the problem).
+    gamma : ndarray
+        Scattering rates γ > 0 (same unit), broadcastable against ``omega``.
+
+    Returns
+    -------
+    ndarray
+        σ(ω) in 1/energy, the broadcast shape.
+    """
     omega, gamma = np.asarray(omega, dtype=float), np.asarray(gamma, dtype=float)
     return gamma / (omega**2 + gamma**2)
 
 
 def drude_lambda_matsubara(nu: np.ndarray, gamma: np.ndarray) -> np.ndarray:
-    """``Λ(iν_n) = γ/(γ + |ν_n|)`` (broadcast)."""
+    """``Λ(iν_n) = γ/(γ + |ν_n|)`` (broadcast).
+
+    Parameters
+    ----------
+    nu : ndarray
+        Bosonic Matsubara frequencies ν_n (energy unit of the problem).
+    gamma : ndarray
+        Scattering rates γ > 0 (same unit), broadcastable against ``nu``.
+
+    Returns
+    -------
+    ndarray
+        Λ(iν_n), dimensionless, the broadcast shape.
+    """
     nu, gamma = np.asarray(nu, dtype=float), np.asarray(gamma, dtype=float)
     return gamma / (gamma + np.abs(nu))
 
@@ -108,6 +144,22 @@ def drude_lambda_tau_matsubara(tau: np.ndarray, gamma: float, beta: float,
     """Reference route: the Matsubara sum ``T Σ_{|n|≤N} cos(ν_n τ) γ/(γ+|ν_n|)``.
 
     Converges like 1/N² away from τ = 0, β (slow; used by the tests only).
+
+    Parameters
+    ----------
+    tau : ndarray of shape (n,)
+        Imaginary times in (0, β).
+    gamma : float
+        Scattering rate γ > 0 (same energy unit as 1/β).
+    beta : float
+        Inverse temperature.
+    n_terms : int
+        Positive frequencies N kept in the sum.
+
+    Returns
+    -------
+    ndarray of shape (n,)
+        Λ(τ) (energy unit of 1/β).
     """
     tau = np.asarray(tau, dtype=float)
     t = 1.0 / beta
@@ -118,5 +170,18 @@ def drude_lambda_tau_matsubara(tau: np.ndarray, gamma: float, beta: float,
 
 
 def tau_grid(beta: float, n: int = 200) -> np.ndarray:
-    """``n`` cell-midpoint times ``(k + ½)β/n`` in (0, β) (the data-set grid), shape (n,)."""
+    """``n`` cell-midpoint times ``(k + ½)β/n`` in (0, β) (the data-set grid).
+
+    Parameters
+    ----------
+    beta : float
+        Inverse temperature.
+    n : int
+        Number of times.
+
+    Returns
+    -------
+    ndarray of shape (n,)
+        Imaginary times (unit of β).
+    """
     return (np.arange(n) + 0.5) * beta / n

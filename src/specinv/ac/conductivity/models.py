@@ -14,18 +14,37 @@ import torch
 from torch import nn
 
 from specinv.ac.conductivity.data import TEMPERATURES
+from specinv.core.errors import ParameterError
+from specinv.learning.blocks import mlp
 
 MODELS = ("cnn1d", "cnn2d", "attention")
 
 
 def features(x: torch.Tensor) -> torch.Tensor:
-    """``log(Λ/T)`` of inputs (batch, 10, 200)."""
+    """``log(Λ/T)`` of the inputs.
+
+    Parameters
+    ----------
+    x : Tensor of shape (batch, 10, 200)
+        Λ_T(τ) at the ten temperatures.
+
+    Returns
+    -------
+    Tensor of shape (batch, 10, 200)
+        ``log(max(Λ/T, 1e-6))``.
+    """
     t = torch.as_tensor(TEMPERATURES, dtype=x.dtype, device=x.device)[None, :, None]
     return torch.log(torch.clamp(x / t, min=1e-6))
 
 
 class TwoHead(nn.Module):
-    """Out block: one fully connected layer per task head."""
+    """Out block: one fully connected layer per task head.
+
+    Parameters
+    ----------
+    width : int
+        Width of the embedding it reads.
+    """
 
     def __init__(self, width: int) -> None:
         super().__init__()
@@ -33,11 +52,31 @@ class TwoHead(nn.Module):
         self.gamma = nn.Linear(width, 6)
 
     def forward(self, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """α logits and γ ≥ 0 from an embedding.
+
+        Parameters
+        ----------
+        h : Tensor of shape (batch, width)
+            Embedding.
+
+        Returns
+        -------
+        logits : Tensor of shape (batch, 3)
+            Softmax gives the weights α.
+        gamma : Tensor of shape (batch, 6)
+            Softplus outputs ``(γ_01, γ_11, γ_02, …)``.
+        """
         return self.alpha(h), nn.functional.softplus(self.gamma(h))
 
 
 class CNN1D(nn.Module):
-    """Temperatures as channels, convolution along τ."""
+    """Temperatures as channels, convolution along τ.
+
+    Parameters
+    ----------
+    width : int
+        Width of the embedding.
+    """
 
     def __init__(self, width: int = 64) -> None:
         super().__init__()
@@ -49,14 +88,46 @@ class CNN1D(nn.Module):
         self.head = TwoHead(width)
 
     def embed(self, x: torch.Tensor) -> torch.Tensor:
+        """Features of the last hidden layer.
+
+        Parameters
+        ----------
+        x : Tensor of shape (batch, 10, 200)
+            Λ_T(τ) inputs.
+
+        Returns
+        -------
+        Tensor of shape (batch, width)
+            Embedding fed to the heads.
+        """
         return self.body(features(x))
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """α logits and γ of the three Drude components.
+
+        Parameters
+        ----------
+        x : Tensor of shape (batch, 10, 200)
+            Λ_T(τ) inputs.
+
+        Returns
+        -------
+        logits : Tensor of shape (batch, 3)
+            Softmax gives the weights α.
+        gamma : Tensor of shape (batch, 6)
+            ``(γ_01, γ_11, γ_02, …)`` ≥ 0 in label order.
+        """
         return self.head(self.embed(x))
 
 
 class CNN2D(nn.Module):
-    """The 10 × 200 input as a one-channel image."""
+    """The 10 × 200 input as a one-channel image.
+
+    Parameters
+    ----------
+    width : int
+        Width of the embedding.
+    """
 
     def __init__(self, width: int = 64) -> None:
         super().__init__()
@@ -68,38 +139,106 @@ class CNN2D(nn.Module):
         self.head = TwoHead(width)
 
     def embed(self, x: torch.Tensor) -> torch.Tensor:
+        """Features of the last hidden layer.
+
+        Parameters
+        ----------
+        x : Tensor of shape (batch, 10, 200)
+            Λ_T(τ) inputs.
+
+        Returns
+        -------
+        Tensor of shape (batch, width)
+            Embedding fed to the heads.
+        """
         return self.body(features(x)[:, None])
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """α logits and γ of the three Drude components.
+
+        Parameters
+        ----------
+        x : Tensor of shape (batch, 10, 200)
+            Λ_T(τ) inputs.
+
+        Returns
+        -------
+        logits : Tensor of shape (batch, 3)
+            Softmax gives the weights α.
+        gamma : Tensor of shape (batch, 6)
+            ``(γ_01, γ_11, γ_02, …)`` ≥ 0 in label order.
+        """
         return self.head(self.embed(x))
 
 
 class AttentionNet(nn.Module):
-    """One token per temperature (its 200 τ values embedded), self-attention across T."""
+    """One token per temperature (its 200 τ values embedded), self-attention across T.
+
+    Parameters
+    ----------
+    width : int
+        Token and embedding width.
+    heads : int
+        Attention heads (must divide ``width``).
+    """
 
     def __init__(self, width: int = 64, heads: int = 4) -> None:
         super().__init__()
-        self.embed_tau = nn.Sequential(nn.Linear(200, 128), nn.GELU(), nn.Linear(128, width))
+        self.embed_tau = mlp(200, width, (128,), nn.GELU)
         self.pos = nn.Parameter(torch.zeros(10, width))
         self.attn = nn.MultiheadAttention(width, heads, batch_first=True)
         self.norm1 = nn.LayerNorm(width)
-        self.ff = nn.Sequential(nn.Linear(width, 2 * width), nn.GELU(), nn.Linear(2 * width, width))
+        self.ff = mlp(width, width, (2 * width,), nn.GELU)
         self.norm2 = nn.LayerNorm(width)
         self.pool = nn.Sequential(nn.Flatten(), nn.Linear(10 * width, width), nn.GELU())
         self.head = TwoHead(width)
 
     def embed(self, x: torch.Tensor) -> torch.Tensor:
+        """Features of the last hidden layer.
+
+        Parameters
+        ----------
+        x : Tensor of shape (batch, 10, 200)
+            Λ_T(τ) inputs.
+
+        Returns
+        -------
+        Tensor of shape (batch, width)
+            Embedding fed to the heads.
+        """
         h = self.embed_tau(features(x)) + self.pos
         h = self.norm1(h + self.attn(h, h, h, need_weights=False)[0])
         h = self.norm2(h + self.ff(h))
         return self.pool(h)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """α logits and γ of the three Drude components.
+
+        Parameters
+        ----------
+        x : Tensor of shape (batch, 10, 200)
+            Λ_T(τ) inputs.
+
+        Returns
+        -------
+        logits : Tensor of shape (batch, 3)
+            Softmax gives the weights α.
+        gamma : Tensor of shape (batch, 6)
+            ``(γ_01, γ_11, γ_02, …)`` ≥ 0 in label order.
+        """
         return self.head(self.embed(x))
 
 
 class DirectSigmaNet(nn.Module):
-    """Beyond the seed: ``log σ_T(ω)`` on a mesh (10 × n_omega) from a 1D-CNN encoder."""
+    """Beyond the seed: ``log σ_T(ω)`` on a mesh (10 × n_omega) from a 1D-CNN encoder.
+
+    Parameters
+    ----------
+    n_omega : int
+        Points of the σ mesh.
+    width : int
+        Width of the encoder's embedding.
+    """
 
     def __init__(self, n_omega: int, width: int = 128) -> None:
         super().__init__()
@@ -108,9 +247,23 @@ class DirectSigmaNet(nn.Module):
         self.out = nn.Linear(width, 10 * n_omega)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``log σ_T(ω)`` from Λ_T(τ).
+
+        Parameters
+        ----------
+        x : Tensor of shape (batch, 10, 200)
+            Λ_T(τ) inputs.
+
+        Returns
+        -------
+        Tensor of shape (batch, 10, n_omega)
+            log σ at every temperature.
+        """
         return self.out(self.encoder.embed(x)).view(-1, 10, self.n_omega)
 
 
 def build_model(name: str, **kwargs) -> nn.Module:
     """Model by name (:data:`MODELS`)."""
+    if name not in MODELS:
+        raise ParameterError(f"unknown conductivity model {name!r}; valid: {', '.join(MODELS)}")
     return {"cnn1d": CNN1D, "cnn2d": CNN2D, "attention": AttentionNet}[name](**kwargs)

@@ -56,10 +56,15 @@ def refine_drude(x: np.ndarray, init_label: np.ndarray, *, rel_noise: float = 1e
         Starting label (network output).
     rel_noise : float
         Relative error of the data (weights ``1/(rel_noise · Λ)``).
+    stride : int
+        Every ``stride``-th τ point enters the fit.
+    max_nfev : int
+        Most residual evaluations of the Levenberg–Marquardt fit.
 
     Returns
     -------
     label : ndarray of shape (3, 3)
+        Fitted rows ``(α, γ_0, γ_1)``.
     info : dict
         ``chi2_reduced``, ``nfev``, ``success``.
     """
@@ -111,6 +116,11 @@ def sigma_mesh(omega_max: float = 8.0, n: int = 120, *, tail_max: float | None =
         End of the logarithmic tail (None or ≤ omega_max: no tail).
     n_tail : int
         Points of the tail.
+
+    Returns
+    -------
+    Mesh
+        Mesh on [0, omega_max] (or to ``tail_max``), first edge at 0.
     """
     u = np.linspace(0.0, 1.0, n)
     pts = omega_max * (0.02 * u + 0.98 * u**2)
@@ -129,6 +139,7 @@ def refine_maxent(x: np.ndarray, default_sigma: np.ndarray | None, *, rel_noise:
     Parameters
     ----------
     x : ndarray of shape (10, 200)
+        Λ_T(τ) data.
     default_sigma : ndarray of shape (10, n_mesh) or None
         Default model on ``mesh`` per T (network output; needs ``mesh``); None = flat
         (plain maxent) unless ``default_label`` is given.
@@ -138,12 +149,19 @@ def refine_maxent(x: np.ndarray, default_sigma: np.ndarray | None, *, rel_noise:
         Real-frequency mesh for every T; default :func:`sigma_mesh` with a tail
         to ``TAIL_DECAY / τ_min`` per temperature (the tail is needed: see
         :func:`sigma_mesh`).
+    rel_noise : float
+        Relative error bars of the data (σ = ``rel_noise · |Λ|``).
+    omega : ndarray of shape (n_omega,)
+        Where σ̂ is returned (default the evaluation mesh).
     method : str
         Any registered solver (``maxent``, ``tikhonov``, ``nnrs``).
+    **options
+        Options of that solver.
 
     Returns
     -------
-    ndarray of shape (10, len(omega))
+    ndarray of shape (10, n_omega)
+        σ̂_T on ``omega`` (clipped at 0).
     """
     from specinv.solvers import solve
 
@@ -173,6 +191,19 @@ def refine_maxent(x: np.ndarray, default_sigma: np.ndarray | None, *, rel_noise:
 
 
 def label_sigma_on(mesh_points: np.ndarray, label: np.ndarray) -> np.ndarray:
-    """σ_T(ω) (10, n) of one label on arbitrary points."""
+    """σ_T(ω) of one label on arbitrary points.
+
+    Parameters
+    ----------
+    mesh_points : ndarray of shape (n,)
+        Frequencies.
+    label : ndarray of shape (3, 3)
+        Rows ``(α, γ_0, γ_1)``.
+
+    Returns
+    -------
+    ndarray of shape (10, n)
+        σ at every temperature.
+    """
     gam = label[:, 1, None] + label[:, 2, None] * TEMPERATURES**2
     return np.einsum("i,itw->tw", label[:, 0], drude_sigma(mesh_points, gam[..., None]))

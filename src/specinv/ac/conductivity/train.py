@@ -36,7 +36,25 @@ def _sigma0_log(alpha: torch.Tensor, gamma6: torch.Tensor) -> torch.Tensor:
 
 def label_loss(logits: torch.Tensor, gamma_hat: torch.Tensor, y: torch.Tensor,
                loss: str = "loss1") -> torch.Tensor:
-    """Seed loss ``loss`` for predictions and labels y (batch, 3, 3)."""
+    """Seed loss ``loss`` for predictions and labels.
+
+    Parameters
+    ----------
+    logits : Tensor of shape (batch, 3)
+        Predicted logits of the weights α.
+    gamma_hat : Tensor of shape (batch, 6)
+        Predicted ``(γ_0, γ_1)`` of the three components.
+    y : Tensor of shape (batch, 3, 3)
+        Labels, rows ``(α, γ_0, γ_1)``.
+    loss : {"loss1", "loss2", "loss3"}
+        ``loss1``: KL divergence on α plus MSE on γ; ``loss2`` / ``loss3``: that mixed
+        with weight 0.1 / 0.5 with the MSE of log σ_T(0).
+
+    Returns
+    -------
+    Tensor
+        Scalar loss.
+    """
     if loss not in LOSSES:
         raise ParameterError(f"unknown loss {loss!r}; valid: {', '.join(LOSSES)}")
     alpha = y[:, :, 0]
@@ -53,7 +71,20 @@ def label_loss(logits: torch.Tensor, gamma_hat: torch.Tensor, y: torch.Tensor,
 
 
 def predict_labels(model: torch.nn.Module, x: np.ndarray) -> np.ndarray:
-    """Predicted labels (n, 3, 3) for inputs (n, 10, 200)."""
+    """Predicted labels for inputs Λ_T(τ).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Label network (returns logits and γ).
+    x : ndarray of shape (n, 10, 200)
+        Λ_T(τ) inputs.
+
+    Returns
+    -------
+    ndarray of shape (n, 3, 3)
+        Rows ``(α, γ_0, γ_1)``.
+    """
     model.eval()
     with torch.no_grad():
         logits, g = model(torch.as_tensor(x, dtype=torch.float32))
@@ -78,12 +109,28 @@ def train_label_model(name: str, data: dict, *, loss: str = "loss1", epochs: int
 
     Parameters
     ----------
+    name : {"cnn1d", "cnn2d", "attention"}
+        Network architecture.
     data : dict
         Splits from :func:`~specinv.ac.conductivity.data.build_dataset`.
+    loss : {"loss1", "loss2", "loss3"}
+        Training loss (see :func:`label_loss`).
+    epochs : int
+        Most epochs.
+    batch : int
+        Examples per step.
+    lr : float
+        Adam learning rate.
+    seed : int
+        Seed of the weights and of the batch order.
+    patience : int or None
+        Early-stopping patience in epochs (None: none).
 
     Returns
     -------
-    model, history
+    model : torch.nn.Module
+        The trained network (best validation weights).
+    history : dict
         History from :func:`~specinv.learning.training.fit` plus the settings.
     """
     seed_everything(seed)
@@ -115,7 +162,32 @@ def train_label_model(name: str, data: dict, *, loss: str = "loss1", epochs: int
 def train_direct_model(data: dict, *, epochs: int = 40, batch: int = 64, lr: float = 2e-3,
                        seed: int = 0, omega: np.ndarray = EVAL_OMEGA,
                        patience: int | None = 10) -> tuple[DirectSigmaNet, dict]:
-    """Train :class:`DirectSigmaNet` with MSE on ``log σ_T(ω)`` over the mesh."""
+    """Train :class:`DirectSigmaNet` with MSE on ``log σ_T(ω)`` over the mesh.
+
+    Parameters
+    ----------
+    data : dict
+        Splits from :func:`~specinv.ac.conductivity.data.build_dataset`.
+    epochs : int
+        Most epochs.
+    batch : int
+        Examples per step.
+    lr : float
+        Adam learning rate.
+    seed : int
+        Seed of the weights and of the batch order.
+    omega : ndarray of shape (n_omega,)
+        Frequencies of the predicted σ.
+    patience : int or None
+        Early-stopping patience in epochs (None: none).
+
+    Returns
+    -------
+    model : DirectSigmaNet
+        The trained network.
+    history : dict
+        History from :func:`~specinv.learning.training.fit` plus the settings.
+    """
     seed_everything(seed)
     model = DirectSigmaNet(len(omega))
     xt = torch.as_tensor(data["train"]["x"], dtype=torch.float32)
@@ -140,7 +212,20 @@ def train_direct_model(data: dict, *, epochs: int = 40, batch: int = 64, lr: flo
 
 
 def predict_direct(model: DirectSigmaNet, x: np.ndarray) -> np.ndarray:
-    """σ_T(ω) (n, 10, n_omega) from the direct model."""
+    """σ_T(ω) from the direct model.
+
+    Parameters
+    ----------
+    model : DirectSigmaNet
+        Trained network.
+    x : ndarray of shape (n, 10, 200)
+        Λ_T(τ) inputs.
+
+    Returns
+    -------
+    ndarray of shape (n, 10, n_omega)
+        σ at every temperature on the model's mesh.
+    """
     model.eval()
     with torch.no_grad():
         return np.exp(model(torch.as_tensor(x, dtype=torch.float32)).numpy().astype(float))

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from specinv.core.errors import InputError, ParameterError
+from specinv.core.mesh import trapezoid_weights
 from specinv.core.units import KB_MEV_PER_K
 
 
@@ -47,6 +48,20 @@ class A2F:
     def from_table(cls, omega: np.ndarray, values: np.ndarray, *, source: str = "α²F") -> A2F:
         """Build from tabulated α²F (trapezoid weights on the given mesh).
 
+        Parameters
+        ----------
+        omega : ndarray of shape (n,)
+            Boson energies Ω (meV), strictly increasing; points at Ω ≤ 0 get no node.
+        values : ndarray of shape (n,)
+            α²F(Ω), dimensionless, ≥ 0.
+        source : str
+            Where the table came from (file name), used in messages.
+
+        Returns
+        -------
+        A2F
+            The tabulated function with trapezoid quadrature nodes at Ω > 0.
+
         Raises
         ------
         InputError
@@ -63,9 +78,7 @@ class A2F:
         if np.any(f < 0):
             i = int(np.argmax(f < 0))
             raise InputError(f"α²F must be >= 0; found {f[i]:.3g} at Ω = {w[i]:.4g} meV", source)
-        dw = np.zeros_like(w)
-        dw[1:] += 0.5 * np.diff(w)
-        dw[:-1] += 0.5 * np.diff(w)
+        dw = trapezoid_weights(w)
         keep = w > 0
         nu, wt = w[keep], (f * dw)[keep]
         if not np.any(wt > 0):
@@ -74,7 +87,20 @@ class A2F:
 
     @classmethod
     def einstein(cls, omega_e: float, lam: float) -> A2F:
-        """Einstein mode ``α²F = (λ Ω_E / 2) δ(Ω − Ω_E)`` with coupling ``lam``."""
+        """Einstein mode ``α²F = (λ Ω_E / 2) δ(Ω − Ω_E)`` with coupling ``lam``.
+
+        Parameters
+        ----------
+        omega_e : float
+            Mode energy Ω_E (meV), > 0.
+        lam : float
+            Coupling λ, > 0.
+
+        Returns
+        -------
+        A2F
+            A single delta function (``values`` is ``inf``, see :attr:`is_discrete`).
+        """
         if not omega_e > 0 or not lam > 0:
             raise ParameterError(f"Einstein model needs Ω_E > 0 and λ > 0, got {omega_e}, {lam}")
         nu = np.array([float(omega_e)])
@@ -86,12 +112,34 @@ class A2F:
         return not np.all(np.isfinite(self.values))
 
     def scaled(self, factor: float) -> A2F:
-        """α²F multiplied by ``factor`` (λ scales linearly)."""
+        """α²F multiplied by ``factor`` (λ scales linearly).
+
+        Parameters
+        ----------
+        factor : float
+            Multiplier of α²F.
+
+        Returns
+        -------
+        A2F
+            The scaled function (same mesh and nodes).
+        """
         vals = self.values if self.is_discrete else self.values * factor
         return A2F(self.omega, vals, self.nu, self.weight * factor)
 
     def scaled_to_lambda(self, lam: float) -> A2F:
-        """α²F rescaled so that λ equals ``lam``."""
+        """α²F rescaled so that λ equals ``lam``.
+
+        Parameters
+        ----------
+        lam : float
+            Target coupling λ, > 0.
+
+        Returns
+        -------
+        A2F
+            The scaled function.
+        """
         if not lam > 0:
             raise ParameterError(f"target λ must be > 0, got {lam}")
         return self.scaled(lam / coupling(self))
@@ -104,12 +152,28 @@ class A2F:
 
 
 def coupling(a2f: A2F) -> float:
-    """λ = 2∫ α²F(Ω)/Ω dΩ."""
+    """λ = 2∫ α²F(Ω)/Ω dΩ.
+
+    Parameters
+    ----------
+    a2f : A2F
+        Eliashberg function.
+
+    Returns
+    -------
+    float
+        Coupling λ (dimensionless).
+    """
     return float(2.0 * np.sum(a2f.weight / a2f.nu))
 
 
 def moments(a2f: A2F) -> dict[str, float]:
     """λ, ω_log and ω̄₂ (meV) of α²F.
+
+    Parameters
+    ----------
+    a2f : A2F
+        Eliashberg function.
 
     Returns
     -------
@@ -124,7 +188,20 @@ def moments(a2f: A2F) -> dict[str, float]:
 
 
 def power_moment(a2f: A2F, p: float) -> float:
-    """μ_p = ∫ Ω^p α²F(Ω) dΩ (the seed's Appendix E moments, p = 2, 1, 0, −1)."""
+    """μ_p = ∫ Ω^p α²F(Ω) dΩ (the seed's Appendix E moments, p = 2, 1, 0, −1).
+
+    Parameters
+    ----------
+    a2f : A2F
+        Eliashberg function.
+    p : float
+        Power of Ω.
+
+    Returns
+    -------
+    float
+        μ_p in meV^(p + 1).
+    """
     return float(np.sum(a2f.weight * a2f.nu ** p))
 
 
@@ -139,6 +216,11 @@ def allen_dynes_tc(lam: float, omega_log: float, omega2: float, mu_star: float) 
         ω_log and ω̄₂ in meV.
     mu_star : float
         Coulomb pseudopotential (same value as given to the Eliashberg solver).
+
+    Returns
+    -------
+    float
+        T_c (K).
     """
     den = lam - mu_star * (1.0 + 0.62 * lam)
     if den <= 0:
@@ -164,6 +246,11 @@ def gaussian_a2f(omega: np.ndarray, centers, widths, weights, *, cutoff: float |
         α²F is set to 0 above this energy (meV).
     lam : float, optional
         Rescale to this λ.
+
+    Returns
+    -------
+    A2F
+        The tabulated sum (trapezoid nodes on ``omega``).
     """
     w = np.asarray(omega, dtype=float)
     f = np.zeros_like(w)
@@ -177,6 +264,19 @@ def gaussian_a2f(omega: np.ndarray, centers, widths, weights, *, cutoff: float |
 
 
 def pb_like_a2f(lam: float = 1.5, n: int = 1000) -> A2F:
-    """Two-peak Pb-like α²F of the issue: 4.4 and 8.5 meV (σ 0.6, 0.4; 1 : 0.6), 0 > 10 meV."""
+    """Two-peak Pb-like α²F of the issue: 4.4 and 8.5 meV (σ 0.6, 0.4; 1 : 0.6), 0 > 10 meV.
+
+    Parameters
+    ----------
+    lam : float
+        Coupling λ it is scaled to.
+    n : int
+        Points of the uniform mesh on [0, 10] meV.
+
+    Returns
+    -------
+    A2F
+        The two-peak function.
+    """
     return gaussian_a2f(np.linspace(0.0, 10.0, n), (4.4, 8.5), (0.6, 0.4), (1.0, 0.6),
                         cutoff=10.0, lam=lam)

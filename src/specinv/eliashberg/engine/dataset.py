@@ -50,11 +50,9 @@ from specinv.core.parallel import map_chunks
 from specinv.eliashberg.engine.a2f import moments
 from specinv.eliashberg.engine.generators import GENERATORS
 from specinv.eliashberg.engine.matsubara import solve_matsubara
-from specinv.eliashberg.engine.realaxis import (
-    consistency_check,
-    continue_pade,
-    real_axis_on_mesh,
-)
+from specinv.eliashberg.engine.msc import real_axis_on_mesh
+from specinv.eliashberg.engine.realaxis import consistency_check, continue_pade
+from specinv.eliashberg.engine.seed import SEED_SETUP
 from specinv.eliashberg.engine.tc import critical_temperature
 from specinv.io.atomic import atomic_path
 
@@ -64,15 +62,53 @@ CONTINUATIONS = ("pade", "realaxis")
 
 @dataclass(frozen=True)
 class DatasetConfig:
-    """Every parameter of a build (recorded in ``dataset.json``)."""
+    """Every parameter of a build (recorded in ``dataset.json``).
+
+    Parameters
+    ----------
+    n : int
+        α²F samples tried.
+    seed : int
+        Base seed; sample ``i`` draws from ``(seed, i)``.
+    kind : {"gbm", "gaussian"}
+        Generator of the random α²F.
+    shard_size : int
+        Samples per shard file.
+    temperature_K : float
+        Temperature of the Eliashberg solves (K; seed 1.16).
+    mu_star : float
+        Coulomb pseudopotential (seed 0.1).
+    n_matsubara : int
+        Positive Matsubara frequencies M (seed 350).
+    n_a2f : int
+        Points of the α²F mesh.
+    a2f_omega_max_meV : float
+        Upper end of the α²F mesh (meV).
+    lambda_min, lambda_max : float
+        Range of the drawn coupling λ.
+    omega_out_meV : float
+        Upper end of the real-axis output mesh (meV).
+    n_omega : int
+        Points of the output mesh on [0, omega_out_meV].
+    pade_precision : {"double", "extended", "mp"}
+        Working precision of the Padé continuation.
+    diff_tol, ratio_tol : float
+        Tolerances of the Padé consistency check of Δ against φ/Z.
+    with_tc : bool
+        Also compute T_c of every kept sample.
+    continuation : {"pade", "realaxis"}
+        Route to Δ(ω) on the real axis.
+    realaxis_step_meV : float
+        Step of the real-axis iteration (meV).
+    """
 
     n: int
     seed: int = 0
     kind: str = "gbm"
     shard_size: int = 100
-    temperature_K: float = 1.16
-    mu_star: float = 0.1
-    n_matsubara: int = 350
+    temperature_K: float = SEED_SETUP.temperature_K
+    mu_star: float = SEED_SETUP.mu_star
+    n_matsubara: int = SEED_SETUP.n_matsubara
     n_a2f: int = 1000
     a2f_omega_max_meV: float = 10.0
     lambda_min: float = 0.8
@@ -87,6 +123,13 @@ class DatasetConfig:
     realaxis_step_meV: float = 0.05
 
     def validate(self) -> None:
+        """Check the fields that a bad command line can get wrong.
+
+        Raises
+        ------
+        ParameterError
+            Naming the first invalid field and its accepted range.
+        """
         if self.n < 1 or self.shard_size < 1:
             raise ParameterError(f"--n and shard size must be >= 1, got {self.n}, "
                                  f"{self.shard_size}")
@@ -105,15 +148,48 @@ class DatasetConfig:
 
     @property
     def n_shards(self) -> int:
+        """Number of shard files, ``ceil(n / shard_size)``."""
         return -(-self.n // self.shard_size)
 
 
 def shard_path(out: Path, j: int) -> Path:
+    """File of shard ``j`` in the data set directory ``out``.
+
+    Parameters
+    ----------
+    out : Path
+        Data set directory.
+    j : int
+        Shard index.
+
+    Returns
+    -------
+    Path
+        ``out / "shard_<j:05d>.npz"``.
+    """
     return out / f"shard_{j:05d}.npz"
 
 
 def build_sample(cfg: DatasetConfig, i: int) -> tuple[str, dict[str, Any] | None]:
-    """Generate and solve sample ``i``; returns (status, record or None)."""
+    """Generate and solve sample ``i``.
+
+    Parameters
+    ----------
+    cfg : DatasetConfig
+        Data set recipe (generator, temperature in K, μ*, meshes in meV).
+    i : int
+        Sample index; the random α²F is drawn from the seed ``(cfg.seed, i)``.
+
+    Returns
+    -------
+    status : {"kept", "normal", "rejected"}
+        ``normal``: no superconducting solution; ``rejected``: the real-axis
+        continuation failed its consistency check.
+    record : dict or None
+        For a kept sample: α²F, complex Δ(ω) and Z(ω) (meV, dimensionless) on
+        ``omega``, DOS, Matsubara Δ_n (meV) and Z_n, λ, T_c (K), ω_log (meV),
+        Δ₀ (meV) and the meshes; None otherwise.
+    """
     rng = np.random.default_rng([cfg.seed, i])
     spec, _ = GENERATORS[cfg.kind](rng, n=cfg.n_a2f, omega_max=cfg.a2f_omega_max_meV,
                                    lambda_range=(cfg.lambda_min, cfg.lambda_max))
@@ -144,7 +220,20 @@ def build_sample(cfg: DatasetConfig, i: int) -> tuple[str, dict[str, Any] | None
 
 
 def build_shard(task: tuple[dict, int]) -> dict[str, Any]:
-    """Compute one shard (module-level so it pickles for processes and Dask)."""
+    """Compute one shard (module-level so it pickles for processes and Dask).
+
+    Parameters
+    ----------
+    task : (dict, int)
+        :class:`DatasetConfig` fields as a dict, and the shard index ``j``.
+
+    Returns
+    -------
+    dict
+        Arrays to save as the shard's NPZ: per-sample stacks of the kept
+        records (leading axis n_kept), the shared meshes and the counts of
+        tried, normal and rejected samples.
+    """
     cfg_dict, j = task
     cfg = DatasetConfig(**cfg_dict)
     lo, hi = j * cfg.shard_size, min(cfg.n, (j + 1) * cfg.shard_size)
@@ -179,11 +268,12 @@ def build_shard(task: tuple[dict, int]) -> dict[str, Any]:
 
 def build_dataset(cfg: DatasetConfig, output: str | Path, *, workers: int | None = None,
                   scheduler: Any = None, progress: bool = True) -> dict[str, Any]:
-    """Build (or resume) a data set in ``output``; returns the manifest dict.
+    """Build (or resume) a data set in ``output``.
 
     Parameters
     ----------
     cfg : DatasetConfig
+        Data set recipe.
     output : str or Path
         Directory (created).
     workers : int, optional
@@ -192,6 +282,12 @@ def build_dataset(cfg: DatasetConfig, output: str | Path, *, workers: int | None
         Dask scheduler address (``tcp://host:port``) or client.
     progress : bool
         tqdm progress bar over shards.
+
+    Returns
+    -------
+    dict
+        The manifest written to ``output/dataset.json`` (parameters, shards,
+        samples tried and kept).
     """
     cfg.validate()
     out = Path(output)
@@ -240,7 +336,20 @@ def _write_manifest(path: Path, params: dict, out: Path, cfg: DatasetConfig,
 
 
 def load_dataset(output: str | Path) -> dict[str, np.ndarray]:
-    """Concatenate all shards of a finished build (per-sample arrays stacked)."""
+    """Concatenate all shards of a finished build (per-sample arrays stacked).
+
+    Parameters
+    ----------
+    output : str or Path
+        Data set directory written by :func:`build_dataset`.
+
+    Returns
+    -------
+    dict of str to ndarray
+        Per-sample arrays with leading axis n_samples (``a2f``, ``delta``, ``z``,
+        ``dos``, ``delta_n``, ``z_n``, ``lam``, ``tc_K``, ...) and the shared
+        meshes ``omega``, ``omega_a2f`` (meV) and ``omega_n`` (meV).
+    """
     out = Path(output)
     manifest = json.loads((out / "dataset.json").read_text())
     parts = [np.load(out / s["file"]) for s in manifest["shards"]]

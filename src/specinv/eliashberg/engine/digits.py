@@ -33,9 +33,9 @@ from decimal import Decimal, localcontext
 from typing import TYPE_CHECKING
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from specinv.core.errors import ConvergenceWarning, ParameterError
+from specinv.core.threads import compute_threads
 from specinv.core.units import KB_MEV_PER_K
 from specinv.eliashberg.engine import fixedpoint as fx
 from specinv.eliashberg.engine.a2f import A2F
@@ -57,8 +57,11 @@ SERIES_RATIO = 3
 class Digits:
     """Δ(iω_n) and Z(iω_n) at the solution's Matsubara frequencies to ``dps`` digits.
 
-    Attributes
+    Every parameter is kept as an attribute of the same name.
+
+    Parameters
     ----------
+
     dps : int
         Decimal digits.
     omega_n : ndarray of shape (M,), dtype object
@@ -96,6 +99,7 @@ def lambda_fixed(nu: np.ndarray, weight: np.ndarray, pit2: int, n: int, f: int) 
     Returns
     -------
     ndarray of shape (n,), dtype object
+        λ(k) as fixed-point integers (dimensionless).
     """
     c = np.array([(a * b) >> (f - 1) for a, b in zip(fx.from_float(weight, f),
                                                       fx.from_float(nu, f), strict=True)],
@@ -186,6 +190,7 @@ def refine(s: MatsubaraSetup, a2f: A2F, delta: np.ndarray, dps: int = DEFAULT_DP
     Returns
     -------
     Digits
+        Δ and Z at the Matsubara frequencies to ``dps`` digits, with the residual.
 
     Notes
     -----
@@ -201,7 +206,7 @@ def refine(s: MatsubaraSetup, a2f: A2F, delta: np.ndarray, dps: int = DEFAULT_DP
     if not 20 <= int(dps) <= MAX_DPS:
         raise ParameterError(f"dps must be between 20 and {MAX_DPS} digits, got {dps}")
     # hundreds of small BLAS products: one thread (more fight over shared cores, 5× slower)
-    with threadpool_limits(1):
+    with compute_threads(1):
         return _refine(s, a2f, delta, int(dps))
 
 

@@ -21,12 +21,38 @@ _MANTISSA = 53
 
 
 def fraction_bits(dps: int, guard: int = 64) -> int:
-    """Fraction bits f that carry ``dps`` decimal digits plus ``guard`` bits."""
+    """Fraction bits f that carry ``dps`` decimal digits plus ``guard`` bits.
+
+    Parameters
+    ----------
+    dps : int
+        Decimal digits to carry.
+    guard : int
+        Extra bits against rounding in intermediate steps.
+
+    Returns
+    -------
+    int
+        ``ceil(dps · log2 10) + guard``.
+    """
     return int(math.ceil(dps * math.log2(10))) + guard
 
 
 def from_float(x: float | np.ndarray, f: int) -> int | np.ndarray:
-    """⌊x · 2^f⌋, exact for every float whose binary exponent is ≥ −f."""
+    """⌊x · 2^f⌋, exact for every float whose binary exponent is ≥ −f.
+
+    Parameters
+    ----------
+    x : float or ndarray
+        Value(s) to convert.
+    f : int
+        Fraction bits.
+
+    Returns
+    -------
+    int or ndarray of object
+        Fixed-point integer(s), the shape of ``x``.
+    """
     if np.ndim(x) == 0:
         n, d = float(x).as_integer_ratio()
         return (n << f) // d
@@ -35,14 +61,42 @@ def from_float(x: float | np.ndarray, f: int) -> int | np.ndarray:
 
 
 def to_float(v: np.ndarray, f: int) -> np.ndarray:
-    """Nearest doubles of fixed-point values (shape kept)."""
+    """Nearest doubles of fixed-point values (shape kept).
+
+    Parameters
+    ----------
+    v : ndarray of object
+        Fixed-point integers.
+    f : int
+        Their fraction bits.
+
+    Returns
+    -------
+    ndarray of float
+        ``v / 2^f``, the shape of ``v``.
+    """
     one = 1 << f
     return np.array([int(x) / one for x in np.asarray(v).ravel()],
                     dtype=float).reshape(np.shape(v))
 
 
 def to_decimal(v: np.ndarray, f: int, prec: int) -> np.ndarray:
-    """Fixed-point values as ``decimal.Decimal`` rounded to ``prec`` digits."""
+    """Fixed-point values as ``decimal.Decimal`` rounded to ``prec`` digits.
+
+    Parameters
+    ----------
+    v : ndarray of object
+        Fixed-point integers.
+    f : int
+        Their fraction bits.
+    prec : int
+        Decimal digits of the result.
+
+    Returns
+    -------
+    ndarray of object
+        ``decimal.Decimal`` values, the shape of ``v``.
+    """
     with localcontext() as ctx:
         ctx.prec = prec
         one = Decimal(1 << f)
@@ -51,14 +105,38 @@ def to_decimal(v: np.ndarray, f: int, prec: int) -> np.ndarray:
 
 
 def from_decimal(x: Decimal, f: int) -> int:
-    """⌊x · 2^f⌋ for a ``decimal.Decimal``."""
+    """⌊x · 2^f⌋ for a ``decimal.Decimal``.
+
+    Parameters
+    ----------
+    x : decimal.Decimal
+        Value to convert.
+    f : int
+        Fraction bits.
+
+    Returns
+    -------
+    int
+        Fixed-point integer (exact floor).
+    """
     with localcontext() as ctx:
         ctx.prec = len(x.as_tuple().digits) + f + 10  # the product is exact
         return int((x * (1 << f)).to_integral_value(rounding="ROUND_FLOOR"))
 
 
 def pi(f: int) -> int:
-    """π with ``f`` fraction bits (Machin: π = 16 atan(1/5) − 4 atan(1/239))."""
+    """π with ``f`` fraction bits (Machin: π = 16 atan(1/5) − 4 atan(1/239)).
+
+    Parameters
+    ----------
+    f : int
+        Fraction bits.
+
+    Returns
+    -------
+    int
+        π as a fixed-point integer.
+    """
     guard = 32
     one = 1 << (f + guard)
 
@@ -75,7 +153,18 @@ def pi(f: int) -> int:
 
 
 def isqrt(v: np.ndarray) -> np.ndarray:
-    """⌊√v⌋ elementwise: values with 2f fraction bits give roots with f fraction bits."""
+    """⌊√v⌋ elementwise: values with 2f fraction bits give roots with f fraction bits.
+
+    Parameters
+    ----------
+    v : ndarray of object, shape (n,)
+        Non-negative integers.
+
+    Returns
+    -------
+    ndarray of object, shape (n,)
+        Integer square roots.
+    """
     return np.array([math.isqrt(int(x)) for x in v], dtype=object)
 
 
@@ -84,12 +173,31 @@ def slice_bits(m: int) -> int:
 
     Matrix slices may be the sum of two slices (|value| < 2^(s+1)) and vector
     slices are below 2^s, so m · 2^(2s+1) ≤ 2^53.
+
+    Parameters
+    ----------
+    m : int
+        Length of the summed products (columns of the matrix).
+
+    Returns
+    -------
+    int
+        Slice width s in bits.
     """
     return (_MANTISSA - 1 - int(math.ceil(math.log2(max(m, 2))))) // 2
 
 
 def split(v: np.ndarray, top: int, s: int) -> np.ndarray:
     """Signed s-bit slices of fixed-point integers with |v| < 2^top.
+
+    Parameters
+    ----------
+    v : ndarray of object
+        Fixed-point integers.
+    top : int
+        Bound on the magnitudes, ``|v| < 2^top``.
+    s : int
+        Slice width in bits.
 
     Returns
     -------
@@ -124,7 +232,20 @@ class ExactMatrix:
 
     @classmethod
     def from_fixed(cls, k: np.ndarray, f: int) -> ExactMatrix:
-        """From a matrix of fixed-point integers (f fraction bits), shape (M, N)."""
+        """From a matrix of fixed-point integers (f fraction bits).
+
+        Parameters
+        ----------
+        k : ndarray of object, shape (M, N)
+            Fixed-point matrix.
+        f : int
+            Its fraction bits.
+
+        Returns
+        -------
+        ExactMatrix
+            The sliced matrix, ready for :meth:`matvec`.
+        """
         k = np.asarray(k, dtype=object)
         s = slice_bits(k.shape[1])
         top = max(abs(int(v)) for v in k.ravel()).bit_length() + 1
@@ -141,6 +262,15 @@ class ExactMatrix:
         Slice products whose sum is below 2^−(bits+6) are skipped; with
         ``bits`` ≥ f the result is the exact product floored to f fraction bits
         up to the last few bits.
+
+        Parameters
+        ----------
+        x : ndarray of object, shape (N,)
+            Fixed-point vector (f fraction bits).
+        x_top : int
+            Bound on its magnitudes, ``|x| < 2^x_top``.
+        bits : int, optional
+            Fraction bits wanted in the result (default and maximum ``f + 8``).
 
         Returns
         -------

@@ -38,6 +38,7 @@ def gbm_a2f(rng: np.random.Generator, *, n: int = 1000, omega_max: float = 10.0,
     Parameters
     ----------
     rng : numpy.random.Generator
+        Source of randomness.
     n : int
         Points on [0, omega_max] (seed: 1000).
     omega_max : float
@@ -48,6 +49,13 @@ def gbm_a2f(rng: np.random.Generator, *, n: int = 1000, omega_max: float = 10.0,
         GBM parameters on the unit interval.
     smooth_points : float
         Gaussian smoothing width in mesh points.
+
+    Returns
+    -------
+    a2f : A2F
+        The random α²F, scaled to the drawn λ.
+    info : dict
+        The drawn parameters (``kind``, ``lambda``, cutoff and onset fractions, ...).
     """
     _check(n, omega_max, lambda_range)
     t = np.linspace(0.0, 1.0, n)
@@ -73,7 +81,28 @@ def gbm_a2f(rng: np.random.Generator, *, n: int = 1000, omega_max: float = 10.0,
 def gaussian_mixture_a2f(rng: np.random.Generator, *, n: int = 1000, omega_max: float = 10.0,
                          lambda_range: tuple[float, float] = (0.8, 2.5), max_peaks: int = 3
                          ) -> tuple[A2F, dict[str, Any]]:
-    """Random combination of 1 … ``max_peaks`` Gaussians (the seed's "simple" set)."""
+    """Random combination of 1 … ``max_peaks`` Gaussians (the seed's "simple" set).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of randomness.
+    n : int
+        Points on [0, omega_max].
+    omega_max : float
+        Upper end of the mesh and cutoff, meV.
+    lambda_range : (float, float)
+        λ is drawn uniformly from this range.
+    max_peaks : int
+        Most Gaussians.
+
+    Returns
+    -------
+    a2f : A2F
+        The random α²F, scaled to the drawn λ.
+    info : dict
+        The drawn parameters (``kind``, ``lambda``, centres and widths in meV, heights).
+    """
     _check(n, omega_max, lambda_range)
     k = int(rng.integers(1, max_peaks + 1))
     centers = rng.uniform(0.15, 0.85, k) * omega_max

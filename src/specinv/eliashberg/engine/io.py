@@ -22,8 +22,18 @@ _HEADER_UNIT = re.compile(r"(?<![A-Za-z])(THz|meV|eV)(?![A-Za-z])")
 def header_unit(path: str | Path, max_lines: int = 5) -> str | None:
     """Energy unit named in the header of an α²F file (lines before the first number row).
 
-    Returns ``"meV"``, ``"THz"`` or ``"eV"`` when the header names exactly one of
-    them, else None (no header, no unit, or several units).
+    Parameters
+    ----------
+    path : str or Path
+        α²F text file.
+    max_lines : int
+        Lines read at most.
+
+    Returns
+    -------
+    str or None
+        ``"meV"``, ``"THz"`` or ``"eV"`` when the header names exactly one of
+        them, else None (no header, no unit, several units, or an unreadable file).
     """
     try:
         with open(path, encoding="utf-8", errors="replace") as fh:
@@ -45,6 +55,18 @@ def header_unit(path: str | Path, max_lines: int = 5) -> str | None:
 
 def resolve_unit(path: str | Path, unit: str | None) -> str:
     """The energy unit to read ``path`` in: ``unit``, else the header's, else meV.
+
+    Parameters
+    ----------
+    path : str or Path
+        α²F text file.
+    unit : {"meV", "THz", "eV"} or None
+        Unit given by the user (None: not given).
+
+    Returns
+    -------
+    str
+        ``"meV"``, ``"THz"`` or ``"eV"``.
 
     Raises
     ------
@@ -76,6 +98,11 @@ def read_a2f(path: str | Path, *, unit: str | None = None, column: int = 1) -> A
     column : int
         Which α²F column to use, counting α²F columns from 1 (EPW: the smearing
         index; the energy column is not counted).
+
+    Returns
+    -------
+    A2F
+        α²F on the file's energies converted to meV, sorted.
 
     Raises
     ------

@@ -33,12 +33,40 @@ if TYPE_CHECKING:
 
 
 def matsubara_frequencies(temperature: float, n: int) -> np.ndarray:
-    """ω_n = πk_BT(2n+1), n = 0 … n−1, in meV."""
+    """ω_n = πk_BT(2n+1), n = 0 … n−1, in meV.
+
+    Parameters
+    ----------
+    temperature : float
+        Temperature (K).
+    n : int
+        Number of positive frequencies.
+
+    Returns
+    -------
+    ndarray of shape (n,)
+        Fermionic Matsubara frequencies (meV).
+    """
     return np.pi * KB_MEV_PER_K * temperature * (2 * np.arange(n) + 1)
 
 
 def lambda_kernel(a2f: A2F, temperature: float, n: int) -> np.ndarray:
-    """λ(k) = ∫ 2Ω α²F(Ω) / (ν_k² + Ω²) dΩ for bosonic ν_k = 2πk_BTk, k = 0 … n−1."""
+    """λ(k) = ∫ 2Ω α²F(Ω) / (ν_k² + Ω²) dΩ for bosonic ν_k = 2πk_BTk, k = 0 … n−1.
+
+    Parameters
+    ----------
+    a2f : A2F
+        Eliashberg function (meV mesh).
+    temperature : float
+        Temperature (K).
+    n : int
+        Number of bosonic frequencies.
+
+    Returns
+    -------
+    ndarray of shape (n,)
+        λ(k), dimensionless; λ(0) is the coupling λ.
+    """
     nu_k = 2.0 * np.pi * KB_MEV_PER_K * temperature * np.arange(n)
     num = 2.0 * a2f.weight * a2f.nu
     return (num[None, :] / (nu_k[:, None] ** 2 + a2f.nu[None, :] ** 2)).sum(axis=1)
@@ -46,7 +74,29 @@ def lambda_kernel(a2f: A2F, temperature: float, n: int) -> np.ndarray:
 
 def effective_mu_star(mu_star: float, omega_ph: float, omega_c: float,
                       rescale: bool = True) -> float:
-    """μ*(ω_c) = μ*/(1 + μ* ln(ω_ph/ω_c)), or μ* unchanged when ``rescale`` is False."""
+    """μ*(ω_c) = μ*/(1 + μ* ln(ω_ph/ω_c)), or μ* unchanged when ``rescale`` is False.
+
+    Parameters
+    ----------
+    mu_star : float
+        Coulomb pseudopotential referred to ``omega_ph``.
+    omega_ph : float
+        Highest phonon energy (meV).
+    omega_c : float
+        Coulomb cutoff (meV).
+    rescale : bool
+        Apply the rescaling.
+
+    Returns
+    -------
+    float
+        μ* at the cutoff.
+
+    Raises
+    ------
+    ParameterError
+        When ``1 + μ* ln(ω_ph/ω_c) <= 0`` (cutoff too high for this μ*).
+    """
     if not rescale or mu_star == 0:
         return float(mu_star)
     den = 1.0 + mu_star * np.log(omega_ph / omega_c)
@@ -59,7 +109,35 @@ def effective_mu_star(mu_star: float, omega_ph: float, omega_c: float,
 
 @dataclass(frozen=True)
 class MatsubaraSetup:
-    """Frequencies, kernels and Coulomb term shared by the nonlinear and linear solvers."""
+    """Frequencies, kernels and Coulomb term shared by the nonlinear and linear solvers.
+
+    Built by :func:`setup`; every parameter is kept as an attribute of the same name.
+
+    Parameters
+    ----------
+    temperature : float
+        Temperature (K).
+    omega_n : ndarray of shape (M,)
+        Positive fermionic Matsubara frequencies (meV).
+    lam : ndarray of shape (2M,)
+        λ(k), k = 0 … 2M−1 (dimensionless).
+    k_plus, k_minus : ndarray of shape (M, M)
+        ``λ(n−m) ± λ(n+m+1)``: the kernels folded onto positive frequencies.
+    z_normal : ndarray of shape (M,)
+        Normal-state Z_n = 1 + (πT/ω_n)[2Σ_{k≤n} λ(k) − λ(0)].
+    coulomb : ndarray of shape (M,)
+        ``2 μ*_c θ(ω_c − ω_m)``.
+    mu_star : float
+        μ* as given (referred to ``omega_ph``).
+    mu_star_eff : float
+        μ* at the cutoff (equal to ``mu_star`` without rescaling).
+    omega_c : float
+        Coulomb cutoff (meV).
+    omega_ph : float
+        Highest phonon energy of α²F (meV).
+    rescale_mu : bool
+        Whether μ* was rescaled to ω_c.
+    """
 
     temperature: float
     omega_n: np.ndarray
@@ -81,7 +159,22 @@ class MatsubaraSetup:
 
 
 def default_n_matsubara(a2f: A2F, temperature: float, omega_c: float) -> int:
-    """All frequencies below the cutoff ω_c (at least 16): ω_{M−1} < ω_c <= ω_M."""
+    """All frequencies below the cutoff ω_c (at least 16): ω_{M−1} < ω_c <= ω_M.
+
+    Parameters
+    ----------
+    a2f : A2F
+        Eliashberg function (unused: the count depends on T and ω_c only).
+    temperature : float
+        Temperature (K).
+    omega_c : float
+        Cutoff (meV).
+
+    Returns
+    -------
+    int
+        Number M of positive Matsubara frequencies.
+    """
     return max(16, int(np.ceil(omega_c / (2 * np.pi * KB_MEV_PER_K * temperature) - 0.5)))
 
 
@@ -92,6 +185,7 @@ def setup(a2f: A2F, temperature: float, mu_star: float, *, n_matsubara: int | No
     Parameters
     ----------
     a2f : A2F
+        Eliashberg function (meV mesh).
     temperature : float
         K, > 0.
     mu_star : float
@@ -102,6 +196,11 @@ def setup(a2f: A2F, temperature: float, mu_star: float, *, n_matsubara: int | No
         Coulomb cutoff ω_c in meV (default 10 ω_max).
     rescale_mu : bool
         Rescale μ* to ω_c (default) or use it unscaled.
+
+    Returns
+    -------
+    MatsubaraSetup
+        Frequencies, λ kernels and Coulomb term.
     """
     if not np.isfinite(temperature) or temperature <= 0:
         raise ParameterError(f"temperature must be > 0 K, got {temperature}")
@@ -134,14 +233,23 @@ def setup(a2f: A2F, temperature: float, mu_star: float, *, n_matsubara: int | No
 class MatsubaraSolution:
     """Converged Δ(iω_n), Z(iω_n) at positive Matsubara frequencies.
 
-    Attributes
+    Every parameter is kept as an attribute of the same name; ``omega_n``
+    (meV) and ``temperature`` (K) are read from ``setup``.
+
+    Parameters
     ----------
-    omega_n : ndarray of shape (M,)
-        meV.
+    setup : MatsubaraSetup
+        Frequencies and kernels the solution was found with.
     delta : ndarray of shape (M,)
         Δ(iω_n), meV.
     z : ndarray of shape (M,)
-        Z(iω_n).
+        Z(iω_n), dimensionless.
+    report : MixingReport
+        Convergence of the fixed-point iteration.
+    wall_time_s : float
+        Wall time of the solve (s).
+    parameters : dict
+        Settings of the solve (temperature_K, mu_star, cutoff_meV, mixing, ...).
     digits : Digits or None
         The same solution to many digits (:mod:`~specinv.eliashberg.engine.digits`)
         when solved with ``dps``; Padé with ``precision="mp"`` continues it.
@@ -157,10 +265,12 @@ class MatsubaraSolution:
 
     @property
     def omega_n(self) -> np.ndarray:
+        """Positive Matsubara frequencies (meV), shape (M,)."""
         return self.setup.omega_n
 
     @property
     def temperature(self) -> float:
+        """Temperature (K)."""
         return self.setup.temperature
 
     @property
@@ -174,20 +284,55 @@ class MatsubaraSolution:
         return bool(abs(self.delta[0]) > 1e-6)
 
     def convergence(self) -> dict[str, Any]:
-        """Convergence information for metadata."""
+        """Convergence information for metadata.
+
+        Returns
+        -------
+        dict
+            ``converged``, ``iterations``, ``residual_meV``, ``mixing`` and
+            ``wall_time_s`` (s).
+        """
         return {"converged": self.report.converged, "iterations": self.report.iterations,
                 "residual_meV": self.report.residual, "mixing": self.report.method,
                 "wall_time_s": self.wall_time_s}
 
 
 def z_of_delta(s: MatsubaraSetup, delta: np.ndarray) -> np.ndarray:
-    """Z_n for a given gap (exact infinite-sum normal part)."""
+    """Z_n for a given gap (exact infinite-sum normal part).
+
+    Parameters
+    ----------
+    s : MatsubaraSetup
+        Frequencies and kernels.
+    delta : ndarray of shape (M,)
+        Gap Δ_n (meV).
+
+    Returns
+    -------
+    ndarray of shape (M,)
+        Renormalization Z_n (dimensionless).
+    """
     r = np.sqrt(s.omega_n ** 2 + delta ** 2)
     return s.z_normal + s.pit / s.omega_n * (s.k_minus @ (s.omega_n / r - 1.0))
 
 
 def gap_map(s: MatsubaraSetup, delta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """One evaluation of the right-hand side: returns (new Δ, Z)."""
+    """One evaluation of the right-hand side of the gap equation.
+
+    Parameters
+    ----------
+    s : MatsubaraSetup
+        Frequencies and kernels.
+    delta : ndarray of shape (M,)
+        Current gap Δ_n (meV).
+
+    Returns
+    -------
+    delta_new : ndarray of shape (M,)
+        φ_n / Z_n (meV).
+    z : ndarray of shape (M,)
+        Z_n at the current gap.
+    """
     r = np.sqrt(s.omega_n ** 2 + delta ** 2)
     z = s.z_normal + s.pit / s.omega_n * (s.k_minus @ (s.omega_n / r - 1.0))
     x = delta / r
@@ -206,6 +351,7 @@ def solve_matsubara(a2f: A2F, temperature: float, mu_star: float, *,
     Parameters
     ----------
     a2f : A2F
+        Eliashberg function (meV mesh).
     temperature : float
         K.
     mu_star : float
@@ -213,17 +359,18 @@ def solve_matsubara(a2f: A2F, temperature: float, mu_star: float, *,
     n_matsubara, cutoff, rescale_mu
         See :func:`setup`.
     mixing : {"anderson", "broyden", "linear"}
+        Mixing scheme of the fixed-point iteration.
     alpha : float
         Mixing parameter.
     tol : float
         Relative tolerance on ``max|G(Δ) − Δ|`` (plus 1e-12 meV absolute).
     max_iter : int
+        Most evaluations of the gap equation.
     delta_init : float or ndarray of shape (M,), optional
         Starting gap in meV (default 1.764 k_B T_c^AD, or 0.05 ω_log if that is 0).
     dps : int, optional
-        Also refine the solution to ``dps`` decimal digits (about 0.2 s at M = 350 and
-        100 digits) for a faithful Padé continuation
-        (:func:`~specinv.eliashberg.engine.digits.refine`).
+        Also refine the solution to ``dps`` decimal digits for a faithful Padé
+        continuation (:func:`~specinv.eliashberg.engine.digits.refine`).
 
     Returns
     -------

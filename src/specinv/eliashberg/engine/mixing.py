@@ -19,7 +19,21 @@ from specinv.core.errors import ParameterError
 
 @dataclass
 class MixingReport:
-    """Convergence report of a fixed-point iteration."""
+    """Convergence report of a fixed-point iteration.
+
+    Parameters
+    ----------
+    converged : bool
+        The residual fell below the tolerance.
+    iterations : int
+        Evaluations of the map performed.
+    residual : float
+        Last ``max|G(x) − x|`` (unit of x).
+    method : str
+        Mixing scheme (``"anderson"``, ``"broyden"`` or ``"linear"``).
+    history : list of float
+        Residual at every iteration.
+    """
 
     converged: bool
     iterations: int
@@ -42,6 +56,7 @@ def fixed_point(g: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, *,
     x0 : ndarray of shape (n,)
         Starting point (for the gap equation: a *finite* gap).
     method : {"anderson", "broyden", "linear"}
+        Mixing scheme.
     alpha : float
         Mixing parameter (initial inverse Jacobian ``−α I``).
     history : int
@@ -56,7 +71,9 @@ def fixed_point(g: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, *,
     Returns
     -------
     x : ndarray of shape (n,)
+        ``g(x)`` at the converged iterate, else the last iterate.
     report : MixingReport
+        Convergence, iterations and residual history.
     """
     if method not in ("anderson", "broyden", "linear"):
         raise ParameterError(f"mixing must be 'anderson', 'broyden' or 'linear', got {method!r}")

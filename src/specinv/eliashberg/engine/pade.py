@@ -32,13 +32,17 @@ PRECISIONS = ("double", "extended", "mp")
 class Pade:
     """Continued-fraction interpolant through ``(z_i, u_i)``.
 
-    Attributes
+    Built by :meth:`fit` or :meth:`fit_digits`; every parameter is kept as an
+    attribute of the same name.
+
+    Parameters
     ----------
     z : ndarray of shape (N,), or (2, N) of ``decimal.Decimal`` for ``"mp"``
         Interpolation points (complex; for ``"mp"`` real and imaginary parts).
     a : ndarray of shape (N,), or (2, N) of ``decimal.Decimal`` for ``"mp"``
         Coefficients in the working precision.
-    precision : str
+    precision : {"double", "extended", "mp"}
+        Working precision of the coefficients.
     dps : int
         Decimal digits of ``"mp"``.
     """
@@ -60,8 +64,14 @@ class Pade:
         u : ndarray of shape (N,)
             Function values there.
         precision : {"double", "extended", "mp"}
+            Working precision: complex128, long double, or ``decimal`` with ``dps`` digits.
         dps : int
             Decimal digits for ``"mp"`` (inputs with more digits: :meth:`fit_digits`).
+
+        Returns
+        -------
+        Pade
+            The N-point approximant.
         """
         if precision not in PRECISIONS:
             raise ParameterError(f"precision must be one of {PRECISIONS}, got {precision!r}")
@@ -95,6 +105,11 @@ class Pade:
             (used as they are) or floats (exact binary values).
         dps : int
             Decimal digits of the recursion.
+
+        Returns
+        -------
+        Pade
+            The N-point approximant with ``"mp"`` coefficients.
         """
         with _context(dps):
             zr, zi, ur, ui = (np.array([_dec(v) for v in np.ravel(x)], dtype=object)
@@ -112,6 +127,16 @@ class Pade:
 
         Coefficient ``a_p`` depends on the points 1 … p only, so this is the
         ``n``-point fit without recomputing it.
+
+        Parameters
+        ----------
+        n : int
+            Points kept, ``1 <= n <= N``.
+
+        Returns
+        -------
+        Pade
+            The ``n``-point approximant.
         """
         if not 1 <= n <= self.a.shape[-1]:
             raise ParameterError(f"truncation to {n} points of a {self.a.shape[-1]}-point Padé")
@@ -124,8 +149,18 @@ class Pade:
         does not, so many-digit coefficients are evaluated this way at a fraction
         of the cost (Pb-like gap, 350 points from 100 digits: the double and
         extended evaluations differ from the 100-digit one by 6e-14 and 6e-15 of
-        max|Δ|). Returns ``self`` for other precisions or when the coefficients
-        overflow.
+        max|Δ|).
+
+        Parameters
+        ----------
+        precision : {"extended", "double"}
+            Target precision of the coefficients.
+
+        Returns
+        -------
+        Pade
+            The rounded approximant; ``self`` for a non-``"mp"`` approximant or
+            when the coefficients overflow.
         """
         if self.precision != "mp":
             return self

@@ -28,7 +28,28 @@ from specinv.eliashberg.engine.matsubara import setup
 def largest_eigenvalue(a2f: A2F, temperature: float, mu_star: float, *,
                        cutoff: float | None = None, rescale_mu: bool = True,
                        n_matsubara: int | None = None) -> float:
-    """ρ(T): largest real eigenvalue of the linearized gap equation at ``temperature`` (K)."""
+    """ρ(T): largest real eigenvalue of the linearized gap equation at ``temperature`` (K).
+
+    Parameters
+    ----------
+    a2f : A2F
+        Eliashberg function (meV mesh).
+    temperature : float
+        Temperature (K).
+    mu_star : float
+        Coulomb pseudopotential.
+    cutoff : float, optional
+        Coulomb cutoff ω_c (meV, default 10 ω_max).
+    rescale_mu : bool
+        Rescale μ* to ω_c.
+    n_matsubara : int, optional
+        Positive Matsubara frequencies (default: all below ω_c).
+
+    Returns
+    -------
+    float
+        ρ(T), dimensionless; T_c is where it crosses 1.
+    """
     s = setup(a2f, temperature, mu_star, n_matsubara=n_matsubara, cutoff=cutoff,
               rescale_mu=rescale_mu)
     kp = s.k_plus - s.coulomb[None, :]
@@ -46,7 +67,31 @@ def largest_eigenvalue(a2f: A2F, temperature: float, mu_star: float, *,
 
 @dataclass
 class TcResult:
-    """T_c and the α²F moments (K and meV)."""
+    """T_c and the α²F moments (K and meV).
+
+    Parameters
+    ----------
+    tc_K : float
+        Critical temperature of the linearized gap equation (K); 0 below ``t_min``.
+    lambda_ : float
+        Coupling λ.
+    omega_log_meV, omega2_meV : float
+        ω_log and ω̄₂ (meV).
+    allen_dynes_tc_K : float
+        Allen–Dynes T_c with the same μ* (K).
+    mu_star : float
+        μ* as given.
+    mu_star_eff : float
+        μ* rescaled to the cutoff.
+    cutoff_meV : float
+        Coulomb cutoff ω_c (meV).
+    rescale_mu : bool
+        Whether μ* was rescaled.
+    evaluations : int
+        Eigenvalue problems solved.
+    wall_time_s : float
+        Wall time (s).
+    """
 
     tc_K: float
     lambda_: float
@@ -61,7 +106,13 @@ class TcResult:
     wall_time_s: float
 
     def to_dict(self) -> dict:
-        """JSON-ready dict with the CLI's key names (``lambda`` not ``lambda_``)."""
+        """JSON-ready dict with the CLI's key names (``lambda`` not ``lambda_``).
+
+        Returns
+        -------
+        dict
+            Every field, ``lambda_`` renamed ``lambda``.
+        """
         d = asdict(self)
         d["lambda"] = d.pop("lambda_")
         return d
@@ -75,17 +126,30 @@ def critical_temperature(a2f: A2F, mu_star: float, *, cutoff: float | None = Non
     Parameters
     ----------
     a2f : A2F
+        Eliashberg function (meV mesh).
     mu_star : float
         Coulomb pseudopotential (rescaled to ``cutoff`` unless ``rescale_mu`` is False).
     cutoff : float, optional
         Matsubara/Coulomb cutoff ω_c in meV (default 10 ω_max); the linearized
         sums run over all ω_n < ω_c.
+    rescale_mu : bool
+        Rescale μ* to ω_c.
     t_min : float
         Lowest temperature searched (K); ``tc_K = 0`` if ρ(t_min) < 1.
     t_max : float, optional
         Highest temperature searched (default: from ω_max).
     xtol : float
         Absolute tolerance on T_c in K.
+
+    Returns
+    -------
+    TcResult
+        T_c (K), moments (meV) and Allen–Dynes T_c.
+
+    Raises
+    ------
+    ParameterError
+        μ* < 0, or T_c above the search limit.
     """
     t0 = time.perf_counter()
     if not np.isfinite(mu_star) or mu_star < 0:

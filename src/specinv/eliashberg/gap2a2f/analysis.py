@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from specinv.core.mesh import trapezoid_weights
+
 MOMENT_POWERS = (2, 1, 0, -1)
 
 
@@ -41,11 +43,14 @@ def coverage(g_orig: np.ndarray, g_new: np.ndarray, *, max_samples: int | None =
         AE-transformed gap features.
     max_samples : int, optional
         Random subsample of each set (pairwise distances are O(S²)).
+    seed : int
+        Seed of the subsampling.
 
     Returns
     -------
     dict
-        ``portion``, ``l_n`` (characteristic distance), ``n_orig``, ``n_new``.
+        ``portion``, ``l_n`` (characteristic distance), ``median_l_on``,
+        ``n_orig``, ``n_new``.
     """
     rng = np.random.default_rng(seed)
     if max_samples is not None and g_new.shape[0] > max_samples:
@@ -63,12 +68,25 @@ def coverage(g_orig: np.ndarray, g_new: np.ndarray, *, max_samples: int | None =
 
 def power_moments(a2f: np.ndarray, omega: np.ndarray,
                   powers: tuple[int, ...] = MOMENT_POWERS) -> np.ndarray:
-    """μ_p = ∫ Ω^p α²F dΩ (trapezoid on Ω > 0, negative values clipped), shape (S, len(p))."""
+    """μ_p = ∫ Ω^p α²F dΩ (trapezoid on Ω > 0, negative values clipped).
+
+    Parameters
+    ----------
+    a2f : ndarray of shape (S, n) or (n,)
+        α²F samples (dimensionless).
+    omega : ndarray of shape (n,)
+        Boson energies Ω (meV).
+    powers : tuple of int
+        The powers p.
+
+    Returns
+    -------
+    ndarray of shape (S, len(powers))
+        μ_p in meV^(p + 1).
+    """
     f = np.clip(np.atleast_2d(a2f), 0.0, None)
     w = np.asarray(omega, dtype=float)
-    dw = np.zeros_like(w)
-    dw[1:] += 0.5 * np.diff(w)
-    dw[:-1] += 0.5 * np.diff(w)
+    dw = trapezoid_weights(w)
     keep = w > 0
     return np.stack([(f[:, keep] * (w[keep] ** p * dw[keep])).sum(axis=1) for p in powers],
                     axis=1)
@@ -76,7 +94,22 @@ def power_moments(a2f: np.ndarray, omega: np.ndarray,
 
 def moment_differences(a2f_orig: np.ndarray, a2f_new: np.ndarray, omega: np.ndarray,
                        powers: tuple[int, ...] = MOMENT_POWERS) -> dict[str, dict[str, float]]:
-    """Mean and std of (μ_p,o − μ_p,n)/μ_p,o for each p (seed Fig. 11)."""
+    """Mean and std of (μ_p,o − μ_p,n)/μ_p,o for each p (seed Fig. 11).
+
+    Parameters
+    ----------
+    a2f_orig, a2f_new : ndarray of shape (S, n)
+        Original and transformed α²F samples.
+    omega : ndarray of shape (n,)
+        Boson energies Ω (meV).
+    powers : tuple of int
+        The powers p.
+
+    Returns
+    -------
+    dict
+        Per ``"p=<p>"``: ``mean``, ``std`` and ``median_abs`` of the relative difference.
+    """
     mo = power_moments(a2f_orig, omega, powers)
     mn = power_moments(a2f_new, omega, powers)
     rel = (mo - mn) / mo

@@ -37,6 +37,8 @@ from pathlib import Path
 
 import numpy as np
 
+from specinv.core.threads import compute_threads
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cache", default="/tmp/specinv_gap2a2f",
@@ -103,7 +105,6 @@ def _inference_timing(ds, repeats: int = 30) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    import torch
 
     from specinv.eliashberg.gap2a2f import data
     from specinv.eliashberg.gap2a2f.autoencoder import AEConfig
@@ -112,66 +113,72 @@ def run(args: argparse.Namespace) -> int:
     from specinv.eliashberg.gap2a2f.train import SupervisedConfig
     from specinv.io.atomic import atomic_path
 
-    torch.set_num_threads(1)
-    out = Path(args.output)
-    out.mkdir(parents=True, exist_ok=True)
-    quick = args.quick
-    n_quick = 60 if quick else None
-    cfg = SupervisedConfig(epochs=5 if quick else 400, patience=40, seed=args.seed,
-                           time_limit_s=args.time_limit, finetune_epochs=2 if quick else 150)
-    aec = AEConfig(epochs=5 if quick else 400, time_limit_s=args.time_limit)
-    latents = args.latent[:2] if quick else args.latent
-    check = 3 if quick else args.check
-    res: dict = {"benchmark": "gap2a2f", "quick": quick, "machine": _machine(),
-                 "config": asdict(cfg), "ae_config": asdict(aec), "check": check}
-    sets = {}
-    for recipe in ("simple", "complex"):
-        base = Path(args.cache) / (f"quick_{recipe}" if quick else "")
-        if args.no_build:
-            m = json.loads((base / recipe / "dataset.json").read_text())
-        else:
-            m = data.prepare(recipe, base, n=n_quick, workers=1)
-        sets[recipe] = data.load(base / recipe)
-        res[f"{recipe}_dataset"] = {"parameters": m["parameters"], "kept": len(sets[recipe]),
-                                    "build_wall_s_last_run": m["last_run_wall_time_s"]}
-    cx = sets["complex"]
-    if args.max_complex is not None and len(cx) > args.max_complex:
-        cx = cx.subset(np.arange(args.max_complex))
-    res["complex_used"] = len(cx)
+    with compute_threads(1):
+        out = Path(args.output)
+        out.mkdir(parents=True, exist_ok=True)
+        quick = args.quick
+        n_quick = 60 if quick else None
+        cfg = SupervisedConfig(epochs=5 if quick else 400, patience=40, seed=args.seed,
+                               time_limit_s=args.time_limit, finetune_epochs=2 if quick else 150)
+        aec = AEConfig(epochs=5 if quick else 400, time_limit_s=args.time_limit)
+        latents = args.latent[:2] if quick else args.latent
+        check = 3 if quick else args.check
+        res: dict = {"benchmark": "gap2a2f", "quick": quick, "machine": _machine(),
+                     "config": asdict(cfg), "ae_config": asdict(aec), "check": check}
+        sets = {}
+        for recipe in ("simple", "complex"):
+            base = Path(args.cache) / (f"quick_{recipe}" if quick else "")
+            if args.no_build:
+                m = json.loads((base / recipe / "dataset.json").read_text())
+            else:
+                m = data.prepare(recipe, base, n=n_quick, workers=1)
+            sets[recipe] = data.load(base / recipe)
+            res[f"{recipe}_dataset"] = {"parameters": m["parameters"], "kept": len(sets[recipe]),
+                                        "build_wall_s_last_run": m["last_run_wall_time_s"]}
+        cx = sets["complex"]
+        if args.max_complex is not None and len(cx) > args.max_complex:
+            cx = cx.subset(np.arange(args.max_complex))
+        res["complex_used"] = len(cx)
 
-    t0 = time.perf_counter()
-    _, rep = run_supervised(sets["simple"], config=cfg, members=args.members, n_check=check)
-    res["simple"] = public(rep)
-    plot_predictions(out / "simple.png", sets["simple"], rep)
-    _, rep = run_supervised(sets["simple"], kind="dos", config=cfg, n_check=check)
-    res["simple_dos"] = public(rep)
-    _, rep = run_supervised(cx, config=cfg, n_check=check)
-    res["complex_plain"] = public(rep)
-    plot_predictions(out / "complex_plain.png", cx, rep)
-    rows = []
-    for d in latents:
-        _, rep = run_supervised(cx, latent=d, config=cfg, ae_config=aec, n_check=check)
-        rows.append(_row(d, rep))
-        res.setdefault("sweep_reports", []).append(public(rep))
-        if d == 2:
-            plot_predictions(out / "complex_ae2.png", cx, rep)
-        _write(out, res, rows, atomic_path)     # partial results survive interruption
-    res["sweep"] = rows
-    plot_sweep(out / "sweep.png", rows)
-    d_head = 2 if 2 in latents else latents[0]
-    _, rep = run_supervised(cx, latent=d_head, head="latent", config=cfg, ae_config=aec,
-                            n_check=check, n_refine=min(3 if quick else args.refine, check))
-    res["latent_head"] = _row(d_head, rep)
-    if "physics_check_refined" in rep:
-        res["latent_head_refined"] = {"refined": rep["physics_check_refined"],
-                                      "unrefined_same_samples": rep["physics_check_unrefined"]}
-    _write(out, res, rows, atomic_path)
-    if not args.no_moment_ablation:
-        _moment_ablation(res, sets["simple"], cx, cfg, aec, args.members, check, latents)
+        t0 = time.perf_counter()
+        _, rep = run_supervised(sets["simple"], config=cfg, members=args.members, n_check=check)
+        res["simple"] = public(rep)
+        plot_predictions(out / "simple.png", sets["simple"], rep)
+        _, rep = run_supervised(sets["simple"], kind="dos", config=cfg, n_check=check)
+        res["simple_dos"] = public(rep)
+        _, rep = run_supervised(cx, config=cfg, n_check=check)
+        res["complex_plain"] = public(rep)
+        plot_predictions(out / "complex_plain.png", cx, rep)
+        rows = []
+        for d in latents:
+            _, rep = run_supervised(cx, latent=d, config=cfg, ae_config=aec, n_check=check)
+            rows.append(_row(d, rep))
+            res.setdefault("sweep_reports", []).append(public(rep))
+            if d == 2:
+                plot_predictions(out / "complex_ae2.png", cx, rep)
+            _write(out, res, rows, atomic_path)     # partial results survive interruption
+        res["sweep"] = rows
+        plot_sweep(out / "sweep.png", rows)
+        d_head = 2 if 2 in latents else latents[0]
+        _, rep = run_supervised(cx, latent=d_head, head="latent", config=cfg, ae_config=aec,
+                                n_check=check, n_refine=min(3 if quick else args.refine, check))
+        res["latent_head"] = _row(d_head, rep)
+        if "physics_check_refined" in rep:
+            res["latent_head_refined"] = {"refined": rep["physics_check_refined"],
+                                          "unrefined_same_samples": rep["physics_check_unrefined"]}
         _write(out, res, rows, atomic_path)
-    res["inference"] = _inference_timing(sets["simple"])
-    res["wall_time_s"] = time.perf_counter() - t0
-    _write(out, res, rows, atomic_path)
+        if not args.no_moment_ablation:
+            _moment_ablation(res, sets["simple"], cx, cfg, aec, args.members, check, latents)
+            _write(out, res, rows, atomic_path)
+        res["inference"] = _inference_timing(sets["simple"])
+        res["wall_time_s"] = time.perf_counter() - t0
+        _write(out, res, rows, atomic_path)
+        _print_summary(res, out)
+        return 0
+
+
+def _print_summary(res: dict, out: Path) -> None:
+    """One line per case: test MSE, λ, T_c and Pearson errors (and the refined head)."""
     s = res["simple"].get("physics_check", {})
     print(f"simple: test MSE {res['simple']['test_mse']:.4g}, median λ error "
           f"{s.get('median_lambda_rel_err', float('nan')):.2%}; wrote {out / 'gap2a2f.json'}")
@@ -181,7 +188,8 @@ def run(args: argparse.Namespace) -> int:
     if "latent_head_refined" in res:
         r = res["latent_head_refined"]["refined"]
         print(f"complex_latent_head refined ({r['n']} samples): λ error median "
-              f"{r['median_lambda_rel_err']:.2%}, T_c error median {r['median_tc_rel_err']:.2%}, "
+              f"{r['median_lambda_rel_err']:.2%}, "
+              f"T_c error median {r['median_tc_rel_err']:.2%}, "
               f"Δf mean {r['mean_delta_f']:.4f}, Δg mean {r['mean_delta_g']:.4f}, "
               f"{r['refine_wall_s_per_sample']:.2f} s per sample")
     for name, label, c in cases:
@@ -190,7 +198,6 @@ def run(args: argparse.Namespace) -> int:
               f"{v['median_lambda_rel_err']:.2%} / mean {v['mean_lambda_rel_err']:.2%}, "
               f"T_c error median {v['median_tc_rel_err']:.2%}, Δf mean "
               f"{v['mean_delta_f']:.4f}, Δg mean {v['mean_delta_g']:.4f}")
-    return 0
 
 
 def _moment_ablation(res: dict, simple, cx, cfg, aec, members: int, check: int,

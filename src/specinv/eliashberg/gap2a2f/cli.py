@@ -20,6 +20,7 @@ import numpy as np
 from specinv.core.errors import ParameterError
 from specinv.io.limits import check_count
 from specinv.io.output import check_output_dir, table_outputs
+from specinv.io.report import add_verdict_argument, report_verdict
 
 #: largest autoencoder latent dimension (the α²F and gap vectors have a few hundred values)
 MAX_LATENT = 1024
@@ -97,6 +98,7 @@ def register_learning(esub: argparse._SubParsersAction) -> None:
     p.add_argument("--refine", action="store_true",
                    help="fit the prediction's shape to the input gap through the engine "
                         "(λ kept; a2f_std stays the network ensemble's spread); 1-10 s")
+    add_verdict_argument(p)
     p.set_defaults(func=run_invert)
 
 
@@ -207,7 +209,7 @@ def run_invert(args: argparse.Namespace) -> int:
     import time
 
     from specinv.eliashberg.gap2a2f.inference import load_models, predict_gap, read_gap
-    from specinv.eliashberg.gap2a2f.physics import gap_residual, solve_a2f
+    from specinv.eliashberg.gap2a2f.physics import gap_residual, resolve_check, solve_a2f
     from specinv.io.table import write_table
 
     table_outputs(args.output, args.plot, inputs=[args.gap, *(args.model or [])])
@@ -243,6 +245,8 @@ def run_invert(args: argparse.Namespace) -> int:
                     "tc_K": sol["tc_K"], "superconducting": sol["superconducting"],
                     "resolve_gap_residual": float(gap_residual(sol["delta"],
                                                                info["delta_mesh"])[0])})
+        check = resolve_check(sol["delta"], info["delta_mesh"])
+        res["check"] = check.to_dict()
     cols = {"omega_meV": w_a2f, "a2f": a2f}
     if std is not None:
         cols["a2f_std"] = std
@@ -264,4 +268,7 @@ def run_invert(args: argparse.Namespace) -> int:
                f"T_c = {res['tc_K']:.3f} K, re-solve residual "
                f"{res['resolve_gap_residual']:.3f}; " + msg)
     print(msg)
-    return 0
+    if args.no_resolve:
+        print("not checked (--no-resolve): nothing tells whether this alpha2F reproduces the gap")
+        return 0
+    return report_verdict(check, args)

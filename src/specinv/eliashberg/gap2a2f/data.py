@@ -44,18 +44,24 @@ SPLIT = (0.81, 0.09, 0.10)
 class GapSet:
     """Arrays of one data set (S samples).
 
-    Attributes
+    Every parameter is kept as an attribute of the same name.
+
+    Parameters
     ----------
     omega : ndarray of shape (n_omega,)
         Real-axis mesh of Δ(ω) and the DOS, meV.
     omega_a2f : ndarray of shape (n_a2f,)
         α²F mesh, meV.
     a2f : ndarray of shape (S, n_a2f)
+        α²F(Ω), dimensionless.
     delta : ndarray of shape (S, n_omega), complex
         Δ(ω) in meV.
     dos : ndarray of shape (S, n_omega)
+        Tunneling DOS N(ω)/N_F.
     lam, tc_K, omega_log_meV : ndarray of shape (S,)
+        Coupling λ, T_c (K) and ω_log (meV) of every sample.
     temperature_K, mu_star : float
+        Temperature (K) and μ* the gaps were solved at.
     parameters : dict
         The builder's parameters (``dataset.json``).
     """
@@ -76,13 +82,35 @@ class GapSet:
         return int(self.a2f.shape[0])
 
     def subset(self, idx: np.ndarray) -> GapSet:
-        """The samples ``idx`` (same meshes and parameters)."""
+        """The samples ``idx`` (same meshes and parameters).
+
+        Parameters
+        ----------
+        idx : ndarray of int
+            Sample indices.
+
+        Returns
+        -------
+        GapSet
+            The selected samples.
+        """
         return replace(self, a2f=self.a2f[idx], delta=self.delta[idx], dos=self.dos[idx],
                        lam=self.lam[idx], tc_K=self.tc_K[idx],
                        omega_log_meV=self.omega_log_meV[idx])
 
     def features(self, kind: str = "gap") -> np.ndarray:
-        """Input features, shape (S, 400) for ``"gap"`` or (S, 200) for ``"dos"``."""
+        """Input features of the network (see :func:`features`).
+
+        Parameters
+        ----------
+        kind : {"gap", "dos"}
+            ``[Re Δ; Im Δ]`` or the DOS.
+
+        Returns
+        -------
+        ndarray of shape (S, 2 n_omega) or (S, n_omega), float32
+            Rows of features (400 or 200 with the default mesh).
+        """
         return features(self.delta, self.dos, kind)
 
 
@@ -95,6 +123,13 @@ def features(delta: np.ndarray, dos: np.ndarray | None, kind: str = "gap") -> np
         Δ(ω) in meV.
     dos : ndarray of shape (S, n) or None
         N(ω)/N_F (needed for ``kind="dos"``).
+    kind : {"gap", "dos"}
+        Which features.
+
+    Returns
+    -------
+    ndarray of shape (S, 2n) or (S, n), float32
+        ``[Re Δ, Im Δ]`` (meV) or the DOS, one row per sample.
     """
     if kind == "gap":
         d = np.atleast_2d(delta)
@@ -113,12 +148,15 @@ def prepare(recipe: str, cache: str | Path, *, n: int | None = None, workers: in
     Parameters
     ----------
     recipe : {"simple", "complex", "simple_realaxis"}
+        Name in :data:`RECIPES`.
     cache : str or Path
         Parent directory of the build (outside the repository).
     n : int, optional
         Override the number of α²F tried (small sets for tests).
     workers : int
         Local processes of the builder (1 on a shared machine).
+    progress : bool
+        Show a progress bar over shards.
 
     Returns
     -------
@@ -134,6 +172,16 @@ def prepare(recipe: str, cache: str | Path, *, n: int | None = None, workers: in
 
 def load(path: str | Path) -> GapSet:
     """Load the finished shards of a build made by the engine's builder.
+
+    Parameters
+    ----------
+    path : str or Path
+        Data set directory (with ``dataset.json``).
+
+    Returns
+    -------
+    GapSet
+        The kept samples of every finished shard.
 
     Raises
     ------
@@ -180,9 +228,19 @@ def split_indices(n: int, seed: int = 0,
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Random train/validation/test indices (seed: 81/9/10 %).
 
+    Parameters
+    ----------
+    n : int
+        Number of samples, >= 3.
+    seed : int
+        Seed of the permutation.
+    fractions : (float, float, float)
+        Train, validation and test fractions (validation and test get >= 1 sample).
+
     Returns
     -------
     train, val, test : ndarray of int
+        Disjoint sample indices.
     """
     if n < 3:
         raise ParameterError(f"need at least 3 samples to split, got {n}")

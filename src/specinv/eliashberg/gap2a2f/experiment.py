@@ -37,17 +37,127 @@ from specinv.eliashberg.gap2a2f.train import SupervisedConfig, mse, train_ensemb
 
 
 def continuation_of(ds: GapSet) -> str:
-    """How the data set's Δ(ω) were continued ("pade" for sets built before the option)."""
+    """How the data set's Δ(ω) were continued ("pade" for sets built before the option).
+
+    Parameters
+    ----------
+    ds : GapSet
+        Data set.
+
+    Returns
+    -------
+    {"pade", "realaxis"}
+        The continuation of its gap functions.
+    """
     return ds.parameters.get("continuation") or "pade"
 
 
 def model_meta(ds: GapSet, kind: str, x_train: np.ndarray, latent: int | None) -> dict:
-    """Meshes, physical parameters and domain statistics stored with a model."""
+    """Meshes, physical parameters and domain statistics stored with a model.
+
+    Parameters
+    ----------
+    ds : GapSet
+        Training data set.
+    kind : {"gap", "dos"}
+        Input features of the model.
+    x_train : ndarray of shape (S_train, n_features)
+        Training inputs (their range becomes the model's domain).
+    latent : int or None
+        Autoencoder latent dimension (None: no AE).
+
+    Returns
+    -------
+    dict
+        JSON-ready metadata: input kind, meshes (meV), ``temperature_K``,
+        ``mu_star``, ``latent``, data set provenance and ``domain``.
+    """
     return {"input": kind, "omega": ds.omega.tolist(), "omega_a2f": ds.omega_a2f.tolist(),
             "temperature_K": ds.temperature_K, "mu_star": ds.mu_star, "latent": latent,
             "dataset": {k: ds.parameters.get(k) for k in ("kind", "seed", "n")}
             | {"continuation": continuation_of(ds)},
             "domain": domain_stats(x_train, ds.delta.real[:, 0])}
+
+
+def _autoencoder_stage(ds: GapSet, x: np.ndarray, y: np.ndarray, split: tuple, latent: int,
+                       ae_config: AEConfig | None, seed: int, progress: bool,
+                       with_coverage: bool, report: dict[str, Any]) -> tuple[Any, ...]:
+    """Train the autoencoder on the training rows; returns it and the transformed (x, y).
+
+    Adds ``autoencoder`` (and ``coverage``) to ``report``.
+    """
+    tr, va, te = split
+    aec = AEConfig(**{**asdict(ae_config or AEConfig()), "latent": latent, "seed": seed})
+    t0 = time.perf_counter()
+    ae = train_autoencoder(y[tr], x[tr], y[va], x[va], aec, progress=progress,
+                           omega=ds.omega_a2f)
+    y_fit, x_fit = ae.transform(y, x)
+    x_fit = x_fit.astype(np.float32)
+    lam_err = {name: float(np.median(lambda_rel_errors(y_fit[i], y[i], ds.omega_a2f)))
+               for name, i in (("val", va), ("test", te))}
+    report["autoencoder"] = {"config": asdict(aec), "train_wall_s": time.perf_counter() - t0,
+                             "best_epoch": ae.history["best_epoch"],
+                             "val_reconstruction_mse": ae.history["epochs"][
+                                 ae.history["best_epoch"] - 1].get("val_mse"),
+                             "test_errors": ae.part_errors(y[te], x[te]),
+                             "median_lambda_rel_err_reconstruction": lam_err}
+    if with_coverage:
+        report["coverage"] = coverage(x, x_fit)
+    return ae, x_fit, y_fit
+
+
+def _check_stage(report: dict[str, Any], ds: GapSet, te: np.ndarray, preds: np.ndarray,
+                 n_check: int | None, members: int, workers: int | None,
+                 n_refine: int) -> None:
+    """Physics check of the ensemble mean on the first ``n_check`` test samples (and the
+    refined ones); adds ``physics_check``, ``ensemble_band``, ``_check``, ``_test_index``."""
+    pred = preds.mean(axis=0)
+    y = ds.a2f
+    sel = np.arange(te.size) if n_check is None else np.arange(min(n_check, te.size))
+    idx = te[sel]
+    t0 = time.perf_counter()
+    chk = physics_check(pred[sel], y[idx], ds.delta[idx], ds.omega_a2f, ds.omega,
+                        ds.temperature_K, ds.mu_star, lam_true=ds.lam[idx],
+                        tc_true=ds.tc_K[idx], wlog_true=ds.omega_log_meV[idx],
+                        workers=workers, continuation=continuation_of(ds))
+    report["physics_check"] = dict(chk["summary"], wall_s=time.perf_counter() - t0)
+    if members > 1:
+        std = preds[:, sel].std(axis=0, ddof=1)
+        inside = np.abs(y[idx] - pred[sel]) <= 2 * std
+        report["ensemble_band"] = {"fraction_truth_within_2std": float(inside.mean()),
+                                   "median_std": float(np.median(std))}
+    report["_check"] = chk
+    report["_test_index"] = idx
+    if n_refine > 0:
+        _refined_check(report, pred[sel][:n_refine], ds, idx[:n_refine], chk, workers)
+
+
+def _scores(report: dict[str, Any], models: list, xy: tuple, xy_fit: tuple, split: tuple,
+            latent: int | None, omega: np.ndarray) -> np.ndarray:
+    """Validation and test figures of the ensemble against the original α²F; returns the
+    members' test predictions, shape (members, n_test, n_a2f)."""
+    x, y = xy
+    x_fit, y_fit = xy_fit
+    va, te = split
+    # validation figures against the *original* α²F (used to choose the moment weight)
+    pred_va = np.mean([m.predict(x[va]) for m in models], axis=0)
+    report["validation"] = {
+        "mse": mse(pred_va, y[va]),
+        "median_lambda_rel_err": float(np.median(lambda_rel_errors(pred_va, y[va],
+                                                                   omega)))}
+    preds = np.stack([m.predict(x[te]) for m in models])
+    pred = preds.mean(axis=0)
+    report["test_mse_each"] = [mse(p, y[te]) for p in preds]
+    report["test_mse"] = mse(pred, y[te])
+    report["test_rms_a2f"] = float(np.sqrt(np.mean(y[te] ** 2)))
+    if latent is not None:
+        report["test_mse_transformed"] = mse(
+            np.mean([m.predict(x_fit[te]) for m in models], axis=0), y_fit[te])
+    t1 = time.perf_counter()
+    models[0].predict(x[te[:1]])
+    report["inference_s_per_spectrum"] = time.perf_counter() - t1
+    report["moments"] = moment_differences(y[te], pred, omega)
+    return preds
 
 
 def run_supervised(ds: GapSet, *, kind: str = "gap", latent: int | None = None,
@@ -61,11 +171,13 @@ def run_supervised(ds: GapSet, *, kind: str = "gap", latent: int | None = None,
     Parameters
     ----------
     ds : GapSet
+        Data set to split, train on and test on.
     kind : {"gap", "dos"}
         Input features.
     latent : int, optional
         Autoencoder latent dimension d_L (None: no AE).
     config : SupervisedConfig, optional
+        Regressor training options (default ``SupervisedConfig()``).
     ae_config : AEConfig, optional
         Autoencoder options (its ``latent`` is replaced by ``latent``).
     members : int
@@ -74,6 +186,12 @@ def run_supervised(ds: GapSet, *, kind: str = "gap", latent: int | None = None,
         Seed of the 81/9/10 split.
     n_check : int or None
         Test samples re-solved in the physics check (None: all, 0: skip).
+    workers : int or None
+        Local processes of the physics check.
+    progress : bool
+        Show progress bars.
+    with_coverage : bool
+        Compute the Table II coverage of the AE-transformed gaps (with ``latent``).
     head : {"a2f", "latent"}
         What the regressor predicts: α²F (the seed), or the AE latent from the
         original gaps, decoded by the AE (needs ``latent``; see the module docstring;
@@ -86,6 +204,7 @@ def run_supervised(ds: GapSet, *, kind: str = "gap", latent: int | None = None,
     Returns
     -------
     models : list of Regressor
+        The trained ensemble members.
     report : dict
         Test MSE, training times, physics check summary, Table I/II entries, moments.
     """
@@ -102,25 +221,10 @@ def run_supervised(ds: GapSet, *, kind: str = "gap", latent: int | None = None,
                               "split": {"train": int(tr.size), "val": int(va.size),
                                         "test": int(te.size), "seed": split_seed},
                               "config": asdict(config), "members": members, "head": head}
-    x_fit, y_fit = x, y
+    x_fit, y_fit, ae = x, y, None
     if latent is not None:
-        aec = AEConfig(**{**asdict(ae_config or AEConfig()), "latent": int(latent),
-                          "seed": config.seed})
-        t0 = time.perf_counter()
-        ae = train_autoencoder(y[tr], x[tr], y[va], x[va], aec, progress=progress,
-                               omega=ds.omega_a2f)
-        y_fit, x_fit = ae.transform(y, x)
-        x_fit = x_fit.astype(np.float32)
-        lam_err = {name: float(np.median(lambda_rel_errors(y_fit[i], y[i], ds.omega_a2f)))
-                   for name, i in (("val", va), ("test", te))}
-        report["autoencoder"] = {"config": asdict(aec), "train_wall_s": time.perf_counter() - t0,
-                                 "best_epoch": ae.history["best_epoch"],
-                                 "val_reconstruction_mse": ae.history["epochs"][
-                                     ae.history["best_epoch"] - 1].get("val_mse"),
-                                 "test_errors": ae.part_errors(y[te], x[te]),
-                                 "median_lambda_rel_err_reconstruction": lam_err}
-        if with_coverage:
-            report["coverage"] = coverage(x, x_fit)
+        ae, x_fit, y_fit = _autoencoder_stage(ds, x, y, (tr, va, te), int(latent), ae_config,
+                                              config.seed, progress, with_coverage, report)
     meta = model_meta(ds, kind, x[tr], latent)
     t0 = time.perf_counter()
     if head == "latent":
@@ -136,42 +240,10 @@ def run_supervised(ds: GapSet, *, kind: str = "gap", latent: int | None = None,
     report["train_wall_s_per_model"] = [h["train_wall_s"] for h in hists]
     report["train_wall_s_total"] = time.perf_counter() - t0
     report["val_mse"] = [h["val_mse"] for h in hists]
-    # validation figures against the *original* α²F (used to choose the moment weight)
-    pred_va = np.mean([m.predict(x[va]) for m in models], axis=0)
-    report["validation"] = {
-        "mse": mse(pred_va, y[va]),
-        "median_lambda_rel_err": float(np.median(lambda_rel_errors(pred_va, y[va],
-                                                                   ds.omega_a2f)))}
-    preds = np.stack([m.predict(x[te]) for m in models])
+    preds = _scores(report, models, (x, y), (x_fit, y_fit), (va, te), latent, ds.omega_a2f)
     pred = preds.mean(axis=0)
-    report["test_mse_each"] = [mse(p, y[te]) for p in preds]
-    report["test_mse"] = mse(pred, y[te])
-    report["test_rms_a2f"] = float(np.sqrt(np.mean(y[te] ** 2)))
-    if latent is not None:
-        report["test_mse_transformed"] = mse(
-            np.mean([m.predict(x_fit[te]) for m in models], axis=0), y_fit[te])
-    t1 = time.perf_counter()
-    models[0].predict(x[te[:1]])
-    report["inference_s_per_spectrum"] = time.perf_counter() - t1
-    report["moments"] = moment_differences(y[te], pred, ds.omega_a2f)
     if n_check != 0:
-        sel = np.arange(te.size) if n_check is None else np.arange(min(n_check, te.size))
-        idx = te[sel]
-        t0 = time.perf_counter()
-        chk = physics_check(pred[sel], y[idx], ds.delta[idx], ds.omega_a2f, ds.omega,
-                            ds.temperature_K, ds.mu_star, lam_true=ds.lam[idx],
-                            tc_true=ds.tc_K[idx], wlog_true=ds.omega_log_meV[idx],
-                            workers=workers, continuation=continuation_of(ds))
-        report["physics_check"] = dict(chk["summary"], wall_s=time.perf_counter() - t0)
-        if members > 1:
-            std = preds[:, sel].std(axis=0, ddof=1)
-            inside = np.abs(y[idx] - pred[sel]) <= 2 * std
-            report["ensemble_band"] = {"fraction_truth_within_2std": float(inside.mean()),
-                                       "median_std": float(np.median(std))}
-        report["_check"] = chk
-        report["_test_index"] = idx
-        if n_refine > 0:
-            _refined_check(report, pred[sel][:n_refine], ds, idx[:n_refine], chk, workers)
+        _check_stage(report, ds, te, preds, n_check, members, workers, n_refine)
     report["_pred"] = pred
     report["_test_all"] = te
     return models, report
@@ -205,5 +277,16 @@ def _refined_check(report: dict[str, Any], pred: np.ndarray, ds: GapSet, idx: np
 
 
 def public(report: dict[str, Any]) -> dict[str, Any]:
-    """The report without its private arrays (keys starting with ``_``)."""
+    """The report without its private arrays (keys starting with ``_``).
+
+    Parameters
+    ----------
+    report : dict
+        Report of :func:`run_supervised`.
+
+    Returns
+    -------
+    dict
+        The JSON-ready entries.
+    """
     return {k: v for k, v in report.items() if not k.startswith("_")}

@@ -27,22 +27,38 @@ from specinv.core.errors import InputError, ParameterError
 from specinv.eliashberg.gap2a2f.data import features
 from specinv.eliashberg.gap2a2f.model import Regressor
 from specinv.io.table import read_columns
+from specinv.learning.weights import shipped_files
 
 COLUMNS = ("omega_meV", "re_delta_meV", "im_delta_meV")
 OMEGA_LO_TOL = 0.5
 OMEGA_HI_TOL = 0.25
 T_REL_TOL = 0.05
 MIN_GAP_MEV = 0.01
-SHIPPED_DIR = Path(__file__).resolve().parents[2] / "data" / "gap2a2f"
 
 
 def default_model_paths() -> list[Path]:
     """Shipped model files (``specinv/data/gap2a2f/member_*.npz``), sorted."""
-    return sorted(SHIPPED_DIR.glob("member_*.npz"))
+    return shipped_files("gap2a2f", "member_", ".npz")
 
 
 def load_models(paths: list[str | Path] | None = None) -> list[Regressor]:
-    """Load the given model files (an ensemble) or the shipped default ones."""
+    """Load the given model files (an ensemble) or the shipped default ones.
+
+    Parameters
+    ----------
+    paths : list of str or Path, optional
+        Model files (default: :func:`default_model_paths`).
+
+    Returns
+    -------
+    list of Regressor
+        The members, all taking Δ(ω) on the same mesh.
+
+    Raises
+    ------
+    InputError
+        No model found, or members with different inputs.
+    """
     ps = [Path(p) for p in paths] if paths else default_model_paths()
     if not ps:
         raise InputError("no shipped model found; train one with "
@@ -58,6 +74,18 @@ def load_models(paths: list[str | Path] | None = None) -> list[Regressor]:
 
 def read_gap(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     """Read ω (meV) and complex Δ(ω) (meV) from a gap file.
+
+    Parameters
+    ----------
+    path : str or Path
+        Text table ``omega_meV, re_delta_meV, im_delta_meV`` (header optional).
+
+    Returns
+    -------
+    omega : ndarray of shape (n,)
+        Energies (meV), increasing.
+    delta : ndarray of shape (n,), complex
+        Gap Δ(ω) (meV).
 
     Raises
     ------
@@ -83,7 +111,29 @@ def read_gap(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
 
 def interpolate_gap(omega: np.ndarray, delta: np.ndarray, mesh: np.ndarray, *,
                     source: str = "gap") -> np.ndarray:
-    """Δ on ``mesh`` by linear interpolation, after checking that ``omega`` covers it."""
+    """Δ on ``mesh`` by linear interpolation, after checking that ``omega`` covers it.
+
+    Parameters
+    ----------
+    omega : ndarray of shape (n,)
+        Energies of the input (meV), increasing.
+    delta : ndarray of shape (n,), complex
+        Gap Δ(ω) (meV).
+    mesh : ndarray of shape (m,)
+        The model's mesh (meV).
+    source : str
+        File name, for messages.
+
+    Returns
+    -------
+    ndarray of shape (m,), complex
+        Δ on ``mesh`` (meV).
+
+    Raises
+    ------
+    InputError
+        ``omega`` does not cover ``mesh``.
+    """
     lo, hi = float(mesh[0]), float(mesh[-1])
     if omega[0] > lo + OMEGA_LO_TOL or omega[-1] < hi - OMEGA_HI_TOL:
         raise InputError(f"ω covers {omega[0]:.4g} … {omega[-1]:.4g} meV, but the model "
@@ -94,7 +144,20 @@ def interpolate_gap(omega: np.ndarray, delta: np.ndarray, mesh: np.ndarray, *,
 
 
 def domain_stats(x_train: np.ndarray, delta0: np.ndarray) -> dict[str, Any]:
-    """Statistics stored with a model for :func:`check_domain`."""
+    """Statistics stored with a model for :func:`check_domain`.
+
+    Parameters
+    ----------
+    x_train : ndarray of shape (S, n_in)
+        Training inputs.
+    delta0 : ndarray of shape (S,)
+        Re Δ at the lowest ω of each training sample (meV).
+
+    Returns
+    -------
+    dict
+        ``x_min``, ``x_max`` (per feature) and the range of ``delta0`` (meV).
+    """
     return {"x_min": x_train.min(axis=0).tolist(), "x_max": x_train.max(axis=0).tolist(),
             "delta_low_min_meV": float(np.min(delta0)),
             "delta_low_max_meV": float(np.max(delta0))}
@@ -107,10 +170,26 @@ def check_domain(model: Regressor, delta: np.ndarray, temperature_K: float, *,
     Parameters
     ----------
     model : Regressor
+        Model whose stored domain is checked against.
     delta : ndarray of shape (n_omega,), complex
         Δ on the model's mesh (meV).
     temperature_K : float
-        Temperature of the measurement.
+        Temperature of the measurement (K).
+    source : str
+        File name, for messages.
+
+    Returns
+    -------
+    dict
+        ``delta_low_meV``, ``fraction_outside_envelope``, ``temperature_K`` and
+        ``model_temperature_K``.
+
+    Raises
+    ------
+    ParameterError
+        Temperature outside the model's.
+    InputError
+        No gap, gap outside the training range, or Δ(ω) outside the training envelope.
     """
     meta = model.meta
     t_model = float(meta["temperature_K"])
@@ -148,6 +227,19 @@ def predict_gap(models: list[Regressor], omega: np.ndarray, delta: np.ndarray,
     0), which is the spectrum the physics check re-solves and whose λ the moment
     loss trained (the raw output can dip below 0 near Ω → 0, where the 1/Ω weight
     of λ is large).
+
+    Parameters
+    ----------
+    models : list of Regressor
+        Ensemble members.
+    omega : ndarray of shape (n,)
+        Energies of the input (meV).
+    delta : ndarray of shape (n,), complex
+        Input gap Δ(ω) (meV).
+    temperature_K : float
+        Temperature of the measurement (K).
+    source : str
+        File name, for messages.
 
     Returns
     -------

@@ -9,7 +9,8 @@ A regressor may carry a *decoder* (the α²F part of an autoencoder's decoder,
 see :meth:`Regressor.with_decoder`): the network then predicts the AE latent
 code z from the gap, and :meth:`Regressor.predict` returns the decoded α²F
 (the "latent head" of :mod:`specinv.eliashberg.gap2a2f.experiment`). The decoder is saved
-in the same NPZ, so such a model is used exactly like a plain one.
+in the same NPZ, so such a model is used exactly like a plain one. The NPZ and its
+metadata JSON are written and verified by :mod:`specinv.learning.weights`.
 """
 
 from __future__ import annotations
@@ -23,30 +24,42 @@ import numpy as np
 import torch
 
 from specinv.core.errors import InputError
-from specinv.io.atomic import atomic_path
+from specinv.learning import blocks
+from specinv.learning.weights import display, load_npz, load_state, save_npz
 
 HIDDEN = (500, 800)
 FORMAT = "specinv-gap2a2f-model"
+#: kind recorded in (and required of) the metadata of gap2a2f weights
+WEIGHTS_KIND = "gap2a2f-regressor"
 
 
 def mlp(n_in: int, n_out: int, hidden: tuple[int, ...] = HIDDEN) -> torch.nn.Sequential:
-    """Fully connected network with ReLU after every hidden layer and a linear output."""
-    layers: list[torch.nn.Module] = []
-    prev = n_in
-    for h in hidden:
-        layers += [torch.nn.Linear(prev, h), torch.nn.ReLU()]
-        prev = h
-    layers.append(torch.nn.Linear(prev, n_out))
-    return torch.nn.Sequential(*layers)
+    """The seed's MLP: ReLU after every hidden layer, linear output (:func:`blocks.mlp`).
+
+    Parameters
+    ----------
+    n_in, n_out : int
+        Input and output widths.
+    hidden : tuple of int
+        Hidden widths.
+
+    Returns
+    -------
+    torch.nn.Sequential
+    """
+    return blocks.mlp(n_in, n_out, hidden, activation=torch.nn.ReLU)
 
 
 @dataclass
 class Regressor:
     """A trained MLP with its scalers and provenance.
 
-    Attributes
+    Every parameter is kept as an attribute of the same name.
+
+    Parameters
     ----------
     net : torch.nn.Sequential
+        The MLP (standardized inputs → outputs in units of ``y_scale``).
     x_mean, x_std : ndarray of shape (n_in,)
         Input standardization.
     y_scale : float
@@ -72,7 +85,24 @@ class Regressor:
     @classmethod
     def create(cls, x_train: np.ndarray, y_train: np.ndarray, *,
                hidden: tuple[int, ...] = HIDDEN, meta: dict | None = None) -> Regressor:
-        """New untrained regressor with scalers fitted on the training arrays."""
+        """New untrained regressor with scalers fitted on the training arrays.
+
+        Parameters
+        ----------
+        x_train : ndarray of shape (S, n_in)
+            Training inputs (gap or DOS features).
+        y_train : ndarray of shape (S, n_out)
+            Training targets (α²F rows or latent codes).
+        hidden : tuple of int
+            Hidden layer widths.
+        meta : dict, optional
+            Provenance stored with the model.
+
+        Returns
+        -------
+        Regressor
+            The untrained regressor.
+        """
         x_mean = x_train.mean(axis=0)
         x_std = np.maximum(x_train.std(axis=0), 1e-3 * max(float(x_train.std()), 1e-12))
         y_scale = float(np.sqrt(np.mean(y_train ** 2))) or 1.0
@@ -81,7 +111,18 @@ class Regressor:
                    dict(meta or {}, hidden=list(hidden)))
 
     def scale_x(self, x: np.ndarray) -> torch.Tensor:
-        """Standardized inputs as a float32 tensor."""
+        """Standardized inputs as a float32 tensor.
+
+        Parameters
+        ----------
+        x : ndarray of shape (S, n_in)
+            Input rows.
+
+        Returns
+        -------
+        Tensor of shape (S, n_in)
+            ``(x − x_mean) / x_std``.
+        """
         return torch.from_numpy(((np.asarray(x, dtype=np.float32) - self.x_mean)
                                  / self.x_std).astype(np.float32))
 
@@ -98,6 +139,11 @@ class Regressor:
             Length of the α²F block kept from the decoder output.
         scale : float
             α²F unit of the decoder output.
+
+        Returns
+        -------
+        Regressor
+            A regressor whose :meth:`predict` returns decoded α²F.
         """
         hidden = tuple(int(m.out_features) for m in decoder[:-1]
                        if isinstance(m, torch.nn.Linear))
@@ -114,7 +160,20 @@ class Regressor:
                          float(scale))
 
     def predict_raw(self, x: np.ndarray, batch: int = 4096) -> np.ndarray:
-        """Network output for input rows ``x`` (S, n_in): α²F, or latent codes with a decoder."""
+        """Network output for input rows: α²F, or latent codes with a decoder.
+
+        Parameters
+        ----------
+        x : ndarray of shape (S, n_in)
+            Input rows.
+        batch : int
+            Rows per forward pass.
+
+        Returns
+        -------
+        ndarray of shape (S, n_out), float64
+            Outputs in physical units (times ``y_scale``).
+        """
         x = np.atleast_2d(x)
         self.net.eval()
         out = []
@@ -124,7 +183,18 @@ class Regressor:
         return np.concatenate(out).astype(np.float64) * self.y_scale
 
     def decode(self, z: np.ndarray) -> np.ndarray:
-        """α²F (S, n_a2f) for latent rows ``z`` (S, d_L); needs a decoder."""
+        """α²F for latent rows ``z``; needs a decoder.
+
+        Parameters
+        ----------
+        z : ndarray of shape (S, d_L)
+            Latent codes.
+
+        Returns
+        -------
+        ndarray of shape (S, n_a2f), float64
+            Decoded α²F.
+        """
         if self.decoder is None:
             raise ValueError("this regressor has no decoder")
         with torch.no_grad():
@@ -132,65 +202,90 @@ class Regressor:
         return out.numpy().astype(np.float64) * self.decoder_scale
 
     def predict(self, x: np.ndarray, batch: int = 4096) -> np.ndarray:
-        """α²F for input rows ``x`` of shape (S, n_in); returns (S, n_a2f) float64."""
+        """α²F for input rows ``x``.
+
+        Parameters
+        ----------
+        x : ndarray of shape (S, n_in)
+            Input rows.
+        batch : int
+            Rows per forward pass.
+
+        Returns
+        -------
+        ndarray of shape (S, n_a2f), float64
+            Predicted α²F (dimensionless).
+        """
         out = self.predict_raw(x, batch)
         return out if self.decoder is None else self.decode(out)
 
-    def save(self, path: str | Path, *, half: bool = False) -> Path:
-        """Write one NPZ (atomically): weights, scalers, JSON metadata."""
+    def save(self, path: str | Path, *, half: bool = False,
+             recipe: str = "specinv eliashberg train") -> Path:
+        """Write one NPZ (weights, scalers, metadata) and its metadata JSON (atomically).
+
+        Parameters
+        ----------
+        path : str or Path
+            ``.npz`` file; the metadata goes to the ``.json`` beside it.
+        half : bool
+            Store the weights in float16.
+        recipe : str
+            The script or command that trained the model (recorded in the metadata).
+
+        Returns
+        -------
+        Path
+        """
         arrays: dict[str, np.ndarray] = {}
-        for k, v in self.net.state_dict().items():
-            a = v.detach().cpu().numpy()
-            arrays[f"w:{k}"] = a.astype(np.float16) if half else a
-        if self.decoder is not None:
-            for k, v in self.decoder.state_dict().items():
+        for prefix, net in (("w", self.net), ("d", self.decoder)):
+            for k, v in ({} if net is None else net.state_dict()).items():
                 a = v.detach().cpu().numpy()
-                arrays[f"d:{k}"] = a.astype(np.float16) if half else a
+                arrays[f"{prefix}:{k}"] = a.astype(np.float16) if half else a
         arrays["x_mean"], arrays["x_std"] = self.x_mean, self.x_std
         meta = dict(self.meta, format=FORMAT, y_scale=self.y_scale,
                     decoder_scale=self.decoder_scale,
                     n_in=int(self.x_mean.size), n_out=int(self.net[-1].out_features),
                     weights_dtype="float16" if half else "float32")
         arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
-        p = Path(path)
-        with atomic_path(p) as tmp, open(tmp, "wb") as fh:
-            np.savez_compressed(fh, **arrays)
-        return p
+        return save_npz(path, arrays, meta, kind=WEIGHTS_KIND, recipe=recipe)
 
     @classmethod
     def load(cls, path: str | Path) -> Regressor:
-        """Read a model written by :meth:`save`.
+        """Read a model written by :meth:`save` (see :mod:`specinv.learning.weights`).
+
+        Parameters
+        ----------
+        path : str or Path
+            NPZ file.
+
+        Returns
+        -------
+        Regressor
+            The model (networks in evaluation mode).
 
         Raises
         ------
         InputError
-            Missing file or not a gap2a2f model.
+            Any file that is not a gap2a2f model with its metadata.
         """
-        p = Path(path)
-        if not p.is_file():
-            raise InputError("model file not found", str(p))
+        arrays, _ = load_npz(path, WEIGHTS_KIND)
+        name = display(path)
         try:
-            with np.load(p) as z:
-                meta = json.loads(bytes(z["meta"]).decode())
-                state = {k[2:]: torch.from_numpy(z[k].astype(np.float32))
-                         for k in z.files if k.startswith("w:")}
-                dstate = {k[2:]: torch.from_numpy(z[k].astype(np.float32))
-                          for k in z.files if k.startswith("d:")}
-                x_mean, x_std = z["x_mean"], z["x_std"]
-        except (OSError, ValueError, KeyError) as exc:
-            raise InputError(f"not a specinv gap2a2f model ({exc})", str(p)) from None
-        if meta.get("format") != FORMAT:
-            raise InputError("not a specinv gap2a2f model (format tag missing)", str(p))
-        net = mlp(meta["n_in"], meta["n_out"], tuple(meta["hidden"]))
-        net.load_state_dict(state)
-        net.eval()
-        dec = None
-        if meta.get("head") == "latent":
-            if not dstate:
-                raise InputError("latent-head model without decoder weights", str(p))
-            last = dstate[f"{2 * len(meta['decoder_hidden'])}.bias"]
-            dec = mlp(meta["latent_dim"], int(last.numel()), tuple(meta["decoder_hidden"]))
-            dec.load_state_dict(dstate)
-            dec.eval()
-        return cls(net, x_mean, x_std, float(meta["y_scale"]), meta, dec,
-                   float(meta.get("decoder_scale", 1.0)))
+            meta = json.loads(bytes(arrays["meta"]).decode())
+            x_mean, x_std = arrays["x_mean"], arrays["x_std"]
+            net = mlp(meta["n_in"], meta["n_out"], tuple(meta["hidden"]))
+            dec = None
+            if meta.get("head") == "latent":
+                last = arrays[f"d:{2 * len(meta['decoder_hidden'])}.bias"]
+                dec = mlp(meta["latent_dim"], int(last.size), tuple(meta["decoder_hidden"]))
+            y_scale = float(meta["y_scale"])
+            decoder_scale = float(meta.get("decoder_scale", 1.0))
+        except (KeyError, TypeError, ValueError, UnicodeDecodeError):
+            raise InputError("not a specinv gap2a2f model (metadata, scalers or decoder "
+                             "missing)", name) from None
+        for prefix, module in (("w", net), ("d", dec)):
+            if module is not None:
+                load_state(module, {k[2:]: torch.from_numpy(a.astype(np.float32))
+                                    for k, a in arrays.items() if k.startswith(f"{prefix}:")},
+                           path)
+        return cls(net, x_mean, x_std, y_scale, meta, dec, decoder_scale)

@@ -26,6 +26,7 @@ import numpy as np
 import torch
 
 from specinv.core.errors import ParameterError
+from specinv.core.mesh import trapezoid_weights
 
 #: Default moments in the loss: p = −1 (λ).
 DEFAULT_POWERS: tuple[float, ...] = (-1.0,)
@@ -53,9 +54,7 @@ def quadrature_matrix(omega: np.ndarray, powers: tuple[float, ...] = DEFAULT_POW
         raise ParameterError("moment loss needs a strictly increasing 1-D Ω mesh")
     if len(powers) == 0:
         raise ParameterError("moment loss needs at least one power p")
-    dw = np.zeros_like(w)
-    dw[1:] += 0.5 * np.diff(w)
-    dw[:-1] += 0.5 * np.diff(w)
+    dw = trapezoid_weights(w)
     keep = w > 0
     q = np.zeros((w.size, len(powers)))
     for k, p in enumerate(powers):
@@ -75,6 +74,7 @@ class MomentLoss:
     positive : bool
         Take the moments of max(f̂, 0), as the physics check does.
     dtype : torch.dtype
+        Precision of the quadrature matrix.
     """
 
     def __init__(self, omega: np.ndarray, powers: tuple[float, ...] = DEFAULT_POWERS, *,
@@ -84,13 +84,35 @@ class MomentLoss:
         self.matrix = torch.from_numpy(quadrature_matrix(omega, self.powers)).to(dtype)
 
     def moments(self, f: torch.Tensor) -> torch.Tensor:
-        """μ_p of each row of ``f`` (shape (B, n)) → (B, len(powers))."""
+        """μ_p of each row of ``f``.
+
+        Parameters
+        ----------
+        f : Tensor of shape (B, n)
+            α²F rows on the mesh.
+
+        Returns
+        -------
+        Tensor of shape (B, len(powers))
+            μ_p (meV^(p + 1) times the scale of ``f``).
+        """
         if self.positive:
             f = torch.relu(f)
         return f @ self.matrix.to(f.dtype)
 
     def lam(self, f: torch.Tensor) -> torch.Tensor:
-        """λ = 2 μ₋₁ of each row, shape (B,); needs p = −1 among the powers."""
+        """λ = 2 μ₋₁ of each row; needs p = −1 among the powers.
+
+        Parameters
+        ----------
+        f : Tensor of shape (B, n)
+            α²F rows on the mesh.
+
+        Returns
+        -------
+        Tensor of shape (B,)
+            Coupling λ of each row.
+        """
         if -1.0 not in self.powers:
             raise ParameterError("λ needs the power p = -1 in the moment loss")
         return 2.0 * self.moments(f)[:, self.powers.index(-1.0)]
@@ -110,7 +132,22 @@ class MomentLoss:
 
 
 def lambda_rel_errors(pred: np.ndarray, true: np.ndarray, omega: np.ndarray) -> np.ndarray:
-    """|λ[max(f̂,0)] − λ[f]| / λ[f] per row (NumPy; same quadrature), shape (S,)."""
+    """|λ[max(f̂,0)] − λ[f]| / λ[f] per row (NumPy; same quadrature).
+
+    Parameters
+    ----------
+    pred : ndarray of shape (S, n)
+        Predicted α²F rows.
+    true : ndarray of shape (S, n)
+        True α²F rows.
+    omega : ndarray of shape (n,)
+        Boson energies Ω (meV).
+
+    Returns
+    -------
+    ndarray of shape (S,)
+        Relative λ errors.
+    """
     q = quadrature_matrix(omega, (-1.0,))[:, 0]
     lp = np.clip(np.atleast_2d(pred), 0.0, None) @ q
     lt = np.clip(np.atleast_2d(true), 0.0, None) @ q

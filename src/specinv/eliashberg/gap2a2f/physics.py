@@ -24,16 +24,32 @@ from typing import Any
 
 import numpy as np
 
+from specinv.core.check import Check, check_fit
 from specinv.core.errors import ParameterError
+from specinv.core.mesh import trapezoid_weights
+from specinv.core.noise import estimate_noise
 from specinv.core.parallel import map_chunks
 from specinv.eliashberg.engine.a2f import A2F, moments
 from specinv.eliashberg.engine.matsubara import solve_matsubara
-from specinv.eliashberg.engine.realaxis import continue_pade, real_axis_on_mesh
+from specinv.eliashberg.engine.msc import real_axis_on_mesh
+from specinv.eliashberg.engine.realaxis import continue_pade
+from specinv.eliashberg.engine.seed import SEED_SETUP
 from specinv.eliashberg.engine.tc import critical_temperature
 
 
 def pearson_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """1 − Pearson correlation of each row pair; shape (S,) for inputs (S, n)."""
+    """1 − Pearson correlation of each row pair.
+
+    Parameters
+    ----------
+    a, b : ndarray of shape (S, n)
+        Rows to compare.
+
+    Returns
+    -------
+    ndarray of shape (S,)
+        Δ in [0, 2]; 1 where a row is constant.
+    """
     a = np.atleast_2d(a).astype(float)
     b = np.atleast_2d(b).astype(float)
     a = a - a.mean(axis=1, keepdims=True)
@@ -44,7 +60,7 @@ def pearson_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def solve_a2f(values: np.ndarray, omega_a2f: np.ndarray, omega: np.ndarray,
-              temperature_K: float, mu_star: float, *, n_matsubara: int = 350,
+              temperature_K: float, mu_star: float, *, n_matsubara: int = SEED_SETUP.n_matsubara,
               with_tc: bool = True, positive: str = "clip",
               continuation: str = "pade") -> dict[str, Any]:
     """Δ(ω), λ, ω_log, T_c of one α²F (values clipped at 0).
@@ -52,11 +68,17 @@ def solve_a2f(values: np.ndarray, omega_a2f: np.ndarray, omega: np.ndarray,
     Parameters
     ----------
     values : ndarray of shape (n_a2f,)
-        α²F on ``omega_a2f`` (meV).
+        α²F on ``omega_a2f`` (dimensionless).
+    omega_a2f : ndarray of shape (n_a2f,)
+        α²F mesh Ω (meV).
     omega : ndarray of shape (n_omega,)
         Real-axis mesh for Δ(ω), meV.
     temperature_K, mu_star : float
         As in the data set (seed: 1.16 K, 0.1).
+    n_matsubara : int
+        Positive Matsubara frequencies of the solve.
+    with_tc : bool
+        Also compute T_c (a second, linearized solve).
     positive : {"clip_keep_lambda", "clip"}
         Projection onto α²F ≥ 0 (see the module docstring).
     continuation : {"pade", "realaxis"}
@@ -77,9 +99,7 @@ def solve_a2f(values: np.ndarray, omega_a2f: np.ndarray, omega: np.ndarray,
     if positive not in ("clip_keep_lambda", "clip"):
         raise ParameterError(f"positive must be 'clip_keep_lambda' or 'clip', got {positive!r}")
     pos = w > 0
-    dw = np.zeros_like(w)              # trapezoid weights, as in A2F.from_table
-    dw[1:] += 0.5 * np.diff(w)
-    dw[:-1] += 0.5 * np.diff(w)
+    dw = trapezoid_weights(w)
     lam_raw = float(2.0 * np.sum(raw[pos] * dw[pos] / w[pos]))
     out: dict[str, Any] = {"delta": np.zeros(np.size(omega), complex), "lambda": 0.0,
                            "lambda_raw": lam_raw, "omega_log_meV": float("nan"), "tc_K": 0.0,
@@ -113,7 +133,34 @@ def resolve_batch(pred: np.ndarray, omega_a2f: np.ndarray, omega: np.ndarray,
                   temperature_K: float, mu_star: float, *, with_tc: bool = True,
                   workers: int | None = 1, chunk: int = 25,
                   positive: str = "clip", continuation: str = "pade") -> list[dict[str, Any]]:
-    """:func:`solve_a2f` for every row of ``pred`` (parallel via ``map_chunks``)."""
+    """:func:`solve_a2f` for every row of ``pred`` (parallel via ``map_chunks``).
+
+    Parameters
+    ----------
+    pred : ndarray of shape (S, n_a2f)
+        α²F rows (dimensionless).
+    omega_a2f : ndarray of shape (n_a2f,)
+        α²F mesh Ω (meV).
+    omega : ndarray of shape (n_omega,)
+        Real-axis mesh for Δ(ω) (meV).
+    temperature_K, mu_star : float
+        Temperature (K) and Coulomb pseudopotential of the solves.
+    with_tc : bool
+        Also compute T_c.
+    workers : int or None
+        Local processes (None: all cores).
+    chunk : int
+        Rows per task.
+    positive : {"clip_keep_lambda", "clip"}
+        Projection onto α²F ≥ 0.
+    continuation : {"pade", "realaxis"}
+        How Δ(ω) is obtained.
+
+    Returns
+    -------
+    list of dict
+        One :func:`solve_a2f` result per row, in row order.
+    """
     pred = np.atleast_2d(pred)
     tasks = [(pred[i:i + chunk], omega_a2f, omega, temperature_K, mu_star, with_tc, positive,
               continuation) for i in range(0, pred.shape[0], chunk)]
@@ -124,9 +171,57 @@ def resolve_batch(pred: np.ndarray, omega_a2f: np.ndarray, omega: np.ndarray,
 
 
 def gap_residual(delta_new: np.ndarray, delta_ref: np.ndarray) -> np.ndarray:
-    """‖Δ_new − Δ_ref‖₂ / ‖Δ_ref‖₂ per row (complex rows, shape (S,))."""
+    """‖Δ_new − Δ_ref‖₂ / ‖Δ_ref‖₂ per row.
+
+    Parameters
+    ----------
+    delta_new, delta_ref : ndarray of shape (S, n_omega), complex
+        Gap functions (meV).
+
+    Returns
+    -------
+    ndarray of shape (S,)
+        Relative residuals.
+    """
     a, b = np.atleast_2d(delta_new), np.atleast_2d(delta_ref)
     return np.linalg.norm(a - b, axis=1) / np.maximum(np.linalg.norm(b, axis=1), 1e-12)
+
+
+#: relative tolerance of a re-solved gap: correct α²F reproduce noise-free engine gaps to
+#: 0.3–3 % rms, wrong ones (outside the training family, cut-off α²F) miss by 13–140 %;
+#: σ = 5 % of the rms gap puts the check's fail boundary (χ²/N = 2) at a 7 % misfit
+RESOLVE_TOL = 0.05
+
+
+def resolve_check(delta_resolved: np.ndarray, delta_input: np.ndarray) -> Check:
+    """Verdict on a predicted α²F from its re-solved gap.
+
+    Parameters
+    ----------
+    delta_resolved : ndarray of shape (n_omega,), complex
+        Δ(ω) of the Eliashberg equations solved with the predicted α²F (meV).
+    delta_input : ndarray of shape (n_omega,), complex
+        The gap that was inverted (meV), on the same mesh.
+
+    Returns
+    -------
+    Check
+        ``fitted`` = re-solved gap, data = input gap (Re and Im stacked); σ is the
+        larger of the input's own noise (estimated from its roughness) and
+        :data:`RESOLVE_TOL` × its rms.
+    """
+    data = np.concatenate([np.real(delta_input), np.imag(delta_input)])
+    fitted = np.concatenate([np.real(delta_resolved), np.imag(delta_resolved)])
+    rms = float(np.sqrt(np.mean(np.abs(delta_input) ** 2)))
+    noise = max(estimate_noise(np.real(delta_input)), estimate_noise(np.imag(delta_input)))
+    tol = RESOLVE_TOL * rms
+    sigma = np.full(data.size, max(noise, tol))
+    check = check_fit(data, fitted, sigma, sigma_given=False, tolerance=noise <= tol)
+    if check.failed:
+        check.add("fail", "the predicted alpha2F does not reproduce the input gap when the "
+                          "Eliashberg equations are solved again: outside what the model "
+                          "learned (energy range, shape family)")
+    return check
 
 
 def physics_check(pred: np.ndarray, a2f_true: np.ndarray, delta_in: np.ndarray,
@@ -143,8 +238,18 @@ def physics_check(pred: np.ndarray, a2f_true: np.ndarray, delta_in: np.ndarray,
         Predicted and true α²F.
     delta_in : ndarray of shape (S, n_omega), complex
         The gap functions that were fed to the model (meV).
+    omega_a2f : ndarray of shape (n_a2f,)
+        α²F mesh Ω (meV).
+    omega : ndarray of shape (n_omega,)
+        Real-axis mesh of Δ(ω) (meV).
+    temperature_K, mu_star : float
+        Temperature (K) and Coulomb pseudopotential of the data set.
     lam_true, tc_true, wlog_true : ndarray of shape (S,), optional
         Truth (default: computed from ``a2f_true``; T_c then needs a solve).
+    workers : int or None
+        Local processes of the re-solves.
+    positive : {"clip_keep_lambda", "clip"}
+        Projection of the predictions onto α²F ≥ 0.
     continuation : {"pade", "realaxis"}
         Route to Δ(ω), as the data set's (see :func:`solve_a2f`).
 
@@ -193,6 +298,17 @@ def summarize(check: dict[str, Any]) -> dict[str, float]:
     """Medians, means and 90th percentiles of a :func:`physics_check` result.
 
     The seed's Table I reports Δf and Δg as means over the test samples.
+
+    Parameters
+    ----------
+    check : dict
+        Result of :func:`physics_check`.
+
+    Returns
+    -------
+    dict
+        ``n``, ``fraction_superconducting``, median / mean / 90th percentile of
+        each relative error, and mean / median of Δf and Δg.
     """
     s: dict[str, float] = {"n": int(np.size(check["gap_residual"])),
                            "fraction_superconducting": float(np.mean(check["superconducting"]))}

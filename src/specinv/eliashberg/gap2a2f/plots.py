@@ -27,7 +27,20 @@ def _save(fig, path: str | Path) -> None:
 
 
 def plot_predictions(path: str | Path, ds, report: dict[str, Any], n: int = 6) -> None:
-    """True (dashed) and predicted (solid) α²F for the first ``n`` test samples."""
+    """True (dashed) and predicted (solid) α²F for the first ``n`` test samples.
+
+    Parameters
+    ----------
+    path : str or Path
+        PNG file (written atomically).
+    ds : GapSet
+        Data set (α²F mesh in meV and the true α²F).
+    report : dict
+        Experiment report with ``_test_all`` (test indices), ``_pred`` (predicted
+        α²F rows), ``test_mse`` and optionally ``latent``.
+    n : int
+        Panels drawn (at most 6).
+    """
     plt = _plt()
     te, pred = report["_test_all"], report["_pred"]
     k = min(n, te.size)
@@ -47,7 +60,21 @@ def plot_predictions(path: str | Path, ds, report: dict[str, Any], n: int = 6) -
 def plot_reconstructions(path: str | Path, f: np.ndarray, g: np.ndarray,
                          examples: dict[int, tuple[np.ndarray, np.ndarray]],
                          rows: list[dict]) -> None:
-    """Fig. 6: one [α²F; g] vector and its reconstructions, plus errors vs d_L."""
+    """Fig. 6: one [α²F; g] vector and its reconstructions, plus errors vs d_L.
+
+    Parameters
+    ----------
+    path : str or Path
+        PNG file (written atomically).
+    f : ndarray of shape (n_a2f,)
+        Original α²F.
+    g : ndarray of shape (2 n_omega,)
+        Original gap features ``[Re Δ, Im Δ]`` (meV).
+    examples : dict of int to (ndarray, ndarray)
+        Per latent dimension d_L: reconstructed ``f`` (1, n_a2f) and ``g`` (1, 2 n_omega).
+    rows : list of dict
+        Per d_L: ``latent``, ``a2f_rel_rms`` and ``gap_rel_rms``.
+    """
     plt = _plt()
     fig, ax = plt.subplots(1, 2, figsize=(12, 4))
     v = np.concatenate([f / np.abs(f).max(), g / np.abs(g).max()])
@@ -69,7 +96,17 @@ def plot_reconstructions(path: str | Path, f: np.ndarray, g: np.ndarray,
 
 
 def plot_sweep(path: str | Path, rows: list[dict]) -> None:
-    """Table I/II and physics errors vs d_L."""
+    """Table I/II and physics errors vs d_L.
+
+    Parameters
+    ----------
+    path : str or Path
+        PNG file (written atomically).
+    rows : list of dict
+        Per latent dimension: ``latent``, ``delta_f``, ``delta_g``,
+        ``median_lambda_rel_err``, ``median_tc_rel_err``, ``median_gap_residual``
+        and optionally ``portion``.
+    """
     plt = _plt()
     d = [r["latent"] for r in rows]
     fig, ax = plt.subplots(1, 3, figsize=(14, 4))
@@ -95,7 +132,27 @@ def plot_sweep(path: str | Path, rows: list[dict]) -> None:
 def plot_inversion(path: str | Path, w: np.ndarray, a2f: np.ndarray, std: np.ndarray | None,
                    omega: np.ndarray, delta: np.ndarray, res: dict[str, Any],
                    network: np.ndarray | None = None) -> None:
-    """Predicted α²F (± 2σ band; the network's before refinement, dashed) and the input Δ(ω)."""
+    """Predicted α²F (± 2σ band; the network's before refinement, dashed) and the input Δ(ω).
+
+    Parameters
+    ----------
+    path : str or Path
+        PNG file (written atomically).
+    w : ndarray of shape (n_a2f,)
+        α²F mesh Ω (meV).
+    a2f : ndarray of shape (n_a2f,)
+        Predicted (or refined) α²F.
+    std : ndarray of shape (n_a2f,) or None
+        Ensemble standard deviation of the network's α²F.
+    omega : ndarray of shape (n_omega,)
+        Real-axis mesh of Δ (meV).
+    delta : ndarray of shape (n_omega,), complex
+        Input gap function (meV).
+    res : dict
+        Re-solve of the prediction (``lambda``, ``tc_K``, ``resolve_gap_residual``).
+    network : ndarray of shape (n_a2f,), optional
+        The network's α²F before refinement (drawn dashed).
+    """
     plt = _plt()
     fig, ax = plt.subplots(1, 2, figsize=(10, 4))
     ax[0].plot(w, a2f, color="tab:blue", label="refined" if network is not None else None)

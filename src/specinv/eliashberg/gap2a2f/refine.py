@@ -38,7 +38,9 @@ from specinv.core.errors import ParameterError
 from specinv.core.parallel import map_chunks
 from specinv.eliashberg.engine.a2f import A2F, moments
 from specinv.eliashberg.engine.matsubara import solve_matsubara
-from specinv.eliashberg.engine.realaxis import RealAxisSolution, real_axis_on_mesh
+from specinv.eliashberg.engine.msc import real_axis_on_mesh
+from specinv.eliashberg.engine.realaxis import RealAxisSolution
+from specinv.eliashberg.engine.seed import SEED_SETUP
 
 #: residual entries for a trial α²F that is not superconducting at T
 _NORMAL_PENALTY = 1.0
@@ -48,7 +50,9 @@ _NORMAL_PENALTY = 1.0
 class RefineResult:
     """One refined α²F.
 
-    Attributes
+    Every parameter is kept as an attribute of the same name.
+
+    Parameters
     ----------
     a2f : ndarray of shape (n_a2f,)
         Refined α²F on the prediction's mesh (the prediction itself when the fit
@@ -63,6 +67,7 @@ class RefineResult:
     n_evaluations : int
         Forward solves used.
     wall_s : float
+        Wall time of the refinement (s).
     info : dict
         Optimizer status and message.
     """
@@ -77,7 +82,14 @@ class RefineResult:
     info: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
-        """JSON-ready figures (no arrays but the coefficients)."""
+        """JSON-ready figures (no arrays but the coefficients).
+
+        Returns
+        -------
+        dict
+            Residuals before and after, ``lambda``, ``coefficients`` (list),
+            ``n_evaluations``, ``wall_s`` (s) and the ``info`` entries.
+        """
         return {"residual_before": self.residual_before, "residual_after": self.residual_after,
                 "lambda": self.lam, "coefficients": self.coefficients.tolist(),
                 "n_evaluations": self.n_evaluations, "wall_s": self.wall_s, **self.info}
@@ -107,16 +119,46 @@ class _Forward:
 
 
 def legendre_basis(omega_a2f: np.ndarray, n_basis: int) -> np.ndarray:
-    """P_1 … P_{K−1} on x = 2Ω/Ω_max − 1; shape (n_basis − 1, n_a2f)."""
+    """P_1 … P_{K−1} on x = 2(Ω − Ω_0)/(Ω_max − Ω_0) − 1.
+
+    Parameters
+    ----------
+    omega_a2f : ndarray of shape (n_a2f,)
+        α²F mesh Ω (meV), increasing.
+    n_basis : int
+        K, the number of polynomials counting P_0.
+
+    Returns
+    -------
+    ndarray of shape (n_basis − 1, n_a2f)
+        The polynomials on the mesh.
+    """
     w = np.asarray(omega_a2f, dtype=float)
     x = 2.0 * (w - w[0]) / (w[-1] - w[0]) - 1.0
     return np.stack([np.polynomial.legendre.Legendre.basis(k)(x) for k in range(1, n_basis)])
 
 
+def _checked_inputs(a2f: np.ndarray, omega_a2f: np.ndarray, delta_in: np.ndarray,
+                    omega: np.ndarray, n_basis: int) -> tuple[Any, ...]:
+    """(Ω, α²F clipped at 0, ω, Δ_in, ‖Δ_in‖) as arrays, or a ParameterError."""
+    if n_basis < 2:
+        raise ParameterError(f"n_basis must be >= 2, got {n_basis}")
+    w = np.asarray(omega_a2f, dtype=float)
+    f0 = np.clip(np.nan_to_num(np.asarray(a2f, dtype=float)), 0.0, None)
+    omega = np.asarray(omega, dtype=float)
+    g = np.asarray(delta_in, dtype=complex)
+    if f0.shape != w.shape or g.shape != omega.shape:
+        raise ParameterError("a2f/omega_a2f and delta_in/omega must have matching shapes")
+    gn = float(np.linalg.norm(g))
+    if not gn > 0 or not np.any(f0[w > 0] > 0):
+        raise ParameterError("refinement needs a nonzero gap and an α²F with weight")
+    return w, f0, omega, g, gn
+
+
 def refine_a2f(a2f: np.ndarray, omega_a2f: np.ndarray, omega: np.ndarray,
                delta_in: np.ndarray, temperature_K: float, mu_star: float, *,
                n_basis: int = 6, keep_lambda: bool = True, d_omega: float = 0.1,
-               n_matsubara: int = 350, max_evaluations: int | None = None,
+               n_matsubara: int = SEED_SETUP.n_matsubara, max_evaluations: int | None = None,
                tol: float = 1e-4) -> RefineResult:
     """Fit a predicted α²F to a measured gap function (see the module docstring).
 
@@ -139,6 +181,8 @@ def refine_a2f(a2f: np.ndarray, omega_a2f: np.ndarray, omega: np.ndarray,
         Keep λ at the prediction's λ (default); otherwise P_0 is fitted too.
     d_omega : float
         Step of the real-axis iteration, meV.
+    n_matsubara : int
+        Positive Matsubara frequencies of the forward solves.
     max_evaluations : int, optional
         Levenberg–Marquardt function evaluations allowed, those of the finite-difference
         Jacobians included (default 12 per coefficient; MINPACK may finish its last
@@ -150,18 +194,9 @@ def refine_a2f(a2f: np.ndarray, omega_a2f: np.ndarray, omega: np.ndarray,
     Returns
     -------
     RefineResult
+        The refined α²F (or the prediction when the fit did not help) and the fit's figures.
     """
-    if n_basis < 2:
-        raise ParameterError(f"n_basis must be >= 2, got {n_basis}")
-    w = np.asarray(omega_a2f, dtype=float)
-    f0 = np.clip(np.nan_to_num(np.asarray(a2f, dtype=float)), 0.0, None)
-    omega = np.asarray(omega, dtype=float)
-    g = np.asarray(delta_in, dtype=complex)
-    if f0.shape != w.shape or g.shape != omega.shape:
-        raise ParameterError("a2f/omega_a2f and delta_in/omega must have matching shapes")
-    gn = float(np.linalg.norm(g))
-    if not gn > 0 or not np.any(f0[w > 0] > 0):
-        raise ParameterError("refinement needs a nonzero gap and an α²F with weight")
+    w, f0, omega, g, gn = _checked_inputs(a2f, omega_a2f, delta_in, omega, n_basis)
     t0 = time.perf_counter()
     basis = legendre_basis(w, n_basis)
     if not keep_lambda:
@@ -183,8 +218,7 @@ def refine_a2f(a2f: np.ndarray, omega_a2f: np.ndarray, omega: np.ndarray,
 
     c0 = np.zeros(basis.shape[0])
     r0 = float(np.linalg.norm(residual(c0)))
-    info: dict[str, Any] = {"n_basis": n_basis, "keep_lambda": keep_lambda,
-                            "d_omega_meV": d_omega,
+    info: dict[str, Any] = {"n_basis": n_basis, "keep_lambda": keep_lambda, "d_omega_meV": d_omega,
                             "superconducting_start": forward.delta_n is not None}
     if not info["superconducting_start"]:
         # no gap to compare with: every small change stays normal, the fit cannot start
@@ -220,9 +254,26 @@ def refine_batch(pred: np.ndarray, delta_in: np.ndarray, omega_a2f: np.ndarray,
     Parameters
     ----------
     pred : ndarray of shape (S, n_a2f)
+        Predicted α²F rows.
     delta_in : ndarray of shape (S, n_omega), complex
-    options
+        Input gap functions (meV).
+    omega_a2f : ndarray of shape (n_a2f,)
+        α²F mesh Ω (meV).
+    omega : ndarray of shape (n_omega,)
+        Mesh of the gap functions (meV).
+    temperature_K, mu_star : float
+        Conditions of the measurement (K, dimensionless).
+    workers : int or None
+        Local processes (None: all cores).
+    chunk : int
+        Rows per task.
+    **options
         Passed to :func:`refine_a2f`.
+
+    Returns
+    -------
+    list of RefineResult
+        One per row, in row order.
     """
     pred, delta_in = np.atleast_2d(pred), np.atleast_2d(delta_in)
     tasks = [(pred[i:i + chunk], delta_in[i:i + chunk], omega_a2f, omega, temperature_K,

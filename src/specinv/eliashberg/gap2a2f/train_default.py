@@ -33,6 +33,18 @@ DEFAULT_OUT = Path(__file__).resolve().parents[2] / "data" / "gap2a2f"
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point (``python -m`` this module); see the module docstring.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments (default ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        Exit code (0 on success).
+    """
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--cache", default="/tmp/specinv_gap2a2f", help="data set cache directory")
@@ -58,11 +70,12 @@ def main(argv: list[str] | None = None) -> int:
                                  progress=False)
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
-    for old in out.glob("member_*.npz"):
+    for old in [*out.glob("member_*.npz"), *out.glob("member_*.json")]:
         old.unlink()
     for k, m in enumerate(models):
         m.meta["shipped"] = {"recipe": args.recipe, "member": k}
-        m.save(out / f"member_{k:02d}.npz", half=True)
+        m.save(out / f"member_{k:02d}.npz", half=True,
+               recipe="python -m specinv.eliashberg.gap2a2f.train_default")
     info = {"script": "python -m specinv.eliashberg.gap2a2f.train_default", "arguments": vars(args),
             "dataset_parameters": manifest["parameters"],
             "dataset_samples_kept": manifest["samples_kept"],

@@ -1,0 +1,22 @@
+"""The shipped gap → α²F model on a real material it was not trained for (skipped without data)."""
+
+from __future__ import annotations
+
+import json
+
+from specinv.cli.main import main
+from specinv.core.check import EXIT_FAIL
+
+
+def test_nb_gap_outside_the_training_range_fails_loudly(shared_data, tmp_path):
+    # Nb's α²F reaches ~30 meV, the shipped model knows α²F below 10 meV: it returned
+    # λ = 2.04 for a true 0.94 with exit 0; the re-solved gap now exposes it
+    gap = tmp_path / "gap.csv"
+    assert main(["eliashberg", "solve", str(shared_data / "isome_nb_a2f" / "Nb.a2F"),
+                 "--column", "15", "--mu-star", "0.1", "--temperature", "1.16",
+                 "--output", str(gap)]) == 0
+    out = tmp_path / "a2f.csv"
+    assert main(["eliashberg", "invert", str(gap), "--output", str(out)]) == EXIT_FAIL
+    meta = json.loads(out.with_suffix(".json").read_text())
+    assert meta["check"]["verdict"] == "fail"
+    assert meta["resolve_gap_residual"] > 0.1
