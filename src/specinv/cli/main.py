@@ -30,11 +30,17 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-class OneLineParser(argparse.ArgumentParser):
+class _OneLineParser(argparse.ArgumentParser):
     """Argument parser whose usage errors are one line, like every other error."""
 
     def error(self, message: str) -> NoReturn:
-        """Print ``specinv: error: PROG: MESSAGE`` and exit with code 2."""
+        """Print ``specinv: error: PROG: MESSAGE`` and exit with code 2.
+
+        Parameters
+        ----------
+        message : str
+            argparse's description of the usage error.
+        """
         self.exit(2, f"specinv: error: {self.prog}: {message}\n")
 
 
@@ -52,7 +58,7 @@ def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
     argparse.ArgumentParser
         The ``specinv`` parser.
     """
-    parser = OneLineParser(
+    parser = _OneLineParser(
         prog="specinv",
         description="Recover hidden spectra from condensed-matter spectroscopy.",
     )

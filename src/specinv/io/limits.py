@@ -32,6 +32,7 @@ def human_bytes(n: float) -> str:
     Returns
     -------
     str
+        Three significant digits and a binary unit.
     """
     for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
         if abs(n) < 1024 or unit == "PiB":
@@ -55,6 +56,7 @@ def check_count(name: str, value: Any, *, minimum: int = 1) -> int:
     Returns
     -------
     int
+        The value as an ``int``.
     """
     if isinstance(value, bool) or not isinstance(value, (int, float)) or \
             not math.isfinite(value) or value != int(value):

@@ -118,6 +118,7 @@ def check_output_dir(label: str, path: PathLike,
     Returns
     -------
     Path
+        The directory (it may not exist yet).
 
     Raises
     ------

@@ -39,6 +39,7 @@ def printable(text: str, limit: int = 24) -> str:
     Returns
     -------
     str
+        Quoted, ASCII-only, safe to print in a one-line message.
     """
     short = text[:limit] + ("..." if len(text) > limit else "")
     return repr(short.encode("ascii", "backslashreplace").decode("ascii"))
@@ -57,6 +58,7 @@ def read_text(path: str | Path, expected: str) -> str:
     Returns
     -------
     str
+        The decoded text (UTF-8, else Latin-1 when every character is printable).
 
     Raises
     ------
