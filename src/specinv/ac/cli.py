@@ -7,8 +7,17 @@ from pathlib import Path
 
 import numpy as np
 
+from specinv.core.errors import ParameterError
+from specinv.io.limits import check_array, check_count, check_solver_options
 from specinv.io.options import parse_options, positive_float
+from specinv.io.output import table_outputs
 from specinv.io.report import add_verdict_argument, report_verdict
+
+#: accepted range of β · ω_max: below, the window is narrower than the temperature
+#: scale the data resolve; above, the kernel vanishes on almost the whole window
+BETA_OMEGA_RANGE = (0.5, 1e5)
+#: most real-frequency points
+MAX_N_OMEGA = 100_000
 
 AC_DEFAULTS = {"maxent": {"alpha_rule": "posterior"}}
 """Solver options used for continuation unless given with --option: α at the maximum
@@ -18,6 +27,13 @@ on the ALPS and TRIQS/maxent meshes, against ALPS's 5.51."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``ac continue`` to the ``specinv`` subcommands.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The ``specinv`` subcommands.
+    """
     from specinv.ac.continuation import KERNELS
 
     parser = sub.add_parser("ac", help="analytic continuation of imaginary-time data",
@@ -51,13 +67,20 @@ def _continue(args: argparse.Namespace) -> int:
     from specinv.ac.continuation import INFLATED_CHI2, continue_data, is_fermionic, is_tau
     from specinv.io.qmc import read_matsubara_input, read_tau_input
     from specinv.io.table import write_table
+    from specinv.solvers import get_solver
 
+    table_outputs(args.output, args.plot, inputs=[args.input])
+    _check_window(args)
+    options = {**AC_DEFAULTS.get(args.method, {}), **parse_options(args.option)}
     fermionic = is_fermionic(args.kernel)
     if is_tau(args.kernel):
         data = read_tau_input(args.input, beta=args.beta, fermionic=fermionic)
     else:
         data = read_matsubara_input(args.input, fermionic=fermionic)
-    options = {**AC_DEFAULTS.get(args.method, {}), **parse_options(args.option)}
+    check_solver_options(options, get_solver(args.method).defaults)
+    if args.n_omega is not None:
+        n_data = data.points.size * (1 if data.imag is None else 2)
+        check_array("--n-omega", args.n_omega, (n_data, args.n_omega), what="kernel")
     setup, result = continue_data(data, args.kernel, args.beta, method=args.method,
                                   options=options, omega_max=args.omega_max,
                                   n_omega=args.n_omega)
@@ -75,9 +98,8 @@ def _continue(args: argparse.Namespace) -> int:
             if args.kernel == "conductivity-tau" else "A(omega)",
             **result.metadata(), **setup.metadata(), "chi2": result.chi2,
             "alpha": result.hyperparameters.get("alpha"), "runtime_s": result.wall_time_s}
-    if args.plot:
-        _plot(args.plot, setup, result, args)
-    write_table(args.output, cols, meta)
+    extra = [(args.plot, lambda tmp: _plot(tmp, setup, result, args))] if args.plot else []
+    write_table(args.output, cols, meta, extra=extra)
     for note in setup.notes:
         print(f"note: {note}")
     alpha = result.hyperparameters.get("alpha")
@@ -88,13 +110,28 @@ def _continue(args: argparse.Namespace) -> int:
     return report_verdict(result.check, args)
 
 
+def _check_window(args: argparse.Namespace) -> None:
+    """Refuse a frequency mesh that is empty, huge, or on a scale unrelated to β."""
+    if args.n_omega is not None:
+        check_count("--n-omega", args.n_omega, minimum=10)
+        if args.n_omega > MAX_N_OMEGA:
+            raise ParameterError(f"--n-omega must be <= {MAX_N_OMEGA}, got {args.n_omega}")
+    if args.omega_max is not None:
+        lo, hi = BETA_OMEGA_RANGE
+        x = args.beta * args.omega_max
+        if not lo <= x <= hi:
+            raise ParameterError(
+                f"--omega-max {args.omega_max:g} with --beta {args.beta:g} gives beta*omega_max "
+                f"= {x:.3g}, outside [{lo:g}, {hi:g}]: the window is "
+                f"{'narrower than the temperature' if x < lo else 'far beyond what τ data resolve'}"
+                "; are both in the same energy unit?")
+
+
 def _plot(path: str, setup, result, args: argparse.Namespace) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    from specinv.io.atomic import atomic_path
 
     k = setup.problem.kernel
     fig, (a0, a1) = plt.subplots(1, 2, figsize=(10, 4))
@@ -111,6 +148,5 @@ def _plot(path: str, setup, result, args: argparse.Namespace) -> None:
     a1.set_ylabel("σ(ω)" if args.kernel == "conductivity-tau" else "A(ω)")
     a1.set_title(f"{args.method}, χ²/N = {result.chi2_reduced:.3g}")
     fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=100, format="png")
+    fig.savefig(path, dpi=100, format="png")
     plt.close(fig)

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+from collections.abc import Callable
+
+from specinv.io.output import check_output_dir
 
 #: domain -> (module, help)
 BENCHMARKS: dict[str, tuple[str, str]] = {
@@ -23,12 +26,17 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``bench DOMAIN`` (one sub-parser per benchmark module) to ``sub``.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The ``specinv`` subcommands.
+    """
     parser = sub.add_parser("bench", help="benchmarks that write JSON and figures",
                             description=__doc__)
     bsub = parser.add_subparsers(dest="domain", metavar="DOMAIN", required=True)
     for name, (module, help_) in BENCHMARKS.items():
-        if importlib.util.find_spec(module) is None:
-            continue
         p = bsub.add_parser(name, help=help_)
         p.add_argument("--output", default=f"bench_{name}", metavar="DIR",
                        help="output directory for JSON and figures (default: %(default)s)")
@@ -36,4 +44,14 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="smaller, faster version of the benchmark")
         mod = importlib.import_module(module)
         mod.add_arguments(p)
-        p.set_defaults(func=mod.run)
+        p.set_defaults(func=_checked(mod.run))
+
+
+def _checked(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """``run`` preceded by the output-directory check (before any benchmark work)."""
+
+    def wrapped(args: argparse.Namespace) -> int:
+        check_output_dir("--output", args.output)
+        return run(args)
+
+    return wrapped

@@ -13,6 +13,7 @@ import importlib
 import os
 import sys
 import warnings
+from typing import NoReturn
 
 from specinv.core.errors import SpecinvError
 
@@ -29,12 +30,18 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def _available() -> dict[str, tuple[str, str]]:
-    found = {}
-    for name, (module, help_) in COMMANDS.items():
-        if importlib.util.find_spec(module) is not None:
-            found[name] = (module, help_)
-    return found
+class _OneLineParser(argparse.ArgumentParser):
+    """Argument parser whose usage errors are one line, like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``specinv: error: PROG: MESSAGE`` and exit with code 2.
+
+        Parameters
+        ----------
+        message : str
+            argparse's description of the usage error.
+        """
+        self.exit(2, f"specinv: error: {self.prog}: {message}\n")
 
 
 def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
@@ -43,15 +50,15 @@ def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
     Parameters
     ----------
     selected : str, optional
-        Subcommand named on the command line; the others get a stub parser so
-        that their modules are not imported.
+        Command whose module is imported and whose sub-parser is built
+        (``"all"``: every command, for tools that walk the whole tree).
 
     Returns
     -------
     argparse.ArgumentParser
         The ``specinv`` parser.
     """
-    parser = argparse.ArgumentParser(
+    parser = _OneLineParser(
         prog="specinv",
         description="Recover hidden spectra from condensed-matter spectroscopy.",
     )
@@ -59,8 +66,8 @@ def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
 
     parser.add_argument("--version", action="version", version=f"specinv {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, (module, help_) in _available().items():
-        if name == selected:
+    for name, (module, help_) in COMMANDS.items():
+        if selected in (name, "all"):
             importlib.import_module(module).register(sub)
         else:
             sub.add_parser(name, help=help_, add_help=False)
@@ -101,6 +108,10 @@ def main(argv: list[str] | None = None) -> int:
             return int(args.func(args) or 0)
     except SpecinvError as exc:
         print(f"specinv: error: {exc}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print("specinv: error: out of memory; reduce the size parameters (mesh points, "
+              "map size, Matsubara frequencies)", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("specinv: interrupted; no partial output was written", file=sys.stderr)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.signal import savgol_filter
 
 #: floor of the relative noise estimate: below this, rounding of the data dominates
 RELATIVE_FLOOR = 1e-6
@@ -35,6 +34,8 @@ def estimate_noise(values: np.ndarray, *, window: int = 11, order: int = 3) -> f
     floor = RELATIVE_FLOOR * scale if scale > 0 else RELATIVE_FLOOR
     if g.size < window:
         return floor
+    from scipy.signal import savgol_filter  # here: scipy.signal costs ~1 s of import time
+
     r = g - savgol_filter(g, window, order, mode="interp")
     c0 = savgol_filter(np.eye(window)[window // 2], window, order, mode="interp")[window // 2]
     mad = float(np.median(np.abs(r - np.median(r))))

@@ -21,6 +21,17 @@ import numpy as np
 
 from specinv.core.errors import ParameterError
 from specinv.eliashberg.engine.seed import SEED_SETUP
+from specinv.io.limits import check_array, check_count
+from specinv.io.output import check_output_dir, table_outputs
+
+#: largest accepted Coulomb cutoff, in units of the highest phonon energy
+MAX_CUTOFF_FACTOR = 1000.0
+#: --n-matsubara may exceed the count the cutoff needs at T by at most this factor
+MAX_MATSUBARA_FACTOR = 10
+#: arrays of M x M floats the Matsubara setup holds at once (λ±, index tables)
+MATSUBARA_ARRAYS = 5
+#: arrays of (real-axis points x phonon bins) the real-axis iteration holds at once
+REAL_AXIS_ARRAYS = 6
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -38,6 +49,13 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``eliashberg`` actions to the ``specinv`` subcommands.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The ``specinv`` subcommands.
+    """
     parser = sub.add_parser("eliashberg", help="Migdal-Eliashberg solver, T_c, data sets",
                             description=__doc__,
                             formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -103,7 +121,42 @@ def _load(args: argparse.Namespace):
     if args.cutoff is not None and not args.cutoff > 0:
         raise ParameterError(f"--cutoff must be > 0 meV, got {args.cutoff}")
     args.unit = resolve_unit(args.a2f, args.unit)
-    return read_a2f(args.a2f, unit=args.unit, column=args.column)
+    spec = read_a2f(args.a2f, unit=args.unit, column=args.column)
+    top = spec.omega_max
+    if args.cutoff is not None and args.cutoff < top:
+        raise ParameterError(f"--cutoff {args.cutoff:g} meV is below the highest phonon energy "
+                             f"{top:.4g} meV of {args.a2f}: the Matsubara sums would cut through "
+                             f"the α²F (default: 10 × {top:.4g} meV). Is the cutoff in another "
+                             "unit?")
+    if args.cutoff is not None and args.cutoff > MAX_CUTOFF_FACTOR * top:
+        raise ParameterError(f"--cutoff {args.cutoff:g} meV exceeds {MAX_CUTOFF_FACTOR:g} × the "
+                             f"highest phonon energy {top:.4g} meV of {args.a2f}")
+    return spec
+
+
+def _check_solve_size(spec, args: argparse.Namespace) -> None:
+    """Refuse Matsubara counts and real-axis meshes beyond the memory limit, before setup."""
+    from specinv.eliashberg.engine.matsubara import default_n_matsubara
+
+    cutoff = 10.0 * spec.omega_max if args.cutoff is None else args.cutoff
+    needed = default_n_matsubara(spec, args.temperature, cutoff)
+    if args.n_matsubara is None:
+        check_array("--temperature", f"{args.temperature:g} K (M = {needed} Matsubara "
+                    f"frequencies below the cutoff {cutoff:.4g} meV)", (needed, needed),
+                    itemsize=8 * MATSUBARA_ARRAYS, what="Matsubara kernel set")
+        m = needed
+    else:
+        m = check_count("--n-matsubara", args.n_matsubara, minimum=2)
+        if m > MAX_MATSUBARA_FACTOR * needed:
+            raise ParameterError(f"--n-matsubara {m} is more than {MAX_MATSUBARA_FACTOR} × the "
+                                 f"{needed} frequencies below the cutoff {cutoff:.4g} meV at "
+                                 f"{args.temperature:g} K")
+        check_array("--n-matsubara", m, (m, m), itemsize=8 * MATSUBARA_ARRAYS,
+                    what="Matsubara kernel set")
+    n_out = int(np.ceil(args.omega_max / args.d_omega))
+    bins = int(np.ceil(spec.omega_max / args.d_omega)) + 1
+    check_array("--d-omega", f"{args.d_omega:g} meV", (n_out + bins, max(bins, m)),
+                itemsize=8 * REAL_AXIS_ARRAYS, what="real-axis array set")
 
 
 def run_tc(args: argparse.Namespace) -> int:
@@ -132,10 +185,12 @@ def run_solve(args: argparse.Namespace) -> int:
     from specinv.eliashberg.engine.tc import critical_temperature
     from specinv.io.table import write_table
 
+    table_outputs(args.output, args.plot, inputs=[args.a2f])
     if not np.isfinite(args.temperature) or args.temperature <= 0:
         raise ParameterError(f"--temperature must be > 0 K, got {args.temperature}")
-    if not args.omega_max > 0 or not 0 < args.d_omega < args.omega_max:
-        raise ParameterError("need 0 < --d-omega < --omega-max")
+    if not 0 < args.omega_max < 1e4 or not 0 < args.d_omega < args.omega_max:
+        raise ParameterError(f"need 0 < --d-omega < --omega-max < 1e4 meV, got "
+                             f"{args.d_omega:g} and {args.omega_max:g}")
     if args.digits is not None:
         from specinv.eliashberg.engine.digits import MAX_DPS
 
@@ -145,6 +200,7 @@ def run_solve(args: argparse.Namespace) -> int:
         if not 20 <= args.digits <= MAX_DPS:
             raise ParameterError(f"--digits must be between 20 and {MAX_DPS}, got {args.digits}")
     spec = _load(args)
+    _check_solve_size(spec, args)
     rescale = not args.no_rescale_mu
     sol = solve_matsubara(spec, args.temperature, args.mu_star, cutoff=args.cutoff,
                           rescale_mu=rescale, n_matsubara=args.n_matsubara, dps=args.digits)
@@ -167,9 +223,8 @@ def run_solve(args: argparse.Namespace) -> int:
     columns = {"omega_meV": ra.omega, "re_delta_meV": ra.delta.real,
                "im_delta_meV": ra.delta.imag, "re_z": ra.z.real, "im_z": ra.z.imag,
                "dos": ra.dos()}
-    if args.plot:
-        _plot(args.plot, ra, meta)
-    write_table(args.output, columns, meta)
+    extra = [(args.plot, lambda tmp: _plot(tmp, ra, meta))] if args.plot else []
+    write_table(args.output, columns, meta, extra=extra)
     print(f"Delta0 = {meta['delta0_meV']:.4f} meV, T_c = {tc.tc_K:.3f} K, "
           f"lambda = {tc.lambda_:.4f}; wrote {args.output}")
     return 0
@@ -180,8 +235,6 @@ def _plot(path: str, ra, meta: dict) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    from specinv.io.atomic import atomic_path
 
     fig, ax = plt.subplots(1, 2, figsize=(10, 4))
     ax[0].plot(ra.omega, ra.delta.real, label="Re Δ")
@@ -196,15 +249,24 @@ def _plot(path: str, ra, meta: dict) -> None:
         "Padé" + (f", {ra.info['digits']} digits" if ra.info.get("digits") else ""))
     fig.suptitle(f"Δ0 = {meta['delta0_meV']:.3f} meV, T_c = {meta['tc_K']:.2f} K ({how})")
     fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=110)
+    fig.savefig(path, format="png", dpi=110)
     plt.close(fig)
 
 
 def run_dataset(args: argparse.Namespace) -> int:
     from specinv.eliashberg.engine.dataset import DatasetConfig, build_dataset
 
+    check_output_dir("--output", args.output)
+    check_count("--n", args.n)
+    check_count("--shard-size", args.shard_size)
+    check_count("--n-matsubara", args.n_matsubara, minimum=2)
+    check_array("--n-matsubara", args.n_matsubara, (args.n_matsubara, args.n_matsubara),
+                itemsize=8 * MATSUBARA_ARRAYS, what="Matsubara kernel set")
+    if not 0 < args.temperature < 1e3:
+        raise ParameterError(f"--temperature must lie in (0, 1e3) K, got {args.temperature}")
     lo, hi = args.lambda_range
+    if not 0 < lo <= hi < 100:
+        raise ParameterError(f"--lambda-range needs 0 < LO <= HI < 100, got {lo} {hi}")
     cfg = DatasetConfig(n=args.n, seed=args.seed, kind=args.kind, shard_size=args.shard_size,
                         temperature_K=args.temperature, mu_star=args.mu_star,
                         n_matsubara=args.n_matsubara, lambda_min=lo, lambda_max=hi,

@@ -23,6 +23,9 @@ import numpy as np
 from specinv.core.errors import InputError
 from specinv.io.table import read_columns
 
+#: the τ axis must reach at least this fraction of β (β/2 suffices for symmetric data)
+MIN_TAU_REACH = 0.45
+
 
 @dataclass
 class ContinuationInput:
@@ -77,7 +80,8 @@ def read_tau_input(path: str | Path, *, beta: float, fermionic: bool = True) -> 
     Raises
     ------
     InputError
-        Fewer than 2 columns, τ outside [0, β] or not increasing, errors ≤ 0.
+        Fewer than 2 columns, τ outside [0, β] or ending before β/2 (a β that
+        contradicts the τ axis), τ not increasing, errors ≤ 0.
     """
     table, _ = read_columns(path, min_columns=2, names=("tau", "value", "error"))
     src = str(path)
@@ -89,6 +93,10 @@ def read_tau_input(path: str | Path, *, beta: float, fermionic: bool = True) -> 
     if tau[0] < -1e-9 * beta or tau[-1] > beta * (1 + 1e-9):
         raise InputError(f"column 1 (tau) must lie in [0, beta = {beta:g}], found "
                          f"[{tau[0]:g}, {tau[-1]:g}] (wrong --beta?)", src)
+    if tau[-1] < MIN_TAU_REACH * beta:
+        raise InputError(f"column 1 (tau) ends at {tau[-1]:g}, less than half of beta = "
+                         f"{beta:g}: the τ axis does not fit this β (--beta in another unit, "
+                         "or τ in units of β?)", src)
     err = _errors(table, 2, src)
     flipped = False
     if fermionic and np.median(val) > 0:

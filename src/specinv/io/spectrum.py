@@ -100,7 +100,8 @@ def read_spectrum(path: str | Path, *, channel: str | None = None,
     Raises
     ------
     InputError
-        With the file name and what is wrong.
+        With the file name and what is wrong; also for ``channel``/``bias_channel``
+        given with a text table (they select Nanonis channels).
     """
     p = Path(path)
     if p.suffix.lower() == ".dat" and p.is_file() and "[DATA]" in p.read_text(
@@ -109,6 +110,11 @@ def read_spectrum(path: str | Path, *, channel: str | None = None,
         bias, g = spec.bias_mV, spec.signal
         info = {"format": "nanonis-dat", "channel": spec.channel, "sweeps_averaged": spec.n_sweeps}
     else:
+        given = [o for o, v in (("--channel", channel), ("--bias-channel", bias_channel)) if v]
+        if given:
+            raise InputError(f"{' and '.join(given)} select(s) a channel of a Nanonis .dat "
+                             "file; this is a text table (bias, dI/dV in its first two "
+                             "columns)", str(p))
         table, header = read_columns(p, min_columns=2, names=("bias (mV)", "conductance"))
         bias, g = table[:, 0], table[:, 1]
         info = {"format": "text", "header": header}

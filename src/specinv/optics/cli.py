@@ -16,14 +16,27 @@ import numpy as np
 
 from specinv.core.errors import InputError, ParameterError
 from specinv.core.units import CM1_PER_MEV
+from specinv.io.limits import check_array, check_count, check_solver_options
 from specinv.io.options import parse_options, positive_float
+from specinv.io.output import check_output_dir, check_outputs, table_outputs
 
 LEARNED = ("rrim", "fcn", "cnn")
+#: the data's highest ω must reach this fraction of the glue window (else: a unit mix-up)
+MIN_DATA_REACH = 0.25
+#: ... and stay below this multiple of it
+MAX_DATA_REACH = 20.0
 #: maxent options used for optics unless --option overrides them
 MAXENT_DEFAULTS = {"alpha_rule": "chi2kink"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``optics invert | simulate | train`` to the ``specinv`` subcommands.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The ``specinv`` subcommands.
+    """
     parser = sub.add_parser("optics", help="optical scattering rate -> electron-boson glue",
                             description=__doc__)
     osub = parser.add_subparsers(dest="optics_command", metavar="SUBCOMMAND", required=True)
@@ -107,6 +120,9 @@ def read_scattering_rate(path: str, unit: str) -> tuple[np.ndarray, np.ndarray]:
         w, g = w / CM1_PER_MEV, g / CM1_PER_MEV
     if w.size < 5:
         raise InputError(f"need at least 5 rows of (omega, 1/tau), found {w.size}", path)
+    if np.any(g < 0) and np.median(g) < 0:
+        raise InputError("column 2 (1/tau) is negative at most frequencies; a scattering rate "
+                         "is positive (wrong column or sign?)", path)
     if np.any(w <= 0):
         raise InputError("column 1 (omega) must be > 0 in every row", path)
     order = np.argsort(w)
@@ -124,12 +140,14 @@ def _invert(args: argparse.Namespace) -> int:
     from specinv.optics.setup import OpticsSetup
     from specinv.solvers.base import get_solver
 
-    if not args.temperature > 0:
-        raise ParameterError(f"--temperature must be > 0 K, got {args.temperature}")
-    if args.n_glue < 10:
-        raise ParameterError(f"--n-glue must be >= 10, got {args.n_glue}")
-    w, g = read_scattering_rate(args.input, args.unit)
+    table_outputs(args.output, args.plot, inputs=[args.input])
+    if not 0 < args.temperature < 1e4:
+        raise ParameterError(f"--temperature must lie in (0, 1e4) K, got {args.temperature}")
+    check_count("--n-glue", args.n_glue, minimum=10)
     options = parse_options(args.option)
+    w, g = read_scattering_rate(args.input, args.unit)
+    check_solver_options(options, get_solver(args.method).defaults)
+    check_array("--n-glue", args.n_glue, (w.size, args.n_glue), what="kernel")
     if args.method == "maxent":  # the classic α rule over-fits this kernel (chi2kink does not)
         options = {**MAXENT_DEFAULTS, **options}
     solver = get_solver(args.method, **options)
@@ -142,6 +160,7 @@ def _invert(args: argparse.Namespace) -> int:
         # n cells of width d = glue_max/n tiling [d/2, glue_max + d/2] (the default
         # 400 meV / 100 is the models' mesh); the first edge stays above Ω = 0
         mesh = Mesh.uniform(args.glue_max / args.n_glue, args.glue_max, args.n_glue)
+    _check_reach(w, float(mesh.points[-1]), args)
     sigma = None if args.sigma is None else args.sigma / (CM1_PER_MEV if args.unit == "cm-1"
                                                           else 1.0)
     kernel = ShulgaKernel(w, mesh, temperature=args.temperature)
@@ -152,13 +171,27 @@ def _invert(args: argparse.Namespace) -> int:
         cols["glue_std"] = result.spectrum_std
     meta = {"command": "optics invert", "input": str(Path(args.input)), "input_unit": args.unit,
             "temperature_K": args.temperature, "kernel": kernel.describe(), **result.metadata()}
-    if args.plot:
-        _plot(args.plot, w, g, result, f"{Path(args.input).name}: {args.method}, "
-              f"T = {args.temperature:g} K")
-    write_table(args.output, cols, meta)
+    title = f"{Path(args.input).name}: {args.method}, T = {args.temperature:g} K"
+    extra = [(args.plot, lambda tmp: _plot(tmp, w, g, result, title))] if args.plot else []
+    write_table(args.output, cols, meta, extra=extra)
     print(f"wrote {args.output}: {args.method}, χ²/N = {result.chi2_reduced:.3g} "
           f"({result.wall_time_s:.3f} s)")
     return 0
+
+
+def _check_reach(w: np.ndarray, glue_max: float, args: argparse.Namespace) -> None:
+    """Refuse data whose frequency range contradicts ``--unit`` (cm-1 vs meV mix-up)."""
+    top = float(w[-1])
+    other = "meV" if args.unit == "cm-1" else "cm-1"
+    if top < MIN_DATA_REACH * glue_max:
+        raise InputError(f"omega reaches only {top:.3g} meV (read as {args.unit}), less than "
+                         f"{MIN_DATA_REACH:g} of the glue window up to {glue_max:g} meV: is "
+                         f"the file in {other} (--unit {other})? Otherwise lower --glue-max",
+                         args.input)
+    if top > MAX_DATA_REACH * glue_max:
+        raise InputError(f"omega reaches {top:.3g} meV (read as {args.unit}), "
+                         f"{MAX_DATA_REACH:g}× the glue window up to {glue_max:g} meV: is "
+                         f"the file in {other} (--unit {other})?", args.input)
 
 
 def _plot(path: str, w: np.ndarray, g: np.ndarray, result: object, title: str) -> None:
@@ -166,8 +199,6 @@ def _plot(path: str, w: np.ndarray, g: np.ndarray, result: object, title: str) -
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    from specinv.io.atomic import atomic_path
 
     fig, ax = plt.subplots(1, 2, figsize=(10, 4))
     ax[0].plot(w, g, "k.", ms=3, label="data")
@@ -180,8 +211,7 @@ def _plot(path: str, w: np.ndarray, g: np.ndarray, result: object, title: str) -
                            result.spectrum + result.spectrum_std, color="C3", alpha=0.3)
     ax[1].set(xlabel="Ω (meV)", ylabel="I²χ(Ω)", title=title)
     fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=110, format="png")
+    fig.savefig(path, dpi=110, format="png")
     plt.close(fig)
 
 
@@ -191,8 +221,13 @@ def _simulate(args: argparse.Namespace) -> int:
     from specinv.optics.glue import gaussian_mixtures, ood_sets
     from specinv.optics.setup import OpticsSetup
 
-    if not args.noise >= 0:
-        raise ParameterError(f"--noise must be >= 0, got {args.noise}")
+    table_outputs(args.output)
+    if not 0 <= args.noise < 1e3:
+        raise ParameterError(f"--noise must lie in [0, 1e3), got {args.noise}")
+    if not args.temperature < 1e4:
+        raise ParameterError(f"--temperature must be < 1e4 K, got {args.temperature}")
+    if not 0 <= args.index < 1000:
+        raise ParameterError(f"--index must lie in 0..999, got {args.index}")
     setup = OpticsSetup(temperature=args.temperature)
     om = setup.mesh().points
     if args.glue == "mixture":
@@ -219,8 +254,11 @@ def _train(args: argparse.Namespace) -> int:
     from specinv.optics.dataset import build_dataset
     from specinv.optics.train import ModelConfig, train_model
 
-    if args.epochs < 1:
-        raise ParameterError(f"--epochs must be >= 1, got {args.epochs}")
+    table_outputs(args.output)  # MODEL.pt and MODEL.json
+    check_outputs([("--checkpoint", args.checkpoint)], inputs=[args.output])
+    check_output_dir("--cache-dir", args.cache_dir)
+    check_count("--epochs", args.epochs)
+    check_count("--n", args.n, minimum=10)
     levels = None if args.noise_levels is None else tuple(args.noise_levels)
     if levels is not None:
         if args.model != "rrim":

@@ -6,7 +6,6 @@ import argparse
 import functools
 import json
 import time
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,6 +13,11 @@ import numpy as np
 
 from specinv.core.errors import InputError, ParameterError
 from specinv.core.threads import compute_threads
+from specinv.io.limits import check_array, check_count
+from specinv.io.output import check_outputs, table_outputs
+
+#: largest simulated map side, pixels
+MAX_SIM_SIZE = 4096
 
 
 def load_maps(path: str, channel: str | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -36,39 +40,38 @@ def load_maps(path: str, channel: str | None = None) -> tuple[np.ndarray, np.nda
     Raises
     ------
     InputError
-        Missing or unreadable file, wrong type, missing arrays or wrong shapes.
+        Missing or unreadable file, wrong type, missing arrays or wrong shapes,
+        non-numeric or NaN values, a bias repeated in the stack, ``channel`` with an ``.npz``.
     """
+    from specinv.io.arrays import load_arrays, require
+
     p = Path(path)
-    if not p.is_file():
-        raise InputError("file not found", str(p))
     if p.suffix.lower() == ".3ds":
         from specinv.io.nanonis_grid import read_3ds
 
         g = read_3ds(p)
         name = g.didv_channel(channel)
-        return g.channels[name].astype(np.float32), g.bias_mV()
-    if p.suffix.lower() != ".npz":
-        raise InputError("unsupported file type; expected .npz (maps, bias_mV) or .3ds", str(p))
-    if not zipfile.is_zipfile(p):
-        raise InputError("not a NumPy .npz archive (expected arrays 'maps' and 'bias_mV' "
-                         "written by numpy.savez)", str(p))
-    try:
-        z = np.load(p, allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise InputError(f"cannot read npz file ({exc})", str(p)) from None
-    if "maps" not in z:
-        raise InputError(f"no array 'maps' (n_bias, H, W); found {sorted(z.files)}", str(p))
-    maps = np.asarray(z["maps"])
-    if maps.ndim != 3:
-        raise InputError(f"'maps' must have shape (n_bias, H, W), got {maps.shape}", str(p))
-    if "bias_mV" in z:
-        bias = np.asarray(z["bias_mV"], float).ravel()
+        maps, bias = g.channels[name].astype(np.float32), np.asarray(g.bias_mV(), float)
+    elif p.suffix.lower() == ".npz" or not p.exists():
+        if channel is not None:
+            raise InputError("--channel selects a channel of a Nanonis .3ds grid; this is an "
+                             ".npz stack (arrays maps and bias_mV)", str(p))
+        what = "an .npz with maps (n_bias, H, W) and bias_mV (n_bias,)"
+        maps, bias = require(load_arrays(p, what), ("maps", "bias_mV"), what, str(p))
+        if maps.ndim != 3:
+            raise InputError(f"'maps' must have shape (n_bias, H, W), got {maps.shape}", str(p))
+        bias = bias.ravel()
         if bias.shape != (maps.shape[0],):
             raise InputError(f"'bias_mV' has {bias.size} values but 'maps' has {maps.shape[0]} "
                              "bias maps", str(p))
+        maps = maps.astype(np.float32)
     else:
-        raise InputError("no array 'bias_mV' of shape (n_bias,)", str(p))
-    return maps.astype(np.float32), bias
+        raise InputError("unsupported file type; expected .npz (maps, bias_mV) or .3ds", str(p))
+    if np.unique(bias).size != bias.size:
+        dup = bias[np.flatnonzero(np.diff(np.sort(bias)) == 0)[0]]
+        raise InputError(f"bias {dup:g} mV appears more than once in the stack (each map "
+                         "needs its own bias)", str(p))
+    return maps, bias
 
 
 def _with_threads(handler: Callable[[argparse.Namespace], int]
@@ -89,14 +92,27 @@ def _with_threads(handler: Callable[[argparse.Namespace], int]
 
 # -- simulate -------------------------------------------------------------------------
 def _simulate(args: argparse.Namespace) -> int:
-    from specinv.io.atomic import atomic_path
+    from specinv.io.atomic import atomic_outputs
 
+    table_outputs(args.output, sidecar=".json")
+    check_count("--size", args.size, minimum=8)
+    if args.size > MAX_SIM_SIZE:
+        raise ParameterError(f"--size must be <= {MAX_SIM_SIZE} pixels, got {args.size}")
+    check_count("--n-impurities", args.n_impurities, minimum=0)
+    if args.n_impurities > args.size ** 2:
+        raise ParameterError(f"--n-impurities must be <= --size² = {args.size ** 2}")
     rng = np.random.default_rng(args.seed)
     if args.model == "tmatrix":
         from specinv.stm.tmatrix import TMatrixConfig, simulate_tmatrix
 
-        if args.size < 8 or args.n_impurities < 0 or args.pixel_size <= 0:
-            raise ParameterError("--size must be >= 8, --n-impurities >= 0, --pixel-size > 0")
+        if not 0 < args.pixel_size < 1e4:
+            raise ParameterError(f"--pixel-size must lie in (0, 1e4) Å, got {args.pixel_size}")
+        if not (np.isfinite(args.bias_min) and np.isfinite(args.bias_max)
+                and args.bias_max >= args.bias_min and args.bias_step > 0):
+            raise ParameterError("need finite --bias-min <= --bias-max and --bias-step > 0")
+        n_bias = int((args.bias_max - args.bias_min) / args.bias_step) + 1
+        check_array("--bias-step", args.bias_step, (n_bias, args.size, args.size),
+                    what="map stack")
         bias = tuple(float(v) for v in np.arange(args.bias_min, args.bias_max + 1e-9,
                                                  args.bias_step))
         if len(bias) < 1 or min(bias) <= -520.0:
@@ -110,8 +126,11 @@ def _simulate(args: argparse.Namespace) -> int:
     else:
         from specinv.stm.friedel import FriedelConfig, friedel_maps
 
-        if args.size < 8 or args.n_impurities < 0 or args.n_bias < 1:
-            raise ParameterError("--size must be >= 8, --n-impurities >= 0, --n-bias >= 1")
+        check_count("--n-bias", args.n_bias)
+        check_array("--n-bias", args.n_bias, (args.n_bias, args.size, args.size),
+                    what="map stack")
+        if not (0 < args.kf <= np.pi and 0 <= args.eta < 1e3):
+            raise ParameterError("--kf must lie in (0, π] rad/pixel and --eta in [0, 1e3)")
         cfg = FriedelConfig(tile=args.size, n_bias=args.n_bias, noise_eta=args.eta)
         pos = rng.integers(0, args.size, (args.n_impurities, 2)).astype(float)
         kf = args.kf * (1 + cfg.kf_spread * rng.uniform(-1, 1, args.n_bias))
@@ -123,8 +142,7 @@ def _simulate(args: argparse.Namespace) -> int:
         meta = {**cfg.to_dict(), "kf0": args.kf}
         extra = {"kf_per_px": kf}
     out = Path(args.output)
-    with atomic_path(out, suffix=".npz") as tmp, \
-            atomic_path(out.with_suffix(".json")) as tmp_json:
+    with atomic_outputs([out, out.with_suffix(".json")], [".npz", None]) as (tmp, tmp_json):
         np.savez_compressed(tmp, maps=maps, bias_mV=bias_mv, positions=np.asarray(pos), **extra)
         tmp_json.write_text(json.dumps({"simulator": args.model, "seed": args.seed,
                                         "config": meta}, indent=2, default=float))
@@ -139,6 +157,11 @@ def _train(args: argparse.Namespace) -> int:
     from specinv.stm.detector import default_model_path
     from specinv.stm.train import TrainSettings, settings_variant, train_detector
 
+    if args.output is not None:
+        stem = Path(args.output).with_suffix("")
+        check_outputs([("--output", stem.with_suffix(".pt")),
+                       ("--output's metadata file", stem.with_suffix(".json")),
+                       ("--checkpoint", args.checkpoint)], inputs=args.unlabeled or [])
     if args.default:
         from specinv.stm.train_default import train_default
 
@@ -171,8 +194,6 @@ def _plot(path: str, maps: np.ndarray, pos: np.ndarray, title: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from specinv.io.atomic import atomic_path
-
     m = maps - maps.mean(axis=(1, 2), keepdims=True)
     m = (m / (m.std(axis=(1, 2), keepdims=True) + 1e-12)).mean(axis=0)
     fig, ax = plt.subplots(figsize=(5, 5))
@@ -182,8 +203,7 @@ def _plot(path: str, maps: np.ndarray, pos: np.ndarray, title: str) -> None:
     ax.set_title(title)
     ax.set_xlabel("col (px)")
     ax.set_ylabel("row (px)")
-    with atomic_path(path, suffix=".png") as tmp:
-        fig.savefig(tmp, dpi=120, bbox_inches="tight", format="png")
+    fig.savefig(path, dpi=120, bbox_inches="tight", format="png")
     plt.close(fig)
 
 
@@ -192,7 +212,17 @@ def _detect(args: argparse.Namespace) -> int:
     from specinv.io.table import write_table
     from specinv.stm.detector import Detector, load_default
 
+    table_outputs(args.output, args.plot, inputs=[args.input])
+    if args.threshold is not None and not 0 < args.threshold < np.inf:
+        raise ParameterError(f"--threshold must be finite and > 0 (a score threshold <= 0 "
+                             f"accepts every local maximum), got {args.threshold}")
     maps, bias = load_maps(args.input, args.channel)
+    if args.kf_per_px is not None:
+        lo = 2 * np.pi / max(maps.shape[1:])
+        if not lo <= args.kf_per_px <= np.pi:
+            raise ParameterError(f"--kf-per-px must lie in [{lo:.3g}, π] rad/pixel (at least "
+                                 "one Friedel wavelength across the map, at most the Nyquist "
+                                 f"limit), got {args.kf_per_px:g}")
     if args.classical:
         det = Detector.classical(threshold=args.threshold if args.threshold is not None else 0.0)
     else:
@@ -205,15 +235,22 @@ def _detect(args: argparse.Namespace) -> int:
             "bias_mV": [float(bias.min()), float(bias.max())],
             "model": "classical" if args.classical else (args.model or "default"),
             "detection": res.info, "seconds": seconds, "n_detections": len(res.positions)}
+    title = f"{len(res.positions)} impurities"
+    extra = [(args.plot, lambda tmp: _plot(tmp, maps, res.positions, title))] if args.plot else []
     write_table(args.output, {"row": res.positions[:, 0], "col": res.positions[:, 1],
-                              "score": res.scores}, meta, fmt="%.6g")
-    if args.plot:
-        _plot(args.plot, maps, res.positions, f"{len(res.positions)} impurities")
+                              "score": res.scores}, meta, fmt="%.6g", extra=extra)
     print(f"{len(res.positions)} impurities -> {args.output} ({seconds:.2f} s)")
     return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``stm simulate | train | detect`` to the ``specinv`` subcommands.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The ``specinv`` subcommands.
+    """
     p = sub.add_parser("stm", help="impurity detection in multi-bias STM maps",
                        description=__doc__)
     ss = p.add_subparsers(dest="stm_command", metavar="ACTION", required=True)

@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 from pathlib import Path
 
 import numpy as np
 
 from specinv.core.errors import ParameterError
+from specinv.io.limits import check_array, check_count, check_solver_options
 from specinv.io.options import nonnegative_float, parse_options, temperature_kelvin
+from specinv.io.output import table_outputs
 from specinv.io.report import add_verdict_argument, report_verdict
+from specinv.sts import cli_map
+
+#: most bias points of a simulated curve (a 1 µV step over ±500 mV)
+MAX_SIM_BIAS = 1_000_000
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``sts simulate | deconvolve | deconvolve-map`` to the ``specinv`` subcommands.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The ``specinv`` subcommands.
+    """
     parser = sub.add_parser("sts", help="tunneling spectra: simulate, deconvolve",
                             description="Finite-temperature scanning tunneling spectroscopy.")
     ssub = parser.add_subparsers(dest="sts_command", metavar="SUBCOMMAND", required=True)
@@ -54,22 +66,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_verdict_argument(p)
     p.set_defaults(func=_deconvolve)
 
-    if importlib.util.find_spec("specinv.sts.cli_map") is not None:
-        importlib.import_module("specinv.sts.cli_map").register(ssub)
+    cli_map.register(ssub)
 
 
 def _simulate(args: argparse.Namespace) -> int:
     from specinv.io.table import write_table
     from specinv.sts.simulate import simulate_didv
 
-    if not args.gap > 0:
-        raise ParameterError(f"--gap must be > 0 meV, got {args.gap}")
+    table_outputs(args.output)
+    if not 0 < args.gap < 1e4:
+        raise ParameterError(f"--gap must lie in (0, 1e4) meV, got {args.gap}")
     temperature_kelvin(args.temperature, "K")
-    if args.n_bias < 10:
-        raise ParameterError(f"--n-bias must be >= 10, got {args.n_bias}")
+    check_count("--n-bias", args.n_bias, minimum=10)
+    if args.n_bias > MAX_SIM_BIAS:
+        raise ParameterError(f"--n-bias must be <= {MAX_SIM_BIAS}, got {args.n_bias}")
     lo, hi = args.bias_range if args.bias_range else (-4 * args.gap, 4 * args.gap)
-    if not hi > lo:
-        raise ParameterError("--bias-range needs LO < HI")
+    if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
+        raise ParameterError("--bias-range needs finite LO < HI")
     sim = simulate_didv(args.dos, np.linspace(lo, hi, args.n_bias), gap=args.gap,
                         temperature=args.temperature, gamma=args.gamma, gap2=args.gap2,
                         lockin_rms=args.lockin_rms, noise=args.noise, seed=args.seed)
@@ -81,34 +94,47 @@ def _simulate(args: argparse.Namespace) -> int:
 
 def _deconvolve(args: argparse.Namespace) -> int:
     from specinv.io.spectrum import read_spectrum
-    from specinv.io.table import write_table
-    from specinv.sts.workflow import deconvolve
+    from specinv.sts.checks import check_spectrum
 
+    table_outputs(args.output, args.plot, inputs=[args.input])
     temperature = temperature_kelvin(args.temperature, args.temperature_unit)
-    if args.sigma is not None and not args.sigma > 0:
-        raise ParameterError(f"--sigma must be > 0, got {args.sigma}")
+    if args.sigma is not None and not 0 < args.sigma < np.inf:
+        raise ParameterError(f"--sigma must be finite and > 0, got {args.sigma}")
+    if args.n_energy is not None:
+        check_count("--n-energy", args.n_energy, minimum=10)
+    options = parse_options(args.option)
     spec = read_spectrum(args.input, channel=args.channel, bias_channel=args.bias_channel)
+    check_spectrum(spec.bias_mV, spec.didv, temperature, args.lockin_rms, spec.source)
+    # the solver and workflow imports (scipy.signal, torch for learned solvers) come only now
+    from specinv.io.table import write_table
+    from specinv.solvers import get_solver
+    from specinv.sts.workflow import MAX_DEFAULT_MESH, deconvolve, default_energy_mesh
+
+    check_solver_options(options, get_solver(args.method).defaults)
+    n_bias = spec.bias_mV.size
+    check_array("the input's bias count", n_bias, (n_bias, min(n_bias, MAX_DEFAULT_MESH)),
+                what="kernel")
     mesh = None
     if args.n_energy is not None:
-        from specinv.sts.workflow import default_energy_mesh
-
+        check_array("--n-energy", args.n_energy, (n_bias, args.n_energy), what="kernel")
         mesh = default_energy_mesh(spec.bias_mV, temperature, args.lockin_rms, args.n_energy)
     result, summary = deconvolve(
         spec.bias_mV, spec.didv, temperature=temperature, method=args.method,
-        lockin_rms=args.lockin_rms, sigma=args.sigma, mesh=mesh, name=spec.source,
-        **parse_options(args.option))
+        lockin_rms=args.lockin_rms, sigma=args.sigma, mesh=mesh, name=spec.source, **options)
     cols = {"energy_meV": result.omega, "dos": result.spectrum}
     if result.spectrum_std is not None:
         cols["dos_std"] = result.spectrum_std
     meta = {"command": "sts deconvolve", "input": str(Path(args.input)), "input_info": spec.info,
             "temperature_K": temperature, "lockin_rms_mV": args.lockin_rms, **result.metadata(),
             "runtime_s": result.wall_time_s, **summary}
+    extra = []
     if args.plot:
         from specinv.sts.plots import plot_deconvolution
 
-        plot_deconvolution(args.plot, spec.bias_mV, spec.didv, result,
-                           title=f"{Path(args.input).name}: {args.method}, T = {temperature:g} K")
-    write_table(args.output, cols, meta)
+        title = f"{Path(args.input).name}: {args.method}, T = {temperature:g} K"
+        extra.append((args.plot, lambda tmp: plot_deconvolution(
+            tmp, spec.bias_mV, spec.didv, result, title=title)))
+    write_table(args.output, cols, meta, extra=extra)
     neg, pos = summary["peaks_meV"]
     peaks = (f"coherence peaks at {neg:.4g} and {pos:.4g} meV" if np.isfinite([neg, pos]).all()
              else "no coherence peak inside the window" if np.isnan([neg, pos]).all()

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from specinv.core.errors import InputError, ParameterError
+from specinv.io.limits import check_array, check_count
 
 HELP = "deconvolve a grid map of dI/dV spectra (batched NNRS)"
 
@@ -79,25 +80,19 @@ def load_map(path: str, channel: str | None = None) -> tuple[np.ndarray, np.ndar
     InputError
         Missing file or keys, wrong shapes, NaN, duplicated bias, too few points.
     """
+    from specinv.io.arrays import load_arrays, require
+
     p = Path(path)
     src = str(p)
-    if not p.is_file():
-        raise InputError("file not found", src)
     suffix = p.suffix.lower()
     if suffix == ".npz":
-        try:
-            with np.load(p, allow_pickle=False) as z:
-                missing = [k for k in ("bias_mV", "didv") if k not in z.files]
-                if missing:
-                    raise InputError(f"missing array(s) {', '.join(missing)}; expected bias_mV "
-                                     f"(n_bias,) and didv (ny, nx, n_bias); found: "
-                                     f"{', '.join(z.files) or 'none'}", src)
-                bias = np.array(z["bias_mV"], dtype=float)
-                didv = np.array(z["didv"], dtype=float)
-        except (OSError, ValueError) as exc:
-            if isinstance(exc, InputError):
-                raise
-            raise InputError(f"cannot read as .npz ({exc})", src) from None
+        if channel is not None:
+            raise InputError("--channel selects a channel of a Nanonis .3ds grid; this is an "
+                             ".npz map (arrays bias_mV and didv)", src)
+        arrays = load_arrays(p, "an .npz with bias_mV (n_bias,) and didv (ny, nx, n_bias)",
+                             finite=False)
+        bias, didv = require(arrays, ("bias_mV", "didv"),
+                             "bias_mV (n_bias,) and didv (ny, nx, n_bias)", src)
     elif suffix == ".3ds":
         from specinv.io.nanonis_grid import read_3ds
 
@@ -105,6 +100,8 @@ def load_map(path: str, channel: str | None = None) -> tuple[np.ndarray, np.ndar
         name = grid.didv_channel(channel)
         bias = np.asarray(grid.bias_mV(), float)
         didv = np.moveaxis(np.asarray(grid.channels[name], float), 0, -1)
+    elif not p.exists():
+        raise InputError("file not found", src)
     else:
         raise InputError(f"unknown map format {p.suffix!r}; expected .npz or .3ds", src)
     if bias.ndim != 1:
@@ -143,12 +140,13 @@ def build_kernel(bias: np.ndarray, temperature: float, lockin_rms: float,
     n = bias.size if n_energy is None else int(n_energy)
     if n < 12:
         raise ParameterError(f"--n-energy must be >= 12, got {n}")
+    check_array("--n-energy", n, (bias.size, n), what="kernel")
     if energy_range is None:  # the single-curve default: one spectrum = a 1-pixel map
         mesh = default_energy_mesh(bias, temperature, lockin_rms, n_energy)
     else:
         lo, hi = map(float, energy_range)
-        if not hi > lo:
-            raise ParameterError(f"--energy-range needs LO < HI, got {lo} {hi}")
+        if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
+            raise ParameterError(f"--energy-range needs finite LO < HI, got {lo} {hi}")
         mesh = Mesh.uniform(lo, hi, n)
     return STSKernel(bias, mesh, temperature=temperature, lockin_rms=lockin_rms)
 
@@ -177,26 +175,53 @@ def _solve_other(kernel: Any, didv: np.ndarray, method: str, seed: int) -> dict[
     return {"dos": np.array(dos), "chi2": np.array(chi2)}
 
 
-def run(args: argparse.Namespace) -> int:
-    from tqdm.auto import tqdm
-
-    from specinv.core.parallel import default_workers, map_chunks
-    from specinv.io.atomic import atomic_path
-    from specinv.solvers import get_solver
-    from specinv.solvers.nnrs_map import solve_chunk, solve_map, split_chunks
+def _checked_input(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, Any]:
+    """Check outputs and parameters, read the map: ``(bias, didv, kernel)``, before any work."""
+    from specinv.io.output import table_outputs
+    from specinv.sts.checks import check_spectrum
 
     if not str(args.output).lower().endswith(".npz"):
         raise ParameterError(f"--output must end in .npz, got {args.output}")
-    if args.ensemble < 1:
-        raise ParameterError(f"--ensemble must be >= 1, got {args.ensemble}")
+    table_outputs(args.output, args.plot, inputs=[args.input])
+    check_count("--ensemble", args.ensemble)
+    if args.steps is not None:
+        check_count("--steps", args.steps)
     if args.chunk_size < 1:
         raise ParameterError(f"--chunk-size must be >= 1, got {args.chunk_size}")
     if args.workers is not None and args.workers < 1:
         raise ParameterError(f"--workers must be >= 1, got {args.workers}")
-    get_solver(args.method)  # unknown method: clear message before any work
     bias, didv = load_map(args.input, args.channel)
     kernel = build_kernel(bias, args.temperature, args.lockin_rms, args.n_energy,
                           args.energy_range)
+    check_spectrum(bias, didv, args.temperature, args.lockin_rms, str(args.input))
+    ny, nx, _ = didv.shape
+    check_array("the map size", f"{ny}x{nx}", (ny * nx, kernel.mesh.size), what="DOS array")
+    from specinv.solvers import get_solver
+
+    get_solver(args.method)  # unknown method: clear message before any work
+    return bias, didv, kernel
+
+
+def run(args: argparse.Namespace) -> int:
+    """``specinv sts deconvolve-map``: deconvolve every pixel; write NPZ + JSON (+ PNG).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed options of the command.
+
+    Returns
+    -------
+    int
+        Exit code 0.
+    """
+    bias, didv, kernel = _checked_input(args)
+    from tqdm.auto import tqdm
+
+    from specinv.core.parallel import default_workers, map_chunks
+    from specinv.io.atomic import atomic_outputs
+    from specinv.solvers.nnrs_map import solve_chunk, solve_map, split_chunks
+
     ny, nx, nb = didv.shape
     flat = didv.reshape(ny * nx, nb)
     t0 = time.perf_counter()
@@ -253,13 +278,12 @@ def run(args: argparse.Namespace) -> int:
         "arrays": {k: list(v.shape) for k, v in arrays.items()},
     }
     out_path = Path(args.output)
-    json_path = out_path.with_suffix(".json")
-    with atomic_path(out_path) as tmp_npz, atomic_path(json_path) as tmp_json:
-        np.savez(tmp_npz, **arrays)
-        tmp_json.write_text(json.dumps(meta, indent=2, default=str))
+    targets = [out_path, out_path.with_suffix(".json")] + ([args.plot] if args.plot else [])
+    with atomic_outputs(targets) as tmps:
+        np.savez(tmps[0], **arrays)
+        tmps[1].write_text(json.dumps(meta, indent=2, default=str))
         if args.plot:
-            with atomic_path(args.plot) as tmp_png:
-                plot_gap_map(gap, bias, energy, dos3, std, tmp_png)
+            plot_gap_map(gap, bias, energy, dos3, std, tmps[2])
     print(f"wrote {out_path} ({ny}x{nx} pixels, {energy.size} energies, {wall:.1f} s); "
           f"median gap {meta['gap_map_meV']['median']:.3f} meV")
     return 0

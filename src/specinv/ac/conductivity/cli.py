@@ -5,10 +5,25 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import numpy as np
+
+from specinv.core.errors import InputError
 from specinv.io.options import positive_float
+from specinv.io.output import check_output_dir, table_outputs
+from specinv.io.table import printable
+
+#: what ``conductivity predict`` reads, for messages
+EXPECTED = "an .npz with 'x' (or 'lambda') of shape (n, 10, 200) or (10, 200)"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``conductivity predict | train`` to the ``specinv`` subcommands.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The ``specinv`` subcommands.
+    """
     parser = sub.add_parser("conductivity", help="imaginary-time currents -> conductivity",
                             description="Seed-003 pipeline: network + Drude least squares.")
     csub = parser.add_subparsers(dest="cond_command", metavar="SUBCOMMAND", required=True)
@@ -29,19 +44,51 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.set_defaults(func=_train)
 
 
-def _predict(args: argparse.Namespace) -> int:
-    import numpy as np
+def read_lambda(path: str) -> np.ndarray:
+    """Λ inputs from an ``.npz`` (key ``x``, ``lambda`` or its only array).
 
+    Parameters
+    ----------
+    path : str
+        ``.npz`` file.
+
+    Returns
+    -------
+    ndarray of shape (n, 10, 200)
+        Λ_T(τ) at T = 0.1 … 1.0 and τ_k = (k + 1/2)/(200 T); finite and > 0.
+
+    Raises
+    ------
+    InputError
+        Not an ``.npz``, no such array, wrong shape, non-finite or non-positive values.
+    """
+    from specinv.io.arrays import load_arrays
+
+    arrays = load_arrays(path, EXPECTED)
+    keys = [k for k in ("x", "lambda") if k in arrays] or list(arrays)
+    if len(keys) != 1:
+        raise InputError(f"expected one array named 'x' or 'lambda' ({EXPECTED}); found "
+                         f"{len(arrays)} arrays", path)
+    x = arrays[keys[0]]
+    if x.ndim == 2:
+        x = x[None]
+    if x.ndim != 3 or x.shape[1:] != (10, 200):
+        raise InputError(f"array {printable(keys[0])} must have shape (n, 10, 200) or "
+                         "(10, 200): ten temperatures 0.1..1.0 × 200 τ midpoints; "
+                         f"got {x.shape}", path)
+    if np.any(x <= 0):
+        raise InputError(f"array {printable(keys[0])} must be > 0 (Λ(τ) is positive)", path)
+    return x
+
+
+def _predict(args: argparse.Namespace) -> int:
+    table_outputs(args.output, inputs=[args.input, args.weights])
+    x = read_lambda(args.input)
     from specinv.ac.conductivity.data import EVAL_OMEGA, TEMPERATURES
-    from specinv.ac.conductivity.pretrained import (
-        load_pretrained,
-        predict,
-        read_lambda_npz,
-    )
+    from specinv.ac.conductivity.pretrained import load_pretrained, predict
     from specinv.ac.conductivity.refine import label_sigma_on
     from specinv.io.table import write_table
 
-    x = read_lambda_npz(args.input)
     model = load_pretrained(args.weights)
     labels, infos = predict(x, refine=not args.no_refine, rel_noise=args.rel_noise, model=model)
     sig = np.stack([label_sigma_on(EVAL_OMEGA, lab) for lab in labels])  # (n, 10, n_w)
@@ -62,6 +109,9 @@ def _predict(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     from specinv.ac.conductivity.pretrained import train_shipped
 
+    check_output_dir("--output", args.output)
+    if args.cache is not None:
+        check_output_dir("--cache", args.cache)
     meta = train_shipped(args.output, cache_dir=args.cache)
     print(f"trained in {meta['train_wall_time_s']:.1f} s; wrote {args.output}")
     return 0

@@ -18,7 +18,12 @@ from pathlib import Path
 import numpy as np
 
 from specinv.core.errors import ParameterError
+from specinv.io.limits import check_count
+from specinv.io.output import check_output_dir, table_outputs
 from specinv.io.report import add_verdict_argument, report_verdict
+
+#: largest autoencoder latent dimension (the α²F and gap vectors have a few hundred values)
+MAX_LATENT = 1024
 
 
 def register_learning(esub: argparse._SubParsersAction) -> None:
@@ -104,8 +109,11 @@ def run_train(args: argparse.Namespace) -> int:
     from specinv.eliashberg.gap2a2f.train import SupervisedConfig
     from specinv.io.atomic import atomic_path
 
-    if args.latent is not None and args.latent < 1:
-        raise ParameterError(f"--latent must be >= 1, got {args.latent}")
+    check_output_dir("--output", args.output, inputs=[args.data])
+    if args.latent is not None and not 1 <= args.latent <= MAX_LATENT:
+        raise ParameterError(f"--latent must lie in 1..{MAX_LATENT}, got {args.latent}")
+    check_count("--epochs", args.epochs)
+    check_count("--batch-size", args.batch_size)
     if args.head == "latent" and args.latent is None:
         raise ParameterError("--head latent needs --latent D (the autoencoder it decodes with)")
     if args.ensemble < 1 or args.check < 0:
@@ -168,8 +176,10 @@ def run_autoencoder(args: argparse.Namespace) -> int:
     from specinv.eliashberg.gap2a2f.plots import plot_reconstructions
     from specinv.io.atomic import atomic_path
 
-    if any(d < 1 for d in args.latent):
-        raise ParameterError(f"--latent values must be >= 1, got {args.latent}")
+    check_output_dir("--output", args.output, inputs=[args.data])
+    if any(not 1 <= d <= MAX_LATENT for d in args.latent):
+        raise ParameterError(f"--latent values must lie in 1..{MAX_LATENT}, got {args.latent}")
+    check_count("--epochs", args.epochs)
     moment = _moment_options(args.moment_weight, None)
     ds = data.load(args.data)
     tr, va, te = data.split_indices(len(ds), 0)
@@ -202,6 +212,9 @@ def run_invert(args: argparse.Namespace) -> int:
     from specinv.eliashberg.gap2a2f.physics import gap_residual, resolve_check, solve_a2f
     from specinv.io.table import write_table
 
+    table_outputs(args.output, args.plot, inputs=[args.gap, *(args.model or [])])
+    if args.temperature is not None and not 0 < args.temperature < 1e3:
+        raise ParameterError(f"--temperature must lie in (0, 1e3) K, got {args.temperature}")
     t0 = time.perf_counter()
     models = load_models(args.model)
     meta = models[0].meta
@@ -237,12 +250,13 @@ def run_invert(args: argparse.Namespace) -> int:
     cols = {"omega_meV": w_a2f, "a2f": a2f}
     if std is not None:
         cols["a2f_std"] = std
+    extra = []
     if args.plot:
         from specinv.eliashberg.gap2a2f.plots import plot_inversion
 
-        plot_inversion(args.plot, w_a2f, a2f, std, np.asarray(meta["omega"]),
-                       info["delta_mesh"], res, network)
-    write_table(args.output, cols, res)
+        extra.append((args.plot, lambda tmp: plot_inversion(
+            tmp, w_a2f, a2f, std, np.asarray(meta["omega"]), info["delta_mesh"], res, network)))
+    write_table(args.output, cols, res, extra=extra)
     msg = f"wrote {args.output}"
     if refined is not None and not refined.info["superconducting_start"]:
         msg = f"not refined: {refined.info['message']}; " + msg

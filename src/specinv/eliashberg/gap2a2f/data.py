@@ -194,17 +194,29 @@ def load(path: str | Path) -> GapSet:
     if not (p / "dataset.json").is_file():
         raise InputError("not a data set directory (no dataset.json); build one with "
                          "'specinv eliashberg dataset'", str(p))
-    manifest = json.loads((p / "dataset.json").read_text())
+    from specinv.io.arrays import load_arrays, require
+
+    try:
+        manifest = json.loads((p / "dataset.json").read_text(encoding="utf-8"))
+        par = manifest["parameters"]
+        float(par["temperature_K"]), float(par["mu_star"])
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError):
+        raise InputError("dataset.json is not a data set manifest (expected the JSON written "
+                         "by 'specinv eliashberg dataset')", str(p)) from None
     files = sorted(p.glob("shard_*.npz"))   # finished shards (written atomically)
-    parts = [np.load(f) for f in files]
+    keys = ("a2f", "delta", "dos", "lam", "tc_K", "omega_log_meV")
+    what = "a data set shard written by 'specinv eliashberg dataset'"
+    parts = []
+    for f in files:
+        z = load_arrays(f, what, finite=False, complex_ok=True, convert=False)
+        require(z, ("index", "omega", "omega_a2f", *keys), what, str(f))
+        parts.append(z)
     parts = [z for z in parts if z["index"].size]
     if not parts:
         raise InputError("data set holds no kept samples yet", str(p))
-    keys = ("a2f", "delta", "dos", "lam", "tc_K", "omega_log_meV")
     d = {k: np.concatenate([z[k] for z in parts]) for k in keys}
     for k in ("omega", "omega_a2f"):
         d[k] = parts[0][k]
-    par = manifest["parameters"]
     return GapSet(omega=d["omega"], omega_a2f=d["omega_a2f"], a2f=d["a2f"],
                   delta=d["delta"], dos=d["dos"], lam=d["lam"], tc_K=d["tc_K"],
                   omega_log_meV=d["omega_log_meV"], temperature_K=float(par["temperature_K"]),

@@ -1,0 +1,413 @@
+"""One bad-input harness over every leaf command of ``specinv``.
+
+The commands come from walking the argparse tree of
+:func:`specinv.cli.main.build_parser`, so a command added later is collected by
+construction and fails :func:`test_every_command_has_a_recipe` until it gets a
+recipe here. Every case must end with exit code 2, exactly one stderr line
+``specinv: error: ...`` naming the file or parameter, printable text only, and
+no file written anywhere under the test's directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from specinv.cli.main import build_parser, main
+
+
+def leaf_commands() -> list[tuple[str, ...]]:
+    """Every command path whose parser has no further subcommands."""
+
+    def walk(p: argparse.ArgumentParser, path: tuple[str, ...]):
+        subs = [a for a in p._actions if isinstance(a, argparse._SubParsersAction)]
+        if not subs:
+            yield path
+            return
+        for name, sp in subs[0].choices.items():
+            yield from walk(sp, (*path, name))
+
+    return list(walk(build_parser("all"), ()))
+
+
+# -- valid inputs (each case breaks one thing) --------------------------------------
+def _sts_curve(d: Path) -> Path:
+    b = np.linspace(-3, 3, 61)
+    p = d / "curve.csv"
+    np.savetxt(p, np.column_stack([b, 1 + 0.5 * np.exp(-b**2)]), delimiter=",")
+    return p
+
+
+def _sts_map(d: Path) -> Path:
+    b = np.linspace(-3, 3, 20)
+    p = d / "map.npz"
+    np.savez(p, bias_mV=b, didv=np.broadcast_to(1 + 0.5 * np.exp(-b**2), (2, 2, 20)).copy())
+    return p
+
+
+def _rate(d: Path) -> Path:
+    w = np.linspace(5, 400, 80)
+    p = d / "rate.csv"
+    np.savetxt(p, np.column_stack([w, 0.5 * w]), delimiter=",")
+    return p
+
+
+def _a2f(d: Path) -> Path:
+    w = np.linspace(0.5, 30, 60)
+    p = d / "a2f.dat"
+    np.savetxt(p, np.column_stack([w, np.exp(-((w - 15) / 4) ** 2)]))
+    return p
+
+
+def _gap(d: Path) -> Path:
+    w = np.linspace(0.05, 20, 40)
+    p = d / "gap.csv"
+    np.savetxt(p, np.column_stack([w, 1 + 0 * w, 0 * w]), delimiter=",",
+               header="omega_meV,re_delta_meV,im_delta_meV", comments="")
+    return p
+
+
+def _gtau(d: Path) -> Path:
+    tau = np.linspace(0, 10, 41)
+    p = d / "gtau.dat"
+    np.savetxt(p, np.column_stack([tau, -0.5 * (np.exp(-tau) + np.exp(tau - 10))]))
+    return p
+
+
+def _lam(d: Path) -> Path:
+    p = d / "lam.npz"
+    np.savez(p, x=np.ones((1, 10, 200)))
+    return p
+
+
+def _stack(d: Path) -> Path:
+    p = d / "stack.npz"
+    np.savez(p, maps=np.random.default_rng(0).normal(size=(4, 32, 32)),
+             bias_mV=np.arange(4.0))
+    return p
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How to call one command: input maker, argv given (input, output), output kind."""
+
+    make: Callable[[Path], Path] | None
+    argv: Callable[[str, str], list[str]]
+    output: str  # "table"/"npz"/"model" (+ .json), "stem" (.pt + .json), "dir", "none"
+    plot: bool = False
+    text: bool = True  # the input is a text table (else .npz)
+
+
+def _bench(name: str) -> Recipe:
+    return Recipe(None, lambda i, o: ["bench", name, "--quick", "--output", o], "dir")
+
+
+RECIPES: dict[tuple[str, ...], Recipe] = {
+    ("demo",): Recipe(None, lambda i, o: ["demo", "--output", o], "dir"),
+    ("sts", "simulate"): Recipe(None, lambda i, o: ["sts", "simulate", "--gap", "1",
+                                                    "--temperature", "1", "--output", o],
+                                "table"),
+    ("sts", "deconvolve"): Recipe(_sts_curve, lambda i, o: [
+        "sts", "deconvolve", i, "--temperature", "1", "--output", o], "table", plot=True),
+    ("sts", "deconvolve-map"): Recipe(_sts_map, lambda i, o: [
+        "sts", "deconvolve-map", i, "--temperature", "1", "--output", o], "npz", plot=True,
+        text=False),
+    ("eliashberg", "tc"): Recipe(_a2f, lambda i, o: ["eliashberg", "tc", i, "--mu-star",
+                                                     "0.1"], "none"),
+    ("eliashberg", "solve"): Recipe(_a2f, lambda i, o: [
+        "eliashberg", "solve", i, "--mu-star", "0.1", "--temperature", "2", "--output", o],
+        "table", plot=True),
+    ("eliashberg", "dataset"): Recipe(None, lambda i, o: ["eliashberg", "dataset", "--n", "1",
+                                                          "--output", o], "dir"),
+    ("eliashberg", "train"): Recipe(None, lambda i, o: ["eliashberg", "train", "--data", "nodata",
+                                                        "--output", o], "dir"),
+    ("eliashberg", "autoencoder"): Recipe(None, lambda i, o: [
+        "eliashberg", "autoencoder", "--data", "nodata", "--output", o], "dir"),
+    ("eliashberg", "invert"): Recipe(_gap, lambda i, o: ["eliashberg", "invert", i,
+                                                         "--output", o], "table", plot=True),
+    ("optics", "invert"): Recipe(_rate, lambda i, o: [
+        "optics", "invert", i, "--temperature", "100", "--method", "maxent", "--output", o],
+        "table", plot=True),
+    ("optics", "simulate"): Recipe(None, lambda i, o: ["optics", "simulate", "--output", o],
+                                   "table"),
+    ("optics", "train"): Recipe(None, lambda i, o: ["optics", "train", "--cache-dir", "cache",
+                                                    "--output", o], "model"),
+    ("ac", "continue"): Recipe(_gtau, lambda i, o: [
+        "ac", "continue", i, "--kernel", "fermionic-tau", "--beta", "10", "--output", o],
+        "table", plot=True),
+    ("conductivity", "predict"): Recipe(_lam, lambda i, o: ["conductivity", "predict", i,
+                                                            "--output", o], "table",
+                                        text=False),
+    ("conductivity", "train"): Recipe(None, lambda i, o: ["conductivity", "train", "--output",
+                                                          o], "dir"),
+    ("stm", "simulate"): Recipe(None, lambda i, o: ["stm", "simulate", "--output", o], "npz"),
+    ("stm", "train"): Recipe(None, lambda i, o: ["stm", "train", "--output", o], "stem"),
+    ("stm", "detect"): Recipe(_stack, lambda i, o: ["stm", "detect", i, "--output", o],
+                              "table", plot=True, text=False),
+    **{("bench", n): _bench(n) for n in ("sts", "eliashberg", "gap2a2f", "optics",
+                                          "conductivity", "ac", "stm")},
+}
+OUT_NAME = {"table": "out.csv", "npz": "out.npz", "model": "model.pt", "stem": "model",
+            "dir": "outdir", "none": ""}
+
+
+def test_every_command_has_a_recipe():
+    """The 26 leaf commands of today, and any added later, are all in the harness."""
+    leaves = leaf_commands()
+    assert len(leaves) >= 26
+    assert sorted(set(leaves) - set(RECIPES)) == []
+
+
+def run_case(tmp_path: Path, monkeypatch, capsys, argv: list[str], names: str) -> str:
+    """Run ``argv`` in ``tmp_path``; assert the one-line refusal and that nothing was written."""
+    monkeypatch.chdir(tmp_path)
+    before = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*")}
+    try:
+        rc = main(argv)
+    except SystemExit as exc:  # argparse refusals exit from inside parse_args
+        rc = exc.code
+    err = capsys.readouterr().err
+    after = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*")}
+    assert rc == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("specinv: error:"), err
+    assert "Traceback" not in err and all(c.isprintable() for c in lines[0]), err
+    assert "allow_pickle" not in err, err
+    assert names in lines[0], (names, lines[0])
+    assert after == before, sorted(set(after) - set(before))
+    return lines[0]
+
+
+# -- case classes ---------------------------------------------------------------------
+def _input_cases(recipe: Recipe) -> dict[str, tuple[Callable[[Path, Path], None], str]]:
+    """name -> (mutate the valid input file, text expected in the message)."""
+    def write(content: bytes) -> Callable[[Path, Path], None]:
+        return lambda good, bad: bad.write_bytes(content)
+
+    def table(f: Callable[[np.ndarray], np.ndarray]) -> Callable[[Path, Path], None]:
+        def make(good: Path, bad: Path) -> None:
+            t = np.loadtxt(good, delimiter="," if good.suffix == ".csv" else None,
+                           skiprows=1 if b"omega_meV" in good.read_bytes() else 0)
+            np.savetxt(bad, f(t), delimiter=",", header="omega_meV,re_delta_meV,im_delta_meV"
+                       if b"omega_meV" in good.read_bytes() else "", comments="")
+        return make
+
+    def arrays(f: Callable[[dict], dict]) -> Callable[[Path, Path], None]:
+        def make(good: Path, bad: Path) -> None:
+            with np.load(good) as z:
+                np.savez(bad, **f(dict(z)))
+        return make
+
+    garbage = bytes(range(256)) * 4
+    cases = {"missing": (lambda good, bad: None, "file not found"),
+             "empty": (write(b""), ""),
+             "binary": (write(garbage), "")}
+    if recipe.text:
+        def nan(t: np.ndarray) -> np.ndarray:
+            t = t.copy()
+            t[3, 1] = np.nan
+            return t
+
+        def zigzag(t: np.ndarray) -> np.ndarray:  # a second sweep pasted on: row 5 twice
+            return t[[*range(5, 10), *range(0, 6), *range(10, len(t))]]
+
+        cases.update({"one_column": (table(lambda t: t[:, :1]), ""),
+                      "nan": (table(nan), "NaN"),
+                      "non_monotonic": (table(zigzag), ""),
+                      "huge": (table(lambda t: t * 1e300), "implausible")})
+    else:
+        def npy(good: Path, bad: Path) -> None:
+            with bad.open("wb") as fh:
+                np.save(fh, np.ones(3))
+
+        def first_nan(z: dict) -> dict:
+            k = next(iter(z))
+            z[k] = z[k].astype(float)
+            z[k].flat[0] = np.nan
+            return z
+
+        cases.update({"npy_renamed": (npy, "not an .npz"),
+                      "object_array": (arrays(lambda z: {k: np.array([{"a": 1}] * 2, object)
+                                                         for k in z}), "not a readable"),
+                      "no_arrays_named": (arrays(lambda z: {"other": np.ones(3)}), ""),
+                      "strings": (arrays(lambda z: {k: v.astype(str) for k, v in z.items()}),
+                                  "expected real numbers"),
+                      "nan": (arrays(first_nan), "NaN"),
+                      "huge": (arrays(lambda z: {k: v * 1e300 for k, v in z.items()}),
+                               "implausible")})
+    return cases
+
+
+INPUT_PARAMS = [pytest.param(cmd, case, id=f"{'-'.join(cmd)}:{case}")
+                for cmd, r in RECIPES.items() if r.make is not None
+                for case in _input_cases(r)]
+
+
+@pytest.mark.parametrize(("cmd", "case"), INPUT_PARAMS)
+def test_bad_input_file(cmd, case, tmp_path, monkeypatch, capsys):
+    recipe = RECIPES[cmd]
+    good = recipe.make(tmp_path)
+    bad = tmp_path / f"bad{good.suffix}"
+    mutate, expected = _input_cases(recipe)[case]
+    mutate(good, bad)
+    out = str(tmp_path / "res" / OUT_NAME[recipe.output])
+    run_case(tmp_path, monkeypatch, capsys, recipe.argv(str(bad), out), expected or str(bad))
+
+
+def _output_case_names(recipe: Recipe) -> list[str]:
+    if recipe.output == "dir":
+        return ["unwritable_proc", "output_is_file"]
+    names = ["unwritable_proc", "output_is_directory", "parent_is_file"]
+    if recipe.output != "stem":  # a stem gets its suffixes (.pt, .json) from the command
+        names.append("output_collides_with_sidecar")
+    if recipe.make is not None:
+        names.append("output_is_input")
+    if recipe.plot:
+        names += ["plot_is_directory", "plot_is_output"]
+    return names
+
+
+def _output_case(recipe: Recipe, case: str, tmp: Path, inp: str | None) -> tuple[list, str]:
+    """(argv, text expected in the message) of one output case, set up in ``tmp``."""
+    (tmp / "adir").mkdir()
+    (tmp / "afile").write_text("x")
+    name = OUT_NAME[recipe.output]
+    if recipe.output == "stem":
+        (tmp / "model.pt").mkdir()
+    return {
+        "unwritable_proc": lambda: (recipe.argv(inp, f"/proc/specinv/{name}"), "/proc"),
+        "output_is_file": lambda: (recipe.argv(inp, "afile"), "afile"),
+        "output_is_directory": lambda: (recipe.argv(inp, "model" if recipe.output == "stem"
+                                                    else "adir"), "model.pt" if
+                                        recipe.output == "stem" else "adir"),
+        "parent_is_file": lambda: (recipe.argv(inp, f"afile/{name}"), "afile"),
+        "output_collides_with_sidecar": lambda: (recipe.argv(inp, "out.json"), "out.json"),
+        "output_is_input": lambda: (recipe.argv(inp, inp), "input"),
+        "plot_is_directory": lambda: (recipe.argv(inp, name) + ["--plot", "adir"], "adir"),
+        "plot_is_output": lambda: (recipe.argv(inp, name) + ["--plot", name], "same file"),
+    }[case]()
+
+
+OUTPUT_PARAMS = [pytest.param(cmd, case, id=f"{'-'.join(cmd)}:{case}")
+                 for cmd, r in RECIPES.items() if r.output != "none"
+                 for case in _output_case_names(r)]
+
+
+@pytest.mark.parametrize(("cmd", "case"), OUTPUT_PARAMS)
+def test_bad_output_path(cmd, case, tmp_path, monkeypatch, capsys):
+    recipe = RECIPES[cmd]
+    inp = str(recipe.make(tmp_path)) if recipe.make else None
+    argv, expected = _output_case(recipe, case, tmp_path, inp)
+    run_case(tmp_path, monkeypatch, capsys, argv, expected)
+
+
+# -- absurd sizes and implausible parameters (each names the parameter) ----------------
+PARAMETER_CASES = {
+    "sts-n-energy": (("sts", "deconvolve"), ["--n-energy", "1000000000"], "--n-energy"),
+    "sts-option-n-alpha": (("sts", "deconvolve"), ["--option", "n_alpha=1e9"], "n_alpha"),
+    "sts-temperature-washout": (("sts", "deconvolve"), ["--temperature", "1e6"],
+                                "--temperature"),
+    "sts-lockin-washout": (("sts", "deconvolve"), ["--lockin-rms", "1e4"], "--lockin-rms"),
+    "sts-sigma-nan": (("sts", "deconvolve"), ["--sigma", "nan"], "--sigma"),
+    "sts-channel-on-text": (("sts", "deconvolve"), ["--channel", "X"], "--channel"),
+    "sts-unknown-method": (("sts", "deconvolve"), ["--method", "nosuch"], "nosuch"),
+    "map-n-energy": (("sts", "deconvolve-map"), ["--n-energy", "1000000000"], "--n-energy"),
+    "map-steps-0": (("sts", "deconvolve-map"), ["--steps", "0"], "--steps"),
+    "map-channel-on-npz": (("sts", "deconvolve-map"), ["--channel", "X"], "--channel"),
+    "map-temperature-washout": (("sts", "deconvolve-map"), ["--temperature", "1e6"],
+                                "--temperature"),
+    "sim-n-bias": (("sts", "simulate"), ["--n-bias", "1000000000"], "--n-bias"),
+    "optics-n-glue": (("optics", "invert"), ["--n-glue", "1000000000"], "--n-glue"),
+    "optics-unit": (("optics", "invert"), ["--unit", "cm-1"], "--unit meV"),
+    "optics-option-n-alpha": (("optics", "invert"), ["--option", "n_alpha=1e9"], "n_alpha"),
+    "eli-cutoff-below-phonons": (("eliashberg", "tc"), ["--cutoff", "1"], "--cutoff"),
+    "eli-n-matsubara": (("eliashberg", "solve"), ["--n-matsubara", "1000000000"],
+                        "--n-matsubara"),
+    "eli-d-omega": (("eliashberg", "solve"), ["--d-omega", "1e-9"], "--d-omega"),
+    "eli-temperature-memory": (("eliashberg", "solve"), ["--temperature", "0.001"],
+                               "--temperature"),
+    "eli-omega-max": (("eliashberg", "solve"), ["--omega-max", "1e300"], "--omega-max"),
+    "dataset-n-matsubara": (("eliashberg", "dataset"), ["--n-matsubara", "1000000000"],
+                            "--n-matsubara"),
+    "ac-n-omega-0": (("ac", "continue"), ["--n-omega", "0"], "--n-omega"),
+    "ac-n-omega-huge": (("ac", "continue"), ["--n-omega", "1000000000"], "--n-omega"),
+    "ac-omega-max-huge": (("ac", "continue"), ["--omega-max", "1e300"], "--omega-max"),
+    "ac-omega-max-tiny": (("ac", "continue"), ["--omega-max", "1e-6"], "--omega-max"),
+    "ac-beta-vs-tau": (("ac", "continue"), ["--beta", "100"], "beta"),
+    "ac-option-n-alpha": (("ac", "continue"), ["--option", "n_alpha=1e9"], "n_alpha"),
+    "stm-threshold-nan": (("stm", "detect"), ["--threshold", "nan"], "--threshold"),
+    "stm-threshold-negative": (("stm", "detect"), ["--threshold", "-1"], "--threshold"),
+    "stm-kf-huge": (("stm", "detect"), ["--kf-per-px", "1e9"], "--kf-per-px"),
+    "stm-channel-on-npz": (("stm", "detect"), ["--channel", "X"], "--channel"),
+    "stm-sim-size": (("stm", "simulate"), ["--size", "1000000"], "--size"),
+    "stm-sim-bias-step": (("stm", "simulate"), ["--bias-step", "1e-9"], "--bias-step"),
+    "stm-train-threads": (("stm", "train"), ["--threads", "0"], "--threads"),
+    "invert-temperature": (("eliashberg", "invert"), ["--temperature", "-1"], "--temperature"),
+    "ae-latent": (("eliashberg", "autoencoder"), ["--latent", "0"], "--latent"),
+    "train-latent": (("eliashberg", "train"), ["--latent", "100000"], "--latent"),
+    "no-dataset": (("eliashberg", "train"), [], "nodata"),
+    "optics-train-epochs": (("optics", "train"), ["--epochs", "0"], "--epochs"),
+    "demo-method": (("demo",), ["--method", "nosuch"], "nosuch"),
+    "int-given-as-float": (("sts", "simulate"), ["--n-bias", "1e9"], "--n-bias"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PARAMETER_CASES))
+def test_bad_parameter(case, tmp_path, monkeypatch, capsys):
+    cmd, extra, expected = PARAMETER_CASES[case]
+    recipe = RECIPES[cmd]
+    inp = str(recipe.make(tmp_path)) if recipe.make else None
+    argv = recipe.argv(inp, str(tmp_path / "res" / OUT_NAME[recipe.output])) + extra
+    run_case(tmp_path, monkeypatch, capsys, argv, expected)
+
+
+def _plausibility_inputs(tmp: Path) -> dict[str, tuple[tuple[str, ...], Path, str]]:
+    b = np.linspace(-3, 3, 61)
+    g = 1 + 0.5 * np.exp(-b**2)
+    files = {"volts": (b / 1000, g), "negative": (b, -g), "zero": (b, 0 * g)}
+    out = {}
+    for name, (x, y) in files.items():
+        p = tmp / f"{name}.csv"
+        np.savetxt(p, np.column_stack([x, y]), delimiter=",")
+        out[f"curve-{name}"] = (("sts", "deconvolve"), p, "dI/dV" if name != "volts" else "V")
+    m = tmp / "strbias.npz"
+    np.savez(m, bias_mV=np.linspace(-3, 3, 20).astype(str), didv=np.ones((2, 2, 20)))
+    out["map-string-bias"] = (("sts", "deconvolve-map"), m, "bias_mV")
+    v = tmp / "mapvolts.npz"
+    np.savez(v, bias_mV=np.linspace(-3e-3, 3e-3, 20), didv=np.ones((2, 2, 20)))
+    out["map-volts"] = (("sts", "deconvolve-map"), v, "V")
+    s = tmp / "dup.npz"
+    np.savez(s, maps=np.ones((4, 32, 32)), bias_mV=np.array([0.0, 1.0, 1.0, 2.0]))
+    out["stack-duplicate-bias"] = (("stm", "detect"), s, "more than once")
+    c = tmp / "negative.npz"
+    np.savez(c, x=-np.ones((1, 10, 200)))
+    out["lambda-negative"] = (("conductivity", "predict"), c, "> 0")
+    return out
+
+
+PLAUSIBILITY = ["curve-volts", "curve-negative", "curve-zero", "map-string-bias", "map-volts",
+                "stack-duplicate-bias", "lambda-negative"]
+
+
+@pytest.mark.parametrize("case", PLAUSIBILITY)
+def test_implausible_input(case, tmp_path, monkeypatch, capsys):
+    cmd, path, expected = _plausibility_inputs(tmp_path)[case]
+    argv = RECIPES[cmd].argv(str(path), str(tmp_path / "res" / OUT_NAME[RECIPES[cmd].output]))
+    run_case(tmp_path, monkeypatch, capsys, argv, expected)
+
+
+@pytest.mark.parametrize("case", ["conductivity-weights", "stm-model", "invert-model"])
+def test_bad_weights(case, tmp_path, monkeypatch, capsys):
+    garbage = tmp_path / "garbage.pt"
+    garbage.write_bytes(bytes(range(256)))
+    cmd, opt = {"conductivity-weights": (("conductivity", "predict"), "--weights"),
+                "stm-model": (("stm", "detect"), "--model"),
+                "invert-model": (("eliashberg", "invert"), "--model")}[case]
+    recipe = RECIPES[cmd]
+    argv = recipe.argv(str(recipe.make(tmp_path)), str(tmp_path / "res" / "out.csv"))
+    run_case(tmp_path, monkeypatch, capsys, argv + [opt, str(garbage)], "garbage")
