@@ -141,13 +141,16 @@ def test_cli_simulate_then_invert_classical_and_units(tmp_path):
     meta = json.loads(out.with_suffix(".json").read_text())
     assert meta["method"] == "tikhonov" and meta["chi2"] > 0 and meta["temperature_K"] == 100
     assert (tmp_path / "f.png").stat().st_size > 0
-    # the same spectrum in cm-1 gives the same glue
+    # the same spectrum in cm-1 gives the same glue; Allen's second-derivative formula is
+    # an approximation that does not reproduce the data through the Shulga kernel: its
+    # check fails (exit 3) and --allow-fail keeps the exit code 0
     tab = np.loadtxt(sim, delimiter=",", skiprows=1)
     cm = _write(tmp_path / "cm.csv", tab[:, 0] * 8.065544, tab[:, 1] * 8.065544)
     out2 = tmp_path / "out2.csv"
     assert main(["optics", "invert", cm, "--unit", "cm-1", "--temperature", "100",
-                 "--method", "allen", "--output", str(out2)]) == 0
-    assert main(["optics", "invert", str(sim), "--temperature", "100",
+                 "--method", "allen", "--output", str(out2)]) == 3
+    assert json.loads(out2.with_suffix(".json").read_text())["check"]["verdict"] == "fail"
+    assert main(["optics", "invert", str(sim), "--temperature", "100", "--allow-fail",
                  "--method", "allen", "--output", str(tmp_path / "out3.csv")]) == 0
     a = np.loadtxt(out2, delimiter=",", skiprows=1)
     b = np.loadtxt(tmp_path / "out3.csv", delimiter=",", skiprows=1)

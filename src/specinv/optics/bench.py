@@ -152,9 +152,9 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 (a linear script of expe
                        for kind in kinds}
 
     # classical methods on a subset of the N = 1000 test sets (same spectra for all)
-    from specinv.optics.cli import MAXENT_DEFAULTS
+    from specinv.optics.setup import MAXENT_OPTIONS
 
-    classical_methods = {"tikhonov": {}, "maxent": dict(MAXENT_DEFAULTS), "allen": {}}
+    classical_methods = {"tikhonov": {}, "maxent": dict(MAXENT_OPTIONS), "allen": {}}
     params["classical_options"] = classical_methods
     report["classical"] = {}
     setup = build_dataset(1000, seed=seed, cache_dir=cache).setup

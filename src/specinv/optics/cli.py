@@ -19,14 +19,13 @@ from specinv.core.units import CM1_PER_MEV
 from specinv.io.limits import check_array, check_count, check_solver_options
 from specinv.io.options import parse_options, positive_float
 from specinv.io.output import check_output_dir, check_outputs, table_outputs
+from specinv.io.report import add_verdict_argument, report_verdict
 
 LEARNED = ("rrim", "fcn", "cnn")
 #: the data's highest ω must reach this fraction of the glue window (else: a unit mix-up)
 MIN_DATA_REACH = 0.25
 #: ... and stay below this multiple of it
 MAX_DATA_REACH = 20.0
-#: maxent options used for optics unless --option overrides them
-MAXENT_DEFAULTS = {"alpha_rule": "chi2kink"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -57,6 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="glue mesh cells, points glue_max/n … glue_max (classical)")
     p.add_argument("--output", required=True, metavar="OUT.csv")
     p.add_argument("--plot", default=None, metavar="FIG.png")
+    add_verdict_argument(p)
     p.set_defaults(func=_invert)
 
     p = osub.add_parser("simulate", help="1/τ(ω) of a model glue function")
@@ -137,7 +137,7 @@ def _invert(args: argparse.Namespace) -> int:
     from specinv.core.problem import Problem
     from specinv.io.table import write_table
     from specinv.kernels.shulga import ShulgaKernel
-    from specinv.optics.setup import OpticsSetup
+    from specinv.optics.setup import MAXENT_OPTIONS, OpticsSetup
     from specinv.solvers.base import get_solver
 
     table_outputs(args.output, args.plot, inputs=[args.input])
@@ -148,8 +148,8 @@ def _invert(args: argparse.Namespace) -> int:
     w, g = read_scattering_rate(args.input, args.unit)
     check_solver_options(options, get_solver(args.method).defaults)
     check_array("--n-glue", args.n_glue, (w.size, args.n_glue), what="kernel")
-    if args.method == "maxent":  # the classic α rule over-fits this kernel (chi2kink does not)
-        options = {**MAXENT_DEFAULTS, **options}
+    if args.method == "maxent":
+        options = {**MAXENT_OPTIONS, **options}
     solver = get_solver(args.method, **options)
     if args.method in LEARNED:
         mesh = solver.load_models()[0].setup.mesh()
@@ -174,9 +174,12 @@ def _invert(args: argparse.Namespace) -> int:
     title = f"{Path(args.input).name}: {args.method}, T = {args.temperature:g} K"
     extra = [(args.plot, lambda tmp: _plot(tmp, w, g, result, title))] if args.plot else []
     write_table(args.output, cols, meta, extra=extra)
-    print(f"wrote {args.output}: {args.method}, χ²/N = {result.chi2_reduced:.3g} "
+    used = result.hyperparameters.get("method_used")
+    how = f" ({used}: {result.hyperparameters['fallback_reason']})" if (
+        used and "fallback_reason" in result.hyperparameters) else f" ({used})" if used else ""
+    print(f"wrote {args.output}: {args.method}{how}, χ²/N = {result.chi2_reduced:.3g} "
           f"({result.wall_time_s:.3f} s)")
-    return 0
+    return report_verdict(result.check, args)
 
 
 def _check_reach(w: np.ndarray, glue_max: float, args: argparse.Namespace) -> None:
@@ -200,11 +203,15 @@ def _plot(path: str, w: np.ndarray, g: np.ndarray, result: object, title: str) -
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(1, 2, figsize=(10, 4))
+    fig = plt.figure(figsize=(10, 5))
+    grid = fig.add_gridspec(2, 2, height_ratios=(3, 1))
+    ax = [fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[:, 1])]
     ax[0].plot(w, g, "k.", ms=3, label="data")
     ax[0].plot(w, result.fitted, "C3-", label="reconstruction")
-    ax[0].set(xlabel="ω (meV)", ylabel="1/τ(ω) (meV)")
+    ax[0].set(ylabel="1/τ(ω) (meV)")
     ax[0].legend()
+    result.check.plot_residuals(fig.add_subplot(grid[1, 0], sharex=ax[0]), w,
+                                xlabel="ω (meV)")
     ax[1].plot(result.omega, result.spectrum, "C3-")
     if result.spectrum_std is not None:
         ax[1].fill_between(result.omega, result.spectrum - result.spectrum_std,

@@ -21,6 +21,9 @@ from specinv.core.mesh import Mesh
 from specinv.kernels.shulga import ShulgaKernel
 
 Y_SCALE = 300.0
+#: MaxEnt options for the Shulga kernel: the classic α rule over-fits it (chi2kink does not);
+#: used by ``optics invert --method maxent`` and as the learned solvers' fallback
+MAXENT_OPTIONS = {"alpha_rule": "chi2kink"}
 DEFAULT_TEMPERATURE = 100.0
 
 

@@ -39,6 +39,7 @@ from specinv.core.noise import estimate_noise
 from specinv.core.problem import Problem
 from specinv.kernels.shulga import ShulgaKernel
 from specinv.learning.weights import shipped_files
+from specinv.optics.setup import MAXENT_OPTIONS
 from specinv.solvers.base import SolverOutput, register
 from specinv.solvers.learned import LearnedSolver
 
@@ -79,6 +80,7 @@ class OpticsLearnedSolver(LearnedSolver):
     positive = False
     defaults: ClassVar[dict[str, Any]] = {"weights": None, "n_steps": None, "verify": True}
     fallback = "maxent"
+    fallback_options: ClassVar[dict[str, Any]] = MAXENT_OPTIONS
 
     def fit(self, dataset: Any, config: Any = None, *, n_models: int = 1,
             progress: bool = False) -> OpticsLearnedSolver:

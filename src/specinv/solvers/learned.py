@@ -75,6 +75,8 @@ class LearnedSolver(Solver):
     #: classical solver that answers when the refined network answer misses the noise
     #: level (None: the answer is not verified, e.g. batched networks with their own check)
     fallback: ClassVar[str | None] = None
+    #: options of the fallback solver
+    fallback_options: ClassVar[dict[str, Any]] = {}
 
     def shipped_weights(self) -> list[Path]:
         """Weights files shipped with the package for this solver (may be empty)."""
@@ -138,7 +140,7 @@ class LearnedSolver(Solver):
         from specinv.solvers.refine import verify_guess
 
         checked = verify_guess(problem, out.spectrum, fallback=self.fallback,
-                               sigma=out.sigma)
+                               fallback_options=self.fallback_options, sigma=out.sigma)
         checked.hyperparameters = {**out.hyperparameters, **checked.hyperparameters}
         checked.extras = {**out.extras, **checked.extras}
         return checked
