@@ -54,8 +54,10 @@ def test_npz_end_to_end(map_file, tmp_path):
 def test_chunks_equal_single_batch(map_file, tmp_path):
     path = map_file[0]
     a, b = tmp_path / "a.npz", tmp_path / "b.npz"
-    assert run_cli([str(path), *FAST, "--steps", "40", "--output", str(a)]) == 0
-    assert run_cli([str(path), *FAST, "--steps", "40", "--output", str(b), "--chunk-size", "1",
+    # 40 steps do not converge (the check fails: exit 3); the plumbing is what is tested
+    few = [*FAST, "--steps", "40", "--allow-fail"]
+    assert run_cli([str(path), *few, "--output", str(a)]) == 0
+    assert run_cli([str(path), *few, "--output", str(b), "--chunk-size", "1",
                     "--workers", "1"]) == 0
     # pixels land in their places; members are independent (maps skip the L-BFGS polish),
     # so values agree up to float32 round-off of differently sized batched products
@@ -71,8 +73,9 @@ def test_3ds_input(map_file, tmp_path):
     # Nanonis sweeps in V, often from positive to negative bias
     write_3ds(p, {"LI Demod 1 X (A)": np.moveaxis(didv[..., ::-1], -1, 0)}, bias[::-1] * 1e-3)
     out = tmp_path / "g.npz"
-    assert run_cli([str(p), *FAST, "--steps", "20", "--output", str(out)]) == 0
+    assert run_cli([str(p), *FAST, "--steps", "20", "--output", str(out)]) == 3  # unconverged
     z = np.load(out)
+    assert z["failed"].shape == (2, 2)
     np.testing.assert_allclose(z["bias_mV"], bias, atol=1e-4)
     assert z["dos"].shape == (2, 2, 41)
 

@@ -136,6 +136,8 @@ class Check:
     def _sigma_phrase(self) -> str:
         kind = "the method's tolerance" if self.noise_source == "tolerance" else \
             f"the {self.noise_source} noise level"
+        if not np.isfinite(self.noise_level):  # a map: one noise level per pixel
+            return f"the {self.noise_source} noise level of each pixel (median over the map)"
         return f"{kind} {self.noise_level:.3g}"
 
     def to_dict(self) -> dict[str, Any]:
@@ -233,6 +235,40 @@ def check_fit(data: np.ndarray, fitted: np.ndarray, sigma: np.ndarray, *,
         if neg > NEGATIVITY_TOL:
             check.add("warn", f"the spectrum goes negative ({neg:.1%} of its maximum) where "
                               "the physics requires it to be >= 0")
+    return check
+
+
+def check_map(chi2_reduced: np.ndarray, *, sigma_given: bool) -> Check:
+    """Verdict on a map of independent fits (one χ²/N per pixel).
+
+    Parameters
+    ----------
+    chi2_reduced : ndarray of shape (n_pixels,)
+        χ²/N of every pixel's fit.
+    sigma_given : bool
+        True when the error bars came with the data.
+
+    Returns
+    -------
+    Check
+        ``fail`` when any pixel's χ²/N is above the band (``details`` count them and
+        list up to 100 of their flat indices), ``warn`` when more than half are below it;
+        ``chi2_reduced`` is the median over the map, ``residuals`` the per-pixel
+        ``χ²/N − 1``.
+    """
+    c = np.asarray(chi2_reduced, float).ravel()
+    lo, hi = CHI2_OK
+    check = Check("ok", [], float(np.median(c)), "given" if sigma_given else "estimated",
+                  float("nan"), 0.0, 0.0, c - 1.0)
+    bad = np.flatnonzero(~(c <= hi))
+    check.details.update(n_pixels=int(c.size), n_failed=int(bad.size),
+                         failed_pixels=bad[:100].tolist())
+    if bad.size:
+        check.add("fail", f"{bad.size} of {c.size} pixels do not reproduce their data "
+                          f"(chi2/N > {hi}; worst {float(np.nanmax(c)):.3g})")
+    if np.count_nonzero(c < lo) > c.size / 2:
+        check.add("warn", f"most pixels fit below chi2/N = {lo}: the noise estimate is too "
+                          "large, or the answers fit the noise")
     return check
 
 

@@ -22,6 +22,7 @@ import numpy as np
 
 from specinv.core.errors import InputError, ParameterError
 from specinv.io.limits import check_array, check_count
+from specinv.io.report import add_verdict_argument, report_verdict
 
 HELP = "deconvolve a grid map of dI/dV spectra (batched NNRS)"
 
@@ -55,6 +56,7 @@ def register(sts_sub: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", type=int, default=None, metavar="W",
                    help="local processes (default: usable cores)")
     p.add_argument("--scheduler", metavar="ADDR", help="Dask scheduler address, e.g. tcp://h:8786")
+    add_verdict_argument(p)
     p.set_defaults(func=run)
 
 
@@ -213,11 +215,12 @@ def run(args: argparse.Namespace) -> int:
     Returns
     -------
     int
-        Exit code 0.
+        0, or 3 when a pixel's fit fails its check (without ``--allow-fail``).
     """
     bias, didv, kernel = _checked_input(args)
     from tqdm.auto import tqdm
 
+    from specinv.core.check import CHI2_OK, check_map
     from specinv.core.parallel import default_workers, map_chunks
     from specinv.io.atomic import atomic_outputs
     from specinv.solvers.nnrs_map import solve_chunk, solve_map, split_chunks
@@ -267,7 +270,10 @@ def run(args: argparse.Namespace) -> int:
               "chi2_reduced": chi2.reshape(ny, nx)}
     if std is not None:
         arrays["dos_std"] = std.reshape(ny, nx, -1)
+    check = check_map(chi2, sigma_given=False)
+    arrays["failed"] = ~(chi2.reshape(ny, nx) <= CHI2_OK[1])
     meta = {
+        "check": check.to_dict(),
         "input": str(args.input), "shape": [ny, nx, nb], "n_energy": int(energy.size),
         "settings": settings, "kernel": kernel.describe(), "seed": args.seed,
         "wall_time_s": wall, "spectra_per_s": ny * nx / wall if wall > 0 else None,
@@ -286,7 +292,7 @@ def run(args: argparse.Namespace) -> int:
             plot_gap_map(gap, bias, energy, dos3, std, tmps[2])
     print(f"wrote {out_path} ({ny}x{nx} pixels, {energy.size} energies, {wall:.1f} s); "
           f"median gap {meta['gap_map_meV']['median']:.3f} meV")
-    return 0
+    return report_verdict(check, args)
 
 
 def _stages(options: dict[str, Any]) -> tuple[tuple[float, int], ...]:
