@@ -3,9 +3,9 @@ import pytest
 import torch
 
 from specinv.core.threads import compute_threads
-from specinv.stm import TMatrixConfig, load_default, simulate_tmatrix
-from specinv.stm.detector import default_model_path
+from specinv.stm.detector import default_model_path, load_default
 from specinv.stm.metrics import detection_scores
+from specinv.stm.tmatrix import TMatrixConfig, simulate_tmatrix
 
 pytestmark = pytest.mark.skipif(not default_model_path().with_suffix(".pt").is_file(),
                                 reason="shipped default model not built")

@@ -8,7 +8,6 @@ non-uniform meshes).
 from __future__ import annotations
 
 import numpy as np
-from scipy.signal import find_peaks
 
 
 def _parabolic_vertex(x: np.ndarray, y: np.ndarray, i: int) -> tuple[float, float]:
@@ -99,6 +98,8 @@ def count_extrema(values: np.ndarray, prominence: float) -> int:
         Maxima plus minima.
     """
     y = np.asarray(values, float)
+    from scipy.signal import find_peaks  # a heavy import, paid only by its users
+
     n_max = len(find_peaks(y, prominence=prominence)[0])
     return n_max + len(find_peaks(-y, prominence=prominence)[0])
 

@@ -210,7 +210,6 @@ def _plot(path: str, maps: np.ndarray, pos: np.ndarray, title: str) -> None:
 @_with_threads
 def _detect(args: argparse.Namespace) -> int:
     from specinv.io.table import write_table
-    from specinv.stm.detector import Detector, load_default
 
     table_outputs(args.output, args.plot, inputs=[args.input])
     if args.threshold is not None and not 0 < args.threshold < np.inf:
@@ -223,6 +222,8 @@ def _detect(args: argparse.Namespace) -> int:
             raise ParameterError(f"--kf-per-px must lie in [{lo:.3g}, π] rad/pixel (at least "
                                  "one Friedel wavelength across the map, at most the Nyquist "
                                  f"limit), got {args.kf_per_px:g}")
+    from specinv.stm.detector import Detector, load_default  # torch: after the input checks
+
     if args.classical:
         det = Detector.classical(threshold=args.threshold if args.threshold is not None else 0.0)
     else:
