@@ -75,4 +75,5 @@ def run(args: argparse.Namespace) -> int:
           f"{neg:.3f} and {pos:.3f} meV (χ²/N = {result.chi2_reduced:.2f}, "
           f"{result.wall_time_s:.1f} s)")
     print(f"wrote {out / 'didv.csv'}, {out / 'dos.csv'}, {out / 'dos.json'}, {out / 'demo.png'}")
+    print(result.check.summary())
     return 0
