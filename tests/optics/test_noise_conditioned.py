@@ -8,11 +8,13 @@ import torch
 
 from specinv import ParameterError
 from specinv.core.threads import compute_threads
+from specinv.optics.config import H_MIN, ModelConfig, noise_h
 from specinv.optics.dataset import build_dataset
 from specinv.optics.fast import KernelBank, StackedRRIM
 from specinv.optics.models import RRIM, h_feature
 from specinv.optics.setup import Y_SCALE, OpticsSetup, landweber_preconditioner
-from specinv.optics.train import H_MIN, ModelConfig, TrainedModel, noise_h, train_model
+from specinv.optics.train import train_model
+from specinv.optics.trained import TrainedModel
 
 
 def _random_noise_rrim(temperature_input: bool = False, seed: int = 0) -> RRIM:

@@ -98,7 +98,8 @@ class OpticsLearnedSolver(LearnedSolver):
         -------
         OpticsLearnedSolver
         """
-        from specinv.optics.train import ModelConfig, train_model
+        from specinv.optics.config import ModelConfig
+        from specinv.optics.train import train_model
 
         cfg = replace(config or ModelConfig(), kind=self.kind)
         if n_models < 1:
@@ -166,7 +167,7 @@ def _warn_noisier_than_training(noise: float, h: float, given: bool) -> None:
     """Warn when data of relative noise ``noise`` meet an rRIM regularized for less.
 
     A fixed-noise rRIM's preconditioner ``(AᵀA + hI)⁻¹Aᵀ`` amplifies input noise by up
-    to 1/(2√h), and h is its training noise (:func:`specinv.optics.train.auto_h`): noise
+    to 1/(2√h), and h is its training noise (:func:`specinv.optics.config.auto_h`): noise
     well above h was never seen in training and the glue degrades (a noise-free model,
     h = 1e-8, scores 60× worse on spectra with 1e-5 noise).
     """
@@ -217,7 +218,7 @@ _STACK_CACHE: dict[tuple[int, ...], Any] = {}
 
 
 def _load_cached(path: Path) -> Any:
-    from specinv.optics.train import TrainedModel
+    from specinv.optics.trained import TrainedModel
 
     try:
         st = path.stat()
