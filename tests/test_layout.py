@@ -17,7 +17,6 @@ MAX_FUNCTION_LINES = 80
 #: "module" or "module::function" (paths relative to src/specinv) → why it may exceed
 ALLOWED: dict[str, str] = {
     # pending: files owned by other helpers of issue 23; the lead prunes these after merging
-    "io/nanonis.py::read_nanonis_dat": "pending (hardening helper): owns io/",
     "sts/cli_map.py::run": "pending (hardening helper): owns the CLI argument handling",
     # pending: bench scripts whose figures only `specinv bench DOMAIN` checks; this helper
     # may not run those benches, so their split waits for the lead's before/after run
