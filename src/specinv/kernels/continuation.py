@@ -86,5 +86,13 @@ class ContinuationKernel(Kernel):
         return np.einsum("ijk,jk->ij", k, weights)
 
     def parameters(self) -> dict[str, Any]:
+        """Physical parameters, recorded in every result's metadata.
+
+        Returns
+        -------
+        dict
+            ``beta`` (1/energy unit of the mesh), ``statistics``, ``n_sub`` and
+            ``quadrature``.
+        """
         return {"beta": self.beta, "statistics": self.statistics, "n_sub": self.n_sub,
                 "quadrature": self.quadrature}

@@ -52,16 +52,24 @@ def default_weight_files(kind: str) -> list[Path]:
     Parameters
     ----------
     kind : {"rrim", "fcn", "cnn"}
+        Network kind; the files are named ``KIND_default*.pt``.
 
     Returns
     -------
     list of Path
+        The shipped weights files of that kind (empty when none is installed).
     """
     return shipped_files("optics", f"{kind}_default", ".pt")
 
 
 class OpticsLearnedSolver(LearnedSolver):
     """Base of the learned optics solvers.
+
+    Parameters
+    ----------
+    **options
+        Overrides of the solver's ``defaults``, by the names listed under Options;
+        an unknown name raises :class:`~specinv.core.errors.ParameterError`.
 
     Options
     -------
@@ -87,6 +95,7 @@ class OpticsLearnedSolver(LearnedSolver):
         Parameters
         ----------
         dataset : GlueDataset
+            Training data (train and val splits; grids in meV, temperatures in K).
         config : ModelConfig, optional
             Architecture and training options (``kind`` is this solver's).
         n_models : int
@@ -97,6 +106,7 @@ class OpticsLearnedSolver(LearnedSolver):
         Returns
         -------
         OpticsLearnedSolver
+            This solver, answering with the trained models.
         """
         from specinv.optics.config import ModelConfig
         from specinv.optics.train import train_model
@@ -109,9 +119,28 @@ class OpticsLearnedSolver(LearnedSolver):
         return self
 
     def shipped_weights(self) -> list[Path]:
+        """The weights shipped for this solver's kind (:func:`default_weight_files`).
+
+        Returns
+        -------
+        list of Path
+            Shipped ``KIND_default*.pt`` files (may be empty).
+        """
         return default_weight_files(self.kind)
 
     def load_model(self, path: Path) -> Any:
+        """One trained optics model, loaded once per file version (cached).
+
+        Parameters
+        ----------
+        path : Path
+            Weights file (``.pt``) with its ``.json`` metadata.
+
+        Returns
+        -------
+        TrainedModel
+            The model (:class:`~specinv.optics.trained.TrainedModel`).
+        """
         return _load_cached(path)
 
     def _predict(self, problem: Problem, models: list) -> SolverOutput:
@@ -185,6 +214,16 @@ def relative_noise(problem: Problem) -> float:
 
     Given error bars are used as they are; otherwise σ is estimated from the data
     (:func:`estimate_relative_noise`).
+
+    Parameters
+    ----------
+    problem : Problem
+        1/τ(ω) data (meV), with or without error bars.
+
+    Returns
+    -------
+    float
+        Relative noise σ / max |1/τ| (0 for all-zero data with error bars).
     """
     if not problem.has_errors:
         return estimate_relative_noise(problem.data)
@@ -266,7 +305,29 @@ def _predict_many(models: list, y: np.ndarray, temperature: float,
 
 def interpolate_data(omega: np.ndarray, data: np.ndarray, target: np.ndarray,
                      name: str = "data") -> np.ndarray:
-    """1/τ on the model grid ``target`` (meV) by linear interpolation; refuse extrapolation."""
+    """1/τ on the model grid ``target`` (meV) by linear interpolation; refuse extrapolation.
+
+    Parameters
+    ----------
+    omega : ndarray of shape (n,)
+        Frequencies of the data (meV), any order.
+    data : ndarray of shape (n,)
+        1/τ(ω) at ``omega`` (meV).
+    target : ndarray of shape (m,)
+        The model's grid (meV), increasing.
+    name : str
+        Name of the data in the error message (file or problem name).
+
+    Returns
+    -------
+    ndarray of shape (m,)
+        1/τ on ``target`` (meV).
+
+    Raises
+    ------
+    ParameterError
+        The data do not cover ``target`` (to 1e-6 of its upper end).
+    """
     order = np.argsort(omega)
     w, g = omega[order], data[order]
     tol = 1e-6 * max(abs(target[-1]), 1.0)
@@ -279,7 +340,23 @@ def interpolate_data(omega: np.ndarray, data: np.ndarray, target: np.ndarray,
 
 
 def check_temperature(t: float, trained: tuple[float, float], kind: str) -> None:
-    """Refuse a temperature outside the model's training range (K)."""
+    """Refuse a temperature outside the model's training range (K).
+
+    Parameters
+    ----------
+    t : float
+        Temperature of the data (K).
+    trained : (float, float)
+        Lowest and highest training temperature of the model (K); up to
+        :data:`T_TOLERANCE_K` beyond them is accepted.
+    kind : str
+        Model kind, named in the error message.
+
+    Raises
+    ------
+    ParameterError
+        ``t`` outside the accepted range.
+    """
     lo, hi = trained
     if t < lo - T_TOLERANCE_K or t > hi + T_TOLERANCE_K:
         where = f"T = {lo:g} K" if lo == hi else f"T = {lo:g}–{hi:g} K"
@@ -290,7 +367,16 @@ def check_temperature(t: float, trained: tuple[float, float], kind: str) -> None
 
 @register
 class RRIMSolver(OpticsLearnedSolver):
-    """Regularized recurrent inference machine (Landweber-preconditioned gradient)."""
+    """Regularized recurrent inference machine (Landweber-preconditioned gradient).
+
+    Options as for :class:`OpticsLearnedSolver`.
+
+    Parameters
+    ----------
+    **options
+        Overrides of the solver's ``defaults``, by the names listed under Options;
+        an unknown name raises :class:`~specinv.core.errors.ParameterError`.
+    """
 
     name = "rrim"
     kind = "rrim"
@@ -298,7 +384,16 @@ class RRIMSolver(OpticsLearnedSolver):
 
 @register
 class FCNSolver(OpticsLearnedSolver):
-    """Fully connected regressor."""
+    """Fully connected regressor.
+
+    Options as for :class:`OpticsLearnedSolver`.
+
+    Parameters
+    ----------
+    **options
+        Overrides of the solver's ``defaults``, by the names listed under Options;
+        an unknown name raises :class:`~specinv.core.errors.ParameterError`.
+    """
 
     name = "fcn"
     kind = "fcn"
@@ -306,7 +401,16 @@ class FCNSolver(OpticsLearnedSolver):
 
 @register
 class CNNSolver(OpticsLearnedSolver):
-    """Convolutional regressor."""
+    """Convolutional regressor.
+
+    Options as for :class:`OpticsLearnedSolver`.
+
+    Parameters
+    ----------
+    **options
+        Overrides of the solver's ``defaults``, by the names listed under Options;
+        an unknown name raises :class:`~specinv.core.errors.ParameterError`.
+    """
 
     name = "cnn"
     kind = "cnn"
