@@ -160,7 +160,7 @@ def test_cli_trains_noise_conditioned_rrim_and_inverts_with_given_or_estimated_s
 def test_relative_noise_estimate_reads_noise_free_1_over_tau_at_the_floor():
     from specinv.core.noise import RELATIVE_FLOOR
     from specinv.optics.glue import ood_sets
-    from specinv.optics.solvers import estimate_relative_noise
+    from specinv.optics.inputs import estimate_relative_noise
 
     setup = OpticsSetup()
     kern = setup.kernel()
