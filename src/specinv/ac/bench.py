@@ -181,7 +181,7 @@ def run_case(name: str, case: dict[str, Any], args: argparse.Namespace,
     Parameters
     ----------
     name : str
-        Case name (a key of :data:`LOADERS`).
+        Case name (a key of :data:`~specinv.ac.bench_cases.LOADERS`).
     case : dict
         Loaded case: ``data``, ``kernel``, ``beta``, reference spectrum and window.
     args : argparse.Namespace

@@ -51,7 +51,7 @@ class ContinuationSetup:
     omega_max : float
         Frequency window W (energy unit of the data).
     omega_max_auto : bool
-        W was estimated by :func:`auto_omega_max`.
+        W was estimated by :func:`~specinv.ac.window.auto_omega_max`.
     sigma_estimated : bool
         The error bars were estimated from the data.
     noise : float
@@ -117,7 +117,7 @@ def build_problem(data: ContinuationInput, kernel: str, beta: float, *,
     data : ContinuationInput
         τ or Matsubara data (and their error bars when the file has them).
     kernel : str
-        One of :data:`KERNELS`.
+        One of :data:`~specinv.ac.window.KERNELS`.
     beta : float
         Inverse temperature in the data's energy unit.
     omega_max, n_omega : optional
@@ -129,7 +129,7 @@ def build_problem(data: ContinuationInput, kernel: str, beta: float, *,
     default_model : ndarray, optional
         Passed to the Problem (maxent's default model). Default for fermionic
         kernels: flat, normalized to the data's zeroth moment
-        (:func:`spectral_norm`) as in TRIQS/maxent and ALPS; for bosonic
+        (:func:`~specinv.ac.window.spectral_norm`) as in TRIQS/maxent and ALPS; for bosonic
         kernels the solver's own flat default.
     quadrature : {"cell", "point"}
         Kernel discretization (see :mod:`specinv.kernels.continuation`).
@@ -200,7 +200,7 @@ def continue_data(data: ContinuationInput, kernel: str, beta: float, *, method: 
     data : ContinuationInput
         τ or Matsubara data with optional error bars.
     kernel : str
-        One of :data:`KERNELS`.
+        One of :data:`~specinv.ac.window.KERNELS`.
     beta : float
         Inverse temperature, in the inverse of the data's energy unit.
     method : str
