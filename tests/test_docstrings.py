@@ -44,55 +44,16 @@ CHECKED_CODES = frozenset({"GL08", "PR01", "PR02", "PR07", "RT01", "RT03", "YD01
 CLI_HOOKS = frozenset({"register", "add_arguments", "run"})
 
 # Packages (every module below them) and modules whose docstrings are complete; the test
-# fails on any gap inside them. Pending, because other work items rewrite them at the same
-# time (see the coverage printout): optics/solvers and optics/experiments.learned_on (the
-# learned-solver contract), core/threads and optics/fast.single_thread (one thread-limiting
-# helper), sts/workflow.default_energy_mesh and sts/cli_map.build_kernel (one STS default
-# mesh), solvers/__init__.load_all (its find_spec guard). They join this list once settled.
-COMPLETE_PACKAGES: tuple[str, ...] = (
-    "specinv.ac",
-    "specinv.cli",
-    "specinv.core.errors",
-    "specinv.core.mesh",
-    "specinv.core.metrics",
-    "specinv.core.noise",
-    "specinv.core.parallel",
-    "specinv.core.problem",
-    "specinv.core.result",
-    "specinv.core.units",
-    "specinv.eliashberg",
-    "specinv.io",
-    "specinv.kernels",
-    "specinv.learning",
-    "specinv.optics.allen",
-    "specinv.optics.bench",
-    "specinv.optics.cli",
-    "specinv.optics.dataset",
-    "specinv.optics.glue",
-    "specinv.optics.models",
-    "specinv.optics.plots",
-    "specinv.optics.setup",
-    "specinv.optics.train",
-    "specinv.optics.train_default",
-    "specinv.solvers.base",
-    "specinv.solvers.linalg",
-    "specinv.solvers.maxent",
-    "specinv.solvers.nnrs",
-    "specinv.solvers.nnrs_core",
-    "specinv.solvers.nnrs_map",
-    "specinv.solvers.nnrs_misfit",
-    "specinv.solvers.regularizers",
-    "specinv.solvers.som",
-    "specinv.solvers.tikhonov",
-    "specinv.solvers.tsvd",
-    "specinv.stm",
-    "specinv.sts.bench",
-    "specinv.sts.bench_nnrs",
-    "specinv.sts.cli",
-    "specinv.sts.dos",
-    "specinv.sts.plots",
-    "specinv.sts.simulate",
-)
+# fails on any gap inside them. Every package is complete: the whole of specinv is checked.
+COMPLETE_PACKAGES: tuple[str, ...] = ("specinv",)
+
+#: Public objects exempt for now, each with its reason; an entry that passes the check
+#: must go (:func:`test_every_pending_entry_is_still_needed`).
+PENDING: dict[str, str] = {
+    # sts/cli_map.py is being rewritten by the lead (argument handling of deconvolve-map);
+    # its docstrings are completed there, not in a parallel edit
+    "specinv.sts.cli_map.build_kernel": "lead: sts/cli_map.py is being edited",
+}
 
 
 def _is_cli_hook(name: str, obj: object) -> bool:
@@ -204,9 +165,17 @@ def test_public_api_is_documented() -> None:
         f"{qualname}: {'; '.join(problems)}"
         for entries in report.values()
         for qualname, problems in entries
-        if problems and _in_complete_package(qualname)
+        if problems and _in_complete_package(qualname) and qualname not in PENDING
     ]
     assert not missing, "\n".join([*_coverage_lines(report), *missing])
+
+
+def test_every_pending_entry_is_still_needed() -> None:
+    """A :data:`PENDING` object that is now documented (or gone) must leave the list."""
+    problems = {qualname: problems for entries in _report().values()
+                for qualname, problems in entries}
+    stale = [name for name in PENDING if not problems.get(name)]
+    assert not stale, "remove from PENDING:\n" + "\n".join(stale)
 
 
 def test_checker_flags_an_undocumented_function() -> None:

@@ -9,7 +9,8 @@ import pytest
 
 from specinv.cli.main import main
 from specinv.kernels import Mesh
-from specinv.kernels.imaginary_time import FermionicMatsubaraKernel, FermionicTauKernel
+from specinv.kernels.imaginary_time import FermionicTauKernel
+from specinv.kernels.matsubara import FermionicMatsubaraKernel
 
 BETA = 10.0
 

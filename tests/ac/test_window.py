@@ -5,7 +5,8 @@ import warnings
 import numpy as np
 import pytest
 
-from specinv.ac.continuation import _matsubara_moments, auto_omega_max, continue_data
+from specinv.ac.continuation import continue_data
+from specinv.ac.window import _matsubara_moments, auto_omega_max
 from specinv.io.qmc import ContinuationInput
 
 

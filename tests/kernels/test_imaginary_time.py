@@ -15,16 +15,18 @@ from specinv.ac.conductivity.drude import (
 from specinv.core.errors import ParameterError
 from specinv.kernels import Mesh
 from specinv.kernels.imaginary_time import (
-    BosonicMatsubaraKernel,
     BosonicTauKernel,
     ConductivityTauKernel,
-    FermionicMatsubaraKernel,
     FermionicTauKernel,
-    bosonic_matsubara,
     bosonic_tau_kernel,
     conductivity_tau_kernel,
-    fermionic_matsubara,
     fermionic_tau_kernel,
+)
+from specinv.kernels.matsubara import (
+    BosonicMatsubaraKernel,
+    FermionicMatsubaraKernel,
+    bosonic_matsubara,
+    fermionic_matsubara,
 )
 
 
@@ -156,7 +158,8 @@ def test_point_quadrature_is_kernel_times_weight():
 
 
 def test_spectral_norm_from_tau_and_matsubara_data():
-    from specinv.ac.continuation import build_problem, spectral_norm
+    from specinv.ac.continuation import build_problem
+    from specinv.ac.window import spectral_norm
     from specinv.io.qmc import ContinuationInput
 
     beta = 10.0

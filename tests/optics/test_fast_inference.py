@@ -14,11 +14,12 @@ from specinv.cli.main import main
 from specinv.core.threads import compute_threads
 from specinv.optics import fast
 from specinv.optics import solvers as learned
+from specinv.optics.config import ModelConfig
 from specinv.optics.fast import StackedRRIM
 from specinv.optics.models import RRIM
 from specinv.optics.setup import Y_SCALE, OpticsSetup, landweber_preconditioner
 from specinv.optics.solvers import RRIMSolver
-from specinv.optics.train import ModelConfig, TrainedModel
+from specinv.optics.trained import TrainedModel
 
 
 def _scaled(t: float) -> tuple[torch.Tensor, torch.Tensor]:

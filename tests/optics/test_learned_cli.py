@@ -13,10 +13,12 @@ from specinv.cli.main import main
 from specinv.core.mesh import Mesh
 from specinv.core.threads import compute_threads
 from specinv.kernels.shulga import ShulgaKernel
+from specinv.optics.config import H_MIN, ModelConfig, auto_h
 from specinv.optics.dataset import build_dataset
 from specinv.optics.setup import OpticsSetup
 from specinv.optics.solvers import default_weight_files
-from specinv.optics.train import H_MIN, ModelConfig, TrainedModel, auto_h, train_model
+from specinv.optics.train import train_model
+from specinv.optics.trained import TrainedModel
 from specinv.solvers.base import get_solver
 
 

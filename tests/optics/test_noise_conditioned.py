@@ -8,11 +8,13 @@ import torch
 
 from specinv import ParameterError
 from specinv.core.threads import compute_threads
+from specinv.optics.config import H_MIN, ModelConfig, noise_h
 from specinv.optics.dataset import build_dataset
 from specinv.optics.fast import KernelBank, StackedRRIM
 from specinv.optics.models import RRIM, h_feature
 from specinv.optics.setup import Y_SCALE, OpticsSetup, landweber_preconditioner
-from specinv.optics.train import H_MIN, ModelConfig, TrainedModel, noise_h, train_model
+from specinv.optics.train import train_model
+from specinv.optics.trained import TrainedModel
 
 
 def _random_noise_rrim(temperature_input: bool = False, seed: int = 0) -> RRIM:
@@ -158,7 +160,7 @@ def test_cli_trains_noise_conditioned_rrim_and_inverts_with_given_or_estimated_s
 def test_relative_noise_estimate_reads_noise_free_1_over_tau_at_the_floor():
     from specinv.core.noise import RELATIVE_FLOOR
     from specinv.optics.glue import ood_sets
-    from specinv.optics.solvers import estimate_relative_noise
+    from specinv.optics.inputs import estimate_relative_noise
 
     setup = OpticsSetup()
     kern = setup.kernel()

@@ -89,8 +89,9 @@ PROBLEMS = {"STSKernel": _sts_problem, "ShulgaKernel": _shulga_problem,
 def _optics_weights(cls: type, directory: Path) -> list[Path]:
     import torch
 
+    from specinv.optics.config import ModelConfig, build_model
     from specinv.optics.setup import OpticsSetup
-    from specinv.optics.train import ModelConfig, TrainedModel, build_model
+    from specinv.optics.trained import TrainedModel
 
     setup = OpticsSetup(**OPTICS_GRID)
     cfg = ModelConfig(kind=cls.kind, n_steps=2, h=1e-2, hidden=2)

@@ -14,7 +14,8 @@ import specinv
 from specinv import Mesh, ParameterError, Problem, STSKernel
 from specinv.core.metrics import l2_error
 from specinv.solvers import SOLVERS, load_all
-from specinv.solvers.maxent import _MaxEntCore, _Point, entropy
+from specinv.solvers.maxent import _Point
+from specinv.solvers.maxent_core import MaxEntCore, entropy
 
 load_all()
 
@@ -100,7 +101,7 @@ def test_maxent_gradient_matches_finite_differences():
     problem, _ = smooth_problem()
     w = problem.kernel.mesh.weights
     kt = problem.kernel.matrix / w / 1e-3
-    core = _MaxEntCore(np.linalg.svd(kt, full_matrices=False), problem.data / 1e-3,
+    core = MaxEntCore(np.linalg.svd(kt, full_matrices=False), problem.data / 1e-3,
                        np.full(w.size, 1.2) * w, 1e-12, 1e-2)
     rng = np.random.default_rng(0)
     a = core.m * np.exp(0.1 * rng.standard_normal(w.size))
@@ -123,7 +124,7 @@ def test_maxent_chi2_of_precise_data_has_no_cancellation():
     a = rng.uniform(0.5, 1.5, 40)
     scale, delta = 1e6, 1e-3  # ‖g̃‖² ≈ 1e15: a difference of squares loses ~0.1 absolute
     g = scale * (kt @ a) + delta * e_perp
-    core = _MaxEntCore(np.linalg.svd(scale * kt, full_matrices=False), g, np.ones(40),
+    core = MaxEntCore(np.linalg.svd(scale * kt, full_matrices=False), g, np.ones(40),
                        1e-12, 1e-2)
     # rounding of W Wᵀg̃ leaves ~eps·‖g̃‖ ≈ 1e-8 per component: relative 1e-4 of δ
     np.testing.assert_allclose(core.chi2(a), delta**2, rtol=1e-3)
@@ -168,12 +169,12 @@ def test_som_error_bar_and_positivity():
     assert r.hyperparameters["n_kept"] >= 1
 
 
-def _maxent_core(problem: Problem) -> _MaxEntCore:
+def _maxent_core(problem: Problem) -> MaxEntCore:
     w = problem.kernel.mesh.weights
     sigma = problem.noise()
     m = np.full(w.size, abs(float(problem.data.mean()))) * w  # a default model is > 0
     svd = np.linalg.svd(problem.kernel.matrix / sigma[:, None] / w, full_matrices=False)
-    return _MaxEntCore(svd, problem.data / sigma, m, 1e-12, 1e-2)
+    return MaxEntCore(svd, problem.data / sigma, m, 1e-12, 1e-2)
 
 
 def test_maxent_posterior_alpha_is_the_maximum_of_logpost():
@@ -258,7 +259,7 @@ def test_maxent_newton_converges_on_noise_free_sts_data():
     w = problem.kernel.mesh.weights
     sigma = problem.noise()
     svd = np.linalg.svd(problem.kernel.matrix / sigma[:, None] / w, full_matrices=False)
-    core = _MaxEntCore(svd, problem.data / sigma,
+    core = MaxEntCore(svd, problem.data / sigma,
                        specinv.solvers.maxent.flat_default(problem) * w, 1e-12, 1e-2)
     a = core.m.copy()
     for alpha in np.geomspace(10 * core.s[0] ** 2, 120.0, 15):

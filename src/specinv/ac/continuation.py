@@ -9,7 +9,7 @@ Used by ``specinv ac continue`` and the ``ac`` benchmark. Kernel names:
 ``conductivity-tau``     Λ(τ) → σ(ω) on [0, W]
 
 Without ``omega_max`` the frequency window is estimated from the second
-moment of the data (see :func:`auto_omega_max`).
+moment of the data (see :func:`specinv.ac.window.auto_omega_max`).
 """
 
 from __future__ import annotations
@@ -19,227 +19,25 @@ from typing import Any
 
 import numpy as np
 
+from specinv.ac.window import (
+    KERNELS,
+    auto_omega_max,
+    default_mesh,
+    half_axis,
+    is_fermionic,
+    is_tau,
+    spectral_norm,
+)
 from specinv.core.errors import InputError, ParameterError
 from specinv.core.noise import estimate_noise
 from specinv.core.problem import Problem
 from specinv.io.qmc import ContinuationInput, check_matsubara_grid
-from specinv.kernels import Mesh
+from specinv.kernels import Kernel, Mesh
 from specinv.kernels import imaginary_time as it
+from specinv.kernels import matsubara as mats
 
-KERNELS = ("fermionic-tau", "fermionic-matsubara", "bosonic-tau", "bosonic-matsubara",
-           "conductivity-tau")
 #: χ²/N below which given error bars are reported as inflated (fit 10× better than them)
 INFLATED_CHI2 = 1e-2
-
-
-def is_tau(kernel: str) -> bool:
-    """True for imaginary-time kernels.
-
-    Parameters
-    ----------
-    kernel : str
-        One of :data:`KERNELS`.
-
-    Returns
-    -------
-    bool
-        Whether the data are on the τ axis.
-    """
-    return kernel.endswith("-tau")
-
-
-def is_fermionic(kernel: str) -> bool:
-    """True for fermionic kernels.
-
-    Parameters
-    ----------
-    kernel : str
-        One of :data:`KERNELS`.
-
-    Returns
-    -------
-    bool
-        Whether the kernel is fermionic.
-    """
-    return kernel.startswith("fermionic")
-
-
-def half_axis(kernel: str) -> bool:
-    """True when the spectrum lives on ω ≥ 0 (even spectra).
-
-    Parameters
-    ----------
-    kernel : str
-        One of :data:`KERNELS`.
-
-    Returns
-    -------
-    bool
-        Whether the mesh covers ω ≥ 0 only.
-    """
-    return kernel in ("bosonic-matsubara", "conductivity-tau")
-
-
-def auto_omega_max(data: ContinuationInput, kernel: str, beta: float) -> float:
-    """Frequency window W from the data's spectral moments.
-
-    τ data: ``m0 = −G(0) − G(β)``-like sums and second derivatives at the ends
-    give ``m2/m0``; Matsubara data: the 1/ω_n² decay of the last points. W is
-    ``5 √(m2/m0)``, at least ``20/β`` (so the thermal window is covered).
-
-    Parameters
-    ----------
-    data : ContinuationInput
-        τ or Matsubara data.
-    kernel : str
-        One of :data:`KERNELS`.
-    beta : float
-        Inverse temperature (1/energy unit of the data).
-
-    Returns
-    -------
-    float
-        W in the data's energy unit.
-    """
-    floor = 20.0 / beta
-    try:
-        if is_tau(kernel):
-            tau, g = data.points, data.values
-            k = min(8, tau.size // 4)
-            if k < 4:
-                return floor
-            p0 = np.polyfit(tau[:k] - tau[0], g[:k], 3)
-            p1 = np.polyfit(tau[-k:] - tau[-1], g[-k:], 3)
-            m0 = abs(p0[-1] + p1[-1])
-            m2 = abs(2 * p0[-3] + 2 * p1[-3])
-        else:
-            wn = data.points
-            re = data.values
-            im = data.imag if data.imag is not None else data.values
-            sel = wn > 0
-            tail = slice(-max(3, sel.sum() // 5), None)
-            if is_fermionic(kernel):
-                m0, m2 = _matsubara_moments(wn[sel], im[sel])
-                # Re G ≈ −m1/ω_n²: a shifted band widens the window by |m1/m0|
-                m1 = float(np.median(-re[sel][tail] * wn[sel][tail] ** 2))
-                m2 = max(m2, m1**2 / max(m0, 1e-300))
-            else:
-                m0 = abs(float(re[0]))
-                m2 = float(np.median(np.abs(re[sel][tail] * wn[sel][tail] ** 2)))
-        ratio = m2 / m0 if m0 > 0 else 0.0
-        w = 5.0 * np.sqrt(ratio) if np.isfinite(ratio) and ratio > 0 else floor
-    except (np.linalg.LinAlgError, ValueError, FloatingPointError):
-        w = floor
-    return float(max(w, floor))
-
-
-def _matsubara_moments(wn: np.ndarray, im: np.ndarray) -> tuple[float, float]:
-    """Zeroth and second moments of A from the tail ``Im G = −m0/ω_n + m2/ω_n³``.
-
-    A straight-line fit of ``−ω_n Im G = m0 − m2/ω_n²`` against ``1/ω_n²`` over the
-    upper half of the positive frequencies (taking the median of either side alone
-    lets the ``m2/ω_n²`` term cancel part of ``m2``: a ±4 band read as ±0.66).
-
-    Parameters
-    ----------
-    wn : ndarray of shape (n,)
-        Positive Matsubara frequencies, increasing.
-    im : ndarray of shape (n,)
-        Im G(iω_n).
-
-    Returns
-    -------
-    m0, m2 : float
-        ``∫A dω`` and ``∫ω² A dω`` (m2 ≥ 0).
-    """
-    half = slice(wn.size // 2, None)
-    x, y = 1.0 / wn[half] ** 2, -wn[half] * im[half]
-    if x.size < 3:
-        return float(np.median(y)), 0.0
-    slope, m0 = np.polyfit(x, y, 1)
-    return float(m0), float(max(-slope, 0.0))
-
-
-def spectral_norm(data: ContinuationInput, kernel: str,
-                  beta: float | None = None) -> float | None:
-    """Zeroth moment ``∫A dω`` of a fermionic spectrum read off the data.
-
-    τ data: ``−G(0⁺) − G(β⁻)`` (the sampled values when τ = 0 and τ = β are
-    on the grid and ``beta`` is given, else cubic extrapolation of the first
-    and last points); Matsubara data: ``−ω_n Im G(iω_n)``
-    on the last fifth of the frequencies. ``None`` for bosonic kernels or when
-    the estimate is not positive and finite.
-
-    Parameters
-    ----------
-    data : ContinuationInput
-        τ or Matsubara data.
-    kernel : str
-        One of :data:`KERNELS`.
-    beta : float, optional
-        Inverse temperature (1/energy unit of the data).
-
-    Returns
-    -------
-    float or None
-        ``∫A dω`` (1 for a normalized spectral function).
-    """
-    if not is_fermionic(kernel):
-        return None
-    try:
-        if is_tau(kernel):
-            tau, g = data.points, data.values
-            k = min(8, tau.size // 2)
-            if k < 4:
-                return None
-            end = beta if beta is not None else np.inf
-            g0 = g[0] if tau[0] == 0 else np.polyval(np.polyfit(tau[:k] - tau[0], g[:k], 3),
-                                                     -tau[0])
-            gb = g[-1] if abs(tau[-1] - end) <= 1e-9 * end else np.polyval(
-                np.polyfit(tau[-k:] - tau[-1], g[-k:], 3), end - tau[-1]
-                if beta is not None else 0.0)
-            norm = -(g0 + gb)
-        else:
-            wn, im = data.points, data.imag
-            sel = wn > 0
-            tail = slice(-max(3, int(sel.sum()) // 5), None)
-            norm = float(np.median(-im[sel][tail] * wn[sel][tail]))
-    except (np.linalg.LinAlgError, ValueError, TypeError):
-        return None
-    return float(norm) if np.isfinite(norm) and norm > 0 else None
-
-
-def default_mesh(kernel: str, omega_max: float, n_omega: int) -> Mesh:
-    """Real-frequency mesh, denser near ω = 0 (3× within W/4).
-
-    Parameters
-    ----------
-    kernel : str
-        One of :data:`KERNELS` (half-axis kernels get a mesh on [0, W]).
-    omega_max : float
-        Window W (energy unit of the data), > 0.
-    n_omega : int
-        Mesh points, >= 10.
-
-    Returns
-    -------
-    Mesh
-        Mesh on [−W, W], or on [0, W] with a first cell starting at 0.
-    """
-    if not omega_max > 0:
-        raise ParameterError(f"--omega-max must be > 0, got {omega_max}")
-    if n_omega < 10:
-        raise ParameterError(f"--n-omega must be >= 10, got {n_omega}")
-    if half_axis(kernel):
-        full = Mesh.focused(-omega_max, omega_max, 2 * n_omega - 1, center=0.0,
-                            width=omega_max / 4, density=3.0)
-        pts = full.points[n_omega - 1:]
-        pts = np.concatenate([[0.0], pts[1:]]) if pts[0] != 0 else pts
-        mid = 0.5 * (pts[1:] + pts[:-1])
-        edges = np.concatenate([[0.0], mid, [pts[-1] + (pts[-1] - mid[-1])]])
-        return Mesh(pts, edges)
-    return Mesh.focused(-omega_max, omega_max, n_omega, center=0.0, width=omega_max / 4,
-                        density=3.0)
 
 
 @dataclass
@@ -253,7 +51,7 @@ class ContinuationSetup:
     omega_max : float
         Frequency window W (energy unit of the data).
     omega_max_auto : bool
-        W was estimated by :func:`auto_omega_max`.
+        W was estimated by :func:`~specinv.ac.window.auto_omega_max`.
     sigma_estimated : bool
         The error bars were estimated from the data.
     noise : float
@@ -283,6 +81,30 @@ class ContinuationSetup:
                 "median_sigma": self.noise, "notes": self.notes}
 
 
+def _kernel_and_rows(data: ContinuationInput, kernel: str, beta: float, mesh: Mesh,
+                     quadrature: str) -> tuple[Kernel, np.ndarray, np.ndarray | None]:
+    """The kernel named ``kernel`` on ``mesh``, the data vector and its error bars.
+
+    Matsubara data are checked against the grid of ``beta``; fermionic Matsubara data
+    are stacked as ``[Re; Im]`` (error bars repeated), bosonic ones keep Re on the half
+    axis. Returns the kernel, the data (n_data,) and the error bars (n_data,) or None.
+    """
+    if is_tau(kernel):
+        cls = {"fermionic-tau": it.FermionicTauKernel, "bosonic-tau": it.BosonicTauKernel,
+               "conductivity-tau": it.ConductivityTauKernel}[kernel]
+        return cls(data.points, mesh, beta=beta, quadrature=quadrature), data.values, data.error
+    check_matsubara_grid(data.points, beta, is_fermionic(kernel), data.source)
+    if data.imag is None:
+        raise InputError("Matsubara input needs Re and Im columns", data.source)
+    if is_fermionic(kernel):
+        k = mats.FermionicMatsubaraKernel(data.points, mesh, beta=beta, quadrature=quadrature)
+        err = None if data.error is None else np.concatenate([data.error, data.error])
+        return k, k.stack(data.values, data.imag), err
+    k = mats.BosonicMatsubaraKernel(data.points, mesh, beta=beta, components="re",
+                                    symmetric=True, quadrature=quadrature)
+    return k, data.values, data.error
+
+
 def build_problem(data: ContinuationInput, kernel: str, beta: float, *,
                   omega_max: float | None = None, n_omega: int | None = None,
                   mesh: Mesh | None = None, sigma: np.ndarray | float | None = None,
@@ -295,7 +117,7 @@ def build_problem(data: ContinuationInput, kernel: str, beta: float, *,
     data : ContinuationInput
         τ or Matsubara data (and their error bars when the file has them).
     kernel : str
-        One of :data:`KERNELS`.
+        One of :data:`~specinv.ac.window.KERNELS`.
     beta : float
         Inverse temperature in the data's energy unit.
     omega_max, n_omega : optional
@@ -307,10 +129,10 @@ def build_problem(data: ContinuationInput, kernel: str, beta: float, *,
     default_model : ndarray, optional
         Passed to the Problem (maxent's default model). Default for fermionic
         kernels: flat, normalized to the data's zeroth moment
-        (:func:`spectral_norm`) as in TRIQS/maxent and ALPS; for bosonic
+        (:func:`~specinv.ac.window.spectral_norm`) as in TRIQS/maxent and ALPS; for bosonic
         kernels the solver's own flat default.
     quadrature : {"cell", "point"}
-        Kernel discretization (see :mod:`specinv.kernels.imaginary_time`).
+        Kernel discretization (see :mod:`specinv.kernels.continuation`).
 
     Returns
     -------
@@ -330,24 +152,7 @@ def build_problem(data: ContinuationInput, kernel: str, beta: float, *,
         w = auto_omega_max(data, kernel, beta) if omega_max is None else float(omega_max)
         mesh = default_mesh(kernel, w, n_omega or (151 if half_axis(kernel) else 201))
     w = float(max(abs(mesh.edges[0]), abs(mesh.edges[-1])))
-    if is_tau(kernel):
-        cls = {"fermionic-tau": it.FermionicTauKernel, "bosonic-tau": it.BosonicTauKernel,
-               "conductivity-tau": it.ConductivityTauKernel}[kernel]
-        k = cls(data.points, mesh, beta=beta, quadrature=quadrature)
-        g = data.values
-        err = data.error
-    else:
-        check_matsubara_grid(data.points, beta, is_fermionic(kernel), data.source)
-        if data.imag is None:
-            raise InputError("Matsubara input needs Re and Im columns", data.source)
-        if is_fermionic(kernel):
-            k = it.FermionicMatsubaraKernel(data.points, mesh, beta=beta, quadrature=quadrature)
-            g = k.stack(data.values, data.imag)
-            err = None if data.error is None else np.concatenate([data.error, data.error])
-        else:
-            k = it.BosonicMatsubaraKernel(data.points, mesh, beta=beta, components="re",
-                                          symmetric=True, quadrature=quadrature)
-            g, err = data.values, data.error
+    k, g, err = _kernel_and_rows(data, kernel, beta, mesh, quadrature)
     estimated = False
     if sigma is None and err is None:
         if is_tau(kernel):
@@ -395,7 +200,7 @@ def continue_data(data: ContinuationInput, kernel: str, beta: float, *, method: 
     data : ContinuationInput
         τ or Matsubara data with optional error bars.
     kernel : str
-        One of :data:`KERNELS`.
+        One of :data:`~specinv.ac.window.KERNELS`.
     beta : float
         Inverse temperature, in the inverse of the data's energy unit.
     method : str

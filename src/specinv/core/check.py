@@ -48,7 +48,9 @@ VERDICTS = ("ok", "warn", "fail")
 class Check:
     """Verdict on one result, with the evidence behind it.
 
-    Attributes
+    Every parameter is kept as an attribute of the same name.
+
+    Parameters
     ----------
     verdict : {"ok", "warn", "fail"}
         The worst level among ``reasons``.
@@ -126,7 +128,14 @@ class Check:
         ax.set_title(f"verdict {self.verdict}, runs z = {self.runs_z:.1f}", fontsize=9)
 
     def summary(self) -> str:
-        """One line for the terminal: the verdict, χ²/N and the first reasons."""
+        """One line for the terminal: the verdict, χ²/N and the first reasons.
+
+        Returns
+        -------
+        str
+            ``verdict LEVEL: chi2/N = ... at the NOISE noise level ...`` followed by up to
+            three reasons, or by "residuals consistent with noise".
+        """
         head = (f"verdict {self.verdict}: chi2/N = {self.chi2_reduced:.3g} at "
                 f"{self._sigma_phrase()}")
         if not self.reasons:
@@ -212,6 +221,9 @@ def check_fit(data: np.ndarray, fitted: np.ndarray, sigma: np.ndarray, *,
     Returns
     -------
     Check
+        Verdict ``ok``, ``warn`` or ``fail`` with its reasons, χ²/N, the whiteness
+        statistics of the residuals (runs z-score, lag-1 autocorrelation) and the
+        normalized residuals.
     """
     r = (np.asarray(fitted, float) - np.asarray(data, float)) / np.asarray(sigma, float)
     n = max(r.size, 1)

@@ -24,6 +24,11 @@ def compute_threads(threads: int | None) -> Iterator[None]:
         Thread count inside the block; ``None`` (or 0) leaves everything unchanged.
         torch's count is set only when torch is already imported (a process that never
         loaded torch has no torch pool to limit, and need not pay for importing it).
+
+    Yields
+    ------
+    None
+        Control to the block, with the limits in force.
     """
     if not threads:
         yield

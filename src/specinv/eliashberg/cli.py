@@ -136,7 +136,7 @@ def _load(args: argparse.Namespace):
 
 def _check_solve_size(spec, args: argparse.Namespace) -> None:
     """Refuse Matsubara counts and real-axis meshes beyond the memory limit, before setup."""
-    from specinv.eliashberg.engine.matsubara import default_n_matsubara
+    from specinv.eliashberg.engine.pairing import default_n_matsubara
 
     cutoff = 10.0 * spec.omega_max if args.cutoff is None else args.cutoff
     needed = default_n_matsubara(spec, args.temperature, cutoff)

@@ -68,6 +68,51 @@ def _default_signal(channels: list[str]) -> str | None:
     return None
 
 
+def _read_data_section(p: Path) -> tuple[dict[str, str], list[str], np.ndarray]:
+    """Header (key → value), channel names and the (n_rows, n_channels) table of ``p``."""
+    lines = p.read_text(encoding="utf-8", errors="replace").splitlines()
+    try:
+        start = next(i for i, line in enumerate(lines) if line.strip() == "[DATA]")
+    except StopIteration:
+        raise InputError("not a Nanonis spectrum: no [DATA] section", str(p)) from None
+    header = {}
+    for line in lines[:start]:
+        parts = line.split("\t")
+        if parts and parts[0].strip():
+            header[parts[0].strip()] = parts[1].strip() if len(parts) > 1 else ""
+    if start + 1 >= len(lines):
+        raise InputError("[DATA] section has no channel line", str(p))
+    channels = [c.strip() for c in lines[start + 1].split("\t") if c.strip()]
+    rows = [ln.split("\t") for ln in lines[start + 2:] if ln.strip()]
+    try:
+        table = np.array([[float(v) for v in r[: len(channels)]] for r in rows], dtype=float)
+    except ValueError:
+        raise InputError("non-numeric value in the [DATA] section", str(p)) from None
+    if table.ndim != 2 or table.shape[0] == 0 or table.shape[1] != len(channels):
+        raise InputError("[DATA] rows do not match the channel line", str(p))
+    return header, channels, table
+
+
+def _find_channel(channels: list[str], name: str, what: str, source: str) -> int:
+    """Index of channel ``name`` (exact, or a unique case-insensitive prefix)."""
+    if name in channels:
+        return channels.index(name)
+    hits = [i for i, c in enumerate(channels) if c.lower().startswith(name.lower())]
+    if len(hits) == 1:
+        return hits[0]
+    raise InputError(f"{what} channel {name!r} not found; channels: {', '.join(channels)}",
+                     source)
+
+
+def _default_bias(channels: list[str], source: str) -> str:
+    """``Bias calc (V)``-like channel, else the first channel containing "bias"."""
+    cands = [c for c in channels if c.lower().startswith("bias calc")] or \
+        [c for c in channels if "bias" in c.lower()]
+    if not cands:
+        raise InputError(f"no bias channel; channels: {', '.join(channels)}", source)
+    return cands[0]
+
+
 def read_nanonis_dat(path: str | Path, *, channel: str | None = None,
                      bias_channel: str | None = None, average_sweeps: bool = True
                      ) -> NanonisSpectrum:
@@ -99,49 +144,16 @@ def read_nanonis_dat(path: str | Path, *, channel: str | None = None,
     p = Path(path)
     if not p.is_file():
         raise InputError("file not found", str(p))
-    lines = p.read_text(encoding="utf-8", errors="replace").splitlines()
-    try:
-        start = next(i for i, line in enumerate(lines) if line.strip() == "[DATA]")
-    except StopIteration:
-        raise InputError("not a Nanonis spectrum: no [DATA] section", str(p)) from None
-    header = {}
-    for line in lines[:start]:
-        parts = line.split("\t")
-        if parts and parts[0].strip():
-            header[parts[0].strip()] = parts[1].strip() if len(parts) > 1 else ""
-    if start + 1 >= len(lines):
-        raise InputError("[DATA] section has no channel line", str(p))
-    channels = [c.strip() for c in lines[start + 1].split("\t") if c.strip()]
-    rows = [ln.split("\t") for ln in lines[start + 2:] if ln.strip()]
-    try:
-        table = np.array([[float(v) for v in r[: len(channels)]] for r in rows], dtype=float)
-    except ValueError:
-        raise InputError("non-numeric value in the [DATA] section", str(p)) from None
-    if table.ndim != 2 or table.shape[0] == 0 or table.shape[1] != len(channels):
-        raise InputError("[DATA] rows do not match the channel line", str(p))
-
-    def find(name: str, what: str) -> int:
-        if name in channels:
-            return channels.index(name)
-        hits = [i for i, c in enumerate(channels) if c.lower().startswith(name.lower())]
-        if len(hits) == 1:
-            return hits[0]
-        raise InputError(f"{what} channel {name!r} not found; channels: {', '.join(channels)}",
-                         str(p))
-
+    header, channels, table = _read_data_section(p)
     if bias_channel is None:
-        cands = [c for c in channels if c.lower().startswith("bias calc")] or \
-            [c for c in channels if "bias" in c.lower()]
-        if not cands:
-            raise InputError(f"no bias channel; channels: {', '.join(channels)}", str(p))
-        bias_channel = cands[0]
-    ib = find(bias_channel, "bias")
+        bias_channel = _default_bias(channels, str(p))
+    ib = _find_channel(channels, bias_channel, "bias", str(p))
     if channel is None:
         channel = _default_signal(channels)
         if channel is None:
             raise InputError("no lock-in (dI/dV) channel found; choose one with --channel from: "
                              + ", ".join(channels), str(p))
-    ic = find(channel, "signal")
+    ic = _find_channel(channels, channel, "signal", str(p))
     base, unit = _split_unit(channels[ib])
     factor = {"V": 1e3, "mV": 1.0}.get(unit)
     if factor is None:

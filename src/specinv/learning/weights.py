@@ -49,10 +49,12 @@ def display(path: str | Path) -> str:
     Parameters
     ----------
     path : str or Path
+        Any path (a file name from the command line, perhaps with control characters).
 
     Returns
     -------
     str
+        The path as text, with non-printable characters as Python escapes.
     """
     text = str(path)
     return text if text.isprintable() else ascii(text)[1:-1]
@@ -69,6 +71,7 @@ def metadata_path(path: str | Path) -> Path:
     Returns
     -------
     Path
+        ``path`` with the suffix ``.json``.
     """
     return Path(path).with_suffix(".json")
 
@@ -79,6 +82,7 @@ def sha256(path: str | Path) -> str:
     Parameters
     ----------
     path : str or Path
+        Any readable file.
 
     Returns
     -------
@@ -272,6 +276,7 @@ def load_npz(path: str | Path, kind: str) -> tuple[dict[str, np.ndarray], dict[s
     Returns
     -------
     arrays : dict of str to ndarray
+        Every array of the archive by name (numeric dtypes only).
     metadata : dict
         See :func:`read_metadata`.
 

@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 (a linear script of expe
     from specinv.core.parallel import map_chunks
     from specinv.optics import experiments as ex
     from specinv.optics.dataset import build_dataset
-    from specinv.optics.solvers import estimate_relative_noise
+    from specinv.optics.inputs import estimate_relative_noise
 
     q = args.quick
     repeats = args.repeats or (1 if q else 3)

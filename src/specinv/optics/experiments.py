@@ -15,9 +15,11 @@ import numpy as np
 
 from specinv.core.problem import Problem
 from specinv.core.threads import compute_threads
+from specinv.optics.config import ModelConfig
 from specinv.optics.dataset import build_dataset
 from specinv.optics.setup import OpticsSetup
-from specinv.optics.train import ModelConfig, TrainedModel, train_model
+from specinv.optics.train import train_model
+from specinv.optics.trained import TrainedModel
 from specinv.solvers.base import solve
 
 

@@ -274,7 +274,20 @@ class KernelBank:
         self._shared: dict[tuple[float, float], torch.Tensor] = {}
 
     def preconditioners(self, t: float, h: np.ndarray) -> torch.Tensor:
-        """P_T for each h, shape (B, n_glue, n_omega); equal h values are built once."""
+        """P_T for each h; equal h values are built once.
+
+        Parameters
+        ----------
+        t : float
+            Temperature (K).
+        h : ndarray of shape (B,)
+            Landweber h of each sample (scaled units, > 0).
+
+        Returns
+        -------
+        Tensor of shape (B, n_glue, n_omega)
+            ``(AᵀA + hI)⁻¹Aᵀ`` per sample, float32.
+        """
         t = float(t)
         if t not in self._svd:
             a = self.setup.kernel(t).matrix / Y_SCALE
@@ -287,7 +300,20 @@ class KernelBank:
         return p[torch.as_tensor(inv.reshape(-1))]
 
     def get(self, t: float) -> tuple[torch.Tensor, torch.Tensor]:
-        """A_T (n_omega, n_glue) and P_T (n_glue, n_omega) at temperature ``t`` K (cached)."""
+        """A_T and P_T at temperature ``t`` with the bank's h (cached).
+
+        Parameters
+        ----------
+        t : float
+            Temperature (K).
+
+        Returns
+        -------
+        a : Tensor of shape (n_omega, n_glue)
+            Kernel scaled by 1/Y_SCALE, float32.
+        p : Tensor of shape (n_glue, n_omega)
+            Landweber preconditioner ``(AᵀA + hI)⁻¹Aᵀ``, float32.
+        """
         t = float(t)
         if t not in self._cache:
             a = self.setup.kernel(t).matrix / Y_SCALE
@@ -300,8 +326,20 @@ class KernelBank:
               ) -> tuple[torch.Tensor, torch.Tensor]:
         """A and P for samples at temperatures ``temps`` (K), shared when all equal.
 
-        ``h`` (B,): per-sample Landweber h; P then has shape (B, n_glue, n_omega), or is
-        shared (n_glue, n_omega) when all samples have one temperature and one h.
+        Parameters
+        ----------
+        temps : ndarray of shape (B,)
+            Temperature of each sample (K).
+        h : ndarray of shape (B,), optional
+            Per-sample Landweber h (noise-conditioned rRIMs); default the bank's h.
+
+        Returns
+        -------
+        a : Tensor of shape (n_omega, n_glue) or (B, n_omega, n_glue)
+            Scaled kernels: one shared when all samples have one temperature.
+        p : Tensor of shape (n_glue, n_omega) or (B, n_glue, n_omega)
+            Preconditioners: one shared when all samples have one temperature and
+            one h, else one per sample.
         """
         uniq = np.unique(temps)
         if h is None:

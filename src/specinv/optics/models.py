@@ -170,7 +170,7 @@ class RRIM(nn.Module):
         Feed ``T/300 K`` as an extra input channel (temperature-range model).
     noise_input : bool
         Noise-conditioned model: the Landweber h of each sample (set from its noise
-        level, :func:`specinv.optics.train.noise_h`) enters as the extra input channel
+        level, :func:`specinv.optics.config.noise_h`) enters as the extra input channel
         :func:`h_feature`, after the temperature channel if any.
     """
 

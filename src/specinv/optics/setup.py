@@ -6,9 +6,9 @@
 - T = 100 K (seed 001); 1/τ is divided by ``Y_SCALE = 300`` meV inside the
   networks (seed 001, "to ensure training stability");
 - rRIM: N_t = 15 steps; Landweber regularization h = max(σ, 1e-8) for training
-  noise σ (scaled units; :func:`specinv.optics.train.auto_h`; seed 001: 0.01 in its
+  noise σ (scaled units; :func:`specinv.optics.config.auto_h`; seed 001: 0.01 in its
   own, unstated, discretization); noise-conditioned rRIMs: h = max(σ, h_min) per
-  spectrum, from its own relative noise σ (:func:`specinv.optics.train.noise_h`).
+  spectrum, from its own relative noise σ (:func:`specinv.optics.config.noise_h`).
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ model was trained on, are refused with a :class:`ParameterError`.
 Noise-conditioned rRIMs (``ModelConfig.noise_input``) get the relative noise
 level σ = median(error bar) / max |1/τ| of the problem: its error bars when given
 (``--sigma`` or an error column), otherwise estimated from the data by
-:func:`estimate_relative_noise`.
+:func:`~specinv.optics.inputs.estimate_relative_noise`.
 
 Inference is built for one spectrum at a time: weight files are loaded once per
 process (cached by path, size and modification time), the Landweber
@@ -35,16 +35,13 @@ from typing import Any, ClassVar
 import numpy as np
 
 from specinv.core.errors import ParameterError
-from specinv.core.noise import estimate_noise
 from specinv.core.problem import Problem
 from specinv.kernels.shulga import ShulgaKernel
 from specinv.learning.weights import shipped_files
+from specinv.optics.inputs import check_temperature, interpolate_data, relative_noise
 from specinv.optics.setup import MAXENT_OPTIONS
 from specinv.solvers.base import SolverOutput, register
 from specinv.solvers.learned import LearnedSolver
-
-#: temperatures within this many K of a fixed-T model's training T are accepted
-T_TOLERANCE_K = 2.0
 
 
 def default_weight_files(kind: str) -> list[Path]:
@@ -53,16 +50,24 @@ def default_weight_files(kind: str) -> list[Path]:
     Parameters
     ----------
     kind : {"rrim", "fcn", "cnn"}
+        Network kind; the files are named ``KIND_default*.pt``.
 
     Returns
     -------
     list of Path
+        The shipped weights files of that kind (empty when none is installed).
     """
     return shipped_files("optics", f"{kind}_default", ".pt")
 
 
 class OpticsLearnedSolver(LearnedSolver):
     """Base of the learned optics solvers.
+
+    Parameters
+    ----------
+    **options
+        Overrides of the solver's ``defaults``, by the names listed under Options;
+        an unknown name raises :class:`~specinv.core.errors.ParameterError`.
 
     Options
     -------
@@ -89,6 +94,7 @@ class OpticsLearnedSolver(LearnedSolver):
         Parameters
         ----------
         dataset : GlueDataset
+            Training data (train and val splits; grids in meV, temperatures in K).
         config : ModelConfig, optional
             Architecture and training options (``kind`` is this solver's).
         n_models : int
@@ -99,8 +105,10 @@ class OpticsLearnedSolver(LearnedSolver):
         Returns
         -------
         OpticsLearnedSolver
+            This solver, answering with the trained models.
         """
-        from specinv.optics.train import ModelConfig, train_model
+        from specinv.optics.config import ModelConfig
+        from specinv.optics.train import train_model
 
         cfg = replace(config or ModelConfig(), kind=self.kind)
         if n_models < 1:
@@ -110,9 +118,28 @@ class OpticsLearnedSolver(LearnedSolver):
         return self
 
     def shipped_weights(self) -> list[Path]:
+        """The weights shipped for this solver's kind (:func:`default_weight_files`).
+
+        Returns
+        -------
+        list of Path
+            Shipped ``KIND_default*.pt`` files (may be empty).
+        """
         return default_weight_files(self.kind)
 
     def load_model(self, path: Path) -> Any:
+        """One trained optics model, loaded once per file version (cached).
+
+        Parameters
+        ----------
+        path : Path
+            Weights file (``.pt``) with its ``.json`` metadata.
+
+        Returns
+        -------
+        TrainedModel
+            The model (:class:`~specinv.optics.trained.TrainedModel`).
+        """
         return _load_cached(path)
 
     def _predict(self, problem: Problem, models: list) -> SolverOutput:
@@ -147,16 +174,6 @@ class OpticsLearnedSolver(LearnedSolver):
             **({} if noise is None else {"relative_noise": noise})})
 
 
-#: Savitzky–Golay order of the noise estimate of 1/τ (the σ given to noise-conditioned
-#: rRIMs, and the noise warning of fixed-noise ones). The
-#: generic cubic leaks the curvature of a smooth 1/τ into the estimate: noise-free
-#: spectra (test set and OOD shapes) read 3–7e-6 of max |1/τ| instead of the 1e-6
-#: floor, and the rRIM, told that, loses accuracy (noise-free OOD squares, MSE 0.0069
-#: instead of 0.0059 with 16 memory channels, 0.0078 instead of 0.0070 with 8). A
-#: quintic reaches the floor and still reads 1e-4 and 1e-3 noise within 10 %.
-NOISE_SG_ORDER = 5
-
-
 #: a fixed-noise rRIM warns when the data's relative noise exceeds this many times its
 #: Landweber h (models of exact data: :data:`NOISE_WARN_FLOOR`)
 NOISE_WARN_FACTOR = 3.0
@@ -168,7 +185,7 @@ def _warn_noisier_than_training(noise: float, h: float, given: bool) -> None:
     """Warn when data of relative noise ``noise`` meet an rRIM regularized for less.
 
     A fixed-noise rRIM's preconditioner ``(AᵀA + hI)⁻¹Aᵀ`` amplifies input noise by up
-    to 1/(2√h), and h is its training noise (:func:`specinv.optics.train.auto_h`): noise
+    to 1/(2√h), and h is its training noise (:func:`specinv.optics.config.auto_h`): noise
     well above h was never seen in training and the glue degrades (a noise-free model,
     h = 1e-8, scores 60× worse on spectra with 1e-5 noise).
     """
@@ -181,37 +198,6 @@ def _warn_noisier_than_training(noise: float, h: float, given: bool) -> None:
             "--noise) or a noise-conditioned one (--noise-levels)", stacklevel=2)
 
 
-def relative_noise(problem: Problem) -> float:
-    """σ / max |1/τ|: the median error bar relative to the data's maximum.
-
-    Given error bars are used as they are; otherwise σ is estimated from the data
-    (:func:`estimate_relative_noise`).
-    """
-    if not problem.has_errors:
-        return estimate_relative_noise(problem.data)
-    scale = float(np.max(np.abs(problem.data)))
-    return float(np.median(problem.noise())) / scale if scale > 0 else 0.0
-
-
-def estimate_relative_noise(y: np.ndarray) -> float:
-    """Estimated white-noise σ of one 1/τ spectrum, relative to its max |1/τ|.
-
-    Parameters
-    ----------
-    y : ndarray of shape (n_omega,)
-        1/τ(ω) on a uniform grid (any unit).
-
-    Returns
-    -------
-    float
-        σ / max |y| (≥ the estimator's relative floor, 1e-6; 0 for all-zero data).
-    """
-    scale = float(np.max(np.abs(y)))
-    if scale == 0:
-        return 0.0
-    return estimate_noise(y, order=NOISE_SG_ORDER) / scale
-
-
 #: loaded weight files, keyed by (resolved path, size, mtime) so a retrained file reloads
 _MODEL_CACHE: dict[tuple[str, int, int], Any] = {}
 #: fused ensembles, keyed by the ids of their members
@@ -219,7 +205,7 @@ _STACK_CACHE: dict[tuple[int, ...], Any] = {}
 
 
 def _load_cached(path: Path) -> Any:
-    from specinv.optics.train import TrainedModel
+    from specinv.optics.trained import TrainedModel
 
     try:
         st = path.stat()
@@ -265,33 +251,18 @@ def _predict_many(models: list, y: np.ndarray, temperature: float,
     return list(out[0].numpy().astype(float))
 
 
-def interpolate_data(omega: np.ndarray, data: np.ndarray, target: np.ndarray,
-                     name: str = "data") -> np.ndarray:
-    """1/τ on the model grid ``target`` (meV) by linear interpolation; refuse extrapolation."""
-    order = np.argsort(omega)
-    w, g = omega[order], data[order]
-    tol = 1e-6 * max(abs(target[-1]), 1.0)
-    if w[0] > target[0] + tol or w[-1] < target[-1] - tol:
-        raise ParameterError(
-            f"{name}: data cover ω = {w[0]:g}–{w[-1]:g} meV but the model needs "
-            f"{target[0]:g}–{target[-1]:g} meV; extrapolation is refused (use a classical "
-            "method such as maxent or tikhonov)")
-    return np.interp(target, w, g)
-
-
-def check_temperature(t: float, trained: tuple[float, float], kind: str) -> None:
-    """Refuse a temperature outside the model's training range (K)."""
-    lo, hi = trained
-    if t < lo - T_TOLERANCE_K or t > hi + T_TOLERANCE_K:
-        where = f"T = {lo:g} K" if lo == hi else f"T = {lo:g}–{hi:g} K"
-        raise ParameterError(
-            f"temperature {t:g} K is outside the range the {kind!r} model was trained on "
-            f"({where}); train a model there or use a classical method")
-
-
 @register
 class RRIMSolver(OpticsLearnedSolver):
-    """Regularized recurrent inference machine (Landweber-preconditioned gradient)."""
+    """Regularized recurrent inference machine (Landweber-preconditioned gradient).
+
+    Options as for :class:`OpticsLearnedSolver`.
+
+    Parameters
+    ----------
+    **options
+        Overrides of the solver's ``defaults``, by the names listed under Options;
+        an unknown name raises :class:`~specinv.core.errors.ParameterError`.
+    """
 
     name = "rrim"
     kind = "rrim"
@@ -299,7 +270,16 @@ class RRIMSolver(OpticsLearnedSolver):
 
 @register
 class FCNSolver(OpticsLearnedSolver):
-    """Fully connected regressor."""
+    """Fully connected regressor.
+
+    Options as for :class:`OpticsLearnedSolver`.
+
+    Parameters
+    ----------
+    **options
+        Overrides of the solver's ``defaults``, by the names listed under Options;
+        an unknown name raises :class:`~specinv.core.errors.ParameterError`.
+    """
 
     name = "fcn"
     kind = "fcn"
@@ -307,7 +287,16 @@ class FCNSolver(OpticsLearnedSolver):
 
 @register
 class CNNSolver(OpticsLearnedSolver):
-    """Convolutional regressor."""
+    """Convolutional regressor.
+
+    Options as for :class:`OpticsLearnedSolver`.
+
+    Parameters
+    ----------
+    **options
+        Overrides of the solver's ``defaults``, by the names listed under Options;
+        an unknown name raises :class:`~specinv.core.errors.ParameterError`.
+    """
 
     name = "cnn"
     kind = "cnn"

@@ -29,8 +29,10 @@ from pathlib import Path
 
 from specinv.core.threads import compute_threads
 from specinv.io.atomic import atomic_path
+from specinv.optics.config import ModelConfig
 from specinv.optics.dataset import build_dataset
-from specinv.optics.train import ModelConfig, TrainedModel, train_model
+from specinv.optics.train import train_model
+from specinv.optics.trained import TrainedModel
 
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "data" / "optics"
 T_GRID = tuple(float(t) for t in range(10, 301, 10))

@@ -136,6 +136,7 @@ class Solver:
         Parameters
         ----------
         problems : list of Problem
+            The problems, each with a kernel this solver accepts.
 
         Returns
         -------
@@ -257,6 +258,7 @@ def solver_class(method: str) -> type[Solver]:
     Returns
     -------
     type
+        The :class:`Solver` subclass registered under ``method``.
     """
     if method in SOLVERS:
         return SOLVERS[method]
@@ -279,6 +281,7 @@ def get_solver(method: str, **options: Any) -> Solver:
     Returns
     -------
     Solver
+        An instance of the solver with ``options`` applied over its defaults.
     """
     return solver_class(method)(**options)
 

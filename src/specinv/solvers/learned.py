@@ -46,6 +46,7 @@ def checksum_of(path: Path) -> str | None:
     Returns
     -------
     str or None
+        64 hex digits, or None when the metadata is missing or holds no checksum.
     """
     try:
         meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
@@ -56,6 +57,12 @@ def checksum_of(path: Path) -> str | None:
 
 class LearnedSolver(Solver):
     """A solver whose answer comes from trained networks.
+
+    Parameters
+    ----------
+    **options
+        Overrides of the solver's ``defaults``, by the names listed under Options;
+        an unknown name raises :class:`~specinv.core.errors.ParameterError`.
 
     Options
     -------
@@ -79,11 +86,28 @@ class LearnedSolver(Solver):
     fallback_options: ClassVar[dict[str, Any]] = {}
 
     def shipped_weights(self) -> list[Path]:
-        """Weights files shipped with the package for this solver (may be empty)."""
+        """Weights files shipped with the package for this solver (may be empty).
+
+        Returns
+        -------
+        list of Path
+            The shipped files, in the order their models form the ensemble.
+        """
         raise NotImplementedError
 
     def load_model(self, path: Path) -> Any:
-        """One model from weights file ``path``; raises ``InputError`` on any bad file."""
+        """One model from weights file ``path``; raises ``InputError`` on any bad file.
+
+        Parameters
+        ----------
+        path : Path
+            Weights file with its metadata JSON beside it.
+
+        Returns
+        -------
+        object
+            The subclass's model.
+        """
         raise NotImplementedError
 
     def _predict(self, problem: Problem, models: list) -> SolverOutput:
@@ -109,6 +133,8 @@ class LearnedSolver(Solver):
         Returns
         -------
         list
+            The fitted models, or one model per weights file (option ``weights``, else
+            :meth:`shipped_weights`); :attr:`weights_` records where they came from.
         """
         if getattr(self, "models_", None):
             return self.models_

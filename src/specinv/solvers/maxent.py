@@ -12,8 +12,8 @@ Hessian ``U Σ² Uᵀ + α diag(1/A)`` is inverted by the Woodbury identity (one
 s × s solve per step), weights that the data drive to zero leave the Newton
 system and shrink multiplicatively, and a backtracking line search on Q makes
 the iteration globally convergent; it stops on the Newton decrement
-(:meth:`_MaxEntCore.solve`). Newton steps in Bryan's u stall when exact data
-drive A to zero over part of the mesh. α is scanned from large to small (warm
+(:meth:`specinv.solvers.maxent_core.MaxEntCore.solve`). Newton steps in Bryan's u stall
+when exact data drive A to zero over part of the mesh. α is scanned from large to small (warm
 starts) and chosen by:
 
 - ``classic`` (default): ``−2 α S = Σ_i λ_i/(α + λ_i)`` with ``λ_i`` the eigenvalues of
@@ -57,6 +57,7 @@ from specinv.core.problem import Problem
 from specinv.core.threads import compute_threads
 from specinv.solvers.base import Solver, SolverOutput, register
 from specinv.solvers.linalg import scaled_svd
+from specinv.solvers.maxent_core import MaxEntCore, entropy
 
 ALPHA_RULES = ("chi2kink", "classic", "bryan", "posterior", "historic")
 ALPHA_PRIORS = ("flat", "jeffreys")
@@ -67,16 +68,10 @@ CHI2_MISFIT = 100.0
 SCAN_ITER = 30
 #: Newton iterations allowed to finish the chosen α
 FINAL_ITER = 2000
-#: a weight whose Newton step exceeds FREEZE times its value leaves the Newton system
-FREEZE = 5.0
 #: grids (each as long as the first) an automatic α scan may add below the first one
 MAX_EXTEND = 4
 #: relative fall of χ² over a decade of α below which χ²(α) has reached its floor
 PLATEAU = 0.01
-#: floor of the cell weights A (keeps ln A finite where the data push A to zero)
-TINY = 1e-300
-
-
 def flat_default(problem: Problem) -> np.ndarray:
     """Flat default model ``D = c`` with ``c`` the least-squares constant fit to the data.
 
@@ -97,165 +92,6 @@ def flat_default(problem: Problem) -> np.ndarray:
     return np.full(problem.kernel.mesh.size, max(c, 1e-300))
 
 
-def entropy(a: np.ndarray, m: np.ndarray) -> float:
-    """Shannon–Jaynes entropy ``Σ (A − m − A ln(A/m))`` (≤ 0, = 0 at A = m).
-
-    Parameters
-    ----------
-    a : ndarray of shape (n_mesh,)
-        Cell weights A > 0.
-    m : ndarray of shape (n_mesh,)
-        Default model cell weights m > 0.
-
-    Returns
-    -------
-    float
-        The entropy.
-    """
-    return float(np.sum(a - m - a * np.log(a / m)))
-
-
-class _MaxEntCore:
-    """Newton solver of Q(A) for fixed α in the cell weights A, with the SVD of K̃."""
-
-    def __init__(self, svd: tuple[np.ndarray, np.ndarray, np.ndarray], gt: np.ndarray,
-                 m: np.ndarray, rtol: float, atol: float) -> None:
-        w, s, ut = svd
-        # directions that change the data by less than atol·σ when the whole default
-        # weight Σm moves along them cannot be resolved (Σm as the unit keeps the cut
-        # independent of the data's scale); dropping them keeps the Newton systems small
-        keep = max(int(np.count_nonzero((s > rtol * s[0]) & (s * np.sum(m) > atol))), 1)
-        self.m = m
-        self.w, self.s, self.u = w[:, :keep], s[:keep], ut[:keep].T
-        self.us = self.u * self.s
-        self.rank = keep
-        self.gproj = self.w.T @ gt
-        self.n_data = int(gt.size)
-        # the data's part outside the kept singular space, formed as a vector: the
-        # difference ‖g̃‖² − ‖Wᵀg̃‖² loses everything below ~1e-16 ‖g̃‖² (χ² of precise data)
-        gperp = gt - self.w @ self.gproj
-        self.gperp2 = float(gperp @ gperp)
-
-    def chi2(self, a: np.ndarray) -> float:
-        r = self.s * (self.u.T @ a) - self.gproj
-        return float(r @ r) + self.gperp2
-
-    def objective(self, a: np.ndarray, alpha: float) -> float:
-        return 0.5 * self.chi2(a) - alpha * entropy(a, self.m)
-
-    def gradient(self, a: np.ndarray, alpha: float) -> np.ndarray:
-        """``∇_A Q = U Σ (Σ Uᵀ A − Wᵀ g̃) + α ln(A/m)``."""
-        r = self.s * (self.u.T @ a) - self.gproj
-        return self.us @ r + alpha * np.log(a / self.m)
-
-    def solve(self, a: np.ndarray, alpha: float, max_iter: int = 400,
-              tol: float = 1e-10) -> tuple[np.ndarray, bool]:
-        """Minimise Q at fixed α from ``a`` (cell weights, > 0); returns (A, converged).
-
-        Newton steps ``δA = −H⁻¹ ∇Q`` with ``∇Q = U Σ r + α ln(A/m)`` and
-        ``H = U Σ² Uᵀ + α diag(1/A)``, inverted by the Woodbury identity in the
-        rank-s singular space. Positivity makes the full step unusable when the
-        data drive weights to zero, so up to three trial paths are searched
-        (backtracking, Armijo) and the lowest Q is kept:
-
-        - ``log``: δA, with decreasing weights moving as ``A exp(t δA/A)``
-          (Gauss–Newton in ln A);
-        - ``line``: the straight line, cut at 99 % of the distance to A = 0;
-        - ``active``: weights whose step exceeds ``FREEZE · A`` downwards leave
-          the Newton system (which is solved again for the others, straight
-          line) and shrink as ``A exp(−t ∇Q/α)``, the entropy's own Newton
-          step in ln A.
-
-        No one path is fastest on every problem (the first stalls on
-        noise-free STS data, the last on the bosonic χ(iΩ_n) example); the
-        path with the lowest first trial is searched to the end and, unless
-        that trial was accepted, the others for a few halvings. Every path
-        starts downhill in the strictly convex Q. Converged when the Newton
-        decrement ``∇Qᵀ H⁻¹ ∇Q`` is below ``tol · max(|Q|, 1)``.
-        """
-        a = np.maximum(a, TINY)
-        q = self.objective(a, alpha)
-        for _ in range(max_iter):
-            g = self.gradient(a, alpha)
-            # s × s matrix of the Woodbury identity: αI + (UΣ)ᵀ diag(A) (UΣ)
-            core = alpha * np.eye(self.rank) + self.us.T @ (a[:, None] * self.us)
-            free = np.ones(a.size, dtype=bool)
-            da = self._newton(a, g, alpha, free, core)
-            dec = -float(g @ da)
-            if dec <= tol * max(abs(q), 1.0):
-                return a, True
-            paths = [_Path(a, da, dec, log=True), _Path(a, da, dec, log=False)]
-            going = da < -FREEZE * a
-            if going.any():  # freeze them and solve again for the others
-                free = ~going
-                # remove the frozen weights' part of the matrix (their rows only)
-                core = core - self.us[going].T @ (a[going, None] * self.us[going])
-                da = np.zeros_like(a)
-                da[free] = self._newton(a, g, alpha, free, core)
-                paths.append(_Path(a, da, dec, free=free, g=g, alpha=alpha))
-            found = self._search(paths, q, alpha)
-            if found is None:  # no decrease along any path: Q is flat to rounding here
-                return a, dec <= 1e-6 * max(abs(q), 1.0)
-            a, q = found
-        return a, False
-
-    def _newton(self, a: np.ndarray, g: np.ndarray, alpha: float, free: np.ndarray,
-                core: np.ndarray) -> np.ndarray:
-        """``−H_FF⁻¹ g_F`` on the free weights F by the Woodbury identity, with
-        ``core = αI + (UΣ)_Fᵀ diag(A_F) (UΣ)_F``."""
-        us, af = self.us[free], a[free]
-        dg = af * g[free]
-        try:
-            return -(dg - af * (us @ np.linalg.solve(core, us.T @ dg))) / alpha
-        except np.linalg.LinAlgError:
-            return -dg / alpha
-
-    def _search(self, paths: list[_Path], q: float,
-                alpha: float) -> tuple[np.ndarray, float] | None:
-        """Armijo backtracking on the paths (the best first trial to the end, the
-        others for a few halvings unless it was accepted); the accepted point with
-        the lowest Q, or None."""
-        trials = sorted(((self.objective(pth.at(pth.start), alpha), i, pth.start)
-                         for i, pth in enumerate(paths)))
-        best = None
-        for rank, (new_q, i, step) in enumerate(trials):
-            pth, min_step = paths[i], 1e-12 if rank == 0 else 1e-2
-            while new_q > q - 1e-4 * step * pth.dec and step >= min_step:
-                step *= 0.5
-                new_q = self.objective(pth.at(step), alpha)
-            if new_q <= q - 1e-4 * step * pth.dec and (best is None or new_q < best[1]):
-                best = (pth.at(step), new_q)
-            if rank == 0 and step == pth.start:  # its first trial was accepted
-                break
-        return best
-
-
-class _Path:
-    """Trial weights ``A(t)`` along one Newton direction (see :meth:`_MaxEntCore.solve`)."""
-
-    def __init__(self, a: np.ndarray, da: np.ndarray, dec: float, *, log: bool = False,
-                 free: np.ndarray | None = None, g: np.ndarray | None = None,
-                 alpha: float = 1.0) -> None:
-        self.a, self.da = a, da
-        if free is not None:  # active set: frozen weights shrink as A exp(−t ∇Q/α)
-            self.rate = np.where(free, 0.0, np.minimum(-g / alpha, 0.0))
-            self.linear = free
-            self.dec = -float(g[free] @ da[free]) - float(np.sum((g * a * self.rate)[~free]))
-        elif log:
-            self.rate = np.where(da < 0, da / a, 0.0)
-            self.linear = da >= 0
-            self.dec = dec
-        else:
-            self.rate, self.linear, self.dec = np.zeros_like(a), np.ones(a.size, bool), dec
-        hits = self.linear & (a + da <= 0)
-        self.start = min(1.0, 0.99 * float(np.min(-a[hits] / da[hits]))) if hits.any() else 1.0
-
-    def at(self, t: float) -> np.ndarray:
-        new = np.where(self.linear, self.a + t * self.da,
-                       self.a * np.exp(np.maximum(t * self.rate, -700.0)))
-        return np.maximum(new, TINY)
-
-
 def _sigmoid(x: np.ndarray, a: float, b: float, c: float, d: float) -> np.ndarray:
     return a + b / (1.0 + np.exp(-d * (x - c)))
 
@@ -265,7 +101,7 @@ class _Point:
 
     __slots__ = ("alpha", "a", "chi2", "ent", "lam", "converged", "n_data")
 
-    def __init__(self, core: _MaxEntCore, alpha: float, a: np.ndarray, converged: bool) -> None:
+    def __init__(self, core: MaxEntCore, alpha: float, a: np.ndarray, converged: bool) -> None:
         self.alpha, self.a, self.converged = float(alpha), a, converged
         self.n_data = core.n_data
         self.chi2, self.ent = core.chi2(self.a), entropy(self.a, core.m)
@@ -355,7 +191,7 @@ class MaxEntSolver(Solver):
             svd = scaled_svd(problem.kernel, 1.0 / sigma, 1.0 / w)
             return self._scan(svd, gt, m, w, sigma, rule)
 
-    def _alphas(self, core: _MaxEntCore) -> np.ndarray:
+    def _alphas(self, core: MaxEntCore) -> np.ndarray:
         """Initial α grid, from large to small.
 
         α enters the Hessian as ``α diag(1/A)`` beside ``U Σ² Uᵀ``, so the α that
@@ -379,7 +215,7 @@ class MaxEntSolver(Solver):
 
     def _scan(self, svd: tuple[np.ndarray, np.ndarray, np.ndarray], gt: np.ndarray,
               m: np.ndarray, w: np.ndarray, sigma: np.ndarray, rule: str) -> SolverOutput:
-        core = _MaxEntCore(svd, gt, m, float(self.options["rtol"]), float(self.options["atol"]))
+        core = MaxEntCore(svd, gt, m, float(self.options["rtol"]), float(self.options["atol"]))
         prior = self.options["alpha_prior"] if rule == "posterior" else "jeffreys"
         pts = self._run_scan(core, m, rule, prior)
         used = np.array([p.alpha for p in pts])
@@ -425,7 +261,7 @@ class MaxEntSolver(Solver):
                             extras={"alphas": used, "chi2": chi2_arr, "entropy": ent_arr,
                                     "logpost": logpost})
 
-    def _run_scan(self, core: _MaxEntCore, m: np.ndarray, rule: str,
+    def _run_scan(self, core: MaxEntCore, m: np.ndarray, rule: str,
                   prior: str) -> list[_Point]:
         """Solve on the α grid from large to small (warm starts) until the rule's α is
         bracketed; an automatic grid is extended downwards, at the same log spacing, while
@@ -481,7 +317,7 @@ class MaxEntSolver(Solver):
             return 0 < top <= len(pts) - 4 and lp[-1] < lp[top] - 20.0
         return False
 
-    def _refine(self, core: _MaxEntCore, pts: list[_Point], idx: int, rule: str,
+    def _refine(self, core: MaxEntCore, pts: list[_Point], idx: int, rule: str,
                 prior: str) -> _Point:
         """α between the grid neighbours of ``idx`` (warm-started solves)."""
         cache: dict[float, _Point] = {}

@@ -25,7 +25,9 @@ OUTPUTS = ("softplus", "relu", "exp", "none")
 class NetConfig:
     """Architecture and training recipe (all options of the ``nnrs`` solver that shape a run).
 
-    Attributes
+    Every parameter is kept as an attribute of the same name.
+
+    Parameters
     ----------
     hidden : tuple of int
         Widths of the hidden layers.
@@ -43,6 +45,8 @@ class NetConfig:
         with zero-centred output (the seed's setting).
     scale_input : bool
         Map ω to ``[−1, 1]`` (``False``: raw energies, as the seed).
+    input_scale : float
+        Factor on the scaled input ``x`` (with ``scale_input``).
     stages : tuple of (float, int)
         Adam stages ``(learning rate, steps)``; within the last stage the rate
         decays by cosine to 1 % when ``cosine`` is true.
@@ -50,12 +54,20 @@ class NetConfig:
         Cosine decay inside every stage.
     lbfgs_steps : int
         L-BFGS iterations after Adam (0: none).
-    loss : {"chi2", "sse"}
-        ``chi2``: mean of squared σ-weighted residuals; ``sse``: the seed's
-        unweighted ``‖K ρ − g‖²``.
+    loss : {"chi2", "precond", "sse"}
+        ``chi2``: mean of squared σ-weighted residuals; ``precond``: the same with
+        singular component i weighted by ``1/(1 + s̃_i²/μ)``
+        (:mod:`specinv.solvers.nnrs_misfit`); ``sse``: the seed's unweighted
+        ``‖K ρ − g‖²``.
+    precond_mu : float
+        μ of the ``precond`` loss (> 0).
     target_chi2 : float or None
         Discrepancy stop: a member freezes when ``χ²/N ≤ target_chi2``.
     dtype : {"float64", "float32"}
+        Precision of the networks and the misfit.
+    extra : dict
+        Expert switches read by :mod:`specinv.solvers.nnrs_core` (``reduced``,
+        ``polish_dtype``, ``polish_chi2``); empty for the defaults.
     """
 
     hidden: tuple[int, ...] = (64, 64, 64)
@@ -75,6 +87,13 @@ class NetConfig:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def validate(self) -> None:
+        """Check every setting.
+
+        Raises
+        ------
+        ParameterError
+            A setting outside its allowed values, naming it.
+        """
         if not self.hidden or any(int(h) < 1 for h in self.hidden):
             raise ParameterError(f"hidden widths must be positive integers, got {self.hidden}")
         if self.activation not in ACTIVATIONS:
@@ -98,6 +117,13 @@ class NetConfig:
             raise ParameterError(f"target_chi2 must be > 0 or None, got {self.target_chi2}")
 
     def as_dict(self) -> dict[str, Any]:
+        """JSON-ready settings (tuples as lists), recorded in the result's metadata.
+
+        Returns
+        -------
+        dict
+            One entry per field.
+        """
         d = asdict(self)
         d["hidden"] = list(self.hidden)
         d["stages"] = [list(s) for s in self.stages]
@@ -109,7 +135,21 @@ def _softplus_inv(y: float) -> float:
 
 
 def features(omega: np.ndarray, cfg: NetConfig) -> np.ndarray:
-    """Network input for mesh points ω, shape (n_mesh, 1 + 2·fourier)."""
+    """Network input for mesh points ω, shape (n_mesh, 1 + 2·fourier).
+
+    Parameters
+    ----------
+    omega : ndarray of shape (n_mesh,)
+        Mesh points (energy unit of the problem).
+    cfg : NetConfig
+        ``scale_input``, ``input_scale`` and ``fourier`` are used.
+
+    Returns
+    -------
+    ndarray of shape (n_mesh, 1 + 2·fourier)
+        ``x`` (ω mapped to [−1, 1] and scaled, or raw ω), then ``sin(πkx), cos(πkx)``
+        for k = 1 … fourier.
+    """
     w = np.asarray(omega, float)
     if cfg.scale_input:
         lo, hi = float(w.min()), float(w.max())
@@ -134,6 +174,7 @@ class BatchedMLP:
     n_in : int
         Input features.
     cfg : NetConfig
+        Architecture (hidden widths, activation, output map, init, dtype).
     out_scale : ndarray of shape (B,)
         Spectrum scale of each member: ρ = out_scale · output(net(x)).
     x_range : (float, float)
@@ -185,10 +226,28 @@ class BatchedMLP:
         return ws, bs
 
     def parameters(self) -> list[torch.Tensor]:
+        """The trainable tensors: every layer's weights, then every layer's biases.
+
+        Returns
+        -------
+        list of Tensor
+            Weights of shape (B, fan_in, fan_out), then biases of shape (B, 1, fan_out).
+        """
         return [*self.weights, *self.biases]
 
     def set_parameters(self, params: list[np.ndarray]) -> None:
-        """Replace weights then biases (as from :meth:`parameters`, leading axis B)."""
+        """Replace weights then biases (as from :meth:`parameters`, leading axis B).
+
+        Parameters
+        ----------
+        params : list of ndarray
+            The new weights, then biases, with the shapes of :meth:`parameters`.
+
+        Raises
+        ------
+        ParameterError
+            Wrong number of arrays or a wrong shape.
+        """
         n = len(self.weights)
         if len(params) != 2 * n:
             raise ParameterError(f"need {2 * n} parameter arrays, got {len(params)}")

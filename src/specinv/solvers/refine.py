@@ -35,7 +35,9 @@ REACHED = 1.1
 class Refinement:
     """Outcome of :func:`refine_towards`.
 
-    Attributes
+    Every parameter is kept as an attribute of the same name.
+
+    Parameters
     ----------
     spectrum : ndarray of shape (n_mesh,)
         The refined, non-negative answer.
@@ -74,6 +76,8 @@ def refine_towards(problem: Problem, prior: np.ndarray, *, target: float = 1.0,
     Returns
     -------
     Refinement
+        The refined spectrum (unit of the problem's spectrum), the penalty chosen and
+        χ²/N before and after.
     """
     k = problem.kernel.matrix
     s = problem.noise() if sigma is None else np.asarray(sigma, float)

@@ -238,6 +238,8 @@ class Detector:
         Returns
         -------
         Detector
+            The network with its stored settings (threshold, tile, overlap, k_F range,
+            bias limits, peak distance) and training metadata.
 
         Raises
         ------
@@ -285,7 +287,13 @@ class Detector:
 
 
 def default_model_path() -> Path:
-    """Path (without suffix) of the pretrained model shipped with the package."""
+    """Path (without suffix) of the pretrained model shipped with the package.
+
+    Returns
+    -------
+    Path
+        ``specinv/data/stm/`` and the model's stem; ``.pt`` and ``.json`` beside it.
+    """
     return shipped("stm", DEFAULT_MODEL)
 
 

@@ -132,6 +132,19 @@ def _validation_set(s: TrainSettings) -> tuple[np.ndarray, np.ndarray, list[np.n
     return training_batch(rng, s.friedel, s.n_val, n_bias=s.friedel.n_bias, noise=True)
 
 
+def _threshold(det: Detector, calibration: tuple | None, val: tuple[np.ndarray, list],
+               n_val: int) -> tuple[float, dict, str]:
+    """Score threshold of ``det``: from the calibration maps when given, else from the
+    validation tiles ``val`` (maps, impurity positions); returns the threshold, its scores
+    and where it came from."""
+    if calibration is not None:
+        thr, sc = choose_threshold(det, calibration[0], calibration[1])
+        return thr, sc, "calibration maps"
+    xv, pv = val
+    thr, sc = choose_threshold(det, list(xv), pv)
+    return thr, sc, f"{n_val} held-out noisy Friedel tiles"
+
+
 def train_detector(settings: TrainSettings, *, unlabeled: Sequence[np.ndarray] | None = None,
                    calibration: tuple[Sequence[np.ndarray], Sequence[np.ndarray]] | None = None,
                    eval_fn: Callable[[Detector], dict] | None = None,
@@ -201,12 +214,7 @@ def train_detector(settings: TrainSettings, *, unlabeled: Sequence[np.ndarray] |
                       restore_best=eval_fn is None)
     history = fit(model, step_loss, config=cfg, validate=validate)
     model.eval()
-    if calibration is not None:
-        thr, sc = choose_threshold(det, calibration[0], calibration[1])
-        source = "calibration maps"
-    else:
-        thr, sc = choose_threshold(det, list(xv), pv)
-        source = f"{settings.n_val} held-out noisy Friedel tiles"
+    thr, sc, source = _threshold(det, calibration, (xv, pv), settings.n_val)
     det.threshold = thr
     history.update(settings=settings.to_dict(), threshold=thr, threshold_scores=sc,
                    threshold_source=source, regularized=use_reg,

@@ -32,6 +32,8 @@ def broadening_mev(temperature: float, lockin_rms: float) -> float:
     Returns
     -------
     float
+        ``√(FWHM_thermal² + FWHM_lock-in²)`` in meV, with the thermal FWHM
+        :data:`THERMAL_FWHM_KT` k_B T and the lock-in width ``2√2 V_rms``.
     """
     thermal = THERMAL_FWHM_KT * KB_MEV_PER_K * temperature
     lockin = 2.0 * np.sqrt(2.0) * lockin_rms

@@ -10,8 +10,9 @@ import pytest
 from specinv.eliashberg.engine import digits as dg
 from specinv.eliashberg.engine import fixedpoint as fx
 from specinv.eliashberg.engine.a2f import pb_like_a2f
-from specinv.eliashberg.engine.matsubara import lambda_kernel, solve_matsubara
+from specinv.eliashberg.engine.matsubara import solve_matsubara
 from specinv.eliashberg.engine.pade import Pade, _coefficients_complex
+from specinv.eliashberg.engine.pairing import lambda_kernel
 
 PI_60 = Decimal("3.14159265358979323846264338327950288419716939937510582097494459")
 

@@ -10,9 +10,10 @@ import pytest
 from specinv.core.errors import ParameterError
 from specinv.core.units import KB_MEV_PER_K
 from specinv.eliashberg.engine.a2f import A2F, allen_dynes_tc, coupling, moments, pb_like_a2f
-from specinv.eliashberg.engine.matsubara import gap_map, setup, solve_matsubara
+from specinv.eliashberg.engine.matsubara import gap_map, solve_matsubara
 from specinv.eliashberg.engine.msc import real_axis_iteration
 from specinv.eliashberg.engine.pade import Pade
+from specinv.eliashberg.engine.pairing import setup
 from specinv.eliashberg.engine.realaxis import continue_pade, dos
 from specinv.eliashberg.engine.seed import SEED_SETUP
 from specinv.eliashberg.engine.tc import critical_temperature

@@ -263,7 +263,21 @@ class DirectSigmaNet(nn.Module):
 
 
 def build_model(name: str, **kwargs) -> nn.Module:
-    """Model by name (:data:`MODELS`)."""
+    """Model by name (:data:`MODELS`).
+
+    Parameters
+    ----------
+    name : {"cnn1d", "cnn2d", "attention"}
+        The network (:class:`CNN1D`, :class:`CNN2D` or :class:`AttentionNet`).
+    **kwargs
+        Constructor arguments of that network (``width``; ``heads`` for attention).
+
+    Returns
+    -------
+    torch.nn.Module
+        The untrained network: input Λ_T(τ) of shape (batch, 10, 200), two-head output
+        (α logits, γ).
+    """
     if name not in MODELS:
         raise ParameterError(f"unknown conductivity model {name!r}; valid: {', '.join(MODELS)}")
     return {"cnn1d": CNN1D, "cnn2d": CNN2D, "attention": AttentionNet}[name](**kwargs)

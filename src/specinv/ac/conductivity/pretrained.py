@@ -69,6 +69,7 @@ def load_pretrained(path: str | Path | None = None) -> torch.nn.Module:
     Returns
     -------
     torch.nn.Module
+        The network named in the metadata, with the stored weights, in eval mode.
 
     Raises
     ------

@@ -48,6 +48,12 @@ def _stack(problems: list[Problem]) -> np.ndarray:
 class ConductivityNetSolver(LearnedSolver):
     """Attention network (seed 003) + optional Drude least-squares refinement.
 
+    Parameters
+    ----------
+    **options
+        Overrides of the solver's ``defaults``, by the names listed under Options;
+        an unknown name raises :class:`~specinv.core.errors.ParameterError`.
+
     Options
     -------
     weights : str, list of str or None
@@ -65,9 +71,29 @@ class ConductivityNetSolver(LearnedSolver):
     defaults: ClassVar[dict[str, Any]] = {"weights": None, "refine": True}
 
     def shipped_weights(self) -> list[Path]:
+        """The weights shipped with the package.
+
+        Returns
+        -------
+        list of Path
+            The attention model ``attention_element_mixed.pt``.
+        """
         return [shipped("conductivity", WEIGHTS)]
 
     def load_model(self, path: Path) -> Any:
+        """One conductivity network from a weights file.
+
+        Parameters
+        ----------
+        path : Path
+            Weights file with its metadata JSON (see
+            :func:`~specinv.ac.conductivity.pretrained.load_pretrained`).
+
+        Returns
+        -------
+        torch.nn.Module
+            The network in eval mode.
+        """
         return load_pretrained(path)
 
     def _predict_many(self, problems: list[Problem], models: list) -> list[SolverOutput]:

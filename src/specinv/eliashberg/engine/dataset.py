@@ -251,7 +251,7 @@ def build_shard(task: tuple[dict, int]) -> dict[str, Any]:
     omega = np.linspace(0.0, cfg.omega_out_meV, cfg.n_omega)
     out["omega"] = omega
     out["omega_a2f"] = np.linspace(0.0, cfg.a2f_omega_max_meV, cfg.n_a2f)
-    from specinv.eliashberg.engine.matsubara import matsubara_frequencies
+    from specinv.eliashberg.engine.pairing import matsubara_frequencies
     out["omega_n"] = matsubara_frequencies(cfg.temperature_K, cfg.n_matsubara)
     for key, dtype in (("index", np.int64), ("lam", float), ("tc_K", float),
                        ("omega_log_meV", float), ("delta0_meV", float),

@@ -30,7 +30,6 @@ import math
 import warnings
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -39,9 +38,7 @@ from specinv.core.threads import compute_threads
 from specinv.core.units import KB_MEV_PER_K
 from specinv.eliashberg.engine import fixedpoint as fx
 from specinv.eliashberg.engine.a2f import A2F
-
-if TYPE_CHECKING:  # matsubara.solve calls refine(): the setup type is only annotated here
-    from specinv.eliashberg.engine.matsubara import MatsubaraSetup
+from specinv.eliashberg.engine.pairing import MatsubaraSetup
 
 #: Newton steps allowed; each gains ~13 digits
 MAX_STEPS = 40

@@ -180,12 +180,15 @@ def real_axis_iteration(sol: MatsubaraSolution, a2f: A2F, *, omega_max: float = 
     sol : MatsubaraSolution
         Converged imaginary-axis solution at the same T, μ*, cutoff.
     a2f : A2F
+        The Eliashberg function α²F(Ω) the Matsubara solution was found with (meV mesh).
     omega_max : float
         Highest output energy, meV (the mesh extends by ω_max of α²F internally).
     d_omega : float
         Mesh spacing, meV.
     tol : float
         Stop when max|ΔΔ| <= tol · max|Δ| (plus 1e-12 meV).
+    max_iter : int
+        Most iterations (``info["converged"]`` is False when they run out).
     alpha : float
         Linear mixing of successive iterates.
     initial : RealAxisSolution, optional
@@ -255,6 +258,19 @@ def real_axis_on_mesh(sol: MatsubaraSolution, a2f: A2F, omega: np.ndarray, *,
     Runs :func:`real_axis_iteration` on its uniform cell-centred mesh up to
     ``max(omega) + d_omega`` and interpolates linearly (the value at the first cell
     centre ``d_omega/2`` is held below it).
+
+    Parameters
+    ----------
+    sol : MatsubaraSolution
+        Converged imaginary-axis solution at the same T, μ*, cutoff.
+    a2f : A2F
+        The Eliashberg function α²F(Ω) the Matsubara solution was found with (meV mesh).
+    omega : ndarray of shape (n,)
+        Real frequencies ω > 0 of the output (meV).
+    d_omega : float
+        Spacing of the iteration's own mesh (meV).
+    initial : RealAxisSolution, optional
+        Starting Δ, Z on the iteration's mesh (default: Padé).
 
     Returns
     -------

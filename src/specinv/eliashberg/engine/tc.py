@@ -22,7 +22,7 @@ from scipy.optimize import brentq
 
 from specinv.core.errors import ParameterError
 from specinv.eliashberg.engine.a2f import A2F, allen_dynes_tc, moments
-from specinv.eliashberg.engine.matsubara import setup
+from specinv.eliashberg.engine.pairing import setup
 
 
 def largest_eigenvalue(a2f: A2F, temperature: float, mu_star: float, *,

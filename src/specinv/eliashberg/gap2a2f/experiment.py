@@ -226,6 +226,27 @@ def run_supervised(ds: GapSet, *, kind: str = "gap", latent: int | None = None,
         ae, x_fit, y_fit = _autoencoder_stage(ds, x, y, (tr, va, te), int(latent), ae_config,
                                               config.seed, progress, with_coverage, report)
     meta = model_meta(ds, kind, x[tr], latent)
+    models = _train_stage(ds, (x, y), (x_fit, y_fit), (tr, va), ae, config, members, head,
+                          meta, progress, report)
+    preds = _scores(report, models, (x, y), (x_fit, y_fit), (va, te), latent, ds.omega_a2f)
+    pred = preds.mean(axis=0)
+    if n_check != 0:
+        _check_stage(report, ds, te, preds, n_check, members, workers, n_refine)
+    report["_pred"] = pred
+    report["_test_all"] = te
+    return models, report
+
+
+def _train_stage(ds: GapSet, xy: tuple[np.ndarray, np.ndarray],
+                 xy_fit: tuple[np.ndarray, np.ndarray], split: tuple[np.ndarray, np.ndarray],
+                 ae: Any, config: SupervisedConfig, members: int, head: str,
+                 meta: dict[str, Any], progress: bool, report: dict[str, Any]) -> list:
+    """Train the ensemble of :func:`run_supervised`; timings and val MSE go to ``report``.
+
+    ``head="latent"`` fits the AE latent of ``xy`` and decodes it with ``ae``; otherwise
+    the regressor fits ``xy_fit`` (α²F, or the AE-transformed inputs) directly.
+    """
+    (x, y), (x_fit, y_fit), (tr, va) = xy, xy_fit, split
     t0 = time.perf_counter()
     if head == "latent":
         z = ae.encode(y, x)
@@ -240,13 +261,7 @@ def run_supervised(ds: GapSet, *, kind: str = "gap", latent: int | None = None,
     report["train_wall_s_per_model"] = [h["train_wall_s"] for h in hists]
     report["train_wall_s_total"] = time.perf_counter() - t0
     report["val_mse"] = [h["val_mse"] for h in hists]
-    preds = _scores(report, models, (x, y), (x_fit, y_fit), (va, te), latent, ds.omega_a2f)
-    pred = preds.mean(axis=0)
-    if n_check != 0:
-        _check_stage(report, ds, te, preds, n_check, members, workers, n_refine)
-    report["_pred"] = pred
-    report["_test_all"] = te
-    return models, report
+    return models
 
 
 def _refined_check(report: dict[str, Any], pred: np.ndarray, ds: GapSet, idx: np.ndarray,

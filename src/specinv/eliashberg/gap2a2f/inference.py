@@ -37,7 +37,13 @@ MIN_GAP_MEV = 0.01
 
 
 def default_model_paths() -> list[Path]:
-    """Shipped model files (``specinv/data/gap2a2f/member_*.npz``), sorted."""
+    """Shipped model files (``specinv/data/gap2a2f/member_*.npz``), sorted.
+
+    Returns
+    -------
+    list of Path
+        The ensemble members shipped with the package (empty when none is installed).
+    """
     return shipped_files("gap2a2f", "member_", ".npz")
 
 

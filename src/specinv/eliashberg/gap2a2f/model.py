@@ -46,6 +46,7 @@ def mlp(n_in: int, n_out: int, hidden: tuple[int, ...] = HIDDEN) -> torch.nn.Seq
     Returns
     -------
     torch.nn.Sequential
+        Linear layers n_in → hidden… → n_out with ReLU between them, untrained.
     """
     return blocks.mlp(n_in, n_out, hidden, activation=torch.nn.ReLU)
 
@@ -235,6 +236,7 @@ class Regressor:
         Returns
         -------
         Path
+            The ``.npz`` file written (its metadata JSON beside it).
         """
         arrays: dict[str, np.ndarray] = {}
         for prefix, net in (("w", self.net), ("d", self.decoder)):

@@ -155,6 +155,16 @@ def _checked_inputs(a2f: np.ndarray, omega_a2f: np.ndarray, delta_in: np.ndarray
     return w, f0, omega, g, gn
 
 
+def _log_basis(w: np.ndarray, n_basis: int, keep_lambda: bool) -> np.ndarray:
+    """Basis of ``log(α²F / α²F_pred)`` on the mesh ``w``: P_1 … P_{K−1}, shape (K−1, n_w).
+
+    Without ``keep_lambda`` a constant row P_0 comes first (an overall scale, which changes
+    λ), shape (K, n_w).
+    """
+    basis = legendre_basis(w, n_basis)
+    return basis if keep_lambda else np.vstack([np.ones_like(w), basis])
+
+
 def refine_a2f(a2f: np.ndarray, omega_a2f: np.ndarray, omega: np.ndarray,
                delta_in: np.ndarray, temperature_K: float, mu_star: float, *,
                n_basis: int = 6, keep_lambda: bool = True, d_omega: float = 0.1,
@@ -198,9 +208,7 @@ def refine_a2f(a2f: np.ndarray, omega_a2f: np.ndarray, omega: np.ndarray,
     """
     w, f0, omega, g, gn = _checked_inputs(a2f, omega_a2f, delta_in, omega, n_basis)
     t0 = time.perf_counter()
-    basis = legendre_basis(w, n_basis)
-    if not keep_lambda:
-        basis = np.vstack([np.ones_like(w), basis])
+    basis = _log_basis(w, n_basis, keep_lambda)
     lam0 = moments(A2F.from_table(w, f0, source="prediction"))["lambda"]
     forward = _Forward(omega, temperature_K, mu_star, n_matsubara, d_omega)
 
@@ -224,8 +232,7 @@ def refine_a2f(a2f: np.ndarray, omega_a2f: np.ndarray, omega: np.ndarray,
         # no gap to compare with: every small change stays normal, the fit cannot start
         info.update(status=0, message=f"the prediction is not superconducting at "
                     f"{temperature_K:g} K; nothing to fit", improved=False)
-        return RefineResult(f0, c0, r0, r0, lam0, forward.calls, time.perf_counter() - t0,
-                            info)
+        return RefineResult(f0, c0, r0, r0, lam0, forward.calls, time.perf_counter() - t0, info)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")   # the engine's convergence notes at trial points
         fit = least_squares(residual, c0, method="lm", diff_step=1e-3, ftol=tol, xtol=tol,

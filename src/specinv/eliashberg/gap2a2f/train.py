@@ -222,19 +222,28 @@ def train_regressor(x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray,
         t0 = time.perf_counter()
         hist = _fit_and_finetune(model.net, step_loss, validate, steps, config, checkpoint,
                                  progress)
-        best = _best_record(hist)
-        hist["val_mse"] = best["val_mse"] * model.y_scale ** 2
-        hist["val_moment_loss"] = best["val_moment"]
-        model.net.eval()
-        if omega is not None:
-            hist["val_median_lambda_rel_err"] = float(np.median(
-                lambda_rel_errors(model.predict(x_val), y_val, omega)))
-        hist["train_wall_s"] = time.perf_counter() - t0
-        hist["supervised_config"] = asdict(config)
-        model.meta["training"] = _training_record(hist, config, int(xt.shape[0]),
-                                                  int(x_val.shape[0]))
+        _summarize(hist, model, config, (x_val, y_val), omega, t0, int(xt.shape[0]))
         model.net.eval()
         return model, hist
+
+
+def _summarize(hist: dict, model: Regressor, config: SupervisedConfig,
+               val: tuple[np.ndarray, np.ndarray], omega: np.ndarray | None, t0: float,
+               n_train: int) -> None:
+    """Complete ``hist`` after training (val MSE in the units of α²F², best epoch's moment
+    loss, median relative λ error, wall time since ``t0``, config) and record the
+    training in ``model.meta``."""
+    x_val, y_val = val
+    best = _best_record(hist)
+    hist["val_mse"] = best["val_mse"] * model.y_scale ** 2
+    hist["val_moment_loss"] = best["val_moment"]
+    model.net.eval()
+    if omega is not None:
+        hist["val_median_lambda_rel_err"] = float(np.median(
+            lambda_rel_errors(model.predict(x_val), y_val, omega)))
+    hist["train_wall_s"] = time.perf_counter() - t0
+    hist["supervised_config"] = asdict(config)
+    model.meta["training"] = _training_record(hist, config, n_train, int(x_val.shape[0]))
 
 
 def _best_record(hist: dict) -> dict:
