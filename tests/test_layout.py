@@ -16,9 +16,6 @@ MAX_FUNCTION_LINES = 80
 
 #: "module" or "module::function" (paths relative to src/specinv) → why it may exceed
 ALLOWED: dict[str, str] = {
-    # pending: the lead is rewriting the argument handling of deconvolve-map in this file;
-    # a parallel split would conflict with that edit
-    "sts/cli_map.py::run": "pending (lead): the CLI argument handling is being rewritten",
     # pending: a linear script of experiments whose figures only `specinv bench optics`
     # checks (its end-to-end test is marked slow); its split must be confirmed by a
     # before/after run of that bench, which the tidy helper may not run

@@ -130,7 +130,27 @@ def load_map(path: str, channel: str | None = None) -> tuple[np.ndarray, np.ndar
 
 def build_kernel(bias: np.ndarray, temperature: float, lockin_rms: float,
                  n_energy: int | None, energy_range: tuple[float, float] | None) -> Any:
-    """Thermal kernel on an energy mesh covering the bias range plus the kernel's tails."""
+    """Thermal (and lock-in) kernel of a map on the single-curve default energy mesh.
+
+    Parameters
+    ----------
+    bias : ndarray of shape (n_bias,)
+        Bias in mV, increasing.
+    temperature : float
+        Temperature in K (> 0).
+    lockin_rms : float
+        Lock-in rms amplitude in mV (>= 0).
+    n_energy : int or None
+        Energy mesh points (default: as many as biases, at most the default cap).
+    energy_range : (float, float) or None
+        Energy window in meV (default: the bias range plus the kernel's reach, as for
+        one spectrum, :func:`~specinv.sts.workflow.default_energy_mesh`).
+
+    Returns
+    -------
+    STSKernel
+        Kernel from the energy mesh to the biases.
+    """
     from specinv.kernels import Mesh
     from specinv.kernels.sts import STSKernel
     from specinv.sts.workflow import default_energy_mesh
@@ -218,50 +238,20 @@ def run(args: argparse.Namespace) -> int:
         0, or 3 when a pixel's fit fails its check (without ``--allow-fail``).
     """
     bias, didv, kernel = _checked_input(args)
-    from tqdm.auto import tqdm
-
     from specinv.core.check import CHI2_OK, check_map
-    from specinv.core.parallel import default_workers, map_chunks
     from specinv.io.atomic import atomic_outputs
-    from specinv.solvers.nnrs_map import solve_chunk, solve_map, split_chunks
 
     ny, nx, nb = didv.shape
     flat = didv.reshape(ny * nx, nb)
     t0 = time.perf_counter()
-    std = None
-    settings: dict[str, Any] = {"method": args.method}
     if args.method == "nnrs":
-        options = {"preset": args.preset, "seed": args.seed, "n_ensemble": args.ensemble,
-                   "steps": args.steps}
-        chunks = split_chunks(flat.shape[0], args.chunk_size)
-        workers = default_workers() if args.workers is None else args.workers
-        dos = np.zeros((flat.shape[0], kernel.mesh.size))
-        std = np.zeros_like(dos) if args.ensemble > 1 else None
-        chi2 = np.zeros(flat.shape[0])
-        if len(chunks) == 1 and args.scheduler is None:
-            n_steps = sum(n for _, n in _stages(options))
-            with tqdm(total=n_steps, desc="nnrs steps", unit="step") as bar:
-                # one batch: all cores work on the batched network products (on 2 cores,
-                # 32 x 32 pixels: 27.6 s with 2 threads against 42.2 s with 1)
-                results = [(0, solve_map(kernel, flat, progress=bar.update,
-                                         threads=os.cpu_count() or 1, **options))]
-        else:
-            per = max(1, (os.cpu_count() or 1) // max(1, min(workers, len(chunks))))
-            # the default preset's small networks run fastest on one thread per process
-            extra = {"threads": per} if args.preset == "paper" else {}
-            tasks = [(kernel, flat[c], {**options, **extra}) for c in chunks]
-            results = map_chunks(solve_chunk, tasks, workers=workers, scheduler=args.scheduler,
-                                 progress=True, desc="nnrs chunks")
-        for i, res in results:
-            dos[chunks[i]] = res.dos
-            chi2[chunks[i]] = res.chi2_reduced
-            if std is not None and res.dos_std is not None:
-                std[chunks[i]] = res.dos_std
-            settings = {"method": "nnrs", **res.settings}
+        dos, std, chi2, settings = _solve_nnrs(args, kernel, flat)
     else:
+        from tqdm.auto import tqdm
+
         out = _solve_other(kernel, tqdm(flat, desc=args.method, unit="px"), args.method,
                            args.seed)
-        dos, chi2 = out["dos"], out["chi2"]
+        dos, std, chi2, settings = out["dos"], None, out["chi2"], {"method": args.method}
     wall = time.perf_counter() - t0
     energy = kernel.mesh.points
     dos3 = dos.reshape(ny, nx, -1)
@@ -293,6 +283,44 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote {out_path} ({ny}x{nx} pixels, {energy.size} energies, {wall:.1f} s); "
           f"median gap {meta['gap_map_meV']['median']:.3f} meV")
     return report_verdict(check, args)
+
+
+def _solve_nnrs(args: argparse.Namespace, kernel: Any, flat: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, dict[str, Any]]:
+    """Batched NNRS over the pixels: one batch on all cores, or chunks on workers/Dask."""
+    from tqdm.auto import tqdm
+
+    from specinv.core.parallel import default_workers, map_chunks
+    from specinv.solvers.nnrs_map import solve_chunk, solve_map, split_chunks
+
+    options = {"preset": args.preset, "seed": args.seed, "n_ensemble": args.ensemble,
+               "steps": args.steps}
+    chunks = split_chunks(flat.shape[0], args.chunk_size)
+    workers = default_workers() if args.workers is None else args.workers
+    dos = np.zeros((flat.shape[0], kernel.mesh.size))
+    std = np.zeros_like(dos) if args.ensemble > 1 else None
+    chi2 = np.zeros(flat.shape[0])
+    settings: dict[str, Any] = {"method": "nnrs"}
+    if len(chunks) == 1 and args.scheduler is None:
+        n_steps = sum(n for _, n in _stages(options))
+        with tqdm(total=n_steps, desc="nnrs steps", unit="step") as bar:
+            # one batch: all cores work on the batched network products
+            results = [(0, solve_map(kernel, flat, progress=bar.update,
+                                     threads=os.cpu_count() or 1, **options))]
+    else:
+        per = max(1, (os.cpu_count() or 1) // max(1, min(workers, len(chunks))))
+        # the default preset's small networks run fastest on one thread per process
+        extra = {"threads": per} if args.preset == "paper" else {}
+        tasks = [(kernel, flat[c], {**options, **extra}) for c in chunks]
+        results = map_chunks(solve_chunk, tasks, workers=workers, scheduler=args.scheduler,
+                             progress=True, desc="nnrs chunks")
+    for i, res in results:
+        dos[chunks[i]] = res.dos
+        chi2[chunks[i]] = res.chi2_reduced
+        if std is not None and res.dos_std is not None:
+            std[chunks[i]] = res.dos_std
+        settings = {"method": "nnrs", **res.settings}
+    return dos, std, chi2, settings
 
 
 def _stages(options: dict[str, Any]) -> tuple[tuple[float, int], ...]:
