@@ -1,11 +1,12 @@
-"""Refinement of a guess through the exact kernel: discrepancy principle, positivity."""
+"""Verification of a guess through the exact kernel: refined when the data allow, else fallback."""
 
 import numpy as np
 
+from specinv.core.check import CHI2_OK
 from specinv.core.mesh import Mesh
 from specinv.core.problem import Problem
 from specinv.kernels.sts import STSKernel
-from specinv.solvers.refine import REACHED, refine_towards
+from specinv.solvers.refine import verify_guess
 from specinv.sts.dos import dynes_dos
 
 
@@ -17,42 +18,28 @@ def _problem(sigma=1e-3):
     return Problem(kernel, data, sigma=sigma), truth, mesh
 
 
-def test_wrong_guess_is_pulled_to_the_noise_level():
+def _err(f, truth, mesh):
+    w = mesh.weights
+    return float(np.sqrt(w @ (f - truth) ** 2 / (w @ truth**2)))
+
+
+def test_wrong_guess_is_refined_to_the_data():
     problem, truth, mesh = _problem()
     guess = 1.3 * dynes_dos(mesh, 1.4, 0.3)  # wrong gap, wrong scale
-    r = refine_towards(problem, guess)
-    assert r.prior_chi2_reduced > 100 and r.reached
-    assert r.chi2_reduced <= REACHED
-    assert np.all(r.spectrum >= 0)
-    w = mesh.weights
-    err = lambda f: np.sqrt(w @ (f - truth) ** 2 / (w @ truth**2))  # noqa: E731
-    assert err(r.spectrum) < 0.5 * err(guess)
+    out = verify_guess(problem, guess, fallback="tikhonov")
+    assert out.hyperparameters["method_used"] == "network+maxent"
+    assert out.hyperparameters["network_chi2_reduced"] > 100
+    assert out.hyperparameters["refined_chi2_reduced"] <= CHI2_OK[1]
+    assert np.all(out.spectrum > 0)  # MaxEnt: positive by construction
+    assert _err(out.spectrum, truth, mesh) < 0.5 * _err(guess, truth, mesh)
+    assert out.spectrum_std is None  # no uncalibrated band
 
 
-def test_guess_that_fits_is_kept():
-    problem, truth, _ = _problem()
-    r = refine_towards(problem, truth)
-    # the truth fits at χ²/N ≈ 1 ± √(2/101); when it is above target it moves only a little
-    assert r.reached
-    assert np.linalg.norm(r.spectrum - truth) / np.linalg.norm(truth) < 0.05
-
-
-def test_unreachable_noise_level_reported():
+def test_fallback_when_nothing_fits():
     problem, truth, _ = _problem(sigma=1e-3)
     tiny = Problem(problem.kernel, problem.data, sigma=1e-6)  # error bars 1000× too small
-    r = refine_towards(tiny, truth)
-    assert not r.reached and r.chi2_reduced > REACHED
-
-
-def test_verify_guess_refines_or_falls_back():
-    from specinv.solvers.refine import verify_guess
-
-    problem, truth, mesh = _problem()
-    ok = verify_guess(problem, 1.3 * dynes_dos(mesh, 1.4, 0.3), fallback="tikhonov")
-    assert ok.hyperparameters["method_used"] == "network+refinement"
-    assert "fallback_reason" not in ok.hyperparameters
-    # error bars 1000× too small: no refinement reaches them, the fallback answers and says why
-    tiny = Problem(problem.kernel, problem.data, sigma=1e-6)
     out = verify_guess(tiny, truth, fallback="tikhonov")
     assert out.hyperparameters["method_used"] == "tikhonov"
     assert "chi2/N" in out.hyperparameters["fallback_reason"]
+    zero = verify_guess(problem, np.zeros_like(truth), fallback="tikhonov")
+    assert zero.hyperparameters["method_used"] == "tikhonov"
