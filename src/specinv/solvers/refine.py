@@ -10,12 +10,9 @@ guess without forcing χ² = N. (A plain least-squares pull towards the guess wi
 χ² = N solution can need a very weak pull and then oscillates wildly along
 ill-conditioned directions — a 4 % guess became a 117 % answer on an in-prior glue.)
 
-The refined answer is accepted when it passes the fit check (χ²/N within the band
-of :mod:`specinv.core.check`); otherwise the domain's classical solver answers and
-the result says why. On 54 optical glues outside and inside the rRIM's prior (MMP
-continua, mode + continuum, two modes, histograms, Gaussian mixtures; 30/100/200 K;
-1e-3 and 1e-4 noise) the verified answer's median error is 0.69 × MaxEnt's with a
-flat default; see the issue notes for the per-family figures.
+The refined answer is accepted when it reproduces the data (χ²/N at most the upper
+bound of the check's band, :data:`~specinv.core.check.CHI2_OK`); otherwise the
+domain's classical solver answers and the result says why.
 """
 
 from __future__ import annotations
