@@ -19,6 +19,8 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "gap2a2f": ("specinv.eliashberg.gap2a2f.bench",
                 "gap function -> Eliashberg function (seed 002)"),
     "optics": ("specinv.optics.bench", "optical scattering rate -> glue (seed 001)"),
+    "optics-verified": ("specinv.optics.bench_verified",
+                        "shipped rRIM, verified through the Shulga kernel, on unseen glues"),
     "conductivity": ("specinv.ac.conductivity.bench", "imaginary time -> conductivity (seed 003)"),
     "ac": ("specinv.ac.bench", "analytic continuation of real QMC data vs peers"),
     "stm": ("specinv.stm.bench", "impurity detection in STM maps (seed 004)"),
