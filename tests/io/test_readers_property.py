@@ -62,7 +62,8 @@ def _call(reader: Callable[[Path], object], path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(TEXT_READERS))
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(rows=ROWS, sep=SEPARATORS, header=st.booleans(), scale=st.sampled_from([1.0, 1e300]))
 def test_text_readers_raise_only_input_errors(name, rows, sep, header, scale):
     lines = (["x y z"] if header else []) + [sep.join(r) for r in rows] + ["# comment", ""]
@@ -87,7 +88,8 @@ NAMES = st.sampled_from(["x", "lambda", "maps", "bias_mV", "didv", "other", "\x0
 
 
 @pytest.mark.parametrize("name", sorted(NPZ_READERS))
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(arrays=st.dictionaries(NAMES, ARRAYS, max_size=3), raw=st.binary(max_size=64),
        kind=st.sampled_from(["npz", "npy", "bytes"]))
 def test_npz_readers_raise_only_input_errors(name, arrays, raw, kind):
@@ -112,7 +114,8 @@ NANONIS_READERS: dict[str, tuple[str, bytes, Callable[[Path], object]]] = {
 
 
 @pytest.mark.parametrize("name", sorted(NANONIS_READERS))
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(raw=st.binary(max_size=200), with_header=st.booleans())
 def test_nanonis_readers_raise_only_input_errors(name, raw, with_header):
     suffix, header, reader = NANONIS_READERS[name]
