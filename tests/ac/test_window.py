@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from specinv.ac.continuation import continue_data
-from specinv.ac.window import _matsubara_moments, auto_omega_max
+from specinv.ac.window import auto_omega_max, matsubara_moments
 from specinv.io.qmc import ContinuationInput
 
 
@@ -20,7 +20,7 @@ def _semicircle_giwn(beta: float, half_width: float, n: int) -> ContinuationInpu
 
 def test_matsubara_tail_moments_exact():
     d = _semicircle_giwn(10.0, 4.0, 400)
-    m0, m2 = _matsubara_moments(d.points, d.imag)
+    m0, m2 = matsubara_moments(d.points, d.imag)
     # the fit neglects the m4/ω⁴ term: relative error ~ m4/(m2 ω_min²) over the upper half
     assert m0 == pytest.approx(1.0, rel=1e-4)
     assert m2 == pytest.approx(4.0, rel=2e-2)

@@ -106,7 +106,7 @@ def auto_omega_max(data: ContinuationInput, kernel: str, beta: float) -> float:
             sel = wn > 0
             tail = slice(-max(3, sel.sum() // 5), None)
             if is_fermionic(kernel):
-                m0, m2 = _matsubara_moments(wn[sel], im[sel])
+                m0, m2 = matsubara_moments(wn[sel], im[sel])
                 # Re G ≈ −m1/ω_n²: a shifted band widens the window by |m1/m0|
                 m1 = float(np.median(-re[sel][tail] * wn[sel][tail] ** 2))
                 m2 = max(m2, m1**2 / max(m0, 1e-300))
@@ -120,7 +120,7 @@ def auto_omega_max(data: ContinuationInput, kernel: str, beta: float) -> float:
     return float(max(w, floor))
 
 
-def _matsubara_moments(wn: np.ndarray, im: np.ndarray) -> tuple[float, float]:
+def matsubara_moments(wn: np.ndarray, im: np.ndarray) -> tuple[float, float]:
     """Zeroth and second moments of A from the tail ``Im G = −m0/ω_n + m2/ω_n³``.
 
     A straight-line fit of ``−ω_n Im G = m0 − m2/ω_n²`` against ``1/ω_n²`` over the
