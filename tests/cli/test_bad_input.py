@@ -150,7 +150,8 @@ RECIPES: dict[tuple[str, ...], Recipe] = {
     ("stm", "detect"): Recipe(_stack, lambda i, o: ["stm", "detect", i, "--output", o],
                               "table", plot=True, text=False),
     **{("bench", n): _bench(n) for n in ("sts", "eliashberg", "gap2a2f", "optics",
-                                          "optics-verified", "conductivity", "ac", "stm")},
+                                          "optics-verified", "conductivity", "ac", "stm",
+                                          "calibration")},
 }
 OUT_NAME = {"table": "out.csv", "npz": "out.npz", "model": "model.pt", "stem": "model",
             "dir": "outdir", "none": ""}

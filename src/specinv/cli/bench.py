@@ -24,6 +24,8 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "conductivity": ("specinv.ac.conductivity.bench", "imaginary time -> conductivity (seed 003)"),
     "ac": ("specinv.ac.bench", "analytic continuation of real QMC data vs peers"),
     "stm": ("specinv.stm.bench", "impurity detection in STM maps (seed 004)"),
+    "calibration": ("specinv.cli.bench_calibration",
+                    "coverage of the reported error bands in every domain"),
 }
 
 
