@@ -69,7 +69,53 @@ class TwoHead(nn.Module):
         return self.alpha(h), nn.functional.softplus(self.gamma(h))
 
 
-class CNN1D(nn.Module):
+class LabelNet(nn.Module):
+    """Base of the label networks: an ``embed`` of Λ_T(τ) and a :class:`TwoHead` on it.
+
+    Subclasses set ``self.head`` and implement ``embed``.
+
+    Parameters
+    ----------
+    *args, **kwargs
+        Passed to :class:`torch.nn.Module`.
+    """
+
+    head: TwoHead
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        """Features of the last hidden layer (implemented by each network).
+
+        Parameters
+        ----------
+        x : Tensor of shape (batch, 10, 200)
+            Λ_T(τ) inputs.
+
+        Returns
+        -------
+        Tensor of shape (batch, width)
+            Embedding fed to the heads.
+        """
+        raise NotImplementedError
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """α logits and γ of the three Drude components.
+
+        Parameters
+        ----------
+        x : Tensor of shape (batch, 10, 200)
+            Λ_T(τ) inputs.
+
+        Returns
+        -------
+        logits : Tensor of shape (batch, 3)
+            Softmax gives the weights α.
+        gamma : Tensor of shape (batch, 6)
+            ``(γ_01, γ_11, γ_02, …)`` ≥ 0 in label order.
+        """
+        return self.head(self.embed(x))
+
+
+class CNN1D(LabelNet):
     """Temperatures as channels, convolution along τ.
 
     Parameters
@@ -102,25 +148,8 @@ class CNN1D(nn.Module):
         """
         return self.body(features(x))
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """α logits and γ of the three Drude components.
 
-        Parameters
-        ----------
-        x : Tensor of shape (batch, 10, 200)
-            Λ_T(τ) inputs.
-
-        Returns
-        -------
-        logits : Tensor of shape (batch, 3)
-            Softmax gives the weights α.
-        gamma : Tensor of shape (batch, 6)
-            ``(γ_01, γ_11, γ_02, …)`` ≥ 0 in label order.
-        """
-        return self.head(self.embed(x))
-
-
-class CNN2D(nn.Module):
+class CNN2D(LabelNet):
     """The 10 × 200 input as a one-channel image.
 
     Parameters
@@ -153,25 +182,8 @@ class CNN2D(nn.Module):
         """
         return self.body(features(x)[:, None])
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """α logits and γ of the three Drude components.
 
-        Parameters
-        ----------
-        x : Tensor of shape (batch, 10, 200)
-            Λ_T(τ) inputs.
-
-        Returns
-        -------
-        logits : Tensor of shape (batch, 3)
-            Softmax gives the weights α.
-        gamma : Tensor of shape (batch, 6)
-            ``(γ_01, γ_11, γ_02, …)`` ≥ 0 in label order.
-        """
-        return self.head(self.embed(x))
-
-
-class AttentionNet(nn.Module):
+class AttentionNet(LabelNet):
     """One token per temperature (its 200 τ values embedded), self-attention across T.
 
     Parameters
@@ -210,23 +222,6 @@ class AttentionNet(nn.Module):
         h = self.norm1(h + self.attn(h, h, h, need_weights=False)[0])
         h = self.norm2(h + self.ff(h))
         return self.pool(h)
-
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """α logits and γ of the three Drude components.
-
-        Parameters
-        ----------
-        x : Tensor of shape (batch, 10, 200)
-            Λ_T(τ) inputs.
-
-        Returns
-        -------
-        logits : Tensor of shape (batch, 3)
-            Softmax gives the weights α.
-        gamma : Tensor of shape (batch, 6)
-            ``(γ_01, γ_11, γ_02, …)`` ≥ 0 in label order.
-        """
-        return self.head(self.embed(x))
 
 
 class DirectSigmaNet(nn.Module):
