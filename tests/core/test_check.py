@@ -68,3 +68,13 @@ def test_edges():
     assert check.verdict == "warn" and len(check.reasons) == 2
     record = check.to_dict()
     assert record["verdict"] == "warn" and record["details"]["edge_weight"] == pytest.approx(1.0)
+
+
+def test_a_set_of_fits_fails_when_any_fit_fails():
+    from specinv.core.check import check_map
+
+    ok = check_map(np.array([0.9, 1.1, 1.0, 1.3]), sigma_given=True)
+    assert ok.verdict == "ok" and ok.details["n_failed"] == 0
+    bad = check_map(np.array([0.9, 1.1, 7.0, 1.3]), sigma_given=False, item="example")
+    assert bad.failed and bad.details["failed_examples"] == [2]
+    assert "1 of 4 examples" in bad.summary()

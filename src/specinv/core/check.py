@@ -145,8 +145,8 @@ class Check:
     def _sigma_phrase(self) -> str:
         kind = "the method's tolerance" if self.noise_source == "tolerance" else \
             f"the {self.noise_source} noise level"
-        if not np.isfinite(self.noise_level):  # a map: one noise level per pixel
-            return f"the {self.noise_source} noise level of each pixel (median over the map)"
+        if not np.isfinite(self.noise_level):  # a set of fits: one noise level each
+            return f"the {self.noise_source} noise level of each fit (median over the set)"
         return f"{kind} {self.noise_level:.3g}"
 
     def to_dict(self) -> dict[str, Any]:
@@ -250,22 +250,24 @@ def check_fit(data: np.ndarray, fitted: np.ndarray, sigma: np.ndarray, *,
     return check
 
 
-def check_map(chi2_reduced: np.ndarray, *, sigma_given: bool) -> Check:
-    """Verdict on a map of independent fits (one χ²/N per pixel).
+def check_map(chi2_reduced: np.ndarray, *, sigma_given: bool, item: str = "pixel") -> Check:
+    """Verdict on a set of independent fits (one χ²/N per pixel of a map, per example, ...).
 
     Parameters
     ----------
-    chi2_reduced : ndarray of shape (n_pixels,)
-        χ²/N of every pixel's fit.
+    chi2_reduced : ndarray of shape (n_items,)
+        χ²/N of every fit.
     sigma_given : bool
-        True when the error bars came with the data.
+        True when the error bars came with the data (or were stated by the user).
+    item : str
+        What one fit is called in the messages.
 
     Returns
     -------
     Check
-        ``fail`` when any pixel's χ²/N is above the band (``details`` count them and
+        ``fail`` when any fit's χ²/N is above the band (``details`` count them and
         list up to 100 of their flat indices), ``warn`` when more than half are below it;
-        ``chi2_reduced`` is the median over the map, ``residuals`` the per-pixel
+        ``chi2_reduced`` is the median over the set, ``residuals`` the per-fit
         ``χ²/N − 1``.
     """
     c = np.asarray(chi2_reduced, float).ravel()
@@ -273,13 +275,13 @@ def check_map(chi2_reduced: np.ndarray, *, sigma_given: bool) -> Check:
     check = Check("ok", [], float(np.median(c)), "given" if sigma_given else "estimated",
                   float("nan"), 0.0, 0.0, c - 1.0)
     bad = np.flatnonzero(~(c <= hi))
-    check.details.update(n_pixels=int(c.size), n_failed=int(bad.size),
-                         failed_pixels=bad[:100].tolist())
+    check.details.update({f"n_{item}s": int(c.size), "n_failed": int(bad.size),
+                          f"failed_{item}s": bad[:100].tolist()})
     if bad.size:
-        check.add("fail", f"{bad.size} of {c.size} pixels do not reproduce their data "
+        check.add("fail", f"{bad.size} of {c.size} {item}s do not reproduce their data "
                           f"(chi2/N > {hi}; worst {float(np.nanmax(c)):.3g})")
     if np.count_nonzero(c < lo) > c.size / 2:
-        check.add("warn", f"most pixels fit below chi2/N = {lo}: the noise estimate is too "
+        check.add("warn", f"most {item}s fit below chi2/N = {lo}: the noise level is too "
                           "large, or the answers fit the noise")
     return check
 

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from specinv.core.errors import InputError
 from specinv.io.options import positive_float
 from specinv.io.output import check_output_dir, table_outputs
+from specinv.io.report import add_verdict_argument, report_verdict
 from specinv.io.table import printable
+
+if TYPE_CHECKING:
+    from specinv.core.check import Check
 
 #: what ``conductivity predict`` reads, for messages
 EXPECTED = "an .npz with 'x' (or 'lambda') of shape (n, 10, 200) or (10, 200)"
@@ -37,6 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rel-noise", type=positive_float, default=1e-3,
                    help="relative error of Λ used to weight the refinement")
     p.add_argument("--weights", default=None, help="model weights (default: shipped)")
+    add_verdict_argument(p)
     p.set_defaults(func=_predict)
     t = csub.add_parser("train", help="retrain the shipped model (writes .pt + .json)")
     t.add_argument("--output", required=True, metavar="DIR")
@@ -84,7 +90,7 @@ def read_lambda(path: str) -> np.ndarray:
 def _predict(args: argparse.Namespace) -> int:
     table_outputs(args.output, inputs=[args.input, args.weights])
     x = read_lambda(args.input)
-    from specinv.ac.conductivity.data import EVAL_OMEGA, TEMPERATURES
+    from specinv.ac.conductivity.data import EVAL_OMEGA, TEMPERATURES, lambda_inputs
     from specinv.ac.conductivity.pretrained import load_pretrained, predict
     from specinv.ac.conductivity.refine import label_sigma_on
     from specinv.io.table import write_table
@@ -92,6 +98,7 @@ def _predict(args: argparse.Namespace) -> int:
     model = load_pretrained(args.weights)
     labels, infos = predict(x, refine=not args.no_refine, rel_noise=args.rel_noise, model=model)
     sig = np.stack([label_sigma_on(EVAL_OMEGA, lab) for lab in labels])  # (n, 10, n_w)
+    check = _check(x, lambda_inputs(labels), args.rel_noise)
     n, nt, nw = sig.shape
     cols = {"example": np.repeat(np.arange(n), nt * nw),
             "temperature": np.tile(np.repeat(TEMPERATURES, nw), n),
@@ -100,10 +107,21 @@ def _predict(args: argparse.Namespace) -> int:
             "refined": not args.no_refine, "rel_noise": args.rel_noise,
             "weights": args.weights or "shipped attention_element_mixed.pt",
             "labels_alpha_gamma0_gamma1": labels.tolist(), "refinement": infos,
-            "sigma_normalization": "(1/pi) * integral sigma d omega = 1 per temperature"}
+            "sigma_normalization": "(1/pi) * integral sigma d omega = 1 per temperature",
+            "check": check.to_dict()}
     write_table(args.output, cols, meta)
     print(f"wrote {args.output}: {n} example(s) × 10 temperatures × {nw} frequencies")
-    return 0
+    return report_verdict(check, args)
+
+
+def _check(x: np.ndarray, fit: np.ndarray, rel_noise: float) -> Check:
+    """Verdict over the examples: each one's Λ_T(τ) of the answer against its input, with
+    the relative error ``rel_noise`` the user states (the refinement's own weights)."""
+    from specinv.core.check import check_map
+
+    sigma = rel_noise * np.maximum(np.abs(x), 1e-300)
+    chi2 = np.mean(((fit - x) / sigma) ** 2, axis=(1, 2))
+    return check_map(chi2, sigma_given=True, item="example")
 
 
 def _train(args: argparse.Namespace) -> int:
