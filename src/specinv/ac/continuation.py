@@ -14,6 +14,7 @@ moment of the data (see :func:`specinv.ac.window.auto_omega_max`).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -220,10 +221,9 @@ def continue_data(data: ContinuationInput, kernel: str, beta: float, *, method: 
         With ``result.check`` extended by the edge and sum-rule checks.
     """
     from specinv.core.check import check_edges, edge_weight
-    from specinv.solvers import solve
 
     setup = build_problem(data, kernel, beta, omega_max=omega_max, n_omega=n_omega)
-    result = solve(setup.problem, method=method, **(options or {}))
+    result, caught = _solve_recording(setup.problem, method, options)
     sides = "upper" if half_axis(kernel) else "both"
     for _ in range(MAX_WIDEN if setup.omega_max_auto else 0):
         if edge_weight(result.spectrum, sides) <= EDGE_WEIGHT:
@@ -233,7 +233,9 @@ def continue_data(data: ContinuationInput, kernel: str, beta: float, *, method: 
                                "the spectrum did not decay at its edge"]
         setup = build_problem(data, kernel, beta, omega_max=wider, n_omega=n_omega)
         setup.notes, setup.omega_max_auto = notes, True
-        result = solve(setup.problem, method=method, **(options or {}))
+        result, caught = _solve_recording(setup.problem, method, options)
+    for w in caught:  # only the answer's own warnings: superseded windows are not reported
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     check_edges(result.check, result.omega, result.spectrum, decays=True, sides=sides,
                 edge_fraction=EDGE_WEIGHT)
     norm = spectral_norm(data, kernel, beta)
@@ -245,3 +247,12 @@ def continue_data(data: ContinuationInput, kernel: str, beta: float, *, method: 
                                 f"moment {norm:.4g} ({dev:.1%} off)", sum_rule_deviation=dev)
     return setup, result
 
+
+def _solve_recording(problem: Problem, method: str, options: dict[str, Any] | None
+                     ) -> tuple[Any, list[warnings.WarningMessage]]:
+    from specinv.solvers import solve
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = solve(problem, method=method, **(options or {}))
+    return result, caught
