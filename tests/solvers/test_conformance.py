@@ -194,6 +194,18 @@ def test_result_shapes_units_and_fit(options, request):
             assert r.spectrum.min() >= 0.0
 
 
+@pytest.mark.parametrize("options", METHODS, indirect=True)
+def test_every_solver_gives_a_bootstrap_band_on_request(options, request):
+    method = request.node.callspec.params["options"]
+    problems = _problems(method)
+    plain = _solve(method, problems, **options)
+    banded = _solve(method, problems, **options, band="bootstrap", n_band=2)
+    for p, a, b in zip(problems, plain, banded, strict=True):
+        np.testing.assert_array_equal(a.spectrum, b.spectrum)  # the answer itself is unchanged
+        assert b.spectrum_std.shape == (p.kernel.mesh.size,) and np.all(b.spectrum_std >= 0)
+        assert np.any(b.spectrum_std > 0) and "bootstrap" in b.hyperparameters["band"]
+
+
 @pytest.mark.parametrize("method", METHODS)
 def test_single_and_batched_solving_agree_with_the_tag(method):
     problems = _problems(method)

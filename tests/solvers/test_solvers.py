@@ -93,8 +93,8 @@ def test_maxent_is_positive_and_fits(rule):
     r = specinv.solve(problem, "maxent", alpha_rule=rule)
     assert np.all(r.spectrum > 0)
     assert l2_error(r.spectrum, truth, problem.kernel.mesh.weights) < 0.1
-    if rule == "bryan":
-        assert r.spectrum_std is not None and np.all(r.spectrum_std >= 0)
+    if rule == "bryan":  # the spread over α is kept, but not as a band
+        assert r.spectrum_std is None and np.all(r.extras["alpha_spread"] >= 0)
 
 
 def test_maxent_gradient_matches_finite_differences():
@@ -161,11 +161,12 @@ def test_entropy_is_maximal_at_default():
     assert entropy(np.array([0.3, 0.4, 0.3]), m) < 0
 
 
-def test_som_error_bar_and_positivity():
+def test_som_sample_spread_and_positivity():
     problem, _ = smooth_problem()
     r = specinv.solve(problem, "som", n_solutions=8, n_steps=500)
     assert np.all(r.spectrum >= 0)
-    assert r.spectrum_std is not None and r.spectrum_std.shape == r.spectrum.shape
+    assert r.spectrum_std is None  # the sample spread is kept, but not as a band
+    assert r.extras["sample_spread"].shape == r.spectrum.shape
     assert r.hyperparameters["n_kept"] >= 1
 
 

@@ -38,7 +38,7 @@ def test_npz_end_to_end(map_file, tmp_path):
                     "--plot", str(png)]) == 0
     z = np.load(out)
     assert z["dos"].shape == (2, 2, 41)
-    assert z["dos_std"].shape == (2, 2, 41)
+    assert z["dos_spread"].shape == (2, 2, 41)
     assert z["energy_meV"].shape == (41,)
     assert z["gap_map_meV"].shape == (2, 2)
     assert np.all(z["dos"] >= 0)

@@ -26,6 +26,11 @@ from specinv.core.check import check_fit
 from specinv.core.errors import ParameterError
 from specinv.core.problem import Problem
 from specinv.core.result import InversionResult
+from specinv.solvers.bands import BANDS, bootstrap_replicas, bootstrap_std
+
+#: options every solver accepts: ``band`` ("none" or "bootstrap": a parametric-bootstrap
+#: band of ``n_band`` replicas with noise seed ``band_seed``, see :mod:`specinv.solvers.bands`)
+COMMON_OPTIONS: dict[str, Any] = {"band": "none", "n_band": 24, "band_seed": 0}
 
 #: name -> solver class
 SOLVERS: dict[str, type[Solver]] = {}
@@ -61,8 +66,8 @@ class Solver:
     """Base class: options in ``__init__``, the work in :meth:`_solve`.
 
     Subclasses set ``name`` and ``defaults`` (every accepted option with its
-    default value). Unknown options raise :class:`ParameterError` listing the
-    valid ones.
+    default value); every solver also accepts :data:`COMMON_OPTIONS`. Unknown
+    options raise :class:`ParameterError` listing the valid ones.
 
     Parameters
     ----------
@@ -89,13 +94,18 @@ class Solver:
     needs_weights: ClassVar[bool] = False
 
     def __init__(self, **options: Any) -> None:
-        unknown = sorted(set(options) - set(self.defaults))
+        accepted = {**COMMON_OPTIONS, **self.defaults}
+        unknown = sorted(set(options) - set(accepted))
         if unknown:
-            valid = ", ".join(sorted(self.defaults)) or "none"
             raise ParameterError(
                 f"solver {self.name!r} got unknown option(s) {', '.join(unknown)}; "
-                f"valid options: {valid}")
-        self.options = {**self.defaults, **options}
+                f"valid options: {', '.join(sorted(accepted))}")
+        self.options = {**accepted, **options}
+        if self.options["band"] not in BANDS:
+            raise ParameterError(f"option band must be one of {', '.join(BANDS)}, "
+                                 f"got {self.options['band']!r}")
+        if int(self.options["n_band"]) < 2:
+            raise ParameterError(f"option n_band must be at least 2, got {self.options['n_band']}")
 
     def _solve(self, problem: Problem) -> SolverOutput:
         raise NotImplementedError
@@ -155,6 +165,8 @@ class Solver:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             outs = hook(problems)
+            if self.options["band"] == "bootstrap":
+                outs = self._with_bands(problems, outs)
         wall = (time.perf_counter() - t0) / max(len(problems), 1)
         messages = []
         for w in caught:
@@ -162,6 +174,28 @@ class Solver:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         return [self._result(p, out, wall, messages)
                 for p, out in zip(problems, outs, strict=True)]
+
+    def _with_bands(self, problems: list[Problem],
+                    outs: list[SolverOutput]) -> list[SolverOutput]:
+        """``outs`` with their bands replaced by the parametric bootstrap's.
+
+        A batched solver answers each replica batch (one replica of every problem)
+        together, as it answers the problems themselves.
+        """
+        n, seed = int(self.options["n_band"]), int(self.options["band_seed"])
+        reps = [bootstrap_replicas(p, np.asarray(o.spectrum, dtype=float),
+                                   p.noise() if o.sigma is None else o.sigma, n, seed + i)
+                for i, (p, o) in enumerate(zip(problems, outs, strict=True))]
+        if self.batched:
+            answers = [self._solve_many([r[m] for r in reps]) for m in range(n)]
+            spectra = [[a[i].spectrum for a in answers] for i in range(len(problems))]
+        else:
+            spectra = [[self._solve(q).spectrum for q in r] for r in reps]
+        note = f"parametric bootstrap, {n} replicas: sqrt(variance + bias^2)"
+        return [SolverOutput(o.spectrum, bootstrap_std(np.asarray(o.spectrum, dtype=float),
+                                                       np.asarray(f)),
+                             {**o.hyperparameters, "band": note}, o.extras, o.sigma)
+                for o, f in zip(outs, spectra, strict=True)]
 
     def _result(self, problem: Problem, out: SolverOutput, wall: float,
                 messages: list[str]) -> InversionResult:

@@ -224,13 +224,15 @@ class MaxEntSolver(Solver):
         logpost = np.array([p.logpost(prior) for p in pts])
         spectra_arr = np.array([p.a / w for p in pts])
         hyper: dict = {"alpha_rule": rule, "rank": core.rank}
-        std = None
+        spread = None
         if rule == "bryan":
             p = np.exp(logpost - logpost.max())
             p = p / p.sum()  # weights on the uniform log-α grid
             f = p @ spectra_arr
             hyper["alpha"] = float(np.exp(p @ np.log(used)))
-            std = np.sqrt(np.clip(p @ (spectra_arr - f) ** 2, 0, None))
+            # the spread over α is not an error band (it covers 6 % of the truth where a
+            # band claims 68 %): kept as an extra; ask for option band="bootstrap"
+            spread = np.sqrt(np.clip(p @ (spectra_arr - f) ** 2, 0, None))
             chosen = pts[int(np.argmin(np.abs(np.log(used / hyper["alpha"]))))]
         else:
             idx = self._pick(rule, used, chi2_arr, ent_arr,
@@ -257,9 +259,10 @@ class MaxEntSolver(Solver):
                           "window or check the error bars", ConvergenceWarning, stacklevel=2)
         hyper["chi2_at_alpha"] = float(chosen.chi2) if rule != "bryan" else float(
             np.interp(np.log(hyper["alpha"]), np.log(used[::-1]), chi2_arr[::-1]))
-        return SolverOutput(f, spectrum_std=std, sigma=sigma, hyperparameters=hyper,
-                            extras={"alphas": used, "chi2": chi2_arr, "entropy": ent_arr,
-                                    "logpost": logpost})
+        extras = {"alphas": used, "chi2": chi2_arr, "entropy": ent_arr, "logpost": logpost}
+        if spread is not None:
+            extras["alpha_spread"] = spread
+        return SolverOutput(f, sigma=sigma, hyperparameters=hyper, extras=extras)
 
     def _run_scan(self, core: MaxEntCore, m: np.ndarray, rule: str,
                   prior: str) -> list[_Point]:

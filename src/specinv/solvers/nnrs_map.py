@@ -46,7 +46,7 @@ class MapResult:
     ----------
     dos : ndarray of shape (n_pix, n_mesh)
         Recovered spectrum of every pixel (for STS: ρ/N_F on the kernel mesh).
-    dos_std : ndarray of shape (n_pix, n_mesh) or None
+    dos_spread : ndarray of shape (n_pix, n_mesh) or None
         Ensemble spread (``n_ensemble > 1``).
     chi2_reduced : ndarray of shape (n_pix,)
         ``χ²/N`` of ``dos`` with the σ used.
@@ -61,7 +61,7 @@ class MapResult:
     """
 
     dos: np.ndarray
-    dos_std: np.ndarray | None
+    dos_spread: np.ndarray | None
     chi2_reduced: np.ndarray
     sigma: np.ndarray
     steps: np.ndarray
@@ -143,7 +143,7 @@ def solve_map(kernel: Kernel, didv: np.ndarray, sigma: np.ndarray | float | None
     dos, std, _ = combine_members(spectra, loss.reshape(n_pix, n_ens), alive, settings["select"])
     r = (kernel.forward(dos) - g) / s
     chi2 = np.mean(r * r, axis=1)
-    return MapResult(dos=dos, dos_std=std, chi2_reduced=chi2, sigma=s_pix,
+    return MapResult(dos=dos, dos_spread=std, chi2_reduced=chi2, sigma=s_pix,
                      steps=steps.reshape(n_pix, n_ens).mean(axis=1),
                      alive=alive.sum(axis=1), settings=settings)
 

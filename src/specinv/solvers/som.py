@@ -5,7 +5,9 @@ The spectrum is a sum of rectangles ``(center, width, height ≥ 0)``. Many
 Carlo updates (shift, resize at fixed weight, change height, add, remove)
 accepted by Metropolis on χ² with an annealed temperature; those whose χ² is
 within a factor ``keep_factor`` of the best are averaged. The average is
-smooth without any explicit regularization and its spread is the error bar.
+smooth without any explicit regularization. The spread of the kept solutions
+(``extras["sample_spread"]``) is not an error band: it is far wider than the error
+(``specinv bench calibration``); the common option ``band="bootstrap"`` gives one.
 
 A rectangle's data are exact on any kernel: with the cumulative kernel
 ``P(x_i, e) = ∫^e k(x_i, ω) dω`` (:attr:`specinv.kernels.Kernel.cumulative`,
@@ -225,10 +227,12 @@ class SOMSolver(Solver):
         good = chi2 <= float(o["keep_factor"]) * chi2.min()
         spectra = rectangles_on_mesh(c[good], w[good], h[good], edges)
         f = spectra.mean(axis=0)
-        std = spectra.std(axis=0, ddof=1) if good.sum() > 1 else None
+        # the spread of the kept solutions is not an error band (it covers 97 % of the
+        # truth where a band claims 68 %): kept as an extra; option band="bootstrap" gives one
+        spread = spectra.std(axis=0, ddof=1) if good.sum() > 1 else np.zeros_like(f)
         return SolverOutput(
-            f, spectrum_std=std, sigma=sigma,
+            f, sigma=sigma,
             hyperparameters={"n_kept": int(good.sum()), "chi2_best": float(chi2.min()),
                              "chi2_median": float(np.median(chi2)),
                              "acceptance": accepted / (n_sol * n_steps)},
-            extras={"particular_chi2": chi2})
+            extras={"particular_chi2": chi2, "sample_spread": spread})

@@ -5,7 +5,8 @@ or a Nanonis ``.3ds`` grid. All pixels share one thermal (+ lock-in) kernel;
 ``nnrs`` trains one small network per pixel, all pixels together as a batch.
 Output ``OUT.npz``: ``dos`` (ny, nx, n_energy), ``energy_meV``, ``gap_map_meV``
 (positive-bias coherence peak per pixel), ``chi2_reduced`` (ny, nx),
-``dos_std`` when ``--ensemble > 1``; ``OUT.json`` holds the metadata. Both
+``dos_spread`` (the restarts' spread, not an error band) when ``--ensemble > 1``;
+``OUT.json`` holds the metadata. Both
 are written atomically (an interrupted run leaves nothing behind).
 """
 
@@ -47,7 +48,8 @@ def register(sts_sub: argparse._SubParsersAction) -> None:
                    help="energy mesh range in meV (default: bias range padded by 2 k_B T "
                         "+ one lock-in peak amplitude, as for one spectrum)")
     p.add_argument("--ensemble", type=int, default=1,
-                   help="nnrs restarts per pixel; > 1 also writes dos_std (default 1)")
+                   help="nnrs restarts per pixel; > 1 also writes dos_spread, their spread "
+                        "(not a calibrated error band; default 1)")
     p.add_argument("--steps", type=int, default=None, help="nnrs Adam steps (default: preset)")
     p.add_argument("--preset", default="default", choices=("default", "paper"))
     p.add_argument("--seed", type=int, default=0)
@@ -259,7 +261,7 @@ def run(args: argparse.Namespace) -> int:
     arrays = {"dos": dos3, "energy_meV": energy, "gap_map_meV": gap, "bias_mV": bias,
               "chi2_reduced": chi2.reshape(ny, nx)}
     if std is not None:
-        arrays["dos_std"] = std.reshape(ny, nx, -1)
+        arrays["dos_spread"] = std.reshape(ny, nx, -1)
     check = check_map(chi2, sigma_given=False)
     arrays["failed"] = ~(chi2.reshape(ny, nx) <= CHI2_OK[1])
     meta = {
@@ -317,8 +319,8 @@ def _solve_nnrs(args: argparse.Namespace, kernel: Any, flat: np.ndarray
     for i, res in results:
         dos[chunks[i]] = res.dos
         chi2[chunks[i]] = res.chi2_reduced
-        if std is not None and res.dos_std is not None:
-            std[chunks[i]] = res.dos_std
+        if std is not None and res.dos_spread is not None:
+            std[chunks[i]] = res.dos_spread
         settings = {"method": "nnrs", **res.settings}
     return dos, std, chi2, settings
 

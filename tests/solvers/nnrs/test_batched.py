@@ -17,7 +17,7 @@ def test_batched_equals_unbatched(smooth_case):
     opts = {"steps": 120, "n_ensemble": 2, "seed": 7, "dtype": "float64", "lbfgs_steps": 0}
     batch = solve_map(kernel, pixels, sigma=sigma, warm_start=False, **opts)
     assert batch.dos.shape == (3, kernel.mesh.size)
-    assert batch.dos_std is not None
+    assert batch.dos_spread is not None
     for i, row in enumerate(pixels):
         single = specinv.solve(Problem(kernel, row, sigma=sigma), method="nnrs", **opts)
         # same seeds and the same arithmetic; only the summation order inside the

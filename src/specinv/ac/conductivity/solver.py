@@ -106,10 +106,12 @@ class ConductivityNetSolver(LearnedSolver):
             s = np.stack([label_sigma_on(p.kernel.mesh.points, labels[0])[t]
                           for labels, _ in runs])
             outs.append(SolverOutput(
-                s.mean(axis=0), spectrum_std=s.std(axis=0, ddof=1) if len(runs) > 1 else None,
+                s.mean(axis=0),
                 hyperparameters={"temperature": float(TEMPERATURES[t]), "refined": refine,
                                  "rel_noise": rel,
                                  "labels_alpha_gamma0_gamma1": [lab[0].tolist()
                                                                 for lab, _ in runs]},
-                extras={"refinement": [info[0] for _, info in runs]}))
+                extras={"refinement": [info[0] for _, info in runs],
+                        # the members' spread is not a measured band (see solvers.bands)
+                        "ensemble_spread": s.std(axis=0, ddof=1) if len(runs) > 1 else 0.0 * s[0]}))
         return outs
