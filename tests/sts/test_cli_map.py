@@ -51,11 +51,23 @@ def test_npz_end_to_end(map_file, tmp_path):
     assert png.stat().st_size > 0
 
 
+def test_pixels_nnrs_did_not_fit_are_refitted_by_maxent(map_file, tmp_path):
+    path = map_file[0]
+    out = tmp_path / "res.npz"
+    # 40 Adam steps leave NNRS above the noise level; MaxEnt re-fits those pixels
+    assert run_cli([str(path), *FAST, "--steps", "40", "--output", str(out)]) == 0
+    z = np.load(out)
+    assert z["fallback"].any() and not z["failed"].any()
+    assert np.all(z["chi2_reduced"] <= 2.0)
+    meta = json.loads(out.with_suffix(".json").read_text())
+    assert meta["settings"]["fallback"]["pixels_replaced"] == int(z["fallback"].sum())
+
+
 def test_chunks_equal_single_batch(map_file, tmp_path):
     path = map_file[0]
     a, b = tmp_path / "a.npz", tmp_path / "b.npz"
     # 40 steps do not converge (the check fails: exit 3); the plumbing is what is tested
-    few = [*FAST, "--steps", "40", "--allow-fail"]
+    few = [*FAST, "--steps", "40", "--allow-fail", "--fallback", "none"]
     assert run_cli([str(path), *few, "--output", str(a)]) == 0
     assert run_cli([str(path), *few, "--output", str(b), "--chunk-size", "1",
                     "--workers", "1"]) == 0
@@ -73,7 +85,8 @@ def test_3ds_input(map_file, tmp_path):
     # Nanonis sweeps in V, often from positive to negative bias
     write_3ds(p, {"LI Demod 1 X (A)": np.moveaxis(didv[..., ::-1], -1, 0)}, bias[::-1] * 1e-3)
     out = tmp_path / "g.npz"
-    assert run_cli([str(p), *FAST, "--steps", "20", "--output", str(out)]) == 3  # unconverged
+    assert run_cli([str(p), *FAST, "--steps", "20", "--fallback", "none",
+                    "--output", str(out)]) == 3  # unconverged, no fallback
     z = np.load(out)
     assert z["failed"].shape == (2, 2)
     np.testing.assert_allclose(z["bias_mV"], bias, atol=1e-4)

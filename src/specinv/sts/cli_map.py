@@ -5,9 +5,10 @@ or a Nanonis ``.3ds`` grid. All pixels share one thermal (+ lock-in) kernel;
 ``nnrs`` trains one small network per pixel, all pixels together as a batch.
 Output ``OUT.npz``: ``dos`` (ny, nx, n_energy), ``energy_meV``, ``gap_map_meV``
 (positive-bias coherence peak per pixel), ``chi2_reduced`` (ny, nx),
-``dos_spread`` (the restarts' spread, not an error band) when ``--ensemble > 1``;
-``OUT.json`` holds the metadata. Both
-are written atomically (an interrupted run leaves nothing behind).
+``fallback`` (ny, nx) (pixels whose NNRS fit missed the noise level and that MaxEnt
+fitted better), ``dos_spread`` (the restarts' spread, not an error band) when
+``--ensemble > 1``; ``OUT.json`` holds the metadata. Both are written atomically
+(an interrupted run leaves nothing behind).
 """
 
 from __future__ import annotations
@@ -52,6 +53,9 @@ def register(sts_sub: argparse._SubParsersAction) -> None:
                         "(not a calibrated error band; default 1)")
     p.add_argument("--steps", type=int, default=None, help="nnrs Adam steps (default: preset)")
     p.add_argument("--preset", default="default", choices=("default", "paper"))
+    p.add_argument("--fallback", default="maxent", choices=("maxent", "tikhonov", "none"),
+                   help="nnrs only: solver that re-fits the pixels whose chi2/N exceeds 2; the "
+                        "better fit is kept and marked in the 'fallback' array (default maxent)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--chunk-size", type=int, default=256, metavar="PIXELS",
                    help="pixels per chunk (default 256)")
@@ -183,22 +187,6 @@ def _gap_map(energy: np.ndarray, dos: np.ndarray) -> np.ndarray:
     return gaps.reshape(dos.shape[:-1])
 
 
-def _solve_other(kernel: Any, didv: np.ndarray, method: str, seed: int) -> dict[str, np.ndarray]:
-    from specinv import solvers
-    from specinv.core.problem import Problem
-    from specinv.sts.workflow import STS_MAXENT_DEFAULTS
-
-    opts = {"seed": seed} if "seed" in solvers.get_solver(method).defaults else {}
-    if method == "maxent":
-        opts.update(STS_MAXENT_DEFAULTS)
-    dos, chi2 = [], []
-    for row in didv:
-        r = solvers.solve(Problem(kernel, row), method=method, **opts)
-        dos.append(r.spectrum)
-        chi2.append(r.chi2_reduced)
-    return {"dos": np.array(dos), "chi2": np.array(chi2)}
-
-
 def _checked_input(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, Any]:
     """Check outputs and parameters, read the map: ``(bias, didv, kernel)``, before any work."""
     from specinv.io.output import table_outputs
@@ -242,6 +230,7 @@ def run(args: argparse.Namespace) -> int:
     bias, didv, kernel = _checked_input(args)
     from specinv.core.check import CHI2_OK, check_map
     from specinv.io.atomic import atomic_outputs
+    from specinv.sts.workflow import refit_failed_pixels, solve_pixels
 
     ny, nx, nb = didv.shape
     flat = didv.reshape(ny * nx, nb)
@@ -251,16 +240,24 @@ def run(args: argparse.Namespace) -> int:
     else:
         from tqdm.auto import tqdm
 
-        out = _solve_other(kernel, tqdm(flat, desc=args.method, unit="px"), args.method,
-                           args.seed)
-        dos, std, chi2, settings = out["dos"], None, out["chi2"], {"method": args.method}
+        dos, chi2 = solve_pixels(kernel, tqdm(flat, desc=args.method, unit="px"), args.method,
+                                 args.seed)
+        std, settings = None, {"method": args.method}
+    replaced = np.zeros(chi2.shape, dtype=bool)
+    if args.method == "nnrs" and args.fallback != "none":
+        dos, chi2, replaced = refit_failed_pixels(kernel, flat, dos, chi2, CHI2_OK[1],
+                                                  args.fallback)
+        settings["fallback"] = {"method": args.fallback, "pixels_replaced": int(replaced.sum()),
+                                "rule": f"pixels with chi2/N > {CHI2_OK[1]:g} re-solved; "
+                                        "the better fit kept"}
     wall = time.perf_counter() - t0
     energy = kernel.mesh.points
     dos3 = dos.reshape(ny, nx, -1)
     gap = _gap_map(energy, dos3)
     arrays = {"dos": dos3, "energy_meV": energy, "gap_map_meV": gap, "bias_mV": bias,
-              "chi2_reduced": chi2.reshape(ny, nx)}
+              "chi2_reduced": chi2.reshape(ny, nx), "fallback": replaced.reshape(ny, nx)}
     if std is not None:
+        std[replaced] = np.nan  # the spread of NNRS restarts says nothing of a fallback's answer
         arrays["dos_spread"] = std.reshape(ny, nx, -1)
     check = check_map(chi2, sigma_given=False)
     arrays["failed"] = ~(chi2.reshape(ny, nx) <= CHI2_OK[1])
@@ -283,7 +280,9 @@ def run(args: argparse.Namespace) -> int:
         if args.plot:
             plot_gap_map(gap, bias, energy, dos3, std, tmps[2])
     print(f"wrote {out_path} ({ny}x{nx} pixels, {energy.size} energies, {wall:.1f} s); "
-          f"median gap {meta['gap_map_meV']['median']:.3f} meV")
+          f"median gap {meta['gap_map_meV']['median']:.3f} meV"
+          + (f"; {int(replaced.sum())} pixels re-fitted by {args.fallback}" if replaced.any()
+             else ""))
     return report_verdict(check, args)
 
 

@@ -104,3 +104,78 @@ def deconvolve(bias: np.ndarray, didv: np.ndarray, *, temperature: float,
                "peaks_meV": [peaks["negative"][0], peaks["positive"][0]],
                "peak_heights": [peaks["negative"][1], peaks["positive"][1]]}
     return result, summary
+
+
+def solve_pixels(kernel: STSKernel, rows: Any, method: str,
+                 seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Deconvolve map pixels one by one with a single-curve solver.
+
+    Parameters
+    ----------
+    kernel : STSKernel
+        The map's kernel (shared by all pixels).
+    rows : iterable of ndarray of shape (n_bias,)
+        dI/dV of each pixel (error bars estimated from each curve).
+    method : str
+        Registered solver (``maxent`` with :data:`STS_MAXENT_DEFAULTS`).
+    seed : int
+        Seed of stochastic solvers.
+
+    Returns
+    -------
+    dos : ndarray of shape (n_pix, n_mesh)
+        Recovered DOS per pixel.
+    chi2 : ndarray of shape (n_pix,)
+        ``χ²/N`` of each fit.
+    """
+    from specinv.solvers import get_solver
+
+    opts = {"seed": seed} if "seed" in get_solver(method).defaults else {}
+    if method == "maxent":
+        opts.update(STS_MAXENT_DEFAULTS)
+    results = [solve(Problem(kernel, row), method=method, **opts) for row in rows]
+    return (np.array([r.spectrum for r in results]).reshape(-1, kernel.mesh.size),
+            np.array([r.chi2_reduced for r in results]))
+
+
+def refit_failed_pixels(kernel: STSKernel, rows: np.ndarray, dos: np.ndarray,
+                        chi2: np.ndarray, limit: float,
+                        method: str = "maxent") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Re-solve the pixels whose fit misses the noise level with a classical solver.
+
+    A pixel whose ``χ²/N`` exceeds ``limit`` is solved again with ``method``; its
+    answer replaces the first one where it fits better.
+
+    Parameters
+    ----------
+    kernel : STSKernel
+        The map's kernel.
+    rows : ndarray of shape (n_pix, n_bias)
+        dI/dV per pixel.
+    dos : ndarray of shape (n_pix, n_mesh)
+        First answers.
+    chi2 : ndarray of shape (n_pix,)
+        Their ``χ²/N``.
+    limit : float
+        Largest acceptable ``χ²/N`` (the check's upper bound).
+    method : str
+        The fallback solver.
+
+    Returns
+    -------
+    dos : ndarray of shape (n_pix, n_mesh)
+        Answers, replaced where the fallback fits better.
+    chi2 : ndarray of shape (n_pix,)
+        Their ``χ²/N``.
+    replaced : ndarray of bool, shape (n_pix,)
+        Pixels answered by the fallback.
+    """
+    dos, chi2 = dos.copy(), chi2.copy()
+    replaced = np.zeros(chi2.shape, dtype=bool)
+    tried = np.flatnonzero(~(chi2 <= limit))
+    if tried.size:
+        new_dos, new_chi2 = solve_pixels(kernel, rows[tried], method)
+        better = new_chi2 < chi2[tried]
+        dos[tried[better]], chi2[tried[better]] = new_dos[better], new_chi2[better]
+        replaced[tried[better]] = True
+    return dos, chi2, replaced
