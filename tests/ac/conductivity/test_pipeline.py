@@ -105,3 +105,32 @@ def test_cli_predict_and_bad_input(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "bad.npz" in err and "(n, 10, 200)" in err
     assert not out2.exists()
+
+
+def _lorentz_plus_drude_lambda() -> np.ndarray:
+    """Λ_T(τ) of a σ(ω) outside the network's Drude family: Drude + a mid-infrared peak."""
+    from specinv.ac.conductivity.data import TEMPERATURES, tau_matrix
+    from specinv.ac.conductivity.refine import TAIL_DECAY, sigma_mesh
+    from specinv.kernels.imaginary_time import ConductivityTauKernel
+
+    tau = tau_matrix()
+    x = np.empty((10, 200))
+    for t, temp in enumerate(TEMPERATURES):
+        mesh = sigma_mesh(tail_max=TAIL_DECAY / tau[t][0])
+        w = mesh.points
+        drude = 1.0 / (1.0 + w ** 2)
+        peak = 0.3 * w ** 2 / ((w ** 2 - 9.0) ** 2 + (0.6 * w) ** 2)  # oscillator at ω₀ = 3
+        x[t] = ConductivityTauKernel(tau[t], mesh, beta=1.0 / temp).forward(drude + peak)
+    return x
+
+
+def test_cli_falls_back_to_maxent_outside_the_drude_family(tmp_path):
+    inp = tmp_path / "in.npz"
+    np.savez(inp, x=_lorentz_plus_drude_lambda())
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    assert main(["conductivity", "predict", str(inp), "--output", str(a),
+                 "--fallback", "none"]) == 3  # no sum of Drude terms fits the peak
+    assert main(["conductivity", "predict", str(inp), "--output", str(b)]) == 0
+    meta = json.loads(b.with_suffix(".json").read_text())
+    assert meta["method_used"] == ["network+maxent"]
+    assert meta["check"]["chi2_reduced"] <= 2.0

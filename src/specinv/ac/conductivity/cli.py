@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -13,9 +12,6 @@ from specinv.io.options import positive_float
 from specinv.io.output import check_output_dir, table_outputs
 from specinv.io.report import add_verdict_argument, report_verdict
 from specinv.io.table import printable
-
-if TYPE_CHECKING:
-    from specinv.core.check import Check
 
 #: what ``conductivity predict`` reads, for messages
 EXPECTED = "an .npz with 'x' (or 'lambda') of shape (n, 10, 200) or (10, 200)"
@@ -42,6 +38,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rel-noise", type=positive_float, default=1e-3,
                    help="relative error of Λ used to weight the refinement")
     p.add_argument("--weights", default=None, help="model weights (default: shipped)")
+    p.add_argument("--fallback", choices=("maxent", "none"), default="maxent",
+                   help="examples whose Drude answer misses the data (chi2/N > 2) are "
+                        "continued per temperature by MaxEnt with the network's sigma as default "
+                        "model; the better fit is kept (default maxent)")
     add_verdict_argument(p)
     p.set_defaults(func=_predict)
     t = csub.add_parser("train", help="retrain the shipped model (writes .pt + .json)")
@@ -93,12 +93,17 @@ def _predict(args: argparse.Namespace) -> int:
     from specinv.ac.conductivity.data import EVAL_OMEGA, TEMPERATURES, lambda_inputs
     from specinv.ac.conductivity.pretrained import load_pretrained, predict
     from specinv.ac.conductivity.refine import label_sigma_on
+    from specinv.core.check import check_map
     from specinv.io.table import write_table
 
     model = load_pretrained(args.weights)
     labels, infos = predict(x, refine=not args.no_refine, rel_noise=args.rel_noise, model=model)
     sig = np.stack([label_sigma_on(EVAL_OMEGA, lab) for lab in labels])  # (n, 10, n_w)
-    check = _check(x, lambda_inputs(labels), args.rel_noise)
+    chi2 = _chi2(x, lambda_inputs(labels), args.rel_noise)
+    used = np.array(["network" + ("" if args.no_refine else "+drude-fit")] * len(x), dtype=object)
+    if args.fallback == "maxent":
+        _fallback(x, labels, args.rel_noise, sig, chi2, used)
+    check = check_map(chi2, sigma_given=True, item="example")
     n, nt, nw = sig.shape
     cols = {"example": np.repeat(np.arange(n), nt * nw),
             "temperature": np.tile(np.repeat(TEMPERATURES, nw), n),
@@ -107,6 +112,7 @@ def _predict(args: argparse.Namespace) -> int:
             "refined": not args.no_refine, "rel_noise": args.rel_noise,
             "weights": args.weights or "shipped attention_element_mixed.pt",
             "labels_alpha_gamma0_gamma1": labels.tolist(), "refinement": infos,
+            "fallback": args.fallback, "method_used": used.tolist(),
             "sigma_normalization": "(1/pi) * integral sigma d omega = 1 per temperature",
             "check": check.to_dict()}
     write_table(args.output, cols, meta)
@@ -114,14 +120,29 @@ def _predict(args: argparse.Namespace) -> int:
     return report_verdict(check, args)
 
 
-def _check(x: np.ndarray, fit: np.ndarray, rel_noise: float) -> Check:
-    """Verdict over the examples: each one's Λ_T(τ) of the answer against its input, with
-    the relative error ``rel_noise`` the user states (the refinement's own weights)."""
-    from specinv.core.check import check_map
-
+def _chi2(x: np.ndarray, fit: np.ndarray, rel_noise: float) -> np.ndarray:
+    """``χ²/N`` of each example: its Λ_T(τ) of the answer against the input, with the
+    relative error ``rel_noise`` the user states (the refinement's own weights)."""
     sigma = rel_noise * np.maximum(np.abs(x), 1e-300)
-    chi2 = np.mean(((fit - x) / sigma) ** 2, axis=(1, 2))
-    return check_map(chi2, sigma_given=True, item="example")
+    return np.mean(((fit - x) / sigma) ** 2, axis=(1, 2))
+
+
+def _fallback(x: np.ndarray, labels: np.ndarray, rel_noise: float, sig: np.ndarray,
+              chi2: np.ndarray, used: np.ndarray) -> None:
+    """Re-continue the examples whose Drude answer fails its check, in place.
+
+    MaxEnt per temperature with the network's σ_T as default model keeps what of the
+    network's answer the data do not contradict; its σ replaces the Drude one when it
+    fits better.
+    """
+    from specinv.ac.conductivity.refine import refine_maxent
+    from specinv.core.check import CHI2_OK
+
+    for e in np.flatnonzero(~(chi2 <= CHI2_OK[1])):
+        s, c = refine_maxent(x[e], None, rel_noise=rel_noise, default_label=labels[e],
+                             return_chi2=True)
+        if c.mean() < chi2[e]:
+            sig[e], chi2[e], used[e] = s, c.mean(), "network+maxent"
 
 
 def _train(args: argparse.Namespace) -> int:

@@ -133,7 +133,8 @@ def sigma_mesh(omega_max: float = 8.0, n: int = 120, *, tail_max: float | None =
 def refine_maxent(x: np.ndarray, default_sigma: np.ndarray | None, *, rel_noise: float = 1e-3,
                   mesh: Mesh | None = None, omega: np.ndarray = EVAL_OMEGA,
                   method: str = "maxent", default_label: np.ndarray | None = None,
-                  **options) -> np.ndarray:
+                  return_chi2: bool = False,
+                  **options) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Per-temperature continuation of one example, σ̂_T on ``omega``.
 
     Parameters
@@ -155,13 +156,17 @@ def refine_maxent(x: np.ndarray, default_sigma: np.ndarray | None, *, rel_noise:
         Where σ̂ is returned (default the evaluation mesh).
     method : str
         Any registered solver (``maxent``, ``tikhonov``, ``nnrs``).
+    return_chi2 : bool
+        Also return each temperature's ``χ²/N`` with those error bars.
     **options
         Options of that solver.
 
     Returns
     -------
-    ndarray of shape (10, n_omega)
+    sigma : ndarray of shape (10, n_omega)
         σ̂_T on ``omega`` (clipped at 0).
+    chi2 : ndarray of shape (10,)
+        ``χ²/N`` per temperature (only with ``return_chi2``).
     """
     from specinv.solvers import solve
 
@@ -170,6 +175,7 @@ def refine_maxent(x: np.ndarray, default_sigma: np.ndarray | None, *, rel_noise:
                              "(or default_label=)")
     tau = tau_matrix()
     out = np.empty((TEMPERATURES.size, len(omega)))
+    chi2 = np.empty(TEMPERATURES.size)
     for t in range(TEMPERATURES.size):
         beta = 1.0 / TEMPERATURES[t]
         mesh_t = mesh
@@ -187,7 +193,8 @@ def refine_maxent(x: np.ndarray, default_sigma: np.ndarray | None, *, rel_noise:
             warnings.simplefilter("ignore")
             r = solve(p, method=method, **options)
         out[t] = np.interp(omega, mesh_t.points, np.maximum(r.spectrum, 0.0))
-    return out
+        chi2[t] = r.chi2_reduced
+    return (out, chi2) if return_chi2 else out
 
 
 def label_sigma_on(mesh_points: np.ndarray, label: np.ndarray) -> np.ndarray:
