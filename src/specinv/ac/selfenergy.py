@@ -5,8 +5,8 @@ spectral weight is the 1/iω_n tail coefficient Σ₁, not 1::
 
     Σ(iω_n) = Σ∞ + Σ₁/(iω_n) + O(1/ω_n²),    Σ₁ = ∫ σ_Σ(ω) dω,   σ_Σ = −Im Σ(ω+i0)/π ≥ 0.
 
-:func:`fit_tail` reads Σ∞ and Σ₁ (and their errors) off the data's high-frequency
-half by weighted least squares: ``Re Σ = Σ∞ − c₂/ω_n²`` and ``Im Σ = −Σ₁/ω_n + c₃/ω_n³``.
+:func:`fit_tail` reads Σ∞ and Σ₁ (and their errors) off the asymptotic part of the
+data by weighted least squares of the 1/ω_n expansion of Re Σ and Im Σ.
 The normalized self-energy ``g(iω_n) = (Σ(iω_n) − Σ∞)/Σ₁`` is then a Green's function
 of unit weight whose spectral function ``σ(ω) = −Im Σ(ω)/(π Σ₁)`` is continued with
 the fermionic Matsubara kernel (:func:`continue_self_energy`); Σ(ω) is rebuilt as
@@ -99,7 +99,9 @@ def fit_tail(wn: np.ndarray, sigma: np.ndarray, error: np.ndarray | None = None,
              source: str = "") -> TailFit:
     """Σ∞ and Σ₁ from the asymptotic part of Σ(iω_n), by weighted least squares.
 
-    ``Re Σ = Σ∞ − c₂/ω_n²`` and ``Im Σ = −Σ₁/ω_n + c₃/ω_n³`` are fitted over ω_n ≥ ω_s.
+    ``Re Σ = Σ∞ − c₂/ω_n² + c₄/ω_n⁴`` and ``Im Σ = −Σ₁/ω_n + c₃/ω_n³ − c₅/ω_n⁵`` are
+    fitted over ω_n ≥ ω_s (the third terms keep the truncation bias of Σ₁ below its
+    statistical error where the fit starts low).
     The start ω_s is the lowest Matsubara frequency (scanned on a geometric grid of
     indices) from which the two fits describe the data within their errors
     (χ²/dof ≤ :data:`TAIL_CHI2`) and the series has converged (the 1/ω_n³ term at ω_s
@@ -134,6 +136,10 @@ def fit_tail(wn: np.ndarray, sigma: np.ndarray, error: np.ndarray | None = None,
     if n < 2 * MIN_TAIL_POINTS:
         raise InputError(f"need at least {2 * MIN_TAIL_POINTS} Matsubara frequencies for the "
                          f"tail fit of a self-energy, found {n}", source)
+    if not np.median(-wn[n // 2:] * sigma.imag[n // 2:]) > 0:
+        raise InputError("Im Σ(iω_n) does not fall like −Σ₁/ω_n with Σ₁ > 0 at the highest "
+                         "frequencies: not a causal self-energy, or the opposite sign "
+                         "convention (Im Σ > 0 at ω_n > 0)", source)
     given = error is not None
     if given:
         err = np.asarray(error, dtype=float)
@@ -146,9 +152,9 @@ def fit_tail(wn: np.ndarray, sigma: np.ndarray, error: np.ndarray | None = None,
     fit = None
     for i in starts:
         x, s, w = wn[i:], sigma[i:], 1.0 / err[i:]
-        c_re, cov_re, chi_re = _wls(np.c_[np.ones_like(x), -1.0 / x**2], s.real, w)
-        c_im, cov_im, chi_im = _wls(np.c_[-1.0 / x, 1.0 / x**3], s.imag, w)
-        chi2 = (chi_re + chi_im) / max(2 * x.size - 4, 1)
+        c_re, cov_re, chi_re = _wls(np.c_[np.ones_like(x), -1.0 / x**2, 1.0 / x**4], s.real, w)
+        c_im, cov_im, chi_im = _wls(np.c_[-1.0 / x, 1.0 / x**3, -1.0 / x**5], s.imag, w)
+        chi2 = (chi_re + chi_im) / max(2 * x.size - 6, 1)
         fit = (i, c_re, cov_re, c_im, cov_im, chi2)
         converged = c_im[0] > 0 and abs(c_im[1]) / x[0] ** 2 <= TAIL_CORRECTION * c_im[0]
         if converged and (chi2 <= TAIL_CHI2 or not given):

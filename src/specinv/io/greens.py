@@ -131,8 +131,10 @@ def read_greens_input(path: str | Path, *, beta: float, kind: str,
     if gf.points.size < 4 or np.any(np.diff(gf.points) <= 0):
         raise InputError(f"the {'τ' if gf.axis == 'tau' else 'Matsubara'} axis must hold at "
                          f"least 4 strictly increasing points, found {gf.points.size}", src)
-    if gf.error is not None and not np.all(gf.error > 0):
-        raise InputError("error bars must be > 0", src)
+    if gf.error is not None:
+        k = gf.error.shape[1]
+        if np.any(gf.error < 0) or not np.all(gf.error[:, np.arange(k), np.arange(k)] > 0):
+            raise InputError("error bars must be > 0 (>= 0 for off-diagonal elements)", src)
     if gf.axis == "matsubara":
         if n_matsubara is not None:
             gf.points, gf.data = gf.points[:n_matsubara], gf.data[:n_matsubara]
