@@ -388,6 +388,9 @@ def continue_self_energy(wn: np.ndarray, sigma: np.ndarray, error: np.ndarray | 
         notes.append(f"only {inside} mesh points within ±2πT = ±{Z_WINDOW / beta:.3g} of ω = 0: "
                      f"Z is fitted over the {Z_MIN_POINTS} nearest; pass a larger --n-omega "
                      "for a finer mesh there")
+    if z is not None and slope >= 0:
+        notes.append(f"∂Re Σ/∂ω at 0 is {slope:.3g} ≥ 0, so Z = {z:.3g} ≥ 1: Re Σ rises through "
+                     "ω = 0, no Fermi-liquid quasiparticle at this temperature")
     if z is None:
         notes.append(f"∂Re Σ/∂ω at 0 is {slope:.3g} ≥ 1: no quasiparticle (Z undefined)")
     return SelfEnergyResult(mesh.points, re, im, tail, z, slope, setup, result, notes)
