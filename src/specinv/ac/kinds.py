@@ -21,8 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from specinv.core.errors import ParameterError
-from specinv.io.hdf5 import is_hdf5
-from specinv.io.limits import check_array, check_count
 
 KINDS = ("g", "self-energy", "matrix")
 
@@ -61,10 +59,13 @@ def uses_kind_path(args: argparse.Namespace) -> bool:
     Returns
     -------
     bool
-        A non-default kind, HDF5 input, or ``--block`` / ``--n-matsubara`` given.
+        A non-default kind, HDF5 or NPZ input, or ``--block`` / ``--n-matsubara`` given.
     """
-    return (args.kind != "g" or is_hdf5(args.input) or args.block is not None
-            or args.n_matsubara is not None)
+    from specinv.io.greens import is_npz
+    from specinv.io.hdf5 import is_hdf5
+
+    return (args.kind != "g" or is_hdf5(args.input) or is_npz(args.input)
+            or args.block is not None or args.n_matsubara is not None)
 
 
 def _check_kernel(args: argparse.Namespace, axis: str) -> str:
@@ -93,6 +94,7 @@ def run_kind(args: argparse.Namespace, options: dict[str, Any]) -> int:
     """
     from specinv.ac.outputs import write_matrix, write_scalar_g, write_self_energy
     from specinv.io.greens import read_greens_input
+    from specinv.io.limits import check_array, check_count
     from specinv.io.report import report_verdict
 
     if args.n_matsubara is not None:

@@ -84,6 +84,26 @@ def _read_text(path: str | Path) -> GfArrays:
     return GfArrays("matsubara", wn, data, err, None, str(path))
 
 
+def is_npz(path: str | Path) -> bool:
+    """True when ``path`` is a file starting with the zip signature of an ``.npz``.
+
+    Parameters
+    ----------
+    path : str or Path
+        A file (missing or unreadable files give False).
+
+    Returns
+    -------
+    bool
+        Whether it looks like an NPZ archive.
+    """
+    try:
+        with Path(path).open("rb") as fh:
+            return fh.read(4) == b"PK\x03\x04"
+    except OSError:
+        return False
+
+
 def read_greens_input(path: str | Path, *, beta: float, kind: str,
                       block: str | None = None, n_matsubara: int | None = None) -> GfArrays:
     """Read and check the input of ``ac continue --kind self-energy|matrix``.
@@ -119,7 +139,7 @@ def read_greens_input(path: str | Path, *, beta: float, kind: str,
         gf = read_gf_hdf5(p, kind=kind, block=block)
     elif block is not None:
         raise ParameterError(f"--block applies to HDF5 input; {p} is not an HDF5 file")
-    elif p.is_file() and p.read_bytes()[:2] == b"PK":
+    elif is_npz(p):
         gf = _read_npz(p, beta)
     else:
         gf = _read_text(p)
