@@ -76,3 +76,28 @@ def test_matrix_npz_and_hdf5_scalar(tmp_path):
     out2 = tmp_path / "a.csv"
     assert main(["ac", "continue", str(h5), "--beta", str(BETA), "--output", str(out2)]) == 0
     assert out2.read_text().splitlines()[0] == "omega,spectrum"
+
+
+def test_matrix_tau_in_the_other_sign_convention(tmp_path, capsys):
+    from specinv.kernels import Mesh
+    from specinv.kernels.imaginary_time import FermionicTauKernel
+
+    fine = Mesh.uniform(-8, 8, 801)
+    tau = np.linspace(0, BETA, 61)
+    k = FermionicTauKernel(tau, fine, beta=BETA)
+    a = [np.exp(-(fine.points - c) ** 2 / 0.5) / np.sqrt(0.5 * np.pi) for c in (-1.0, 1.0)]
+    g = np.zeros((2, 2, tau.size))
+    for i in range(2):
+        g[i, i] = k.forward(a[i]) + 1e-4 * np.random.default_rng(i).standard_normal(tau.size)
+    npz = tmp_path / "gtau.npz"
+    np.savez(npz, tau=tau, gtau=-g, err=np.full(g.shape, 1e-4))  # ⟨T c c†⟩ ≥ 0 convention
+    out = tmp_path / "m.csv"
+    assert main(["ac", "continue", str(npz), "--kind", "matrix", "--beta", str(BETA),
+                 "--output", str(out)]) == 0
+    meta = json.loads(out.with_suffix(".json").read_text())
+    assert meta["sign_flipped"] and "flipped" in capsys.readouterr().out
+    tab = np.loadtxt(out, delimiter=",", skiprows=1)
+    w = tab[:, 0]
+    # each diagonal peak where it was put; no off-diagonal weight in a diagonal G
+    assert abs(w[np.argmax(tab[:, 1])] + 1.0) < 0.3 and abs(w[np.argmax(tab[:, 4])] - 1.0) < 0.3
+    assert np.max(np.abs(tab[:, 2])) < 0.1 * np.max(tab[:, 1])

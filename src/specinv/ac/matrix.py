@@ -189,6 +189,9 @@ def continue_matrix(gf: GfArrays, beta: float, *, method: str = "maxent",
     check.add(level, f"the assembled A(ω) had a minimum eigenvalue {lam_min:.3g} ({rel:.1%} "
                      "of the largest); projected onto the positive-semidefinite matrices",
               min_eigenvalue=lam_min, psd_correction=rel)
+    if gf.flipped:
+        notes.append("input had the opposite sign convention (G > 0); it was flipped to the "
+                     "physical G(τ) ≤ 0 / Im G(iω_n) < 0")
     notes.append(f"{len(parts)} scalar continuations on one mesh (ω ∈ ±{omega_max:.4g}); "
                  f"minimum eigenvalue of A(ω) before projection {lam_min:.3g}")
     return MatrixResult(mesh.points, mesh.edges, fixed, lam_min, rel, parts, check, notes)

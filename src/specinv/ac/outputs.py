@@ -22,6 +22,7 @@ def _meta(args: argparse.Namespace, gf: GfArrays, **extra: Any) -> dict[str, Any
             "source": gf.source, "block": args.block, "beta": args.beta,
             "n_matsubara": args.n_matsubara, "n_points": int(gf.points.size),
             "n_orbitals": int(gf.data.shape[1]), "error_bars_given": gf.error is not None,
+            "sign_flipped": gf.flipped, "n_omega_requested": args.n_omega,
             **extra}
 
 
@@ -97,6 +98,7 @@ def write_self_energy(args: argparse.Namespace, gf: GfArrays, common: dict[str, 
     meta = _meta(args, gf, **{**r.tail.metadata(), "quasiparticle_weight": r.z,
                               "dre_sigma_domega_at_0": r.slope,
                               "z_fit_half_width": Z_WINDOW / args.beta,
+                              "n_omega": int(r.omega.size),
                               "spectrum": "sigma(omega) = -Im Sigma/(pi Sigma_1)",
                               **res.metadata(), **r.setup.metadata(),
                               "alpha": res.hyperparameters.get("alpha"),
@@ -170,7 +172,8 @@ def write_scalar_g(args: argparse.Namespace, gf: GfArrays, kernel: str,
     g = gf.data[:, 0, 0]
     err = None if gf.error is None else gf.error[:, 0, 0]
     data = ContinuationInput(gf.points, g.real.copy(),
-                             None if gf.axis == "tau" else g.imag.copy(), err, False, gf.source)
+                             None if gf.axis == "tau" else g.imag.copy(), err, gf.flipped,
+                             gf.source)
     setup, res = continue_data(data, kernel, args.beta, **common)
     cols = {"omega": res.omega, "spectrum": res.spectrum}
     meta = _meta(args, gf, **{"kernel_name": kernel, "spectrum": "A(omega)",

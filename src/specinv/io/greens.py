@@ -133,6 +133,12 @@ def read_greens_input(path: str | Path, *, beta: float, kind: str,
         frequencies off the fermionic grid of ``beta``.
     ParameterError
         ``--beta`` contradicting the β stored in the file, ``--block`` on a non-HDF5 file.
+
+    Notes
+    -----
+    A Green's function (``kind`` g or matrix) in the ``⟨T c c†⟩`` sign convention
+    (positive trace of G(τ), positive Im of the trace of G(iω_n)) is flipped to the
+    physical sign and marked ``flipped``.
     """
     p = Path(path)
     if is_hdf5(p):
@@ -165,4 +171,8 @@ def read_greens_input(path: str | Path, *, beta: float, kind: str,
     elif gf.points[0] < -1e-9 * beta or gf.points[-1] > beta * (1 + 1e-9):
         raise InputError(f"tau must lie in [0, beta = {beta:g}], found [{gf.points[0]:g}, "
                          f"{gf.points[-1]:g}] (wrong --beta?)", src)
+    if kind != "self-energy":  # a Σ of the wrong sign is refused by its tail fit instead
+        trace = np.trace(gf.data, axis1=1, axis2=2)
+        if np.median(trace.real if gf.axis == "tau" else trace.imag) > 0:
+            gf.data, gf.flipped = -gf.data, True
     return gf

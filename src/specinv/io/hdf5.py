@@ -58,6 +58,8 @@ class GfArrays:
         Inverse temperature stored in the file.
     source : str
         File name (and block), for messages.
+    flipped : bool
+        The sign was flipped to the physical convention (G(τ) ≤ 0, Im G(iω_n) < 0).
     """
 
     axis: str
@@ -66,6 +68,7 @@ class GfArrays:
     error: np.ndarray | None
     beta: float | None
     source: str
+    flipped: bool = False
 
 
 def is_hdf5(path: str | Path) -> bool:
