@@ -420,6 +420,7 @@ AC_KIND_PARAMETER_CASES = {
     "ac-kind-sigma-on-tau-text": (["--kind", "self-energy"], "omega_n"),
     "ac-block-on-text": (["--block", "up_0"], "--block"),
     "ac-n-matsubara-0": (["--n-matsubara", "0"], "--n-matsubara"),
+    "ac-n-matsubara-on-tau-text": (["--n-matsubara", "10"], "--kernel fermionic-matsubara"),
 }
 
 

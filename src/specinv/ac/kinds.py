@@ -93,12 +93,18 @@ def run_kind(args: argparse.Namespace, options: dict[str, Any]) -> int:
         Exit code from :func:`~specinv.io.report.report_verdict`.
     """
     from specinv.ac.outputs import write_matrix, write_scalar_g, write_self_energy
-    from specinv.io.greens import read_greens_input
+    from specinv.io.greens import is_npz, read_greens_input
+    from specinv.io.hdf5 import is_hdf5
     from specinv.io.limits import check_array, check_count
     from specinv.io.report import report_verdict
 
     if args.n_matsubara is not None:
         check_count("--n-matsubara", args.n_matsubara, minimum=8)
+    text = not (is_hdf5(args.input) or is_npz(args.input))
+    if args.kind == "g" and text and args.block is None and \
+            args.kernel != "fermionic-matsubara":
+        raise ParameterError("--n-matsubara on a text table needs --kernel fermionic-matsubara "
+                             f"(got {args.kernel}); τ data have no Matsubara frequencies")
     gf = read_greens_input(args.input, beta=args.beta, kind=args.kind, block=args.block,
                            n_matsubara=args.n_matsubara)
     kernel = _check_kernel(args, gf.axis)

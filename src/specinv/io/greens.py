@@ -162,6 +162,9 @@ def read_greens_input(path: str | Path, *, beta: float, kind: str,
         if np.any(gf.error < 0) or not np.all(gf.error[:, np.arange(k), np.arange(k)] > 0):
             raise InputError("error bars must be > 0 (>= 0 for off-diagonal elements)", src)
     if gf.axis == "matsubara":
+        if gf.points[0] <= 0:
+            raise InputError("Matsubara frequencies must be positive (give ω_n > 0 only; "
+                             f"found {gf.points[0]:g})", src)
         if n_matsubara is not None:
             gf.points, gf.data = gf.points[:n_matsubara], gf.data[:n_matsubara]
             gf.error = None if gf.error is None else gf.error[:n_matsubara]
