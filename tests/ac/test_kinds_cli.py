@@ -74,8 +74,11 @@ def test_matrix_npz_and_hdf5_scalar(tmp_path):
         grp.create_dataset("mesh/domain/beta", data=BETA)
         grp.create_dataset("mesh/positive_freq_only", data=1)
     out2 = tmp_path / "a.csv"
-    assert main(["ac", "continue", str(h5), "--beta", str(BETA), "--output", str(out2)]) == 0
+    assert main(["ac", "continue", str(h5), "--beta", str(BETA), "--error", "1e-4",
+                 "--output", str(out2)]) == 0
     assert out2.read_text().splitlines()[0] == "omega,spectrum"
+    meta = json.loads(out2.with_suffix(".json").read_text())
+    assert meta["error_option"] == 1e-4 and not meta["sigma_estimated"]
 
 
 def test_matrix_tau_in_the_other_sign_convention(tmp_path, capsys):

@@ -421,6 +421,8 @@ AC_KIND_PARAMETER_CASES = {
     "ac-block-on-text": (["--block", "up_0"], "--block"),
     "ac-n-matsubara-0": (["--n-matsubara", "0"], "--n-matsubara"),
     "ac-n-matsubara-on-tau-text": (["--n-matsubara", "10"], "--kernel fermionic-matsubara"),
+    "ac-error-negative": (["--error", "-1"], "--error"),
+    "ac-error-on-tau-text": (["--error", "1e-4"], "--kernel fermionic-matsubara"),
 }
 
 
@@ -447,6 +449,7 @@ def _ac_kind_inputs(tmp: Path) -> dict[str, tuple[list[str], str]]:
     wrong_sign = npz("wrong.npz", siw=np.conj(sigma))
     matrix = npz("matrix.npz", wn=wn, giw=np.ones((2, 3, 40), complex))
     other_beta = npz("beta.npz", siw=sigma, beta=20.0)
+    with_err = npz("err.npz", siw=sigma, err=np.full(40, 1e-4))
     g22 = npz("g22.npz", wn=wn, giw=np.broadcast_to(1 / (1j * wn), (2, 2, 40)) * np.eye(2)[
         :, :, None])
     gtau = npz("gtau.npz", tau=np.linspace(0, beta, 41), gtau=-0.5 * np.ones((2, 2, 41)))
@@ -475,13 +478,15 @@ def _ac_kind_inputs(tmp: Path) -> dict[str, tuple[list[str], str]]:
                                         "nosuch"], "nosuch"),
         "triqs-missing-group": (base + [str(triqs), "--kind", "self-energy"], "S_iw/up"),
         "w2dyn-no-iteration": (base + [str(w2), "--kind", "self-energy"], "iteration group"),
+        "error-twice": (base + [with_err, "--kind", "self-energy", "--error", "1e-4"],
+                        "--error"),
     }
 
 
 AC_KIND_INPUT_CASES = ["sigma-wrong-sign", "matrix-shape", "beta-contradicts-file",
                        "matrix-as-g", "kernel-missing", "kernel-contradicts-kind",
                        "n-matsubara-on-tau", "sigma-on-tau", "triqs-missing-block",
-                       "triqs-missing-group", "w2dyn-no-iteration"]
+                       "triqs-missing-group", "w2dyn-no-iteration", "error-twice"]
 
 
 @pytest.mark.parametrize("case", AC_KIND_INPUT_CASES)

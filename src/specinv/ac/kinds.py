@@ -20,13 +20,16 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from specinv.core.errors import ParameterError
+from specinv.io.options import positive_float
 
 KINDS = ("g", "self-energy", "matrix")
 
 
 def add_kind_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``--kind``, ``--block`` and ``--n-matsubara`` to ``ac continue``.
+    """Add ``--kind``, ``--block``, ``--n-matsubara`` and ``--error`` to ``ac continue``.
 
     Parameters
     ----------
@@ -46,6 +49,11 @@ def add_kind_arguments(parser: argparse.ArgumentParser) -> None:
         "--n-matsubara", type=int, default=None, metavar="N",
         help="use only the first N positive Matsubara frequencies (default: all); for "
              "QMC data whose highest frequencies are noise or a fitted tail")
+    parser.add_argument(
+        "--error", type=positive_float, default=None, metavar="SIGMA",
+        help="one-σ error of every data value, in the data's unit, for files without error "
+             "bars (e.g. TRIQS archives; refused when the file has them); default: "
+             "estimated from the roughness of the data")
 
 
 def uses_kind_path(args: argparse.Namespace) -> bool:
@@ -59,13 +67,15 @@ def uses_kind_path(args: argparse.Namespace) -> bool:
     Returns
     -------
     bool
-        A non-default kind, HDF5 or NPZ input, or ``--block`` / ``--n-matsubara`` given.
+        A non-default kind, HDF5 or NPZ input, or ``--block`` / ``--n-matsubara`` /
+        ``--error`` given.
     """
     from specinv.io.greens import is_npz
     from specinv.io.hdf5 import is_hdf5
 
     return (args.kind != "g" or is_hdf5(args.input) or is_npz(args.input)
-            or args.block is not None or args.n_matsubara is not None)
+            or args.block is not None or args.n_matsubara is not None
+            or args.error is not None)
 
 
 def _check_kernel(args: argparse.Namespace, axis: str) -> str:
@@ -103,10 +113,15 @@ def run_kind(args: argparse.Namespace, options: dict[str, Any]) -> int:
     text = not (is_hdf5(args.input) or is_npz(args.input))
     if args.kind == "g" and text and args.block is None and \
             args.kernel != "fermionic-matsubara":
-        raise ParameterError("--n-matsubara on a text table needs --kernel fermionic-matsubara "
-                             f"(got {args.kernel}); τ data have no Matsubara frequencies")
+        raise ParameterError("--n-matsubara or --error on a text table needs --kernel "
+                             f"fermionic-matsubara (got {args.kernel}); give τ data's errors "
+                             "as a third column")
     gf = read_greens_input(args.input, beta=args.beta, kind=args.kind, block=args.block,
                            n_matsubara=args.n_matsubara)
+    if args.error is not None:
+        if gf.error is not None:
+            raise ParameterError(f"--error given, but {gf.source} has its own error bars")
+        gf.error = np.full(gf.data.shape, args.error)
     kernel = _check_kernel(args, gf.axis)
     k = gf.data.shape[1]
     if args.n_omega is not None:

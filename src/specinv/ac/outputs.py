@@ -22,7 +22,8 @@ def _meta(args: argparse.Namespace, gf: GfArrays, **extra: Any) -> dict[str, Any
             "source": gf.source, "block": args.block, "beta": args.beta,
             "n_matsubara": args.n_matsubara, "n_points": int(gf.points.size),
             "n_orbitals": int(gf.data.shape[1]), "error_bars_given": gf.error is not None,
-            "sign_flipped": gf.flipped, "n_omega_requested": args.n_omega,
+            "error_option": args.error, "sign_flipped": gf.flipped,
+            "n_omega_requested": args.n_omega,
             **extra}
 
 
