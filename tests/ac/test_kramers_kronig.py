@@ -55,3 +55,13 @@ def test_columns_are_independent_spectra():
 def test_refuses_unsorted_mesh():
     with pytest.raises(ParameterError, match="increasing"):
         hilbert_real_part(np.array([0.0, 2.0, 1.0]), np.ones(3))
+
+
+def test_chunked_evaluation_matches(monkeypatch):
+    import specinv.ac.kramers_kronig as kk
+
+    m = Mesh.uniform(-3, 3, 301)
+    a = np.exp(-m.points**2)
+    whole = kk.hilbert_real_part(m.points, a, edges=m.edges)
+    monkeypatch.setattr(kk, "CHUNK_ELEMENTS", 1000)  # 3 rows at a time
+    assert np.array_equal(kk.hilbert_real_part(m.points, a, edges=m.edges), whole)

@@ -26,6 +26,8 @@ from specinv.core.errors import ParameterError
 from specinv.io.options import positive_float
 
 KINDS = ("g", "self-energy", "matrix")
+#: largest matrix continued (k + 4·k(k − 1)/2 scalar continuations: 1954 at k = 32)
+MAX_ORBITALS = 32
 
 
 def add_kind_arguments(parser: argparse.ArgumentParser) -> None:
@@ -124,6 +126,9 @@ def run_kind(args: argparse.Namespace, options: dict[str, Any]) -> int:
         gf.error = np.full(gf.data.shape, args.error)
     kernel = _check_kernel(args, gf.axis)
     k = gf.data.shape[1]
+    if k > MAX_ORBITALS:
+        raise ParameterError(f"{gf.source} holds a {k}×{k} matrix; at most {MAX_ORBITALS}×"
+                             f"{MAX_ORBITALS} are continued (select a block with --block)")
     if args.n_omega is not None:
         rows = gf.points.size * (1 if gf.axis == "tau" else 2)
         check_array("--n-omega", args.n_omega, (rows, args.n_omega), what="kernel")

@@ -23,6 +23,9 @@ import numpy as np
 
 from specinv.core.errors import ParameterError
 
+#: elements of the (frequency × node × spectrum) work arrays evaluated at once
+CHUNK_ELEMENTS = 2_000_000
+
 
 def _nodes(points: np.ndarray, values: np.ndarray,
            edges: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -68,6 +71,13 @@ def hilbert_real_part(points: np.ndarray, values: np.ndarray, omega: np.ndarray 
     """
     w = np.asarray(points if omega is None else omega, dtype=float)
     x, y = _nodes(points, values, edges)
+    per_row = x.size * (y.shape[1] if y.ndim == 2 else 1)
+    step = max(1, CHUNK_ELEMENTS // per_row)  # bounded memory on large meshes
+    return np.concatenate([_segments(w[i:i + step], x, y) for i in range(0, w.size, step)])
+
+
+def _segments(w: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Sum of the exact segment integrals at the frequencies ``w``."""
     a, b = x[:-1], x[1:]
     ya, yb = y[:-1], y[1:]
     slope = (yb - ya) / (b - a).reshape(-1, *([1] * (y.ndim - 1)))
