@@ -412,3 +412,84 @@ def test_bad_weights(case, tmp_path, monkeypatch, capsys):
     recipe = RECIPES[cmd]
     argv = recipe.argv(str(recipe.make(tmp_path)), str(tmp_path / "res" / "out.csv"))
     run_case(tmp_path, monkeypatch, capsys, argv + [opt, str(garbage)], "garbage")
+
+
+# -- ac continue --kind self-energy|matrix, --block, --n-matsubara, HDF5 input ----------
+# (a separate block: the options of item 4 of issue 30)
+AC_KIND_PARAMETER_CASES = {
+    "ac-kind-sigma-on-tau-text": (["--kind", "self-energy"], "omega_n"),
+    "ac-block-on-text": (["--block", "up_0"], "--block"),
+    "ac-n-matsubara-0": (["--n-matsubara", "0"], "--n-matsubara"),
+    "ac-n-matsubara-on-tau-text": (["--n-matsubara", "10"], "--kernel fermionic-matsubara"),
+    "ac-error-negative": (["--error", "-1"], "--error"),
+    "ac-error-on-tau-text": (["--error", "1e-4"], "--kernel fermionic-matsubara"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(AC_KIND_PARAMETER_CASES))
+def test_bad_ac_kind_parameter(case, tmp_path, monkeypatch, capsys):
+    extra, expected = AC_KIND_PARAMETER_CASES[case]
+    recipe = RECIPES[("ac", "continue")]
+    argv = recipe.argv(str(recipe.make(tmp_path)), str(tmp_path / "res" / "out.csv")) + extra
+    run_case(tmp_path, monkeypatch, capsys, argv, expected)
+
+
+def _ac_kind_inputs(tmp: Path) -> dict[str, tuple[list[str], str]]:
+    """case -> (argv, text expected in the message); the files are written to ``tmp``."""
+    h5py = pytest.importorskip("h5py")
+    beta = 10.0
+    wn = np.pi / beta * (2 * np.arange(40) + 1)
+    sigma = 0.5 + 0.3 / (1j * wn - 0.2)
+    out = str(tmp / "res" / "out.csv")
+
+    def npz(name: str, **arrays) -> str:
+        np.savez(tmp / name, **arrays)
+        return str(tmp / name)
+
+    wrong_sign = npz("wrong.npz", siw=np.conj(sigma))
+    matrix = npz("matrix.npz", wn=wn, giw=np.ones((2, 3, 40), complex))
+    other_beta = npz("beta.npz", siw=sigma, beta=20.0)
+    with_err = npz("err.npz", siw=sigma, err=np.full(40, 1e-4))
+    g22 = npz("g22.npz", wn=wn, giw=np.broadcast_to(1 / (1j * wn), (2, 2, 40)) * np.eye(2)[
+        :, :, None])
+    gtau = npz("gtau.npz", tau=np.linspace(0, beta, 41), gtau=-0.5 * np.ones((2, 2, 41)))
+    triqs = tmp / "triqs.h5"
+    with h5py.File(triqs, "w") as h:
+        top = h.create_group("S_iw")
+        top.attrs["TRIQS_HDF5_data_scheme"] = np.bytes_("BlockGf")
+        top.create_dataset("block_names", data=np.array([b"up"]))
+    w2 = tmp / "w2.hdf5"
+    with h5py.File(w2, "w") as h:
+        h.create_group(".config").attrs["general.beta"] = beta
+    tau_text = str(RECIPES[("ac", "continue")].make(tmp))
+    base = ["ac", "continue", "--beta", str(beta), "--output", out]
+    return {
+        "sigma-wrong-sign": (base + [wrong_sign, "--kind", "self-energy"], "Σ₁"),
+        "matrix-shape": (base + [matrix, "--kind", "matrix"], "shape"),
+        "beta-contradicts-file": (base + [other_beta, "--kind", "self-energy"], "--beta"),
+        "matrix-as-g": (base + [g22], "--kind matrix"),
+        "kernel-missing": (base + [tau_text], "--kernel"),
+        "kernel-contradicts-kind": (base + [wrong_sign, "--kind", "self-energy", "--kernel",
+                                            "fermionic-tau"], "--kernel"),
+        "n-matsubara-on-tau": (base + [gtau, "--kind", "matrix", "--n-matsubara", "10"],
+                               "--n-matsubara"),
+        "sigma-on-tau": (base + [gtau, "--kind", "self-energy"], "Matsubara"),
+        "triqs-missing-block": (base + [str(triqs), "--kind", "self-energy", "--block",
+                                        "nosuch"], "nosuch"),
+        "triqs-missing-group": (base + [str(triqs), "--kind", "self-energy"], "S_iw/up"),
+        "w2dyn-no-iteration": (base + [str(w2), "--kind", "self-energy"], "iteration group"),
+        "error-twice": (base + [with_err, "--kind", "self-energy", "--error", "1e-4"],
+                        "--error"),
+    }
+
+
+AC_KIND_INPUT_CASES = ["sigma-wrong-sign", "matrix-shape", "beta-contradicts-file",
+                       "matrix-as-g", "kernel-missing", "kernel-contradicts-kind",
+                       "n-matsubara-on-tau", "sigma-on-tau", "triqs-missing-block",
+                       "triqs-missing-group", "w2dyn-no-iteration", "error-twice"]
+
+
+@pytest.mark.parametrize("case", AC_KIND_INPUT_CASES)
+def test_bad_ac_kind_input(case, tmp_path, monkeypatch, capsys):
+    argv, expected = _ac_kind_inputs(tmp_path)[case]
+    run_case(tmp_path, monkeypatch, capsys, argv, expected)

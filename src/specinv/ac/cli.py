@@ -35,6 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         The ``specinv`` subcommands.
     """
     from specinv.ac.continuation import KERNELS
+    from specinv.ac.kinds import add_kind_arguments
 
     parser = sub.add_parser("ac", help="analytic continuation of imaginary-time data",
                             description="Analytic continuation of QMC data to real frequency.")
@@ -45,7 +46,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "for Matsubara kernels. Fermionic data in the physical sign (G(τ) <= 0); "
                     "the opposite sign is detected, flipped and reported.")
     p.add_argument("input", metavar="INPUT")
-    p.add_argument("--kernel", required=True, choices=KERNELS)
+    p.add_argument("--kernel", default=None, choices=KERNELS,
+                   help="required for --kind g; implied by the data for the other kinds")
     p.add_argument("--beta", required=True, type=positive_float,
                    help="inverse temperature in the data's energy unit")
     p.add_argument("--method", default="maxent",
@@ -60,11 +62,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--output", required=True, metavar="OUT.csv")
     p.add_argument("--plot", default=None, metavar="FIG.png")
     add_verdict_argument(p)
+    add_kind_arguments(p)
     p.set_defaults(func=_continue)
 
 
 def _continue(args: argparse.Namespace) -> int:
     from specinv.ac.continuation import INFLATED_CHI2, continue_data, is_fermionic, is_tau
+    from specinv.ac.kinds import run_kind, uses_kind_path
     from specinv.io.qmc import read_matsubara_input, read_tau_input
     from specinv.io.table import write_table
     from specinv.solvers import get_solver
@@ -72,6 +76,11 @@ def _continue(args: argparse.Namespace) -> int:
     table_outputs(args.output, args.plot, inputs=[args.input])
     _check_window(args)
     options = {**AC_DEFAULTS.get(args.method, {}), **parse_options(args.option)}
+    if uses_kind_path(args):  # --kind self-energy|matrix, HDF5 input: specinv.ac.kinds
+        check_solver_options(options, get_solver(args.method).defaults)
+        return run_kind(args, options)
+    if args.kernel is None:
+        raise ParameterError("--kernel is required with --kind g (the default)")
     fermionic = is_fermionic(args.kernel)
     if is_tau(args.kernel):
         data = read_tau_input(args.input, beta=args.beta, fermionic=fermionic)
