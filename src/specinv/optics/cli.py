@@ -4,7 +4,7 @@ Subcommands: ``invert`` (any registered method; learned ones use the shipped
 weights), ``simulate`` (1/τ of a model glue through the Shulga kernel) and
 ``train`` (train rrim/fcn/cnn weights on a generated data set).
 Default meshes: glue on Ω = 4…400 meV (100 cells), T = 100 K; see
-:mod:`specinv.optics.setup`.
+``specinv.optics.setup``.
 """
 
 from __future__ import annotations

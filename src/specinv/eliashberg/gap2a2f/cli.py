@@ -1,5 +1,7 @@
 """``specinv eliashberg train | autoencoder | invert`` (registered by the eliashberg command).
 
+Usage::
+
     specinv eliashberg train --data DIR --output MODEL_DIR [--input gap|dos] [--latent D]
                              [--ensemble K] [--epochs N] [--check N]
     specinv eliashberg autoencoder --data DIR --output DIR [--latent 1 2 4 8 16 32 64]
