@@ -34,7 +34,10 @@ out = Path(tempfile.mkdtemp())
 # One spectrum
 # ------------
 # Two columns, bias in mV and dI/dV; 40 mK is k_B T = 3.4 µeV, and the 10 µV bias
-# step suggests a lock-in amplitude of that order (here 5 µV rms).
+# step suggests a lock-in amplitude of that order (here 5 µV rms). At this temperature
+# the kernel is barely wider than the bias step, so the DOS is close to the
+# normalized conductance; the verdict still inspects the fit and warns when the
+# residuals have structure (the JSON's ``check`` and ``--plot`` show where).
 if HAVE_DATA:
     curve = folder / "pyusadel_example_nsts_data.dat"
     code = main(["sts", "deconvolve", str(curve), "--temperature", "0.04",

@@ -54,11 +54,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "verify=false (raw network ensemble), alpha_rule=... (default: none, "
                         "the method's defaults)")
     p.add_argument("--glue-max", type=positive_float, default=400.0,
-                   help="upper end of the glue mesh for classical methods, in meV (default "
-                        "%(default)s)")
+                   help="top of the glue mesh of classical methods, in meV (default 400)")
     p.add_argument("--n-glue", type=int, default=100,
-                   help="glue mesh cells, points glue_max/n … glue_max (classical; default "
-                        "%(default)s)")
+                   help="glue mesh cells, points glue_max/n … glue_max (classical; default 100)")
     p.add_argument("--output", required=True, metavar="OUT.csv",
                    help="CSV output omega_meV,glue[,glue_std] (+ OUT.json)")
     p.add_argument("--plot", default=None, metavar="FIG.png",
@@ -71,12 +69,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                                       "broad_gaussian"), default="mixture",
                    help="glue family: the training prior's mixtures or the seed's test shapes "
                         "(default: %(default)s)")
-    p.add_argument("--index", type=int, default=0,
-                   help="which sample of the family (default %(default)s)")
-    p.add_argument("--temperature", type=positive_float, default=100.0,
-                   help="temperature in K (default %(default)s)")
-    p.add_argument("--noise", type=float, default=0.0,
-                   help="relative noise σ (× max 1/τ; default %(default)s)")
+    p.add_argument("--index", type=int, default=0, help="sample of the family (default 0)")
+    p.add_argument("--temperature", type=positive_float, default=100.0, help="in K (default 100)")
+    p.add_argument("--noise", type=float, default=0.0, help="relative σ (× max 1/τ; default 0)")
     p.add_argument("--unit", choices=("meV", "cm-1"), default="meV",
                    help="unit of both output columns (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="noise seed (default %(default)s)")

@@ -261,8 +261,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="T-matrix 2DEG (Au(111)) or the Friedel training formula "
                         "(default: %(default)s)")
     s.add_argument("--output", required=True, help="output .npz (maps, bias_mV, positions)")
-    s.add_argument("--size", type=int, default=80,
-                   help="map side in pixels (default %(default)s)")
+    s.add_argument("--size", type=int, default=80, help="map side in pixels (default %(default)s)")
     s.add_argument("--n-impurities", type=int, default=20,
                    help="impurities per map (default %(default)s)")
     s.add_argument("--pixel-size", type=float, default=375 / 80,
@@ -302,15 +301,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--kind", choices=("attention", "cnn"), default="attention",
                    help="network: attention detector or plain CNN (default: %(default)s)")
     t.add_argument("--epochs", type=int, default=10, help="epochs (default %(default)s)")
-    t.add_argument("--steps", type=int, default=100,
-                   help="steps per epoch (default %(default)s)")
+    t.add_argument("--steps", type=int, default=100, help="steps per epoch (default %(default)s)")
     t.add_argument("--seed", type=int, default=0, help="seed (default %(default)s)")
-    t.add_argument("--channel",
-                   help=".3ds: dI/dV channel name (default: the lock-in channel)")
-    t.add_argument("--checkpoint",
-                   help="checkpoint file (resume if it exists; default: none)")
-    t.add_argument("--threads", type=int, default=1,
-                   help="torch CPU threads (default %(default)s)")
+    t.add_argument("--channel", help=".3ds: dI/dV channel name (default: the lock-in channel)")
+    t.add_argument("--checkpoint", help="checkpoint file (resume if it exists; default: none)")
+    t.add_argument("--threads", type=int, default=1, help="torch CPU threads (default %(default)s)")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     t.set_defaults(func=_train)
 
@@ -327,6 +322,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     d.add_argument("--threshold", type=float,
                    help="score threshold, dimensionless in [0, 1] (default: the model's "
                         "validated one)")
-    d.add_argument("--threads", type=int, default=1,
-                   help="torch CPU threads (default %(default)s)")
+    d.add_argument("--threads", type=int, default=1, help="torch CPU threads (default %(default)s)")
     d.set_defaults(func=_detect)
