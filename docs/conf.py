@@ -54,6 +54,8 @@ html_theme_options = {
     "icon_links": [],
 }
 html_last_updated_fmt = None
+# keep "--option" and quotes of the --help texts as typed (no en dashes, no curly quotes)
+smartquotes = False
 
 # -- API reference ------------------------------------------------------------------
 autosummary_generate = True

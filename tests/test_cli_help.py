@@ -125,6 +125,21 @@ def test_option_help_states_unit_and_default(name: str, action: argparse.Action)
     assert not problems(action), f"{name}: {'; '.join(problems(action))} (help: {action.help!r})"
 
 
+def _parsers(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
+    yield parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                yield from _parsers(sub)
+
+
+def test_descriptions_are_printed_as_written() -> None:
+    """argparse %-formats help strings but not descriptions: "%%" there shows as "%%"."""
+    bad = [p.prog for p in _parsers(build_parser("all"))
+           if "%%" in (p.description or "") + (p.epilog or "")]
+    assert not bad, f"'%%' in the description of: {', '.join(bad)}"
+
+
 def test_tree_is_walked() -> None:
     """The walk reaches the leaves (a broken walk would pass every option trivially)."""
     names = {name for name, _ in ALL_OPTIONS}
