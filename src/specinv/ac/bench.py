@@ -95,13 +95,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="third-party data folder (default: $SPECINV_DATA, else ../shared/data "
                              "beside a source checkout)")
     parser.add_argument("--cases", default=None,
-                        help=f"comma-separated subset of {','.join(CASES)}")
+                        help=f"comma-separated subset of {','.join(CASES)} (default: all)")
     parser.add_argument("--no-peers", action="store_true",
                         help="skip ana_cont and TRIQS/maxent")
     parser.add_argument("--ana-cont-path", default=None, metavar="DIR",
-                        help="folder to put on sys.path for an ana_cont installed elsewhere")
+                        help="folder to put on sys.path for an ana_cont installed elsewhere "
+                             "(default: none)")
     parser.add_argument("--triqs-maxent-path", default=None, metavar="DIR",
-                        help="folder to put on sys.path for a triqs_maxent installed elsewhere")
+                        help="folder to put on sys.path for a triqs_maxent installed elsewhere "
+                             "(default: none)")
     parser.add_argument("--no-nnrs", action="store_true", help="skip nnrs")
     parser.add_argument("--repeats", type=int, default=None,
                         help="timing repeats of our runs (median; default 3, quick 1)")

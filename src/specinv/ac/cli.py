@@ -45,22 +45,31 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="INPUT columns: tau, value[, error] for τ kernels; omega_n, Re, Im[, error] "
                     "for Matsubara kernels. Fermionic data in the physical sign (G(τ) <= 0); "
                     "the opposite sign is detected, flipped and reported.")
-    p.add_argument("input", metavar="INPUT")
+    p.add_argument("input", metavar="INPUT",
+                   help="text/CSV table (any separator, # comments, optional header): columns "
+                        "tau, value[, error] for τ kernels; omega_n, Re, Im[, error] for "
+                        "Matsubara kernels; .npz or HDF5 for --kind self-energy|matrix")
     p.add_argument("--kernel", default=None, choices=KERNELS,
-                   help="required for --kind g; implied by the data for the other kinds")
+                   help="what the data are: fermionic G or bosonic χ on the τ or Matsubara "
+                        "axis, or the current correlator Λ(τ) (conductivity-tau); required for "
+                        "--kind g, implied by the data for the other kinds (default: none)")
     p.add_argument("--beta", required=True, type=positive_float,
-                   help="inverse temperature in the data's energy unit")
+                   help="inverse temperature β, in the inverse of the data's energy unit (e.g. "
+                        "1/eV)")
     p.add_argument("--method", default="maxent",
                    help="maxent, tikhonov, tsvd, som, nnrs (default: %(default)s)")
     p.add_argument("--option", action="append", metavar="KEY=VALUE",
-                   help="solver option, repeatable (e.g. alpha_rule=bryan)")
+                   help="solver option, repeatable (e.g. alpha_rule=bryan; default: "
+                        "alpha_rule=posterior for maxent, else the method's defaults)")
     p.add_argument("--omega-max", type=positive_float, default=None, metavar="W",
-                   help="real-frequency window [-W, W] ([0, W] for even spectra); "
-                        "default: from the data's moments")
+                   help="real-frequency window [-W, W] ([0, W] for even spectra), in the "
+                        "data's energy unit; default: from the data's moments")
     p.add_argument("--n-omega", type=int, default=None, metavar="N",
                    help="real-frequency points (default 201; 151 on the half axis)")
-    p.add_argument("--output", required=True, metavar="OUT.csv")
-    p.add_argument("--plot", default=None, metavar="FIG.png")
+    p.add_argument("--output", required=True, metavar="OUT.csv",
+                   help="CSV output omega,spectrum[,spectrum_std] (+ OUT.json)")
+    p.add_argument("--plot", default=None, metavar="FIG.png",
+                   help="also draw data, fit, spectrum and residuals (default: no figure)")
     add_verdict_argument(p)
     add_kind_arguments(p)
     p.set_defaults(func=_continue)

@@ -22,10 +22,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     """
     p = sub.add_parser("demo", help="simulate a BCS spectrum at 2.5 K and deconvolve it",
                        description="Simulate the dI/dV of a superconductor (Δ = 1.5 meV, "
-                       "T = 2.5 K, lock-in 0.05 mV rms, 0.2 %% noise), deconvolve it with "
+                       "T = 2.5 K, lock-in 0.05 mV rms, 0.2 % noise), deconvolve it with "
                        "MaxEnt, and write CSV, JSON and a PNG next to the ground truth.")
-    p.add_argument("--output", default="demo_out", metavar="DIR")
-    p.add_argument("--method", default="maxent")
+    p.add_argument("--output", default="demo_out", metavar="DIR",
+                   help="output directory (default: %(default)s)")
+    p.add_argument("--method", default="maxent",
+                   help="solver: tsvd, tikhonov, maxent, som, nnrs, ... (default: %(default)s)")
     p.set_defaults(func=run)
 
 

@@ -31,10 +31,13 @@ NB = Path("/work/shared/data/isome_nb_a2f/Nb.a2F")
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--repeats", type=int, default=7, help="timing repeats (median)")
+    parser.add_argument("--repeats", type=int, default=7,
+                        help="timing repeats (median; default %(default)s)")
     parser.add_argument("--dataset-n", type=int, default=40,
-                        help="samples in the throughput build (extrapolated to 10 000)")
-    parser.add_argument("--workers", type=int, default=2, help="processes for the build")
+                        help="samples in the throughput build (extrapolated to 10 000; "
+                             "default %(default)s)")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="processes for the build (default %(default)s)")
 
 
 def _median_time(fn, repeats: int) -> float:

@@ -36,7 +36,8 @@ REAL_AXIS_ARRAYS = 6
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("a2f", metavar="A2F", help="α²F file (Ω, α²F columns)")
-    p.add_argument("--mu-star", type=float, required=True, help="Coulomb pseudopotential μ*")
+    p.add_argument("--mu-star", type=float, required=True,
+                   help="Coulomb pseudopotential μ*, dimensionless (e.g. 0.1)")
     p.add_argument("--unit", default=None, choices=["meV", "THz", "eV"],
                    help="unit of the energy column (default: the unit the file's header "
                         "names, e.g. EPW's '# E (THz)', else meV)")
@@ -70,17 +71,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     _common(p)
     p.add_argument("--temperature", type=float, required=True, help="temperature in K")
     p.add_argument("--output", required=True, metavar="OUT.csv", help="CSV output (+ OUT.json)")
-    p.add_argument("--plot", metavar="FIG.png", help="also plot Re/Im Δ(ω) and the DOS")
+    p.add_argument("--plot", metavar="FIG.png",
+                   help="also plot Re/Im Δ(ω) and the DOS (default: no figure)")
     p.add_argument("--method", choices=["realaxis", "pade"], default="realaxis",
-                   help="real-axis iteration (exact, default) or Padé continuation")
-    p.add_argument("--omega-max", type=float, default=35.0, help="highest ω in meV (35)")
-    p.add_argument("--d-omega", type=float, default=0.05, help="real-axis spacing, meV")
-    p.add_argument("--n-matsubara", type=int, default=None, help="positive Matsubara points")
+                   help="real-axis iteration (exact) or Padé continuation (default: %(default)s)")
+    p.add_argument("--omega-max", type=float, default=35.0,
+                   help="highest ω in meV (default %(default)s)")
+    p.add_argument("--d-omega", type=float, default=0.05,
+                   help="real-axis spacing in meV (default %(default)s)")
+    p.add_argument("--n-matsubara", type=int, default=None,
+                   help="positive Matsubara points (default: every frequency below the "
+                        "cutoff, at least 16)")
     p.add_argument("--digits", type=int, default=None, metavar="D",
                    help="with --method pade: solve the Matsubara equations to D decimal "
                         "digits (e.g. 100; ~0.4 s in all) and continue them in that precision, "
                         "the median of 5 approximants; double-precision input smooths "
-                        "phonon structure by ~1.5 %% of max|Re Δ|")
+                        "phonon structure by ~1.5 %% of max|Re Δ| (default: double "
+                        "precision)")
     p.set_defaults(func=run_solve)
 
     p = esub.add_parser("dataset", help="training set of random α²F and Δ(ω) (seed 002)")
@@ -88,23 +95,29 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--output", required=True, metavar="DIR", help="output directory")
     p.add_argument("--workers", type=int, default=None, help="local processes (default: cores)")
     p.add_argument("--scheduler", default=None, metavar="ADDR",
-                   help="Dask scheduler address, e.g. tcp://10.0.0.1:8786")
+                   help="Dask scheduler address, e.g. tcp://10.0.0.1:8786 (default: none, "
+                        "local processes)")
     p.add_argument("--kind", choices=["gbm", "gaussian"], default="gbm",
-                   help="α²F generator: geometric Brownian motion or Gaussian mixtures")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--shard-size", type=int, default=100)
+                   help="α²F generator: geometric Brownian motion or Gaussian mixtures "
+                        "(default: %(default)s)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of the α²F draws (default %(default)s)")
+    p.add_argument("--shard-size", type=int, default=100,
+                   help="samples per shard file (default %(default)s)")
     p.add_argument("--temperature", type=float, default=SEED_SETUP.temperature_K,
                    help="K (default: the seed's, %(default)s)")
     p.add_argument("--mu-star", type=float, default=SEED_SETUP.mu_star,
-                   help="μ* (default: the seed's, %(default)s)")
+                   help="μ*, dimensionless (default: the seed's, %(default)s)")
     p.add_argument("--n-matsubara", type=int, default=SEED_SETUP.n_matsubara,
                    help="M (default: the seed's, %(default)s)")
     p.add_argument("--lambda-range", type=float, nargs=2, default=(0.8, 2.5),
-                   metavar=("LO", "HI"), help="λ drawn uniformly in [LO, HI]")
+                   metavar=("LO", "HI"),
+                   help="coupling λ (dimensionless) drawn uniformly in [LO, HI] "
+                        "(default: %(default)s)")
     p.add_argument("--no-tc", action="store_true", help="skip the linearized T_c per sample")
     p.add_argument("--continuation", choices=["pade", "realaxis"], default="pade",
                    help="Δ(ω) by Padé with the seed's consistency filter (seed) or by the "
-                        "exact real-axis iteration")
+                        "exact real-axis iteration (default: %(default)s)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run_dataset)
 

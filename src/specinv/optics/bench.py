@@ -43,23 +43,25 @@ OOD_NOISE = 1e-4
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--repeats", type=int, default=None, help="independent trainings (3; quick 1)")
+    p.add_argument("--repeats", type=int, default=None,
+                   help="independent trainings (default 3; quick 1)")
     p.add_argument("--with-1e5", action="store_true", help="also N = 100000 (slow)")
     p.add_argument("--max-steps", type=int, default=None,
-                   help="optimizer steps per rRIM training (1500; quick 400)")
+                   help="optimizer steps per rRIM training (default 1500; quick 400)")
     p.add_argument("--max-steps-regressor", type=int, default=None,
                    help="optimizer steps per FCN/CNN training (default 5 × --max-steps; "
                         "they are cheap and converge slowly)")
     p.add_argument("--n-classical", type=int, default=None,
-                   help="test spectra per set for classical methods (20; quick 6)")
-    p.add_argument("--n-nnrs", type=int, default=None, help="spectra for nnrs (2; quick 0)")
+                   help="test spectra per set for classical methods (default 20; quick 6)")
+    p.add_argument("--n-nnrs", type=int, default=None, help="spectra for nnrs (default 2; quick 0)")
     p.add_argument("--skip-temperature", action="store_true",
                    help="skip the temperature-range experiment")
     p.add_argument("--skip-noise-conditioned", action="store_true",
                    help="skip the noise-conditioned rRIMs at the largest N")
-    p.add_argument("--workers", type=int, default=1, help="parallel trainings (processes)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="parallel trainings (processes; default %(default)s)")
     p.add_argument("--cache-dir", default=None, help="data-set cache (default DIR/cache)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="seed (default %(default)s)")
 
 
 def _machine() -> dict[str, Any]:

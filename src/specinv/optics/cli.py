@@ -4,7 +4,7 @@ Subcommands: ``invert`` (any registered method; learned ones use the shipped
 weights), ``simulate`` (1/τ of a model glue through the Shulga kernel) and
 ``train`` (train rrim/fcn/cnn weights on a generated data set).
 Default meshes: glue on Ω = 4…400 meV (100 cells), T = 100 K; see
-:mod:`specinv.optics.setup`.
+``specinv.optics.setup``.
 """
 
 from __future__ import annotations
@@ -44,49 +44,68 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("input", metavar="INPUT", help="two columns: ω and 1/τ(ω) (meV or cm-1)")
     p.add_argument("--temperature", type=float, required=True, help="temperature in K")
     p.add_argument("--method", default="rrim",
-                   help="rrim, fcn, cnn, maxent, tikhonov, nnrs, allen, ... (default: rrim)")
+                   help="rrim, fcn, cnn, maxent, tikhonov, nnrs, allen, ... (default: %(default)s)")
     p.add_argument("--unit", choices=("meV", "cm-1"), default="meV",
                    help="unit of both input columns (default: meV)")
     p.add_argument("--sigma", type=positive_float, default=None,
                    help="absolute error of 1/τ in the input unit (default: estimated)")
-    p.add_argument("--option", action="append", metavar="KEY=VALUE", help="solver option")
+    p.add_argument("--option", action="append", metavar="KEY=VALUE",
+                   help="solver option, repeatable: weights=MODEL.pt (your own trained model), "
+                        "verify=false (raw network ensemble), alpha_rule=... (default: none, "
+                        "the method's defaults)")
     p.add_argument("--glue-max", type=positive_float, default=400.0,
-                   help="upper end of the glue mesh for classical methods, meV")
+                   help="top of the glue mesh of classical methods, in meV (default 400)")
     p.add_argument("--n-glue", type=int, default=100,
-                   help="glue mesh cells, points glue_max/n … glue_max (classical)")
-    p.add_argument("--output", required=True, metavar="OUT.csv")
-    p.add_argument("--plot", default=None, metavar="FIG.png")
+                   help="glue mesh cells, points glue_max/n … glue_max (classical; default 100)")
+    p.add_argument("--output", required=True, metavar="OUT.csv",
+                   help="CSV output omega_meV,glue[,glue_std] (+ OUT.json)")
+    p.add_argument("--plot", default=None, metavar="FIG.png",
+                   help="also draw data, fit, glue and residuals (default: no figure)")
     add_verdict_argument(p)
     p.set_defaults(func=_invert)
 
     p = osub.add_parser("simulate", help="1/τ(ω) of a model glue function")
     p.add_argument("--glue", choices=("mixture", "square", "triangle", "trapezoid",
-                                      "broad_gaussian"), default="mixture")
-    p.add_argument("--index", type=int, default=0, help="which sample of the family")
-    p.add_argument("--temperature", type=positive_float, default=100.0, help="K")
-    p.add_argument("--noise", type=float, default=0.0, help="relative noise σ (× max 1/τ)")
-    p.add_argument("--unit", choices=("meV", "cm-1"), default="meV")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--output", required=True, metavar="F.csv")
+                                      "broad_gaussian"), default="mixture",
+                   help="glue family: the training prior's mixtures or the seed's test shapes "
+                        "(default: %(default)s)")
+    p.add_argument("--index", type=int, default=0, help="sample of the family (default 0)")
+    p.add_argument("--temperature", type=positive_float, default=100.0, help="in K (default 100)")
+    p.add_argument("--noise", type=float, default=0.0, help="relative σ (× max 1/τ; default 0)")
+    p.add_argument("--unit", choices=("meV", "cm-1"), default="meV",
+                   help="unit of both output columns (default: %(default)s)")
+    p.add_argument("--seed", type=int, default=0, help="noise seed (default %(default)s)")
+    p.add_argument("--output", required=True, metavar="F.csv",
+                   help="CSV output: ω and 1/τ(ω) (+ F.json with the glue)")
     p.set_defaults(func=_simulate)
 
     p = osub.add_parser("train", help="train rrim/fcn/cnn weights on generated data")
-    p.add_argument("--model", choices=LEARNED, default="rrim")
-    p.add_argument("--n", type=int, default=1000, help="data set size N (0.8/0.1/0.1 split)")
+    p.add_argument("--model", choices=LEARNED, default="rrim",
+                   help="network: recurrent inference machine, FCN or CNN (default: "
+                        "%(default)s)")
+    p.add_argument("--n", type=int, default=1000,
+                   help="data set size N (0.8/0.1/0.1 split; default %(default)s)")
     p.add_argument("--noise", type=float, default=1e-3,
                    help="relative noise σ of the training set (× max 1/τ); the rRIM's "
                         "Landweber h = max(σ, 1e-8), so train at the noise of your spectra "
                         "(default 1e-3)")
     p.add_argument("--noise-levels", type=float, nargs="+", default=None, metavar="S",
                    help="mixed noise: each sample's σ drawn from these levels, for a "
-                        "noise-conditioned rRIM (σ enters as an input; replaces --noise)")
+                        "noise-conditioned rRIM (σ relative, enters as an input; replaces "
+                        "--noise; default: none)")
     p.add_argument("--temperatures", type=positive_float, nargs="+", default=[100.0],
-                   metavar="K", help="training temperatures (several: temperature-range model)")
-    p.add_argument("--epochs", type=int, default=60)
-    p.add_argument("--seed", type=int, default=0)
+                   metavar="K",
+                   help="training temperatures in K (several: temperature-range model; "
+                        "default %(default)s)")
+    p.add_argument("--epochs", type=int, default=60, help="training epochs (default %(default)s)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of the data and the weights (default %(default)s)")
     p.add_argument("--cache-dir", required=True, help="where data sets are cached")
-    p.add_argument("--checkpoint", default=None, help="checkpoint file (resumes if present)")
-    p.add_argument("--output", required=True, metavar="MODEL.pt")
+    p.add_argument("--checkpoint", default=None,
+                   help="checkpoint file (resumes if present; default: none)")
+    p.add_argument("--output", required=True, metavar="MODEL.pt",
+                   help="weights file (+ MODEL.json with the recipe); use it with "
+                        "'optics invert --option weights=MODEL.pt'")
     p.set_defaults(func=_train)
 
 

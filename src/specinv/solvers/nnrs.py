@@ -30,16 +30,16 @@ Presets
 Speed (β = 3 noise-free, 4 restarts; CPU seconds of the single thread, wall time
 was 2–2.5× that because 8–10 other jobs shared the 2 cores):
 
-=====================================================  =====================
+====================================================== =====================
 variant                                                 time
-=====================================================  =====================
+====================================================== =====================
 previous default (float64, full products, 2 threads)   91–162 s wall
 float64, full products, 1 thread                       38 ms / step
   + truncated singular basis (same result to 4 digits)  14 ms / step
   + float32 Adam                                         8 ms / step
 1201² kernel SVD, default BLAS threads / one thread     12–24 s / 0.5–1 s wall
 default (700 Adam f32 + 150 L-BFGS f64)                 ≈ 7–9 s CPU, 15–20 s wall
-=====================================================  =====================
+====================================================== =====================
 
 Accuracy of the schedule (seed 0, 4 restarts, positive peak / L2 / χ²/N):
 Adam lr 0.01 × 1000: 1.0197 / 0.269 / 1e5; lr 0.02: 1.0141 / 0.257; lr 0.03:
@@ -55,9 +55,9 @@ steps unless stated; one thread, machine shared with other jobs; "peak" is the
 positive coherence peak of each restart, truth 1.00; χ²/N with σ = estimated
 noise (1e-6 relative floor for exact data)):
 
-=========================================  ==============  ===========  ======
+=========================================  ==============  ============ ======
 variant (β = 3, noise-free)                 peak            L2           χ²/N
-=========================================  ==============  ===========  ======
+=========================================  ==============  ============ ======
 plain χ², softplus out                      1.112 / 1.028   0.40 / 0.38  ~1e7
 plain χ² + 500 L-BFGS                       1.064 / 1.068   0.37 / 0.37  ~1e6
 preconditioned (μ=1), softplus              1.032 / 1.017   0.32 / 0.29  5e6
@@ -71,7 +71,7 @@ preconditioned (μ=1), softplus              1.032 / 1.017   0.32 / 0.29  5e6
   + exp output                              1.022 / 1.014   0.30 / 0.29  5e6
   + exp output + 3 Fourier (μ=1)            1.015 / 1.014   0.25 / 0.27  1.5e5
   + exp output + 3 Fourier (μ=100)          1.021 / 1.014   0.28 / 0.26  1.5e5
-=========================================  ==============  ===========  ======
+=========================================  ==============  ============ ======
 
 With 1e-3 relative noise (β = 3) the preconditioning strength μ matters:
 μ = 1 fits noise (9–14 spurious extrema), μ = 100 still 1–7, μ = 1e4 none

@@ -38,11 +38,13 @@ from specinv.io.atomic import atomic_path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--runs", type=int, help="trainings per Fig. 4 variant")
-    parser.add_argument("--epochs", type=int, help="epochs per training")
-    parser.add_argument("--steps", type=int, help="steps per epoch")
-    parser.add_argument("--workers", type=int, default=1, help="parallel trainings")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--runs", type=int,
+                        help="trainings per Fig. 4 variant (default 5; quick 2)")
+    parser.add_argument("--epochs", type=int, help="epochs per training (default 12; quick 4)")
+    parser.add_argument("--steps", type=int, help="steps per epoch (default 100; quick 40)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="parallel trainings (default %(default)s)")
+    parser.add_argument("--seed", type=int, default=0, help="seed (default %(default)s)")
     parser.add_argument("--friedel-only", action="store_true",
                         help="only the Friedel test sets (shipped default, matched filter, "
                              "oracle filter); no training")

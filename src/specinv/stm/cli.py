@@ -258,49 +258,69 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     s = ss.add_parser("simulate", help="simulate a multi-bias map with known impurities")
     s.add_argument("--model", choices=("tmatrix", "friedel"), default="tmatrix",
-                   help="T-matrix 2DEG (Au(111)) or the Friedel training formula")
+                   help="T-matrix 2DEG (Au(111)) or the Friedel training formula "
+                        "(default: %(default)s)")
     s.add_argument("--output", required=True, help="output .npz (maps, bias_mV, positions)")
-    s.add_argument("--size", type=int, default=80, help="map side in pixels")
-    s.add_argument("--n-impurities", type=int, default=20)
-    s.add_argument("--pixel-size", type=float, default=375 / 80, help="tmatrix: Å per pixel")
-    s.add_argument("--bias-min", type=float, default=-230.0, help="tmatrix: mV")
-    s.add_argument("--bias-max", type=float, default=20.0, help="tmatrix: mV")
-    s.add_argument("--bias-step", type=float, default=2.0, help="tmatrix: mV")
-    s.add_argument("--n-bias", type=int, default=16, help="friedel: number of maps")
-    s.add_argument("--kf", type=float, default=0.75, help="friedel: k_F0 in rad/pixel")
-    s.add_argument("--eta", type=float, default=0.8, help="friedel: white-noise width")
-    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--size", type=int, default=80, help="map side in pixels (default %(default)s)")
+    s.add_argument("--n-impurities", type=int, default=20,
+                   help="impurities per map (default %(default)s)")
+    s.add_argument("--pixel-size", type=float, default=375 / 80,
+                   help="tmatrix: Å per pixel (default %(default)s)")
+    s.add_argument("--bias-min", type=float, default=-230.0,
+                   help="tmatrix: lowest bias in mV (default %(default)s)")
+    s.add_argument("--bias-max", type=float, default=20.0,
+                   help="tmatrix: highest bias in mV (default %(default)s)")
+    s.add_argument("--bias-step", type=float, default=2.0,
+                   help="tmatrix: bias step in mV (default %(default)s)")
+    s.add_argument("--n-bias", type=int, default=16,
+                   help="friedel: number of maps (default %(default)s)")
+    s.add_argument("--kf", type=float, default=0.75,
+                   help="friedel: k_F0 in rad/pixel (default %(default)s)")
+    s.add_argument("--eta", type=float, default=0.8,
+                   help="friedel: white-noise width, relative to the maps scaled to [-1, 1] "
+                        "(default %(default)s)")
+    s.add_argument("--seed", type=int, default=0, help="seed (default %(default)s)")
     s.set_defaults(func=_simulate)
 
     t = ss.add_parser("train", help="train a detector on simulated Friedel maps")
-    t.add_argument("--output", help="model path stem (writes .pt and .json)")
+    t.add_argument("--output",
+                   help="model path stem, writes .pt and .json (default: none; required "
+                        "unless --default)")
     t.add_argument("--default", action="store_true",
                    help="train the shipped default model with its recorded recipe (an "
                         "ensemble of two networks, trained in parallel processes)")
     t.add_argument("--unlabeled", nargs="+", metavar="MAPS",
-                   help="unlabeled maps (.npz/.3ds) for the confidence regularizer")
-    t.add_argument("--alpha", type=float, default=0.03, help="confidence regularizer weight")
+                   help="unlabeled maps (.npz/.3ds) for the confidence regularizer "
+                        "(default: none)")
+    t.add_argument("--alpha", type=float, default=0.03,
+                   help="confidence regularizer weight, dimensionless (default %(default)s)")
     t.add_argument("--no-noise", action="store_true", help="disable noise augmentation")
-    t.add_argument("--eta", type=float, default=0.8, help="noise augmentation width")
-    t.add_argument("--kind", choices=("attention", "cnn"), default="attention")
-    t.add_argument("--epochs", type=int, default=10)
-    t.add_argument("--steps", type=int, default=100, help="steps per epoch")
-    t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--channel", help=".3ds: dI/dV channel name")
-    t.add_argument("--checkpoint", help="checkpoint file (resume if it exists)")
-    t.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    t.add_argument("--eta", type=float, default=0.8,
+                   help="noise augmentation width, relative to the maps scaled to [-1, 1] "
+                        "(default %(default)s)")
+    t.add_argument("--kind", choices=("attention", "cnn"), default="attention",
+                   help="network: attention detector or plain CNN (default: %(default)s)")
+    t.add_argument("--epochs", type=int, default=10, help="epochs (default %(default)s)")
+    t.add_argument("--steps", type=int, default=100, help="steps per epoch (default %(default)s)")
+    t.add_argument("--seed", type=int, default=0, help="seed (default %(default)s)")
+    t.add_argument("--channel", help=".3ds: dI/dV channel name (default: the lock-in channel)")
+    t.add_argument("--checkpoint", help="checkpoint file (resume if it exists; default: none)")
+    t.add_argument("--threads", type=int, default=1, help="torch CPU threads (default %(default)s)")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     t.set_defaults(func=_train)
 
     d = ss.add_parser("detect", help="detect impurities in a .3ds or .npz map stack")
     d.add_argument("input", help=".npz (maps (n_bias,H,W), bias_mV) or Nanonis .3ds")
     d.add_argument("--output", required=True, help="CSV with header row,col,score (+ .json)")
-    d.add_argument("--plot", help="PNG of the bias-averaged map with detections")
+    d.add_argument("--plot",
+                   help="PNG of the bias-averaged map with detections (default: no figure)")
     d.add_argument("--model", help="model path stem (default: shipped model)")
     d.add_argument("--classical", action="store_true", help="use the matched-filter baseline")
     d.add_argument("--channel", help=".3ds: dI/dV channel (default: first lock-in channel)")
     d.add_argument("--kf-per-px", type=float,
                    help="k_F in rad/pixel (default: from the Fourier ring)")
-    d.add_argument("--threshold", type=float, help="score threshold (default: validated)")
-    d.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    d.add_argument("--threshold", type=float,
+                   help="score threshold, dimensionless in [0, 1] (default: the model's "
+                        "validated one)")
+    d.add_argument("--threads", type=int, default=1, help="torch CPU threads (default %(default)s)")
     d.set_defaults(func=_detect)

@@ -31,38 +31,55 @@ def register(sub: argparse._SubParsersAction) -> None:
     ssub = parser.add_subparsers(dest="sts_command", metavar="SUBCOMMAND", required=True)
 
     p = ssub.add_parser("simulate", help="simulate a noisy dI/dV curve of a model DOS")
-    p.add_argument("--dos", choices=("bcs", "dynes", "dwave", "twogap"), default="bcs")
+    p.add_argument("--dos", choices=("bcs", "dynes", "dwave", "twogap"), default="bcs",
+                   help="model DOS: BCS, Dynes-broadened BCS, d-wave or two gaps "
+                        "(default: %(default)s)")
     p.add_argument("--gap", type=float, required=True, help="gap Δ in meV")
-    p.add_argument("--gap2", type=float, default=None, help="second gap (twogap), meV")
-    p.add_argument("--gamma", type=nonnegative_float, default=0.0, help="Dynes Γ in meV")
+    p.add_argument("--gap2", type=float, default=None,
+                   help="second gap of --dos twogap in meV (default: none)")
+    p.add_argument("--gamma", type=nonnegative_float, default=0.0,
+                   help="Dynes Γ in meV (default %(default)s)")
     p.add_argument("--temperature", type=float, required=True, help="temperature in K")
-    p.add_argument("--lockin-rms", type=nonnegative_float, default=0.0, metavar="MV")
+    p.add_argument("--lockin-rms", type=nonnegative_float, default=0.0, metavar="MV",
+                   help="lock-in modulation rms amplitude in mV (default %(default)s)")
     p.add_argument("--noise", type=nonnegative_float, default=0.0,
-                   help="relative noise (σ = noise · max dI/dV)")
+                   help="relative noise, σ = noise · max dI/dV (default %(default)s)")
     p.add_argument("--bias-range", type=float, nargs=2, default=None, metavar=("LO", "HI"),
                    help="bias window in mV (default ±4Δ)")
-    p.add_argument("--n-bias", type=int, default=401)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--output", required=True, metavar="F.csv")
+    p.add_argument("--n-bias", type=int, default=401,
+                   help="bias points (default %(default)s)")
+    p.add_argument("--seed", type=int, default=0, help="noise seed (default %(default)s)")
+    p.add_argument("--output", required=True, metavar="F.csv",
+                   help="CSV output bias_mV,didv (+ F.json with the parameters)")
     p.set_defaults(func=_simulate)
 
     p = ssub.add_parser("deconvolve", help="remove thermal/lock-in broadening from dI/dV")
     p.add_argument("input", metavar="INPUT",
                    help="two-column text/CSV (bias mV, dI/dV) or Nanonis .dat")
-    p.add_argument("--temperature", type=float, required=True)
-    p.add_argument("--temperature-unit", choices=("K", "meV"), default="K")
-    p.add_argument("--lockin-rms", type=nonnegative_float, default=0.0, metavar="MV")
+    p.add_argument("--temperature", type=float, required=True,
+                   help="measurement temperature, in K (or meV with --temperature-unit meV)")
+    p.add_argument("--temperature-unit", choices=("K", "meV"), default="K",
+                   help="unit of --temperature: K, or meV for k_B T (default %(default)s)")
+    p.add_argument("--lockin-rms", type=nonnegative_float, default=0.0, metavar="MV",
+                   help="lock-in modulation rms amplitude in mV (default %(default)s)")
     p.add_argument("--method", default="maxent",
                    help="tsvd, tikhonov, maxent, som, nnrs, ... (default: %(default)s)")
     p.add_argument("--option", action="append", metavar="KEY=VALUE",
-                   help="solver option, repeatable (e.g. alpha_rule=bryan)")
+                   help="solver option, repeatable (e.g. alpha_rule=bryan; default: none, "
+                        "the method's defaults)")
     p.add_argument("--channel", default=None, help="Nanonis signal channel (default: lock-in X)")
-    p.add_argument("--bias-channel", default=None, help="Nanonis bias channel")
-    p.add_argument("--n-energy", type=int, default=None, help="energy mesh points")
+    p.add_argument("--bias-channel", default=None,
+                   help="Nanonis bias channel (default: 'Bias calc (V)', else the first "
+                        "channel naming bias)")
+    p.add_argument("--n-energy", type=int, default=None,
+                   help="energy mesh points (default: as many as bias points, at most 1201)")
     p.add_argument("--sigma", type=float, default=None,
-                   help="absolute error bar of dI/dV (default: estimated from the data)")
-    p.add_argument("--output", required=True, metavar="OUT.csv")
-    p.add_argument("--plot", default=None, metavar="FIG.png")
+                   help="absolute error bar of dI/dV, in the unit of the dI/dV column "
+                        "(default: estimated from the data)")
+    p.add_argument("--output", required=True, metavar="OUT.csv",
+                   help="CSV output energy_meV,dos[,dos_std] (+ OUT.json)")
+    p.add_argument("--plot", default=None, metavar="FIG.png",
+                   help="also draw data, fit, DOS and residuals (default: no figure)")
     add_verdict_argument(p)
     p.set_defaults(func=_deconvolve)
 

@@ -41,7 +41,8 @@ def register(sts_sub: argparse._SubParsersAction) -> None:
     p.add_argument("--method", default="nnrs",
                    help="solver; nnrs is batched, others run pixel by pixel (default nnrs)")
     p.add_argument("--output", required=True, metavar="OUT.npz", help="output .npz file")
-    p.add_argument("--plot", metavar="GAPMAP.png", help="draw the gap map")
+    p.add_argument("--plot", metavar="GAPMAP.png",
+                   help="draw the gap map (default: no figure)")
     p.add_argument("--channel", help="dI/dV channel of a .3ds grid (default: lock-in guess)")
     p.add_argument("--n-energy", type=int, default=None,
                    help="energy mesh points (default: as many as bias points)")
@@ -52,16 +53,22 @@ def register(sts_sub: argparse._SubParsersAction) -> None:
                    help="nnrs restarts per pixel; > 1 also writes dos_spread, their spread "
                         "(not a calibrated error band; default 1)")
     p.add_argument("--steps", type=int, default=None, help="nnrs Adam steps (default: preset)")
-    p.add_argument("--preset", default="default", choices=("default", "paper"))
+    p.add_argument("--preset", default="default", choices=("default", "paper"),
+                   help="nnrs network and schedule: ours or the seed paper's 3 × 1000 ReLU "
+                        "(default: %(default)s)")
     p.add_argument("--fallback", default="maxent", choices=("maxent", "tikhonov", "none"),
                    help="nnrs only: solver that re-fits the pixels whose chi2/N exceeds 2; the "
-                        "better fit is kept and marked in the 'fallback' array (default maxent)")
-    p.add_argument("--seed", type=int, default=0)
+                        "better fit is kept and marked in the 'fallback' array "
+                        "(default: %(default)s)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="nnrs initialization seed (default %(default)s)")
     p.add_argument("--chunk-size", type=int, default=256, metavar="PIXELS",
                    help="pixels per chunk (default 256)")
     p.add_argument("--workers", type=int, default=None, metavar="W",
                    help="local processes (default: usable cores)")
-    p.add_argument("--scheduler", metavar="ADDR", help="Dask scheduler address, e.g. tcp://h:8786")
+    p.add_argument("--scheduler", metavar="ADDR",
+                   help="Dask scheduler address, e.g. tcp://h:8786 (default: none, local "
+                        "processes)")
     add_verdict_argument(p)
     p.set_defaults(func=run)
 

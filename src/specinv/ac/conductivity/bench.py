@@ -25,12 +25,16 @@ from specinv.core.threads import compute_threads
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--epochs", type=int, default=30)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--epochs", type=int, default=30,
+                        help="training epochs (default %(default)s)")
+    parser.add_argument("--seed", type=int, default=0, help="seed (default %(default)s)")
     parser.add_argument("--noise", type=float, default=0.0,
-                        help="relative correlated noise of Λ (0 = exact data as the seed)")
-    parser.add_argument("--n-classical", type=int, default=10)
-    parser.add_argument("--cache", default=None, metavar="DIR", help="data-set cache")
+                        help="relative correlated noise of Λ (0 = exact data as the seed; "
+                             "default %(default)s)")
+    parser.add_argument("--n-classical", type=int, default=10,
+                        help="test examples for the classical methods (default %(default)s)")
+    parser.add_argument("--cache", default=None, metavar="DIR",
+                        help="data-set cache (default: none, data rebuilt)")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -31,12 +31,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = csub.add_parser("predict", help="σ_T(ω) from Λ_T(τ) arrays (n, 10, 200) in an .npz",
                         description="INPUT.npz holds 'x' (or 'lambda') of shape (n, 10, 200) or "
                                     "(10, 200): T = 0.1..1.0, τ_k = (k + 1/2)/(200 T).")
-    p.add_argument("input", metavar="INPUT.npz")
-    p.add_argument("--output", required=True, metavar="OUT.csv")
+    p.add_argument("input", metavar="INPUT.npz",
+                   help=".npz with 'x' (or 'lambda') of shape (n, 10, 200) or (10, 200)")
+    p.add_argument("--output", required=True, metavar="OUT.csv",
+                   help="CSV output example,temperature,omega,sigma (+ OUT.json)")
     p.add_argument("--no-refine", action="store_true",
                    help="network answer only (skip the least-squares Drude refinement)")
     p.add_argument("--rel-noise", type=positive_float, default=1e-3,
-                   help="relative error of Λ used to weight the refinement")
+                   help="relative error of Λ used to weight the refinement (default "
+                        "%(default)s)")
     p.add_argument("--weights", default=None, help="model weights (default: shipped)")
     p.add_argument("--fallback", choices=("maxent", "none"), default="maxent",
                    help="examples whose Drude answer misses the data (chi2/N > 2) are "
@@ -45,8 +48,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_verdict_argument(p)
     p.set_defaults(func=_predict)
     t = csub.add_parser("train", help="retrain the shipped model (writes .pt + .json)")
-    t.add_argument("--output", required=True, metavar="DIR")
-    t.add_argument("--cache", default=None, metavar="DIR", help="data-set cache directory")
+    t.add_argument("--output", required=True, metavar="DIR",
+                   help="directory for the weights (.pt) and their recipe (.json)")
+    t.add_argument("--cache", default=None, metavar="DIR",
+                   help="data-set cache directory (default: none, data rebuilt)")
     t.set_defaults(func=_train)
 
 

@@ -201,7 +201,7 @@ def split(v: np.ndarray, top: int, s: int) -> np.ndarray:
 
     Returns
     -------
-    ndarray of shape (P, *v.shape), float64
+    ndarray of shape (P,) + v.shape, float64
         ``v = Σ_p out[p] · 2^(P·s − s(p+1))`` exactly, P = ⌈top / s⌉.
     """
     p_count = -(-top // s)

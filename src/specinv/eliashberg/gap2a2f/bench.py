@@ -42,20 +42,23 @@ from specinv.core.threads import compute_threads
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cache", default="/tmp/specinv_gap2a2f",
-                   help="directory of the data sets (built there if missing)")
+                   help="directory of the data sets, built there if missing (default: %(default)s)")
     p.add_argument("--latent", type=int, nargs="+", default=[1, 2, 4, 8, 16, 32, 64],
-                   help="AE latent dimensions of the sweep")
-    p.add_argument("--members", type=int, default=3, help="ensemble size on the simple set")
-    p.add_argument("--check", type=int, default=200, help="test samples re-solved per model")
+                   help="AE latent dimensions of the sweep (default: %(default)s)")
+    p.add_argument("--members", type=int, default=3,
+                   help="ensemble size on the simple set (default %(default)s)")
+    p.add_argument("--check", type=int, default=200,
+                   help="test samples re-solved per model (default %(default)s)")
     p.add_argument("--time-limit", type=float, default=300.0,
-                   help="training wall-time limit per stage and model, s")
+                   help="training wall-time limit per stage and model, in s (default %(default)s)")
     p.add_argument("--max-complex", type=int, default=None,
-                   help="use at most this many complex samples")
-    p.add_argument("--seed", type=int, default=0)
+                   help="use at most this many complex samples (default: all)")
+    p.add_argument("--seed", type=int, default=0, help="seed (default %(default)s)")
     p.add_argument("--no-build", action="store_true",
                    help="use the finished shards found under --cache as they are")
     p.add_argument("--refine", type=int, default=50,
-                   help="latent-head test predictions refined against their gaps (quick: 3)")
+                   help="latent-head test predictions refined against their gaps (default "
+                        "%(default)s; quick: 3)")
     p.add_argument("--no-moment-ablation", action="store_true",
                    help="skip the runs with the moment loss switched off")
 

@@ -1,5 +1,7 @@
 """``specinv eliashberg train | autoencoder | invert`` (registered by the eliashberg command).
 
+Usage::
+
     specinv eliashberg train --data DIR --output MODEL_DIR [--input gap|dos] [--latent D]
                              [--ensemble K] [--epochs N] [--check N]
     specinv eliashberg autoencoder --data DIR --output DIR [--latent 1 2 4 8 16 32 64]
@@ -34,53 +36,58 @@ def register_learning(esub: argparse._SubParsersAction) -> None:
     p.add_argument("--output", required=True, metavar="MODEL_DIR",
                    help="directory for member_*.npz, train.json and a figure")
     p.add_argument("--input", choices=["gap", "dos"], default="gap",
-                   help="input features: Re/Im Δ(ω) (400) or the DOS (200)")
+                   help="input: Re/Im Δ(ω) (400) or the DOS (200) (default: %(default)s)")
     p.add_argument("--latent", type=int, default=None, metavar="D",
-                   help="first transform the data with an autoencoder of latent dimension D")
+                   help="first encode the data with an autoencoder of latent dimension D "
+                        "(default: none)")
     p.add_argument("--head", choices=["a2f", "latent"], default="a2f",
                    help="with --latent: the regressor predicts α²F from the AE-reconstructed "
                         "gaps (a2f, the seed) or the AE latent code from the original gaps, "
-                        "decoded by the AE (latent; the decoder is saved with the model)")
-    p.add_argument("--ensemble", type=int, default=1, metavar="K", help="models (seeds)")
-    p.add_argument("--epochs", type=int, default=300)
+                        "decoded by the AE (latent; the decoder is saved with the model) "
+                        "(default: %(default)s)")
+    p.add_argument("--ensemble", type=int, default=1, metavar="K", help="models (default 1)")
+    p.add_argument("--epochs", type=int, default=300, help="maximum epochs (default 300)")
     p.add_argument("--finetune-epochs", type=int, default=100,
-                   help="second stage at lr/10 from the best weights (0: none)")
-    p.add_argument("--patience", type=int, default=30)
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--seed", type=int, default=0)
+                   help="second stage at lr/10 from the best weights (0: none; default 100)")
+    p.add_argument("--patience", type=int, default=30, help="in epochs (default 30)")
+    p.add_argument("--batch-size", type=int, default=64, help="samples (default 64)")
+    p.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (default 1e-3)")
+    p.add_argument("--seed", type=int, default=0, help="split and weights seed (default 0)")
     p.add_argument("--time-limit", type=float, default=420.0,
-                   help="wall-time limit per training stage, model and AE, s (two stages "
-                        "stay within the 15-minute budget)")
+                   help="wall-time limit per training stage, model and AE, in s (two stages "
+                        "stay within the 15-minute budget; default %(default)s)")
     p.add_argument("--check", type=int, default=200, metavar="N",
-                   help="test samples re-solved by the Eliashberg engine (0: skip)")
-    p.add_argument("--threads", type=int, default=1, help="torch threads")
+                   help="test samples re-solved by the Eliashberg engine (0: skip; default 200)")
+    p.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     p.add_argument("--refine", type=int, default=0, metavar="N",
-                   help="also refine the first N checked predictions against their gaps "
-                        "through the engine and re-check them (see 'invert --refine')")
+                   help="refine the first N checked predictions against their gaps through "
+                        "the engine and re-check them (see 'invert --refine'; default 0)")
     p.add_argument("--workers", type=int, default=1,
-                   help="processes for the physics check and the refinement")
+                   help="processes for the physics check and the refinement (default 1)")
     p.add_argument("--moment-weight", type=float, default=None, metavar="W",
                    help="weight of the relative λ (moment) loss in the regressor's objective "
                         "(0: plain MSE; default: the value chosen on validation data)")
     p.add_argument("--ae-moment-weight", type=float, default=None, metavar="W",
-                   help="the same for the autoencoder with --latent")
+                   help="the same for the autoencoder with --latent (default: the value "
+                        "chosen on validation data)")
     p.add_argument("--moment-powers", type=float, nargs="+", default=None, metavar="P",
                    help="powers p of the moments ∫Ω^p α²F dΩ in that loss (default: -1, i.e. λ)")
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run_train)
 
     p = esub.add_parser("autoencoder",
                         help="AE complexity analysis of [α²F; Δ] vs latent dimension")
-    p.add_argument("--data", required=True, metavar="DIR")
-    p.add_argument("--output", required=True, metavar="DIR")
-    p.add_argument("--input", choices=["gap", "dos"], default="gap")
-    p.add_argument("--latent", type=int, nargs="+", default=[1, 2, 4, 8, 16, 32, 64])
-    p.add_argument("--epochs", type=int, default=300)
-    p.add_argument("--time-limit", type=float, default=120.0, help="per AE, s")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--data", required=True, metavar="DIR", help="from 'eliashberg dataset'")
+    p.add_argument("--output", required=True, metavar="DIR", help="for the JSON and a figure")
+    p.add_argument("--input", choices=["gap", "dos"], default="gap", help="(default: gap)")
+    p.add_argument("--latent", type=int, nargs="+", default=[1, 2, 4, 8, 16, 32, 64],
+                   help="latent dimensions to sweep (default: %(default)s)")
+    p.add_argument("--epochs", type=int, default=300, help="maximum per AE (default 300)")
+    p.add_argument("--time-limit", type=float, default=120.0, help="per AE, in s (default 120)")
+    p.add_argument("--seed", type=int, default=0, help="seed (default %(default)s)")
     p.add_argument("--moment-weight", type=float, default=None, metavar="W",
-                   help="weight of the relative λ loss of the reconstructed α²F (0: plain MSE)")
+                   help="weight of the relative λ loss of the reconstructed α²F (0: plain MSE; "
+                        "default: the value chosen on validation data)")
     p.set_defaults(func=run_autoencoder)
 
     p = esub.add_parser("invert", help="predict α²F from a measured gap function Δ(ω)")
@@ -88,7 +95,8 @@ def register_learning(esub: argparse._SubParsersAction) -> None:
                    help="table with header omega_meV,re_delta_meV,im_delta_meV")
     p.add_argument("--output", required=True, metavar="A2F.csv",
                    help="omega_meV,a2f[,a2f_std] (+ A2F.json with λ, ω_log, T_c, residual)")
-    p.add_argument("--plot", metavar="FIG.png", help="also plot α²F (with band) and Δ")
+    p.add_argument("--plot", metavar="FIG.png",
+                   help="also plot α²F (with band) and Δ (default: no figure)")
     p.add_argument("--model", nargs="+", default=None, metavar="M.npz",
                    help="model file(s); several form an ensemble (default: shipped model)")
     p.add_argument("--temperature", type=float, default=None,
