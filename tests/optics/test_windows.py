@@ -3,8 +3,8 @@
 Windows from 3–350 to 10–500 meV and temperatures 10–300 K go to the shipped rRIM
 without refusal: the data are resampled onto the model's grid (the uncovered part
 continued linearly) and the verified answer is refined through the exact Shulga
-kernel on the data's own grid. Dividing the input by max 1/τ / Y_SCALE and
-multiplying the answer back makes the networks exactly scale-equivariant.
+kernel on the data's own grid. Models trained with ``scale_input`` divide the input
+by max 1/τ / Y_SCALE and multiply the answer back: exactly scale-equivariant.
 """
 
 from __future__ import annotations
@@ -13,13 +13,16 @@ import json
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from specinv import Problem
 from specinv.cli.main import main
 from specinv.core.mesh import Mesh
+from specinv.core.threads import compute_threads
 from specinv.kernels.shulga import ShulgaKernel
+from specinv.optics.config import ModelConfig
+from specinv.optics.dataset import build_dataset
 from specinv.optics.inputs import resample_data
 from specinv.optics.solvers import default_weight_files
 from specinv.solvers.base import get_solver
@@ -59,18 +62,29 @@ def test_shipped_rrim_accepts_any_window_and_temperature(lo, hi, temperature):
     assert r.hyperparameters["model_input"]["data_window_meV"] == [lo, hi]
 
 
-@needs_weights
-@settings(max_examples=12, deadline=None, derandomize=True)
+@pytest.fixture(scope="module")
+def equivariant_rrim():
+    """A tiny rRIM trained with ``scale_input`` (equivariance holds for any weights)."""
+    with compute_threads(1):
+        ds = build_dataset(40, noise=1e-3, seed=3)
+        cfg = ModelConfig(kind="rrim", epochs=1, min_steps_per_epoch=2, n_steps=3,
+                          scale_input=True)
+        return get_solver("rrim", verify=False).fit(ds, cfg)
+
+
+@settings(max_examples=12, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(c=st.floats(1e-3, 1e3), height=st.floats(0.3, 3.0))
-def test_network_is_exactly_scale_equivariant(c, height):
+def test_network_is_exactly_scale_equivariant(equivariant_rrim, c, height):
     w = np.linspace(5.0, 400.0, 100)
     k = ShulgaKernel(w, MESH, temperature=100.0)
     y = k.forward(mmp_glue(MESH.points, height))
-    solver = get_solver("rrim", verify=False)
-    base = solver.solve(Problem(k, y, sigma=1e-3 * y.max())).spectrum
-    scaled = solver.solve(Problem(k, c * y, sigma=1e-3 * c * y.max())).spectrum
-    # float32 networks: the inputs y/scale agree to ~1e-7, the outputs to ~1e-5 of max
-    np.testing.assert_allclose(scaled, c * base, atol=1e-4 * c * np.abs(base).max())
+    base = equivariant_rrim.solve(Problem(k, y, sigma=1e-3 * y.max()))
+    scaled = equivariant_rrim.solve(Problem(k, c * y, sigma=1e-3 * c * y.max())).spectrum
+    assert base.hyperparameters["scale_equivariant"]
+    # float32 networks: y/c agrees to ~1e-7 relative, the glue to ~1e-5 of its max
+    np.testing.assert_allclose(scaled, c * base.spectrum,
+                               atol=1e-4 * c * np.abs(base.spectrum).max())
 
 
 @needs_weights

@@ -96,6 +96,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "noise-conditioned rRIM (σ enters as an input; replaces --noise)")
     p.add_argument("--temperatures", type=positive_float, nargs="+", default=[100.0],
                    metavar="K", help="training temperatures (several: temperature-range model)")
+    p.add_argument("--scale-equivariant", action="store_true",
+                   help="train on spectra divided by max 1/τ / 300 meV (glues alike): the "
+                        "model is exactly scale-equivariant (default: off)")
     p.add_argument("--epochs", type=int, default=60)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--cache-dir", required=True, help="where data sets are cached")
@@ -270,7 +273,7 @@ def _train(args: argparse.Namespace) -> int:
                        temperatures=temps, cache_dir=args.cache_dir, noise_levels=levels)
     cfg = ModelConfig(kind=args.model, epochs=args.epochs, seed=args.seed,
                       temperature_input=len(set(temps)) > 1 and args.model == "rrim",
-                      noise_input=levels is not None)
+                      noise_input=levels is not None, scale_input=args.scale_equivariant)
     model = train_model(ds, cfg, checkpoint=args.checkpoint, progress=True)
     model.save(args.output)
     h = model.history

@@ -14,9 +14,9 @@ Data on another ω grid are resampled onto the model's grid
 data do not cover is continued linearly; the verified answer is then refined on
 the data's own grid). Data covering less than half the model's window, or a
 temperature outside the range the model was trained on, are refused with a
-:class:`ParameterError`. The input is scaled to max 1/τ = ``Y_SCALE`` and the
-answer scaled back (:func:`input_scale`), so the solvers are exactly
-scale-equivariant.
+:class:`ParameterError`. Models trained with ``ModelConfig.scale_input`` see each
+spectrum divided by max 1/τ / ``Y_SCALE`` and answer with their glue multiplied
+back: exactly scale-equivariant.
 
 Noise-conditioned rRIMs (``ModelConfig.noise_input``) get the relative noise
 level σ = median(error bar) / max |1/τ| of the problem: its error bars when given
@@ -44,7 +44,7 @@ from specinv.core.problem import Problem
 from specinv.kernels.shulga import ShulgaKernel
 from specinv.learning.weights import shipped_files
 from specinv.optics.inputs import check_temperature, relative_noise, resample_data
-from specinv.optics.setup import MAXENT_OPTIONS, Y_SCALE
+from specinv.optics.setup import MAXENT_OPTIONS
 from specinv.solvers.base import SolverOutput, register
 from specinv.solvers.learned import LearnedSolver
 
@@ -167,9 +167,8 @@ class OpticsLearnedSolver(LearnedSolver):
             check_temperature(kernel.temperature, m0.temperature_range, self.kind)
             y, window = resample_data(kernel.data_points, problem.data, m0.setup.omega(),
                                       problem.name)
-            scale = input_scale(y)
-            glue = _predict_many(same, y / scale, kernel.temperature, n_steps, noise)
-            preds.extend(np.interp(kernel.mesh.points, m0.setup.mesh().points, g * scale,
+            glue = _predict_many(same, y, kernel.temperature, n_steps, noise)
+            preds.extend(np.interp(kernel.mesh.points, m0.setup.mesh().points, g,
                                    left=0.0, right=0.0) for g in glue)
         p = np.asarray(preds)
         std = p.std(axis=0, ddof=1) if len(preds) > 1 else None
@@ -178,31 +177,8 @@ class OpticsLearnedSolver(LearnedSolver):
             "n_models": len(models), "model_setup": m0.setup.to_dict(),
             "trained_temperature_range_K": list(m0.temperature_range),
             "n_steps": n_steps or m0.config.n_steps, "h": m0.config.h, "model_input": window,
+            "scale_equivariant": all(m.config.scale_input for m in models),
             **({} if noise is None else {"relative_noise": noise})})
-
-
-def input_scale(y: np.ndarray) -> float:
-    """Factor c that brings max |1/τ| to ``Y_SCALE``: the networks see y/c and answer c·glue.
-
-    Dividing the input by c and multiplying the answer by c makes every network
-    exactly scale-equivariant (1/τ scaled by s gives the glue scaled by s), whatever
-    glue heights it was trained on. ``Y_SCALE`` = 300 meV is the median max 1/τ of
-    the training prior, so its spectra are barely rescaled (median relative L2 error
-    of the shipped rRIM on 100 in-prior spectra at 1e-3 noise: 0.0555 against 0.0556
-    unscaled).
-
-    Parameters
-    ----------
-    y : ndarray of shape (n_omega,)
-        1/τ on the model's grid (meV).
-
-    Returns
-    -------
-    float
-        max |y| / Y_SCALE (1 for all-zero data).
-    """
-    top = float(np.max(np.abs(y)))
-    return top / Y_SCALE if top > 0 else 1.0
 
 
 #: a fixed-noise rRIM warns when the data's relative noise exceeds this many times its
@@ -251,7 +227,7 @@ def _load_cached(path: Path) -> Any:
 def _setup_key(m: Any) -> tuple:
     c = m.config
     return (tuple(sorted(m.setup.to_dict().items())), c.kind, c.h, c.hidden, c.n_steps,
-            c.temperature_input, c.noise_input, tuple(m.temperature_range))
+            c.temperature_input, c.noise_input, c.scale_input, tuple(m.temperature_range))
 
 
 def _predict_many(models: list, y: np.ndarray, temperature: float,
@@ -266,6 +242,7 @@ def _predict_many(models: list, y: np.ndarray, temperature: float,
     import torch
 
     from specinv.core.threads import compute_threads
+    from specinv.optics.config import input_scales
     from specinv.optics.fast import StackedRRIM
     from specinv.optics.setup import Y_SCALE
 
@@ -276,10 +253,11 @@ def _predict_many(models: list, y: np.ndarray, temperature: float,
     hs = models[0].sample_h(noise, 1)
     a, p = models[0].bank.batch(np.array([float(temperature)]), hs)
     ht = None if hs is None else torch.as_tensor(hs, dtype=torch.float32)
-    yt = torch.as_tensor(y[None] / Y_SCALE, dtype=torch.float32)
+    c = float(input_scales(y)[0, 0]) if models[0].config.scale_input else 1.0
+    yt = torch.as_tensor(y[None] / c / Y_SCALE, dtype=torch.float32)
     with compute_threads(1):
         out = stacked(yt, a, p, torch.tensor([float(temperature)]), n_steps=n_steps, h=ht)
-    return list(out[0].numpy().astype(float))
+    return list(out[0].numpy().astype(float) * c)
 
 
 @register
