@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from specinv.core.errors import ParameterError
+from specinv.core.errors import InputError, ParameterError
 from specinv.core.units import CM1_PER_MEV
 from specinv.io.output import table_outputs
 from specinv.optics.drude import INPUT_KINDS
@@ -172,7 +172,7 @@ def _drude(args: argparse.Namespace) -> int:
 
 def _kk(args: argparse.Namespace) -> int:
     from specinv.io.table import write_table
-    from specinv.optics.kk import Extrapolation, optical_constants, reflectivity_phase
+    from specinv.optics import kk
     from specinv.optics.optical_io import read_reflectivity
 
     table_outputs(args.output, args.plot, inputs=[args.input])
@@ -181,10 +181,14 @@ def _kk(args: argparse.Namespace) -> int:
     if not 0 <= args.oscillators <= 10:
         raise ParameterError(f"--oscillators must lie in 0..10, got {args.oscillators}")
     w, r, unit = read_reflectivity(args.input, args.unit)
-    ext = Extrapolation(low=args.low, high_power=args.high_power, oscillators=args.oscillators,
+    if w.size > kk.MAX_POINTS:
+        raise InputError(f"{w.size} rows: the Kramers-Kronig integral costs (rows)² "
+                         f"operations; resample the spectrum to at most {kk.MAX_POINTS} points",
+                         args.input)
+    ext = kk.Extrapolation(low=args.low, high_power=args.high_power, oscillators=args.oscillators,
                         onset=_energy("--free-electron-onset", args.free_electron_onset, unit))
-    theta = reflectivity_phase(w, r, ext)
-    oc = optical_constants(w, r, theta)
+    theta = kk.reflectivity_phase(w, r, ext)
+    oc = kk.optical_constants(w, r, theta)
     fit = ext.details.get("drude_lorentz", {}).get("rms_R", 0.0)
     if fit > BAD_FIT:
         warnings.warn(f"the Drude-Lorentz fit misses R by {fit:.2g} rms: the extrapolation "

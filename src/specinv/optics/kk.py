@@ -32,8 +32,10 @@ from specinv.optics.lorentz import DrudeLorentz, fit_drude_lorentz
 N_LOW, N_HIGH, N_TAIL = 400, 400, 1500
 #: the ω⁻⁴ tail is integrated up to this multiple of the onset (the rest is < 1e-5 rad)
 TAIL_END = 1e6
-#: rows of the phase integral evaluated at once (bounds the memory to ~100 MB)
-CHUNK = 512
+#: entries of the phase-integral matrix evaluated at once (bounds the memory to ~100 MB)
+CHUNK_ENTRIES = 10_000_000
+#: most data points accepted: the integral costs (points)² operations
+MAX_POINTS = 50_000
 LOW_METHODS = ("drude-lorentz", "hagen-rubens")
 
 
@@ -161,8 +163,9 @@ def reflectivity_phase(omega: np.ndarray, refl: np.ndarray,
     weights[:-1] += dg / 2
     weights[1:] += dg / 2
     theta = np.empty(w.size)
-    for start in range(0, w.size, CHUNK):
-        rows = np.arange(start, min(start + CHUNK, w.size))
+    chunk = max(1, CHUNK_ENTRIES // grid.size)
+    for start in range(0, w.size, chunk):
+        rows = np.arange(start, min(start + chunk, w.size))
         x = w[rows, None]
         den = grid[None, :] ** 2 - x**2
         diag = lo_w.size + rows
