@@ -38,6 +38,9 @@ def plot_drude(path: str | Path, res: dict, title: str) -> None:
     ax[2].plot(w, res["mass_ratio"], "C2-")
     ax[2].axhline(1.0, color="0.6", lw=0.8)
     ax[2].set(xlabel="ω (meV)", ylabel="m*/m(ω)")
+    if w[-1] > 30 * w[0]:  # spectra over decades (e.g. from optics kk): log ω
+        for a in ax:
+            a.set_xscale("log")
     fig.tight_layout()
     fig.savefig(path, dpi=110, format="png")
     plt.close(fig)
@@ -70,8 +73,8 @@ def plot_kk(path: str | Path, omega: np.ndarray, refl: np.ndarray, theta: np.nda
     hi = np.geomspace(top, 3 * onset, 60)
     r_hi = np.where(hi <= onset, refl[-1] * (hi / top) ** (-s),
                     refl[-1] * (onset / top) ** (-s) * (hi / onset) ** (-4.0))
-    ax[0].semilogx(omega, refl, "k-", label="data")
-    ax[0].semilogx(hi, r_hi, "C1--", label=f"ω^-{s:.2g}, then ω^-4")
+    ax[0].loglog(omega, refl, "k-", label="data")
+    ax[0].loglog(hi, r_hi, "C1--", label=f"ω^-{s:.2g}, then ω^-4")
     ax[0].set(xlabel="ω (meV)", ylabel="R", title=f"{title} (below the data: {ext.low})")
     ax[0].legend()
     ax[1].semilogx(omega, theta, "C0-")
