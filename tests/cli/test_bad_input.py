@@ -57,6 +57,22 @@ def _rate(d: Path) -> Path:
     return p
 
 
+def _sigma(d: Path) -> Path:
+    w = np.linspace(5, 400, 80)
+    s = 1e4 / (1 - 1j * w / 20)  # a Drude metal, Ω⁻¹cm⁻¹
+    p = d / "sigma.csv"
+    np.savetxt(p, np.column_stack([w, s.real, s.imag]), delimiter=",")
+    return p
+
+
+def _refl(d: Path) -> Path:
+    w = np.geomspace(5, 4000, 80)
+    n = np.sqrt(1 - 1000.0**2 / (w**2 + 30j * w))
+    p = d / "refl.csv"
+    np.savetxt(p, np.column_stack([w, np.abs((n - 1) / (n + 1)) ** 2]), delimiter=",")
+    return p
+
+
 def _a2f(d: Path) -> Path:
     w = np.linspace(0.5, 30, 60)
     p = d / "a2f.dat"
@@ -135,6 +151,10 @@ RECIPES: dict[tuple[str, ...], Recipe] = {
         "table", plot=True),
     ("optics", "simulate"): Recipe(None, lambda i, o: ["optics", "simulate", "--output", o],
                                    "table"),
+    ("optics", "drude"): Recipe(_sigma, lambda i, o: ["optics", "drude", i, "--output", o],
+                                "table", plot=True),
+    ("optics", "kk"): Recipe(_refl, lambda i, o: ["optics", "kk", i, "--low", "hagen-rubens",
+                                                  "--output", o], "table", plot=True),
     ("optics", "train"): Recipe(None, lambda i, o: ["optics", "train", "--cache-dir", "cache",
                                                     "--output", o], "model"),
     ("ac", "continue"): Recipe(_gtau, lambda i, o: [
@@ -158,9 +178,9 @@ OUT_NAME = {"table": "out.csv", "npz": "out.npz", "model": "model.pt", "stem": "
 
 
 def test_every_command_has_a_recipe():
-    """The 26 leaf commands of today, and any added later, are all in the harness."""
+    """The 28 leaf commands of today, and any added later, are all in the harness."""
     leaves = leaf_commands()
-    assert len(leaves) >= 26
+    assert len(leaves) >= 28
     assert sorted(set(leaves) - set(RECIPES)) == []
 
 
@@ -326,6 +346,18 @@ PARAMETER_CASES = {
     "optics-n-glue": (("optics", "invert"), ["--n-glue", "1000000000"], "--n-glue"),
     "optics-unit": (("optics", "invert"), ["--unit", "cm-1"], "--unit meV"),
     "optics-option-n-alpha": (("optics", "invert"), ["--option", "n_alpha=1e9"], "n_alpha"),
+    "optics-drude-on-rate": (("optics", "invert"), ["--plasma-frequency", "1000"],
+                             "--plasma-frequency"),
+    "optics-omega-max": (("optics", "invert"), ["--omega-max", "6"], "--omega-max"),
+    "drude-cutoff-outside": (("optics", "drude"), ["--sum-rule-cutoff", "1e6"],
+                             "--sum-rule-cutoff"),
+    "drude-plasma-nan": (("optics", "drude"), ["--plasma-frequency", "nan"],
+                         "--plasma-frequency"),
+    "drude-eps-inf-negative": (("optics", "drude"), ["--eps-inf", "-2"], "--eps-inf"),
+    "kk-onset-below-data": (("optics", "kk"), ["--free-electron-onset", "100"],
+                            "--free-electron-onset"),
+    "kk-high-power": (("optics", "kk"), ["--high-power", "9"], "--high-power"),
+    "kk-oscillators": (("optics", "kk"), ["--oscillators", "50"], "--oscillators"),
     "eli-cutoff-below-phonons": (("eliashberg", "tc"), ["--cutoff", "1"], "--cutoff"),
     "eli-n-matsubara": (("eliashberg", "solve"), ["--n-matsubara", "1000000000"],
                         "--n-matsubara"),
@@ -385,6 +417,10 @@ def _plausibility_inputs(tmp: Path) -> dict[str, tuple[tuple[str, ...], Path, st
     s = tmp / "dup.npz"
     np.savez(s, maps=np.ones((4, 32, 32)), bias_mV=np.array([0.0, 1.0, 1.0, 2.0]))
     out["stack-duplicate-bias"] = (("stm", "detect"), s, "more than once")
+    r = tmp / "percent.csv"
+    np.savetxt(r, np.column_stack([np.linspace(5, 400, 20), np.linspace(99, 60, 20)]),
+               delimiter=",")
+    out["reflectivity-percent"] = (("optics", "kk"), r, "percent")
     c = tmp / "negative.npz"
     np.savez(c, x=-np.ones((1, 10, 200)))
     out["lambda-negative"] = (("conductivity", "predict"), c, "> 0")
@@ -392,7 +428,7 @@ def _plausibility_inputs(tmp: Path) -> dict[str, tuple[tuple[str, ...], Path, st
 
 
 PLAUSIBILITY = ["curve-volts", "curve-negative", "curve-zero", "map-string-bias", "map-volts",
-                "stack-duplicate-bias", "lambda-negative"]
+                "stack-duplicate-bias", "lambda-negative", "reflectivity-percent"]
 
 
 @pytest.mark.parametrize("case", PLAUSIBILITY)

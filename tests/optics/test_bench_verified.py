@@ -15,3 +15,9 @@ def test_quick_bench_verified_answers_fit(tmp_path):
     assert all(c["rrim_chi2_reduced"] <= CHI2_OK[1] or c["method_used"] == "maxent"
                for c in cases)
     assert set(report["summary"]["families"]) == {c["family"] for c in cases}
+    table = json.loads((tmp_path / "optics_families.json").read_text())
+    cells = table["cells"]  # quick: one member per family, 100 K, noise 1e-3
+    assert len(cells) == 6 and all("cnn_raw" in c for c in cells)
+    s = table["summary"]
+    assert s["cells"] == 6 and 0 <= s["cells_rrim_above_maxent"] <= 6
+    assert len(s["maxent_over_rrim_per_family"]) == 5  # the in-prior control is left out

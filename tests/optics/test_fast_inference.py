@@ -88,7 +88,8 @@ def test_solver_ensemble_matches_per_model_predictions_and_loads_once(tmp_path, 
     per_model = np.array([TrainedModel.load(p).predict(y[None], 120.0)[0] for p in paths])
     scale = np.abs(per_model).max()
     np.testing.assert_allclose(r.spectrum, per_model.mean(0), atol=1e-5 * scale)
-    np.testing.assert_allclose(r.spectrum_std, per_model.std(0, ddof=1), atol=1e-5 * scale)
+    np.testing.assert_allclose(r.extras["ensemble_spread"], per_model.std(0, ddof=1),
+                               atol=1e-5 * scale)
     # a second solver with the same files reuses the loaded models (no file read)
     calls = []
     monkeypatch.setattr(TrainedModel, "load", classmethod(lambda cls, p: calls.append(p)))

@@ -75,16 +75,17 @@ def test_fitted_ensemble_solves_on_other_grid_and_refuses_bad_range(tiny_rrim, t
     w = np.linspace(3, 450, 230)  # user grid differs from the model's: interpolated
     k = ShulgaKernel(w, s.mesh(), temperature=100.0)
     problem = Problem(k, k.forward(x), sigma=0.3)
-    solver.options["verify"] = False  # the network path: the ensemble's spread
+    solver.options["verify"] = False  # the network path: the ensemble's spread, no band
     r = solver.solve(problem)
-    assert r.spectrum.shape == (s.n_glue,) and r.spectrum_std is not None
-    assert np.all(r.spectrum_std > 0) and r.hyperparameters["n_models"] == 2
+    assert r.spectrum.shape == (s.n_glue,) and r.spectrum_std is None
+    assert r.hyperparameters["band"].startswith("none")
+    assert np.all(r.extras["ensemble_spread"] > 0) and r.hyperparameters["n_models"] == 2
     solver.options["verify"] = True  # verified: refined or replaced, no uncalibrated band
     v = solver.solve(problem)
     assert v.hyperparameters["method_used"] in ("network+maxent", "maxent")
     assert v.spectrum_std is None and v.check.verdict != "fail"
-    short = ShulgaKernel(np.linspace(20, 300, 50), s.mesh(), temperature=100.0)
-    with pytest.raises(ParameterError, match="extrapolation is refused"):
+    short = ShulgaKernel(np.linspace(20, 150, 50), s.mesh(), temperature=100.0)
+    with pytest.raises(ParameterError, match="extrapolation is refused below 50%"):
         solver.solve(Problem(short, np.ones(50)))
     hot = ShulgaKernel(w, s.mesh(), temperature=250.0)
     with pytest.raises(ParameterError, match="outside the range"):
@@ -123,7 +124,8 @@ def test_shipped_rrim_beats_nothing_and_reports_how_it_answered():
     assert np.median(errs) < 0.2
     # the raw ensemble (verify=False) reports its spread when several members are shipped
     raw = specinv.solve(Problem(k, y), method="rrim", verify=False)
-    assert (raw.spectrum_std is not None) == (len(default_weight_files("rrim")) > 1)
+    assert raw.spectrum_std is None  # the ensemble's spread is no calibrated band
+    assert ("ensemble_spread" in raw.extras) == (len(default_weight_files("rrim")) > 1)
 
 
 def _write(path, w, g, header="omega,inv_tau"):

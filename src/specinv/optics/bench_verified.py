@@ -9,7 +9,9 @@ noise of 1e-3 and 1e-4 of max 1/τ, and inverted by the verified rRIM (``solve(.
 "rrim")``: network answer as MaxEnt's default model, fallback to MaxEnt), the raw
 network (``verify=False``), MaxEnt (chi2kink, as ``optics invert``) and Tikhonov.
 The JSON lists every case; the summary gives per-family medians and the ratio to
-MaxEnt that issue targets are stated in.
+MaxEnt that issue targets are stated in. ``optics_families.json`` holds the
+out-of-prior family table (five members per family, CNN too:
+:mod:`specinv.optics.bench_families`).
 """
 
 from __future__ import annotations
@@ -86,7 +88,7 @@ def _case(k: Any, g: np.ndarray, noise: float, rng: np.random.Generator) -> dict
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the comparison and write ``optics_verified.json``.
+    """Run the comparison; write ``optics_verified.json`` and ``optics_families.json``.
 
     Parameters
     ----------
@@ -113,9 +115,15 @@ def run(args: argparse.Namespace) -> int:
                 for noise in NOISES:
                     rows.append({"family": name, "temperature_K": t, "noise": noise,
                                  **_case(k, g, noise, rng)})
+        from specinv.optics.bench_families import family_table, print_table
+
+        table = family_table(args.quick, args.seed)
     summary = _summary(rows, list(glues))
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
+    with atomic_path(out / "optics_families.json") as tmp:
+        tmp.write_text(json.dumps({"parameters": {"quick": args.quick, "seed": args.seed},
+                                   **table}, indent=1) + "\n")
     with atomic_path(out / "optics_verified.json") as tmp:
         tmp.write_text(json.dumps({"parameters": {"quick": args.quick, "seed": args.seed,
                                                   "noises": NOISES},
@@ -126,6 +134,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"median rrim/maxent {summary['median_ratio_rrim_maxent']:.2f}; worse than maxent "
           f"by > 10 %: {summary['n_worse_than_maxent_10pc']} of {len(rows)}; fallbacks: "
           f"{summary['n_fallback']}; wrote {out / 'optics_verified.json'}")
+    print_table(table)
     return 0
 
 

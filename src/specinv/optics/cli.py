@@ -1,8 +1,10 @@
 """``specinv optics``: optical scattering rate 1/τ(ω) → electron-boson glue I²χ(Ω).
 
 Subcommands: ``invert`` (any registered method; learned ones use the shipped
-weights), ``simulate`` (1/τ of a model glue through the Shulga kernel) and
-``train`` (train rrim/fcn/cnn weights on a generated data set).
+weights; reads 1/τ(ω), or σ/ε/n through the extended Drude analysis),
+``drude`` (σ, ε or n → 1/τ(ω), m*/m(ω)), ``kk`` (reflectivity → σ by
+Kramers–Kronig), ``simulate`` (1/τ of a model glue through the Shulga kernel)
+and ``train`` (train rrim/fcn/cnn weights on a generated data set).
 Default meshes: glue on Ω = 4…400 meV (100 cells), T = 100 K; see
 ``specinv.optics.setup``.
 """
@@ -20,6 +22,10 @@ from specinv.io.limits import check_array, check_count, check_solver_options
 from specinv.io.options import parse_options, positive_float
 from specinv.io.output import check_output_dir, check_outputs, table_outputs
 from specinv.io.report import add_verdict_argument, report_verdict
+from specinv.optics.cli_frontend import add_source_arguments, register_frontend
+from specinv.optics.optical_io import UNITS, read_scattering_rate
+
+__all__ = ["read_scattering_rate", "register"]
 
 LEARNED = ("rrim", "fcn", "cnn")
 #: the data's highest ω must reach this fraction of the glue window (else: a unit mix-up)
@@ -29,7 +35,7 @@ MAX_DATA_REACH = 20.0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add ``optics invert | simulate | train`` to the ``specinv`` subcommands.
+    """Add ``optics invert | drude | kk | simulate | train`` to the ``specinv`` subcommands.
 
     Parameters
     ----------
@@ -41,18 +47,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     osub = parser.add_subparsers(dest="optics_command", metavar="SUBCOMMAND", required=True)
 
     p = osub.add_parser("invert", help="glue function I²χ(Ω) from 1/τ(ω)")
-    p.add_argument("input", metavar="INPUT", help="two columns: ω and 1/τ(ω) (meV or cm-1)")
+    p.add_argument("input", metavar="INPUT",
+                   help="text/CSV table, columns ω and 1/τ(ω) (the output of optics drude "
+                        "as it is), or ω, σ₁, σ₂ (the output of optics kk; see --from)")
     p.add_argument("--temperature", type=float, required=True, help="temperature in K")
     p.add_argument("--method", default="rrim",
                    help="rrim, fcn, cnn, maxent, tikhonov, nnrs, allen, ... (default: %(default)s)")
-    p.add_argument("--unit", choices=("meV", "cm-1"), default="meV",
-                   help="unit of both input columns (default: meV)")
+    p.add_argument("--unit", choices=tuple(UNITS), default=None,
+                   help="unit of ω (and of 1/τ, --sigma, --plasma-frequency, "
+                        "--sum-rule-cutoff) (default: the header's omega_UNIT, else meV)")
+    add_source_arguments(p)
     p.add_argument("--sigma", type=positive_float, default=None,
-                   help="absolute error of 1/τ in the input unit (default: estimated)")
+                   help="absolute error of 1/τ in --unit (default: estimated)")
+    p.add_argument("--omega-max", type=positive_float, default=None, metavar="W",
+                   help="invert only the data at ω ≤ W, in --unit, e.g. below the interband "
+                        "onset (default: all the data)")
     p.add_argument("--option", action="append", metavar="KEY=VALUE",
                    help="solver option, repeatable: weights=MODEL.pt (your own trained model), "
-                        "verify=false (raw network ensemble), alpha_rule=... (default: none, "
-                        "the method's defaults)")
+                        "verify=false (raw network ensemble), band=bootstrap (a measured error "
+                        "band), alpha_rule=... (default: none, the method's defaults)")
     p.add_argument("--glue-max", type=positive_float, default=400.0,
                    help="top of the glue mesh of classical methods, in meV (default 400)")
     p.add_argument("--n-glue", type=int, default=100,
@@ -63,6 +76,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="also draw data, fit, glue and residuals (default: no figure)")
     add_verdict_argument(p)
     p.set_defaults(func=_invert)
+    register_frontend(osub)
 
     p = osub.add_parser("simulate", help="1/τ(ω) of a model glue function")
     p.add_argument("--glue", choices=("mixture", "square", "triangle", "trapezoid",
@@ -78,7 +92,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--output", required=True, metavar="F.csv",
                    help="CSV output: ω and 1/τ(ω) (+ F.json with the glue)")
     p.set_defaults(func=_simulate)
+    _register_train(osub)
 
+
+def _register_train(osub: argparse._SubParsersAction) -> None:
+    """Add ``optics train``."""
     p = osub.add_parser("train", help="train rrim/fcn/cnn weights on generated data")
     p.add_argument("--model", choices=LEARNED, default="rrim",
                    help="network: recurrent inference machine, FCN or CNN (default: "
@@ -97,6 +115,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    metavar="K",
                    help="training temperatures in K (several: temperature-range model; "
                         "default %(default)s)")
+    p.add_argument("--scale-equivariant", action="store_true",
+                   help="train on spectra divided by max 1/τ / 300 meV (glues alike): the "
+                        "model is exactly scale-equivariant (default: off)")
     p.add_argument("--epochs", type=int, default=60, help="training epochs (default %(default)s)")
     p.add_argument("--seed", type=int, default=0,
                    help="seed of the data and the weights (default %(default)s)")
@@ -109,53 +130,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_train)
 
 
-def read_scattering_rate(path: str, unit: str) -> tuple[np.ndarray, np.ndarray]:
-    """ω and 1/τ in meV from a two-column file (sorted by ω; ω > 0, distinct, ≥ 5 rows).
-
-    Parameters
-    ----------
-    path : str
-        Text table: ω, 1/τ.
-    unit : {"meV", "cm-1"}
-        Unit of both columns.
-
-    Returns
-    -------
-    omega : ndarray of shape (n,)
-        Photon energies (meV), increasing.
-    rate : ndarray of shape (n,)
-        Scattering rate 1/τ (meV).
-
-    Raises
-    ------
-    InputError
-        Fewer than 5 rows, ω ≤ 0 or repeated.
-    """
-    from specinv.io.table import read_columns
-
-    table, _ = read_columns(path, min_columns=2, names=("omega", "1/tau"))
-    w, g = table[:, 0], table[:, 1]
-    if unit == "cm-1":
-        w, g = w / CM1_PER_MEV, g / CM1_PER_MEV
-    if w.size < 5:
-        raise InputError(f"need at least 5 rows of (omega, 1/tau), found {w.size}", path)
-    if np.any(g < 0) and np.median(g) < 0:
-        raise InputError("column 2 (1/tau) is negative at most frequencies; a scattering rate "
-                         "is positive (wrong column or sign?)", path)
-    if np.any(w <= 0):
-        raise InputError("column 1 (omega) must be > 0 in every row", path)
-    order = np.argsort(w)
-    w, g = w[order], g[order]
-    if np.any(np.diff(w) <= 0):
-        raise InputError("column 1 (omega) has repeated values", path)
-    return w, g
-
-
 def _invert(args: argparse.Namespace) -> int:
     from specinv.core.mesh import Mesh
     from specinv.core.problem import Problem
     from specinv.io.table import write_table
     from specinv.kernels.shulga import ShulgaKernel
+    from specinv.optics.cli_frontend import scattering_rate_input
     from specinv.optics.setup import MAXENT_OPTIONS, OpticsSetup
     from specinv.solvers.base import get_solver
 
@@ -164,7 +144,8 @@ def _invert(args: argparse.Namespace) -> int:
         raise ParameterError(f"--temperature must lie in (0, 1e4) K, got {args.temperature}")
     check_count("--n-glue", args.n_glue, minimum=10)
     options = parse_options(args.option)
-    w, g = read_scattering_rate(args.input, args.unit)
+    w, g, source = scattering_rate_input(args)
+    w, g = _crop(w, g, args.omega_max, source, args.input)
     check_solver_options(options, get_solver(args.method).defaults)
     check_array("--n-glue", args.n_glue, (w.size, args.n_glue), what="kernel")
     if args.method == "maxent":
@@ -179,16 +160,17 @@ def _invert(args: argparse.Namespace) -> int:
         # n cells of width d = glue_max/n tiling [d/2, glue_max + d/2] (the default
         # 400 meV / 100 is the models' mesh); the first edge stays above Ω = 0
         mesh = Mesh.uniform(args.glue_max / args.n_glue, args.glue_max, args.n_glue)
-    _check_reach(w, float(mesh.points[-1]), args)
-    sigma = None if args.sigma is None else args.sigma / (CM1_PER_MEV if args.unit == "cm-1"
-                                                          else 1.0)
+    _check_reach(w, float(mesh.points[-1]), args.input, source["input_unit"])
+    unit = source["input_unit"]
+    sigma = None if args.sigma is None else args.sigma * UNITS[unit]
     kernel = ShulgaKernel(w, mesh, temperature=args.temperature)
     problem = Problem(kernel, g, sigma=sigma, name=args.input)
     result = solver.solve(problem)
     cols = {"omega_meV": result.omega, "glue": result.spectrum}
     if result.spectrum_std is not None:
         cols["glue_std"] = result.spectrum_std
-    meta = {"command": "optics invert", "input": str(Path(args.input)), "input_unit": args.unit,
+    meta = {"command": "optics invert", "input": str(Path(args.input)), "input_unit": unit,
+            "input_source": source,
             "temperature_K": args.temperature, "kernel": kernel.describe(), **result.metadata()}
     title = f"{Path(args.input).name}: {args.method}, T = {args.temperature:g} K"
     extra = [(args.plot, lambda tmp: _plot(tmp, w, g, result, title))] if args.plot else []
@@ -201,19 +183,34 @@ def _invert(args: argparse.Namespace) -> int:
     return report_verdict(result.check, args)
 
 
-def _check_reach(w: np.ndarray, glue_max: float, args: argparse.Namespace) -> None:
-    """Refuse data whose frequency range contradicts ``--unit`` (cm-1 vs meV mix-up)."""
+def _check_reach(w: np.ndarray, glue_max: float, path: str, unit: str) -> None:
+    """Refuse data whose frequency range contradicts the unit (cm-1 vs meV mix-up)."""
     top = float(w[-1])
-    other = "meV" if args.unit == "cm-1" else "cm-1"
+    other = "meV" if unit != "meV" else "cm-1"
     if top < MIN_DATA_REACH * glue_max:
-        raise InputError(f"omega reaches only {top:.3g} meV (read as {args.unit}), less than "
+        raise InputError(f"omega reaches only {top:.3g} meV (read as {unit}), less than "
                          f"{MIN_DATA_REACH:g} of the glue window up to {glue_max:g} meV: is "
                          f"the file in {other} (--unit {other})? Otherwise lower --glue-max",
-                         args.input)
+                         path)
     if top > MAX_DATA_REACH * glue_max:
-        raise InputError(f"omega reaches {top:.3g} meV (read as {args.unit}), "
+        raise InputError(f"omega reaches {top:.3g} meV (read as {unit}), "
                          f"{MAX_DATA_REACH:g}× the glue window up to {glue_max:g} meV: is "
-                         f"the file in {other} (--unit {other})?", args.input)
+                         f"the file in {other} (--unit {other})? Otherwise crop it with "
+                         "--omega-max", path)
+
+
+def _crop(w: np.ndarray, g: np.ndarray, omega_max: float | None, source: dict,
+          path: str) -> tuple[np.ndarray, np.ndarray]:
+    """The data at ω ≤ ``--omega-max`` (given in the input unit); all when None."""
+    if omega_max is None:
+        return w, g
+    top = omega_max * UNITS[source["input_unit"]]
+    keep = w <= top
+    if keep.sum() < 5:
+        raise ParameterError(f"--omega-max {omega_max:g} {source['input_unit']} leaves "
+                             f"{int(keep.sum())} rows of {path}; at least 5 are needed")
+    source["omega_max_meV"] = top
+    return w[keep], g[keep]
 
 
 def _plot(path: str, w: np.ndarray, g: np.ndarray, result: object, title: str) -> None:
@@ -299,7 +296,7 @@ def _train(args: argparse.Namespace) -> int:
                        temperatures=temps, cache_dir=args.cache_dir, noise_levels=levels)
     cfg = ModelConfig(kind=args.model, epochs=args.epochs, seed=args.seed,
                       temperature_input=len(set(temps)) > 1 and args.model == "rrim",
-                      noise_input=levels is not None)
+                      noise_input=levels is not None, scale_input=args.scale_equivariant)
     model = train_model(ds, cfg, checkpoint=args.checkpoint, progress=True)
     model.save(args.output)
     h = model.history

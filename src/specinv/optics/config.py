@@ -15,7 +15,7 @@ import torch
 
 from specinv.core.errors import ParameterError
 from specinv.optics.models import CNN, FCN, RRIM
-from specinv.optics.setup import OpticsSetup
+from specinv.optics.setup import Y_SCALE, OpticsSetup
 
 KINDS = ("rrim", "fcn", "cnn")
 
@@ -52,6 +52,10 @@ class ModelConfig:
         Wall-time limit of the training (s).
     seed : int
         Seed of initialization and batch order.
+    scale_input : bool
+        Exactly scale-equivariant model: each spectrum is divided by
+        c = max |1/τ| / ``Y_SCALE`` and its glue multiplied by c, in training and
+        prediction (:func:`input_scales`).
     step_weights : {"uniform", "linear"}
         rRIM loss weights w_t (see :func:`~specinv.optics.train.step_weights`).
     """
@@ -75,6 +79,26 @@ class ModelConfig:
     seed: int = 0
     #: rRIM loss weights w_t: "uniform" (w_t = 1, seed 001) or "linear" (w_t ∝ t, Σ w_t = N_t)
     step_weights: str = "uniform"
+    #: divide each spectrum by max |1/τ| / Y_SCALE and multiply its glue back (training and
+    #: prediction): exactly scale-equivariant (off for the weights shipped before it existed)
+    scale_input: bool = False
+
+
+def input_scales(y: np.ndarray) -> np.ndarray:
+    """Per-spectrum factor c = max |1/τ| / ``Y_SCALE`` of scale-equivariant models (1 for zeros).
+
+    Parameters
+    ----------
+    y : ndarray of shape (B, n_omega)
+        Scattering rates 1/τ (meV).
+
+    Returns
+    -------
+    ndarray of shape (B, 1)
+        The factors c; a model sees y / c and answers c × its glue.
+    """
+    top = np.max(np.abs(np.atleast_2d(y)), axis=1, keepdims=True)
+    return np.where(top > 0, top / Y_SCALE, 1.0)
 
 
 #: smallest h of every rRIM: h_min of noise-conditioned rRIMs and the floor of

@@ -1,6 +1,7 @@
 """Seeded, cached training/validation/test sets of (glue, 1/τ) pairs.
 
 A data set is ``N`` Gaussian-mixture glue functions (:mod:`specinv.optics.glue`),
+or glues of the broad prior (:mod:`specinv.optics.prior`),
 their scattering rates through the Shulga kernel at the sample's temperature,
 and Gaussian noise of standard deviation ``noise × max(1/τ)`` per sample (seed
 001). The split is 0.8/0.1/0.1 in a seeded random order. Everything follows
@@ -24,6 +25,7 @@ from specinv.optics.glue import MIXTURE_RANGES, gaussian_mixtures
 from specinv.optics.setup import OpticsSetup
 
 SPLIT = (0.8, 0.1, 0.1)
+PRIORS = ("mixtures", "broad")
 
 
 @dataclass
@@ -119,11 +121,30 @@ def _load_cached(path: Path, setup: OpticsSetup, params: dict) -> GlueDataset:
                            params, sigma)
 
 
+def _check_size(n: int, noise: float) -> None:
+    if n < 10:
+        raise ParameterError(f"data set size must be >= 10, got {n}")
+    if not noise >= 0:
+        raise ParameterError(f"noise must be >= 0, got {noise}")
+
+
+def _glues(prior: str, mesh: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` training glues on ``mesh`` (meV) from the named prior."""
+    if prior not in PRIORS:
+        raise ParameterError(f"prior must be one of {PRIORS}, got {prior!r}")
+    if prior == "broad":
+        from specinv.optics.prior import broad_glues
+
+        return broad_glues(mesh, n, rng)[0]
+    return gaussian_mixtures(mesh, n, rng)
+
+
 def build_dataset(n: int, *, noise: float = 0.0, seed: int = 0,
                   temperatures: tuple[float, ...] = (100.0,),
                   setup: OpticsSetup | None = None,
                   cache_dir: str | Path | None = None,
-                  noise_levels: tuple[float, ...] | None = None) -> GlueDataset:
+                  noise_levels: tuple[float, ...] | None = None,
+                  prior: str = "mixtures") -> GlueDataset:
     """Generate (or load from the cache) a glue data set.
 
     Parameters
@@ -145,16 +166,15 @@ def build_dataset(n: int, *, noise: float = 0.0, seed: int = 0,
         Mixed noise (training of noise-conditioned models): each sample's σ is drawn
         uniformly from these levels (``noise`` must then be 0) and kept in ``sigma``.
         Glue functions, temperatures and split equal those of the fixed-noise sets.
+    prior : {"mixtures", "broad"}
+        Glues: the seed's Gaussian mixtures, or :func:`specinv.optics.prior.broad_glues`.
 
     Returns
     -------
     GlueDataset
         Glue functions, clean and noisy 1/τ (meV), temperatures (K) and the split.
     """
-    if n < 10:
-        raise ParameterError(f"data set size must be >= 10, got {n}")
-    if not noise >= 0:
-        raise ParameterError(f"noise must be >= 0, got {noise}")
+    _check_size(n, noise)
     temps = tuple(float(t) for t in temperatures)
     if not temps or any(not t > 0 for t in temps):
         raise ParameterError(f"temperatures must be > 0 K, got {temperatures}")
@@ -168,12 +188,14 @@ def build_dataset(n: int, *, noise: float = 0.0, seed: int = 0,
               "version": 1}
     if levels is not None:  # only then: the fixed-noise sets keep their cache names
         params["noise_levels"] = levels
+    if prior != "mixtures":  # likewise (an unknown prior is refused by _glues)
+        params["prior"] = prior
     key = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:16]
     path = Path(cache_dir) / f"optics_{key}.npz" if cache_dir is not None else None
     if path is not None and path.is_file():
         return _load_cached(path, setup, params)
     rng = np.random.default_rng([seed, 1])
-    x = gaussian_mixtures(setup.mesh().points, n, rng)
+    x = _glues(prior, setup.mesh().points, n, rng)
     temperature = np.asarray(temps)[rng.integers(0, len(temps), size=n)]
     y_clean = np.empty((n, setup.n_omega))
     for t in temps:

@@ -2,7 +2,8 @@
 
 The relative noise level σ / max |1/τ| of the data (from their error bars, else
 estimated by a quintic Savitzky–Golay residual, :func:`estimate_relative_noise`),
-1/τ interpolated onto the model's ω grid (:func:`interpolate_data`, no extrapolation)
+1/τ resampled onto the model's ω grid (:func:`resample_data`: interpolated, and
+continued linearly where the data window is narrower than the model's)
 and the temperature checked against the model's training range
 (:func:`check_temperature`). Used by :mod:`specinv.optics.solvers`.
 """
@@ -17,6 +18,8 @@ from specinv.core.problem import Problem
 
 #: temperatures within this many K of a fixed-T model's training T are accepted
 T_TOLERANCE_K = 2.0
+#: the data must cover this fraction of the model's ω window (the rest is extrapolated)
+MIN_COVERAGE = 0.5
 
 
 
@@ -71,9 +74,15 @@ def estimate_relative_noise(y: np.ndarray) -> float:
     return estimate_noise(y, order=NOISE_SG_ORDER) / scale
 
 
-def interpolate_data(omega: np.ndarray, data: np.ndarray, target: np.ndarray,
-                     name: str = "data") -> np.ndarray:
-    """1/τ on the model grid ``target`` (meV) by linear interpolation; refuse extrapolation.
+def resample_data(omega: np.ndarray, data: np.ndarray, target: np.ndarray,
+                  name: str = "data") -> tuple[np.ndarray, dict]:
+    """1/τ on the model grid ``target`` (meV): interpolated inside the data, extrapolated out.
+
+    Inside the data window 1/τ is interpolated linearly. Where the model's grid
+    reaches beyond it, 1/τ is continued by the straight line fitted to the data's
+    outer tenth (at least 3 points), clipped at 0: a smooth guess for the network
+    only, since the verified answer is refined through the exact kernel on the data's
+    own grid (:func:`~specinv.solvers.refine.verify_guess`).
 
     Parameters
     ----------
@@ -88,23 +97,38 @@ def interpolate_data(omega: np.ndarray, data: np.ndarray, target: np.ndarray,
 
     Returns
     -------
-    ndarray of shape (m,)
+    y : ndarray of shape (m,)
         1/τ on ``target`` (meV).
+    info : dict
+        ``data_window_meV``, ``model_window_meV`` and ``extrapolated_meV`` (the
+        [from, to] ranges of ``target`` filled by extrapolation; empty when none).
 
     Raises
     ------
     ParameterError
-        The data do not cover ``target`` (to 1e-6 of its upper end).
+        The data cover less than :data:`MIN_COVERAGE` of the model's window.
     """
     order = np.argsort(omega)
     w, g = omega[order], data[order]
-    tol = 1e-6 * max(abs(target[-1]), 1.0)
-    if w[0] > target[0] + tol or w[-1] < target[-1] - tol:
+    t0, t1 = float(target[0]), float(target[-1])
+    overlap = (min(w[-1], t1) - max(w[0], t0)) / (t1 - t0)
+    if overlap < MIN_COVERAGE:
         raise ParameterError(
-            f"{name}: data cover ω = {w[0]:g}–{w[-1]:g} meV but the model needs "
-            f"{target[0]:g}–{target[-1]:g} meV; extrapolation is refused (use a classical "
-            "method such as maxent or tikhonov)")
-    return np.interp(target, w, g)
+            f"{name}: data cover ω = {w[0]:g}–{w[-1]:g} meV, {max(overlap, 0):.0%} of the "
+            f"model's window {t0:g}–{t1:g} meV; extrapolation is refused below "
+            f"{MIN_COVERAGE:.0%} (use a classical method such as maxent or tikhonov)")
+    y = np.interp(target, w, g)
+    tol = 1e-6 * max(abs(t1), 1.0)
+    k = max(3, w.size // 10)
+    filled = []
+    for outside, pts in ((target < w[0] - tol, slice(0, k)), (target > w[-1] + tol,
+                                                              slice(-k, None))):
+        if outside.any():
+            line = np.polyfit(w[pts], g[pts], 1)
+            y[outside] = np.clip(np.polyval(line, target[outside]), 0.0, None)
+            filled.append([float(target[outside][0]), float(target[outside][-1])])
+    return y, {"data_window_meV": [float(w[0]), float(w[-1])],
+               "model_window_meV": [t0, t1], "extrapolated_meV": filled}
 
 
 def check_temperature(t: float, trained: tuple[float, float], kind: str) -> None:

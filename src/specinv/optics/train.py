@@ -32,6 +32,7 @@ from specinv.optics.config import (
     auto_h,
     build_model,
     default_hidden,
+    input_scales,
     noise_h,
 )
 from specinv.optics.dataset import GlueDataset
@@ -126,6 +127,9 @@ def train_model(dataset: GlueDataset, cfg: ModelConfig, *, checkpoint: str | Non
     bank = KernelBank(setup, cfg.h)
     xtr, ytr, ttr = dataset.part("train")
     xva, yva, tva = dataset.part("val")
+    if cfg.scale_input:  # every (glue, 1/τ) pair divided by c = max |1/τ| / Y_SCALE
+        ctr, cva = input_scales(ytr), input_scales(yva)
+        xtr, ytr, xva, yva = xtr / ctr, ytr / ctr, xva / cva, yva / cva
     htr = noise_h(dataset.noise_of("train"), cfg.h) if cfg.noise_input else None
     hva = noise_h(dataset.noise_of("val"), cfg.h) if cfg.noise_input else None
     xtr_t = torch.as_tensor(xtr, dtype=torch.float32)

@@ -18,7 +18,7 @@ import torch
 from specinv.core.errors import InputError, ParameterError
 from specinv.core.threads import compute_threads
 from specinv.learning.weights import display, load_state, load_torch, save_torch
-from specinv.optics.config import ModelConfig, build_model, noise_h
+from specinv.optics.config import ModelConfig, build_model, input_scales, noise_h
 from specinv.optics.fast import SINGLE_THREAD_ROWS, KernelBank, StackedRRIM
 from specinv.optics.setup import Y_SCALE, OpticsSetup
 
@@ -121,18 +121,20 @@ class TrainedModel:
             Glue I²χ(Ω) (dimensionless).
         """
         y = np.atleast_2d(np.asarray(y, dtype=float))
+        # scale-equivariant models see y/c and answer c × glue (c = 1 for the others)
+        c = input_scales(y) if self.config.scale_input else np.ones((y.shape[0], 1))
         temps = np.array(np.broadcast_to(np.asarray(temperature, dtype=float), (y.shape[0],)))
         hs = self.sample_h(noise, y.shape[0])
-        yt = torch.as_tensor(y / Y_SCALE, dtype=torch.float32)
+        yt = torch.as_tensor(y / c / Y_SCALE, dtype=torch.float32)
         with torch.no_grad(), compute_threads(1 if y.shape[0] <= SINGLE_THREAD_ROWS else None):
             if self.kind != "rrim":
-                out = self.model(yt).numpy().astype(float)
+                out = self.model(yt).numpy().astype(float) * c
                 return out[None] if all_steps else out
             a, p = self.bank.batch(temps, hs)
             tt = torch.as_tensor(temps, dtype=torch.float32)
             ht = None if hs is None else torch.as_tensor(hs, dtype=torch.float32)
             xs = self.stacked()(yt, a, p, tt, n_steps=n_steps, all_steps=all_steps, h=ht)
-        return xs[..., 0, :].numpy().astype(float)
+        return xs[..., 0, :].numpy().astype(float) * c
 
     @property
     def bank(self) -> KernelBank:

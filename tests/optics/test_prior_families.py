@@ -1,0 +1,38 @@
+"""The broad training prior and the separate test families of glue functions."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from specinv.optics.dataset import build_dataset
+from specinv.optics.families import MEMBERS, NAMES, family_glues
+from specinv.optics.prior import FAMILIES, HEIGHTS, broad_glues
+
+MESH = np.linspace(4.0, 400.0, 100)
+
+
+def test_broad_prior_draws_every_family_within_the_heights():
+    glues, fam = broad_glues(MESH, 300, np.random.default_rng(0))
+    assert set(fam) == set(range(len(FAMILIES)))
+    assert np.all(np.isfinite(glues)) and np.all(glues >= 0)
+    peaks = glues[fam != FAMILIES.index("mixture")].max(axis=1)
+    assert np.all((peaks >= HEIGHTS[0] * (1 - 1e-12)) & (peaks <= HEIGHTS[1] * (1 + 1e-12)))
+    again, _ = broad_glues(MESH, 300, np.random.default_rng(0))
+    np.testing.assert_array_equal(glues, again)
+
+
+def test_broad_dataset_keeps_the_mixture_cache_names_apart(tmp_path):
+    a = build_dataset(20, seed=4, cache_dir=tmp_path, prior="broad")
+    b = build_dataset(20, seed=4, cache_dir=tmp_path)
+    assert a.params["prior"] == "broad" and "prior" not in b.params
+    assert len(list(tmp_path.glob("optics_*.npz"))) == 2
+    assert not np.allclose(a.x, b.x)
+
+
+def test_test_families_are_fixed_and_distinct():
+    fams = family_glues(MESH)
+    assert tuple(fams) == NAMES
+    for g in fams.values():
+        assert g.shape == (MEMBERS, MESH.size) and np.all(g >= 0) and np.all(g.max(axis=1) > 0)
+        assert np.linalg.matrix_rank(g) == MEMBERS  # five different members
+    np.testing.assert_array_equal(family_glues(MESH, 2)["gapped"], fams["gapped"][:2])
