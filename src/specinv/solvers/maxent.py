@@ -50,16 +50,21 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from scipy.optimize import brentq, curve_fit, minimize_scalar
 
 from specinv.core.errors import ConvergenceWarning, ParameterError
 from specinv.core.problem import Problem
 from specinv.core.threads import compute_threads
+from specinv.solvers import alpha_rules
 from specinv.solvers.base import Solver, SolverOutput, register
 from specinv.solvers.linalg import scaled_svd
-from specinv.solvers.maxent_core import MaxEntCore, entropy
+from specinv.solvers.maxent_core import MaxEntCore, Point
 
-ALPHA_RULES = ("chi2kink", "classic", "bryan", "posterior", "historic")
+ALPHA_RULES = ("chi2kink", "classic", "bryan", "posterior", "historic", "chi2curv", "linefit",
+               "entropy")
+#: the rules that read the shape of the χ²(α) or S(α) curve (TRIQS/maxent's analyzers)
+CURVE_RULES = ("chi2curv", "linefit", "entropy")
+#: points added between the grid neighbours of the curvature maximum (refinement)
+CURV_REFINE = 4
 ALPHA_PRIORS = ("flat", "jeffreys")
 #: χ²/n above which the data are reported as not representable on the mesh
 CHI2_MISFIT = 100.0
@@ -94,42 +99,6 @@ def flat_default(problem: Problem) -> np.ndarray:
 
 def _sigmoid(x: np.ndarray, a: float, b: float, c: float, d: float) -> np.ndarray:
     return a + b / (1.0 + np.exp(-d * (x - c)))
-
-
-class _Point:
-    """Everything the α rules need at one α: spectrum A, χ², S, eigenvalues."""
-
-    __slots__ = ("alpha", "a", "chi2", "ent", "lam", "converged", "n_data")
-
-    def __init__(self, core: MaxEntCore, alpha: float, a: np.ndarray, converged: bool) -> None:
-        self.alpha, self.a, self.converged = float(alpha), a, converged
-        self.n_data = core.n_data
-        self.chi2, self.ent = core.chi2(self.a), entropy(self.a, core.m)
-        t = (core.u.T * self.a) @ core.u
-        self.lam = np.clip(np.linalg.eigvalsh((core.s[:, None] * t) * core.s[None, :]), 0, None)
-
-    @property
-    def ngood(self) -> float:
-        """Number of good measurements ``Σ λ/(α + λ)``."""
-        return float(np.sum(self.lam / (self.alpha + self.lam)))
-
-    def logpost(self, prior: str = "flat") -> float:
-        """``½ Σ ln(α/(α+λ)) + αS − χ²/2 + ln P(α)``."""
-        lp = 0.5 * np.sum(np.log(self.alpha / (self.alpha + self.lam))) \
-            + self.alpha * self.ent - 0.5 * self.chi2
-        return float(lp - np.log(self.alpha) if prior == "jeffreys" else lp)
-
-    def historic_ratio(self) -> float:
-        """``ln(χ²/N)``: zero at the historic (discrepancy) α."""
-        return float(np.log(max(self.chi2, 1e-300) / self.n_data))
-
-    def ratio(self, rule: str) -> float:
-        """The function whose root is the ``classic`` or ``historic`` α."""
-        return self.classic_ratio() if rule == "classic" else self.historic_ratio()
-
-    def classic_ratio(self) -> float:
-        """``ln(−2αS / N_good)``: zero at the classic α."""
-        return float(np.log(max(-2.0 * self.alpha * self.ent, 1e-300) / max(self.ngood, 1e-300)))
 
 
 @register
@@ -238,9 +207,11 @@ class MaxEntSolver(Solver):
             chosen = pts[idx]
             if self.options["refine_alpha"] and rule in ("classic", "historic", "posterior"):
                 chosen = self._refine(core, pts, idx, rule, prior)
+            elif self.options["refine_alpha"] and rule == "chi2curv":
+                chosen = _refine_curvature(core, pts, idx)
             if not chosen.converged:  # finish the chosen solve (the scan's budget is short)
                 a, ok = core.solve(chosen.a, chosen.alpha, max_iter=FINAL_ITER)
-                chosen = _Point(core, chosen.alpha, a, ok)
+                chosen = Point(core, chosen.alpha, a, ok)
             f = chosen.a / w
             hyper["alpha"] = chosen.alpha
             hyper["alpha_grid"] = float(used[idx])
@@ -262,7 +233,7 @@ class MaxEntSolver(Solver):
                                     "logpost": logpost})
 
     def _run_scan(self, core: MaxEntCore, m: np.ndarray, rule: str,
-                  prior: str) -> list[_Point]:
+                  prior: str) -> list[Point]:
         """Solve on the α grid from large to small (warm starts) until the rule's α is
         bracketed; an automatic grid is extended downwards, at the same log spacing, while
         :meth:`_needs_lower` says the answer lies below it (at most :data:`MAX_EXTEND`
@@ -274,7 +245,7 @@ class MaxEntSolver(Solver):
         while True:
             for alpha in alphas[len(pts):]:
                 a, ok = core.solve(a, alpha, max_iter=SCAN_ITER)
-                pts.append(_Point(core, alpha, a, ok))
+                pts.append(Point(core, alpha, a, ok))
                 if self._scan_done(rule, pts, prior):
                     return pts
             if (self.options["alpha_range"] is not None or len(alphas) >= limit
@@ -283,7 +254,7 @@ class MaxEntSolver(Solver):
             alphas.extend(alphas[-1] * ratio ** np.arange(1, len(pts) // 2 + 1))
 
     @staticmethod
-    def _needs_lower(rule: str, pts: list[_Point], prior: str, ratio: float) -> bool:
+    def _needs_lower(rule: str, pts: list[Point], prior: str, ratio: float) -> bool:
         """Does the rule's α lie below the scanned grid?
 
         Never once χ² has stopped falling (relative change below :data:`PLATEAU` over the
@@ -300,12 +271,15 @@ class MaxEntSolver(Solver):
         if rule in ("posterior", "bryan"):
             lp = np.array([p.logpost(prior) for p in pts])
             return int(np.argmax(lp)) >= len(pts) - 2
+        if rule in CURVE_RULES:
+            return True  # the corner is seen only once χ² has reached its floor
         # chi2kink: the kink lies below the α at which the data are first fitted
         return bool(chi2[-1] > pts[-1].n_data)
 
     @staticmethod
-    def _scan_done(rule: str, pts: list[_Point], prior: str) -> bool:
-        """Stop the scan once the rule's answer is bracketed (classic, historic, posterior)."""
+    def _scan_done(rule: str, pts: list[Point], prior: str) -> bool:
+        """Stop the scan once the rule's answer is bracketed (classic, historic,
+        posterior, chi2curv; the others read the whole scan)."""
         if rule in ("classic", "historic"):
             # the first crossing (−2αS = N_good, resp. χ² = N) coming from large α
             return len(pts) > 2 and np.sign(pts[-1].ratio(rule)) != np.sign(
@@ -315,20 +289,25 @@ class MaxEntSolver(Solver):
             top = int(np.argmax(lp))
             # three points past a maximum that is 20 (e^20) above the current value
             return 0 < top <= len(pts) - 4 and lp[-1] < lp[top] - 20.0
+        if rule == "chi2curv" and len(pts) > 4:
+            # χ² on its floor for a decade of α: the corner lies behind the scan
+            la = np.log10([p.alpha for p in pts])
+            back = int(np.searchsorted(-la, -(la[-1] + 1.0)))
+            return back < len(pts) - 1 and pts[-1].chi2 >= (1.0 - PLATEAU) * pts[back].chi2
         return False
 
-    def _refine(self, core: MaxEntCore, pts: list[_Point], idx: int, rule: str,
-                prior: str) -> _Point:
+    def _refine(self, core: MaxEntCore, pts: list[Point], idx: int, rule: str,
+                prior: str) -> Point:
         """α between the grid neighbours of ``idx`` (warm-started solves)."""
-        cache: dict[float, _Point] = {}
+        cache: dict[float, Point] = {}
 
-        def at(log_alpha: float) -> _Point:
+        def at(log_alpha: float) -> Point:
             if log_alpha not in cache:
                 alpha = float(np.exp(log_alpha))
                 near = min(pts + list(cache.values()),
                            key=lambda p: abs(np.log(p.alpha) - log_alpha))
                 a, ok = core.solve(near.a.copy(), alpha)
-                cache[log_alpha] = _Point(core, alpha, a, ok)
+                cache[log_alpha] = Point(core, alpha, a, ok)
             return cache[log_alpha]
 
         la = np.log([p.alpha for p in pts])
@@ -336,6 +315,8 @@ class MaxEntSolver(Solver):
             if idx == 0 or np.sign(pts[idx].ratio(rule)) == np.sign(
                     pts[idx - 1].ratio(rule)):
                 return pts[idx]
+            from scipy.optimize import brentq  # lazily: scipy.optimize costs ~0.3 s to import
+
             try:
                 root = brentq(lambda x: at(x).ratio(rule), la[idx], la[idx - 1],
                               xtol=1e-3)
@@ -344,6 +325,8 @@ class MaxEntSolver(Solver):
             return at(root)
         if idx == 0 or idx == len(pts) - 1:
             return pts[idx]
+        from scipy.optimize import minimize_scalar
+
         res = minimize_scalar(lambda x: -at(x).logpost(prior), method="bounded",
                               bounds=(la[idx + 1], la[idx - 1]),
                               options={"xatol": 2e-3})
@@ -354,6 +337,12 @@ class MaxEntSolver(Solver):
               ngood: np.ndarray, logpost: np.ndarray, n_data: int) -> int:
         if rule == "posterior":
             return int(np.argmax(logpost))
+        if rule == "chi2curv":
+            return alpha_rules.chi2_curvature(np.log(alphas), chi2)
+        if rule == "linefit":
+            return alpha_rules.line_fit(np.log(alphas), chi2)
+        if rule == "entropy":
+            return alpha_rules.entropy_plateau(np.log(alphas), ent)
         if rule == "classic":
             # −2αS = N_good: the first crossing coming from large α
             ratio = np.log(np.maximum(-2.0 * alphas * ent, 1e-300) / np.maximum(ngood, 1e-300))
@@ -369,6 +358,8 @@ class MaxEntSolver(Solver):
                           "alpha is used - are the error bars too small?",
                           ConvergenceWarning, stacklevel=3)
             return int(np.argmin(chi2))
+        from scipy.optimize import curve_fit
+
         x, y = np.log10(alphas), np.log10(np.maximum(chi2, 1e-300))
         try:
             p0 = (y.min(), y.max() - y.min(), float(np.median(x)), 1.0)
@@ -378,3 +369,25 @@ class MaxEntSolver(Solver):
             # fall back to the point of maximal curvature of the log-log curve
             target = float(x[int(np.argmax(np.gradient(np.gradient(y, x), x)))])
         return int(np.argmin(np.abs(x - target)))
+
+
+def _refine_curvature(core: MaxEntCore, pts: list[Point], idx: int) -> Point:
+    """The χ²-curvature maximum on a grid :data:`CURV_REFINE` + 1 times finer between the
+    grid neighbours of ``idx`` (warm-started solves); the grid point at a scan end."""
+    if idx == 0 or idx == len(pts) - 1:
+        return pts[idx]
+    la = np.log([p.alpha for p in pts])
+    fine = list(pts[idx - 1:idx + 2])
+    for lo, hi, start in ((la[idx - 1], la[idx], pts[idx - 1]), (la[idx], la[idx + 1], pts[idx])):
+        a = start.a
+        for x in np.linspace(lo, hi, CURV_REFINE + 2)[1:-1]:
+            a, ok = core.solve(a.copy(), float(np.exp(x)), max_iter=SCAN_ITER)
+            fine.append(Point(core, float(np.exp(x)), a, ok))
+    # outer neighbours keep the end points' finite differences meaningful
+    fine += pts[max(idx - 2, 0):idx - 1] + pts[idx + 2:idx + 3]
+    fine.sort(key=lambda p: -p.alpha)
+    c = alpha_rules.curvature(alpha_rules.CURVATURE_GAMMA * np.log10([p.alpha for p in fine]),
+                              np.log10([max(p.chi2, 1e-300) for p in fine]))
+    inner = [k for k, p in enumerate(fine) if la[idx + 1] < np.log(p.alpha) < la[idx - 1]]
+    best = max(inner, key=lambda k: c[k] if np.isfinite(c[k]) else -np.inf)
+    return fine[best]
