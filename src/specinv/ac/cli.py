@@ -59,6 +59,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "default: from the data's moments")
     p.add_argument("--n-omega", type=int, default=None, metavar="N",
                    help="real-frequency points (default 201; 151 on the half axis)")
+    p.add_argument("--default-model", default="flat", metavar="MODEL",
+                   help="MaxEnt default model (fermionic kernels): flat (normalized to the "
+                        "data's zeroth moment), gaussian (mean and width from the data's "
+                        "first and second moments), two-pass (Gaussian of a first flat-model "
+                        "answer's moments) or a FILE with columns omega, D(omega) in the "
+                        "data's energy unit (default: %(default)s)")
     p.add_argument("--output", required=True, metavar="OUT.csv")
     p.add_argument("--plot", default=None, metavar="FIG.png")
     add_verdict_argument(p)
@@ -72,6 +78,7 @@ def _continue(args: argparse.Namespace) -> int:
     from specinv.solvers import get_solver
 
     table_outputs(args.output, args.plot, inputs=[args.input])
+    _check_default_model(args)
     _check_window(args)
     options = {**AC_DEFAULTS.get(args.method, {}), **parse_options(args.option)}
     fermionic = is_fermionic(args.kernel)
@@ -85,7 +92,7 @@ def _continue(args: argparse.Namespace) -> int:
         check_array("--n-omega", args.n_omega, (n_data, args.n_omega), what="kernel")
     setup, result = continue_data(data, args.kernel, args.beta, method=args.method,
                                   options=options, omega_max=args.omega_max,
-                                  n_omega=args.n_omega)
+                                  n_omega=args.n_omega, default_model=args.default_model)
     if result.chi2_reduced < INFLATED_CHI2 and not setup.sigma_estimated:
         setup.notes.append(
             f"χ²/N = {result.chi2_reduced:.2g}: the data are fitted about "
@@ -99,7 +106,8 @@ def _continue(args: argparse.Namespace) -> int:
             "kernel_name": args.kernel, "spectrum": "sigma(omega)"
             if args.kernel == "conductivity-tau" else "A(omega)",
             **result.metadata(), **setup.metadata(), "chi2": result.chi2,
-            "alpha": result.hyperparameters.get("alpha"), "runtime_s": result.wall_time_s}
+            "alpha": result.hyperparameters.get("alpha"), "runtime_s": result.wall_time_s,
+            "default_model_option": args.default_model}
     extra = [(args.plot, lambda tmp: _plot(tmp, setup, result, args))] if args.plot else []
     write_table(args.output, cols, meta, extra=extra)
     for note in setup.notes:
@@ -110,6 +118,20 @@ def _continue(args: argparse.Namespace) -> int:
           f"{extra}, ω ∈ [{result.omega[0]:.3g}, {result.omega[-1]:.3g}] "
           f"({result.wall_time_s:.2f} s)")
     return report_verdict(result.check, args)
+
+
+def _check_default_model(args: argparse.Namespace) -> None:
+    """Refuse a --default-model that is neither a model name nor an existing file, or that
+    is given with a method other than maxent."""
+    from specinv.ac.default_model import MODELS
+
+    spec = args.default_model
+    if spec not in MODELS and not Path(spec).is_file():
+        raise ParameterError(f"--default-model must be one of {', '.join(MODELS)} or an "
+                             f"existing file with columns omega, D(omega); got {spec!r}")
+    if spec != "flat" and args.method != "maxent":
+        raise ParameterError(f"--default-model {spec} applies to --method maxent only "
+                             f"(got --method {args.method})")
 
 
 def _check_window(args: argparse.Namespace) -> None:
