@@ -1,34 +1,25 @@
-"""Maximum entropy in the kernel's singular space; five rules for α.
+"""Maximum entropy in the kernel's singular space; eight rules for α.
 
-With weights folded into the kernel, ``g = K f``. Working in cell weights
-``A_j = f_j w_j`` and default-model weights ``m_j = D_j w_j`` the objective is
-
-    Q(A) = ½ χ²(A) − α S(A),   S = Σ_j (A_j − m_j − A_j ln(A_j/m_j)).
-
-With the truncated SVD ``K̃ = (K/σ) diag(1/w) = W Σ Uᵀ`` (s singular values)
-its minimum has Bryan's (1990) form ``A = m · exp(U u)``, positive. Q is
-strictly convex in A, so it is minimised by Newton's method in A itself: the
-Hessian ``U Σ² Uᵀ + α diag(1/A)`` is inverted by the Woodbury identity (one
-s × s solve per step), weights that the data drive to zero leave the Newton
-system and shrink multiplicatively, and a backtracking line search on Q makes
-the iteration globally convergent; it stops on the Newton decrement
-(:meth:`specinv.solvers.maxent_core.MaxEntCore.solve`). Newton steps in Bryan's u stall
-when exact data drive A to zero over part of the mesh. α is scanned from large to small (warm
-starts) and chosen by:
+With weights folded into the kernel, ``g = K f``. In cell weights ``A_j = f_j w_j`` and
+default-model weights ``m_j = D_j w_j`` the objective is
+``Q(A) = ½ χ²(A) − α S(A)``, ``S = Σ_j (A_j − m_j − A_j ln(A_j/m_j))``, minimised by
+Newton's method in A (:meth:`specinv.solvers.maxent_core.MaxEntCore.solve`: Woodbury
+inverse in the kept singular space of ``K̃ = (K/σ) diag(1/w)``, positivity kept by a
+line search). α is scanned from large to small (warm starts) and chosen by:
 
 - ``classic`` (default): ``−2 α S = Σ_i λ_i/(α + λ_i)`` with ``λ_i`` the eigenvalues of
   ``Σ T Σ``, ``T = Uᵀ diag(A) U``;
 - ``bryan``: the average of ``A(α)`` over the posterior ``P(α|g)``;
-- ``chi2kink``: the kink of log χ² against log α, located by fitting
-  a sigmoid (as in ana_cont);
-- ``historic``: the discrepancy principle ``χ² = N`` (Gull & Skilling's "historic"
-  MaxEnt): the smoothest spectrum that fits the data to their error bars. Use it
-  when the error bars are trustworthy and the data are many (N ≫ N_good makes
-  ``classic`` fit noise: ripples of the spectrum at χ²/N ≈ 0.9);
+- ``chi2kink``: the kink of log χ² against log α, located by fitting a sigmoid (ana_cont);
+- ``historic``: the discrepancy principle ``χ² = N``: the smoothest spectrum that fits
+  the data to their error bars (needs trustworthy error bars);
 - ``posterior``: the maximum of the evidence
-  ``log P(α|g) = ½ Σ_i ln(α/(α + λ_i)) + α S − χ²/2 + ln P(α)`` (the ALPS
-  "maxspec" choice; flat prior ``P(α)`` by default, ``alpha_prior="jeffreys"``
-  for ``1/α``).
+  ``log P(α|g) = ½ Σ_i ln(α/(α + λ_i)) + α S − χ²/2 + ln P(α)`` (ALPS "maxspec"; flat
+  prior by default, ``alpha_prior="jeffreys"`` for ``1/α``);
+- ``chi2curv``, ``linefit``, ``entropy``: TRIQS/maxent's analyzers
+  (:mod:`specinv.solvers.alpha_rules`): the maximum curvature of log χ²(log α), the
+  corner of two lines fitted to it, the flattest S(log α). The first two do not depend
+  on the scale of the error bars.
 
 ``classic``, ``historic`` and ``posterior`` locate α on the scan grid and then
 refine it between the neighbouring grid points (root of ``−2αS − N_good``, of
@@ -37,12 +28,11 @@ does not depend on the grid spacing (``refine_alpha=False`` keeps the grid
 point). The log posterior of every scanned α is returned in
 ``extras["logpost"]`` (with the prior used by the rule).
 
-A minimum χ² far above the number of data (χ²/n > 100 over the whole scan)
-means that no spectrum on the mesh reproduces the data within the error
-bars — usually a frequency window that misses spectral weight the data
-need, or error bars that are far too small. The solver then warns
-(:class:`~specinv.core.errors.ConvergenceWarning`) instead of returning a
-spectrum driven to its numerical limits without comment.
+A minimum χ² far above the number of data (χ²/n > 100 over the whole scan) means that no
+spectrum on the mesh reproduces the data within the error bars (a window that misses
+weight, or error bars far too small): the solver then warns
+(:class:`~specinv.core.errors.ConvergenceWarning`), as it does when the chosen α lies at
+an end of the scan (``hyperparameters["alpha_at_grid_end"]``).
 """
 
 from __future__ import annotations
@@ -113,8 +103,9 @@ class MaxEntSolver(Solver):
 
     Options
     -------
-    alpha_rule : {"chi2kink", "classic", "bryan", "posterior", "historic"}
-        How α is chosen.
+    alpha_rule : {"classic", "bryan", "chi2kink", "historic", "posterior", "chi2curv", \
+"linefit", "entropy"}
+        How α is chosen (see the module).
     n_alpha : int
         Points of the logarithmic α scan.
     alpha_range : (float, float) or None
@@ -215,6 +206,13 @@ class MaxEntSolver(Solver):
             f = chosen.a / w
             hyper["alpha"] = chosen.alpha
             hyper["alpha_grid"] = float(used[idx])
+            hyper["alpha_at_grid_end"] = _pinned(rule, pts, idx)
+            if hyper["alpha_at_grid_end"]:
+                warnings.warn(f"maxent {rule}: alpha = {chosen.alpha:.3g} lies at the "
+                              f"{'top' if idx == 0 else 'bottom'} of the scanned grid "
+                              f"[{used.min():.3g}, {used.max():.3g}] after its extension; "
+                              "give alpha_range wider than that", ConvergenceWarning,
+                              stacklevel=2)
         if rule == "posterior":
             hyper["alpha_prior"] = prior
             hyper["logpost_at_alpha"] = chosen.logpost(prior)
@@ -391,3 +389,12 @@ def _refine_curvature(core: MaxEntCore, pts: list[Point], idx: int) -> Point:
     inner = [k for k, p in enumerate(fine) if la[idx + 1] < np.log(p.alpha) < la[idx - 1]]
     best = max(inner, key=lambda k: c[k] if np.isfinite(c[k]) else -np.inf)
     return fine[best]
+
+
+def _pinned(rule: str, pts: list[Point], idx: int) -> bool:
+    """Is the chosen α stuck at an end of the (extended) scan? Not a ``classic``/``historic``
+    crossing bracketed by the last two points, where the scan stops by design."""
+    if idx == len(pts) - 1 and idx > 0:
+        return rule not in ("classic", "historic") or np.sign(pts[idx].ratio(rule)) == \
+            np.sign(pts[idx - 1].ratio(rule))
+    return idx == 0 and rule not in ("classic", "historic")

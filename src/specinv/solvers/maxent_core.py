@@ -280,19 +280,53 @@ class Point:
         return float(np.sum(self.lam / (self.alpha + self.lam)))
 
     def logpost(self, prior: str = "flat") -> float:
-        """``½ Σ ln(α/(α+λ)) + αS − χ²/2 + ln P(α)``."""
+        """Log posterior of α (up to a constant).
+
+        Parameters
+        ----------
+        prior : {"flat", "jeffreys"}
+            Prior ``P(α)``.
+
+        Returns
+        -------
+        float
+            ``½ Σ ln(α/(α+λ)) + αS − χ²/2 + ln P(α)``.
+        """
         lp = 0.5 * np.sum(np.log(self.alpha / (self.alpha + self.lam))) \
             + self.alpha * self.ent - 0.5 * self.chi2
         return float(lp - np.log(self.alpha) if prior == "jeffreys" else lp)
 
     def historic_ratio(self) -> float:
-        """``ln(χ²/N)``: zero at the historic (discrepancy) α."""
+        """The historic rule's function of α.
+
+        Returns
+        -------
+        float
+            ``ln(χ²/N)``: zero at the historic (discrepancy) α.
+        """
         return float(np.log(max(self.chi2, 1e-300) / self.n_data))
 
     def ratio(self, rule: str) -> float:
-        """The function whose root is the ``classic`` or ``historic`` α."""
+        """The function whose root is the ``classic`` or ``historic`` α.
+
+        Parameters
+        ----------
+        rule : {"classic", "historic"}
+            The rule.
+
+        Returns
+        -------
+        float
+            :meth:`classic_ratio` or :meth:`historic_ratio`.
+        """
         return self.classic_ratio() if rule == "classic" else self.historic_ratio()
 
     def classic_ratio(self) -> float:
-        """``ln(−2αS / N_good)``: zero at the classic α."""
+        """The classic rule's function of α.
+
+        Returns
+        -------
+        float
+            ``ln(−2αS / N_good)``: zero at the classic α.
+        """
         return float(np.log(max(-2.0 * self.alpha * self.ent, 1e-300) / max(self.ngood, 1e-300)))
