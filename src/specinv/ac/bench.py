@@ -105,6 +105,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-nnrs", action="store_true", help="skip nnrs")
     parser.add_argument("--repeats", type=int, default=None,
                         help="timing repeats of our runs (median; default 3, quick 1)")
+    parser.add_argument("--suite", choices=("qmc", "actest"), default="qmc",
+                        help="qmc: the third-party QMC cases above; actest: the ACTest "
+                             "standard sets, see specinv.ac.bench_actest (default: %(default)s)")
+    parser.add_argument("--sets", default="std_fg", metavar="SETS",
+                        help="actest suite: comma-separated sets among std_fg (20 Gaussian "
+                             "spectra), std_fd (20 δ-like ones) (default: %(default)s)")
+    parser.add_argument("--noise", default="1e-2,1e-4,1e-6", metavar="SIGMAS",
+                        help="actest suite: comma-separated noise levels σ of G(τ), in units "
+                             "of G (normalized spectra) (default: %(default)s)")
 
 
 # -- runs --------------------------------------------------------------------------------
@@ -259,6 +268,15 @@ def run(args: argparse.Namespace) -> int:
     from specinv.solvers import load_all
 
     load_all()
+    if args.suite == "actest":
+        from specinv.ac import bench_actest
+
+        cont = None if args.no_peers else import_ana_cont(args.ana_cont_path)
+        tm, tm_note = (None, "skipped (--no-peers)") if args.no_peers \
+            else import_triqs_maxent(args.triqs_maxent_path)
+        peers = {"ana_cont": None if cont is None else getattr(
+            sys.modules.get("ana_cont"), "__file__", "imported"), "triqs_maxent": tm_note}
+        return bench_actest.run(args, cont, tm, peers)
     root = Path(args.data) if args.data else data_root()
     out = Path(args.output)
     if root is None or not root.is_dir():
