@@ -57,7 +57,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--beta", required=True, type=positive_float,
                    help="inverse temperature in the data's energy unit")
     p.add_argument("--method", default="maxent",
-                   help="maxent, tikhonov, tsvd, som, nnrs (default: %(default)s)")
+                   help="maxent, tikhonov, tsvd, som, nnrs, aaa (Matsubara data precise to "
+                        "~1e-6 or better) (default: %(default)s)")
     p.add_argument("--option", action="append", metavar="KEY=VALUE",
                    help="solver option, repeatable (e.g. alpha_rule=bryan)")
     p.add_argument("--omega-max", type=positive_float, default=None, metavar="W",
