@@ -23,14 +23,15 @@ AC_DEFAULTS = {"maxent": {"alpha_rule": "chi2curv"}}
 """Solver options used for continuation unless given with --option: α at the maximum
 curvature of log χ² against log α (TRIQS/maxent's and OmegaMaxEnt's rule), chosen by
 ``specinv bench ac --suite actest`` over the noise levels 1e-2, 1e-4, 1e-6 and on the
-exact-answer QMC cases (U = 0: L1 0.048 against the exact DOS, posterior 0.085;
-Holstein 0.333, posterior 0.364). It does not depend on the scale of the error bars (the
-posterior and historic rules do). ``alpha_rule=posterior`` reproduces ALPS's SrVO3 α."""
+exact-answer QMC cases (with the Gaussian default model: U = 0 L1 0.048 against the exact
+DOS, posterior 0.085; Holstein 0.330, posterior 0.364). It does not depend on the scale of
+the error bars (the posterior and historic rules do). ``alpha_rule=posterior`` reproduces
+ALPS's SrVO3 α."""
 
 
 #: default model of MaxEnt on fermionic kernels (see :mod:`specinv.ac.default_model`): on
-#: ``bench ac --suite actest`` STD_FG it raises f from 8.80 / 18.08 / 19.47 (flat) to
-#: 11.01 / 18.35 / 19.47 at σ = 1e-2 / 1e-4 / 1e-6 with the chi2curv α
+#: ``bench ac --suite actest`` STD_FG it raised f from 8.80 / 18.08 / 19.47 (flat) to
+#: 11.01 / 18.35 / 19.47 at σ = 1e-2 / 1e-4 / 1e-6 with the chi2curv α at γ = 0.2
 AC_DEFAULT_MODEL = "gaussian"
 
 
