@@ -359,6 +359,10 @@ PARAMETER_CASES = {
     "no-dataset": (("eliashberg", "train"), [], "nodata"),
     "optics-train-epochs": (("optics", "train"), ["--epochs", "0"], "--epochs"),
     "demo-method": (("demo",), ["--method", "nosuch"], "nosuch"),
+    "bench-ac-actest-noise": (("bench", "ac"), ["--suite", "actest", "--noise", "1e-4,abc"],
+                              "--noise"),
+    "bench-ac-actest-sets": (("bench", "ac"), ["--suite", "actest", "--sets", "std_xx"],
+                             "--sets"),
     "int-given-as-float": (("sts", "simulate"), ["--n-bias", "1e9"], "--n-bias"),
 }
 

@@ -214,9 +214,13 @@ def run(args: argparse.Namespace, cont: Any, tm: Any, peers: dict[str, Any]) -> 
     if unknown:
         raise ParameterError(f"--sets: unknown set(s) {', '.join(unknown)}; "
                              f"valid: {', '.join(actest.SETS)}")
-    levels = tuple(float(x) for x in args.noise.split(","))
+    try:
+        levels = tuple(float(x) for x in args.noise.split(","))
+    except ValueError:
+        levels = (float("nan"),)
     if not all(np.isfinite(s) and s > 0 for s in levels):
-        raise ParameterError(f"--noise must be positive numbers, got {args.noise!r}")
+        raise ParameterError(f"--noise must be comma-separated positive numbers (σ of G(τ)), "
+                             f"got {args.noise!r}")
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
     runs = runs_of(args, cont, tm)
