@@ -373,6 +373,11 @@ PARAMETER_CASES = {
     "ac-omega-max-tiny": (("ac", "continue"), ["--omega-max", "1e-6"], "--omega-max"),
     "ac-beta-vs-tau": (("ac", "continue"), ["--beta", "100"], "beta"),
     "ac-option-n-alpha": (("ac", "continue"), ["--option", "n_alpha=1e9"], "n_alpha"),
+    "ac-default-model-unknown": (("ac", "continue"), ["--default-model", "lorentz"],
+                                 "--default-model"),
+    "ac-default-model-non-maxent": (("ac", "continue"),
+                                    ["--default-model", "gaussian", "--method", "tikhonov"],
+                                    "--default-model"),
     "stm-threshold-nan": (("stm", "detect"), ["--threshold", "nan"], "--threshold"),
     "stm-threshold-negative": (("stm", "detect"), ["--threshold", "-1"], "--threshold"),
     "stm-kf-huge": (("stm", "detect"), ["--kf-per-px", "1e9"], "--kf-per-px"),
@@ -386,6 +391,10 @@ PARAMETER_CASES = {
     "no-dataset": (("eliashberg", "train"), [], "nodata"),
     "optics-train-epochs": (("optics", "train"), ["--epochs", "0"], "--epochs"),
     "demo-method": (("demo",), ["--method", "nosuch"], "nosuch"),
+    "bench-ac-actest-noise": (("bench", "ac"), ["--suite", "actest", "--noise", "1e-4,abc"],
+                              "--noise"),
+    "bench-ac-actest-sets": (("bench", "ac"), ["--suite", "actest", "--sets", "std_xx"],
+                             "--sets"),
     "int-given-as-float": (("sts", "simulate"), ["--n-bias", "1e9"], "--n-bias"),
 }
 

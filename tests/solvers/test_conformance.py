@@ -80,10 +80,25 @@ def _conductivity_problems(scale: float = 1.0) -> list[Problem]:
                     sigma=scale * 1e-3 * x[t]) for t, temp in enumerate(TEMPERATURES)]
 
 
+def _matsubara_problem(scale: float = 1.0) -> list[Problem]:
+    """G(iω_n) of a two-peak spectrum at β = 10, 30 frequencies, errors ~1e-6."""
+    from specinv.kernels.matsubara import FermionicMatsubaraKernel
+
+    mesh = Mesh.uniform(-6.0, 6.0, 61)
+    x = mesh.points
+    truth = np.exp(-((x - 1.5) ** 2) / 0.8) + 0.6 * np.exp(-((x + 2.0) ** 2) / 1.2)
+    truth /= truth @ mesh.weights
+    kernel = FermionicMatsubaraKernel(np.pi * (2 * np.arange(30) + 1) / 10.0, mesh, beta=10.0)
+    sigma = 1e-6 * (1.0 + 0.5 * np.cos(np.linspace(0.0, 3.0, 60)))
+    data = kernel.forward(truth) + sigma * np.random.default_rng(4).standard_normal(60)
+    return [Problem(kernel, scale * data, sigma=scale * sigma)]
+
+
 #: kernel class name -> tiny problem(s) on it (``scale`` multiplies data and error bars);
 #: batched solvers get a list of several, the others a list of one
 PROBLEMS = {"STSKernel": _sts_problem, "ShulgaKernel": _shulga_problem,
-            "ConductivityTauKernel": _conductivity_problems}
+            "ConductivityTauKernel": _conductivity_problems,
+            "FermionicMatsubaraKernel": _matsubara_problem}
 
 
 def _optics_weights(cls: type, directory: Path) -> list[Path]:

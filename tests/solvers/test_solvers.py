@@ -14,8 +14,8 @@ import specinv
 from specinv import Mesh, ParameterError, Problem, STSKernel
 from specinv.core.metrics import l2_error
 from specinv.solvers import SOLVERS, load_all
-from specinv.solvers.maxent import _Point
 from specinv.solvers.maxent_core import MaxEntCore, entropy
+from specinv.solvers.maxent_core import Point as _Point
 
 load_all()
 

@@ -15,8 +15,10 @@ Cases (from ``shared/data``; the benchmark skips cleanly when it is absent):
 
 Distances are ``∫|A − A_ref| dω`` on the reference's own points (SrVO3: the ALPS
 mesh; U = 0 and Holstein: a uniform grid, exact DOS as cell averages). Our runs:
-``maxent`` with the posterior α (the default of ``specinv ac continue``; flat
-default normalized to the data's zeroth moment) on the automatic mesh and, for
+``maxent_default_auto_mesh``, what ``specinv ac continue`` runs by default (χ²-curvature
+α, Gaussian default model of the data's moments, automatic window); ``maxent`` with the
+posterior α (ALPS's rule; flat default normalized to the data's zeroth moment) on the
+automatic mesh and, for
 SrVO3, on the reference's mesh with cell and point quadrature; ``maxent`` classic;
 ``nnrs`` on the small cases. ana_cont (optional, ``--ana-cont-path`` or
 importable) runs maxent with its ``chi2kink`` and ``classic`` α on a uniform
@@ -107,6 +109,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-nnrs", action="store_true", help="skip nnrs")
     parser.add_argument("--repeats", type=int, default=None,
                         help="timing repeats of our runs (median; default 3, quick 1)")
+    parser.add_argument("--suite", choices=("qmc", "actest"), default="qmc",
+                        help="qmc: the third-party QMC cases above; actest: the ACTest "
+                             "standard sets, see specinv.ac.bench_actest (default: %(default)s)")
+    parser.add_argument("--sets", default="std_fg", metavar="SETS",
+                        help="actest suite: comma-separated sets among std_fg (20 Gaussian "
+                             "spectra), std_fd (20 δ-like ones) (default: %(default)s)")
+    parser.add_argument("--noise", default="1e-2,1e-4,1e-6", metavar="SIGMAS",
+                        help="actest suite: comma-separated noise levels σ of G(τ), in units "
+                             "of G (normalized spectra) (default: %(default)s)")
 
 
 # -- runs --------------------------------------------------------------------------------
@@ -134,6 +145,25 @@ def _ours(case: dict[str, Any], method: str, options: dict, repeats: int,
             "wall_all_s": times, "setup_s": setup_s, "alpha": r.hyperparameters.get("alpha"),
             "chi2_reduced": float(r.chi2_reduced), "omega_max": setup.omega_max,
             "n_omega": int(r.omega.size), "warnings": [str(w) for w in r.warnings]}
+
+
+def _default_run(case: dict[str, Any]) -> dict[str, Any]:
+    """``specinv ac continue`` with its defaults (window, α rule, default model), timed."""
+    from specinv.ac.cli import AC_DEFAULT_MODEL, AC_DEFAULTS
+    from specinv.ac.continuation import continue_data, is_fermionic
+
+    model = AC_DEFAULT_MODEL if is_fermionic(case["kernel"]) else "flat"
+    t0 = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        setup, r = continue_data(case["data"], case["kernel"], case["beta"],
+                                 options=AC_DEFAULTS["maxent"], default_model=model,
+                                 omega_max=case.get("window") if case["kernel"]
+                                 == "bosonic-matsubara" else None)
+    return {"omega": r.omega, "spectrum": r.spectrum, "wall_s": time.perf_counter() - t0,
+            "alpha": r.hyperparameters.get("alpha"), "chi2_reduced": float(r.chi2_reduced),
+            "omega_max": setup.omega_max, "n_omega": int(r.omega.size),
+            "default_model": model, "warnings": [str(w) for w in r.warnings]}
 
 
 def _score(case: dict[str, Any], run: dict[str, Any]) -> None:
@@ -202,7 +232,7 @@ def run_case(name: str, case: dict[str, Any], args: argparse.Namespace,
     from specinv.kernels import Mesh
 
     repeats = args.repeats or (1 if args.quick else 3)
-    runs: dict[str, dict[str, Any]] = {}
+    runs: dict[str, dict[str, Any]] = {"maxent_default_auto_mesh": _default_run(case)}
     runs["maxent_posterior_auto_mesh"] = _ours(case, "maxent", {"alpha_rule": "posterior"},
                                                repeats)
     if "ref_mesh" in case:
@@ -261,6 +291,15 @@ def run(args: argparse.Namespace) -> int:
     from specinv.solvers import load_all
 
     load_all()
+    if args.suite == "actest":
+        from specinv.ac import bench_actest
+
+        cont = None if args.no_peers else import_ana_cont(args.ana_cont_path)
+        tm, tm_note = (None, "skipped (--no-peers)") if args.no_peers \
+            else import_triqs_maxent(args.triqs_maxent_path)
+        peers = {"ana_cont": None if cont is None else getattr(
+            sys.modules.get("ana_cont"), "__file__", "imported"), "triqs_maxent": tm_note}
+        return bench_actest.run(args, cont, tm, peers)
     root = Path(args.data) if args.data else data_root()
     out = Path(args.output)
     if root is None or not root.is_dir():

@@ -19,11 +19,20 @@ BETA_OMEGA_RANGE = (0.5, 1e5)
 #: most real-frequency points
 MAX_N_OMEGA = 100_000
 
-AC_DEFAULTS = {"maxent": {"alpha_rule": "posterior"}}
+AC_DEFAULTS = {"maxent": {"alpha_rule": "chi2curv"}}
 """Solver options used for continuation unless given with --option: α at the maximum
-of the posterior P(α|G) (the ALPS choice; refined between grid points, so the
-generic α grid suffices). On SrVO3 it lands on α = 5.39 on the automatic mesh and 5.46–5.52
-on the ALPS and TRIQS/maxent meshes, against ALPS's 5.51."""
+curvature of log χ² against log α (TRIQS/maxent's and OmegaMaxEnt's rule), chosen by
+``specinv bench ac --suite actest`` over the noise levels 1e-2, 1e-4, 1e-6 and on the
+exact-answer QMC cases (with the Gaussian default model: U = 0 L1 0.048 against the exact
+DOS, posterior 0.085; Holstein 0.330, posterior 0.364). It does not depend on the scale of
+the error bars (the posterior and historic rules do). ``alpha_rule=posterior`` reproduces
+ALPS's SrVO3 α."""
+
+
+#: default model of MaxEnt on fermionic kernels (see :mod:`specinv.ac.default_model`): on
+#: ``bench ac --suite actest`` STD_FG it raised f from 8.80 / 18.08 / 19.47 (flat) to
+#: 11.01 / 18.35 / 19.47 at σ = 1e-2 / 1e-4 / 1e-6 with the chi2curv α at γ = 0.2
+AC_DEFAULT_MODEL = "gaussian"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -57,15 +66,24 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="inverse temperature β, in the inverse of the data's energy unit (e.g. "
                         "1/eV)")
     p.add_argument("--method", default="maxent",
-                   help="maxent, tikhonov, tsvd, som, nnrs (default: %(default)s)")
+                   help="maxent, tikhonov, tsvd, som, nnrs, aaa (Matsubara data precise to "
+                        "~1e-6 or better) (default: %(default)s)")
     p.add_argument("--option", action="append", metavar="KEY=VALUE",
                    help="solver option, repeatable (e.g. alpha_rule=bryan; default: "
-                        "alpha_rule=posterior for maxent, else the method's defaults)")
+                        "alpha_rule=chi2curv for maxent, else the method's defaults)")
     p.add_argument("--omega-max", type=positive_float, default=None, metavar="W",
                    help="real-frequency window [-W, W] ([0, W] for even spectra), in the "
                         "data's energy unit; default: from the data's moments")
     p.add_argument("--n-omega", type=int, default=None, metavar="N",
                    help="real-frequency points (default 201; 151 on the half axis)")
+    p.add_argument("--default-model", default=None, metavar="MODEL",
+                   help="MaxEnt default model (fermionic kernels): flat (normalized to the "
+                        "data's zeroth moment), gaussian (mean and width from the data's "
+                        "first and second moments), two-pass (Gaussian of a first flat-model "
+                        "answer's moments) or a FILE with columns omega, D(omega) in the "
+                        "data's energy unit (default: gaussian for maxent on fermionic "
+                        "kernels, falling back to flat where the moments are unusable; "
+                        "flat otherwise)")
     p.add_argument("--output", required=True, metavar="OUT.csv",
                    help="CSV output omega,spectrum[,spectrum_std] (+ OUT.json)")
     p.add_argument("--plot", default=None, metavar="FIG.png",
@@ -83,13 +101,19 @@ def _continue(args: argparse.Namespace) -> int:
     from specinv.solvers import get_solver
 
     table_outputs(args.output, args.plot, inputs=[args.input])
+    _check_default_model(args)
     _check_window(args)
     options = {**AC_DEFAULTS.get(args.method, {}), **parse_options(args.option)}
     if uses_kind_path(args):  # --kind self-energy|matrix, HDF5 input: specinv.ac.kinds
+        if args.default_model is not None:
+            raise ParameterError("--default-model applies to --kind g (a Green's function "
+                                 "in a text table); leave it out for this input")
         check_solver_options(options, get_solver(args.method).defaults)
         return run_kind(args, options)
     if args.kernel is None:
         raise ParameterError("--kernel is required with --kind g (the default)")
+    model = args.default_model or (AC_DEFAULT_MODEL if args.method == "maxent"
+                                   and is_fermionic(args.kernel) else "flat")
     fermionic = is_fermionic(args.kernel)
     if is_tau(args.kernel):
         data = read_tau_input(args.input, beta=args.beta, fermionic=fermionic)
@@ -101,7 +125,7 @@ def _continue(args: argparse.Namespace) -> int:
         check_array("--n-omega", args.n_omega, (n_data, args.n_omega), what="kernel")
     setup, result = continue_data(data, args.kernel, args.beta, method=args.method,
                                   options=options, omega_max=args.omega_max,
-                                  n_omega=args.n_omega)
+                                  n_omega=args.n_omega, default_model=model)
     if result.chi2_reduced < INFLATED_CHI2 and not setup.sigma_estimated:
         setup.notes.append(
             f"χ²/N = {result.chi2_reduced:.2g}: the data are fitted about "
@@ -115,7 +139,8 @@ def _continue(args: argparse.Namespace) -> int:
             "kernel_name": args.kernel, "spectrum": "sigma(omega)"
             if args.kernel == "conductivity-tau" else "A(omega)",
             **result.metadata(), **setup.metadata(), "chi2": result.chi2,
-            "alpha": result.hyperparameters.get("alpha"), "runtime_s": result.wall_time_s}
+            "alpha": result.hyperparameters.get("alpha"), "runtime_s": result.wall_time_s,
+            "default_model_option": model}
     extra = [(args.plot, lambda tmp: _plot(tmp, setup, result, args))] if args.plot else []
     write_table(args.output, cols, meta, extra=extra)
     for note in setup.notes:
@@ -126,6 +151,22 @@ def _continue(args: argparse.Namespace) -> int:
           f"{extra}, ω ∈ [{result.omega[0]:.3g}, {result.omega[-1]:.3g}] "
           f"({result.wall_time_s:.2f} s)")
     return report_verdict(result.check, args)
+
+
+def _check_default_model(args: argparse.Namespace) -> None:
+    """Refuse a --default-model that is neither a model name nor an existing file, or that
+    is given with a method other than maxent."""
+    from specinv.ac.default_model import MODELS
+
+    spec = args.default_model
+    if spec is None:
+        return
+    if spec not in MODELS and not Path(spec).is_file():
+        raise ParameterError(f"--default-model must be one of {', '.join(MODELS)} or an "
+                             f"existing file with columns omega, D(omega); got {spec!r}")
+    if spec != "flat" and args.method != "maxent":
+        raise ParameterError(f"--default-model {spec} applies to --method maxent only "
+                             f"(got --method {args.method})")
 
 
 def _check_window(args: argparse.Namespace) -> None:

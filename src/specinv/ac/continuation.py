@@ -187,7 +187,8 @@ SUM_RULE_TOL = 0.05
 
 def continue_data(data: ContinuationInput, kernel: str, beta: float, *, method: str = "maxent",
                   options: dict[str, Any] | None = None, omega_max: float | None = None,
-                  n_omega: int | None = None) -> tuple[ContinuationSetup, Any]:
+                  n_omega: int | None = None,
+                  default_model: str = "flat") -> tuple[ContinuationSetup, Any]:
     """Continue ``data`` to real frequency and check the answer against the physics.
 
     An automatic window (``omega_max`` omitted) is widened by :data:`WIDEN` (up to
@@ -212,6 +213,9 @@ def continue_data(data: ContinuationInput, kernel: str, beta: float, *, method: 
         Fixed window half-width (no widening).
     n_omega : int, optional
         Real-frequency points.
+    default_model : str
+        ``"flat"``, ``"gaussian"``, ``"two-pass"`` or a file (see
+        :mod:`specinv.ac.default_model`); rebuilt on every widened window.
 
     Returns
     -------
@@ -222,7 +226,7 @@ def continue_data(data: ContinuationInput, kernel: str, beta: float, *, method: 
     """
     from specinv.core.check import check_edges, edge_weight
 
-    setup = build_problem(data, kernel, beta, omega_max=omega_max, n_omega=n_omega)
+    setup = _setup(data, kernel, beta, omega_max, n_omega, default_model, method, options)
     result, caught = _solve_recording(setup.problem, method, options)
     sides = "upper" if half_axis(kernel) else "both"
     for _ in range(MAX_WIDEN if setup.omega_max_auto else 0):
@@ -231,7 +235,7 @@ def continue_data(data: ContinuationInput, kernel: str, beta: float, *, method: 
         wider = setup.omega_max * WIDEN
         notes = setup.notes + [f"window widened from {setup.omega_max:.4g} to {wider:.4g}: "
                                "the spectrum did not decay at its edge"]
-        setup = build_problem(data, kernel, beta, omega_max=wider, n_omega=n_omega)
+        setup = _setup(data, kernel, beta, wider, n_omega, default_model, method, options)
         setup.notes, setup.omega_max_auto = notes, True
         result, caught = _solve_recording(setup.problem, method, options)
     for w in caught:  # only the answer's own warnings: superseded windows are not reported
@@ -246,6 +250,20 @@ def continue_data(data: ContinuationInput, kernel: str, beta: float, *, method: 
         result.check.add(level, f"sum rule: the integral of A is {total:.4g}, the data's zeroth "
                                 f"moment {norm:.4g} ({dev:.1%} off)", sum_rule_deviation=dev)
     return setup, result
+
+
+def _setup(data: ContinuationInput, kernel: str, beta: float, omega_max: float | None,
+           n_omega: int | None, default_model: str, method: str,
+           options: dict[str, Any] | None) -> ContinuationSetup:
+    """:func:`build_problem` with the default model ``default_model`` put in."""
+    from specinv.ac.default_model import resolve
+
+    setup = build_problem(data, kernel, beta, omega_max=omega_max, n_omega=n_omega)
+    if default_model != "flat":
+        first = _solve_recording(setup.problem, method, options)[0] \
+            if default_model == "two-pass" else None
+        resolve(default_model, setup, data, kernel, beta, first)
+    return setup
 
 
 def _solve_recording(problem: Problem, method: str, options: dict[str, Any] | None

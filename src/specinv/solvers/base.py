@@ -252,6 +252,7 @@ SOLVER_MODULES: dict[str, str] = {
     "maxent": "specinv.solvers.maxent",
     "som": "specinv.solvers.som",
     "nnrs": "specinv.solvers.nnrs",
+    "aaa": "specinv.solvers.poles",
     "allen": "specinv.optics.allen",
     "rrim": "specinv.optics.solvers",
     "fcn": "specinv.optics.solvers",

@@ -1,34 +1,25 @@
-"""Maximum entropy in the kernel's singular space; five rules for α.
+"""Maximum entropy in the kernel's singular space; eight rules for α.
 
-With weights folded into the kernel, ``g = K f``. Working in cell weights
-``A_j = f_j w_j`` and default-model weights ``m_j = D_j w_j`` the objective is
-
-    Q(A) = ½ χ²(A) − α S(A),   S = Σ_j (A_j − m_j − A_j ln(A_j/m_j)).
-
-With the truncated SVD ``K̃ = (K/σ) diag(1/w) = W Σ Uᵀ`` (s singular values)
-its minimum has Bryan's (1990) form ``A = m · exp(U u)``, positive. Q is
-strictly convex in A, so it is minimised by Newton's method in A itself: the
-Hessian ``U Σ² Uᵀ + α diag(1/A)`` is inverted by the Woodbury identity (one
-s × s solve per step), weights that the data drive to zero leave the Newton
-system and shrink multiplicatively, and a backtracking line search on Q makes
-the iteration globally convergent; it stops on the Newton decrement
-(:meth:`specinv.solvers.maxent_core.MaxEntCore.solve`). Newton steps in Bryan's u stall
-when exact data drive A to zero over part of the mesh. α is scanned from large to small (warm
-starts) and chosen by:
+With weights folded into the kernel, ``g = K f``. In cell weights ``A_j = f_j w_j`` and
+default-model weights ``m_j = D_j w_j`` the objective is
+``Q(A) = ½ χ²(A) − α S(A)``, ``S = Σ_j (A_j − m_j − A_j ln(A_j/m_j))``, minimised by
+Newton's method in A (:meth:`specinv.solvers.maxent_core.MaxEntCore.solve`: Woodbury
+inverse in the kept singular space of ``K̃ = (K/σ) diag(1/w)``, positivity kept by a
+line search). α is scanned from large to small (warm starts) and chosen by:
 
 - ``classic`` (default): ``−2 α S = Σ_i λ_i/(α + λ_i)`` with ``λ_i`` the eigenvalues of
   ``Σ T Σ``, ``T = Uᵀ diag(A) U``;
 - ``bryan``: the average of ``A(α)`` over the posterior ``P(α|g)``;
-- ``chi2kink``: the kink of log χ² against log α, located by fitting
-  a sigmoid (as in ana_cont);
-- ``historic``: the discrepancy principle ``χ² = N`` (Gull & Skilling's "historic"
-  MaxEnt): the smoothest spectrum that fits the data to their error bars. Use it
-  when the error bars are trustworthy and the data are many (N ≫ N_good makes
-  ``classic`` fit noise: ripples of the spectrum at χ²/N ≈ 0.9);
+- ``chi2kink``: the kink of log χ² against log α, located by fitting a sigmoid (ana_cont);
+- ``historic``: the discrepancy principle ``χ² = N``: the smoothest spectrum that fits
+  the data to their error bars (needs trustworthy error bars);
 - ``posterior``: the maximum of the evidence
-  ``log P(α|g) = ½ Σ_i ln(α/(α + λ_i)) + α S − χ²/2 + ln P(α)`` (the ALPS
-  "maxspec" choice; flat prior ``P(α)`` by default, ``alpha_prior="jeffreys"``
-  for ``1/α``).
+  ``log P(α|g) = ½ Σ_i ln(α/(α + λ_i)) + α S − χ²/2 + ln P(α)`` (ALPS "maxspec"; flat
+  prior by default, ``alpha_prior="jeffreys"`` for ``1/α``);
+- ``chi2curv``, ``linefit``, ``entropy``: TRIQS/maxent's analyzers
+  (:mod:`specinv.solvers.alpha_rules`): the maximum curvature of log χ²(log α), the
+  corner of two lines fitted to it, the flattest S(log α). The first two do not depend
+  on the scale of the error bars.
 
 ``classic``, ``historic`` and ``posterior`` locate α on the scan grid and then
 refine it between the neighbouring grid points (root of ``−2αS − N_good``, of
@@ -37,12 +28,11 @@ does not depend on the grid spacing (``refine_alpha=False`` keeps the grid
 point). The log posterior of every scanned α is returned in
 ``extras["logpost"]`` (with the prior used by the rule).
 
-A minimum χ² far above the number of data (χ²/n > 100 over the whole scan)
-means that no spectrum on the mesh reproduces the data within the error
-bars — usually a frequency window that misses spectral weight the data
-need, or error bars that are far too small. The solver then warns
-(:class:`~specinv.core.errors.ConvergenceWarning`) instead of returning a
-spectrum driven to its numerical limits without comment.
+A minimum χ² far above the number of data (χ²/n > 100 over the whole scan) means that no
+spectrum on the mesh reproduces the data within the error bars (a window that misses
+weight, or error bars far too small): the solver then warns
+(:class:`~specinv.core.errors.ConvergenceWarning`), as it does when the chosen α lies at
+an end of the scan (``hyperparameters["alpha_at_grid_end"]``).
 """
 
 from __future__ import annotations
@@ -50,16 +40,21 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from scipy.optimize import brentq, curve_fit, minimize_scalar
 
 from specinv.core.errors import ConvergenceWarning, ParameterError
 from specinv.core.problem import Problem
 from specinv.core.threads import compute_threads
+from specinv.solvers import alpha_rules
 from specinv.solvers.base import Solver, SolverOutput, register
 from specinv.solvers.linalg import scaled_svd
-from specinv.solvers.maxent_core import MaxEntCore, entropy
+from specinv.solvers.maxent_core import MaxEntCore, Point
 
-ALPHA_RULES = ("chi2kink", "classic", "bryan", "posterior", "historic")
+ALPHA_RULES = ("chi2kink", "classic", "bryan", "posterior", "historic", "chi2curv", "linefit",
+               "entropy")
+#: the rules that read the shape of the χ²(α) or S(α) curve (TRIQS/maxent's analyzers)
+CURVE_RULES = ("chi2curv", "linefit", "entropy")
+#: points added between the grid neighbours of the curvature maximum (refinement)
+CURV_REFINE = 4
 ALPHA_PRIORS = ("flat", "jeffreys")
 #: χ²/n above which the data are reported as not representable on the mesh
 CHI2_MISFIT = 100.0
@@ -96,42 +91,6 @@ def _sigmoid(x: np.ndarray, a: float, b: float, c: float, d: float) -> np.ndarra
     return a + b / (1.0 + np.exp(-d * (x - c)))
 
 
-class _Point:
-    """Everything the α rules need at one α: spectrum A, χ², S, eigenvalues."""
-
-    __slots__ = ("alpha", "a", "chi2", "ent", "lam", "converged", "n_data")
-
-    def __init__(self, core: MaxEntCore, alpha: float, a: np.ndarray, converged: bool) -> None:
-        self.alpha, self.a, self.converged = float(alpha), a, converged
-        self.n_data = core.n_data
-        self.chi2, self.ent = core.chi2(self.a), entropy(self.a, core.m)
-        t = (core.u.T * self.a) @ core.u
-        self.lam = np.clip(np.linalg.eigvalsh((core.s[:, None] * t) * core.s[None, :]), 0, None)
-
-    @property
-    def ngood(self) -> float:
-        """Number of good measurements ``Σ λ/(α + λ)``."""
-        return float(np.sum(self.lam / (self.alpha + self.lam)))
-
-    def logpost(self, prior: str = "flat") -> float:
-        """``½ Σ ln(α/(α+λ)) + αS − χ²/2 + ln P(α)``."""
-        lp = 0.5 * np.sum(np.log(self.alpha / (self.alpha + self.lam))) \
-            + self.alpha * self.ent - 0.5 * self.chi2
-        return float(lp - np.log(self.alpha) if prior == "jeffreys" else lp)
-
-    def historic_ratio(self) -> float:
-        """``ln(χ²/N)``: zero at the historic (discrepancy) α."""
-        return float(np.log(max(self.chi2, 1e-300) / self.n_data))
-
-    def ratio(self, rule: str) -> float:
-        """The function whose root is the ``classic`` or ``historic`` α."""
-        return self.classic_ratio() if rule == "classic" else self.historic_ratio()
-
-    def classic_ratio(self) -> float:
-        """``ln(−2αS / N_good)``: zero at the classic α."""
-        return float(np.log(max(-2.0 * self.alpha * self.ent, 1e-300) / max(self.ngood, 1e-300)))
-
-
 @register
 class MaxEntSolver(Solver):
     """Maximum entropy with a flat or user default model; positive by construction.
@@ -144,8 +103,9 @@ class MaxEntSolver(Solver):
 
     Options
     -------
-    alpha_rule : {"chi2kink", "classic", "bryan", "posterior", "historic"}
-        How α is chosen.
+    alpha_rule : {"classic", "bryan", "chi2kink", "historic", "posterior", "chi2curv", \
+"linefit", "entropy"}
+        How α is chosen (see the module).
     n_alpha : int
         Points of the logarithmic α scan.
     alpha_range : (float, float) or None
@@ -224,15 +184,14 @@ class MaxEntSolver(Solver):
         logpost = np.array([p.logpost(prior) for p in pts])
         spectra_arr = np.array([p.a / w for p in pts])
         hyper: dict = {"alpha_rule": rule, "rank": core.rank}
-        spread = None
+        extras = {"alphas": used, "chi2": chi2_arr, "entropy": ent_arr, "logpost": logpost}
         if rule == "bryan":
             p = np.exp(logpost - logpost.max())
             p = p / p.sum()  # weights on the uniform log-α grid
             f = p @ spectra_arr
             hyper["alpha"] = float(np.exp(p @ np.log(used)))
-            # the spread over α is not an error band (it covers 6 % of the truth where a
-            # band claims 68 %): kept as an extra; ask for option band="bootstrap"
-            spread = np.sqrt(np.clip(p @ (spectra_arr - f) ** 2, 0, None))
+            # a spread over α, not an error band (6 % coverage of a nominal 68 %)
+            extras["alpha_spread"] = np.sqrt(np.clip(p @ (spectra_arr - f) ** 2, 0, None))
             chosen = pts[int(np.argmin(np.abs(np.log(used / hyper["alpha"]))))]
         else:
             idx = self._pick(rule, used, chi2_arr, ent_arr,
@@ -240,12 +199,21 @@ class MaxEntSolver(Solver):
             chosen = pts[idx]
             if self.options["refine_alpha"] and rule in ("classic", "historic", "posterior"):
                 chosen = self._refine(core, pts, idx, rule, prior)
+            elif self.options["refine_alpha"] and rule == "chi2curv":
+                chosen = _refine_curvature(core, pts, idx)
             if not chosen.converged:  # finish the chosen solve (the scan's budget is short)
                 a, ok = core.solve(chosen.a, chosen.alpha, max_iter=FINAL_ITER)
-                chosen = _Point(core, chosen.alpha, a, ok)
+                chosen = Point(core, chosen.alpha, a, ok)
             f = chosen.a / w
             hyper["alpha"] = chosen.alpha
             hyper["alpha_grid"] = float(used[idx])
+            hyper["alpha_at_grid_end"] = _pinned(rule, pts, idx)
+            if hyper["alpha_at_grid_end"]:
+                warnings.warn(f"maxent {rule}: alpha = {chosen.alpha:.3g} lies at the "
+                              f"{'top' if idx == 0 else 'bottom'} of the scanned grid "
+                              f"[{used.min():.3g}, {used.max():.3g}] after its extension; "
+                              "give alpha_range wider than that", ConvergenceWarning,
+                              stacklevel=2)
         if rule == "posterior":
             hyper["alpha_prior"] = prior
             hyper["logpost_at_alpha"] = chosen.logpost(prior)
@@ -259,13 +227,10 @@ class MaxEntSolver(Solver):
                           "window or check the error bars", ConvergenceWarning, stacklevel=2)
         hyper["chi2_at_alpha"] = float(chosen.chi2) if rule != "bryan" else float(
             np.interp(np.log(hyper["alpha"]), np.log(used[::-1]), chi2_arr[::-1]))
-        extras = {"alphas": used, "chi2": chi2_arr, "entropy": ent_arr, "logpost": logpost}
-        if spread is not None:
-            extras["alpha_spread"] = spread
         return SolverOutput(f, sigma=sigma, hyperparameters=hyper, extras=extras)
 
     def _run_scan(self, core: MaxEntCore, m: np.ndarray, rule: str,
-                  prior: str) -> list[_Point]:
+                  prior: str) -> list[Point]:
         """Solve on the α grid from large to small (warm starts) until the rule's α is
         bracketed; an automatic grid is extended downwards, at the same log spacing, while
         :meth:`_needs_lower` says the answer lies below it (at most :data:`MAX_EXTEND`
@@ -277,7 +242,7 @@ class MaxEntSolver(Solver):
         while True:
             for alpha in alphas[len(pts):]:
                 a, ok = core.solve(a, alpha, max_iter=SCAN_ITER)
-                pts.append(_Point(core, alpha, a, ok))
+                pts.append(Point(core, alpha, a, ok))
                 if self._scan_done(rule, pts, prior):
                     return pts
             if (self.options["alpha_range"] is not None or len(alphas) >= limit
@@ -286,7 +251,7 @@ class MaxEntSolver(Solver):
             alphas.extend(alphas[-1] * ratio ** np.arange(1, len(pts) // 2 + 1))
 
     @staticmethod
-    def _needs_lower(rule: str, pts: list[_Point], prior: str, ratio: float) -> bool:
+    def _needs_lower(rule: str, pts: list[Point], prior: str, ratio: float) -> bool:
         """Does the rule's α lie below the scanned grid?
 
         Never once χ² has stopped falling (relative change below :data:`PLATEAU` over the
@@ -303,12 +268,15 @@ class MaxEntSolver(Solver):
         if rule in ("posterior", "bryan"):
             lp = np.array([p.logpost(prior) for p in pts])
             return int(np.argmax(lp)) >= len(pts) - 2
+        if rule in CURVE_RULES:
+            return True  # the corner is seen only once χ² has reached its floor
         # chi2kink: the kink lies below the α at which the data are first fitted
         return bool(chi2[-1] > pts[-1].n_data)
 
     @staticmethod
-    def _scan_done(rule: str, pts: list[_Point], prior: str) -> bool:
-        """Stop the scan once the rule's answer is bracketed (classic, historic, posterior)."""
+    def _scan_done(rule: str, pts: list[Point], prior: str) -> bool:
+        """Stop the scan once the rule's answer is bracketed (classic, historic,
+        posterior, chi2curv; the others read the whole scan)."""
         if rule in ("classic", "historic"):
             # the first crossing (−2αS = N_good, resp. χ² = N) coming from large α
             return len(pts) > 2 and np.sign(pts[-1].ratio(rule)) != np.sign(
@@ -318,20 +286,25 @@ class MaxEntSolver(Solver):
             top = int(np.argmax(lp))
             # three points past a maximum that is 20 (e^20) above the current value
             return 0 < top <= len(pts) - 4 and lp[-1] < lp[top] - 20.0
+        if rule == "chi2curv" and len(pts) > 4:
+            # χ² on its floor for a decade of α: the corner lies behind the scan
+            la = np.log10([p.alpha for p in pts])
+            back = int(np.searchsorted(-la, -(la[-1] + 1.0)))
+            return back < len(pts) - 1 and pts[-1].chi2 >= (1.0 - PLATEAU) * pts[back].chi2
         return False
 
-    def _refine(self, core: MaxEntCore, pts: list[_Point], idx: int, rule: str,
-                prior: str) -> _Point:
+    def _refine(self, core: MaxEntCore, pts: list[Point], idx: int, rule: str,
+                prior: str) -> Point:
         """α between the grid neighbours of ``idx`` (warm-started solves)."""
-        cache: dict[float, _Point] = {}
+        cache: dict[float, Point] = {}
 
-        def at(log_alpha: float) -> _Point:
+        def at(log_alpha: float) -> Point:
             if log_alpha not in cache:
                 alpha = float(np.exp(log_alpha))
                 near = min(pts + list(cache.values()),
                            key=lambda p: abs(np.log(p.alpha) - log_alpha))
                 a, ok = core.solve(near.a.copy(), alpha)
-                cache[log_alpha] = _Point(core, alpha, a, ok)
+                cache[log_alpha] = Point(core, alpha, a, ok)
             return cache[log_alpha]
 
         la = np.log([p.alpha for p in pts])
@@ -339,6 +312,8 @@ class MaxEntSolver(Solver):
             if idx == 0 or np.sign(pts[idx].ratio(rule)) == np.sign(
                     pts[idx - 1].ratio(rule)):
                 return pts[idx]
+            from scipy.optimize import brentq  # lazily: scipy.optimize costs ~0.3 s to import
+
             try:
                 root = brentq(lambda x: at(x).ratio(rule), la[idx], la[idx - 1],
                               xtol=1e-3)
@@ -347,6 +322,8 @@ class MaxEntSolver(Solver):
             return at(root)
         if idx == 0 or idx == len(pts) - 1:
             return pts[idx]
+        from scipy.optimize import minimize_scalar
+
         res = minimize_scalar(lambda x: -at(x).logpost(prior), method="bounded",
                               bounds=(la[idx + 1], la[idx - 1]),
                               options={"xatol": 2e-3})
@@ -357,6 +334,12 @@ class MaxEntSolver(Solver):
               ngood: np.ndarray, logpost: np.ndarray, n_data: int) -> int:
         if rule == "posterior":
             return int(np.argmax(logpost))
+        if rule == "chi2curv":
+            return alpha_rules.chi2_curvature(np.log(alphas), chi2)
+        if rule == "linefit":
+            return alpha_rules.line_fit(np.log(alphas), chi2)
+        if rule == "entropy":
+            return alpha_rules.entropy_plateau(np.log(alphas), ent)
         if rule == "classic":
             # −2αS = N_good: the first crossing coming from large α
             ratio = np.log(np.maximum(-2.0 * alphas * ent, 1e-300) / np.maximum(ngood, 1e-300))
@@ -372,6 +355,8 @@ class MaxEntSolver(Solver):
                           "alpha is used - are the error bars too small?",
                           ConvergenceWarning, stacklevel=3)
             return int(np.argmin(chi2))
+        from scipy.optimize import curve_fit
+
         x, y = np.log10(alphas), np.log10(np.maximum(chi2, 1e-300))
         try:
             p0 = (y.min(), y.max() - y.min(), float(np.median(x)), 1.0)
@@ -381,3 +366,34 @@ class MaxEntSolver(Solver):
             # fall back to the point of maximal curvature of the log-log curve
             target = float(x[int(np.argmax(np.gradient(np.gradient(y, x), x)))])
         return int(np.argmin(np.abs(x - target)))
+
+
+def _refine_curvature(core: MaxEntCore, pts: list[Point], idx: int) -> Point:
+    """The χ²-curvature maximum on a grid :data:`CURV_REFINE` + 1 times finer between the
+    grid neighbours of ``idx`` (warm-started solves); the grid point at a scan end."""
+    if idx == 0 or idx == len(pts) - 1:
+        return pts[idx]
+    la = np.log([p.alpha for p in pts])
+    fine = list(pts[idx - 1:idx + 2])
+    for lo, hi, start in ((la[idx - 1], la[idx], pts[idx - 1]), (la[idx], la[idx + 1], pts[idx])):
+        a = start.a
+        for x in np.linspace(lo, hi, CURV_REFINE + 2)[1:-1]:
+            a, ok = core.solve(a.copy(), float(np.exp(x)), max_iter=SCAN_ITER)
+            fine.append(Point(core, float(np.exp(x)), a, ok))
+    # outer neighbours keep the end points' finite differences meaningful
+    fine += pts[max(idx - 2, 0):idx - 1] + pts[idx + 2:idx + 3]
+    fine.sort(key=lambda p: -p.alpha)
+    c = alpha_rules.curvature(alpha_rules.CURVATURE_GAMMA * np.log10([p.alpha for p in fine]),
+                              np.log10([max(p.chi2, 1e-300) for p in fine]))
+    inner = [k for k, p in enumerate(fine) if la[idx + 1] < np.log(p.alpha) < la[idx - 1]]
+    best = max(inner, key=lambda k: c[k] if np.isfinite(c[k]) else -np.inf)
+    return fine[best]
+
+
+def _pinned(rule: str, pts: list[Point], idx: int) -> bool:
+    """Is the chosen α stuck at an end of the (extended) scan? Not a ``classic``/``historic``
+    crossing bracketed by the last two points, where the scan stops by design."""
+    if idx == len(pts) - 1 and idx > 0:
+        return rule not in ("classic", "historic") or np.sign(pts[idx].ratio(rule)) == \
+            np.sign(pts[idx - 1].ratio(rule))
+    return idx == 0 and rule not in ("classic", "historic")

@@ -248,3 +248,85 @@ class _Path:
         new = np.where(self.linear, self.a + t * self.da,
                        self.a * np.exp(np.maximum(t * self.rate, -700.0)))
         return np.maximum(new, TINY)
+
+
+class Point:
+    """Everything the α rules need at one α: spectrum A, χ², S, eigenvalues.
+
+    Parameters
+    ----------
+    core : MaxEntCore
+        The solver the weights were found with.
+    alpha : float
+        Entropy weight α.
+    a : ndarray of shape (n_mesh,)
+        Cell weights A minimising Q at ``alpha``.
+    converged : bool
+        Whether the Newton iteration converged.
+    """
+
+    __slots__ = ("alpha", "a", "chi2", "ent", "lam", "converged", "n_data")
+
+    def __init__(self, core: MaxEntCore, alpha: float, a: np.ndarray, converged: bool) -> None:
+        self.alpha, self.a, self.converged = float(alpha), a, converged
+        self.n_data = core.n_data
+        self.chi2, self.ent = core.chi2(self.a), entropy(self.a, core.m)
+        t = (core.u.T * self.a) @ core.u
+        self.lam = np.clip(np.linalg.eigvalsh((core.s[:, None] * t) * core.s[None, :]), 0, None)
+
+    @property
+    def ngood(self) -> float:
+        """Number of good measurements ``Σ λ/(α + λ)``."""
+        return float(np.sum(self.lam / (self.alpha + self.lam)))
+
+    def logpost(self, prior: str = "flat") -> float:
+        """Log posterior of α (up to a constant).
+
+        Parameters
+        ----------
+        prior : {"flat", "jeffreys"}
+            Prior ``P(α)``.
+
+        Returns
+        -------
+        float
+            ``½ Σ ln(α/(α+λ)) + αS − χ²/2 + ln P(α)``.
+        """
+        lp = 0.5 * np.sum(np.log(self.alpha / (self.alpha + self.lam))) \
+            + self.alpha * self.ent - 0.5 * self.chi2
+        return float(lp - np.log(self.alpha) if prior == "jeffreys" else lp)
+
+    def historic_ratio(self) -> float:
+        """The historic rule's function of α.
+
+        Returns
+        -------
+        float
+            ``ln(χ²/N)``: zero at the historic (discrepancy) α.
+        """
+        return float(np.log(max(self.chi2, 1e-300) / self.n_data))
+
+    def ratio(self, rule: str) -> float:
+        """The function whose root is the ``classic`` or ``historic`` α.
+
+        Parameters
+        ----------
+        rule : {"classic", "historic"}
+            The rule.
+
+        Returns
+        -------
+        float
+            :meth:`classic_ratio` or :meth:`historic_ratio`.
+        """
+        return self.classic_ratio() if rule == "classic" else self.historic_ratio()
+
+    def classic_ratio(self) -> float:
+        """The classic rule's function of α.
+
+        Returns
+        -------
+        float
+            ``ln(−2αS / N_good)``: zero at the classic α.
+        """
+        return float(np.log(max(-2.0 * self.alpha * self.ent, 1e-300) / max(self.ngood, 1e-300)))
