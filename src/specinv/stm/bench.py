@@ -49,6 +49,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--friedel-epsilon", type=float, default=1.0, metavar="PX",
                         help="cutoff ε of Eq. 3 for the Friedel test sets (default 1 pixel, "
                              "as in training; the seed gives no value)")
+    parser.add_argument("--transfer", action="store_true",
+                        help="no training: the shipped default and the matched filter on the "
+                             "in-distribution sets and on the independent multiple-scattering "
+                             "sets (40x40 and 80x80 px, 26 and 126 biases), beside the matched "
+                             "filter told the true Green's function")
 
 
 def _tmatrix_sets(n_unl: int, n_cal: int, n_test: int) -> dict:
@@ -234,9 +239,16 @@ def _print_summary(comparison: dict, final: dict, times: list, out_dir: Path) ->
     print(f"detection 80x80x126: {np.median(times):.2f} s; wrote {out_dir / 'stm.json'}")
 
 
-def run(args: argparse.Namespace) -> int:
+def _machine() -> dict:
+    """CPU count, torch threads, versions."""
     import torch
 
+    return {"cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+            "python": platform.python_version(), "torch": torch.__version__,
+            "note": "shared machine: other agents were loading the 2 cores"}
+
+
+def run(args: argparse.Namespace) -> int:
     from specinv.core.parallel import map_chunks
 
     if not args.friedel_epsilon > 0:
@@ -255,6 +267,8 @@ def run(args: argparse.Namespace) -> int:
         out_dir = Path(args.output)
         out_dir.mkdir(parents=True, exist_ok=True)
 
+        if args.transfer:
+            return _transfer_only(args, out_dir, t_all)
         friedel = _friedel_sets(args.friedel_epsilon, n_friedel)
         oracle = _oracle_scores(friedel, epsilon=args.friedel_epsilon)
         if args.friedel_only:
@@ -302,18 +316,46 @@ def run(args: argparse.Namespace) -> int:
             "training_wall_time_s": {f"{r['name']}#{r['run']}": r["wall_time_s"] for r in results},
             "detectors": comparison,
             "friedel_oracle_filter": oracle,
+            "independent": _independent(detectors, quick),
             "detection_time_80x80x126_s": {"median": float(np.median(times)), "all": times,
                                            "model": "shipped default" if "shipped default"
                                            in detectors else "bench-trained attention"},
-            "machine": {"cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-                        "python": platform.python_version(), "torch": torch.__version__,
-                        "note": "shared machine: other agents were loading the 2 cores"},
+            "machine": _machine(),
             "wall_time_s": time.perf_counter() - t_all,
         }
         with atomic_path(out_dir / "stm.json") as tmp:
             tmp.write_text(json.dumps(report, indent=2, default=float))
         _print_summary(comparison, final, times, out_dir)
         return 0
+
+
+def _independent(detectors: dict[str, Any], quick: bool) -> dict:
+    """Independent-set scores (:func:`~specinv.stm.bench_transfer.transfer_report`), printed."""
+    from specinv.stm.bench_transfer import print_transfer, transfer_report
+
+    report = transfer_report(detectors, quick)
+    print_transfer(report)
+    return report
+
+
+def _transfer_only(args: argparse.Namespace, out_dir: Path, t_all: float) -> int:
+    """``--transfer``: see :func:`~specinv.stm.bench_transfer.run_transfer`."""
+    from specinv.stm.bench_transfer import print_transfer, run_transfer
+    from specinv.stm.detector import Detector, load_default
+
+    detectors = {"shipped default": load_default(), "classical matched filter":
+                 Detector.classical()}
+    report = run_transfer(args, detectors, out_dir, t_all)
+    with atomic_path(out_dir / "stm.json") as tmp:
+        tmp.write_text(json.dumps(report, indent=2, default=float))
+    for name, row in report["in_distribution"].items():
+        a, b = row["friedel_eta0.8_nbias126"], row["tmatrix_threshold_from_model"]
+        print(f"{name:34s} Friedel F1 (η 0.8, 126 biases) {a['f1']:.3f} | T-matrix F1 "
+              f"(own threshold) {b['f1']:.3f}")
+    print_transfer(report["independent"])
+    print(f"detection 80x80x126: {report['detection_time_80x80x126_s']['median']:.2f} s; "
+          f"wrote {out_dir / 'stm.json'}")
+    return 0
 
 
 def _friedel_only(args: argparse.Namespace, friedel: dict, oracle: dict, n_friedel: int,
