@@ -91,8 +91,15 @@ def test_train_cli_tiny_and_detect_with_it(small_map, tmp_path):
     assert meta["training"]["regularized"] is True
     assert meta["training"]["settings"]["alpha"] == 0.03
     out = tmp_path / "d.csv"
+    # two training steps: the network marks noise everywhere; the matched filter does not
+    # confirm its sites, so the verdict fails (exit 3) with the output written and marked
     assert main(["stm", "detect", str(small_map), "--model", str(stem),
-                 "--output", str(out)]) == 0
+                 "--output", str(out)]) == 3
+    check = json.loads(out.with_suffix(".json").read_text())["check"]
+    assert check["verdict"] == "fail"
+    assert check["details"]["n_disputed"] > check["details"]["n_union"] / 2
+    assert main(["stm", "detect", str(small_map), "--model", str(stem),
+                 "--output", str(out), "--allow-fail"]) == 0
     assert main(["stm", "train", "--output", str(stem), "--alpha", "-1"]) == 2
 
 

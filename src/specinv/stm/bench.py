@@ -35,6 +35,9 @@ import numpy as np
 
 from specinv.core.threads import compute_threads
 from specinv.io.atomic import atomic_path
+from specinv.stm.bench_sets import detection_times as _detection_times
+from specinv.stm.bench_sets import friedel_scores as _friedel_scores
+from specinv.stm.bench_sets import friedel_sets as _friedel_sets
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -95,20 +98,6 @@ def _detector_from(result: dict):
                     kf_range=tuple(fr["kf0_range"]))
 
 
-def _friedel_scores(det, friedel: dict) -> dict:
-    """Friedel F1 per set: threshold from the first half of the set, scored on the second."""
-    from specinv.stm.evaluate import choose_threshold, evaluate
-
-    out: dict = {}
-    for key, (maps, truths, _kf) in friedel.items():
-        h = len(maps) // 2
-        thr, _ = choose_threshold(det, maps[:h], truths[:h])
-        out[f"friedel_{key}"] = {**evaluate(det, maps[h:], truths[h:], threshold=thr),
-                                 "threshold": thr}
-        out[f"friedel_{key}"].pop("per_map_f1", None)
-    return out
-
-
 def _oracle_scores(friedel: dict, min_distance: float = 2.0, epsilon: float = 1.0) -> dict:
     """The oracle filter's F1 per Friedel set, thresholded like the detectors."""
     from specinv.stm.classical import oracle_friedel_scores
@@ -162,23 +151,6 @@ def _fig4(curves: dict, path: Path) -> None:
     plt.close(fig)
 
 
-def _friedel_sets(epsilon: float, n_friedel: int) -> dict[str, tuple]:
-    """Labelled Friedel maps per (η, number of biases): (maps, positions, k_F) each.
-
-    η = 0.8 is the seed's training noise; the sweep over η and the number of biases
-    (the seed's Au(111) set has 126) shows how detection gains from more biases.
-    """
-    from specinv.stm.friedel import FriedelConfig, labelled_batch
-
-    friedel = {}
-    for eta, nb in ((0.8, 16), (0.8, 32), (0.8, 126), (0.4, 16), (0.4, 126), (0.2, 16)):
-        rng = np.random.default_rng([12345, nb, int(eta * 10)])
-        cfg = FriedelConfig(noise_eta=eta, epsilon=epsilon)
-        fx, _, fp, kf = labelled_batch(rng, cfg, n_friedel, n_bias=nb)
-        friedel[f"eta{eta}_nbias{nb}"] = (list(fx), fp, kf)
-    return friedel
-
-
 def _training_jobs(unl: list, tm: tuple, n_eval: int, runs: int, epochs: int, steps: int,
                    seed: int) -> tuple[dict[str, dict], list[dict]]:
     """The Fig. 4 variants (noise and regularization on/off) and one training job per
@@ -203,7 +175,8 @@ def _training_jobs(unl: list, tm: tuple, n_eval: int, runs: int, epochs: int, st
 
 def _detectors(results: list[dict], cal: tuple) -> dict[str, Any]:
     """Bench-trained attention and CNN detectors, the classical matched filter (threshold
-    from the calibration maps) and the shipped default model when present."""
+    from each map's own peak scores, and from the calibration maps) and the shipped
+    default model when present."""
     from specinv.stm.detector import Detector, default_model_path
     from specinv.stm.evaluate import choose_threshold
 
@@ -211,21 +184,12 @@ def _detectors(results: list[dict], cal: tuple) -> dict[str, Any]:
     cnn = next(r for r in results if r["name"].startswith("cnn"))
     detectors = {"attention (bench-trained)": _detector_from(best),
                  "cnn without attention": _detector_from(cnn)}
-    detectors["classical matched filter"] = Detector.classical(
+    detectors["classical matched filter"] = Detector.classical()
+    detectors["classical, threshold from T-matrix maps"] = Detector.classical(
         threshold=choose_threshold(Detector.classical(), cal[0], cal[1])[0])
     if default_model_path().with_suffix(".pt").is_file():
         detectors["shipped default"] = Detector.load(default_model_path())
     return detectors
-
-
-def _detection_times(detector: Any, maps: np.ndarray, repeats: int = 5) -> list[float]:
-    """Wall times (s) of ``repeats`` detections on one stack of maps."""
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        detector.detect(maps)
-        times.append(time.perf_counter() - t0)
-    return times
 
 
 def _print_summary(comparison: dict, final: dict, times: list, out_dir: Path) -> None:

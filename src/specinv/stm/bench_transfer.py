@@ -193,24 +193,23 @@ def run_transfer(args: Any, detectors: dict[str, Any], out_dir: Any, t_all: floa
     """
     import time
 
-    from specinv.stm.bench import _detection_times, _friedel_scores, _friedel_sets
+    from specinv.stm.bench_sets import detection_times, friedel_scores, friedel_sets
     from specinv.stm.evaluate import evaluate
     from specinv.stm.tmatrix import simulate_tmatrix
 
     n_friedel = 100 if args.quick else 1000
-    friedel = {k: v for k, v in _friedel_sets(args.friedel_epsilon, n_friedel).items()
-               if k == "eta0.8_nbias126"}
+    friedel = friedel_sets(args.friedel_epsilon, n_friedel, keys=("eta0.8_nbias126",))
     tm = [simulate_tmatrix(9000 + i) for i in range(3 if args.quick else 8)]
     indist = {}
     for name, det in detectors.items():
-        row = _friedel_scores(det, friedel)
+        row = friedel_scores(det, friedel)
         row["tmatrix_threshold_from_model"] = evaluate(
             det, [d["maps"] for d in tm], [d["positions"] for d in tm])
         for v in row.values():
             v.pop("per_map_f1", None)
         indist[name] = row
     first = next(iter(detectors.values()))
-    times = _detection_times(first, tm[0]["maps"], repeats=3 if args.quick else 5)
+    times = detection_times(first, tm[0]["maps"], repeats=3 if args.quick else 5)
     return {"benchmark": "stm", "mode": "transfer", "quick": args.quick, "seed": args.seed,
             "in_distribution": indist, "independent": transfer_report(detectors, args.quick),
             "detection_time_80x80x126_s": {"median": float(np.median(times)), "all": times,

@@ -15,6 +15,7 @@ from specinv.core.errors import InputError, ParameterError
 from specinv.core.threads import compute_threads
 from specinv.io.limits import check_array, check_count
 from specinv.io.output import check_outputs, table_outputs
+from specinv.io.report import add_verdict_argument
 
 #: largest simulated map side, pixels
 MAX_SIM_SIZE = 4096
@@ -212,9 +213,10 @@ def _detect(args: argparse.Namespace) -> int:
     from specinv.io.table import write_table
 
     table_outputs(args.output, args.plot, inputs=[args.input])
-    if args.threshold is not None and not 0 < args.threshold < np.inf:
-        raise ParameterError(f"--threshold must be finite and > 0 (a score threshold <= 0 "
-                             f"accepts every local maximum), got {args.threshold}")
+    if args.threshold is not None and not (np.isfinite(args.threshold)
+                                           and (args.classical or args.threshold > 0)):
+        raise ParameterError(f"--threshold must be finite (and > 0 for a network: a score "
+                             f"threshold <= 0 accepts every local maximum), got {args.threshold}")
     maps, bias = load_maps(args.input, args.channel)
     if args.kf_per_px is not None:
         lo = 2 * np.pi / max(maps.shape[1:])
@@ -222,26 +224,32 @@ def _detect(args: argparse.Namespace) -> int:
             raise ParameterError(f"--kf-per-px must lie in [{lo:.3g}, π] rad/pixel (at least "
                                  "one Friedel wavelength across the map, at most the Nyquist "
                                  f"limit), got {args.kf_per_px:g}")
+    from specinv.io.report import report_verdict
     from specinv.stm.detector import Detector, load_default  # torch: after the input checks
+    from specinv.stm.verdict import detect_checked
 
     if args.classical:
-        det = Detector.classical(threshold=args.threshold if args.threshold is not None else 0.0)
+        det = Detector.classical(threshold=args.threshold)
     else:
         det = Detector.load(args.model) if args.model else load_default()
     t0 = time.perf_counter()
-    res = det.detect(maps, kf_per_px=args.kf_per_px, threshold=args.threshold,
-                     source=args.input)
+    res = detect_checked(det, maps, kf_per_px=args.kf_per_px, threshold=args.threshold,
+                         source=args.input)
     seconds = time.perf_counter() - t0
+    assert res.check is not None
     meta = {"input": args.input, "n_bias": int(maps.shape[0]), "shape": list(maps.shape[1:]),
             "bias_mV": [float(bias.min()), float(bias.max())],
             "model": "classical" if args.classical else (args.model or "default"),
-            "detection": res.info, "seconds": seconds, "n_detections": len(res.positions)}
-    title = f"{len(res.positions)} impurities"
+            "parameters": {"kf_per_px": args.kf_per_px, "threshold": args.threshold,
+                           "channel": args.channel, "threads": args.threads},
+            "detection": res.info, "seconds": seconds, "n_detections": len(res.positions),
+            "check": res.check.to_dict()}
+    title = f"{len(res.positions)} impurities ({res.check.verdict})"
     extra = [(args.plot, lambda tmp: _plot(tmp, maps, res.positions, title))] if args.plot else []
     write_table(args.output, {"row": res.positions[:, 0], "col": res.positions[:, 1],
                               "score": res.scores}, meta, fmt="%.6g", extra=extra)
     print(f"{len(res.positions)} impurities -> {args.output} ({seconds:.2f} s)")
-    return 0
+    return report_verdict(res.check, args)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -301,6 +309,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     d.add_argument("--channel", help=".3ds: dI/dV channel (default: first lock-in channel)")
     d.add_argument("--kf-per-px", type=float,
                    help="k_F in rad/pixel (default: from the Fourier ring)")
-    d.add_argument("--threshold", type=float, help="score threshold (default: validated)")
-    d.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    d.add_argument("--threshold", type=float,
+                   help="score threshold (default: the network's validated one; with "
+                        "--classical, log energy, default: median + 3 robust std of the "
+                        "map's own peak scores)")
+    d.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
+    add_verdict_argument(d)
     d.set_defaults(func=_detect)
