@@ -52,6 +52,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--friedel-epsilon", type=float, default=1.0, metavar="PX",
                         help="cutoff ε of Eq. 3 for the Friedel test sets (default 1 pixel, "
                              "as in training; the seed gives no value)")
+    parser.add_argument("--model", metavar="STEM",
+                        help="--transfer: score this detector beside the shipped default")
     parser.add_argument("--transfer", action="store_true",
                         help="no training: the shipped default and the matched filter on the "
                              "in-distribution sets and on the independent multiple-scattering "
@@ -309,6 +311,8 @@ def _transfer_only(args: argparse.Namespace, out_dir: Path, t_all: float) -> int
 
     detectors = {"shipped default": load_default(), "classical matched filter":
                  Detector.classical()}
+    if args.model:
+        detectors = {f"model {args.model}": Detector.load(args.model), **detectors}
     report = run_transfer(args, detectors, out_dir, t_all)
     with atomic_path(out_dir / "stm.json") as tmp:
         tmp.write_text(json.dumps(report, indent=2, default=float))
