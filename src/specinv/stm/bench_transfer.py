@@ -129,7 +129,7 @@ def transfer_report(detectors: dict[str, Any], quick: bool) -> dict:
     detectors : dict
         Name → detector.
     quick : bool
-        Fewer maps (40 × 40: 6, 80 × 80: 2 per part) instead of 16 and 6.
+        Fewer maps (40 × 40: 6, 80 × 80: 2 per part) instead of 12 and 4.
 
     Returns
     -------
@@ -137,7 +137,7 @@ def transfer_report(detectors: dict[str, Any], quick: bool) -> dict:
         ``parameters`` (generator ranges, seeds, map counts), ``oracle_green_filter`` and
         one entry per detector (see :func:`detector_scores`).
     """
-    n_maps = {40: 6, 80: 2} if quick else {40: 16, 80: 6}
+    n_maps = {40: 6, 80: 2} if quick else {40: 12, 80: 4}
     sets = independent_sets(n_maps)
     report: dict[str, Any] = {
         "parameters": {"generator": IndependentConfig().to_dict(), "formats": FORMATS,
@@ -149,7 +149,30 @@ def transfer_report(detectors: dict[str, Any], quick: bool) -> dict:
         "oracle_green_filter": oracle_scores(sets)}
     for name, det in detectors.items():
         report[name] = detector_scores(det, sets)
+    report["reliability"] = _reliability(detectors, sets, quick)
     return report
+
+
+def _reliability(detectors: dict[str, Any], sets: dict, quick: bool) -> dict:
+    """Per network: Platt calibration on the project's T-matrix maps (seeds 8000+), its
+    reliability diagram there, on T-matrix test maps (9000+) and on the independent set."""
+    from specinv.stm.reliability import calibrated_reliability
+    from specinv.stm.tmatrix import simulate_tmatrix
+
+    n = 2 if quick else 3
+    cal = [simulate_tmatrix(8000 + i) for i in range(n)]
+    tm = [simulate_tmatrix(9000 + i) for i in range(n)]
+    ind = [d for s in sets.values() for d in s["test"]]
+    out = {}
+    for name, det in detectors.items():
+        if det.model is None:
+            continue
+        c = ([d["maps"] for d in cal], [d["positions"] for d in cal])
+        out[name] = {"tmatrix": calibrated_reliability(
+            det, c, ([d["maps"] for d in tm], [d["positions"] for d in tm])),
+            "independent": calibrated_reliability(
+                det, c, ([d["maps"] for d in ind], [d["positions"] for d in ind]))["test"]}
+    return out
 
 
 def print_transfer(report: dict) -> None:
@@ -161,10 +184,14 @@ def print_transfer(report: dict) -> None:
         Output of :func:`transfer_report`.
     """
     for name, per in report.items():
-        if name == "parameters":
+        if name in ("parameters", "reliability"):
             continue
         cells = "  ".join(f"{k} {v['f1']:.3f}" for k, v in per.items())
         print(f"independent set, {name:34s} F1  {cells}")
+    for name, r in report.get("reliability", {}).items():
+        print(f"reliability {name}: max |p - frequency| over deciles with >= 20 candidates: "
+              f"T-matrix {r['tmatrix']['test']['max_deviation']:.3f}, independent "
+              f"{r['independent']['max_deviation']:.3f}")
 
 
 def run_transfer(args: Any, detectors: dict[str, Any], out_dir: Any, t_all: float) -> dict:

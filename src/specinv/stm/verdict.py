@@ -108,8 +108,23 @@ def _ring_check(check: Check, info: dict) -> None:
                   ring_prominence=info.get("ring_prominence"))
 
 
-def _network_peaks(net: Detection, shape: tuple[int, int], margin: float) -> np.ndarray:
-    """Network local maxima above its threshold − ``margin``, in the input grid."""
+def network_peaks(net: Detection, shape: tuple[int, int], margin: float) -> np.ndarray:
+    """Network local maxima above its threshold − ``margin``, in the input grid.
+
+    Parameters
+    ----------
+    net : Detection
+        A network's detection (score map on the possibly resampled grid).
+    shape : (int, int)
+        ``(H, W)`` of the input map.
+    margin : float
+        How far below the threshold (logits) a maximum may lie.
+
+    Returns
+    -------
+    ndarray of shape (n, 2), int
+        ``(row, col)`` in the input grid, strongest first.
+    """
     pos, _ = find_peaks(net.score_map, net.info["threshold"] - margin, 1.0)
     z = net.info.get("zoom", 1.0)
     if z != 1.0:
@@ -138,7 +153,7 @@ def companion_check(net: Detection, classical: Detection, shape: tuple[int, int]
     """
     _, cval = find_peaks(classical.score_map, -np.inf, 1.0)
     loose_cl, _ = find_peaks(classical.score_map, robust_threshold(cval, CONFIRM_SIGMAS), 1.0)
-    loose_net = _network_peaks(net, shape, NET_MARGIN)
+    loose_net = network_peaks(net, shape, NET_MARGIN)
     net_only = net.positions[~_near(net.positions, loose_cl, CONFIRM_RADIUS_PX)]
     strong = classical.positions[classical.scores >= robust_threshold(cval, STRONG_SIGMAS)]
     cl_only = strong[~_near(strong, loose_net, CONFIRM_RADIUS_PX)]
