@@ -173,6 +173,10 @@ RECIPES: dict[tuple[str, ...], Recipe] = {
                                           "optics-verified", "conductivity", "ac", "stm",
                                           "calibration")},
 }
+# -- stm adapt (issue 26): the user's unlabeled stacks in, an adapted detector out ------
+RECIPES[("stm", "adapt")] = Recipe(_stack, lambda i, o: ["stm", "adapt", i, "--output", o],
+                                   "stem", text=False)
+
 OUT_NAME = {"table": "out.csv", "npz": "out.npz", "model": "model.pt", "stem": "model",
             "dir": "outdir", "none": ""}
 

@@ -91,8 +91,15 @@ def test_train_cli_tiny_and_detect_with_it(small_map, tmp_path):
     assert meta["training"]["regularized"] is True
     assert meta["training"]["settings"]["alpha"] == 0.03
     out = tmp_path / "d.csv"
+    # two training steps: the network marks noise everywhere; the matched filter does not
+    # confirm its sites, so the verdict fails (exit 3) with the output written and marked
     assert main(["stm", "detect", str(small_map), "--model", str(stem),
-                 "--output", str(out)]) == 0
+                 "--output", str(out)]) == 3
+    check = json.loads(out.with_suffix(".json").read_text())["check"]
+    assert check["verdict"] == "fail"
+    assert check["details"]["n_disputed"] > check["details"]["n_union"] / 2
+    assert main(["stm", "detect", str(small_map), "--model", str(stem),
+                 "--output", str(out), "--allow-fail"]) == 0
     assert main(["stm", "train", "--output", str(stem), "--alpha", "-1"]) == 2
 
 
@@ -110,3 +117,37 @@ def test_bench_stm_rejects_bad_epsilon(tmp_path, capsys):
     assert main(["bench", "stm", "--friedel-only", "--friedel-epsilon", "-1",
                  "--output", str(tmp_path / "b")]) == 2
     assert "--friedel-epsilon" in capsys.readouterr().err
+
+
+@needs_default
+def test_adapt_saves_a_detector_and_resumes_from_its_checkpoint(small_map, tmp_path, capsys):
+    stem, ck = tmp_path / "adapted", tmp_path / "ck.pt"
+    argv = ["stm", "adapt", str(small_map), "--output", str(stem), "--epochs", "1",
+            "--steps", "2", "--checkpoint", str(ck), "--quiet"]
+    assert main(argv) == 0
+    meta = json.loads(stem.with_suffix(".json").read_text())
+    assert meta["training"]["unlabeled_files"] == [str(small_map)]
+    assert meta["training"]["adaptation"]["regularized"] is True
+    assert ck.is_file()
+    # a second run with more epochs resumes from the checkpoint (epoch 1 is not redone)
+    assert main([*argv[:6], "2", *argv[7:]]) == 0
+    hist = json.loads(stem.with_suffix(".json").read_text())["training"]["adaptation"]
+    assert len(hist["epochs"]) == 2
+    out = tmp_path / "d.csv"
+    assert main(["stm", "detect", str(small_map), "--model", str(stem), "--output", str(out),
+                 "--allow-fail"]) == 0
+
+
+def test_detect_reads_a_stack_of_sxm_files(small_map, tmp_path):
+    from specinv.io.sxm import write_sxm
+
+    z = np.load(small_map)
+    files = []
+    for m, b in zip(z["maps"], z["bias_mV"], strict=True):
+        files.append(str(tmp_path / f"m{b:+.0f}.sxm"))
+        write_sxm(files[-1], {"Z (m)": np.zeros_like(m), "LI Demod 1 X (A)": m}, b / 1e3)
+    out = tmp_path / "s.csv"
+    assert main(["stm", "detect", *files, "--classical", "--output", str(out)]) == 0
+    ref = tmp_path / "r.csv"
+    assert main(["stm", "detect", str(small_map), "--classical", "--output", str(ref)]) == 0
+    assert out.read_text() == ref.read_text()

@@ -1,10 +1,11 @@
 """Default models of a fermionic continuation: flat, Gaussian of the data's moments, file.
 
-``--default-model`` of ``specinv ac continue`` (:func:`make_default_model`):
+``--default-model`` of ``specinv ac continue`` (:func:`resolve`):
 
 ``flat``      constant, normalized to the data's zeroth moment (TRIQS/maxent's and
-              ALPS's choice; the command's default);
-``gaussian``  a Gaussian with the zeroth, first and second moments ``m0, m1, m2`` read
+              ALPS's choice);
+``gaussian``  (the command's default for MaxEnt on fermionic kernels) a Gaussian with
+              the zeroth, first and second moments ``m0, m1, m2`` read
               off the data (:func:`data_moments`): mean ``m1/m0``, variance
               ``m2/m0 − (m1/m0)²``; falls back to flat, with a note, where the moments
               are not usable (noisy ends, variance ≤ 0 or beyond the window);

@@ -35,6 +35,9 @@ import numpy as np
 
 from specinv.core.threads import compute_threads
 from specinv.io.atomic import atomic_path
+from specinv.stm.bench_sets import detection_times as _detection_times
+from specinv.stm.bench_sets import friedel_scores as _friedel_scores
+from specinv.stm.bench_sets import friedel_sets as _friedel_sets
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -51,6 +54,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--friedel-epsilon", type=float, default=1.0, metavar="PX",
                         help="cutoff ε of Eq. 3 for the Friedel test sets (default 1 pixel, "
                              "as in training; the seed gives no value)")
+    parser.add_argument("--model", metavar="STEM",
+                        help="--transfer: score this detector beside the shipped default")
+    parser.add_argument("--transfer", action="store_true",
+                        help="no training: the shipped default and the matched filter on the "
+                             "in-distribution sets and on the independent multiple-scattering "
+                             "sets (40x40 and 80x80 px, 26 and 126 biases), beside the matched "
+                             "filter told the true Green's function")
 
 
 def _tmatrix_sets(n_unl: int, n_cal: int, n_test: int) -> dict:
@@ -90,20 +100,6 @@ def _detector_from(result: dict):
     fr = st["friedel"]
     return Detector(m, threshold=result["threshold"], tile=fr["tile"],
                     kf_range=tuple(fr["kf0_range"]))
-
-
-def _friedel_scores(det, friedel: dict) -> dict:
-    """Friedel F1 per set: threshold from the first half of the set, scored on the second."""
-    from specinv.stm.evaluate import choose_threshold, evaluate
-
-    out: dict = {}
-    for key, (maps, truths, _kf) in friedel.items():
-        h = len(maps) // 2
-        thr, _ = choose_threshold(det, maps[:h], truths[:h])
-        out[f"friedel_{key}"] = {**evaluate(det, maps[h:], truths[h:], threshold=thr),
-                                 "threshold": thr}
-        out[f"friedel_{key}"].pop("per_map_f1", None)
-    return out
 
 
 def _oracle_scores(friedel: dict, min_distance: float = 2.0, epsilon: float = 1.0) -> dict:
@@ -159,23 +155,6 @@ def _fig4(curves: dict, path: Path) -> None:
     plt.close(fig)
 
 
-def _friedel_sets(epsilon: float, n_friedel: int) -> dict[str, tuple]:
-    """Labelled Friedel maps per (η, number of biases): (maps, positions, k_F) each.
-
-    η = 0.8 is the seed's training noise; the sweep over η and the number of biases
-    (the seed's Au(111) set has 126) shows how detection gains from more biases.
-    """
-    from specinv.stm.friedel import FriedelConfig, labelled_batch
-
-    friedel = {}
-    for eta, nb in ((0.8, 16), (0.8, 32), (0.8, 126), (0.4, 16), (0.4, 126), (0.2, 16)):
-        rng = np.random.default_rng([12345, nb, int(eta * 10)])
-        cfg = FriedelConfig(noise_eta=eta, epsilon=epsilon)
-        fx, _, fp, kf = labelled_batch(rng, cfg, n_friedel, n_bias=nb)
-        friedel[f"eta{eta}_nbias{nb}"] = (list(fx), fp, kf)
-    return friedel
-
-
 def _training_jobs(unl: list, tm: tuple, n_eval: int, runs: int, epochs: int, steps: int,
                    seed: int) -> tuple[dict[str, dict], list[dict]]:
     """The Fig. 4 variants (noise and regularization on/off) and one training job per
@@ -200,7 +179,8 @@ def _training_jobs(unl: list, tm: tuple, n_eval: int, runs: int, epochs: int, st
 
 def _detectors(results: list[dict], cal: tuple) -> dict[str, Any]:
     """Bench-trained attention and CNN detectors, the classical matched filter (threshold
-    from the calibration maps) and the shipped default model when present."""
+    from each map's own peak scores, and from the calibration maps) and the shipped
+    default model when present."""
     from specinv.stm.detector import Detector, default_model_path
     from specinv.stm.evaluate import choose_threshold
 
@@ -208,21 +188,12 @@ def _detectors(results: list[dict], cal: tuple) -> dict[str, Any]:
     cnn = next(r for r in results if r["name"].startswith("cnn"))
     detectors = {"attention (bench-trained)": _detector_from(best),
                  "cnn without attention": _detector_from(cnn)}
-    detectors["classical matched filter"] = Detector.classical(
+    detectors["classical matched filter"] = Detector.classical()
+    detectors["classical, threshold from T-matrix maps"] = Detector.classical(
         threshold=choose_threshold(Detector.classical(), cal[0], cal[1])[0])
     if default_model_path().with_suffix(".pt").is_file():
         detectors["shipped default"] = Detector.load(default_model_path())
     return detectors
-
-
-def _detection_times(detector: Any, maps: np.ndarray, repeats: int = 5) -> list[float]:
-    """Wall times (s) of ``repeats`` detections on one stack of maps."""
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        detector.detect(maps)
-        times.append(time.perf_counter() - t0)
-    return times
 
 
 def _print_summary(comparison: dict, final: dict, times: list, out_dir: Path) -> None:
@@ -236,9 +207,16 @@ def _print_summary(comparison: dict, final: dict, times: list, out_dir: Path) ->
     print(f"detection 80x80x126: {np.median(times):.2f} s; wrote {out_dir / 'stm.json'}")
 
 
-def run(args: argparse.Namespace) -> int:
+def _machine() -> dict:
+    """CPU count, torch threads, versions."""
     import torch
 
+    return {"cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+            "python": platform.python_version(), "torch": torch.__version__,
+            "note": "shared machine: other agents were loading the 2 cores"}
+
+
+def run(args: argparse.Namespace) -> int:
     from specinv.core.parallel import map_chunks
 
     if not args.friedel_epsilon > 0:
@@ -257,6 +235,8 @@ def run(args: argparse.Namespace) -> int:
         out_dir = Path(args.output)
         out_dir.mkdir(parents=True, exist_ok=True)
 
+        if args.transfer:
+            return _transfer_only(args, out_dir, t_all)
         friedel = _friedel_sets(args.friedel_epsilon, n_friedel)
         oracle = _oracle_scores(friedel, epsilon=args.friedel_epsilon)
         if args.friedel_only:
@@ -304,18 +284,48 @@ def run(args: argparse.Namespace) -> int:
             "training_wall_time_s": {f"{r['name']}#{r['run']}": r["wall_time_s"] for r in results},
             "detectors": comparison,
             "friedel_oracle_filter": oracle,
+            "independent": _independent(detectors, quick),
             "detection_time_80x80x126_s": {"median": float(np.median(times)), "all": times,
                                            "model": "shipped default" if "shipped default"
                                            in detectors else "bench-trained attention"},
-            "machine": {"cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-                        "python": platform.python_version(), "torch": torch.__version__,
-                        "note": "shared machine: other agents were loading the 2 cores"},
+            "machine": _machine(),
             "wall_time_s": time.perf_counter() - t_all,
         }
         with atomic_path(out_dir / "stm.json") as tmp:
             tmp.write_text(json.dumps(report, indent=2, default=float))
         _print_summary(comparison, final, times, out_dir)
         return 0
+
+
+def _independent(detectors: dict[str, Any], quick: bool) -> dict:
+    """Independent-set scores (:func:`~specinv.stm.bench_transfer.transfer_report`), printed."""
+    from specinv.stm.bench_transfer import print_transfer, transfer_report
+
+    report = transfer_report(detectors, quick)
+    print_transfer(report)
+    return report
+
+
+def _transfer_only(args: argparse.Namespace, out_dir: Path, t_all: float) -> int:
+    """``--transfer``: see :func:`~specinv.stm.bench_transfer.run_transfer`."""
+    from specinv.stm.bench_transfer import print_transfer, run_transfer
+    from specinv.stm.detector import Detector, load_default
+
+    detectors = {"shipped default": load_default(), "classical matched filter":
+                 Detector.classical()}
+    if args.model:
+        detectors = {f"model {args.model}": Detector.load(args.model), **detectors}
+    report = run_transfer(args, detectors, out_dir, t_all)
+    with atomic_path(out_dir / "stm.json") as tmp:
+        tmp.write_text(json.dumps(report, indent=2, default=float))
+    for name, row in report["in_distribution"].items():
+        a, b = row["friedel_eta0.8_nbias126"], row["tmatrix_threshold_from_model"]
+        print(f"{name:34s} Friedel F1 (η 0.8, 126 biases) {a['f1']:.3f} | T-matrix F1 "
+              f"(own threshold) {b['f1']:.3f}")
+    print_transfer(report["independent"])
+    print(f"detection 80x80x126: {report['detection_time_80x80x126_s']['median']:.2f} s; "
+          f"wrote {out_dir / 'stm.json'}")
+    return 0
 
 
 def _friedel_only(args: argparse.Namespace, friedel: dict, oracle: dict, n_friedel: int,

@@ -11,67 +11,17 @@ from pathlib import Path
 
 import numpy as np
 
-from specinv.core.errors import InputError, ParameterError
+from specinv.core.errors import ParameterError
 from specinv.core.threads import compute_threads
 from specinv.io.limits import check_array, check_count
 from specinv.io.output import check_outputs, table_outputs
+from specinv.io.report import add_verdict_argument
+from specinv.stm.inputs import load_maps, load_stack
+
+__all__ = ["load_maps", "load_stack", "register"]
 
 #: largest simulated map side, pixels
 MAX_SIM_SIZE = 4096
-
-
-def load_maps(path: str, channel: str | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Read a multi-bias map from ``.npz`` or Nanonis ``.3ds``.
-
-    Parameters
-    ----------
-    path : str
-        ``.npz`` with arrays ``maps`` and ``bias_mV``, or a Nanonis grid.
-    channel : str, optional
-        dI/dV channel of a ``.3ds`` (default: the lock-in channel).
-
-    Returns
-    -------
-    maps : ndarray of shape (n_bias, H, W)
-        Conductance maps.
-    bias_mV : ndarray of shape (n_bias,)
-        Bias of each map (mV).
-
-    Raises
-    ------
-    InputError
-        Missing or unreadable file, wrong type, missing arrays or wrong shapes,
-        non-numeric or NaN values, a bias repeated in the stack, ``channel`` with an ``.npz``.
-    """
-    from specinv.io.arrays import load_arrays, require
-
-    p = Path(path)
-    if p.suffix.lower() == ".3ds":
-        from specinv.io.nanonis_grid import read_3ds
-
-        g = read_3ds(p)
-        name = g.didv_channel(channel)
-        maps, bias = g.channels[name].astype(np.float32), np.asarray(g.bias_mV(), float)
-    elif p.suffix.lower() == ".npz" or not p.exists():
-        if channel is not None:
-            raise InputError("--channel selects a channel of a Nanonis .3ds grid; this is an "
-                             ".npz stack (arrays maps and bias_mV)", str(p))
-        what = "an .npz with maps (n_bias, H, W) and bias_mV (n_bias,)"
-        maps, bias = require(load_arrays(p, what), ("maps", "bias_mV"), what, str(p))
-        if maps.ndim != 3:
-            raise InputError(f"'maps' must have shape (n_bias, H, W), got {maps.shape}", str(p))
-        bias = bias.ravel()
-        if bias.shape != (maps.shape[0],):
-            raise InputError(f"'bias_mV' has {bias.size} values but 'maps' has {maps.shape[0]} "
-                             "bias maps", str(p))
-        maps = maps.astype(np.float32)
-    else:
-        raise InputError("unsupported file type; expected .npz (maps, bias_mV) or .3ds", str(p))
-    if np.unique(bias).size != bias.size:
-        dup = bias[np.flatnonzero(np.diff(np.sort(bias)) == 0)[0]]
-        raise InputError(f"bias {dup:g} mV appears more than once in the stack (each map "
-                         "needs its own bias)", str(p))
-    return maps, bias
 
 
 def _with_threads(handler: Callable[[argparse.Namespace], int]
@@ -187,6 +137,37 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- adapt ----------------------------------------------------------------------------
+@_with_threads
+def _adapt(args: argparse.Namespace) -> int:
+    if any(Path(args.output).resolve() == Path(m).resolve() for m in args.maps):
+        raise ParameterError(f"--output {args.output} names an input map; give a new path "
+                             "stem for the adapted detector")
+    stem = Path(args.output).with_suffix("")
+    check_outputs([("--output", stem.with_suffix(".pt")),
+                   ("--output's metadata file", stem.with_suffix(".json")),
+                   ("--checkpoint", args.checkpoint)], inputs=args.maps)
+    if args.epochs < 1 or args.steps < 1:
+        raise ParameterError("--epochs and --steps must be >= 1")
+    if not 0 <= args.alpha < 1e3:
+        raise ParameterError(f"--alpha must lie in [0, 1e3), got {args.alpha}")
+    maps = [load_maps(m, args.channel)[0] for m in args.maps]
+    from specinv.stm.adapt import adapt_detector
+    from specinv.stm.detector import Detector, load_default
+    from specinv.stm.tiling import validate_maps
+
+    base = Detector.load(args.model) if args.model else load_default()
+    for m, name in zip(maps, args.maps, strict=True):
+        validate_maps(m, min_bias=base.min_bias, tile=base.tile, source=name)
+    det, hist = adapt_detector(base, maps, epochs=args.epochs, steps=args.steps,
+                               alpha=args.alpha, seed=args.seed, checkpoint=args.checkpoint,
+                               progress=not args.quiet)
+    det.metadata["unlabeled_files"] = list(args.maps)
+    path = det.save(stem, recipe="specinv stm adapt")
+    print(f"wrote {path} (adapted on {len(maps)} map(s), {hist['total_wall_time_s']:.0f} s)")
+    return 0
+
+
 # -- detect ---------------------------------------------------------------------------
 def _plot(path: str, maps: np.ndarray, pos: np.ndarray, title: str) -> None:
     import matplotlib
@@ -211,41 +192,49 @@ def _plot(path: str, maps: np.ndarray, pos: np.ndarray, title: str) -> None:
 def _detect(args: argparse.Namespace) -> int:
     from specinv.io.table import write_table
 
-    table_outputs(args.output, args.plot, inputs=[args.input])
-    if args.threshold is not None and not 0 < args.threshold < np.inf:
-        raise ParameterError(f"--threshold must be finite and > 0 (a score threshold <= 0 "
-                             f"accepts every local maximum), got {args.threshold}")
-    maps, bias = load_maps(args.input, args.channel)
+    table_outputs(args.output, args.plot, inputs=list(args.input))
+    if args.threshold is not None and not (np.isfinite(args.threshold)
+                                           and (args.classical or args.threshold > 0)):
+        raise ParameterError(f"--threshold must be finite (and > 0 for a network: a score "
+                             f"threshold <= 0 accepts every local maximum), got {args.threshold}")
+    maps, bias = load_stack(args.input, args.channel)
+    source = args.input[0] if len(args.input) == 1 else f"{args.input[0]} (+{len(args.input) - 1})"
     if args.kf_per_px is not None:
         lo = 2 * np.pi / max(maps.shape[1:])
         if not lo <= args.kf_per_px <= np.pi:
             raise ParameterError(f"--kf-per-px must lie in [{lo:.3g}, π] rad/pixel (at least "
                                  "one Friedel wavelength across the map, at most the Nyquist "
                                  f"limit), got {args.kf_per_px:g}")
+    from specinv.io.report import report_verdict
     from specinv.stm.detector import Detector, load_default  # torch: after the input checks
+    from specinv.stm.verdict import detect_checked
 
     if args.classical:
-        det = Detector.classical(threshold=args.threshold if args.threshold is not None else 0.0)
+        det = Detector.classical(threshold=args.threshold)
     else:
         det = Detector.load(args.model) if args.model else load_default()
     t0 = time.perf_counter()
-    res = det.detect(maps, kf_per_px=args.kf_per_px, threshold=args.threshold,
-                     source=args.input)
+    res = detect_checked(det, maps, kf_per_px=args.kf_per_px, threshold=args.threshold,
+                         source=source)
     seconds = time.perf_counter() - t0
+    assert res.check is not None
     meta = {"input": args.input, "n_bias": int(maps.shape[0]), "shape": list(maps.shape[1:]),
             "bias_mV": [float(bias.min()), float(bias.max())],
             "model": "classical" if args.classical else (args.model or "default"),
-            "detection": res.info, "seconds": seconds, "n_detections": len(res.positions)}
-    title = f"{len(res.positions)} impurities"
+            "parameters": {"kf_per_px": args.kf_per_px, "threshold": args.threshold,
+                           "channel": args.channel, "threads": args.threads},
+            "detection": res.info, "seconds": seconds, "n_detections": len(res.positions),
+            "check": res.check.to_dict()}
+    title = f"{len(res.positions)} impurities ({res.check.verdict})"
     extra = [(args.plot, lambda tmp: _plot(tmp, maps, res.positions, title))] if args.plot else []
     write_table(args.output, {"row": res.positions[:, 0], "col": res.positions[:, 1],
                               "score": res.scores}, meta, fmt="%.6g", extra=extra)
     print(f"{len(res.positions)} impurities -> {args.output} ({seconds:.2f} s)")
-    return 0
+    return report_verdict(res.check, args)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add ``stm simulate | train | detect`` to the ``specinv`` subcommands.
+    """Add ``stm simulate | train | adapt | detect`` to the ``specinv`` subcommands.
 
     Parameters
     ----------
@@ -309,18 +298,47 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     t.set_defaults(func=_train)
 
+    _register_adapt(ss)
+
     d = ss.add_parser("detect", help="detect impurities in a .3ds or .npz map stack")
-    d.add_argument("input", help=".npz (maps (n_bias,H,W), bias_mV) or Nanonis .3ds")
+    d.add_argument("input", nargs="+",
+                   help=".npz (maps (n_bias,H,W), bias_mV), a Nanonis .3ds grid, or Nanonis "
+                        ".sxm scans of one area (one file per bias, bias from the header)")
     d.add_argument("--output", required=True, help="CSV with header row,col,score (+ .json)")
     d.add_argument("--plot",
                    help="PNG of the bias-averaged map with detections (default: no figure)")
     d.add_argument("--model", help="model path stem (default: shipped model)")
     d.add_argument("--classical", action="store_true", help="use the matched-filter baseline")
-    d.add_argument("--channel", help=".3ds: dI/dV channel (default: first lock-in channel)")
+    d.add_argument("--channel",
+                   help=".3ds/.sxm: dI/dV channel (default: first lock-in channel)")
     d.add_argument("--kf-per-px", type=float,
                    help="k_F in rad/pixel (default: from the Fourier ring)")
     d.add_argument("--threshold", type=float,
-                   help="score threshold, dimensionless in [0, 1] (default: the model's "
-                        "validated one)")
+                   help="score threshold (network: dimensionless in [0, 1], default the "
+                        "model's validated one; with --classical, log energy, default: median + "
+                        "3 robust std of the map's own peak scores)")
     d.add_argument("--threads", type=int, default=1, help="torch CPU threads (default %(default)s)")
+    add_verdict_argument(d)
     d.set_defaults(func=_detect)
+
+
+def _register_adapt(ss: argparse._SubParsersAction) -> None:
+    """Add ``stm adapt`` to the ``stm`` actions."""
+    a = ss.add_parser("adapt", help="adapt a detector to your own unlabeled maps "
+                                     "(confidence regularizer; resumable)")
+    a.add_argument("maps", nargs="+", metavar="MAPS",
+                   help="unlabeled map stacks (.npz with maps, bias_mV; or Nanonis .3ds)")
+    a.add_argument("--output", required=True, help="adapted model path stem (.pt + .json)")
+    a.add_argument("--model", help="detector to start from (default: the shipped model)")
+    a.add_argument("--epochs", type=int, default=5, help="epochs (default 5)")
+    a.add_argument("--steps", type=int, default=100, help="steps per epoch (default 100)")
+    a.add_argument("--alpha", type=float, default=0.03,
+                   help="confidence regularizer weight, dimensionless (default 0.03)")
+    a.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    a.add_argument("--channel", help=".3ds: dI/dV channel (default: first lock-in channel)")
+    a.add_argument("--checkpoint",
+                   help="checkpoint file, written every epoch; an existing one resumes "
+                        "(default: none)")
+    a.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
+    a.add_argument("--quiet", action="store_true", help="no progress bar")
+    a.set_defaults(func=_adapt)

@@ -15,9 +15,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from specinv.core.check import Check
 from specinv.core.errors import InputError
 from specinv.learning.weights import display, load_state, load_torch, save_torch, shipped
-from specinv.stm.classical import matched_filter_scores
+from specinv.stm.classical import OUTLIER_SIGMAS, matched_filter_scores, robust_threshold
 from specinv.stm.model import build_model
 from specinv.stm.scale import map_kf, zoom_factor
 from specinv.stm.tiling import (
@@ -53,12 +54,15 @@ class Detection:
         Score ``S`` on the input grid (on the resampled grid if resampled).
     info : dict
         ``kf_per_px``, ring prominence, zoom factor, tiles, timing, threshold.
+    check : Check, optional
+        Verdict on the detections (set by :func:`~specinv.stm.verdict.detect_checked`).
     """
 
     positions: np.ndarray
     scores: np.ndarray
     score_map: np.ndarray
     info: dict = field(default_factory=dict)
+    check: Check | None = None
 
 
 class Detector:
@@ -189,6 +193,11 @@ class Detector:
         """
         s, info = self.score(maps, kf_per_px=kf_per_px, rescale=rescale, source=source)
         thr = self.threshold if threshold is None else float(threshold)
+        info["threshold_source"] = "given" if threshold is not None else "detector"
+        if np.isnan(thr):  # the matched filter's default: from the map's own peak scores
+            thr = robust_threshold(find_peaks(s, -np.inf, self.min_distance)[1])
+            info["threshold_source"] = (f"median + {OUTLIER_SIGMAS:g} robust std of the map's "
+                                        "own peak scores")
         pos, val = find_peaks(s, thr, self.min_distance)
         z = info["zoom"]
         if z != 1.0:
@@ -268,13 +277,14 @@ class Detector:
         return detector
 
     @classmethod
-    def classical(cls, threshold: float = 0.0, **settings: object) -> Detector:
+    def classical(cls, threshold: float | None = None, **settings: object) -> Detector:
         """The matched-filter baseline wrapped in the same pipeline.
 
         Parameters
         ----------
-        threshold : float
-            Score threshold of the peaks.
+        threshold : float, optional
+            Score threshold of the peaks (log energy); by default chosen on every map
+            from its own peak scores (:func:`~specinv.stm.classical.robust_threshold`).
         **settings
             Other keyword options of :class:`Detector` (``tile``, ``overlap``, ...).
 
@@ -283,7 +293,8 @@ class Detector:
         Detector
             A detector without network.
         """
-        return cls(None, threshold=threshold, **settings)  # type: ignore[arg-type]
+        thr = float("nan") if threshold is None else threshold
+        return cls(None, threshold=thr, **settings)  # type: ignore[arg-type]
 
 
 def default_model_path() -> Path:

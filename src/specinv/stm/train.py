@@ -22,6 +22,7 @@ from specinv.stm.detector import Detector
 from specinv.stm.evaluate import choose_threshold
 from specinv.stm.friedel import FriedelConfig, training_batch
 from specinv.stm.model import build_model, cross_entropy, prediction_entropy
+from specinv.stm.randomized import RandomizedConfig, randomized_batch
 from specinv.stm.tiling import bin_biases
 
 
@@ -60,6 +61,11 @@ class TrainSettings:
         Unlabeled maps are averaged to at most this many bias groups before tiles
         are drawn from them. (Detection has its own bound,
         :data:`~specinv.stm.detector.MAX_BIAS`.)
+    p_randomized : float
+        Fraction of each batch drawn from the domain-randomized simulator
+        (:mod:`~specinv.stm.randomized`) instead of the Friedel one.
+    randomized : RandomizedConfig
+        Ranges of that simulator.
     """
 
     kind: str = "attention"
@@ -76,6 +82,8 @@ class TrainSettings:
     seed: int = 0
     n_val: int = 200
     max_bias: int = 32
+    p_randomized: float = 0.0
+    randomized: RandomizedConfig = field(default_factory=RandomizedConfig)
 
     def to_dict(self) -> dict:
         """JSON-ready copy of the fields.
@@ -87,6 +95,7 @@ class TrainSettings:
         """
         d = asdict(self)
         d["friedel"] = self.friedel.to_dict()
+        d["randomized"] = self.randomized.to_dict()
         return d
 
 
@@ -145,11 +154,23 @@ def _threshold(det: Detector, calibration: tuple | None, val: tuple[np.ndarray, 
     return thr, sc, f"{n_val} held-out noisy Friedel tiles"
 
 
+def _simulated_batch(s: TrainSettings, rng: np.random.Generator, nb: int
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Labelled tiles of one step: Friedel, and a fraction ``p_randomized`` randomized."""
+    n_r = int(round(s.batch * s.p_randomized))
+    x, y, _ = training_batch(rng, s.friedel, s.batch - n_r, n_bias=nb, noise=s.noise)
+    if n_r:
+        xr, yr, _ = randomized_batch(rng, s.randomized, n_r, nb)
+        x, y = np.concatenate([x, xr]), np.concatenate([y, yr])
+    return x, y
+
+
 def train_detector(settings: TrainSettings, *, unlabeled: Sequence[np.ndarray] | None = None,
                    calibration: tuple[Sequence[np.ndarray], Sequence[np.ndarray]] | None = None,
                    eval_fn: Callable[[Detector], dict] | None = None,
                    progress: bool = False, checkpoint: str | None = None,
-                   time_limit_s: float | None = None) -> tuple[Detector, dict]:
+                   time_limit_s: float | None = None,
+                   init: torch.nn.Module | None = None) -> tuple[Detector, dict]:
     """Train a detector network and choose its threshold.
 
     Parameters
@@ -170,6 +191,9 @@ def train_detector(settings: TrainSettings, *, unlabeled: Sequence[np.ndarray] |
         Checkpoint file (training resumes from it).
     time_limit_s : float, optional
         Wall-time limit of the training (s).
+    init : torch.nn.Module, optional
+        Network to start from (fine-tuning; e.g. the shipped detector's) instead of a
+        new one built from ``settings``.
 
     Returns
     -------
@@ -180,7 +204,7 @@ def train_detector(settings: TrainSettings, *, unlabeled: Sequence[np.ndarray] |
     """
     seed_everything(settings.seed)
     t0 = time.perf_counter()
-    model = build_model(settings.kind, **settings.model)
+    model = init if init is not None else build_model(settings.kind, **settings.model)
     fr = settings.friedel
     use_reg = settings.alpha > 0 and unlabeled is not None and len(unlabeled) > 0
     unl = [bin_biases(np.asarray(m, np.float32), settings.max_bias) for m in unlabeled] \
@@ -193,7 +217,7 @@ def train_detector(settings: TrainSettings, *, unlabeled: Sequence[np.ndarray] |
     def step_loss(step: int) -> torch.Tensor:
         rng = np.random.default_rng([settings.seed, step])
         nb = int(rng.integers(settings.n_bias_range[0], settings.n_bias_range[1] + 1))
-        x, y, _ = training_batch(rng, fr, settings.batch, n_bias=nb, noise=settings.noise)
+        x, y = _simulated_batch(settings, rng, nb)
         loss = cross_entropy(model(torch.from_numpy(x)), torch.from_numpy(y))
         if use_reg:
             xu = unlabeled_tiles(unl, fr.tile, settings.unlabeled_batch, nb, rng,
