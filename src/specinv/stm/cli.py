@@ -300,6 +300,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     _register_adapt(ss)
 
+    _register_detect(ss)
+
+
+def _register_detect(ss: argparse._SubParsersAction) -> None:
+    """Add ``stm detect`` to the ``stm`` actions."""
     d = ss.add_parser("detect", help="detect impurities in a .3ds or .npz map stack")
     d.add_argument("input", nargs="+",
                    help=".npz (maps (n_bias,H,W), bias_mV), a Nanonis .3ds grid, or Nanonis "
