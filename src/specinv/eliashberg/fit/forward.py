@@ -13,7 +13,8 @@ coefficients (finite-difference Jacobians need that):
   i.e. μ*(ω_c) within ~2 % at μ* = 0.12 (∂μ*_c/∂ln ω_ph = −μ*_c²).
 
 Each call starts the Matsubara and the real-axis iterations from the last
-superconducting solution (the fit's trial points are close to each other).
+superconducting solution (the fit's trial points are close to each other), and
+starts afresh when that does not converge.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import warnings
 
 import numpy as np
 
+from specinv.core.errors import ParameterError
 from specinv.eliashberg.engine.matsubara import MatsubaraSolution, solve_matsubara
 from specinv.eliashberg.engine.msc import real_axis_on_mesh
 from specinv.eliashberg.engine.pairing import effective_mu_star
@@ -129,16 +131,28 @@ class EngineForward:
         Returns
         -------
         RealAxisSolution or None
-            The exact real-axis solution interpolated to ``omega_out``.
+            The exact real-axis solution interpolated to ``omega_out`` (None also when μ*
+            cannot be rescaled to the cutoff).
         """
         if not np.any(np.asarray(a) > 0) or not mu_star >= 0:
             return None
-        sol = self.matsubara(a, mu_star)
+        try:
+            sol = self.matsubara(a, mu_star)
+            if self._delta_n is not None and not (sol.report.converged
+                                                  and sol.is_superconducting):
+                # a warm start far from this α²F (or one small enough to fall to Δ = 0)
+                self._delta_n, self._native = None, None
+                sol = self.matsubara(a, mu_star)
+        except ParameterError:  # μ* too large to be rescaled to the cutoff: no solution
+            return None
         if not sol.is_superconducting:
             return None
+        spec = self.basis.spectrum(a)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            on_mesh, native = real_axis_on_mesh(sol, self.basis.spectrum(a), self.omega_out,
-                                                d_omega=self.dw, initial=self._native)
+            on_mesh, native = real_axis_on_mesh(sol, spec, self.omega_out, d_omega=self.dw,
+                                                initial=self._native)
+            if not native.info["converged"] and self._native is not None:
+                on_mesh, native = real_axis_on_mesh(sol, spec, self.omega_out, d_omega=self.dw)
         self._delta_n, self._native = sol.delta, native
         return on_mesh

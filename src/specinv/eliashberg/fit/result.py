@@ -14,6 +14,8 @@ from specinv.eliashberg.fit.occam import OccamResult
 
 #: posterior draws behind the T_c uncertainty (each one linearized T_c solve, ~0.02 s)
 TC_DRAWS = 16
+#: largest μ* of a posterior draw (the fits' own bound)
+MU_STAR_MAX = 0.3
 MOMENT_KEYS = ("lambda", "omega_log_meV", "omega2_meV")
 
 
@@ -99,7 +101,8 @@ class A2FFit:
         tcs = []
         for _ in range(TC_DRAWS):
             draw = np.clip(rng.multivariate_normal(a, cov, method="eigh"), 0.0, None)
-            mu = max(self.mu_star + self.mu_star_std * rng.standard_normal(), 0.0)
+            mu = float(np.clip(self.mu_star + self.mu_star_std * rng.standard_normal(), 0.0,
+                               MU_STAR_MAX))
             if np.any(draw > 0):
                 tcs.append(critical_temperature(self.basis.spectrum(draw), mu).tc_K)
         out["tc_K_std"] = float(np.std(tcs, ddof=1)) if len(tcs) > 1 else float("nan")
