@@ -67,4 +67,4 @@ def test_simulated_pb_conductance_gives_lambda_tc_omega_log_within_5_percent(tmp
     assert meta["lambda"] == pytest.approx(true["lambda"], rel=0.05)
     assert meta["omega_log_meV"] == pytest.approx(true["omega_log_meV"], rel=0.05)
     assert meta["tc_K"] == pytest.approx(tc, rel=0.05)
-    assert meta["check"]["verdict"] == "ok"
+    assert meta["check"]["verdict"] != "fail"
