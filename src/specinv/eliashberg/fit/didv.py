@@ -241,8 +241,9 @@ def _fit_once(bias: np.ndarray, didv: np.ndarray, temperature_K: float, lockin_r
     if start is None:
         a0, gam0 = flat_start(basis, d0, mu0), 0.01
     else:
-        a0, mu0, gam0 = basis.project(start.omega, start.a2f), start.mu_star, \
-            start.info["gamma_meV"]
+        a0 = start.coefficients.copy() if start.basis == basis else \
+            basis.project(start.omega, start.a2f)
+        mu0, gam0 = start.mu_star, start.info["gamma_meV"]
     fine = ConductanceModel(basis, bias, temperature_K, lockin_rms, dw)
     if start is None:
         a0 = _match_gap_edge(fine, a0, mu0, d0)

@@ -115,10 +115,17 @@ class A2FFit:
         Returns
         -------
         dict
-            The figures, μ* (and its std), the optimizer's record and the set-up info.
+            The figures, μ* (and its std), what the errors include, the optimizer's record
+            and the set-up info.
         """
         oc = self.occam
-        return {**self.figures, "mu_star": self.mu_star, "mu_star_std": self.mu_star_std,
+        note = ("errors propagate the fit's sigma (the forward model's tolerance: noise-free "
+                "input); systematic errors of the forward model (mu* rescaling convention, "
+                "real-axis step), ~1 % in lambda, are not included"
+                if self.check.noise_source == "tolerance" else
+                "errors propagate the estimated noise through the Laplace approximation")
+        return {**self.figures, "uncertainty_note": note, "mu_star": self.mu_star,
+                "mu_star_std": self.mu_star_std,
                 "n_knots": self.basis.n_knots, "omega_top_meV": self.basis.omega_max,
                 "chi2_reduced": oc.chi2_reduced, "regularization_mu": oc.mu,
                 "n_evaluations": oc.n_evaluations, "wall_s": oc.wall_s,
