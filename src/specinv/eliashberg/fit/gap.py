@@ -187,6 +187,8 @@ def _fit_once(omega: np.ndarray, delta: np.ndarray, temperature_K: float, mu_sta
     noise = max(estimate_noise(d.real), estimate_noise(d.imag))
     sigma = max(noise, MODEL_TOL * rms)
     fine = EngineForward(basis, temperature_K, w, dw)
+    if start is not None and fine(a0, mu_star) is None:   # a start with no gap at T
+        a0 = flat_start(basis, d0, mu_star)
     coarse = EngineForward(basis, temperature_K, w, 2.0 * dw)
 
     def model(a: np.ndarray, forward: EngineForward = fine) -> np.ndarray | None:
@@ -206,6 +208,9 @@ def _fit_once(omega: np.ndarray, delta: np.ndarray, temperature_K: float, mu_sta
     fitted = np.zeros_like(data) if fitted is None else fitted
     check = check_fit(data, fitted, np.full(data.size, sigma), sigma_given=False,
                       tolerance=noise <= MODEL_TOL * rms)
+    if not np.any(oc.x > 0):
+        check.add("fail", "the fit lost every alpha2F weight (no superconducting solution "
+                          "near the data)")
     if check.failed:
         check.add("fail", "no non-negative alpha2F within the fitted range reproduces the gap "
                           "function through the Eliashberg equations at this T and mu*")

@@ -177,7 +177,7 @@ def occam_fit(fun: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, rough: np
             rh = f(xh)
             ch = float(rh @ rh) / rh.size
             m, xn, rn, cn = (m, xh, rh, ch) if ch < chi else (m, x, r, chi)
-        accepted = cn <= max(chi, target) or cn < chi
+        accepted = cn < chi or cn <= target
         hist.append({"chi2_reduced": cn, "mu": m, "accepted": bool(accepted)})
         if not accepted or np.array_equal(xn, x):
             converged, message = chi <= 2 * target, "no step lowers the misfit further"

@@ -87,9 +87,14 @@ class A2FFit:
         Returns
         -------
         dict
-            ``lambda``, ``omega_log_meV``, ``omega2_meV``, ``tc_K`` and their ``*_std``.
+            ``lambda``, ``omega_log_meV``, ``omega2_meV``, ``tc_K`` and their ``*_std`` (NaN
+            when the fitted α²F has no weight).
         """
         a, cov = self.coefficients, self.covariance
+        if not np.any(a > 0):   # the fit lost every weight: nothing to report
+            self.figures = {k: float("nan") for k in
+                            (*MOMENT_KEYS, "tc_K", *(f"{k}_std" for k in (*MOMENT_KEYS, "tc_K")))}
+            return self.figures
         mom = self.basis.moments(a)
         grads = self.basis.moment_gradients(a)
         out: dict[str, float] = {}
