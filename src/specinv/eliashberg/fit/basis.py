@@ -5,8 +5,8 @@ fine evaluation mesh 0 … (K + 1) h, so α²F(0) = 0 and α²F vanishes beyond 
 last knot. a_k ≥ 0 makes α²F ≥ 0 everywhere. λ is linear in a; ω_log and ω̄₂
 are smooth functions of a whose gradients are taken by central differences of
 a cheap quadrature (no engine solve). The roughness operator is the second
-difference of the coefficients (with the zero end values), so the penalty
-‖L a‖² favours smooth spectra and never favours any particular λ.
+difference of α²F/Ω at the knots (with zero end values), so the penalty ‖L a‖²
+favours smooth spectra vanishing as Ω² at 0 and no particular λ.
 """
 
 from __future__ import annotations
@@ -122,16 +122,22 @@ class HatBasis:
         return a * (coupling(A2F.from_table(self.mesh, f)) / coupling(self.spectrum(a)))
 
     def roughness(self) -> np.ndarray:
-        """Second differences of (0, a_1 … a_K, 0) scaled by 1/h², shape (K, K).
+        """Second differences of α²F/Ω at the knots (0 at Ω = 0 and beyond the last knot).
+
+        Smoothness of α²F/Ω rather than of α²F: the smoothest spectrum near Ω = 0 is then
+        α²F ∝ Ω² (acoustic phonons), not a linear ramp, which would put weight at low Ω
+        that the data barely see and that λ and ω_log weight by 1/Ω.
 
         Returns
         -------
         ndarray of shape (K, K)
-            L with ‖L a‖² ≈ ∫ (α²F'')² dΩ / h up to a constant factor.
+            L with L a = Ω̄ Δ²(a/Ω) / h², Ω̄ the mean knot energy (so L has the scale of
+            the second differences of a).
         """
         k = self.n_knots
         lap = -2.0 * np.eye(k) + np.eye(k, k=1) + np.eye(k, k=-1)
-        return lap / self.spacing ** 2
+        knots = self.knots
+        return lap * (knots.mean() / knots)[None, :] / self.spacing ** 2
 
     def moments(self, a: np.ndarray) -> dict[str, float]:
         """λ, ω_log, ω̄₂ (meV) of coefficients ``a``.
