@@ -88,8 +88,8 @@ def run(args) -> int:
 
 
 def _physics_fits(res: dict[str, Any], args, nb: Any, quick: bool) -> None:
-    """Issue 28: the gap-fit family table and the dI/dV cases (see ``eliashberg.fit.bench``)."""
-    from specinv.eliashberg.fit.bench import didv_cases, gap_families
+    """Issue 28: the gap-fit family table and the dI/dV cases (see ``eliashberg.bench_fit``)."""
+    from specinv.eliashberg.bench_fit import didv_cases, gap_families
 
     n = min(args.fit_samples, 2) if quick else args.fit_samples
     if n > 0:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from specinv.eliashberg.bench_fit import _summary
 from specinv.eliashberg.engine.a2f import moments
-from specinv.eliashberg.fit.bench import _summary
 from specinv.eliashberg.fit.families import FAMILIES, LAMBDA_RANGE, draw
 
 
