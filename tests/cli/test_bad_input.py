@@ -177,6 +177,19 @@ RECIPES: dict[tuple[str, ...], Recipe] = {
 RECIPES[("stm", "adapt")] = Recipe(_stack, lambda i, o: ["stm", "adapt", i, "--output", o],
                                    "stem", text=False)
 
+
+# -- eliashberg from-didv (issue 28): a normalized SIN conductance --------------------
+def _didv(d: Path) -> Path:
+    b = np.linspace(-20, 20, 401)
+    p = d / "didv.csv"
+    g = np.where(np.abs(b) > 1.4, np.abs(b) / np.sqrt(np.maximum(b ** 2 - 1.96, 1e-3)), 0.0)
+    np.savetxt(p, np.column_stack([b, np.minimum(g, 3.0)]), delimiter=",")
+    return p
+
+
+RECIPES[("eliashberg", "from-didv")] = Recipe(_didv, lambda i, o: [
+    "eliashberg", "from-didv", i, "--temperature", "1.5", "--output", o], "table", plot=True)
+
 OUT_NAME = {"table": "out.csv", "npz": "out.npz", "model": "model.pt", "stem": "model",
             "dir": "outdir", "none": ""}
 
@@ -401,6 +414,15 @@ PARAMETER_CASES = {
                              "--sets"),
     "int-given-as-float": (("sts", "simulate"), ["--n-bias", "1e9"], "--n-bias"),
 }
+
+
+# -- eliashberg from-didv (issue 28) ----------------------------------------------------
+PARAMETER_CASES.update({
+    "didv-temperature": (("eliashberg", "from-didv"), ["--temperature", "-1"], "--temperature"),
+    "didv-lockin": (("eliashberg", "from-didv"), ["--lockin-rms", "1e4"], "--lockin-rms"),
+    "didv-mu-star": (("eliashberg", "from-didv"), ["--mu-star", "2"], "--mu-star"),
+    "invert-mu-star": (("eliashberg", "invert"), ["--mu-star", "-1"], "--mu-star"),
+})
 
 
 @pytest.mark.parametrize("case", sorted(PARAMETER_CASES))

@@ -38,6 +38,12 @@ def add_arguments(parser) -> None:
                              "default %(default)s)")
     parser.add_argument("--workers", type=int, default=2,
                         help="processes for the build (default %(default)s)")
+    parser.add_argument("--fit-samples", type=int, default=8, metavar="N",
+                        help="held-out α²F per family in the physics-fit table (quick: 2; "
+                             "each sample 1-2 fits of 10-30 s; 0: skip the table; default "
+                             "%(default)s)")
+    parser.add_argument("--no-didv", action="store_true",
+                        help="skip the dI/dV -> α²F cases (~1 min each)")
 
 
 def _median_time(fn, repeats: int) -> float:
@@ -77,11 +83,29 @@ def run(args) -> int:
     res["timing"] = _timings(spec, sols, 3 if quick else args.repeats)
     res["dataset"] = _throughput(10 if quick else args.dataset_n, args.workers)
     _figure(out, res["allen_dynes"]["rows"], sols["ra"], sols["pa"], sols["pa_mp"])
+    _physics_fits(res, args, nb, quick)
     with atomic_path(out / "eliashberg.json") as tmp:
         tmp.write_text(json.dumps(jsonable(res), indent=2) + "\n")
     print(json.dumps(jsonable({k: v for k, v in res.items() if k != "allen_dynes"}), indent=1))
     print(f"Allen-Dynes max |rel diff| = {res['allen_dynes']['max_abs_rel_diff']:.3f}")
     return 0
+
+
+def _physics_fits(res: dict[str, Any], args, nb: Any, quick: bool) -> None:
+    """Issue 28: the gap-fit family table and the dI/dV cases (see ``eliashberg.bench_fit``)."""
+    from specinv.eliashberg.bench_fit import didv_cases, gap_families
+
+    n = min(args.fit_samples, 2) if quick else args.fit_samples
+    if n > 0:
+        res["gap_fit_families"] = gap_families(n)
+        for key, row in res["gap_fit_families"]["summary"].items():
+            print(f"gap fit {key}: {row}")
+    if not args.no_didv:
+        res["didv_fit"] = didv_cases(nb, quick)
+        for key, row in res["didv_fit"].items():
+            print(f"dI/dV fit {key}: λ err {row['lambda_rel_err']:.3%}, ω_log err "
+                  f"{row['omega_log_rel_err']:.3%}, T_c err {row['tc_rel_err']:.3%}, "
+                  f"verdict {row['verdict']}, {row['wall_s']:.0f} s")
 
 
 def _read_nb() -> Any:

@@ -6,6 +6,9 @@
     specinv eliashberg train --data DIR --output MODEL_DIR [--latent D] [--ensemble K]
     specinv eliashberg autoencoder --data DIR --output DIR [--latent 1 2 4 ...]
     specinv eliashberg invert GAP.csv --output A2F.csv [--plot FIG.png] [--model M.npz ...]
+                              [--refine] [--mu-star MU]
+    specinv eliashberg from-didv DIDV.csv --temperature K --output A2F.csv [--lockin-rms mV]
+                                 [--gap-edge meV] [--mu-star MU] [--plot FIG.png]
 
 A2F files: two columns (Ω in meV, α²F), or ``--unit THz`` for EPW-style files
 with ``--column`` choosing the α²F column (1 = first after the energy).
@@ -124,6 +127,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     from specinv.eliashberg.gap2a2f.cli import register_learning
 
     register_learning(esub)
+
+    from specinv.eliashberg.fit.cli import register_fit
+
+    register_fit(esub)
 
 
 def _load(args: argparse.Namespace):

@@ -84,8 +84,9 @@ def test_bad_arguments(truth):
         refine_a2f(np.zeros_like(f), w, omega, gap, T, MU)
 
 
-def test_invert_refine_through_the_cli(tiny_dir, tiny_set, tmp_path):
-    """``invert --refine`` lowers the real-axis gap misfit and records it."""
+@pytest.mark.slow
+def test_invert_refine_through_the_cli(tiny_dir, truth, tmp_path):
+    """``invert --refine`` fits α²F through the engine with λ free and reaches the gap (~30 s)."""
     from specinv.cli.main import main
 
     model = tmp_path / "m"
@@ -95,15 +96,16 @@ def test_invert_refine_through_the_cli(tiny_dir, tiny_set, tmp_path):
     rep = json.loads((model / "train.json").read_text())
     assert rep["physics_check_refined"]["n"] == 1
     assert rep["physics_check_unrefined"]["n"] == 1
+    w, f, omega, d = truth
     gap = tmp_path / "gap.csv"
-    d = tiny_set.delta[-1]
     gap.write_text("omega_meV,re_delta_meV,im_delta_meV\n" + "\n".join(
-        f"{w:.6f},{z.real:.8f},{z.imag:.8f}" for w, z in zip(tiny_set.omega, d, strict=True)))
+        f"{x:.6f},{z.real:.8f},{z.imag:.8f}" for x, z in zip(omega, d, strict=True)))
     out = tmp_path / "a2f.csv"
     assert main(["eliashberg", "invert", str(gap), "--output", str(out), "--refine",
                  "--model", str(model / "member_00.npz")]) == 0
     meta = json.loads(out.with_suffix(".json").read_text())
-    # a 40-epoch network on ~20 samples is far from the gap's α²F: the fit must lower the misfit
-    assert meta["refine"]["improved"]
-    assert meta["refine"]["residual_after"] < meta["refine"]["residual_before"]
-    assert "lambda" in meta and np.all(np.loadtxt(out, delimiter=",", skiprows=1)[:, 1] >= 0)
+    # a 40-epoch network on ~20 samples is far from this α²F: the fit (λ free) must reach the
+    # gap at its tolerance and the truth's λ = 1.2 within the issue's 5 %
+    assert meta["refine"]["chi2_reduced"] <= 2.0 and meta["check"]["verdict"] != "fail"
+    assert meta["lambda"] == pytest.approx(1.2, rel=0.05)
+    assert np.all(np.loadtxt(out, delimiter=",", skiprows=1)[:, 1] >= 0)

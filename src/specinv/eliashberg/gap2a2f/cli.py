@@ -90,6 +90,12 @@ def register_learning(esub: argparse._SubParsersAction) -> None:
                         "default: the value chosen on validation data)")
     p.set_defaults(func=run_autoencoder)
 
+    _register_invert(esub)
+
+
+
+def _register_invert(esub: argparse._SubParsersAction) -> None:
+    """Add ``eliashberg invert``."""
     p = esub.add_parser("invert", help="predict α²F from a measured gap function Δ(ω)")
     p.add_argument("gap", metavar="GAP.csv",
                    help="table with header omega_meV,re_delta_meV,im_delta_meV")
@@ -103,12 +109,16 @@ def register_learning(esub: argparse._SubParsersAction) -> None:
                    help="temperature of the measurement in K (default: the model's)")
     p.add_argument("--no-resolve", action="store_true",
                    help="skip re-solving the Eliashberg equations with the prediction")
+    p.add_argument("--mu-star", type=float, default=None,
+                   help="Coulomb pseudopotential μ* of the material (default: the model's, 0.1)")
     p.add_argument("--refine", action="store_true",
-                   help="fit the prediction's shape to the input gap through the engine "
-                        "(λ kept; a2f_std stays the network ensemble's spread); 1-10 s")
+                   help="fit α²F (λ free, non-negative, smoothness by the discrepancy "
+                        "principle) to the input gap through the exact engine, starting from "
+                        "the network's answer, or from a flat Allen-Dynes start when the gap "
+                        "lies outside the network's domain or its answer fails the re-solve; "
+                        "a2f_std is then the fit's 1σ band; 10-30 s")
     add_verdict_argument(p)
     p.set_defaults(func=run_invert)
-
 
 def run_train(args: argparse.Namespace) -> int:
     from specinv.eliashberg.gap2a2f import data
@@ -216,61 +226,47 @@ def run_autoencoder(args: argparse.Namespace) -> int:
 def run_invert(args: argparse.Namespace) -> int:
     import time
 
+    from specinv.core.errors import InputError
     from specinv.eliashberg.gap2a2f.inference import load_models, predict_gap, read_gap
-    from specinv.eliashberg.gap2a2f.physics import gap_residual, resolve_check, solve_a2f
-    from specinv.io.table import write_table
 
     table_outputs(args.output, args.plot, inputs=[args.gap, *(args.model or [])])
     if args.temperature is not None and not 0 < args.temperature < 1e3:
         raise ParameterError(f"--temperature must lie in (0, 1e3) K, got {args.temperature}")
+    if args.mu_star is not None and not 0 <= args.mu_star < 0.5:
+        raise ParameterError(f"--mu-star must lie in [0, 0.5), got {args.mu_star}")
     t0 = time.perf_counter()
     models = load_models(args.model)
     meta = models[0].meta
     temp = meta["temperature_K"] if args.temperature is None else args.temperature
+    mu = meta["mu_star"] if args.mu_star is None else args.mu_star
     omega, delta = read_gap(args.gap)
-    a2f, std, info = predict_gap(models, omega, delta, temp, source=str(args.gap))
-    t_pred = time.perf_counter() - t0
-    w_a2f = np.asarray(meta["omega_a2f"])
-    refined, network = None, None
-    if args.refine:
-        from specinv.eliashberg.gap2a2f.refine import refine_a2f
-
-        refined = refine_a2f(a2f, w_a2f, np.asarray(meta["omega"]), info["delta_mesh"], temp,
-                             meta["mu_star"])
-        network, a2f = a2f, refined.a2f
     res = {"command": "eliashberg invert", "input": str(args.gap),
            "models": [str(p) for p in (args.model or [])] or "shipped default",
            "ensemble_size": len(models), "model_training": meta.get("training"),
-           "domain_check": {k: v for k, v in info.items() if k != "delta_mesh"},
-           "temperature_K": temp, "mu_star": meta["mu_star"],
-           "prediction_wall_s": t_pred}
-    if refined is not None:
-        res["refine"] = refined.summary()
-    if not args.no_resolve:
-        sol = solve_a2f(a2f, w_a2f, np.asarray(meta["omega"]), temp, meta["mu_star"],
-                        continuation=(meta.get("dataset") or {}).get("continuation") or "pade")
-        res.update({"lambda": sol["lambda"], "omega_log_meV": sol["omega_log_meV"],
-                    "tc_K": sol["tc_K"], "superconducting": sol["superconducting"],
-                    "resolve_gap_residual": float(gap_residual(sol["delta"],
-                                                               info["delta_mesh"])[0])})
-        check = resolve_check(sol["delta"], info["delta_mesh"])
-        res["check"] = check.to_dict()
+           "temperature_K": temp, "mu_star": mu}
+    try:
+        a2f, std, info = predict_gap(models, omega, delta, temp, source=str(args.gap))
+    except InputError as exc:
+        if not args.refine:
+            raise
+        res["network"] = f"not applied: {exc}"
+        return _physics_fit(args, res, omega, delta, temp, mu, None)
+    res.update(domain_check={k: v for k, v in info.items() if k != "delta_mesh"},
+               prediction_wall_s=time.perf_counter() - t0)
+    w_a2f, mesh = np.asarray(meta["omega_a2f"]), np.asarray(meta["omega"])
+    check = None
+    if not args.no_resolve or args.refine:
+        check = _resolve(res, a2f, w_a2f, mesh, info["delta_mesh"], temp, mu,
+                         (meta.get("dataset") or {}).get("continuation") or "pade")
+    if args.refine:
+        start = None if check.failed else (w_a2f, a2f)
+        res["network_check"] = res.pop("check")
+        return _physics_fit(args, res, omega, delta, temp, mu, start, network=(w_a2f, a2f))
     cols = {"omega_meV": w_a2f, "a2f": a2f}
     if std is not None:
         cols["a2f_std"] = std
-    extra = []
-    if args.plot:
-        from specinv.eliashberg.gap2a2f.plots import plot_inversion
-
-        extra.append((args.plot, lambda tmp: plot_inversion(
-            tmp, w_a2f, a2f, std, np.asarray(meta["omega"]), info["delta_mesh"], res, network)))
-    write_table(args.output, cols, res, extra=extra)
+    _write(args, cols, res, mesh, info["delta_mesh"], std)
     msg = f"wrote {args.output}"
-    if refined is not None and not refined.info["superconducting_start"]:
-        msg = f"not refined: {refined.info['message']}; " + msg
-    elif refined is not None:
-        msg = (f"refined: gap misfit {refined.residual_before:.3f} -> "
-               f"{refined.residual_after:.3f} (real axis); " + msg)
     if "lambda" in res:
         msg = (f"λ = {res['lambda']:.3f}, ω_log = {res['omega_log_meV']:.3f} meV, "
                f"T_c = {res['tc_K']:.3f} K, re-solve residual "
@@ -280,3 +276,59 @@ def run_invert(args: argparse.Namespace) -> int:
         print("not checked (--no-resolve): nothing tells whether this alpha2F reproduces the gap")
         return 0
     return report_verdict(check, args)
+
+
+def _resolve(res: dict, a2f: np.ndarray, w_a2f: np.ndarray, mesh: np.ndarray,
+             delta: np.ndarray, temp: float, mu: float, continuation: str):
+    """Re-solve the network's answer; its figures go into ``res``, its Check is returned."""
+    from specinv.eliashberg.gap2a2f.physics import gap_residual, resolve_check, solve_a2f
+
+    sol = solve_a2f(a2f, w_a2f, mesh, temp, mu, continuation=continuation)
+    res.update({"lambda": sol["lambda"], "omega_log_meV": sol["omega_log_meV"],
+                "tc_K": sol["tc_K"], "superconducting": sol["superconducting"],
+                "resolve_gap_residual": float(gap_residual(sol["delta"], delta)[0])})
+    check = resolve_check(sol["delta"], delta)
+    res["check"] = check.to_dict()
+    return check
+
+
+def _physics_fit(args: argparse.Namespace, res: dict, omega: np.ndarray, delta: np.ndarray,
+                 temp: float, mu: float, start: tuple | None,
+                 network: tuple | None = None) -> int:
+    """``invert --refine``: fit α²F through the engine (λ free), write and report it."""
+    from specinv.eliashberg.fit.gap import fit_gap
+
+    fit = fit_gap(omega, delta, temp, mu, start=start)
+    if network is not None:
+        res["network_lambda"] = res.pop("lambda", None)
+    res.update({k: v for k, v in fit.figures.items()}, refine=fit.summary(),
+               method_used="physics fit" + (" from the network's answer" if start is not None
+                                            else " from a flat Allen-Dynes start"),
+               check=fit.check.to_dict())
+    if start is None:
+        res["fallback_reason"] = res.get("network") or (
+            "the network's answer does not reproduce the gap (re-solve check failed)")
+    cols = {"omega_meV": fit.omega, "a2f": fit.a2f, "a2f_std": fit.a2f_std}
+    keep = omega > 0
+    _write(args, cols, res, omega[keep], np.asarray(delta)[keep], fit.a2f_std, network)
+    f = fit.figures
+    print(f"{res['method_used']}: λ = {f['lambda']:.3f} ± {f['lambda_std']:.3f}, "
+          f"ω_log = {f['omega_log_meV']:.3f} ± {f['omega_log_meV_std']:.3f} meV, "
+          f"T_c = {f['tc_K']:.3f} ± {f['tc_K_std']:.3f} K "
+          f"({fit.occam.n_evaluations} engine solves, {fit.occam.wall_s:.1f} s); "
+          f"wrote {args.output}")
+    return report_verdict(fit.check, args)
+
+
+def _write(args: argparse.Namespace, cols: dict, res: dict, mesh: np.ndarray,
+           delta: np.ndarray, std: np.ndarray | None, network: tuple | None = None) -> None:
+    """Table + JSON (and the figure with ``--plot``)."""
+    from specinv.io.table import write_table
+
+    extra = []
+    if args.plot:
+        from specinv.eliashberg.gap2a2f.plots import plot_inversion
+
+        extra.append((args.plot, lambda tmp: plot_inversion(
+            tmp, cols["omega_meV"], cols["a2f"], std, mesh, delta, res, network)))
+    write_table(args.output, cols, res, extra=extra)

@@ -131,7 +131,7 @@ def plot_sweep(path: str | Path, rows: list[dict]) -> None:
 
 def plot_inversion(path: str | Path, w: np.ndarray, a2f: np.ndarray, std: np.ndarray | None,
                    omega: np.ndarray, delta: np.ndarray, res: dict[str, Any],
-                   network: np.ndarray | None = None) -> None:
+                   network: tuple[np.ndarray, np.ndarray] | None = None) -> None:
     """Predicted α²F (± 2σ band; the network's before refinement, dashed) and the input Δ(ω).
 
     Parameters
@@ -143,25 +143,24 @@ def plot_inversion(path: str | Path, w: np.ndarray, a2f: np.ndarray, std: np.nda
     a2f : ndarray of shape (n_a2f,)
         Predicted (or refined) α²F.
     std : ndarray of shape (n_a2f,) or None
-        Ensemble standard deviation of the network's α²F.
+        1σ band of ``a2f`` (ensemble spread, or the physics fit's band).
     omega : ndarray of shape (n_omega,)
         Real-axis mesh of Δ (meV).
     delta : ndarray of shape (n_omega,), complex
         Input gap function (meV).
     res : dict
-        Re-solve of the prediction (``lambda``, ``tc_K``, ``resolve_gap_residual``).
-    network : ndarray of shape (n_a2f,), optional
-        The network's α²F before refinement (drawn dashed).
+        Figures of the answer (``lambda``, ``tc_K``, ``resolve_gap_residual`` or ``refine``).
+    network : (ndarray, ndarray), optional
+        (Ω, α²F) of the network before refinement (drawn dashed).
     """
     plt = _plt()
     fig, ax = plt.subplots(1, 2, figsize=(10, 4))
     ax[0].plot(w, a2f, color="tab:blue", label="refined" if network is not None else None)
-    centre = a2f if network is None else network
     if network is not None:
-        ax[0].plot(w, network, color="tab:gray", ls="--", lw=1, label="network")
+        ax[0].plot(*network, color="tab:gray", ls="--", lw=1, label="network")
     if std is not None:
-        ax[0].fill_between(w, centre - 2 * std, centre + 2 * std, alpha=0.3, color="tab:blue",
-                           label="±2σ (ensemble)")
+        ax[0].fill_between(w, a2f - 2 * std, a2f + 2 * std, alpha=0.3, color="tab:blue",
+                           label="±2σ")
     if std is not None or network is not None:
         ax[0].legend()
     ax[0].set_xlabel("Ω (meV)")
@@ -171,7 +170,10 @@ def plot_inversion(path: str | Path, w: np.ndarray, a2f: np.ndarray, std: np.nda
     ax[1].set_xlabel("ω (meV)")
     ax[1].set_ylabel("Δ (meV)")
     ax[1].legend()
-    if "lambda" in res:
+    if "refine" in res:
+        fig.suptitle(f"λ = {res['lambda']:.3f} ± {res['lambda_std']:.3f}, T_c = "
+                     f"{res['tc_K']:.2f} K, fit chi2/N {res['refine']['chi2_reduced']:.3g}")
+    elif "lambda" in res:
         fig.suptitle(f"λ = {res['lambda']:.3f}, T_c = {res['tc_K']:.2f} K, "
                      f"re-solve residual {res['resolve_gap_residual']:.3f}")
     fig.tight_layout()

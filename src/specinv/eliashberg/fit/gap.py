@@ -1,0 +1,223 @@
+"""Fit α²F to a gap function Δ(ω) through the exact engine (λ free).
+
+The data are Re and Im Δ(ω) on ω > 0; the forward model is the Matsubara
+solution at the measurement's T and μ* continued by the exact real-axis
+iteration (:mod:`~specinv.eliashberg.fit.forward`); α²F is a non-negative hat
+basis (:mod:`~specinv.eliashberg.fit.basis`) up to ``omega_top`` and the
+smoothness penalty is chosen by the discrepancy principle
+(:mod:`~specinv.eliashberg.fit.occam`). Nothing holds λ: it is whatever
+reproduces the gap.
+
+The noise level σ of every Δ value is the larger of the noise estimated from the
+data's roughness and :data:`MODEL_TOL` × rms|Δ|, the accuracy of the forward
+model (real-axis step 0.1 meV against 0.05 meV: 1e-3 rms; linear interpolation
+to the data mesh).
+
+Start: a given α²F (a network's answer) projected onto the basis, or, without
+one, a flat α²F whose λ makes the Allen–Dynes T_c match Δ₀ (BCS ratio), on the
+whole range the data can see (Ω ≤ ω_max − Δ₀).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import brentq
+
+from specinv.core.check import check_fit
+from specinv.core.errors import InputError, ParameterError
+from specinv.core.noise import estimate_noise
+from specinv.core.units import KB_MEV_PER_K
+from specinv.eliashberg.engine.a2f import allen_dynes_tc
+from specinv.eliashberg.engine.realaxis import gap_edge
+from specinv.eliashberg.fit.basis import HatBasis
+from specinv.eliashberg.fit.forward import EngineForward
+from specinv.eliashberg.fit.occam import occam_fit
+from specinv.eliashberg.fit.result import A2FFit
+
+#: relative accuracy of the forward model (see the module docstring)
+MODEL_TOL = 3e-3
+#: highest α²F energy the fit represents (meV): elemental and A15 superconductors
+OMEGA_TOP_MAX = 60.0
+#: residual (in σ) of a trial α²F with no gap at T
+NORMAL_PENALTY = 1e3
+#: default number of hat coefficients
+N_KNOTS = 36
+
+
+def flat_start(basis: HatBasis, delta0: float, mu_star: float) -> np.ndarray:
+    """Flat coefficients whose Allen–Dynes T_c gives Δ₀ = 1.764 k_B T_c.
+
+    Parameters
+    ----------
+    basis : HatBasis
+        Representation of α²F.
+    delta0 : float
+        Gap edge (meV).
+    mu_star : float
+        Coulomb pseudopotential.
+
+    Returns
+    -------
+    ndarray of shape (K,)
+        Coefficients (all equal).
+    """
+    ones = np.ones(basis.n_knots)
+    mom = basis.moments(ones)
+    tc = delta0 / (1.764 * KB_MEV_PER_K)
+
+    def excess(lam: float) -> float:
+        return allen_dynes_tc(lam, mom["omega_log_meV"], mom["omega2_meV"], mu_star) - tc
+
+    lam = brentq(excess, mu_star + 0.05, 6.0) if excess(6.0) > 0 > excess(mu_star + 0.05) \
+        else 1.0
+    return ones * lam / mom["lambda"]
+
+
+def support_top(omega: np.ndarray, values: np.ndarray, frac: float = 1e-3) -> float:
+    """Highest Ω where α²F exceeds ``frac`` of its maximum (meV).
+
+    Parameters
+    ----------
+    omega : ndarray of shape (n,)
+        Mesh (meV).
+    values : ndarray of shape (n,)
+        α²F.
+    frac : float
+        Threshold relative to the maximum.
+
+    Returns
+    -------
+    float
+        The top of the support (meV).
+    """
+    v = np.clip(np.asarray(values, float), 0.0, None)
+    big = np.nonzero(v > frac * v.max())[0]
+    return float(omega[big[-1]]) if big.size else float(omega[-1])
+
+
+def _gap_data(omega: np.ndarray, delta: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """Data restricted to ω > 0 and its gap edge Δ₀ (meV), or an InputError."""
+    w = np.asarray(omega, float)
+    d = np.asarray(delta, complex)
+    keep = w > 0
+    w, d = w[keep], d[keep]
+    d0 = gap_edge(w, d)
+    if not np.isfinite(d0):
+        d0 = float(d.real[0])
+    if not d0 > 0 or w.size < 10:
+        raise InputError("the gap function has no gap edge (Re Δ(ω) = ω is never crossed) "
+                         "or fewer than 10 points at ω > 0", "gap")
+    return w, d, d0
+
+
+def fit_gap(omega: np.ndarray, delta: np.ndarray, temperature_K: float, mu_star: float, *,
+            start: tuple[np.ndarray, np.ndarray] | None = None, omega_top: float | None = None,
+            n_knots: int = N_KNOTS, d_omega: float = 0.1, max_steps: int = 8) -> A2FFit:
+    """Fit α²F (λ free) to Δ(ω) through the engine, zooming in on its support.
+
+    Without a start and a given ``omega_top`` the first fit spans everything the data can
+    see (Ω ≤ ω_max − Δ₀) with ``max_steps // 2`` steps; when its α²F lives well inside
+    (support × 1.3 + 2 meV below 80 % of that range) a second fit starts from it on the
+    support with the same number of knots, i.e. finer ones (narrow peaks).
+
+    Parameters
+    ----------
+    omega : ndarray of shape (n,)
+        Energies of the data (meV), increasing.
+    delta : ndarray of shape (n,), complex
+        Measured Δ(ω) (meV).
+    temperature_K : float
+        Temperature of the measurement (K).
+    mu_star : float
+        Coulomb pseudopotential (referred to the highest phonon energy).
+    start : (ndarray, ndarray), optional
+        (Ω, α²F) to start from (a network's answer); default: flat, Allen–Dynes scaled.
+    omega_top : float, optional
+        Highest knot (meV); default: from the start's support (×1.3 + 2 meV), or the data's
+        ω_max − Δ₀ without a start, at most :data:`OMEGA_TOP_MAX`.
+    n_knots : int
+        Hat coefficients K.
+    d_omega : float
+        Real-axis step of the forward model (meV).
+    max_steps : int
+        Gauss–Newton steps (each costs K forward solves on a twice coarser real-axis mesh for
+        the Jacobian and 9 on the fine one).
+
+    Returns
+    -------
+    A2FFit
+        The fit, its uncertainties (:meth:`A2FFit.evaluate` already called) and its verdict.
+    """
+    if start is not None or omega_top is not None:
+        return _fit_once(omega, delta, temperature_K, mu_star, start, omega_top, n_knots,
+                         d_omega, max_steps)
+    first = _fit_once(omega, delta, temperature_K, mu_star, None, None, n_knots, d_omega,
+                      max(max_steps // 2, 1))
+    top = support_top(first.omega, first.a2f, 1e-2)
+    if max(1.3 * top, top + 2.0) > 0.8 * first.basis.omega_max:
+        return first
+    second = _fit_once(omega, delta, temperature_K, mu_star, (first.omega, first.a2f), None,
+                       n_knots, d_omega, max_steps)
+    second.info.update(start="flat (Allen-Dynes), then zoomed on the first fit's support",
+                       first_fit_chi2_reduced=first.occam.chi2_reduced,
+                       first_fit_omega_top_meV=first.basis.omega_max)
+    second.occam.n_evaluations += first.occam.n_evaluations
+    second.occam.wall_s += first.occam.wall_s
+    return second
+
+
+def _fit_once(omega: np.ndarray, delta: np.ndarray, temperature_K: float, mu_star: float,
+              start: tuple[np.ndarray, np.ndarray] | None, omega_top: float | None,
+              n_knots: int, d_omega: float, max_steps: int) -> A2FFit:
+    """One fit of :func:`fit_gap` on a fixed basis."""
+    if not 0 <= mu_star < 1:
+        raise ParameterError(f"mu_star must lie in [0, 1), got {mu_star}")
+    w, d, d0 = _gap_data(omega, delta)
+    reach = min(float(w[-1]) - d0, OMEGA_TOP_MAX)
+    if omega_top is None:
+        omega_top = reach if start is None else min(
+            reach, max(1.3 * support_top(*start), support_top(*start) + 2.0))
+    basis = HatBasis(n_knots, float(omega_top))
+    dw = min(d_omega, basis.spacing / 3.0)
+    a0 = basis.project(*start) if start is not None else flat_start(basis, d0, mu_star)
+    if not np.any(a0 > 0):
+        a0 = flat_start(basis, d0, mu_star)
+    data = np.concatenate([d.real, d.imag])
+    rms = float(np.sqrt(np.mean(np.abs(d) ** 2)))
+    noise = max(estimate_noise(d.real), estimate_noise(d.imag))
+    sigma = max(noise, MODEL_TOL * rms)
+    fine = EngineForward(basis, temperature_K, w, dw)
+    if start is not None and fine(a0, mu_star) is None:   # a start with no gap at T
+        a0 = flat_start(basis, d0, mu_star)
+    coarse = EngineForward(basis, temperature_K, w, 2.0 * dw)
+
+    def model(a: np.ndarray, forward: EngineForward = fine) -> np.ndarray | None:
+        ra = forward(a, mu_star)
+        return None if ra is None else np.concatenate([ra.delta.real, ra.delta.imag])
+
+    def residual(a: np.ndarray, forward: EngineForward = fine) -> np.ndarray:
+        g = model(a, forward)
+        return np.full(data.size, NORMAL_PENALTY) if g is None else (g - data) / sigma
+
+    k = basis.n_knots
+    scale = max(float(a0.max()), 1e-3)
+    oc = occam_fit(residual, a0, basis.roughness() * basis.spacing ** 2,
+                   lower=np.zeros(k), upper=np.full(k, np.inf), typical=np.full(k, scale),
+                   max_steps=max_steps, jac_fun=lambda a: residual(a, coarse))
+    fitted = model(oc.x)
+    fitted = np.zeros_like(data) if fitted is None else fitted
+    check = check_fit(data, fitted, np.full(data.size, sigma), sigma_given=False,
+                      tolerance=noise <= MODEL_TOL * rms)
+    if not np.any(oc.x > 0):
+        check.add("fail", "the fit lost every alpha2F weight (no superconducting solution "
+                          "near the data)")
+    if check.failed:
+        check.add("fail", "no non-negative alpha2F within the fitted range reproduces the gap "
+                          "function through the Eliashberg equations at this T and mu*")
+    fit = A2FFit(basis, oc.x, oc.covariance, float(mu_star), 0.0, oc, check,
+                 info={"start": "given" if start is not None else "flat (Allen-Dynes)",
+                       "gap_edge_meV": d0, "sigma_meV": sigma, "noise_estimated_meV": noise,
+                       "d_omega_meV": dw, "data_points": int(w.size)},
+                 fitted=fitted)
+    fit.evaluate()
+    return fit

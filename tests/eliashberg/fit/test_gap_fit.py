@@ -1,0 +1,98 @@
+"""Physics fit of α²F to a gap function: λ free, non-negative, discrepancy-principle smoothing."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from specinv.core.errors import InputError, ParameterError
+from specinv.eliashberg.engine.a2f import A2F, gaussian_a2f, moments
+from specinv.eliashberg.fit.basis import HatBasis
+from specinv.eliashberg.fit.forward import EngineForward, smooth_omega_ph
+from specinv.eliashberg.fit.gap import fit_gap
+from specinv.eliashberg.fit.occam import occam_fit
+
+T, MU = 1.5, 0.1
+
+
+@pytest.fixture(scope="module")
+def truth():
+    """A broad two-peak α²F (λ = 1.1) inside a 12-knot basis and its exact gap."""
+    basis = HatBasis(12, 18.0)
+    w = basis.mesh
+    spec = gaussian_a2f(w, (6.0, 13.0), (2.0, 1.5), (1.0, 0.6), lam=1.1)
+    a = basis.project(w, spec.values)
+    omega = np.linspace(0.0, 22.0, 90)[1:]
+    gap = EngineForward(basis, T, omega, 0.1)(a, MU).delta
+    return basis, a, omega, gap
+
+
+def test_basis_moments_and_projection():
+    basis = HatBasis(20, 20.0)
+    spec = gaussian_a2f(basis.mesh, (8.0,), (2.0,), (1.0,), lam=0.8)
+    a = basis.project(basis.mesh, spec.values)
+    # projection keeps λ exactly; hats of h = 1 meV on a σ = 2 meV peak keep ω_log to O(h²/σ²)
+    assert basis.moments(a)["lambda"] == pytest.approx(0.8, rel=1e-9)
+    assert basis.moments(a)["omega_log_meV"] == pytest.approx(
+        moments(spec)["omega_log_meV"], rel=0.02)
+    g = basis.moment_gradients(a)["lambda"]
+    # λ is linear in a: the gradient is the λ of each hat
+    unit = np.eye(20)[5]
+    assert g[5] == pytest.approx(basis.moments(unit)["lambda"], rel=1e-6)
+    with pytest.raises(ParameterError, match="knots"):
+        HatBasis(2, 10.0)
+
+
+def test_smooth_omega_ph_tracks_the_upper_edge():
+    w = np.linspace(0.0, 40.0, 801)
+    f = np.where(w < 30.0, w ** 2, 0.0)
+    # a ω² continuum cut at Ω_c: (∫Ω^{p+2}/∫Ω²)^{1/p} = Ω_c (3/(p + 3))^{1/p}, 10 % below
+    # the edge for p = 20; the trapezoid rule on a 0.05 meV mesh is good to ~1e-4
+    assert smooth_omega_ph(w, f) == pytest.approx(30.0 * (3.0 / 23.0) ** (1 / 20), rel=1e-3)
+
+
+def test_occam_reaches_the_noise_level_on_a_linear_problem():
+    """Linear, positive truth with noise σ = 1: χ²/N lands at the target, x ≥ 0."""
+    rng = np.random.default_rng(0)
+    x_true = np.clip(np.sin(np.linspace(0, np.pi, 15)), 0.0, None)
+    a = rng.normal(size=(60, 15))
+    data = a @ x_true + rng.normal(size=60)
+    rough = -2.0 * np.eye(15) + np.eye(15, k=1) + np.eye(15, k=-1)
+    res = occam_fit(lambda x: a @ x - data, np.full(15, 0.5), rough, lower=np.zeros(15),
+                    upper=np.full(15, np.inf), typical=np.ones(15))
+    assert np.all(res.x >= 0)
+    # discrepancy principle: χ²/N at most the target, and not far below it (2σ of χ²_60/60)
+    assert 1.0 - 2 * np.sqrt(2 / 60) < res.chi2_reduced <= 1.0 + 1e-9
+    assert res.covariance.shape == (15, 15)
+
+
+def test_fit_recovers_lambda_with_lambda_free(truth):
+    """From a flat start with the wrong λ the fit reaches the gap and the true λ, ω_log."""
+    basis, a, omega, gap = truth
+    fit = fit_gap(omega, gap, T, MU, omega_top=basis.omega_max, n_knots=basis.n_knots,
+                  max_steps=6)
+    true = basis.moments(a)
+    # the truth lies in the basis; the smoothing the noise level allows moves the moments by
+    # a few %, most in ω_log (1/Ω-weighted, the gap fixes the weight near Ω → 0 least):
+    # the issue's 5 % bound, 2 % for λ
+    assert fit.figures["lambda"] == pytest.approx(true["lambda"], rel=0.02)
+    assert fit.figures["omega_log_meV"] == pytest.approx(true["omega_log_meV"], rel=0.05)
+    assert fit.check.verdict != "fail" and np.all(fit.a2f >= 0)
+    assert fit.figures["lambda_std"] > 0 and np.all(np.isfinite(fit.a2f_std))
+
+
+def test_fit_fails_when_the_gap_cannot_be_reached(truth):
+    """Im Δ with the wrong sign (an advanced, unphysical gap) has no α²F: `fail`, not an answer."""
+    basis, a, omega, gap = truth
+    fit = fit_gap(omega, np.conj(gap), T, MU, omega_top=basis.omega_max, n_knots=6,
+                  max_steps=2)
+    assert fit.check.verdict == "fail"
+
+
+def test_bad_inputs(truth):
+    basis, a, omega, gap = truth
+    with pytest.raises(ParameterError, match="mu_star"):
+        fit_gap(omega, gap, T, -0.1)
+    with pytest.raises(InputError, match="gap edge"):
+        fit_gap(omega, np.zeros_like(gap), T, MU)
+    assert A2F  # the engine's representation is what the basis builds
