@@ -4,9 +4,11 @@ Analytic continuation: SrVO₃ G(τ) from QMC
 
 The TRIQS/maxent SrVO₃ example (GPL-3.0): a fermionic Green's function G(τ) at
 β = 37.5/eV on 500 τ points with error bars 1e-3, and the spectrum ALPS's MaxEnt
-obtained from it. ``specinv ac continue`` chooses α at the maximum of its posterior
-and a window from the data's moments; β and the frequencies are in the data's unit
-(eV here).
+obtained from it. ``specinv ac continue`` chooses α at the maximum curvature of
+log χ² (``chi2curv``), uses a Gaussian default model from the data's moments and a
+window from the data's moments; β and the frequencies are in the data's unit (eV
+here). ``--option alpha_rule=posterior --default-model flat`` reproduces ALPS's
+choice more closely.
 """
 
 import json
@@ -56,7 +58,7 @@ if HAVE_DATA:
     ax1.plot(ours[:, 0], ours[:, 1], label="specinv MaxEnt")
     if ours.shape[1] > 2:
         ax1.fill_between(ours[:, 0], ours[:, 1] - ours[:, 2], ours[:, 1] + ours[:, 2],
-                         alpha=0.3, label="posterior spread")
+                         alpha=0.3, label="reported band")
     ax1.set_xlim(-6, 6)
     ax1.set_xlabel("ω (eV)")
     ax1.set_ylabel("A(ω)")
