@@ -1,5 +1,7 @@
 """``specinv eliashberg``: T_c, real-axis solution, and training sets from α²F.
 
+Usage::
+
     specinv eliashberg tc A2F --mu-star MU [--json]
     specinv eliashberg solve A2F --mu-star MU --temperature K --output OUT.csv [--plot FIG.png]
     specinv eliashberg dataset --n N --output DIR [--workers W] [--scheduler ADDR]
