@@ -3,8 +3,10 @@
 Formats (told apart by content):
 
 text table
-    ``omega_n, Re, Im[, error]`` or ``omega_n, Re, Im, error_re, error_im`` (one
-    function; with two error columns the larger is used for both parts).
+    ``omega_n, Re, Im[, error]``, or five columns ``omega_n, Re, Im, error_re, error_im``
+    or (ALPS/CQMP maxent) ``omega_n, Re, error_re, Im, error_im``, told apart by which
+    columns are positive (:func:`specinv.io.qmc.matsubara_columns`; one function; with two
+    error columns the larger is used for both parts).
 NPZ
     one axis array ``wn`` (or ``iw``: positive Matsubara frequencies) or ``tau``; one
     value array ``siw``, ``giw``, ``gtau``, ``G`` or ``data`` of shape (n,), (n, k, k)
@@ -25,7 +27,7 @@ import numpy as np
 from specinv.core.errors import InputError, ParameterError
 from specinv.io.arrays import load_arrays
 from specinv.io.hdf5 import GfArrays, is_hdf5, read_gf_hdf5
-from specinv.io.qmc import check_matsubara_grid
+from specinv.io.qmc import check_matsubara_grid, matsubara_columns
 from specinv.io.table import read_columns
 
 VALUE_KEYS = ("siw", "giw", "gtau", "G", "data")
@@ -76,12 +78,9 @@ def _read_npz(path: str | Path, beta: float) -> GfArrays:
 
 def _read_text(path: str | Path) -> GfArrays:
     table, _ = read_columns(path, min_columns=3, names=("omega_n", "Re", "Im", "error"))
-    wn = table[:, 0]
-    data = (table[:, 1] + 1j * table[:, 2])[:, None, None]
-    err = None
-    if table.shape[1] >= 4:
-        err = np.max(table[:, 3:5], axis=1)[:, None, None]
-    return GfArrays("matsubara", wn, data, err, None, str(path))
+    wn, re, im, err, _ = matsubara_columns(table, str(path))
+    return GfArrays("matsubara", wn, (re + 1j * im)[:, None, None],
+                    None if err is None else err[:, None, None], None, str(path))
 
 
 def is_npz(path: str | Path) -> bool:

@@ -127,17 +127,68 @@ def read_matsubara_input(path: str | Path, *, fermionic: bool = True) -> Continu
     """
     table, _ = read_columns(path, min_columns=3, names=("omega_n", "Re", "Im", "error"))
     src = str(path)
-    wn, re, im = table[:, 0], table[:, 1].copy(), table[:, 2].copy()
+    wn, re, im, err, order = matsubara_columns(table, src)
     if wn.size < 3:
         raise InputError(f"need at least 3 Matsubara frequencies, found {wn.size}", src)
     if np.any(wn < 0) or np.any(np.diff(wn) <= 0):
         raise InputError("column 1 (omega_n) must be non-negative and strictly increasing", src)
-    err = _errors(table, 3, src)
     flipped = False
     if fermionic and np.median(im[wn > 0]) > 0:
         re, im, flipped = -re, -im, True
     return ContinuationInput(wn, re, im, err, flipped, src,
-                             {"n_points": int(wn.size), "columns": int(table.shape[1])})
+                             {"n_points": int(wn.size), "columns": int(table.shape[1]),
+                              "column_order": order})
+
+
+#: the two five-column layouts of Matsubara tables in use
+FIVE_COLUMN_ORDERS = {"omega_n,Re,Im,err_Re,err_Im": (1, 2, 3, 4),
+                      "omega_n,Re,err_Re,Im,err_Im": (1, 3, 2, 4)}
+
+
+def matsubara_columns(table: np.ndarray, src: str) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                            np.ndarray | None, str]:
+    """Split a Matsubara table into ω_n, Re, Im and one error column.
+
+    Three or four columns are ``omega_n, Re, Im[, error]``. Five columns come in two
+    layouts: ``omega_n, Re, Im, err_Re, err_Im`` and the ALPS/CQMP maxent
+    ``omega_n, Re, err_Re, Im, err_Im``; the layout is the one whose two error columns
+    are positive on every row while the other candidate is not. The error used for
+    both parts is the larger of the two.
+
+    Parameters
+    ----------
+    table : ndarray of shape (n, n_columns)
+        The numeric table.
+    src : str
+        File name, for messages.
+
+    Returns
+    -------
+    omega_n, re, im : ndarray of shape (n,)
+        Frequencies and the two parts (copies).
+    error : ndarray of shape (n,) or None
+        One-σ errors, when the table has them.
+    order : str
+        The column layout read.
+
+    Raises
+    ------
+    InputError
+        Non-positive errors, or five columns whose layout cannot be told apart.
+    """
+    if table.shape[1] < 5:
+        order = "omega_n,Re,Im" + (",error" if table.shape[1] == 4 else "")
+        return (table[:, 0], table[:, 1].copy(), table[:, 2].copy(),
+                _errors(table, 3, src), order)
+    fits = [name for name, (_, _, e1, e2) in FIVE_COLUMN_ORDERS.items()
+            if np.all(table[:, e1] > 0) and np.all(table[:, e2] > 0)]
+    if len(fits) != 1:
+        raise InputError("five columns, but the layout cannot be told from the values: "
+                         f"expected {' or '.join(FIVE_COLUMN_ORDERS)} with positive error "
+                         "columns", src)
+    i_re, i_im, e1, e2 = FIVE_COLUMN_ORDERS[fits[0]]
+    return (table[:, 0], table[:, i_re].copy(), table[:, i_im].copy(),
+            np.maximum(table[:, e1], table[:, e2]), fits[0])
 
 
 def _errors(table: np.ndarray, col: int, src: str) -> np.ndarray | None:
