@@ -58,6 +58,15 @@ def test_tail_fit_within_its_errors(data):
     assert 0.3 < u.sigma_1_err / t.sigma_1_err < 3
 
 
+def test_tail_fit_with_understated_errors_uses_the_best_start(data):
+    # error bars 5× smaller than the scatter: no start reaches χ²/dof ≤ TAIL_CHI2; the fit
+    # must not fall back to the last few, noise-dominated frequencies (CQMP U2: Σ₁ 147.7)
+    wn, s = data
+    t = fit_tail(wn, s, np.full(wn.size, NOISE / 5))
+    assert t.omega_from < wn[wn.size // 2]
+    assert abs(t.sigma_1 - S_1) < 4 * t.sigma_1_err  # errors scaled by √χ²
+
+
 def test_second_moment_of_the_normalized_function(data):
     wn, s = data
     m2 = sum(w * (c * c + sd * sd) for c, sd, w in PEAKS)  # ∫x²σ = 4.36

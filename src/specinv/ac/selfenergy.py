@@ -149,7 +149,7 @@ def fit_tail(wn: np.ndarray, sigma: np.ndarray, error: np.ndarray | None = None,
                          np.ones(n - n // 2))
         err = np.full(n, np.sqrt(chi / max(n - n // 2 - 2, 1)) or 1e-12)
     starts = np.unique(np.geomspace(1, n - MIN_TAIL_POINTS + 1, 60).astype(int)) - 1
-    fit = best = None
+    fit, ok = None, []
     for i in starts:
         x, s, w = wn[i:], sigma[i:], 1.0 / err[i:]
         c_re, cov_re, chi_re = _wls(np.c_[np.ones_like(x), -1.0 / x**2, 1.0 / x**4], s.real, w)
@@ -159,10 +159,10 @@ def fit_tail(wn: np.ndarray, sigma: np.ndarray, error: np.ndarray | None = None,
         converged = c_im[0] > 0 and abs(c_im[1]) / x[0] ** 2 <= TAIL_CORRECTION * c_im[0]
         if converged and (chi2 <= TAIL_CHI2 or not given):
             break
-        if converged and (best is None or chi2 < best[-1]):
-            best = fit
-    else:  # no start fits the given errors: the converged one with the best χ²/dof
-        fit = best or fit  # (errors scaled by √χ² below), not the last noisy frequencies
+        ok += [fit] if converged else []
+    else:  # no start fits the given errors: same rule with errors scaled to the best fit's
+        low = min((f[-1] for f in ok), default=np.inf)  # χ² (not the last noisy points)
+        fit = next((f for f in ok if f[-1] <= TAIL_CHI2 * low), fit)
     i, c_re, cov_re, c_im, cov_im, chi2 = fit
     if not c_im[0] > 0:
         raise InputError(f"Im Σ(iω_n) does not fall like −Σ₁/ω_n with Σ₁ > 0 (tail fit gives "
