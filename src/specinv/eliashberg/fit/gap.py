@@ -116,7 +116,7 @@ def fit_gap(omega: np.ndarray, delta: np.ndarray, temperature_K: float, mu_star:
     """Fit α²F (λ free) to Δ(ω) through the engine, zooming in on its support.
 
     Without a start and a given ``omega_top`` the first fit spans everything the data can
-    see (Ω ≤ ω_max − Δ₀) with ``max_steps // 2`` steps; when its α²F lives well inside
+    see (Ω ≤ ω_max − Δ₀) with up to ``max_steps`` steps; when its α²F lives well inside
     (support × 1.3 + 2 meV below 80 % of that range) a second fit starts from it on the
     support with the same number of knots, i.e. finer ones (narrow peaks).
 
@@ -152,7 +152,7 @@ def fit_gap(omega: np.ndarray, delta: np.ndarray, temperature_K: float, mu_star:
         return _fit_once(omega, delta, temperature_K, mu_star, start, omega_top, n_knots,
                          d_omega, max_steps)
     first = _fit_once(omega, delta, temperature_K, mu_star, None, None, n_knots, d_omega,
-                      max(max_steps // 2, 1))
+                      max_steps)
     top = support_top(first.omega, first.a2f, 1e-2)
     if max(1.3 * top, top + 2.0) > 0.8 * first.basis.omega_max:
         return first

@@ -10,7 +10,12 @@ Jacobian, solves the bounded linear problem for a grid of μ, evaluates the
 
 - the smoothest candidate (largest μ) with χ²/N ≤ ``target`` when any reaches it
   (the discrepancy principle), else
-- the candidate with the smallest χ²/N (still descending towards the noise level).
+- the smoothest candidate whose χ²/N is within :data:`FLOOR_SLACK` of the step's best
+  one (and not above the current misfit). When the target is out of reach (the forward
+  model or the basis cannot reproduce the data to the noise level) the least
+  regularized candidate would spend the leftover misfit on structure the data barely
+  constrain, above all weight at low Ω, which drives λ up and ω_log down; the slack
+  keeps the descent on the smooth side instead.
 
 The uncertainty of the answer is the Laplace approximation at the end,
 cov = (JᵀJ + μ LᵀL)⁻¹ over the parameters not held at a bound, inflated by χ²/N
@@ -31,6 +36,10 @@ from scipy.optimize import lsq_linear
 MU_GRID = 10.0 ** np.linspace(-8.0, 0.0, 9)
 #: relative finite-difference step (of max(|x_i|, typical_i))
 FD_STEP = 1e-3
+#: most step halvings when no candidate of a step lowers the misfit (a nonlinear overshoot)
+MAX_HALVINGS = 4
+#: above the target: relative misfit over the step's best candidate a smoother one may keep
+FLOOR_SLACK = 0.5
 
 
 @dataclass
@@ -111,6 +120,18 @@ def _candidates(jac: np.ndarray, x: np.ndarray, r: np.ndarray, rough: np.ndarray
     return out
 
 
+def _backtrack(fun: _Counted, x: np.ndarray, r: np.ndarray, chi: float,
+               xn: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """Halve the step x → xn until the misfit drops below ``chi`` (else stay at x)."""
+    for k in range(1, MAX_HALVINGS + 1):
+        xh = x + 0.5 ** k * (xn - x)
+        rh = fun(xh)
+        ch = float(rh @ rh) / rh.size
+        if ch < chi:
+            return xh, rh, ch
+    return x, r, chi
+
+
 def _covariance(jac: np.ndarray, rough: np.ndarray, mu: float, x: np.ndarray,
                 lower: np.ndarray, chi2n: float) -> np.ndarray:
     """Laplace covariance over the parameters off their lower bound."""
@@ -171,12 +192,12 @@ def occam_fit(fun: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, rough: np
             rc = f(xc)
             trials.append((m, xc, rc, float(rc @ rc) / rc.size))
         fit = [t for t in trials if t[3] <= target]
-        m, xn, rn, cn = max(fit, key=lambda t: t[0]) if fit else min(trials, key=lambda t: t[3])
-        if cn > chi and chi > target:      # no candidate lowers the misfit: a damped step
-            xh = 0.5 * (x + xn)
-            rh = f(xh)
-            ch = float(rh @ rh) / rh.size
-            m, xn, rn, cn = (m, xh, rh, ch) if ch < chi else (m, x, r, chi)
+        if not fit:   # above the noise level: the smoothest candidate near the step's best
+            best = min(t[3] for t in trials)
+            fit = [t for t in trials if t[3] <= max(min((1.0 + FLOOR_SLACK) * best, chi), best)]
+        m, xn, rn, cn = max(fit, key=lambda t: t[0])
+        if cn > chi and chi > target:      # no candidate lowers the misfit: damped steps
+            xn, rn, cn = _backtrack(f, x, r, chi, xn)
         accepted = cn < chi or cn <= target
         hist.append({"chi2_reduced": cn, "mu": m, "accepted": bool(accepted)})
         if not accepted or np.array_equal(xn, x):
