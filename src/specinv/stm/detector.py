@@ -19,6 +19,7 @@ from specinv.core.check import Check
 from specinv.core.errors import InputError
 from specinv.learning.weights import display, load_state, load_torch, save_torch, shipped
 from specinv.stm.classical import OUTLIER_SIGMAS, matched_filter_scores, robust_threshold
+from specinv.stm.infer import score_tiles
 from specinv.stm.model import build_model
 from specinv.stm.scale import map_kf, zoom_factor
 from specinv.stm.tiling import (
@@ -110,9 +111,7 @@ class Detector:
     # -- scoring ---------------------------------------------------------------------
     def _score_tiles(self, x: np.ndarray) -> np.ndarray:
         assert self.model is not None
-        self.model.eval()
-        with torch.no_grad():
-            return self.model(torch.from_numpy(np.ascontiguousarray(x))).numpy()
+        return score_tiles(self.model, x)
 
     def score(self, maps: np.ndarray, *, kf_per_px: float | None = None,
               rescale: bool = True, source: str | None = None) -> tuple[np.ndarray, dict]:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 from scipy import ndimage
+from scipy.spatial import cKDTree
 
 from specinv.core.errors import InputError
 
@@ -188,12 +189,28 @@ def find_peaks(score: np.ndarray, threshold: float = -np.inf, min_distance: floa
     vals = s[local]
     order = np.argsort(-vals, kind="stable")
     pos, vals = pos[order], vals[order]
-    keep: list[int] = []
-    for i, p in enumerate(pos):
-        if all(np.hypot(*(p - pos[j])) >= min_distance for j in keep):
-            keep.append(i)
-    pos = pos[keep].reshape(-1, 2)
+    pos = pos[_suppress(pos, min_distance)].reshape(-1, 2)
     return pos, s0[pos[:, 0], pos[:, 1]]
+
+
+def _suppress(pos: np.ndarray, min_distance: float) -> np.ndarray:
+    """Indices of the points kept by greedy suppression in the given (strongest-first) order.
+
+    A point is kept when no kept point lies closer than ``min_distance``; the near pairs
+    come from a k-d tree, so the cost grows with the number of pairs, not its square."""
+    keep = np.ones(len(pos), bool)
+    if len(pos) < 2 or not min_distance > 0:
+        return np.nonzero(keep)[0]
+    pairs = cKDTree(pos).query_pairs(min_distance, output_type="ndarray")
+    d = np.hypot(*(pos[pairs[:, 0]] - pos[pairs[:, 1]]).T)
+    pairs = np.sort(pairs[d < min_distance], axis=1)  # (stronger, weaker)
+    later = [[] for _ in range(len(pos))]
+    for i, j in pairs.tolist():
+        later[i].append(j)
+    for i in range(len(pos)):
+        if keep[i]:
+            keep[later[i]] = False
+    return np.nonzero(keep)[0]
 
 
 def zoom_maps(maps: np.ndarray, factor: float) -> np.ndarray:
