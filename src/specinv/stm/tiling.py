@@ -6,7 +6,6 @@ from collections.abc import Callable
 
 import numpy as np
 from scipy import ndimage
-from scipy.spatial import cKDTree
 
 from specinv.core.errors import InputError
 
@@ -198,6 +197,8 @@ def _suppress(pos: np.ndarray, min_distance: float) -> np.ndarray:
 
     A point is kept when no kept point lies closer than ``min_distance``; the near pairs
     come from a k-d tree, so the cost grows with the number of pairs, not its square."""
+    from scipy.spatial import cKDTree  # here: not a member of this module's API
+
     keep = np.ones(len(pos), bool)
     if len(pos) < 2 or not min_distance > 0:
         return np.nonzero(keep)[0]
