@@ -23,6 +23,8 @@ narrowest where the answer is least reliable: read it together with the verdict.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from specinv.core.problem import Problem
@@ -33,7 +35,9 @@ BANDS = ("none", "bootstrap")
 
 def bootstrap_replicas(problem: Problem, spectrum: np.ndarray, sigma: np.ndarray,
                        n: int, seed: int) -> list[Problem]:
-    """Replica problems ``g* = K f̂ + σ ε`` with the original kernel and error bars.
+    """Replica problems ``g* = K f̂ + σ ε`` with the fit's error bars.
+
+    Each replica is ``problem`` (kernel, default model, name) with new data.
 
     Parameters
     ----------
@@ -55,8 +59,8 @@ def bootstrap_replicas(problem: Problem, spectrum: np.ndarray, sigma: np.ndarray
     """
     rng = np.random.default_rng(seed)
     clean = problem.kernel.forward(spectrum)
-    return [Problem(problem.kernel, clean + sigma * rng.standard_normal(clean.size),
-                    sigma=sigma) for _ in range(n)]
+    return [replace(problem, data=clean + sigma * rng.standard_normal(clean.size), sigma=sigma)
+            for _ in range(n)]
 
 
 def bootstrap_std(spectrum: np.ndarray, replicas: np.ndarray) -> np.ndarray:
