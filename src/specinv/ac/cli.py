@@ -52,8 +52,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = asub.add_parser(
         "continue", help="continue G(τ), G(iω_n), χ or Λ(τ) to a real-frequency spectrum",
         description="INPUT columns: tau, value[, error] for τ kernels; omega_n, Re, Im[, error] "
-                    "for Matsubara kernels. Fermionic data in the physical sign (G(τ) <= 0); "
-                    "the opposite sign is detected, flipped and reported.")
+                    "(or five columns: Re, Im, err_Re, err_Im or ALPS's Re, err_Re, Im, "
+                    "err_Im) for Matsubara kernels. Fermionic data in the physical sign "
+                    "(G(τ) <= 0); the opposite sign is detected, flipped and reported.")
     p.add_argument("input", metavar="INPUT",
                    help="text/CSV table (any separator, # comments, optional header): columns "
                         "tau, value[, error] for τ kernels; omega_n, Re, Im[, error] for "
