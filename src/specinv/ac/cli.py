@@ -44,6 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         The ``specinv`` subcommands.
     """
     from specinv.ac.continuation import KERNELS
+    from specinv.ac.correlated import add_arguments as add_correlated_arguments
     from specinv.ac.kinds import add_kind_arguments
 
     parser = sub.add_parser("ac", help="analytic continuation of imaginary-time data",
@@ -91,6 +92,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="also draw data, fit, spectrum and residuals (default: no figure)")
     add_verdict_argument(p)
     add_kind_arguments(p)
+    add_correlated_arguments(p)
     p.set_defaults(func=_continue)
 
 
@@ -105,7 +107,11 @@ def _continue(args: argparse.Namespace) -> int:
     _check_default_model(args)
     _check_window(args)
     options = {**AC_DEFAULTS.get(args.method, {}), **parse_options(args.option)}
+    errors = _correlated(args, options)
     if uses_kind_path(args):  # --kind self-energy|matrix, HDF5 input: specinv.ac.kinds
+        if errors is not None:
+            raise ParameterError("--covariance and --bins apply to --kind g (a Green's "
+                                 "function in a text table); leave them out for this input")
         if args.default_model is not None:
             raise ParameterError("--default-model applies to --kind g (a Green's function "
                                  "in a text table); leave it out for this input")
@@ -126,7 +132,7 @@ def _continue(args: argparse.Namespace) -> int:
         check_array("--n-omega", args.n_omega, (n_data, args.n_omega), what="kernel")
     setup, result = continue_data(data, args.kernel, args.beta, method=args.method,
                                   options=options, omega_max=args.omega_max,
-                                  n_omega=args.n_omega, default_model=model)
+                                  n_omega=args.n_omega, default_model=model, errors=errors)
     if result.chi2_reduced < INFLATED_CHI2 and not setup.sigma_estimated:
         setup.notes.append(
             f"χ²/N = {result.chi2_reduced:.2g}: the data are fitted about "
@@ -152,6 +158,17 @@ def _continue(args: argparse.Namespace) -> int:
           f"{extra}, ω ∈ [{result.omega[0]:.3g}, {result.omega[-1]:.3g}] "
           f"({result.wall_time_s:.2f} s)")
     return report_verdict(result.check, args)
+
+
+def _correlated(args: argparse.Namespace, options: dict):
+    """Read --covariance / --bins; with bins the band is the jackknife unless --option
+    band=... says otherwise (``options`` is updated)."""
+    from specinv.ac.correlated import read_correlated
+
+    errors = read_correlated(args)
+    if errors is not None and errors.bins is not None:
+        options.setdefault("band", "jackknife")
+    return errors
 
 
 def _check_default_model(args: argparse.Namespace) -> None:

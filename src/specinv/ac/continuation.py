@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from specinv.ac.correlated import CorrelatedErrors, make_problem
 from specinv.ac.window import (
     KERNELS,
     auto_omega_max,
@@ -79,7 +80,8 @@ class ContinuationSetup:
         """
         return {"kernel": self.problem.kernel.describe(), "omega_max": self.omega_max,
                 "omega_max_auto": self.omega_max_auto, "sigma_estimated": self.sigma_estimated,
-                "median_sigma": self.noise, "notes": self.notes}
+                "median_sigma": self.noise, "notes": self.notes,
+                "correlated_errors": self.problem.info.get("correlated")}
 
 
 def _kernel_and_rows(data: ContinuationInput, kernel: str, beta: float, mesh: Mesh,
@@ -109,8 +111,8 @@ def _kernel_and_rows(data: ContinuationInput, kernel: str, beta: float, mesh: Me
 def build_problem(data: ContinuationInput, kernel: str, beta: float, *,
                   omega_max: float | None = None, n_omega: int | None = None,
                   mesh: Mesh | None = None, sigma: np.ndarray | float | None = None,
-                  default_model: np.ndarray | None = None,
-                  quadrature: str = "cell") -> ContinuationSetup:
+                  default_model: np.ndarray | None = None, quadrature: str = "cell",
+                  errors: CorrelatedErrors | None = None) -> ContinuationSetup:
     """Kernel, mesh and error bars for ``data``.
 
     Parameters
@@ -134,6 +136,8 @@ def build_problem(data: ContinuationInput, kernel: str, beta: float, *,
         kernels the solver's own flat default.
     quadrature : {"cell", "point"}
         Kernel discretization (see :mod:`specinv.kernels.continuation`).
+    errors : CorrelatedErrors, optional
+        A covariance or QMC bins (:mod:`specinv.ac.correlated`); replace ``sigma``.
 
     Returns
     -------
@@ -155,7 +159,7 @@ def build_problem(data: ContinuationInput, kernel: str, beta: float, *,
     w = float(max(abs(mesh.edges[0]), abs(mesh.edges[-1])))
     k, g, err = _kernel_and_rows(data, kernel, beta, mesh, quadrature)
     estimated = False
-    if sigma is None and err is None:
+    if sigma is None and err is None and errors is None:
         if is_tau(kernel):
             est = estimate_noise(g)
         else:
@@ -172,7 +176,12 @@ def build_problem(data: ContinuationInput, kernel: str, beta: float, *,
             default_model = np.full(mesh.size, norm / (mesh.edges[-1] - mesh.edges[0]))
             notes.append(f"default model: flat, normalized to the data's zeroth moment "
                          f"{norm:.4g}")
-    problem = Problem(k, g, sigma=sigma, default_model=default_model, name=data.source)
+    if errors is not None:
+        problem, more = make_problem(errors, data, k, g, default_model,
+                                     stacked=kernel == "fermionic-matsubara")
+        notes.extend(more)
+    else:
+        problem = Problem(k, g, sigma=sigma, default_model=default_model, name=data.source)
     return ContinuationSetup(problem, w, auto, estimated, float(np.median(problem.noise())), notes)
 
 
@@ -187,8 +196,8 @@ SUM_RULE_TOL = 0.05
 
 def continue_data(data: ContinuationInput, kernel: str, beta: float, *, method: str = "maxent",
                   options: dict[str, Any] | None = None, omega_max: float | None = None,
-                  n_omega: int | None = None,
-                  default_model: str = "flat") -> tuple[ContinuationSetup, Any]:
+                  n_omega: int | None = None, default_model: str = "flat",
+                  errors: CorrelatedErrors | None = None) -> tuple[ContinuationSetup, Any]:
     """Continue ``data`` to real frequency and check the answer against the physics.
 
     An automatic window (``omega_max`` omitted) is widened by :data:`WIDEN` (up to
@@ -216,6 +225,8 @@ def continue_data(data: ContinuationInput, kernel: str, beta: float, *, method: 
     default_model : str
         ``"flat"``, ``"gaussian"``, ``"two-pass"`` or a file (see
         :mod:`specinv.ac.default_model`); rebuilt on every widened window.
+    errors : CorrelatedErrors, optional
+        Covariance or QMC bins of the data (:mod:`specinv.ac.correlated`).
 
     Returns
     -------
@@ -226,7 +237,8 @@ def continue_data(data: ContinuationInput, kernel: str, beta: float, *, method: 
     """
     from specinv.core.check import check_edges, edge_weight
 
-    setup = _setup(data, kernel, beta, omega_max, n_omega, default_model, method, options)
+    setup = _setup(data, kernel, beta, omega_max, n_omega, default_model, method, options,
+                   errors)
     result, caught = _solve_recording(setup.problem, method, options)
     sides = "upper" if half_axis(kernel) else "both"
     for _ in range(MAX_WIDEN if setup.omega_max_auto else 0):
@@ -235,7 +247,8 @@ def continue_data(data: ContinuationInput, kernel: str, beta: float, *, method: 
         wider = setup.omega_max * WIDEN
         notes = setup.notes + [f"window widened from {setup.omega_max:.4g} to {wider:.4g}: "
                                "the spectrum did not decay at its edge"]
-        setup = _setup(data, kernel, beta, wider, n_omega, default_model, method, options)
+        setup = _setup(data, kernel, beta, wider, n_omega, default_model, method, options,
+                       errors)
         setup.notes, setup.omega_max_auto = notes, True
         result, caught = _solve_recording(setup.problem, method, options)
     for w in caught:  # only the answer's own warnings: superseded windows are not reported
@@ -254,11 +267,13 @@ def continue_data(data: ContinuationInput, kernel: str, beta: float, *, method: 
 
 def _setup(data: ContinuationInput, kernel: str, beta: float, omega_max: float | None,
            n_omega: int | None, default_model: str, method: str,
-           options: dict[str, Any] | None) -> ContinuationSetup:
+           options: dict[str, Any] | None,
+           errors: CorrelatedErrors | None = None) -> ContinuationSetup:
     """:func:`build_problem` with the default model ``default_model`` put in."""
     from specinv.ac.default_model import resolve
 
-    setup = build_problem(data, kernel, beta, omega_max=omega_max, n_omega=n_omega)
+    setup = build_problem(data, kernel, beta, omega_max=omega_max, n_omega=n_omega,
+                          errors=errors)
     if default_model != "flat":
         first = _solve_recording(setup.problem, method, options)[0] \
             if default_model == "two-pass" else None

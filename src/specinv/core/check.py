@@ -195,7 +195,8 @@ def runs_z(residuals: np.ndarray) -> float:
 
 def check_fit(data: np.ndarray, fitted: np.ndarray, sigma: np.ndarray, *,
               sigma_given: bool, spectrum: np.ndarray | None = None,
-              positive: bool = False, tolerance: bool = False) -> Check:
+              positive: bool = False, tolerance: bool = False,
+              normalized: np.ndarray | None = None) -> Check:
     """Check a fit against its data at the noise level used.
 
     Parameters
@@ -217,6 +218,9 @@ def check_fit(data: np.ndarray, fitted: np.ndarray, sigma: np.ndarray, *,
         ``sigma`` is a stated tolerance of the method (e.g. how well a correct α²F
         reproduces a noise-free gap), not a noise level: a χ²/N below the band is then
         no sign of over-fitting, and the noise source reads ``"tolerance"``.
+    normalized : ndarray of shape (n_data,), optional
+        Normalized residuals for correlated errors, ``C^(-1/2)(K f − g)``
+        (:meth:`specinv.core.covariance.Covariance.whiten`); default ``(fitted − data)/σ``.
 
     Returns
     -------
@@ -225,7 +229,8 @@ def check_fit(data: np.ndarray, fitted: np.ndarray, sigma: np.ndarray, *,
         statistics of the residuals (runs z-score, lag-1 autocorrelation) and the
         normalized residuals.
     """
-    r = (np.asarray(fitted, float) - np.asarray(data, float)) / np.asarray(sigma, float)
+    r = (np.asarray(fitted, float) - np.asarray(data, float)) / np.asarray(sigma, float) \
+        if normalized is None else np.asarray(normalized, float)
     n = max(r.size, 1)
     chi2n = float(r @ r) / n
     lag1 = float(np.sum(r[1:] * r[:-1]) / max(float(r @ r), 1e-300)) if r.size > 1 else 0.0

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from specinv.core.covariance import Covariance, covariance_from_bins
 from specinv.core.errors import InputError, ParameterError
 from specinv.core.noise import estimate_noise
 
@@ -34,6 +35,13 @@ class Problem:
         Where the data came from (file name), used in messages.
     info : dict
         Free-form metadata for the caller (e.g. file provenance); solvers ignore it.
+    covariance : Covariance or ndarray of shape (n_data, n_data), optional
+        Covariance of ``data`` (correlated errors, validated by
+        :meth:`~specinv.core.covariance.Covariance.from_matrix`); ``sigma`` is then
+        ``√diag C``. Solvers see the :meth:`decorrelated` problem; χ² uses the full ``C``.
+    bins : ndarray of shape (n_bins, n_data), optional
+        The Monte Carlo bins ``data`` is the mean of (see :meth:`from_bins`); used by the
+        jackknife band.
     """
 
     kernel: Kernel
@@ -42,6 +50,8 @@ class Problem:
     default_model: np.ndarray | None = None
     name: str = "data"
     info: dict[str, Any] = field(default_factory=dict)
+    covariance: Covariance | np.ndarray | None = None
+    bins: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         g = np.array(self.data, dtype=float, copy=True)
@@ -53,6 +63,7 @@ class Problem:
             raise InputError("data contain NaN or infinite values", self.name)
         g.setflags(write=False)
         object.__setattr__(self, "data", g)
+        self._set_covariance(n)
         if self.sigma is not None:
             s = np.broadcast_to(np.asarray(self.sigma, dtype=float), (n,)).copy()
             if not np.all(np.isfinite(s)) or np.any(s <= 0):
@@ -68,6 +79,73 @@ class Problem:
                 raise ParameterError("default model must be finite and strictly positive")
             d.setflags(write=False)
             object.__setattr__(self, "default_model", d)
+
+    def _set_covariance(self, n: int) -> None:
+        """Validate ``covariance`` and ``bins``; ``sigma`` becomes ``√diag C``."""
+        if self.bins is not None:
+            b = np.array(self.bins, dtype=float, copy=True)
+            if b.ndim != 2 or b.shape[1] != n or b.shape[0] < 2:
+                raise InputError(f"expected bins of shape (n_bins >= 2, {n}), got {b.shape}",
+                                 self.name)
+            b.setflags(write=False)
+            object.__setattr__(self, "bins", b)
+        if self.covariance is None:
+            return
+        c = self.covariance
+        if not isinstance(c, Covariance):
+            c = Covariance.from_matrix(c, n, f"{self.name} (covariance)")
+        elif c.size != n:
+            raise InputError(f"covariance describes {c.size} data points, the data have {n}",
+                             self.name)
+        if self.sigma is not None and not np.allclose(self.sigma, c.sigma, rtol=1e-9):
+            raise ParameterError("give either sigma or a covariance, not both (sigma is "
+                                 "the square root of the covariance's diagonal)")
+        object.__setattr__(self, "covariance", c)
+        object.__setattr__(self, "sigma", c.sigma)
+
+    @classmethod
+    def from_bins(cls, kernel: Kernel, bins: np.ndarray, **kwargs: Any) -> Problem:
+        """The problem of the mean of Monte Carlo bins, with their shrunk covariance.
+
+        Parameters
+        ----------
+        kernel : Kernel
+            Forward model; the bins have one column per kernel data point.
+        bins : ndarray of shape (n_bins, n_data)
+            Independent measurements of the data vector.
+        **kwargs
+            Other :class:`Problem` fields (``default_model``, ``name``, ``info``).
+
+        Returns
+        -------
+        Problem
+            ``data`` the bin mean, ``covariance`` from
+            :func:`~specinv.core.covariance.covariance_from_bins`, ``bins`` kept, and
+            ``info["bins"]`` recording the number of bins and the shrinkage intensity.
+        """
+        est = covariance_from_bins(bins, kwargs.get("name", "bins"))
+        info = {**kwargs.pop("info", {}),
+                "bins": {"n_bins": est.n_bins, "shrinkage": est.shrinkage,
+                         "estimator": "sample covariance / n_bins, correlations shrunk "
+                                      "(Schaefer-Strimmer, diagonal target)"}}
+        return cls(kernel, est.mean, covariance=est.covariance, bins=bins, info=info, **kwargs)
+
+    def decorrelated(self) -> Problem:
+        """The same problem in the eigenbasis of its covariance (itself if it has none).
+
+        Returns
+        -------
+        Problem
+            Kernel ``Uᵀ K`` (:meth:`specinv.kernels.base.Kernel.rotated`), data ``Uᵀ g``
+            and independent errors ``√λ_i``; same default model, name and info.
+        """
+        c = self.covariance
+        if c is None:
+            return self
+        assert isinstance(c, Covariance)
+        return Problem(self.kernel.rotated(c.eigenvectors.T), c.rotate(self.data),
+                       sigma=np.sqrt(c.eigenvalues), default_model=self.default_model,
+                       name=self.name, info=self.info)
 
     @property
     def has_errors(self) -> bool:
@@ -89,6 +167,8 @@ class Problem:
     def chi2(self, spectrum: np.ndarray, sigma: np.ndarray | None = None) -> float:
         """``Σ_i ((K f − g)_i / σ_i)²`` for a spectrum of shape (n_mesh,).
 
+        With a covariance and no ``sigma``: ``rᵀ C⁻¹ r``, ``r = K f − g``.
+
         Parameters
         ----------
         spectrum : ndarray of shape (n_mesh,)
@@ -101,6 +181,8 @@ class Problem:
         float
             χ² (dimensionless).
         """
-        s = self.noise() if sigma is None else sigma
-        r = (self.kernel.forward(spectrum) - self.data) / s
+        r = self.kernel.forward(spectrum) - self.data
+        if sigma is None and isinstance(self.covariance, Covariance):
+            return self.covariance.chi2(r)
+        r = r / (self.noise() if sigma is None else sigma)
         return float(r @ r)

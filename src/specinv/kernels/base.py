@@ -169,6 +169,22 @@ class Kernel:
         p.setflags(write=False)
         return p
 
+    def rotated(self, rows: np.ndarray) -> RotatedKernel:
+        """This kernel with its rows mixed: ``K' = R K`` (e.g. ``R = Uᵀ``, a covariance's
+        eigenbasis; see :meth:`specinv.core.problem.Problem.decorrelated`).
+
+        Parameters
+        ----------
+        rows : ndarray of shape (n_rows, n_data)
+            The row transform ``R``.
+
+        Returns
+        -------
+        RotatedKernel
+            Same mesh and physics tags; its data points are the row indices 0 … n_rows − 1.
+        """
+        return RotatedKernel(self, rows)
+
     def describe(self) -> dict[str, Any]:
         """JSON-ready description: kernel type, parameters and mesh summary.
 
@@ -186,3 +202,43 @@ class Kernel:
             "n_mesh": int(self.mesh.size),
             "mesh_range": [float(self.mesh.points[0]), float(self.mesh.points[-1])],
         }
+
+
+class RotatedKernel(Kernel):
+    """Linear combinations ``R K`` of another kernel's rows, on the same mesh.
+
+    Solvers that use only ``matrix`` (and what derives from it) solve a rotated problem
+    as any other; solvers tied to a kernel class (its data points) refuse it.
+
+    Parameters
+    ----------
+    base : Kernel
+        The kernel whose rows are combined.
+    rows : ndarray of shape (n_rows, n_data)
+        The row transform ``R``.
+    """
+
+    def __init__(self, base: Kernel, rows: np.ndarray) -> None:
+        r = np.array(rows, dtype=float, copy=True)
+        if r.ndim != 2 or r.shape[1] != base.data_points.size:
+            raise ParameterError(f"row transform must have shape (n, {base.data_points.size}), "
+                                 f"got {r.shape}")
+        super().__init__(np.arange(r.shape[0], dtype=float), base.mesh)
+        self.base, self.rows = base, r
+        self.positive_spectrum = base.positive_spectrum
+        self.spectrum_label = base.spectrum_label
+        self.data_label = f"rotated {base.data_label}"
+
+    def _cell_integrals(self, x: np.ndarray, mesh: Mesh) -> np.ndarray:
+        """``R K_base`` (``x`` are the row indices; every row is built)."""
+        return self.rows @ self.base.matrix
+
+    def parameters(self) -> dict[str, Any]:
+        """The base kernel's parameters and its class name.
+
+        Returns
+        -------
+        dict
+            ``base_kernel`` and the base's :meth:`~Kernel.parameters`.
+        """
+        return {"base_kernel": type(self.base).__name__, **self.base.parameters()}

@@ -19,6 +19,14 @@ with no fitted factor: its coverage is a measurement, not a tuning
 (``specinv bench calibration``). The bias at ``f̂`` underestimates the bias at the
 truth where the regularization removes most of a feature, so the band is
 narrowest where the answer is least reliable: read it together with the verdict.
+
+When the data are the mean of Monte Carlo bins (:meth:`specinv.core.problem.Problem.from_bins`)
+the jackknife over bins measures the statistical error of the answer directly: the bins
+are grouped into ``n_band`` contiguous blocks, the solver is rerun on the mean with each
+block left out (same covariance), and ``std² = (m − 1)/m Σ_b (f_(b) − f̄)²`` over the
+``m`` blocks. It propagates the actual spread of the bins (correlations and non-Gaussian
+tails included) but, unlike the bootstrap band, contains no bias term: the smoothing of
+the regularization is not in it.
 """
 
 from __future__ import annotations
@@ -27,10 +35,11 @@ from dataclasses import replace
 
 import numpy as np
 
+from specinv.core.errors import ParameterError
 from specinv.core.problem import Problem
 
 #: bands a solver can report (common option ``band``)
-BANDS = ("none", "bootstrap")
+BANDS = ("none", "bootstrap", "jackknife")
 
 
 def bootstrap_replicas(problem: Problem, spectrum: np.ndarray, sigma: np.ndarray,
@@ -81,3 +90,48 @@ def bootstrap_std(spectrum: np.ndarray, replicas: np.ndarray) -> np.ndarray:
     replicas = np.asarray(replicas, dtype=float)
     bias = replicas.mean(axis=0) - spectrum
     return np.sqrt(replicas.var(axis=0, ddof=1) + bias ** 2)
+
+
+def jackknife_replicas(problem: Problem, n_blocks: int) -> list[Problem]:
+    """Leave-one-block-out problems from the bins of ``problem``.
+
+    Parameters
+    ----------
+    problem : Problem
+        A problem with ``bins`` (n_bins, n_data), e.g. from
+        :meth:`~specinv.core.problem.Problem.from_bins`.
+    n_blocks : int
+        Number of contiguous blocks the bins are grouped into (at most ``n_bins``).
+
+    Returns
+    -------
+    list of Problem
+        ``min(n_blocks, n_bins)`` problems, each with ``data`` the mean of the bins outside
+        one block and the covariance (and error bars) of ``problem``.
+    """
+    if problem.bins is None:
+        raise ParameterError("band=jackknife needs the Monte Carlo bins the data are the mean "
+                             "of (Problem.from_bins; on the command line --bins)")
+    bins = problem.bins
+    total = bins.sum(axis=0)
+    blocks = np.array_split(np.arange(bins.shape[0]), min(int(n_blocks), bins.shape[0]))
+    return [replace(problem, data=(total - bins[b].sum(axis=0)) / (bins.shape[0] - b.size),
+                    bins=None) for b in blocks]
+
+
+def jackknife_std(replicas: np.ndarray) -> np.ndarray:
+    """Jackknife standard deviation ``sqrt((m − 1)/m Σ_b (f_(b) − f̄)²)``.
+
+    Parameters
+    ----------
+    replicas : ndarray of shape (m, n_mesh)
+        Answers to the ``m`` leave-one-block-out problems.
+
+    Returns
+    -------
+    ndarray of shape (n_mesh,)
+        One-standard-deviation band, in the spectrum's unit.
+    """
+    f = np.asarray(replicas, dtype=float)
+    m = f.shape[0]
+    return np.sqrt((m - 1) / m * np.sum((f - f.mean(axis=0)) ** 2, axis=0))

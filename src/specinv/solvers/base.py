@@ -26,10 +26,17 @@ from specinv.core.check import check_fit
 from specinv.core.errors import ParameterError
 from specinv.core.problem import Problem
 from specinv.core.result import InversionResult
-from specinv.solvers.bands import BANDS, bootstrap_replicas, bootstrap_std
+from specinv.solvers.bands import (
+    BANDS,
+    bootstrap_replicas,
+    bootstrap_std,
+    jackknife_replicas,
+    jackknife_std,
+)
 
-#: options every solver accepts: ``band`` ("none" or "bootstrap": a parametric-bootstrap
-#: band of ``n_band`` replicas with noise seed ``band_seed``, see :mod:`specinv.solvers.bands`)
+#: options every solver accepts: ``band`` ("none"; "bootstrap": a parametric-bootstrap
+#: band of ``n_band`` replicas with noise seed ``band_seed``; "jackknife": over ``n_band``
+#: blocks of the problem's Monte Carlo bins; see :mod:`specinv.solvers.bands`)
 COMMON_OPTIONS: dict[str, Any] = {"band": "none", "n_band": 24, "band_seed": 0}
 
 #: name -> solver class
@@ -121,6 +128,14 @@ class Solver:
         if self.kernels is not None and not kernel_names & set(self.kernels):
             raise ParameterError(f"solver {self.name!r} needs a {' or '.join(self.kernels)} "
                                  f"problem, got {type(problem.kernel).__name__}")
+        if problem.covariance is not None and self.kernels is not None:
+            raise ParameterError(f"solver {self.name!r} works on the data points of a "
+                                 f"{' or '.join(self.kernels)} and cannot use a covariance "
+                                 "matrix; use a general solver (maxent, tikhonov, tsvd, som, "
+                                 "nnrs) or independent error bars")
+        if self.options["band"] == "jackknife" and problem.bins is None:
+            raise ParameterError("band=jackknife needs the Monte Carlo bins the data are the "
+                                 "mean of (Problem.from_bins; on the command line --bins)")
 
     def solve(self, problem: Problem) -> InversionResult:
         """Invert ``problem``; never modifies it.
@@ -162,50 +177,63 @@ class Solver:
         for problem in problems:
             self._check(problem)
         t0 = time.perf_counter()
+        solved = [p.decorrelated() for p in problems]  # correlated errors: C's eigenbasis
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            outs = hook(problems)
-            if self.options["band"] == "bootstrap":
-                outs = self._with_bands(problems, outs)
+            outs = hook(solved)
+            if self.options["band"] != "none":
+                outs = self._with_bands(problems, solved, outs)
         wall = (time.perf_counter() - t0) / max(len(problems), 1)
         messages = []
         for w in caught:
             messages.append(f"{w.category.__name__}: {w.message}")
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-        return [self._result(p, out, wall, messages)
-                for p, out in zip(problems, outs, strict=True)]
+        return [self._result(p, q, out, wall, messages)
+                for p, q, out in zip(problems, solved, outs, strict=True)]
 
-    def _with_bands(self, problems: list[Problem],
+    def _with_bands(self, problems: list[Problem], solved: list[Problem],
                     outs: list[SolverOutput]) -> list[SolverOutput]:
-        """``outs`` with their bands replaced by the parametric bootstrap's.
+        """``outs`` with their bands replaced by the bootstrap's or the jackknife's.
 
-        A batched solver answers each replica batch (one replica of every problem)
-        together, as it answers the problems themselves.
+        Replicas are solved as the problems were (in the covariance's eigenbasis); a
+        batched solver answers each replica batch (one replica of every problem) together.
         """
         n, seed = int(self.options["n_band"]), int(self.options["band_seed"])
-        reps = [bootstrap_replicas(p, np.asarray(o.spectrum, dtype=float),
-                                   p.noise() if o.sigma is None else o.sigma, n, seed + i)
-                for i, (p, o) in enumerate(zip(problems, outs, strict=True))]
+        if self.options["band"] == "bootstrap":
+            reps = [bootstrap_replicas(q, np.asarray(o.spectrum, dtype=float),
+                                       q.noise() if o.sigma is None else o.sigma, n, seed + i)
+                    for i, (q, o) in enumerate(zip(solved, outs, strict=True))]
+            note = f"parametric bootstrap, {n} replicas: sqrt(variance + bias^2)"
+        else:
+            reps = [[r.decorrelated() for r in jackknife_replicas(p, n)] for p in problems]
+            if self.batched and len({len(r) for r in reps}) > 1:
+                raise ParameterError("band=jackknife on a batch needs the same number of "
+                                     "bins in every problem")
+            note = f"jackknife over {len(reps[0])} blocks of bins (statistical error only)"
         if self.batched:
-            answers = [self._solve_many([r[m] for r in reps]) for m in range(n)]
+            answers = [self._solve_many([r[m] for r in reps]) for m in range(len(reps[0]))]
             spectra = [[a[i].spectrum for a in answers] for i in range(len(problems))]
         else:
             spectra = [[self._solve(q).spectrum for q in r] for r in reps]
-        note = f"parametric bootstrap, {n} replicas: sqrt(variance + bias^2)"
         return [SolverOutput(o.spectrum, bootstrap_std(np.asarray(o.spectrum, dtype=float),
-                                                       np.asarray(f)),
+                                                       np.asarray(f))
+                             if self.options["band"] == "bootstrap" else jackknife_std(f),
                              {**o.hyperparameters, "band": note}, o.extras, o.sigma)
                 for o, f in zip(outs, spectra, strict=True)]
 
-    def _result(self, problem: Problem, out: SolverOutput, wall: float,
+    def _result(self, problem: Problem, solved: Problem, out: SolverOutput, wall: float,
                 messages: list[str]) -> InversionResult:
         f = np.asarray(out.spectrum, dtype=float)
         if f.shape != (problem.kernel.mesh.size,) or not np.all(np.isfinite(f)):
             raise RuntimeError(f"solver {self.name!r} returned an invalid spectrum")
-        sigma = problem.noise() if out.sigma is None else out.sigma
+        sigma = solved.noise() if out.sigma is None else out.sigma
         fitted = problem.kernel.forward(f)
-        r = (fitted - problem.data) / sigma
+        r = (solved.kernel.forward(f) - solved.data) / sigma  # χ² with the full covariance
         chi2 = float(r @ r)
+        normalized = None
+        if solved is not problem:  # residuals C^(-1/2)(Kf − g), in the data's order
+            normalized = problem.covariance.eigenvectors @ r
+            sigma = problem.noise()
         return InversionResult(
             method=self.name,
             mesh=problem.kernel.mesh,
@@ -222,7 +250,8 @@ class Solver:
             warnings=list(messages),
             extras=out.extras,
             check=check_fit(problem.data, fitted, sigma, sigma_given=problem.has_errors,
-                            spectrum=f, positive=problem.kernel.positive_spectrum),
+                            spectrum=f, positive=problem.kernel.positive_spectrum,
+                            normalized=normalized),
         )
 
 

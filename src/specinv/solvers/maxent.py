@@ -47,7 +47,8 @@ from specinv.core.threads import compute_threads
 from specinv.solvers import alpha_rules
 from specinv.solvers.base import Solver, SolverOutput, register
 from specinv.solvers.linalg import scaled_svd
-from specinv.solvers.maxent_core import MaxEntCore, Point
+from specinv.solvers.maxent_core import MaxEntCore, Point, flat_default
+from specinv.solvers.preblur import hidden_problem
 
 ALPHA_RULES = ("chi2kink", "classic", "bryan", "posterior", "historic", "chi2curv", "linefit",
                "entropy")
@@ -67,26 +68,6 @@ FINAL_ITER = 2000
 MAX_EXTEND = 4
 #: relative fall of χ² over a decade of α below which χ²(α) has reached its floor
 PLATEAU = 0.01
-def flat_default(problem: Problem) -> np.ndarray:
-    """Flat default model ``D = c`` with ``c`` the least-squares constant fit to the data.
-
-    Parameters
-    ----------
-    problem : Problem
-        Kernel and data.
-
-    Returns
-    -------
-    ndarray of shape (n_mesh,)
-        Strictly positive (falls back to ``mean|g| / Σ_j K_ij`` scale if the fit is ≤ 0).
-    """
-    k1 = problem.kernel.matrix.sum(axis=1)
-    c = float(k1 @ problem.data / (k1 @ k1))
-    if not c > 0:  # no positive constant fits: the data's scale, never a fixed floor
-        c = float(np.mean(np.abs(problem.data)) / max(np.mean(np.abs(k1)), 1e-300))
-    return np.full(problem.kernel.mesh.size, max(c, 1e-300))
-
-
 def _sigmoid(x: np.ndarray, a: float, b: float, c: float, d: float) -> np.ndarray:
     return a + b / (1.0 + np.exp(-d * (x - c)))
 
@@ -123,13 +104,16 @@ class MaxEntSolver(Solver):
         (2.5 as in ana_cont).
     blas_threads : int or None
         BLAS threads for the Newton systems (``None``: library default).
+    preblur : float
+        Width ``b`` of the Gaussian preblur in the mesh's energy unit: ``A = B h`` with
+        the entropy on the hidden image ``h`` (:mod:`specinv.solvers.preblur`); 0: none.
     """
 
     name = "maxent"
     defaults = {"alpha_rule": "classic", "n_alpha": 30, "alpha_range": None,
                 "alpha_prior": "flat", "refine_alpha": True,
                 "rtol": 1e-12, "atol": 1e-2, "kink_position": 2.5,
-                "blas_threads": 1}
+                "blas_threads": 1, "preblur": 0.0}
     positive = True
 
     def _solve(self, problem: Problem) -> SolverOutput:
@@ -139,6 +123,7 @@ class MaxEntSolver(Solver):
         if self.options["alpha_prior"] not in ALPHA_PRIORS:
             raise ParameterError(f"unknown alpha_prior {self.options['alpha_prior']!r}; "
                                  f"valid: {', '.join(ALPHA_PRIORS)}")
+        problem, blur = hidden_problem(problem, self.options["preblur"])
         mesh = problem.kernel.mesh
         w = mesh.weights
         sigma = problem.noise()
@@ -149,7 +134,10 @@ class MaxEntSolver(Solver):
         with compute_threads(self.options["blas_threads"]):
             # K̃ = (K/σ) diag(1/w)
             svd = scaled_svd(problem.kernel, 1.0 / sigma, 1.0 / w)
-            return self._scan(svd, gt, m, w, sigma, rule)
+            out = self._scan(svd, gt, m, w, sigma, rule)
+        if blur is not None:  # the answer is the blurred hidden image
+            out.extras["hidden_image"], out.spectrum = out.spectrum, blur @ out.spectrum
+        return out
 
     def _alphas(self, core: MaxEntCore) -> np.ndarray:
         """Initial α grid, from large to small.

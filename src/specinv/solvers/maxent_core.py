@@ -12,10 +12,32 @@ from __future__ import annotations
 
 import numpy as np
 
+from specinv.core.problem import Problem
+
 #: a weight whose Newton step exceeds FREEZE times its value leaves the Newton system
 FREEZE = 5.0
 #: floor of the cell weights A (keeps ln A finite where the data push A to zero)
 TINY = 1e-300
+
+
+def flat_default(problem: Problem) -> np.ndarray:
+    """Flat default model ``D = c`` with ``c`` the least-squares constant fit to the data.
+
+    Parameters
+    ----------
+    problem : Problem
+        Kernel and data.
+
+    Returns
+    -------
+    ndarray of shape (n_mesh,)
+        Strictly positive (falls back to ``mean|g| / Σ_j K_ij`` scale if the fit is ≤ 0).
+    """
+    k1 = problem.kernel.matrix.sum(axis=1)
+    c = float(k1 @ problem.data / (k1 @ k1))
+    if not c > 0:  # no positive constant fits: the data's scale, never a fixed floor
+        c = float(np.mean(np.abs(problem.data)) / max(np.mean(np.abs(k1)), 1e-300))
+    return np.full(problem.kernel.mesh.size, max(c, 1e-300))
 
 
 def entropy(a: np.ndarray, m: np.ndarray) -> float:
