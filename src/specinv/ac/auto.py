@@ -25,7 +25,7 @@ import numpy as np
 
 from specinv.io.qmc import ContinuationInput
 
-#: relative precision median(σ)/max|G| at or below which the precise method is tried
+#: relative precision ``median(σ)/max|G|`` at or below which the precise method is tried
 PRECISE = 1e-5
 #: fewest Pick-consistent frequencies for the precise method
 MIN_PICK = 4
