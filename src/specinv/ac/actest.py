@@ -139,7 +139,8 @@ def make_case(peaks: tuple[tuple[float, float, float], ...], sigma: float,
     -------
     dict
         ``data`` (:class:`~specinv.io.qmc.ContinuationInput`), ``kernel``, ``beta``,
-        ``ref_omega`` (N_REF,), ``ref`` (N_REF,) and ``window`` (OMEGA_MAX).
+        ``ref_omega`` (N_REF,), ``ref`` (N_REF,), ``window`` (OMEGA_MAX), ``sigma`` and
+        ``seed``.
     """
     omega = reference_grid()
     a = spectrum(peaks, omega)
@@ -149,7 +150,7 @@ def make_case(peaks: tuple[tuple[float, float, float], ...], sigma: float,
     data = ContinuationInput(tau, noisy, error=np.full(tau.size, sigma),
                              source=f"actest sigma={sigma:g} seed={seed}")
     return {"data": data, "kernel": "fermionic-tau", "beta": BETA, "ref_omega": omega,
-            "ref": a, "window": OMEGA_MAX}
+            "ref": a, "window": OMEGA_MAX, "sigma": sigma, "seed": seed}
 
 
 def relative_error(omega: np.ndarray, spec: np.ndarray, ref_omega: np.ndarray,

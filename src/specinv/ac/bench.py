@@ -77,6 +77,7 @@ from typing import Any
 
 import numpy as np
 
+from specinv.ac.actest_matsubara import add_peer_arguments
 from specinv.ac.bench_cases import CASES, LOADERS, l1_distance
 from specinv.ac.bench_peers import (
     ana_cont_run,
@@ -118,6 +119,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--noise", default="1e-2,1e-4,1e-6", metavar="SIGMAS",
                         help="actest suite: comma-separated noise levels σ of G(τ), in units "
                              "of G (normalized spectra) (default: %(default)s)")
+    add_peer_arguments(parser)  # --mini-pole-path, --adapol-path
 
 
 # -- runs --------------------------------------------------------------------------------

@@ -100,6 +100,9 @@ def runs_of(args: argparse.Namespace, cont: Any, tm: Any) -> dict[str, Callable]
                 lambda case, rule=rule: ana_cont_run(cont, case, rule, actest.OMEGA_MAX)
     if tm is not None:
         runs["triqs_maxent_guide"] = lambda case: triqs_guide_runs(tm, case, actest.OMEGA_MAX)
+    from specinv.ac.actest_matsubara import matsubara_runs, peer_modules  # G(iω_n) given
+
+    runs.update(matsubara_runs(*peer_modules(args)))
     return runs
 
 

@@ -69,7 +69,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "1/eV)")
     p.add_argument("--method", default="maxent",
                    help="maxent, tikhonov, tsvd, som, nnrs, aaa (Matsubara data precise to "
-                        "~1e-6 or better) (default: %(default)s)")
+                        "~1e-6 or better), nevanlinna (causal interpolation of near-exact "
+                        "G(iω_n)), auto (by the data's precision: aaa for fermionic "
+                        "Matsubara data precise to 1e-5 relative to max|G| whose answer "
+                        "reproduces them, else maxent; prints and records method_used) "
+                        "(default: %(default)s)")
     p.add_argument("--option", action="append", metavar="KEY=VALUE",
                    help="solver option, repeatable (e.g. alpha_rule=bryan; default: "
                         "alpha_rule=chi2curv for maxent, else the method's defaults)")
@@ -108,6 +112,10 @@ def _continue(args: argparse.Namespace) -> int:
     _check_window(args)
     options = {**AC_DEFAULTS.get(args.method, {}), **parse_options(args.option)}
     errors = _correlated(args, options)
+    if args.method == "auto" and (args.option or uses_kind_path(args) or errors is not None):
+        raise ParameterError("--method auto takes no --option, --covariance or --bins and "
+                             "applies to --kind g (a Green's function in a text table); name "
+                             "a method instead")
     if uses_kind_path(args):  # --kind self-energy|matrix, HDF5 input: specinv.ac.kinds
         if errors is not None:
             raise ParameterError("--covariance and --bins apply to --kind g (a Green's "
@@ -126,13 +134,25 @@ def _continue(args: argparse.Namespace) -> int:
         data = read_tau_input(args.input, beta=args.beta, fermionic=fermionic)
     else:
         data = read_matsubara_input(args.input, fermionic=fermionic)
-    check_solver_options(options, get_solver(args.method).defaults)
+    if args.method != "auto":
+        check_solver_options(options, get_solver(args.method).defaults)
     if args.n_omega is not None:
         n_data = data.points.size * (1 if data.imag is None else 2)
         check_array("--n-omega", args.n_omega, (n_data, args.n_omega), what="kernel")
-    setup, result = continue_data(data, args.kernel, args.beta, method=args.method,
-                                  options=options, omega_max=args.omega_max,
-                                  n_omega=args.n_omega, default_model=model, errors=errors)
+    if args.method == "auto":  # by the data's precision: specinv.ac.auto
+        from specinv.ac.auto import continue_auto
+
+        model = args.default_model or AC_DEFAULT_MODEL
+        setup, result, chosen = continue_auto(
+            data, args.kernel, args.beta, omega_max=args.omega_max, n_omega=args.n_omega,
+            default_model=model, maxent_options=AC_DEFAULTS["maxent"])
+        print(f"method: {chosen['method_used']} ({chosen['method_reason']})")
+    else:
+        setup, result = continue_data(data, args.kernel, args.beta, method=args.method,
+                                      options=options, omega_max=args.omega_max,
+                                      n_omega=args.n_omega, default_model=model,
+                                      errors=errors)
+        chosen = {"method_used": args.method}
     if result.chi2_reduced < INFLATED_CHI2 and not setup.sigma_estimated:
         setup.notes.append(
             f"χ²/N = {result.chi2_reduced:.2g}: the data are fitted about "
@@ -147,7 +167,7 @@ def _continue(args: argparse.Namespace) -> int:
             if args.kernel == "conductivity-tau" else "A(omega)",
             **result.metadata(), **setup.metadata(), "chi2": result.chi2,
             "alpha": result.hyperparameters.get("alpha"), "runtime_s": result.wall_time_s,
-            "default_model_option": model}
+            "default_model_option": model, **chosen}
     extra = [(args.plot, lambda tmp: _plot(tmp, setup, result, args))] if args.plot else []
     write_table(args.output, cols, meta, extra=extra)
     for note in setup.notes:
@@ -182,7 +202,7 @@ def _check_default_model(args: argparse.Namespace) -> None:
     if spec not in MODELS and not Path(spec).is_file():
         raise ParameterError(f"--default-model must be one of {', '.join(MODELS)} or an "
                              f"existing file with columns omega, D(omega); got {spec!r}")
-    if spec != "flat" and args.method != "maxent":
+    if spec != "flat" and args.method not in ("maxent", "auto"):
         raise ParameterError(f"--default-model {spec} applies to --method maxent only "
                              f"(got --method {args.method})")
 

@@ -282,6 +282,7 @@ SOLVER_MODULES: dict[str, str] = {
     "som": "specinv.solvers.som",
     "nnrs": "specinv.solvers.nnrs",
     "aaa": "specinv.solvers.poles",
+    "nevanlinna": "specinv.solvers.nevanlinna",
     "allen": "specinv.optics.allen",
     "rrim": "specinv.optics.solvers",
     "fcn": "specinv.optics.solvers",
