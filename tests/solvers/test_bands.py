@@ -49,3 +49,46 @@ def test_bootstrap_std_adds_the_bias_of_the_replica_mean():
 def test_bad_band_options_are_refused(bad):
     with pytest.raises(ParameterError, match="band"):
         specinv.get_solver("maxent", **bad)
+
+
+def _factor_entry(solver: str, options: dict, **factors) -> dict:
+    from specinv.solvers.bands import calibration_options
+
+    return {"kernel": "STSKernel", "solver": solver, "method": solver,
+            "options": calibration_options(specinv.get_solver(solver, **options).options),
+            "calibration": "test", "heldout_68": 0.7, "heldout_95": 0.95, **factors}
+
+
+@pytest.mark.filterwarnings("ignore::specinv.core.errors.IllConditionedWarning")
+def test_calibrated_pair_scales_the_raw_band_by_its_two_factors(monkeypatch):
+    from specinv.solvers import bands
+
+    problem, opts = _problem(), {"rank": 8, "band": "bootstrap", "n_band": 4}
+    monkeypatch.setattr(bands, "shipped_factors", lambda: ())
+    raw = specinv.solve(problem, "tsvd", **opts)
+    assert raw.hyperparameters["band_calibration"]["status"] == "uncalibrated"
+    assert "uncalibrated" in raw.hyperparameters["band"] and raw.spectrum_band95 is None
+    np.testing.assert_array_equal(raw.spectrum_std, raw.extras["band_std_raw"])
+    entry = _factor_entry("tsvd", opts, s68=1.7, s95=6.5)
+    monkeypatch.setattr(bands, "shipped_factors", lambda: (entry,))
+    cal = specinv.solve(problem, "tsvd", **{**opts, "band_seed": 5})  # the seed is free
+    sigma = cal.extras["band_std_raw"]
+    np.testing.assert_array_equal(cal.spectrum_std, 1.7 * sigma)
+    np.testing.assert_array_equal(cal.spectrum_band95, 6.5 * sigma)
+    label = cal.hyperparameters["band_calibration"]
+    assert label["status"] == "calibrated" and (label["s68"], label["s95"]) == (1.7, 6.5)
+    assert cal.metadata()["hyperparameters"]["band_calibration"]["status"] == "calibrated"
+
+
+def test_factors_hold_only_for_the_kernel_solver_and_options_they_were_fitted_on():
+    from specinv.solvers.bands import find_factors
+
+    entry = _factor_entry("maxent", {"alpha_rule": "historic"}, s68=0.4, s95=1.5)
+    options = specinv.get_solver("maxent", alpha_rule="historic", band="bootstrap",
+                                 band_seed=7).options
+    assert find_factors("STSKernel", "maxent", options, (entry,)) is entry
+    assert find_factors("FermionicTauKernel", "maxent", options, (entry,)) is None
+    assert find_factors("STSKernel", "tikhonov", options, (entry,)) is None
+    other = {**options, "alpha_rule": "chi2kink"}
+    assert find_factors("STSKernel", "maxent", other, (entry,)) is None
+

@@ -26,7 +26,13 @@ from specinv.core.check import check_fit
 from specinv.core.errors import ParameterError
 from specinv.core.problem import Problem
 from specinv.core.result import InversionResult
-from specinv.solvers.bands import BANDS, bootstrap_replicas, bootstrap_std
+from specinv.solvers.bands import (
+    BANDS,
+    bootstrap_replicas,
+    bootstrap_std,
+    calibrated_band,
+    find_factors,
+)
 
 #: options every solver accepts: ``band`` ("none" or "bootstrap": a parametric-bootstrap
 #: band of ``n_band`` replicas with noise seed ``band_seed``, see :mod:`specinv.solvers.bands`)
@@ -52,6 +58,8 @@ class SolverOutput:
         Method-specific arrays.
     sigma : ndarray of shape (n_data,), optional
         σ the solver judged the fit with (defaults to ``problem.noise()``).
+    spectrum_band95 : ndarray of shape (n_mesh,), optional
+        Half-width of the calibrated 95 % band (:mod:`specinv.solvers.bands`).
     """
 
     spectrum: np.ndarray
@@ -60,6 +68,8 @@ class SolverOutput:
     extras: dict[str, Any] = field(default_factory=dict)
     sigma: np.ndarray | None = None
     """σ the solver judged the fit with (defaults to ``problem.noise()``)."""
+    spectrum_band95: np.ndarray | None = None
+    """Half-width of the calibrated 95 % band."""
 
 
 class Solver:
@@ -192,10 +202,19 @@ class Solver:
         else:
             spectra = [[self._solve(q).spectrum for q in r] for r in reps]
         note = f"parametric bootstrap, {n} replicas: sqrt(variance + bias^2)"
-        return [SolverOutput(o.spectrum, bootstrap_std(np.asarray(o.spectrum, dtype=float),
-                                                       np.asarray(f)),
-                             {**o.hyperparameters, "band": note}, o.extras, o.sigma)
-                for o, f in zip(outs, spectra, strict=True)]
+        banded = []
+        for p, o, f in zip(problems, outs, spectra, strict=True):
+            raw = bootstrap_std(np.asarray(o.spectrum, dtype=float), np.asarray(f))
+            kind = type(p.kernel).__name__
+            std, band95, label = calibrated_band(
+                raw, find_factors(kind, self.name, self.options), kind, self.name)
+            factor = f", x{label['s68']:.3g} (calibrated)" if band95 is not None \
+                else ", uncalibrated"
+            banded.append(SolverOutput(
+                o.spectrum, std, {**o.hyperparameters, "band": note + factor,
+                                  "band_calibration": label},
+                {**o.extras, "band_std_raw": raw}, o.sigma, band95))
+        return banded
 
     def _result(self, problem: Problem, out: SolverOutput, wall: float,
                 messages: list[str]) -> InversionResult:
@@ -214,6 +233,7 @@ class Solver:
             chi2=chi2,
             chi2_reduced=chi2 / problem.data.size,
             spectrum_std=out.spectrum_std,
+            spectrum_band95=out.spectrum_band95,
             hyperparameters=out.hyperparameters,
             options=dict(self.options),
             sigma_estimated=not problem.has_errors,
