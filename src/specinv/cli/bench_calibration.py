@@ -202,19 +202,22 @@ def _pairs(n: int, seed: int, jobs: int) -> list[dict[str, Any]]:
     """z-scores of every (domain, method) pair, in chunks of 8 cases over ``jobs`` workers."""
     tasks = [(d, m, n, seed, lo, min(lo + 8, n)) for d, (_, methods) in DOMAINS.items()
              for m in methods for lo in range(0, n, 8)]
-    if jobs == 1:
-        chunks = [_chunk(t) for t in tasks]
-    else:
-        with ProcessPoolExecutor(jobs, mp_context=get_context("spawn")) as pool:
-            chunks = list(pool.map(_chunk, tasks))
-    pairs: dict[tuple[str, str], dict[str, Any]] = {}
-    for c in chunks:  # in task order: the cases of a pair stay in order
-        key = (c["domain"], c["method"])
-        if key in pairs:
-            pairs[key]["z"].extend(c["z"])
-        else:
-            pairs[key] = c
+    with ProcessPoolExecutor(jobs, mp_context=get_context("spawn")) as pool:
+        chunks = pool.map(_chunk, tasks) if jobs > 1 else map(_chunk, tasks)
+        pairs: dict[tuple[str, str], dict[str, Any]] = {}
+        for t, c in zip(tasks, chunks, strict=True):  # in task order: cases stay in order
+            print(f"  {t[0]}/{t[1]}: cases {t[4]}-{t[5] - 1} solved", flush=True)
+            _merge(pairs, c)
     return list(pairs.values())
+
+
+def _merge(pairs: dict[tuple[str, str], dict[str, Any]], c: dict[str, Any]) -> None:
+    """Append chunk ``c``'s z-scores to its pair's entry in ``pairs``."""
+    key = (c["domain"], c["method"])
+    if key in pairs:
+        pairs[key]["z"].extend(c["z"])
+    else:
+        pairs[key] = c
 
 
 def _summary(res: dict[str, Any]) -> dict[str, Any]:
