@@ -34,8 +34,7 @@ from typing import Any
 
 import numpy as np
 
-#: nominal coverages and the windows the issue asks for
-TARGETS = {"68": (0.60, 0.76), "95": (0.90, 0.98)}
+from specinv.solvers.bands import TARGETS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

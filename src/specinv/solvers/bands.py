@@ -25,10 +25,11 @@ the options that set its regularization), ships the 68 % and 95 % quantiles of `
 on half the cases as factors ``s68`` and ``s95`` (``specinv/data/bands/factors.json``);
 their coverage is measured on the other half. A calibrated result reports
 ``spectrum_std = s68 σ_boot`` (the 68 % band) and ``spectrum_band95 = s95 σ_boot``
-(the 95 % half-width). A kernel/method pair without factors keeps the raw band in
-``spectrum_std``, no 95 % band, and the label ``uncalibrated`` in
-``hyperparameters["band_calibration"]``; the raw band is always in
-``extras["band_std_raw"]``.
+(the 95 % half-width), each only where its held-out coverage fell within its target
+window (:data:`TARGETS`): a level that missed it is not reported (None), and
+``hyperparameters["band_calibration"]`` says why. A kernel/method pair without
+factors keeps the raw band in ``spectrum_std``, no 95 % band, and the label
+``uncalibrated``; the raw band is always in ``extras["band_std_raw"]``.
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ from specinv.core.result import jsonable
 BANDS = ("none", "bootstrap")
 #: the shipped calibration factors, inside the ``specinv`` package
 FACTORS_RESOURCE = "data/bands/factors.json"
+#: nominal coverage -> the window its held-out coverage must fall in for the band to be shown
+TARGETS = {"68": (0.60, 0.76), "95": (0.90, 0.98)}
 #: solver options that do not change the band's calibration (all others must match)
 FREE_OPTIONS = ("band", "band_seed", "blas_threads")
 
@@ -163,8 +166,8 @@ def find_factors(kernel: str, solver: str, options: dict[str, Any],
     return None
 
 
-def calibrated_band(raw: np.ndarray, entry: dict[str, Any] | None, kernel: str,
-                    solver: str) -> tuple[np.ndarray, np.ndarray | None, dict[str, Any]]:
+def calibrated_band(raw: np.ndarray, entry: dict[str, Any] | None, kernel: str, solver: str
+                    ) -> tuple[np.ndarray | None, np.ndarray | None, dict[str, Any]]:
     """The reported bands from the raw bootstrap band and the pair's calibration entry.
 
     Parameters
@@ -178,13 +181,16 @@ def calibrated_band(raw: np.ndarray, entry: dict[str, Any] | None, kernel: str,
 
     Returns
     -------
-    std : ndarray of shape (n_mesh,)
-        The 68 % band ``s68 σ_boot`` (raw ``σ_boot`` when uncalibrated).
+    std : ndarray of shape (n_mesh,) or None
+        The 68 % band ``s68 σ_boot`` (raw ``σ_boot`` when uncalibrated; None when its
+        held-out coverage missed its target window).
     band95 : ndarray of shape (n_mesh,) or None
-        The 95 % half-width ``s95 σ_boot`` (None when uncalibrated).
+        The 95 % half-width ``s95 σ_boot`` (None when uncalibrated or when its held-out
+        coverage missed its target window).
     label : dict
-        ``status`` (``"calibrated"`` or ``"uncalibrated"``) and the factors used or why
-        there are none.
+        ``status`` (``"calibrated"``, ``"68 % band only"``, ``"95 % band only"``,
+        ``"not calibratable"`` or ``"uncalibrated"``), the factors used and why a level
+        is missing.
     """
     if entry is None:
         return raw, None, {
@@ -194,5 +200,18 @@ def calibrated_band(raw: np.ndarray, entry: dict[str, Any] | None, kernel: str,
                       "of the truth was not measured (raw bands of measured pairs cover "
                       "30-90 % at nominal 68 %); no 95 % band is reported"}
     keys = ("method", "s68", "s95", "heldout_68", "heldout_95", "calibration")
-    return (entry["s68"] * raw, entry["s95"] * raw,
-            {"status": "calibrated", "kernel": kernel, **{k: entry[k] for k in keys}})
+    label: dict[str, Any] = {"kernel": kernel, **{k: entry[k] for k in keys}}
+    bands, missing = {}, []
+    for level, (lo, hi) in TARGETS.items():
+        held = entry[f"heldout_{level}"]
+        if lo <= held <= hi:
+            bands[level] = entry[f"s{level}"] * raw
+        else:
+            missing.append(f"the {level} % band is not reported: rescaled, it covered "
+                           f"{held:.1%} of the truth on the held-out cases (target "
+                           f"{lo:.0%}-{hi:.0%})")
+    label["status"] = ("calibrated" if len(bands) == 2 else "not calibratable" if not bands
+                       else f"{next(iter(bands))} % band only")
+    if missing:
+        label["reason"] = "; ".join(missing)
+    return bands.get("68"), bands.get("95"), label

@@ -208,8 +208,8 @@ class Solver:
             kind = type(p.kernel).__name__
             std, band95, label = calibrated_band(
                 raw, find_factors(kind, self.name, self.options), kind, self.name)
-            factor = f", x{label['s68']:.3g} (calibrated)" if band95 is not None \
-                else ", uncalibrated"
+            factor = f", {label['status']}" + (f" (68 %: x{label['s68']:.3g}, 95 %: "
+                                               f"x{label['s95']:.3g})" if "s68" in label else "")
             banded.append(SolverOutput(
                 o.spectrum, std, {**o.hyperparameters, "band": note + factor,
                                   "band_calibration": label},
