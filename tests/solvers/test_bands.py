@@ -49,3 +49,107 @@ def test_bootstrap_std_adds_the_bias_of_the_replica_mean():
 def test_bad_band_options_are_refused(bad):
     with pytest.raises(ParameterError, match="band"):
         specinv.get_solver("maxent", **bad)
+
+
+def _factor_entry(solver: str, options: dict, **factors) -> dict:
+    from specinv.solvers.bands import calibration_options
+
+    return {"kernel": "STSKernel", "solver": solver, "method": solver,
+            "options": calibration_options(specinv.get_solver(solver, **options).options),
+            "calibration": "test", "heldout_68": 0.7, "heldout_95": 0.95, **factors}
+
+
+@pytest.mark.filterwarnings("ignore::specinv.core.errors.IllConditionedWarning")
+def test_calibrated_pair_scales_the_raw_band_by_its_two_factors(monkeypatch):
+    from specinv.solvers import bands
+
+    problem, opts = _problem(), {"rank": 8, "band": "bootstrap", "n_band": 4}
+    monkeypatch.setattr(bands, "shipped_factors", lambda: ())
+    raw = specinv.solve(problem, "tsvd", **opts)
+    assert raw.hyperparameters["band_calibration"]["status"] == "uncalibrated"
+    assert "uncalibrated" in raw.hyperparameters["band"] and raw.spectrum_band95 is None
+    np.testing.assert_array_equal(raw.spectrum_std, raw.extras["band_std_raw"])
+    entry = _factor_entry("tsvd", opts, s68=1.7, s95=6.5)
+    monkeypatch.setattr(bands, "shipped_factors", lambda: (entry,))
+    cal = specinv.solve(problem, "tsvd", **{**opts, "band_seed": 5})  # the seed is free
+    sigma = cal.extras["band_std_raw"]
+    np.testing.assert_array_equal(cal.spectrum_std, 1.7 * sigma)
+    np.testing.assert_array_equal(cal.spectrum_band95, 6.5 * sigma)
+    label = cal.hyperparameters["band_calibration"]
+    assert label["status"] == "calibrated" and (label["s68"], label["s95"]) == (1.7, 6.5)
+    assert cal.metadata()["hyperparameters"]["band_calibration"]["status"] == "calibrated"
+
+
+def test_factors_hold_only_for_the_kernel_solver_and_options_they_were_fitted_on():
+    from specinv.solvers.bands import find_factors
+
+    entry = _factor_entry("maxent", {"alpha_rule": "historic"}, s68=0.4, s95=1.5)
+    options = specinv.get_solver("maxent", alpha_rule="historic", band="bootstrap",
+                                 band_seed=7).options
+    assert find_factors("STSKernel", "maxent", options, (entry,)) is entry
+    assert find_factors("FermionicTauKernel", "maxent", options, (entry,)) is None
+    assert find_factors("STSKernel", "tikhonov", options, (entry,)) is None
+    other = {**options, "alpha_rule": "chi2kink"}
+    assert find_factors("STSKernel", "maxent", other, (entry,)) is None
+
+
+
+def test_shipped_factors_cover_every_benchmarked_pair_and_the_cli_defaults():
+    from specinv.cli.bench_calibration import DOMAINS, METHODS
+    from specinv.solvers.bands import shipped_factors
+
+    entries = shipped_factors()
+    assert len(entries) == sum(len(m) for _, m in DOMAINS.values())
+    for e in entries:  # the 95 % band is wider than the 68 % one, both positive
+        assert 0 < e["s68"] < e["s95"] and e["method"] in METHODS
+    defaults = [("STSKernel", {"alpha_rule": "historic"}),
+                ("FermionicTauKernel", {"alpha_rule": "chi2curv"}),
+                ("FermionicMatsubaraKernel", {"alpha_rule": "chi2curv"}),
+                ("ShulgaKernel", {"alpha_rule": "chi2kink"})]
+    from specinv.solvers.bands import find_factors
+
+    for kernel, opts in defaults:
+        options = specinv.get_solver("maxent", **opts, band="bootstrap").options
+        assert find_factors(kernel, "maxent", options) is not None, kernel
+
+
+@pytest.mark.filterwarnings("ignore::specinv.core.errors.IllConditionedWarning")
+def test_cli_writes_the_calibrated_68_and_95_percent_bands(tmp_path):
+    import json
+
+    from specinv.cli.main import main
+
+    spectrum = tmp_path / "s.csv"
+    assert main(["sts", "simulate", "--dos", "dynes", "--gap", "1.0", "--gamma", "0.05",
+                 "--temperature", "1.5", "--noise", "1e-3", "--n-bias", "61",
+                 "--output", str(spectrum)]) == 0
+    out = tmp_path / "dos.csv"
+    assert main(["sts", "deconvolve", str(spectrum), "--temperature", "1.5", "--method",
+                 "tikhonov", "--option", "band=bootstrap", "--output", str(out)]) == 0
+    assert out.read_text().splitlines()[0] == "energy_meV,dos,dos_std,dos_band95"
+    table = np.loadtxt(out, delimiter=",", skiprows=1)
+    label = json.loads(out.with_suffix(".json").read_text())["hyperparameters"][
+        "band_calibration"]
+    assert label["status"] == "calibrated" and label["method"] == "tikhonov"
+    inside = table[:, 2] > 0
+    np.testing.assert_allclose(table[inside, 3] / table[inside, 2],
+                               label["s95"] / label["s68"], rtol=1e-8)  # CSV: 10 digits
+
+
+def test_a_level_whose_held_out_coverage_missed_its_window_is_not_reported():
+    from specinv.solvers.bands import calibrated_band
+
+    raw = np.array([0.5, 1.0, 2.0])
+    entry = _factor_entry("tsvd", {"rank": 8}, s68=1.2, s95=4.0)
+    std, band95, label = calibrated_band(raw, {**entry, "heldout_68": 0.57}, "STSKernel",
+                                         "tsvd")
+    assert std is None and label["status"] == "95 % band only"
+    np.testing.assert_array_equal(band95, 4.0 * raw)
+    assert "68 % band is not reported" in label["reason"] and "57.0%" in label["reason"]
+    std, band95, label = calibrated_band(raw, {**entry, "heldout_95": 0.99}, "STSKernel",
+                                         "tsvd")
+    assert band95 is None and label["status"] == "68 % band only"
+    np.testing.assert_array_equal(std, 1.2 * raw)
+    _, _, label = calibrated_band(raw, {**entry, "heldout_68": 0.9, "heldout_95": 0.8},
+                                  "STSKernel", "tsvd")
+    assert label["status"] == "not calibratable"

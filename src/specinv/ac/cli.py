@@ -162,6 +162,8 @@ def _continue(args: argparse.Namespace) -> int:
     cols = {"omega": result.omega, "spectrum": result.spectrum}
     if result.spectrum_std is not None:
         cols["spectrum_std"] = result.spectrum_std
+    if result.spectrum_band95 is not None:
+        cols["spectrum_band95"] = result.spectrum_band95
     meta = {"command": "ac continue", "input": str(Path(args.input)), "beta": args.beta,
             "kernel_name": args.kernel, "spectrum": "sigma(omega)"
             if args.kernel == "conductivity-tau" else "A(omega)",
@@ -238,6 +240,9 @@ def _plot(path: str, setup, result, args: argparse.Namespace) -> None:
     a0.set_xlabel("data index (τ or [Re; Im] ω_n)")
     a0.legend()
     a1.plot(result.omega, result.spectrum, "-")
+    if result.spectrum_band95 is not None:
+        a1.fill_between(result.omega, result.spectrum - result.spectrum_band95,
+                        result.spectrum + result.spectrum_band95, alpha=0.15)
     if result.spectrum_std is not None:
         a1.fill_between(result.omega, result.spectrum - result.spectrum_std,
                         result.spectrum + result.spectrum_std, alpha=0.3)

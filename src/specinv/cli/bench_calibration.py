@@ -3,12 +3,17 @@
 For every method that reports ``spectrum_std``, problems with known answers are
 simulated in three domains, with spectra written here (not by any training
 generator): tunneling spectra (Dynes, d-wave and two-gap DOS), imaginary-time
-Green's functions (one to three Gaussian peaks, β = 20) and optical glues (the
-families of :mod:`specinv.optics.bench_verified`). For each method the pointwise
-z-scores ``|f − truth| / std`` give the coverage of the nominal 68 % (z ≤ 1) and
-95 % (z ≤ 1.96) bands, which is what the targets are checked on. As a diagnostic,
-a one-factor rescaling is fitted on half the cases (the 68 % quantile of z) and
-its coverage measured on the other half.
+Green's functions and Matsubara Green's functions (one to three Gaussian peaks, β = 20,
+64 frequencies) and optical glues (the
+families of :mod:`specinv.optics.bench_verified`, outside the rRIM's training prior).
+Every method in a domain sees the same noisy data. The pointwise z-scores
+``z = |f − truth| / σ_boot`` of the raw bootstrap band give the nominal coverage of
+the 68 % (z ≤ 1) and 95 % (z ≤ 1.96) bands. Split conformal calibration: the cases
+are split in two halves (by pairs, so both halves hold both noise levels and every
+shape); the 68 % and 95 % quantiles of z on the calibration half are the factors
+``s68`` and ``s95``, and the targets are checked on the coverage of ``s68 σ_boot``
+and ``s95 σ_boot`` on the held-out half. ``--write-factors`` writes the factors in
+the format :mod:`specinv.solvers.bands` ships and applies.
 
 The band every solver reports on request is the parametric bootstrap of
 :mod:`specinv.solvers.bands` (option ``band="bootstrap"``); the native spreads that
@@ -22,13 +27,14 @@ from __future__ import annotations
 import argparse
 import json
 import warnings
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-#: nominal coverages and the windows the issue asks for
-TARGETS = {"68": (0.60, 0.76), "95": (0.90, 0.98)}
+from specinv.solvers.bands import TARGETS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -40,6 +46,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         The ``bench calibration`` parser.
     """
     parser.add_argument("--seed", type=int, default=3, help="noise seed (default: %(default)s)")
+    parser.add_argument("--cases", type=int, default=None, metavar="N",
+                        help="simulated problems per domain, at least 8 (default: 24, "
+                             "or 8 with --quick)")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="worker processes, each solving 8 cases of one (domain, method) "
+                             "pair at a time (default: %(default)s)")
+    parser.add_argument("--write-factors", default=None, metavar="JSON",
+                        help="also write the fitted factors to this .json file (the shipped "
+                             "one is specinv/data/bands/factors.json; default: none, only "
+                             "OUTPUT/band_factors.json)")
 
 
 def _sts_cases(rng: np.random.Generator, n: int) -> list[tuple[Any, np.ndarray, float]]:
@@ -58,12 +74,8 @@ def _sts_cases(rng: np.random.Generator, n: int) -> list[tuple[Any, np.ndarray, 
     return out
 
 
-def _ac_cases(rng: np.random.Generator, n: int) -> list[tuple[Any, np.ndarray, float]]:
-    from specinv.core.mesh import Mesh
-    from specinv.kernels.imaginary_time import FermionicTauKernel
-
-    mesh = Mesh.uniform(-8.0, 8.0, 161)
-    kernel = FermionicTauKernel(np.linspace(0.0, 20.0, 101), mesh, beta=20.0)
+def _peaks(rng: np.random.Generator, n: int, mesh: Any) -> list[np.ndarray]:
+    """One to three Gaussian peaks on ``mesh``, normalized to unit weight."""
     x = mesh.points
     out = []
     for i in range(n):
@@ -71,8 +83,27 @@ def _ac_cases(rng: np.random.Generator, n: int) -> list[tuple[Any, np.ndarray, f
         for _ in range(1 + i % 3):
             c, w = rng.uniform(-4.0, 4.0), rng.uniform(0.3, 1.5)
             a += rng.uniform(0.3, 1.0) * np.exp(-0.5 * ((x - c) / w) ** 2)
-        out.append((kernel, a / (a @ mesh.weights), 1e-4 if i % 2 else 1e-3))
+        out.append(a / (a @ mesh.weights))
     return out
+
+
+def _ac_cases(rng: np.random.Generator, n: int) -> list[tuple[Any, np.ndarray, float]]:
+    from specinv.core.mesh import Mesh
+    from specinv.kernels.imaginary_time import FermionicTauKernel
+
+    mesh = Mesh.uniform(-8.0, 8.0, 161)
+    kernel = FermionicTauKernel(np.linspace(0.0, 20.0, 101), mesh, beta=20.0)
+    return [(kernel, a, 1e-4 if i % 2 else 1e-3) for i, a in enumerate(_peaks(rng, n, mesh))]
+
+
+def _matsubara_cases(rng: np.random.Generator, n: int) -> list[tuple[Any, np.ndarray, float]]:
+    from specinv.core.mesh import Mesh
+    from specinv.kernels.matsubara import FermionicMatsubaraKernel
+
+    mesh = Mesh.uniform(-8.0, 8.0, 161)
+    wn = (2 * np.arange(64) + 1) * np.pi / 20.0
+    kernel = FermionicMatsubaraKernel(wn, mesh, beta=20.0)
+    return [(kernel, a, 1e-4 if i % 2 else 1e-3) for i, a in enumerate(_peaks(rng, n, mesh))]
 
 
 def _optics_cases(rng: np.random.Generator, n: int) -> list[tuple[Any, np.ndarray, float]]:
@@ -99,91 +130,154 @@ METHODS: dict[str, tuple[str, dict[str, Any]]] = {
 #: domain -> (case builder, methods that report a band there; the first is the CLI default)
 DOMAINS = {"sts": (_sts_cases, ("maxent-historic", "tikhonov")),
            "ac": (_ac_cases, ("maxent-chi2curv", "maxent", "maxent-chi2kink", "tikhonov")),
+           "ac-matsubara": (_matsubara_cases, ("maxent-chi2curv", "maxent", "maxent-chi2kink",
+                                               "tikhonov")),
            "optics": (_optics_cases, ("maxent-chi2kink", "tikhonov", "rrim-verified"))}
 
 
+def calibration_half(i: int) -> bool:
+    """Whether case ``i`` is in the calibration half (pairs of cases alternate).
+
+    Parameters
+    ----------
+    i : int
+        Case index within its domain.
+
+    Returns
+    -------
+    bool
+        True for cases 0, 1, 4, 5, 8, 9, ...; the others are held out.
+    """
+    return i % 4 < 2
+
+
 def coverage(z_cal: np.ndarray, z_test: np.ndarray) -> dict[str, float]:
-    """Nominal and rescaled coverage from pointwise z-scores.
+    """Nominal coverage and split-conformal factors with their held-out coverage.
 
     Parameters
     ----------
     z_cal, z_test : ndarray
-        ``|f − truth| / std`` on the calibration and the held-out cases.
+        ``|f − truth| / σ_boot`` on the calibration and the held-out cases.
 
     Returns
     -------
     dict
-        ``nominal_68``/``nominal_95`` (all points), ``scale`` (68 % quantile of
-        ``z_cal``), ``heldout_68``/``heldout_95`` (held-out points with the rescaled
-        band).
+        ``nominal_68``/``nominal_95`` (all points, raw band, z ≤ 1 and z ≤ 1.96),
+        ``s68``/``s95`` (68 % and 95 % quantiles of ``z_cal``) and
+        ``heldout_68``/``heldout_95`` (share of held-out points with z ≤ s68, z ≤ s95).
     """
     z = np.concatenate([z_cal, z_test])
-    s = float(np.quantile(z_cal, 0.68))
+    s68, s95 = (float(np.quantile(z_cal, q)) for q in (0.68, 0.95))
     return {"nominal_68": float(np.mean(z <= 1.0)), "nominal_95": float(np.mean(z <= 1.96)),
-            "scale": s, "heldout_68": float(np.mean(z_test <= s)),
-            "heldout_95": float(np.mean(z_test <= 1.96 * s))}
+            "s68": s68, "s95": s95, "heldout_68": float(np.mean(z_test <= s68)),
+            "heldout_95": float(np.mean(z_test <= s95))}
 
 
-def _zscores(method: str, cases: list, rng: np.random.Generator) -> list[np.ndarray]:
+def _chunk(task: tuple[str, str, int, int, int, int]) -> dict[str, Any]:
+    """z-scores of one (domain, method) pair on cases ``lo:hi`` (a worker's job)."""
     from specinv.core.problem import Problem
-    from specinv.solvers import solve
+    from specinv.solvers import get_solver
+    from specinv.solvers.bands import calibration_options
 
-    solver, options = METHODS[method]
-    out = []
-    for kernel, truth, noise in cases:
-        y = kernel.forward(truth)
-        sigma = noise * float(np.abs(y).max())
-        r = solve(Problem(kernel, y + sigma * rng.standard_normal(y.size), sigma=sigma),
-                  solver, **options)
-        if r.spectrum_std is None:
-            continue
-        out.append(np.abs(r.spectrum - truth) / np.maximum(r.spectrum_std, 1e-300))
+    domain, method, n, seed, lo, hi = task
+    d = list(DOMAINS).index(domain)
+    cases = DOMAINS[domain][0](np.random.default_rng([seed, d]), n)
+    solver = get_solver(METHODS[method][0], **METHODS[method][1])
+    z = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for i in range(lo, hi):
+            kernel, truth, noise = cases[i]
+            y = kernel.forward(truth)
+            sigma = noise * float(np.abs(y).max())
+            eps = np.random.default_rng([seed, d, i]).standard_normal(y.size)
+            r = solver.solve(Problem(kernel, y + sigma * eps, sigma=sigma))
+            z.append(np.abs(r.spectrum - truth) / np.maximum(r.extras["band_std_raw"], 1e-300))
+    return {"domain": domain, "method": method, "z": z, "kernel": type(cases[0][0]).__name__,
+            "solver": solver.name, "options": calibration_options(solver.options)}
+
+
+def _pairs(n: int, seed: int, jobs: int) -> list[dict[str, Any]]:
+    """z-scores of every (domain, method) pair, in chunks of 8 cases over ``jobs`` workers."""
+    tasks = [(d, m, n, seed, lo, min(lo + 8, n)) for d, (_, methods) in DOMAINS.items()
+             for m in methods for lo in range(0, n, 8)]
+    with ProcessPoolExecutor(jobs, mp_context=get_context("spawn")) as pool:
+        chunks = pool.map(_chunk, tasks) if jobs > 1 else map(_chunk, tasks)
+        pairs: dict[tuple[str, str], dict[str, Any]] = {}
+        for t, c in zip(tasks, chunks, strict=True):  # in task order: cases stay in order
+            print(f"  {t[0]}/{t[1]}: cases {t[4]}-{t[5] - 1} solved", flush=True)
+            _merge(pairs, c)
+    return list(pairs.values())
+
+
+def _merge(pairs: dict[tuple[str, str], dict[str, Any]], c: dict[str, Any]) -> None:
+    """Append chunk ``c``'s z-scores to its pair's entry in ``pairs``."""
+    key = (c["domain"], c["method"])
+    if key in pairs:
+        pairs[key]["z"].extend(c["z"])
+    else:
+        pairs[key] = c
+
+
+def _summary(res: dict[str, Any]) -> dict[str, Any]:
+    z = res["z"]
+    out = coverage(np.concatenate([a for i, a in enumerate(z) if calibration_half(i)]),
+                   np.concatenate([a for i, a in enumerate(z) if not calibration_half(i)]))
+    out["within_targets"] = bool(all(lo <= out[f"heldout_{k}"] <= hi
+                                     for k, (lo, hi) in TARGETS.items()))
+    out["cases_calibration"] = sum(calibration_half(i) for i in range(len(z)))
+    out["cases_heldout"] = len(z) - out["cases_calibration"]
+    print(f"{res['domain']:7s} {res['method']:16s} raw band covers {out['nominal_68']:.0%} / "
+          f"{out['nominal_95']:.0%}; s68 = {out['s68']:.3g}, s95 = {out['s95']:.3g}: held-out "
+          f"{out['heldout_68']:.0%} / {out['heldout_95']:.0%}", flush=True)
     return out
 
 
 def run(args: argparse.Namespace) -> int:
-    """Measure band coverage per domain and method; write ``calibration.json``.
+    """Measure band coverage per domain and method; write the report and the factors.
 
     Parameters
     ----------
     args : argparse.Namespace
-        ``output``, ``quick`` (fewer cases) and ``seed``.
+        ``output``, ``quick`` (fewer cases), ``seed``, ``cases``, ``jobs`` and
+        ``write_factors``.
 
     Returns
     -------
     int
         0.
     """
+    from specinv.core.errors import ParameterError
     from specinv.io.atomic import atomic_path
 
-    n = 8 if args.quick else 24
-    report: dict[str, Any] = {"parameters": {"quick": args.quick, "seed": args.seed,
-                                             "cases_per_domain": n, "targets": TARGETS},
-                              "results": {}}
-    rng = np.random.default_rng(args.seed)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for domain, (build, methods) in DOMAINS.items():
-            cases = build(rng, n)
-            for method in methods:
-                z = _zscores(method, cases, rng)
-                if len(z) < 4:
-                    report["results"][f"{domain}/{method}"] = {"band": "none reported"}
-                    continue
-                # halves by pairs of cases: both see both noise levels and every shape
-                res = coverage(np.concatenate([a for i, a in enumerate(z) if i % 4 < 2]),
-                               np.concatenate([a for i, a in enumerate(z) if i % 4 >= 2]))
-                res["within_targets"] = bool(
-                    TARGETS["68"][0] <= res["nominal_68"] <= TARGETS["68"][1]
-                    and TARGETS["95"][0] <= res["nominal_95"] <= TARGETS["95"][1])
-                report["results"][f"{domain}/{method}"] = res
-                print(f"{domain:7s} {method:14s} nominal 68 % band covers "
-                      f"{res['nominal_68']:.0%}, 95 % covers {res['nominal_95']:.0%}; "
-                      f"rescaled ×{res['scale']:.3g}: held-out {res['heldout_68']:.0%} / "
-                      f"{res['heldout_95']:.0%}", flush=True)
+    n = args.cases or (8 if args.quick else 24)
+    if n < 8 or args.jobs < 1:
+        raise ParameterError(f"--cases must be at least 8 and --jobs at least 1, got "
+                             f"{n} and {args.jobs}")
+    params = {"quick": args.quick, "seed": args.seed, "cases_per_domain": n,
+              "split": "cases i with i % 4 < 2 calibrate, the others are held out",
+              "targets": TARGETS, "command": f"specinv bench calibration --cases {n} "
+                                             f"--seed {args.seed}"}
+    pairs = _pairs(n, args.seed, args.jobs)
+    report: dict[str, Any] = {"parameters": params, "results": {}}
+    factors = []
+    for res in pairs:
+        summary = _summary(res)
+        report["results"][f"{res['domain']}/{res['method']}"] = summary
+        factors.append({"kernel": res["kernel"], "solver": res["solver"],
+                        "options": res["options"], "method": res["method"],
+                        "calibration": f"bench calibration, domain {res['domain']}",
+                        **{k: summary[k] for k in ("s68", "s95", "heldout_68", "heldout_95")}})
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
-    with atomic_path(out / "calibration.json") as tmp:
-        tmp.write_text(json.dumps(report, indent=1) + "\n")
-    print(f"wrote {out / 'calibration.json'}")
+    shipped = {"parameters": params, "factors": factors}
+    writes = [(out / "calibration.json", report), (out / "band_factors.json", shipped)]
+    if args.write_factors:
+        writes.append((Path(args.write_factors), shipped))
+    for path, obj in writes:
+        with atomic_path(path) as tmp:
+            tmp.write_text(json.dumps(obj, indent=1) + "\n")
+        print(f"wrote {path}")
+    np.savez_compressed(out / "zscores.npz", **{f"{r['domain']}/{r['method']}/{i}": a
+                                                 for r in pairs for i, a in enumerate(r["z"])})
     return 0

@@ -52,6 +52,9 @@ class InversionResult:
     check : Check or None
         The physics check of the answer (:mod:`specinv.core.check`): residuals,
         χ²/N at the noise level, positivity, and the verdict ``ok | warn | fail``.
+    spectrum_band95 : ndarray of shape (n_mesh,) or None
+        Half-width of the 95 % band where the band is calibrated (``spectrum_std`` is
+        then the 68 % band; see :mod:`specinv.solvers.bands`).
     """
 
     method: str
@@ -69,6 +72,7 @@ class InversionResult:
     warnings: list[str] = field(default_factory=list)
     extras: dict[str, Any] = field(default_factory=dict)
     check: Check | None = None
+    spectrum_band95: np.ndarray | None = None
 
     @property
     def omega(self) -> np.ndarray:

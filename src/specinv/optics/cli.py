@@ -169,6 +169,8 @@ def _invert(args: argparse.Namespace) -> int:
     cols = {"omega_meV": result.omega, "glue": result.spectrum}
     if result.spectrum_std is not None:
         cols["glue_std"] = result.spectrum_std
+    if result.spectrum_band95 is not None:
+        cols["glue_band95"] = result.spectrum_band95
     meta = {"command": "optics invert", "input": str(Path(args.input)), "input_unit": unit,
             "input_source": source,
             "temperature_K": args.temperature, "kernel": kernel.describe(), **result.metadata()}
@@ -229,6 +231,9 @@ def _plot(path: str, w: np.ndarray, g: np.ndarray, result: object, title: str) -
     result.check.plot_residuals(fig.add_subplot(grid[1, 0], sharex=ax[0]), w,
                                 xlabel="ω (meV)")
     ax[1].plot(result.omega, result.spectrum, "C3-")
+    if result.spectrum_band95 is not None:
+        ax[1].fill_between(result.omega, result.spectrum - result.spectrum_band95,
+                           result.spectrum + result.spectrum_band95, color="C3", alpha=0.15)
     if result.spectrum_std is not None:
         ax[1].fill_between(result.omega, result.spectrum - result.spectrum_std,
                            result.spectrum + result.spectrum_std, color="C3", alpha=0.3)

@@ -15,10 +15,21 @@ bias at ``f̂`` (for a linear solver exactly ``(S − I) f̂``). The band report
 
     std = sqrt(var_m(f*_m) + (mean_m(f*_m) − f̂)²)
 
-with no fitted factor: its coverage is a measurement, not a tuning
-(``specinv bench calibration``). The bias at ``f̂`` underestimates the bias at the
-truth where the regularization removes most of a feature, so the band is
-narrowest where the answer is least reliable: read it together with the verdict.
+The bias at ``f̂`` underestimates the bias at the truth where the regularization
+removes most of a feature, and the errors have heavier tails than a Gaussian, so
+this raw band ``σ_boot`` covers the truth less often than nominal, and no single
+factor fixes both the 68 % and the 95 % band. It is therefore calibrated by split
+conformal prediction: ``specinv bench calibration`` measures ``z = |f̂ − truth| /
+σ_boot`` on simulated problems and, for each kernel class and method (solver and
+the options that set its regularization), ships the 68 % and 95 % quantiles of ``z``
+on half the cases as factors ``s68`` and ``s95`` (``specinv/data/bands/factors.json``);
+their coverage is measured on the other half. A calibrated result reports
+``spectrum_std = s68 σ_boot`` (the 68 % band) and ``spectrum_band95 = s95 σ_boot``
+(the 95 % half-width), each only where its held-out coverage fell within its target
+window (:data:`TARGETS`): a level that missed it is not reported (None), and
+``hyperparameters["band_calibration"]`` says why. A kernel/method pair without
+factors keeps the raw band in ``spectrum_std``, no 95 % band, and the label
+``uncalibrated``; the raw band is always in ``extras["band_std_raw"]``.
 
 When the data are the mean of Monte Carlo bins (:meth:`specinv.core.problem.Problem.from_bins`)
 the jackknife over bins measures the statistical error of the answer directly: the bins
@@ -31,15 +42,26 @@ the regularization is not in it.
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
+from functools import lru_cache
+from importlib import resources
+from typing import Any
 
 import numpy as np
 
 from specinv.core.errors import ParameterError
 from specinv.core.problem import Problem
+from specinv.core.result import jsonable
 
 #: bands a solver can report (common option ``band``)
 BANDS = ("none", "bootstrap", "jackknife")
+#: the shipped calibration factors, inside the ``specinv`` package
+FACTORS_RESOURCE = "data/bands/factors.json"
+#: nominal coverage -> the window its held-out coverage must fall in for the band to be shown
+TARGETS = {"68": (0.60, 0.76), "95": (0.90, 0.98)}
+#: solver options that do not change the band's calibration (all others must match)
+FREE_OPTIONS = ("band", "band_seed", "blas_threads")
 
 
 def bootstrap_replicas(problem: Problem, spectrum: np.ndarray, sigma: np.ndarray,
@@ -135,3 +157,115 @@ def jackknife_std(replicas: np.ndarray) -> np.ndarray:
     f = np.asarray(replicas, dtype=float)
     m = f.shape[0]
     return np.sqrt((m - 1) / m * np.sum((f - f.mean(axis=0)) ** 2, axis=0))
+
+
+def calibration_options(options: dict[str, Any]) -> dict[str, Any]:
+    """The solver options a calibration holds for, as plain JSON values.
+
+    Parameters
+    ----------
+    options : dict
+        A solver's options (defaults filled in).
+
+    Returns
+    -------
+    dict
+        ``options`` without :data:`FREE_OPTIONS`, arrays and tuples as lists.
+    """
+    return jsonable({k: v for k, v in options.items() if k not in FREE_OPTIONS})
+
+
+@lru_cache(maxsize=1)
+def shipped_factors() -> tuple[dict[str, Any], ...]:
+    """Entries of the shipped factor file (written by ``specinv bench calibration``).
+
+    Returns
+    -------
+    tuple of dict
+        One entry per calibrated pair: ``kernel`` (class name), ``solver``, ``options``
+        (:func:`calibration_options`), ``method`` (label), ``s68``, ``s95`` and the
+        held-out coverages ``heldout_68``, ``heldout_95``.
+    """
+    path = resources.files("specinv") / FACTORS_RESOURCE
+    if not path.is_file():  # nothing calibrated (a checkout before its first calibration)
+        return ()
+    return tuple(json.loads(path.read_text(encoding="utf-8"))["factors"])
+
+
+def find_factors(kernel: str, solver: str, options: dict[str, Any],
+                 entries: tuple[dict[str, Any], ...] | None = None) -> dict[str, Any] | None:
+    """The calibration entry for a kernel class, solver and its options, if any.
+
+    Parameters
+    ----------
+    kernel : str
+        Class name of the problem's kernel (e.g. ``"STSKernel"``).
+    solver : str
+        Registered solver name.
+    options : dict
+        The solver's options; all but :data:`FREE_OPTIONS` must equal the entry's.
+    entries : tuple of dict, optional
+        Entries to search (default :func:`shipped_factors`).
+
+    Returns
+    -------
+    dict or None
+        The matching entry, or None when this pair was not calibrated.
+    """
+    wanted = calibration_options(options)
+    for entry in shipped_factors() if entries is None else entries:
+        if entry["kernel"] == kernel and entry["solver"] == solver \
+                and entry["options"] == wanted:
+            return entry
+    return None
+
+
+def calibrated_band(raw: np.ndarray, entry: dict[str, Any] | None, kernel: str, solver: str
+                    ) -> tuple[np.ndarray | None, np.ndarray | None, dict[str, Any]]:
+    """The reported bands from the raw bootstrap band and the pair's calibration entry.
+
+    Parameters
+    ----------
+    raw : ndarray of shape (n_mesh,)
+        Raw bootstrap band ``σ_boot`` (:func:`bootstrap_std`).
+    entry : dict or None
+        The pair's calibration (:func:`find_factors`); None: uncalibrated.
+    kernel, solver : str
+        Kernel class and solver name, for the label.
+
+    Returns
+    -------
+    std : ndarray of shape (n_mesh,) or None
+        The 68 % band ``s68 σ_boot`` (raw ``σ_boot`` when uncalibrated; None when its
+        held-out coverage missed its target window).
+    band95 : ndarray of shape (n_mesh,) or None
+        The 95 % half-width ``s95 σ_boot`` (None when uncalibrated or when its held-out
+        coverage missed its target window).
+    label : dict
+        ``status`` (``"calibrated"``, ``"68 % band only"``, ``"95 % band only"``,
+        ``"not calibratable"`` or ``"uncalibrated"``), the factors used and why a level
+        is missing.
+    """
+    if entry is None:
+        return raw, None, {
+            "status": "uncalibrated",
+            "reason": f"no calibration factors for solver {solver!r} with these options on "
+                      f"a {kernel}: spectrum_std is the raw bootstrap band, whose coverage "
+                      "of the truth was not measured (raw bands of measured pairs cover "
+                      "30-90 % at nominal 68 %); no 95 % band is reported"}
+    keys = ("method", "s68", "s95", "heldout_68", "heldout_95", "calibration")
+    label: dict[str, Any] = {"kernel": kernel, **{k: entry[k] for k in keys}}
+    bands, missing = {}, []
+    for level, (lo, hi) in TARGETS.items():
+        held = entry[f"heldout_{level}"]
+        if lo <= held <= hi:
+            bands[level] = entry[f"s{level}"] * raw
+        else:
+            missing.append(f"the {level} % band is not reported: rescaled, it covered "
+                           f"{held:.1%} of the truth on the held-out cases (target "
+                           f"{lo:.0%}-{hi:.0%})")
+    label["status"] = ("calibrated" if len(bands) == 2 else "not calibratable" if not bands
+                       else f"{next(iter(bands))} % band only")
+    if missing:
+        label["reason"] = "; ".join(missing)
+    return bands.get("68"), bands.get("95"), label

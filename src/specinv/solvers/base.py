@@ -30,6 +30,8 @@ from specinv.solvers.bands import (
     BANDS,
     bootstrap_replicas,
     bootstrap_std,
+    calibrated_band,
+    find_factors,
     jackknife_replicas,
     jackknife_std,
 )
@@ -59,6 +61,8 @@ class SolverOutput:
         Method-specific arrays.
     sigma : ndarray of shape (n_data,), optional
         σ the solver judged the fit with (defaults to ``problem.noise()``).
+    spectrum_band95 : ndarray of shape (n_mesh,), optional
+        Half-width of the calibrated 95 % band (:mod:`specinv.solvers.bands`).
     """
 
     spectrum: np.ndarray
@@ -67,6 +71,8 @@ class SolverOutput:
     extras: dict[str, Any] = field(default_factory=dict)
     sigma: np.ndarray | None = None
     """σ the solver judged the fit with (defaults to ``problem.noise()``)."""
+    spectrum_band95: np.ndarray | None = None
+    """Half-width of the calibrated 95 % band."""
 
 
 class Solver:
@@ -215,11 +221,24 @@ class Solver:
             spectra = [[a[i].spectrum for a in answers] for i in range(len(problems))]
         else:
             spectra = [[self._solve(q).spectrum for q in r] for r in reps]
-        return [SolverOutput(o.spectrum, bootstrap_std(np.asarray(o.spectrum, dtype=float),
-                                                       np.asarray(f))
-                             if self.options["band"] == "bootstrap" else jackknife_std(f),
-                             {**o.hyperparameters, "band": note}, o.extras, o.sigma)
-                for o, f in zip(outs, spectra, strict=True)]
+        banded = []
+        for p, o, f in zip(problems, outs, spectra, strict=True):
+            if self.options["band"] == "jackknife":  # statistical error: not calibrated
+                banded.append(SolverOutput(o.spectrum, jackknife_std(f),
+                                           {**o.hyperparameters, "band": note}, o.extras,
+                                           o.sigma))
+                continue
+            raw = bootstrap_std(np.asarray(o.spectrum, dtype=float), np.asarray(f))
+            kind = type(p.kernel).__name__
+            std, band95, label = calibrated_band(
+                raw, find_factors(kind, self.name, self.options), kind, self.name)
+            factor = f", {label['status']}" + (f" (68 %: x{label['s68']:.3g}, 95 %: "
+                                               f"x{label['s95']:.3g})" if "s68" in label else "")
+            banded.append(SolverOutput(
+                o.spectrum, std, {**o.hyperparameters, "band": note + factor,
+                                  "band_calibration": label},
+                {**o.extras, "band_std_raw": raw}, o.sigma, band95))
+        return banded
 
     def _result(self, problem: Problem, solved: Problem, out: SolverOutput, wall: float,
                 messages: list[str]) -> InversionResult:
@@ -242,6 +261,7 @@ class Solver:
             chi2=chi2,
             chi2_reduced=chi2 / problem.data.size,
             spectrum_std=out.spectrum_std,
+            spectrum_band95=out.spectrum_band95,
             hyperparameters=out.hyperparameters,
             options=dict(self.options),
             sigma_estimated=not problem.has_errors,

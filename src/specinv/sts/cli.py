@@ -141,6 +141,8 @@ def _deconvolve(args: argparse.Namespace) -> int:
     cols = {"energy_meV": result.omega, "dos": result.spectrum}
     if result.spectrum_std is not None:
         cols["dos_std"] = result.spectrum_std
+    if result.spectrum_band95 is not None:
+        cols["dos_band95"] = result.spectrum_band95
     meta = {"command": "sts deconvolve", "input": str(Path(args.input)), "input_info": spec.info,
             "temperature_K": temperature, "lockin_rms_mV": args.lockin_rms, **result.metadata(),
             "runtime_s": result.wall_time_s, **summary}

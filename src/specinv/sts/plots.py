@@ -52,6 +52,10 @@ def plot_deconvolution(path: str | Path, bias: np.ndarray, didv: np.ndarray,
     ax1.legend(frameon=False)
     ax1.set_title(f"χ²/N = {result.chi2_reduced:.3g}")
     e = result.omega
+    if result.spectrum_band95 is not None:
+        ax2.fill_between(e, result.spectrum - result.spectrum_band95,
+                         result.spectrum + result.spectrum_band95, color="C0", alpha=0.15,
+                         lw=0, label="95 % band")
     if result.spectrum_std is not None:
         ax2.fill_between(e, result.spectrum - result.spectrum_std,
                          result.spectrum + result.spectrum_std, color="C0", alpha=0.3,
