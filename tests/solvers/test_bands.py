@@ -109,8 +109,19 @@ def test_shipped_factors_cover_every_benchmarked_pair_and_the_cli_defaults():
     from specinv.solvers.bands import find_factors
 
     for kernel, opts in defaults:
-        options = specinv.get_solver("maxent", **opts, band="bootstrap").options
-        assert find_factors(kernel, "maxent", options) is not None, kernel
+        solver = specinv.get_solver("maxent", **opts, band="bootstrap")
+        assert find_factors(kernel, "maxent", solver.options, defaults=solver.defaults) \
+            is not None, kernel
+
+
+def test_an_option_added_after_the_calibration_matches_only_at_its_default():
+    from specinv.solvers.bands import find_factors
+
+    entry = {"kernel": "K", "solver": "s", "options": {"a": 1}, "s68": 1.0, "s95": 2.0}
+    defaults = {"a": 1, "new": 0.0}
+    assert find_factors("K", "s", {"a": 1, "new": 0.0}, (entry,), defaults) is entry
+    assert find_factors("K", "s", {"a": 1, "new": 0.5}, (entry,), defaults) is None
+    assert find_factors("K", "s", {"a": 2, "new": 0.0}, (entry,), defaults) is None
 
 
 @pytest.mark.filterwarnings("ignore::specinv.core.errors.IllConditionedWarning")

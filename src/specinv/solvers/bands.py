@@ -193,7 +193,8 @@ def shipped_factors() -> tuple[dict[str, Any], ...]:
 
 
 def find_factors(kernel: str, solver: str, options: dict[str, Any],
-                 entries: tuple[dict[str, Any], ...] | None = None) -> dict[str, Any] | None:
+                 entries: tuple[dict[str, Any], ...] | None = None,
+                 defaults: dict[str, Any] | None = None) -> dict[str, Any] | None:
     """The calibration entry for a kernel class, solver and its options, if any.
 
     Parameters
@@ -206,6 +207,9 @@ def find_factors(kernel: str, solver: str, options: dict[str, Any],
         The solver's options; all but :data:`FREE_OPTIONS` must equal the entry's.
     entries : tuple of dict, optional
         Entries to search (default :func:`shipped_factors`).
+    defaults : dict, optional
+        The solver's default options: an option the entry does not record (added to
+        the solver after the calibration) matches when it is at its default.
 
     Returns
     -------
@@ -213,9 +217,13 @@ def find_factors(kernel: str, solver: str, options: dict[str, Any],
         The matching entry, or None when this pair was not calibrated.
     """
     wanted = calibration_options(options)
+    default = calibration_options(defaults or {})
     for entry in shipped_factors() if entries is None else entries:
+        recorded = entry["options"]
         if entry["kernel"] == kernel and entry["solver"] == solver \
-                and entry["options"] == wanted:
+                and all(wanted.get(k) == v for k, v in recorded.items()) \
+                and all(k in default and default[k] == v
+                        for k, v in wanted.items() if k not in recorded):
             return entry
     return None
 

@@ -231,7 +231,8 @@ class Solver:
             raw = bootstrap_std(np.asarray(o.spectrum, dtype=float), np.asarray(f))
             kind = type(p.kernel).__name__
             std, band95, label = calibrated_band(
-                raw, find_factors(kind, self.name, self.options), kind, self.name)
+                raw, find_factors(kind, self.name, self.options, defaults=self.defaults), kind,
+                self.name)
             factor = f", {label['status']}" + (f" (68 %: x{label['s68']:.3g}, 95 %: "
                                                f"x{label['s95']:.3g})" if "s68" in label else "")
             banded.append(SolverOutput(
