@@ -66,6 +66,10 @@ def default_weight_files(kind: str) -> list[Path]:
     return shipped_files("optics", f"{kind}_default", ".pt")
 
 
+#: values of the learned optics solvers' ``select`` option
+SELECTIONS = ("none", "cv")
+
+
 class OpticsLearnedSolver(LearnedSolver):
     """Base of the learned optics solvers.
 
@@ -84,12 +88,18 @@ class OpticsLearnedSolver(LearnedSolver):
     verify : bool
         Refine the network's glue through the exact Shulga kernel and fall back to
         MaxEnt when the refinement cannot reach the noise level (default True).
+    select : {"none", "cv"}
+        When the refined network answer fits: keep it (``"none"``, default) or let
+        5-fold cross-validation on held-out frequencies choose between it and MaxEnt
+        (``"cv"``: :mod:`specinv.optics.crossval`; ~10 more MaxEnt solves, and on the
+        project's test glues it changes almost nothing: see ``docs/guide/optics.rst``).
     """
 
     kind: ClassVar[str] = ""
     kernels = ("ShulgaKernel",)
     positive = False
-    defaults: ClassVar[dict[str, Any]] = {"weights": None, "n_steps": None, "verify": True}
+    defaults: ClassVar[dict[str, Any]] = {"weights": None, "n_steps": None, "verify": True,
+                                          "select": "none"}
     fallback = "maxent"
     fallback_options: ClassVar[dict[str, Any]] = MAXENT_OPTIONS
 
@@ -147,6 +157,25 @@ class OpticsLearnedSolver(LearnedSolver):
             The model (:class:`~specinv.optics.trained.TrainedModel`).
         """
         return _load_cached(path)
+
+    def _verified(self, problem: Problem, out: SolverOutput) -> SolverOutput:
+        """Verified answer; with ``select="cv"`` cross-validated against MaxEnt's."""
+        select = self.options["select"]
+        if select not in SELECTIONS:
+            raise ParameterError(f"unknown select {select!r}; valid: {', '.join(SELECTIONS)}")
+        checked = super()._verified(problem, out)
+        if select == "none" or checked.hyperparameters.get("method_used") != "network+maxent":
+            return checked
+        from specinv.optics.crossval import cross_validated_choice
+        from specinv.solvers import get_solver
+
+        models = self.load_models()
+        return cross_validated_choice(
+            problem, checked,
+            lambda p: super(OpticsLearnedSolver, self)._verified(p, self._predict(p, models))
+            .spectrum,
+            lambda p: get_solver(self.fallback, **self.fallback_options).solve(p),
+            self.fallback)
 
     def _predict(self, problem: Problem, models: list) -> SolverOutput:
         kernel = problem.kernel
