@@ -72,3 +72,29 @@ def test_chi2curv_maxent_fits_the_data_to_about_their_noise():
     # spread of a χ² variable with N = 61 degrees of freedom (± 5 √(2/N) ≈ ± 0.9)
     assert 0.3 < r.chi2_reduced < 1.0 + 5 * np.sqrt(2 / 61)
     assert not r.hyperparameters["alpha_at_grid_end"]
+
+
+def test_curvature_rule_skips_a_bend_at_the_top_of_the_scan():
+    # χ² levels off below the default model's misfit (a shelf from ln α ≈ 7) and bends
+    # up again sharply at ln α = 11 (a convex bend in the upper half of the log χ² range,
+    # sharper than the noise floor's corner at ln α ≈ −3): the floor's corner wins
+    la, chi2 = _corner_scan(-3.0)
+    shelf = 10.0 - np.logaddexp(0.0, 10.0 - np.log(chi2 / 100.0))  # min(ln χ²/100, 10)
+    chi2 = 100.0 * np.exp(shelf + 0.1 / 8.0 * np.logaddexp(0.0, 8.0 * (la - 11.0)))
+    y = np.log10(chi2)
+    assert la[np.nanargmax(alpha_rules.curvature(0.1 * la / np.log(10), y))] > 10.0
+    i = alpha_rules.chi2_curvature(la, chi2)
+    assert y[i] <= y.min() + alpha_rules.LOWER_FRACTION * (y.max() - y.min())
+    assert i == alpha_rules.chi2_curvature(*_corner_scan(-3.0))
+
+
+def test_floor_reached_only_below_the_default_models_plateau():
+    la, chi2 = _corner_scan(-3.0)
+    flat_top = np.full(20, 7.5e3) * (1 - 1e-4 * np.arange(20))  # a plateau at the top
+    assert not alpha_rules.floor_reached(la[:20], flat_top, 0.01)
+    # on the floor for a decade of α after falling from the top: done
+    # over the decade of α above ln α = corner + u, χ² falls by ≈ 10 e^u (1 − 1/10): below
+    # 1 % for u < −6.8
+    end = int(np.searchsorted(-la, 3.0 + 7.0))  # ln α = −10
+    assert alpha_rules.floor_reached(la[:end + 1], chi2[:end + 1], 0.01)
+    assert not alpha_rules.floor_reached(la[:40], chi2[:40], 0.01)  # still falling

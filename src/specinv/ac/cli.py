@@ -81,7 +81,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="real-frequency window [-W, W] ([0, W] for even spectra), in the "
                         "data's energy unit; default: from the data's moments")
     p.add_argument("--n-omega", type=int, default=None, metavar="N",
-                   help="real-frequency points (default 201; 151 on the half axis)")
+                   help="real-frequency points (default 201, 151 on the half axis; "
+                        "doubled, at most twice, while the answer misses the data with "
+                        "chi2/N > 2)")
     p.add_argument("--default-model", default=None, metavar="MODEL",
                    help="MaxEnt default model (fermionic kernels): flat (normalized to the "
                         "data's zeroth moment), gaussian (mean and width from the data's "

@@ -25,6 +25,13 @@ import numpy as np
 #: from 11.01 / 18.35 / 19.47 to 11.48 / 18.47 / 19.49 at σ = 1e-2 / 1e-4 / 1e-6, STD_FD
 #: from 2.09 to 2.72 at 1e-4 (γ = 0.05: 18.40; 0.5: 18.00 at 1e-4)
 CURVATURE_GAMMA = 0.1
+#: the corner is sought where log χ² lies in this lower fraction of its scanned range: a
+#: bend near the top (χ² leaving the default model's plateau) is not the noise floor's
+#: corner (it won on a δ-peak spectrum of ACTest STD_FD at σ = 1e-6, χ²/N = 7e4)
+LOWER_FRACTION = 0.5
+#: the noise floor lies at least this factor below the χ² of the scan's largest α (the
+#: default model's misfit); a plateau above it is the default model's, not the floor
+FLOOR_FALL = 0.1
 
 
 def curvature(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -67,14 +74,45 @@ def chi2_curvature(log_alpha: np.ndarray, chi2: np.ndarray,
     Returns
     -------
     int
-        Index into the scan (an end point only when the scan has fewer than 3 points).
+        Index into the scan (an end point only when the scan has fewer than 3 points),
+        among the points whose log χ² lies in the lower :data:`LOWER_FRACTION` of its
+        range.
     """
     x = gamma * np.asarray(log_alpha, float) / np.log(10.0)
     y = np.log10(np.maximum(np.asarray(chi2, float), 1e-300))
     c = curvature(x, y)
+    c[y > y.min() + LOWER_FRACTION * (y.max() - y.min())] = np.nan
     if not np.any(np.isfinite(c)):
         return int(np.argmin(np.abs(y - np.median(y))))
     return int(np.nanargmax(c))
+
+
+def floor_reached(log_alpha: np.ndarray, chi2: np.ndarray, plateau: float) -> bool:
+    """Has a scan from large to small α reached the χ² floor (the curvature rule's corner
+    then lies behind it)?
+
+    Parameters
+    ----------
+    log_alpha : ndarray of shape (n,)
+        ``ln α`` of the scan so far, decreasing.
+    chi2 : ndarray of shape (n,)
+        χ² at each α.
+    plateau : float
+        Relative fall of χ² over the last decade of α below which χ² is flat.
+
+    Returns
+    -------
+    bool
+        True when χ² has been flat for a decade of α and lies at least 1/:data:`FLOOR_FALL`
+        below its value at the largest α (so that the flat part is not the default
+        model's plateau at the top of the scan).
+    """
+    la, chi2 = np.asarray(log_alpha, float) / np.log(10.0), np.asarray(chi2, float)
+    if la.size < 5:
+        return False
+    back = int(np.searchsorted(-la, -(la[-1] + 1.0)))
+    return bool(back < la.size - 1 and chi2[-1] >= (1.0 - plateau) * chi2[back]
+                and chi2[-1] <= FLOOR_FALL * chi2[0])
 
 
 def line_fit(log_alpha: np.ndarray, chi2: np.ndarray) -> int:

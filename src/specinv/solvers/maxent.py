@@ -274,11 +274,9 @@ class MaxEntSolver(Solver):
             top = int(np.argmax(lp))
             # three points past a maximum that is 20 (e^20) above the current value
             return 0 < top <= len(pts) - 4 and lp[-1] < lp[top] - 20.0
-        if rule == "chi2curv" and len(pts) > 4:
-            # χ² on its floor for a decade of α: the corner lies behind the scan
-            la = np.log10([p.alpha for p in pts])
-            back = int(np.searchsorted(-la, -(la[-1] + 1.0)))
-            return back < len(pts) - 1 and pts[-1].chi2 >= (1.0 - PLATEAU) * pts[back].chi2
+        if rule == "chi2curv":  # χ² on its floor: the corner lies behind the scan
+            return alpha_rules.floor_reached(np.log([p.alpha for p in pts]),
+                                             [p.chi2 for p in pts], PLATEAU)
         return False
 
     def _refine(self, core: MaxEntCore, pts: list[Point], idx: int, rule: str,
