@@ -158,3 +158,17 @@ def test_per_layer_offset_is_drawn():
     assert np.allclose(flat, 0.0)
     means = m.mean(axis=(1, 2))
     assert np.allclose(m, means[:, None, None]) and 0.2 < means.std() < 1.0
+
+
+def test_coherent_tiles_vary_smoothly_over_the_biases():
+    cfg = RandomizedConfig()
+    draws = [draw_effects(np.random.default_rng(s), cfg, 30, 4) for s in range(200)]
+    coh = [d for d in draws if d["coherent"]]
+    assert abs(len(coh) / len(draws) - cfg.p_coherent) < 4 * np.sqrt(0.25 / len(draws))
+    for d in coh:
+        assert np.all(np.diff(d["kf"], axis=1) >= 0)  # k_F(E) rises with the bias
+        step = np.abs(np.diff(d["phase"], axis=1))
+        assert step.max() <= cfg.phase_slope / 29 + 1e-12
+        assert np.all(d["amp"] == d["amp"][:, :1])
+    other = next(d for d in draws if not d["coherent"])
+    assert np.abs(np.diff(other["phase"], axis=1)).max() > 1.0

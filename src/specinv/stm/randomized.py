@@ -65,6 +65,14 @@ class RandomizedConfig:
         the seed's Friedel form (bulk-like decay).
     amplitude : (float, float)
         ``|A|``; its sign is random (attractive and repulsive scatterers).
+    p_coherent : float
+        Fraction of tiles in which a scatterer's phase and amplitude vary smoothly over
+        the biases (its scattering phase shift ``δ(E)`` changes on the scale of a
+        resonance width, hundreds of meV, and ``k_F(E)`` rises with the bias, as in
+        real maps and the T-matrix maps); the other tiles draw them anew at every bias,
+        as the seed's Friedel maps do (the harder case).
+    phase_slope : float
+        Largest change of a coherent scatterer's phase across the bias window (rad).
     aspect : (float, float)
         Pixel aspect ratio (row pitch / column pitch), drawn log-uniformly: grids with
         a different number of lines and points over the frame, or x/y piezo
@@ -114,6 +122,8 @@ class RandomizedConfig:
     core_px: tuple[float, float] = (0.0, 3.5)
     decay: tuple[float, float] = (1.0, 2.0)
     amplitude: tuple[float, float] = (0.3, 1.0)
+    p_coherent: float = 0.5
+    phase_slope: float = np.pi
     aspect: tuple[float, float] = (0.8, 1.25)
     drift_px: float = 1.0
     p_setpoint: float = 0.5
@@ -210,22 +220,28 @@ def draw_effects(rng: np.random.Generator, cfg: RandomizedConfig, n_bias: int,
         ``kf`` (n_bands, n_bias) rad/pixel, ``weight`` (n_bands,), ``amp`` and
         ``phase`` (n_bands, n_bias, n_scatterers), ``core`` (n_scatterers,) px,
         ``decay``, ``metric`` (2, 2) (:func:`scan_metric`), ``setpoint`` (bias indices
-        0 … V_set, or None) and ``contrast``.
+        0 … V_set, or None), ``contrast`` and ``coherent``.
     """
     nb = int(rng.integers(cfg.n_bands[0], cfg.n_bands[1] + 1))
-    kf = (rng.uniform(*cfg.kf0_range, (nb, 1))
-          * (1 + cfg.kf_spread * rng.uniform(-1, 1, (nb, n_bias))))
+    coherent = bool(rng.random() < cfg.p_coherent)
+    u = rng.uniform(-1, 1, (nb, n_bias))
+    kf = rng.uniform(*cfg.kf0_range, (nb, 1)) * (1 + cfg.kf_spread * (
+        np.sort(u, axis=1) if coherent else u))
     weight = np.concatenate([[1.0], rng.uniform(*cfg.band_weight, nb - 1)])
-    amp = (rng.uniform(*cfg.amplitude, (nb, n_bias, n_scatterers))
-           * rng.choice([-1.0, 1.0], (nb, 1, n_scatterers)))
+    amp = (rng.uniform(*cfg.amplitude, (nb, 1 if coherent else n_bias, n_scatterers))
+           * rng.choice([-1.0, 1.0], (nb, 1, n_scatterers))) * np.ones((1, n_bias, 1))
+    phase = rng.uniform(0, 2 * np.pi, (nb, 1 if coherent else n_bias, n_scatterers))
+    if coherent:
+        ramp = np.linspace(-0.5, 0.5, n_bias)[None, :, None]
+        phase = phase + ramp * rng.uniform(-cfg.phase_slope, cfg.phase_slope,
+                                           (nb, 1, n_scatterers))
     aspect = float(np.exp(rng.uniform(*np.log(cfg.aspect))))
     drift = tuple(rng.uniform(-cfg.drift_px, cfg.drift_px, 2))
     setpoint = None
     if rng.random() < cfg.p_setpoint:
         m = max(1, int(round(rng.uniform(*cfg.setpoint_fraction) * n_bias)))
         setpoint = np.arange(m) if rng.random() < 0.5 else np.arange(n_bias - m, n_bias)
-    return {"kf": kf, "weight": weight, "amp": amp,
-            "phase": rng.uniform(0, 2 * np.pi, (nb, n_bias, n_scatterers)),
+    return {"kf": kf, "weight": weight, "amp": amp, "phase": phase, "coherent": coherent,
             "core": rng.uniform(*cfg.core_px, n_scatterers), "decay": rng.uniform(*cfg.decay),
             "metric": scan_metric(aspect, drift, cfg.tile), "setpoint": setpoint,
             "contrast": rng.uniform(*cfg.contrast)}
