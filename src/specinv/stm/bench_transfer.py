@@ -160,9 +160,10 @@ RANDOMIZED_CAL_SEED = 34000
 def _reliability(detectors: dict[str, Any], sets: dict, quick: bool) -> dict:
     """Per network: Platt calibration on the project's T-matrix maps (seeds 8000+), and
     Platt and isotonic calibration on randomized maps of every format pooled (seeds
-    34000+, subsurface cores included); reliability diagrams on T-matrix test maps
+    34000+, subsurface cores included; candidates down to ``WIDE_MARGIN`` below the
+    threshold); reliability diagrams on T-matrix test maps
     (9000+) and on the independent set."""
-    from specinv.stm.reliability import calibrated_reliability, randomized_maps
+    from specinv.stm.reliability import WIDE_MARGIN, calibrated_reliability, randomized_maps
     from specinv.stm.tmatrix import simulate_tmatrix
 
     n = 2 if quick else 3
@@ -184,7 +185,8 @@ def _reliability(detectors: dict[str, Any], sets: dict, quick: bool) -> dict:
         c = ([d["maps"] for d in cal], [d["positions"] for d in cal])
         out[name] = {"tmatrix_platt": calibrated_reliability(det, c, tests)["platt"],
                      "randomized": calibrated_reliability(det, rand, tests,
-                                                          ("platt", "isotonic")),
+                                                          ("platt", "isotonic"), WIDE_MARGIN),
+                     "randomized_margin": WIDE_MARGIN,
                      "randomized_maps_per_format": n_rand}
     return out
 

@@ -26,6 +26,10 @@ from specinv.stm.verdict import network_peaks
 
 #: candidates are taken this far (logits) below the detector's threshold
 MARGIN = 8.0
+#: wider margin for calibrations fitted on randomized maps, where the network scores
+#: lower than on the T-matrix maps its threshold was chosen on (with ``MARGIN`` the
+#: randomized calibration maps gave 2–3 candidates in all)
+WIDE_MARGIN = 16.0
 
 
 def candidates(detector: Any, maps: Sequence[np.ndarray], truths: Sequence[np.ndarray],
@@ -236,7 +240,8 @@ def calibration_law(scores: np.ndarray, correct: np.ndarray, method: str = "plat
 
 
 def calibrated_reliability(detector: Any, cal: tuple, test: tuple | dict,
-                           methods: tuple[str, ...] = ("platt",)) -> dict:
+                           methods: tuple[str, ...] = ("platt",),
+                           margin: float = MARGIN) -> dict:
     """Fit the calibration on ``cal`` and draw the reliability diagram on ``test``.
 
     Parameters
@@ -249,6 +254,9 @@ def calibrated_reliability(detector: Any, cal: tuple, test: tuple | dict,
         Labelled stacks for the diagram, or name → such a pair (one diagram each).
     methods : tuple of {"platt", "isotonic"}
         Calibration laws (each fitted on the same candidates).
+    margin : float
+        Candidates are the peaks above the threshold minus ``margin`` (logits), in the
+        fit and in the diagrams alike.
 
     Returns
     -------
@@ -256,9 +264,9 @@ def calibrated_reliability(detector: Any, cal: tuple, test: tuple | dict,
         Method → the fitted law (:func:`calibration_law`), the fit's own diagram
         (``calibration``) and the test one (``test``, or one per name).
     """
-    s_c, y_c = candidates(detector, *cal)
+    s_c, y_c = candidates(detector, *cal, margin=margin)
     pairs = test if isinstance(test, dict) else {"": test}
-    cand = {k: candidates(detector, *v) for k, v in pairs.items()}
+    cand = {k: candidates(detector, *v, margin=margin) for k, v in pairs.items()}
     out = {}
     for method in methods:
         law, prob = calibration_law(s_c, y_c, method)
