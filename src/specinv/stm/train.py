@@ -155,6 +155,19 @@ def _randomized_validation(s: TrainSettings) -> tuple[torch.Tensor, torch.Tensor
     return torch.from_numpy(x), torch.from_numpy(y)
 
 
+def _validation_losses(model: torch.nn.Module, friedel: tuple[torch.Tensor, torch.Tensor],
+                       randomized: tuple[torch.Tensor, torch.Tensor] | None) -> dict:
+    """``val_loss`` on the Friedel tiles, or the mean with the randomized one (both kept)."""
+    with torch.no_grad():
+        rec = {"val_loss": float(cross_entropy(model(friedel[0]), friedel[1]))}
+        if randomized is not None:
+            rec["val_loss_friedel"] = rec["val_loss"]
+            rec["val_loss_randomized"] = float(cross_entropy(model(randomized[0]),
+                                                             randomized[1]))
+            rec["val_loss"] = 0.5 * (rec["val_loss_friedel"] + rec["val_loss_randomized"])
+    return rec
+
+
 def _threshold(det: Detector, calibration: tuple | None, val: tuple[np.ndarray, list],
                n_val: int) -> tuple[float, dict, str]:
     """Score threshold of ``det``: from the calibration maps when given, else from the
@@ -241,13 +254,7 @@ def train_detector(settings: TrainSettings, *, unlabeled: Sequence[np.ndarray] |
         return loss
 
     def validate() -> dict:
-        with torch.no_grad():
-            rec = {"val_loss": float(cross_entropy(model(xv_t), yv_t))}
-            if val_rand is not None:
-                rec["val_loss_friedel"] = rec["val_loss"]
-                rec["val_loss_randomized"] = float(cross_entropy(model(val_rand[0]),
-                                                                 val_rand[1]))
-                rec["val_loss"] = 0.5 * (rec["val_loss_friedel"] + rec["val_loss_randomized"])
+        rec = _validation_losses(model, (xv_t, yv_t), val_rand)
         if eval_fn is not None:
             rec.update(eval_fn(det))
         return rec
