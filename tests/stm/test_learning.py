@@ -121,3 +121,17 @@ def test_default_recipe_trains_a_calibrated_ensemble(tmp_path, monkeypatch):
     assert meta["member_seeds"] == [1, 2] and [m["seed"] for m in meta["members"]] == [1, 2]
     assert meta["settings"]["epochs"] == 1 and "T-matrix" in meta["threshold_source"]
     assert np.isfinite(det.threshold)
+
+
+def test_randomized_validation_enters_the_monitored_loss():
+    """With held-out randomized tiles, the monitored loss is the mean of the Friedel and
+    randomized validation losses, recorded separately every epoch."""
+    from specinv.stm.train import TrainSettings, train_detector
+
+    s = TrainSettings(epochs=1, steps_per_epoch=1, batch=4, n_val=4, n_val_randomized=4,
+                      p_randomized=0.5, model={"channels": 4, "d_qk": 3, "d_v": 3})
+    _, hist = train_detector(s)
+    rec = hist["epochs"][0]
+    assert rec["val_loss"] == pytest.approx(
+        0.5 * (rec["val_loss_friedel"] + rec["val_loss_randomized"]))
+    assert rec["val_loss_randomized"] != rec["val_loss_friedel"]

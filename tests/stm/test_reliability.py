@@ -1,6 +1,12 @@
 import numpy as np
 
-from specinv.stm.reliability import platt_fit, reliability
+from specinv.stm.reliability import (
+    isotonic_apply,
+    isotonic_fit,
+    platt_fit,
+    randomized_maps,
+    reliability,
+)
 
 
 def test_platt_fit_recovers_a_logistic_law():
@@ -23,3 +29,25 @@ def test_reliability_of_calibrated_and_overconfident_probabilities():
     assert bad["max_deviation"] > 0.2
     few = reliability(p[:15], y[:15])
     assert np.isnan(few["max_deviation"])
+
+
+def test_isotonic_fit_recovers_a_monotone_law_and_stays_in_range():
+    rng = np.random.default_rng(2)
+    s = rng.uniform(-5, 5, 20000)
+    true_p = np.clip(0.5 + 0.1 * s, 0, 1)  # not logistic: Platt cannot follow it
+    y = rng.random(s.size) < true_p
+    knots = isotonic_fit(s, y)
+    assert np.all(np.diff(knots[0]) > 0) and np.all(np.diff(knots[1]) >= 0)
+    grid = np.linspace(-4.5, 4.5, 19)
+    # ~2000 samples per unit of score: the step function's error is a few 1e-2
+    assert np.max(np.abs(isotonic_apply(knots, grid) - np.clip(0.5 + 0.1 * grid, 0, 1))) < 0.08
+    p = isotonic_apply(knots, np.array([-100.0, 100.0]))
+    assert 0 <= p[0] <= 0.05 and 0.95 <= p[1] <= 1
+    assert reliability(isotonic_apply(knots, s), y)["max_deviation"] < 0.05
+
+
+def test_randomized_calibration_maps_have_their_format_and_labels():
+    maps, truths = randomized_maps(2, 40, 6, seed=0)
+    assert len(maps) == 2 and maps[0].shape == (6, 40, 40) and maps[0].dtype == np.float32
+    for t in truths:
+        assert len(t) >= 1 and (t >= 0).all() and (t < 40).all()

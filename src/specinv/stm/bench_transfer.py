@@ -153,25 +153,41 @@ def transfer_report(detectors: dict[str, Any], quick: bool) -> dict:
     return report
 
 
+#: seed of the first randomized calibration map (format-free: every format pooled)
+RANDOMIZED_CAL_SEED = 34000
+
+
 def _reliability(detectors: dict[str, Any], sets: dict, quick: bool) -> dict:
-    """Per network: Platt calibration on the project's T-matrix maps (seeds 8000+), its
-    reliability diagram there, on T-matrix test maps (9000+) and on the independent set."""
-    from specinv.stm.reliability import calibrated_reliability
+    """Per network: Platt calibration on the project's T-matrix maps (seeds 8000+), and
+    Platt and isotonic calibration on randomized maps of every format pooled (seeds
+    34000+, subsurface cores included; candidates down to ``WIDE_MARGIN`` below the
+    threshold); reliability diagrams on T-matrix test maps
+    (9000+) and on the independent set."""
+    from specinv.stm.reliability import WIDE_MARGIN, calibrated_reliability, randomized_maps
     from specinv.stm.tmatrix import simulate_tmatrix
 
     n = 2 if quick else 3
     cal = [simulate_tmatrix(8000 + i) for i in range(n)]
     tm = [simulate_tmatrix(9000 + i) for i in range(n)]
     ind = [d for s in sets.values() for d in s["test"]]
+    n_rand = {40: 6, 80: 2} if quick else {40: 12, 80: 4}
+    rand: tuple[list, list] = ([], [])
+    for k, (size, nb) in enumerate(FORMATS):
+        m, t = randomized_maps(n_rand[size], size, nb, RANDOMIZED_CAL_SEED + 1000 * k)
+        rand[0].extend(m)
+        rand[1].extend(t)
+    tests = {"tmatrix": ([d["maps"] for d in tm], [d["positions"] for d in tm]),
+             "independent": ([d["maps"] for d in ind], [d["positions"] for d in ind])}
     out = {}
     for name, det in detectors.items():
         if det.model is None:
             continue
         c = ([d["maps"] for d in cal], [d["positions"] for d in cal])
-        out[name] = {"tmatrix": calibrated_reliability(
-            det, c, ([d["maps"] for d in tm], [d["positions"] for d in tm])),
-            "independent": calibrated_reliability(
-                det, c, ([d["maps"] for d in ind], [d["positions"] for d in ind]))["test"]}
+        out[name] = {"tmatrix_platt": calibrated_reliability(det, c, tests)["platt"],
+                     "randomized": calibrated_reliability(det, rand, tests,
+                                                          ("platt", "isotonic"), WIDE_MARGIN),
+                     "randomized_margin": WIDE_MARGIN,
+                     "randomized_maps_per_format": n_rand}
     return out
 
 
@@ -189,9 +205,14 @@ def print_transfer(report: dict) -> None:
         cells = "  ".join(f"{k} {v['f1']:.3f}" for k, v in per.items())
         print(f"independent set, {name:34s} F1  {cells}")
     for name, r in report.get("reliability", {}).items():
-        print(f"reliability {name}: max |p - frequency| over deciles with >= 20 candidates: "
-              f"T-matrix {r['tmatrix']['test']['max_deviation']:.3f}, independent "
-              f"{r['independent']['max_deviation']:.3f}")
+        laws = {"T-matrix Platt": r["tmatrix_platt"], **{
+            f"randomized {m}": v for m, v in r["randomized"].items()}}
+        for law, v in laws.items():
+            t = v["test"]
+            print(f"reliability {name}, calibrated on {law}: max |p - frequency| over "
+                  f"deciles with >= 20 candidates: T-matrix "
+                  f"{t['tmatrix']['max_deviation']:.3f}, independent "
+                  f"{t['independent']['max_deviation']:.3f}")
 
 
 def run_transfer(args: Any, detectors: dict[str, Any], out_dir: Any, t_all: float) -> dict:

@@ -66,6 +66,11 @@ class TrainSettings:
         (:mod:`~specinv.stm.randomized`) instead of the Friedel one.
     randomized : RandomizedConfig
         Ranges of that simulator.
+    n_val_randomized : int
+        Held-out randomized tiles; when positive, the monitored validation loss (early
+        stopping, best epoch kept) is the mean of the Friedel and the randomized
+        validation losses, so that the kept epoch neither forgets the Friedel tiles nor
+        misses the randomized forms.
     """
 
     kind: str = "attention"
@@ -84,6 +89,7 @@ class TrainSettings:
     max_bias: int = 32
     p_randomized: float = 0.0
     randomized: RandomizedConfig = field(default_factory=RandomizedConfig)
+    n_val_randomized: int = 0
 
     def to_dict(self) -> dict:
         """JSON-ready copy of the fields.
@@ -139,6 +145,27 @@ def unlabeled_tiles(maps: Sequence[np.ndarray], tile: int, n: int, n_bias: int,
 def _validation_set(s: TrainSettings) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
     rng = np.random.default_rng([s.seed, 10**6])
     return training_batch(rng, s.friedel, s.n_val, n_bias=s.friedel.n_bias, noise=True)
+
+
+def _randomized_validation(s: TrainSettings) -> tuple[torch.Tensor, torch.Tensor] | None:
+    if s.n_val_randomized <= 0:
+        return None
+    x, y, _ = randomized_batch(np.random.default_rng([s.seed, 10**6 + 1]), s.randomized,
+                               s.n_val_randomized, s.friedel.n_bias)
+    return torch.from_numpy(x), torch.from_numpy(y)
+
+
+def _validation_losses(model: torch.nn.Module, friedel: tuple[torch.Tensor, torch.Tensor],
+                       randomized: tuple[torch.Tensor, torch.Tensor] | None) -> dict:
+    """``val_loss`` on the Friedel tiles, or the mean with the randomized one (both kept)."""
+    with torch.no_grad():
+        rec = {"val_loss": float(cross_entropy(model(friedel[0]), friedel[1]))}
+        if randomized is not None:
+            rec["val_loss_friedel"] = rec["val_loss"]
+            rec["val_loss_randomized"] = float(cross_entropy(model(randomized[0]),
+                                                             randomized[1]))
+            rec["val_loss"] = 0.5 * (rec["val_loss_friedel"] + rec["val_loss_randomized"])
+    return rec
 
 
 def _threshold(det: Detector, calibration: tuple | None, val: tuple[np.ndarray, list],
@@ -211,6 +238,7 @@ def train_detector(settings: TrainSettings, *, unlabeled: Sequence[np.ndarray] |
         if use_reg else []
     xv, yv, pv = _validation_set(settings)
     xv_t, yv_t = torch.from_numpy(xv), torch.from_numpy(yv)
+    val_rand = _randomized_validation(settings)
     det = Detector(model, tile=fr.tile, kf_range=fr.kf0_range,
                    min_bias=min(4, settings.n_bias_range[0]))
 
@@ -226,8 +254,7 @@ def train_detector(settings: TrainSettings, *, unlabeled: Sequence[np.ndarray] |
         return loss
 
     def validate() -> dict:
-        with torch.no_grad():
-            rec = {"val_loss": float(cross_entropy(model(xv_t), yv_t))}
+        rec = _validation_losses(model, (xv_t, yv_t), val_rand)
         if eval_fn is not None:
             rec.update(eval_fn(det))
         return rec
