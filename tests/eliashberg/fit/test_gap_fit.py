@@ -138,6 +138,14 @@ def test_fit_recovers_lambda_with_lambda_free(truth):
     assert fit.figures["omega_log_meV"] == pytest.approx(true["omega_log_meV"], rel=0.05)
     assert fit.check.verdict != "fail" and np.all(fit.a2f >= 0)
     assert fit.figures["lambda_std"] > 0 and np.all(np.isfinite(fit.a2f_std))
+    # the second opinion ran; where it disagrees the verdict says so and the errors cover it
+    second = fit.info["second_opinion"]
+    assert second["reached_noise"] == (second["chi2_reduced"] <= 2.0)
+    if second["disagrees"]:
+        assert fit.check.verdict == "warn" and any("prior-dominated" in r
+                                                   for r in fit.check.reasons)
+        for key, std in (("lambda", "lambda_std"), ("omega_log_meV", "omega_log_meV_std")):
+            assert fit.figures[std] >= abs(second[key] - fit.figures[key])
 
 
 def test_fit_fails_when_the_gap_cannot_be_reached(truth):

@@ -121,32 +121,23 @@ class HatBasis:
             return a
         return a * (coupling(A2F.from_table(self.mesh, f)) / coupling(self.spectrum(a)))
 
-    def roughness(self, over_omega: bool = True) -> np.ndarray:
-        """Second differences of α²F/Ω (or of α²F) at the knots (0 at Ω = 0 and beyond the end).
+    def roughness(self) -> np.ndarray:
+        """Second differences of α²F/Ω at the knots (0 at Ω = 0 and beyond the last knot).
 
         Smoothness of α²F/Ω rather than of α²F: the smoothest spectrum near Ω = 0 is then
         α²F ∝ Ω² (acoustic phonons), not a linear ramp, which would put weight at low Ω
-        that the data barely see and that λ and ω_log weight by 1/Ω. The plain second
-        difference of α²F (``over_omega=False``) is the other prior, used to probe how much
-        the answer depends on this choice (:mod:`~specinv.eliashberg.fit.opinion`).
-
-        Parameters
-        ----------
-        over_omega : bool
-            Penalize α²F/Ω (default) rather than α²F.
+        that the data barely see and that λ and ω_log weight by 1/Ω.
 
         Returns
         -------
         ndarray of shape (K, K)
             L with L a = Ω̄ Δ²(a/Ω) / h², Ω̄ the mean knot energy (so L has the scale of
-            the second differences of a), or Δ²a / h².
+            the second differences of a).
         """
         k = self.n_knots
-        lap = (-2.0 * np.eye(k) + np.eye(k, k=1) + np.eye(k, k=-1)) / self.spacing ** 2
-        if not over_omega:
-            return lap
+        lap = -2.0 * np.eye(k) + np.eye(k, k=1) + np.eye(k, k=-1)
         knots = self.knots
-        return lap * (knots.mean() / knots)[None, :]
+        return lap * (knots.mean() / knots)[None, :] / self.spacing ** 2
 
     def moments(self, a: np.ndarray) -> dict[str, float]:
         """λ, ω_log, ω̄₂ (meV) of coefficients ``a``.

@@ -179,7 +179,7 @@ def fit_gap(omega: np.ndarray, delta: np.ndarray, temperature_K: float, mu_star:
     first = _fit_once(omega, delta, temperature_K, mu_star, None, None, N_KNOTS, d_omega,
                       max(max_steps // 2, 1), probe=False)
     if not np.any(first.coefficients > 0):
-        _probe(first)
+        first.info["second_opinion"] = {"skipped": "the fit lost every alpha2F weight"}
         return first
     top = support_top(first.omega, first.a2f, 1e-2)
     second = _fit_once(omega, delta, temperature_K, mu_star, (first.omega, first.a2f),
@@ -193,12 +193,6 @@ def fit_gap(omega: np.ndarray, delta: np.ndarray, temperature_K: float, mu_star:
     return second
 
 
-def _probe(fit: A2FFit) -> None:
-    """The second opinion (:func:`~specinv.eliashberg.fit.opinion.second_opinion`) of a fit."""
-    fun, jac_fun = fit.info.pop("_residuals")
-    fit.info["second_opinion"] = second_opinion(fit, fun, jac_fun)
-
-
 def _fit_once(omega: np.ndarray, delta: np.ndarray, temperature_K: float, mu_star: float,
               start: tuple[np.ndarray, np.ndarray] | None, omega_top: float | None,
               n_knots: int | None, d_omega: float, max_steps: int, *, prior: bool = False,
@@ -206,8 +200,7 @@ def _fit_once(omega: np.ndarray, delta: np.ndarray, temperature_K: float, mu_sta
     """One fit of :func:`fit_gap` on a fixed basis.
 
     ``prior``: penalize the roughness of the difference to the start (a network's answer)
-    rather than of α²F; ``probe``: add the second opinion (else the residual functions are
-    kept in ``info['_residuals']`` for a later :func:`_probe`).
+    rather than of α²F; ``probe``: add the second opinion.
     """
     if not 0 <= mu_star < 1:
         raise ParameterError(f"mu_star must lie in [0, 1), got {mu_star}")
@@ -262,7 +255,7 @@ def _fit_once(omega: np.ndarray, delta: np.ndarray, temperature_K: float, mu_sta
                        "d_omega_meV": dw, "data_points": int(w.size)},
                  fitted=fitted)
     fit.evaluate()
-    fit.info["_residuals"] = (residual, lambda a: residual(a, coarse))
     if probe:
-        _probe(fit)
+        fit.info["second_opinion"] = second_opinion(fit, residual,
+                                                    lambda a: residual(a, coarse))
     return fit

@@ -1,16 +1,17 @@
 """Second opinion on a fitted α²F: does another prior reproduce the data as well?
 
-A fit that reaches the noise level is only as unique as the data make it. Weight at
-low Ω, which λ and ω_log weight by 1/Ω, changes Δ(ω) little; the answer there is the
-prior's (the smoothness of α²F/Ω, or the network's shape). The probe refits from the
-answer with the plain second difference of α²F as the smoothness penalty (which admits
-a linear onset, i.e. more weight at low Ω, than the α²F/Ω penalty, which favours Ω²),
-with the same discrepancy principle. When both fits reach the noise level and their
-λ or ω_log differ by more than their combined uncertainty (Laplace errors and the
-forward model's systematic :data:`SYSTEMATIC`, in quadrature, times
-:data:`N_SIGMA`), the answer is prior-dominated: the verdict becomes ``warn`` with
-that reason, and the spread (the difference of the two fits, in quadrature with the
-Laplace errors) enters the moments' errors and the α²F band.
+A fit that reaches the noise level is only as unique as the data make it. Where the gap
+is insensitive to α²F (weight at low Ω, which λ and ω_log weight by 1/Ω, or a range the
+data barely see) the answer is the prior's: the zero reference of the classical fit's
+smoothness penalty, or the network's answer for ``--refine``. Both put little weight
+where nothing asks for it. The probe refits from the answer with the same penalty
+taken relative to a *flat* α²F of the same λ (the start of the classical fit), i.e.
+a prior that puts weight everywhere, with the same discrepancy principle. When both
+fits reach the noise level and their λ or ω_log differ by more than their combined
+uncertainty (Laplace errors and the forward model's systematic :data:`SYSTEMATIC`, in
+quadrature, times :data:`N_SIGMA`), the answer is prior-dominated: the verdict becomes
+``warn`` with that reason, and the spread (the difference of the two fits, in
+quadrature with the Laplace errors) enters the moments' errors and the α²F band.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ KEYS = ("lambda", "omega_log_meV")
 
 def second_opinion(fit: A2FFit, residual: Callable[[np.ndarray], np.ndarray],
                    jac_fun: Callable[[np.ndarray], np.ndarray]) -> dict[str, Any]:
-    """Refit ``fit`` with the plain α²F roughness; downgrade its verdict if the answers differ.
+    """Refit ``fit`` towards a flat α²F; downgrade its verdict if the answers differ.
 
     Modifies ``fit`` in place when the two answers disagree: ``check`` gets a ``warn``,
     ``figures`` their ``*_std`` widened by the spread, ``spread`` the coefficient
@@ -62,10 +63,11 @@ def second_opinion(fit: A2FFit, residual: Callable[[np.ndarray], np.ndarray],
         return {"skipped": "the fit does not reach the noise level (verdict fail)"}
     basis, a = fit.basis, fit.coefficients
     k = basis.n_knots
-    oc = occam_fit(residual, a, basis.roughness(over_omega=False) * basis.spacing ** 2,
+    flat = np.ones(k) * fit.figures["lambda"] / basis.moments(np.ones(k))["lambda"]
+    oc = occam_fit(residual, a, basis.roughness() * basis.spacing ** 2,
                    lower=np.zeros(k), upper=np.full(k, np.inf),
                    typical=np.full(k, max(float(a.max()), 1e-3)), max_steps=PROBE_STEPS,
-                   jac_fun=jac_fun)
+                   jac_fun=jac_fun, reference=flat)
     alt = basis.moments(oc.x)
     out: dict[str, Any] = {"chi2_reduced": oc.chi2_reduced, "n_evaluations": oc.n_evaluations,
                            "wall_s": oc.wall_s, **{key: float(alt[key]) for key in KEYS}}
@@ -84,8 +86,8 @@ def second_opinion(fit: A2FFit, residual: Callable[[np.ndarray], np.ndarray],
         for key in KEYS:
             f[f"{key}_std"] = float(np.hypot(f[f"{key}_std"], alt[key] - f[key]))
         fit.spread = oc.x - a
-        fit.check.add("warn", "prior-dominated answer: a fit with another smoothness prior "
-                              f"reproduces the gap as well (chi2/N {oc.chi2_reduced:.2f} vs "
+        fit.check.add("warn", "prior-dominated answer: a fit drawn towards a flat alpha2F "
+                              f"reproduces the data as well (chi2/N {oc.chi2_reduced:.2f} vs "
                               f"{fit.occam.chi2_reduced:.2f}) with lambda {alt['lambda']:.3f} "
                               f"vs {f['lambda']:.3f}, omega_log {alt['omega_log_meV']:.2f} vs "
                               f"{f['omega_log_meV']:.2f} meV; the errors include the spread",
