@@ -140,7 +140,7 @@ def fit_gap(omega: np.ndarray, delta: np.ndarray, temperature_K: float, mu_star:
     From a given start (a network's answer) one fit on the start's support, its roughness
     penalty taken relative to the start (the fit leaves the network's answer only as far
     as the data require). Without a start and a given ``omega_top`` a first fit
-    (:data:`N_KNOTS` knots, half the steps) spans everything the data can see
+    (:data:`N_KNOTS` knots) spans everything the data can see
     (Ω ≤ ω_max − Δ₀); a second one starts from it on its support (× 1.3 + 2 meV, within
     that range) with knots at most :data:`KNOT_SPACING_MAX` apart. The final fit gets a
     second opinion (:mod:`~specinv.eliashberg.fit.opinion`).
@@ -177,7 +177,7 @@ def fit_gap(omega: np.ndarray, delta: np.ndarray, temperature_K: float, mu_star:
         return _fit_once(omega, delta, temperature_K, mu_star, start, omega_top, n_knots,
                          d_omega, max_steps, prior=start is not None)
     first = _fit_once(omega, delta, temperature_K, mu_star, None, None, N_KNOTS, d_omega,
-                      max(max_steps // 2, 1), probe=False)
+                      max_steps, probe=False)
     if not np.any(first.coefficients > 0):
         first.info["second_opinion"] = {"skipped": "the fit lost every alpha2F weight"}
         return first
