@@ -135,6 +135,16 @@ def _backtrack(fun: _Counted, x: np.ndarray, r: np.ndarray, chi: float, xn: np.n
     return x, r, chi
 
 
+def _choose(trials: list[tuple[float, np.ndarray, np.ndarray, float]], chi: float,
+            target: float) -> tuple[float, np.ndarray, np.ndarray, float]:
+    """The smoothest (largest μ) candidate at the target, else near the step's best misfit."""
+    fit = [t for t in trials if t[3] <= target]
+    if not fit:   # above the noise level: the smoothest candidate near the step's best
+        best = min(t[3] for t in trials)
+        fit = [t for t in trials if t[3] <= max(min((1.0 + FLOOR_SLACK) * best, chi), best)]
+    return max(fit, key=lambda t: t[0])
+
+
 def _covariance(jac: np.ndarray, rough: np.ndarray, mu: float, x: np.ndarray,
                 lower: np.ndarray, chi2n: float) -> np.ndarray:
     """Laplace covariance over the parameters off their lower bound."""
@@ -206,11 +216,7 @@ def occam_fit(fun: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, rough: np
         for m, xc in _candidates(jac, x, r, rough, lower, upper, ref):
             rc = f(xc)
             trials.append((m, xc, rc, float(rc @ rc) / rc.size))
-        fit = [t for t in trials if t[3] <= target]
-        if not fit:   # above the noise level: the smoothest candidate near the step's best
-            best = min(t[3] for t in trials)
-            fit = [t for t in trials if t[3] <= max(min((1.0 + FLOOR_SLACK) * best, chi), best)]
-        m, xn, rn, cn = max(fit, key=lambda t: t[0])
+        m, xn, rn, cn = _choose(trials, chi, target)
         if cn > max(chi, target):  # no candidate lowers the misfit or keeps it: damped steps
             xn, rn, cn = _backtrack(f, x, r, chi, xn, target)
         accepted = cn < chi or cn <= target
