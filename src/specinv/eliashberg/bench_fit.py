@@ -59,12 +59,11 @@ def _network(models, omega, delta, t, mu) -> dict[str, Any]:
 
 def _fit_row(omega, delta, t, mu, start) -> dict[str, Any]:
     fit = fit_gap(omega, delta, t, mu, start=start)
-    second = fit.info.get("second_opinion", {})
     return {"lambda": fit.figures["lambda"], "omega_log_meV": fit.figures["omega_log_meV"],
             "tc_K": fit.figures["tc_K"], "lambda_std": fit.figures["lambda_std"],
             "omega_log_std_meV": fit.figures["omega_log_meV_std"],
             "verdict": fit.check.verdict, "chi2_reduced": fit.occam.chi2_reduced,
-            "n_knots": fit.basis.n_knots, "prior_dominated": bool(second.get("disagrees")),
+            "n_knots": fit.basis.n_knots,
             "wall_s": fit.occam.wall_s, "n_evaluations": fit.occam.n_evaluations}
 
 

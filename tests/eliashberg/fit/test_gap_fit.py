@@ -70,27 +70,6 @@ def test_occam_reaches_the_noise_level_on_a_linear_problem():
     assert res.covariance.shape == (15, 15)
 
 
-def test_occam_stays_at_a_reference_that_already_fits():
-    """A rough reference (the network's answer) that reproduces the data to the noise level
-    is kept: the penalty on L (x − x_ref) leaves it only as far as the data require, where
-    the penalty on L x smooths it away (and moves the moments)."""
-    rng = np.random.default_rng(2)
-    a = rng.normal(size=(60, 15))
-    x_ref = np.abs(np.sin(np.linspace(0, 3 * np.pi, 15))) + 0.2    # rough on purpose
-    data = a @ x_ref + 0.5 * rng.normal(size=60)                    # σ = 1: χ²/N ≈ 0.25
-    rough = -2.0 * np.eye(15) + np.eye(15, k=1) + np.eye(15, k=-1)
-    kw = dict(lower=np.zeros(15), upper=np.full(15, np.inf), typical=np.ones(15))
-    kept = occam_fit(lambda x: a @ x - data, x_ref, rough, reference=x_ref, **kw)
-    smoothed = occam_fit(lambda x: a @ x - data, x_ref, rough, **kw)
-    assert kept.chi2_reduced <= 1.0 and smoothed.chi2_reduced <= 1.0 + 1e-9
-    # the discrepancy principle's answer closest to the reference is the reference itself
-    assert np.array_equal(kept.x, x_ref) and kept.info["converged"]
-    assert np.linalg.norm(rough @ smoothed.x) < np.linalg.norm(rough @ x_ref)
-    # from a reference above the noise level the fit moves, as far as the data require
-    moved = occam_fit(lambda x: a @ x - data, 1.5 * x_ref, rough, reference=1.5 * x_ref, **kw)
-    assert moved.chi2_reduced <= 1.0 + 1e-9
-
-
 def test_occam_backtracks_a_gauss_newton_overshoot():
     """r = atan(x)/σ from x = 5: the full step lands at x ≈ −31 and one halving at −13, both
     worse; only the quarter step lowers the misfit. The fit must go on to the root."""
@@ -138,14 +117,6 @@ def test_fit_recovers_lambda_with_lambda_free(truth):
     assert fit.figures["omega_log_meV"] == pytest.approx(true["omega_log_meV"], rel=0.05)
     assert fit.check.verdict != "fail" and np.all(fit.a2f >= 0)
     assert fit.figures["lambda_std"] > 0 and np.all(np.isfinite(fit.a2f_std))
-    # the second opinion ran; where it disagrees the verdict says so and the errors cover it
-    second = fit.info["second_opinion"]
-    assert second["reached_noise"] == (second["chi2_reduced"] <= 2.0)
-    if second["disagrees"]:
-        assert fit.check.verdict == "warn" and any("prior-dominated" in r
-                                                   for r in fit.check.reasons)
-        for key, std in (("lambda", "lambda_std"), ("omega_log_meV", "omega_log_meV_std")):
-            assert fit.figures[std] >= abs(second[key] - fit.figures[key])
 
 
 def test_fit_fails_when_the_gap_cannot_be_reached(truth):

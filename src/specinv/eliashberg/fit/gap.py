@@ -32,7 +32,6 @@ from specinv.eliashberg.engine.realaxis import gap_edge
 from specinv.eliashberg.fit.basis import HatBasis
 from specinv.eliashberg.fit.forward import EngineForward
 from specinv.eliashberg.fit.occam import occam_fit
-from specinv.eliashberg.fit.opinion import second_opinion
 from specinv.eliashberg.fit.result import A2FFit
 
 #: relative accuracy of the forward model (see the module docstring)
@@ -41,29 +40,8 @@ MODEL_TOL = 3e-3
 OMEGA_TOP_MAX = 60.0
 #: residual (in σ) of a trial α²F with no gap at T
 NORMAL_PENALTY = 1e3
-#: hat coefficients of the first (whole-range) fit and fewest of the final one
+#: default number of hat coefficients
 N_KNOTS = 36
-#: widest knot interval of the final fit (meV): optic peaks of σ ≈ 1 meV and the low-Ω
-#: onset need it (36 knots on 40 meV left a model floor at χ²/N 8–190)
-KNOT_SPACING_MAX = 0.5
-#: most hat coefficients of the final fit (each costs one forward solve per Jacobian)
-MAX_KNOTS = 72
-
-
-def knots_for(omega_top: float) -> int:
-    """Hat coefficients of the final fit on 0 … ``omega_top``.
-
-    Parameters
-    ----------
-    omega_top : float
-        Highest knot (meV).
-
-    Returns
-    -------
-    int
-        ⌈omega_top / :data:`KNOT_SPACING_MAX`⌉ within [:data:`N_KNOTS`, :data:`MAX_KNOTS`].
-    """
-    return int(np.clip(np.ceil(omega_top / KNOT_SPACING_MAX), N_KNOTS, MAX_KNOTS))
 
 
 def flat_start(basis: HatBasis, delta0: float, mu_star: float) -> np.ndarray:
@@ -134,16 +112,13 @@ def _gap_data(omega: np.ndarray, delta: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 def fit_gap(omega: np.ndarray, delta: np.ndarray, temperature_K: float, mu_star: float, *,
             start: tuple[np.ndarray, np.ndarray] | None = None, omega_top: float | None = None,
-            n_knots: int | None = None, d_omega: float = 0.1, max_steps: int = 8) -> A2FFit:
+            n_knots: int = N_KNOTS, d_omega: float = 0.1, max_steps: int = 8) -> A2FFit:
     """Fit α²F (λ free) to Δ(ω) through the engine, zooming in on its support.
 
-    From a given start (a network's answer) one fit on the start's support, its roughness
-    penalty taken relative to the start (the fit leaves the network's answer only as far
-    as the data require). Without a start and a given ``omega_top`` a first fit
-    (:data:`N_KNOTS` knots) spans everything the data can see
-    (Ω ≤ ω_max − Δ₀); a second one starts from it on its support (× 1.3 + 2 meV, within
-    that range) with knots at most :data:`KNOT_SPACING_MAX` apart. The final fit gets a
-    second opinion (:mod:`~specinv.eliashberg.fit.opinion`).
+    Without a start and a given ``omega_top`` the first fit spans everything the data can
+    see (Ω ≤ ω_max − Δ₀) with up to ``max_steps`` steps; when its α²F lives well inside
+    (support × 1.3 + 2 meV below 80 % of that range) a second fit starts from it on the
+    support with the same number of knots, i.e. finer ones (narrow peaks).
 
     Parameters
     ----------
@@ -160,8 +135,8 @@ def fit_gap(omega: np.ndarray, delta: np.ndarray, temperature_K: float, mu_star:
     omega_top : float, optional
         Highest knot (meV); default: from the start's support (×1.3 + 2 meV), or the data's
         ω_max − Δ₀ without a start, at most :data:`OMEGA_TOP_MAX`.
-    n_knots : int, optional
-        Hat coefficients K of the final fit (default :func:`knots_for` its range).
+    n_knots : int
+        Hat coefficients K.
     d_omega : float
         Real-axis step of the forward model (meV).
     max_steps : int
@@ -175,17 +150,15 @@ def fit_gap(omega: np.ndarray, delta: np.ndarray, temperature_K: float, mu_star:
     """
     if start is not None or omega_top is not None:
         return _fit_once(omega, delta, temperature_K, mu_star, start, omega_top, n_knots,
-                         d_omega, max_steps, prior=start is not None)
-    first = _fit_once(omega, delta, temperature_K, mu_star, None, None, N_KNOTS, d_omega,
-                      max_steps, probe=False)
-    if not np.any(first.coefficients > 0):
-        first.info["second_opinion"] = {"skipped": "the fit lost every alpha2F weight"}
-        return first
+                         d_omega, max_steps)
+    first = _fit_once(omega, delta, temperature_K, mu_star, None, None, n_knots, d_omega,
+                      max_steps)
     top = support_top(first.omega, first.a2f, 1e-2)
-    second = _fit_once(omega, delta, temperature_K, mu_star, (first.omega, first.a2f),
-                       min(max(1.3 * top, top + 2.0), first.basis.omega_max), n_knots,
-                       d_omega, max_steps)
-    second.info.update(start="flat (Allen-Dynes), then refitted on the first fit's support",
+    if max(1.3 * top, top + 2.0) > 0.8 * first.basis.omega_max:
+        return first
+    second = _fit_once(omega, delta, temperature_K, mu_star, (first.omega, first.a2f), None,
+                       n_knots, d_omega, max_steps)
+    second.info.update(start="flat (Allen-Dynes), then zoomed on the first fit's support",
                        first_fit_chi2_reduced=first.occam.chi2_reduced,
                        first_fit_omega_top_meV=first.basis.omega_max)
     second.occam.n_evaluations += first.occam.n_evaluations
@@ -195,13 +168,8 @@ def fit_gap(omega: np.ndarray, delta: np.ndarray, temperature_K: float, mu_star:
 
 def _fit_once(omega: np.ndarray, delta: np.ndarray, temperature_K: float, mu_star: float,
               start: tuple[np.ndarray, np.ndarray] | None, omega_top: float | None,
-              n_knots: int | None, d_omega: float, max_steps: int, *, prior: bool = False,
-              probe: bool = True) -> A2FFit:
-    """One fit of :func:`fit_gap` on a fixed basis.
-
-    ``prior``: penalize the roughness of the difference to the start (a network's answer)
-    rather than of α²F; ``probe``: add the second opinion.
-    """
+              n_knots: int, d_omega: float, max_steps: int) -> A2FFit:
+    """One fit of :func:`fit_gap` on a fixed basis."""
     if not 0 <= mu_star < 1:
         raise ParameterError(f"mu_star must lie in [0, 1), got {mu_star}")
     w, d, d0 = _gap_data(omega, delta)
@@ -209,7 +177,7 @@ def _fit_once(omega: np.ndarray, delta: np.ndarray, temperature_K: float, mu_sta
     if omega_top is None:
         omega_top = reach if start is None else min(
             reach, max(1.3 * support_top(*start), support_top(*start) + 2.0))
-    basis = HatBasis(knots_for(omega_top) if n_knots is None else n_knots, float(omega_top))
+    basis = HatBasis(n_knots, float(omega_top))
     dw = min(d_omega, basis.spacing / 3.0)
     a0 = basis.project(*start) if start is not None else flat_start(basis, d0, mu_star)
     if not np.any(a0 > 0):
@@ -235,8 +203,7 @@ def _fit_once(omega: np.ndarray, delta: np.ndarray, temperature_K: float, mu_sta
     scale = max(float(a0.max()), 1e-3)
     oc = occam_fit(residual, a0, basis.roughness() * basis.spacing ** 2,
                    lower=np.zeros(k), upper=np.full(k, np.inf), typical=np.full(k, scale),
-                   max_steps=max_steps, jac_fun=lambda a: residual(a, coarse),
-                   reference=a0 if prior else None)
+                   max_steps=max_steps, jac_fun=lambda a: residual(a, coarse))
     fitted = model(oc.x)
     fitted = np.zeros_like(data) if fitted is None else fitted
     check = check_fit(data, fitted, np.full(data.size, sigma), sigma_given=False,
@@ -249,13 +216,8 @@ def _fit_once(omega: np.ndarray, delta: np.ndarray, temperature_K: float, mu_sta
                           "function through the Eliashberg equations at this T and mu*")
     fit = A2FFit(basis, oc.x, oc.covariance, float(mu_star), 0.0, oc, check,
                  info={"start": "given" if start is not None else "flat (Allen-Dynes)",
-                       "penalty": "roughness of the difference to the start" if prior else
-                       "roughness of alpha2F/Omega",
                        "gap_edge_meV": d0, "sigma_meV": sigma, "noise_estimated_meV": noise,
                        "d_omega_meV": dw, "data_points": int(w.size)},
                  fitted=fitted)
     fit.evaluate()
-    if probe:
-        fit.info["second_opinion"] = second_opinion(fit, residual,
-                                                    lambda a: residual(a, coarse))
     return fit

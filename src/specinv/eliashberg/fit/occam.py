@@ -107,42 +107,29 @@ def _jacobian(fun: _Counted, x: np.ndarray, r: np.ndarray, typical: np.ndarray,
 
 
 def _candidates(jac: np.ndarray, x: np.ndarray, r: np.ndarray, rough: np.ndarray,
-                lower: np.ndarray, upper: np.ndarray,
-                reference: np.ndarray) -> list[tuple[float, np.ndarray]]:
+                lower: np.ndarray, upper: np.ndarray) -> list[tuple[float, np.ndarray]]:
     """Bounded solutions of the linearized, regularized problem for every μ of the grid."""
     b = jac @ x - r
     scale = float(np.sum(jac ** 2)) / max(float(np.sum(rough ** 2)), 1e-300)
-    target = rough @ reference
     out = []
     for m in MU_GRID * scale:
         a = np.vstack([jac, np.sqrt(m) * rough])
-        rhs = np.concatenate([b, np.sqrt(m) * target])
+        rhs = np.concatenate([b, np.zeros(rough.shape[0])])
         sol = lsq_linear(a, rhs, bounds=(lower, upper), method="bvls")
         out.append((float(m), np.clip(sol.x, lower, upper)))
     return out
 
 
-def _backtrack(fun: _Counted, x: np.ndarray, r: np.ndarray, chi: float, xn: np.ndarray,
-               target: float) -> tuple[np.ndarray, np.ndarray, float]:
-    """Halve the step x → xn until the misfit drops below ``chi`` (or, from a point at the
-    target, stays at it); else stay at x."""
+def _backtrack(fun: _Counted, x: np.ndarray, r: np.ndarray, chi: float,
+               xn: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """Halve the step x → xn until the misfit drops below ``chi`` (else stay at x)."""
     for k in range(1, MAX_HALVINGS + 1):
         xh = x + 0.5 ** k * (xn - x)
         rh = fun(xh)
         ch = float(rh @ rh) / rh.size
-        if ch < chi or (chi <= target and ch <= target):
+        if ch < chi:
             return xh, rh, ch
     return x, r, chi
-
-
-def _choose(trials: list[tuple[float, np.ndarray, np.ndarray, float]], chi: float,
-            target: float) -> tuple[float, np.ndarray, np.ndarray, float]:
-    """The smoothest (largest μ) candidate at the target, else near the step's best misfit."""
-    fit = [t for t in trials if t[3] <= target]
-    if not fit:   # above the noise level: the smoothest candidate near the step's best
-        best = min(t[3] for t in trials)
-        fit = [t for t in trials if t[3] <= max(min((1.0 + FLOOR_SLACK) * best, chi), best)]
-    return max(fit, key=lambda t: t[0])
 
 
 def _covariance(jac: np.ndarray, rough: np.ndarray, mu: float, x: np.ndarray,
@@ -160,8 +147,7 @@ def _covariance(jac: np.ndarray, rough: np.ndarray, mu: float, x: np.ndarray,
 def occam_fit(fun: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, rough: np.ndarray, *,
               lower: np.ndarray, upper: np.ndarray, typical: np.ndarray, target: float = 1.0,
               max_steps: int = 8, tol: float = 2e-3,
-              jac_fun: Callable[[np.ndarray], np.ndarray] | None = None,
-              reference: np.ndarray | None = None) -> OccamResult:
+              jac_fun: Callable[[np.ndarray], np.ndarray] | None = None) -> OccamResult:
     """Fit ``x`` so that the normalized residuals ``fun(x)`` reach χ²/N ≈ ``target``, smoothly.
 
     Parameters
@@ -185,11 +171,6 @@ def occam_fit(fun: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, rough: np
         above it lowers χ²/N by less than 10 ``tol`` relative.
     jac_fun : callable, optional
         A cheaper, less accurate version of ``fun`` for the Jacobian (default ``fun``).
-    reference : ndarray of shape (n,), optional
-        Prior answer x_ref: the penalty is ‖L (x − x_ref)‖² (default 0: ‖L x‖²), so the fit
-        moves away from it only as far as the data require. Started at a reference that
-        already reaches the target, the fit returns it (no step; the covariance then uses
-        the largest μ of the grid).
 
     Returns
     -------
@@ -200,25 +181,23 @@ def occam_fit(fun: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, rough: np
     f = _Counted(fun)
     fj = f if jac_fun is None else _Counted(jac_fun)
     x = np.clip(np.asarray(x0, float), lower, upper)
-    ref = np.zeros_like(x) if reference is None else np.asarray(reference, float)
     r = f(x)
     chi = float(r @ r) / r.size
     mu, jac, hist = float("nan"), None, []
     converged, message = False, "step limit reached"
-    if reference is not None and chi <= target and np.allclose(x, ref, rtol=0.0, atol=0.0):
-        # the discrepancy principle's answer closest to the reference is the reference
-        jac = _jacobian(fj, x, r if fj is f else fj(x), typical, upper)
-        mu = float(MU_GRID[-1] * np.sum(jac ** 2) / max(float(np.sum(rough ** 2)), 1e-300))
-        max_steps, converged, message = 0, True, "the reference reaches the target"
     for _ in range(max_steps):
         jac = _jacobian(fj, x, r if fj is f else fj(x), typical, upper)
         trials = []
-        for m, xc in _candidates(jac, x, r, rough, lower, upper, ref):
+        for m, xc in _candidates(jac, x, r, rough, lower, upper):
             rc = f(xc)
             trials.append((m, xc, rc, float(rc @ rc) / rc.size))
-        m, xn, rn, cn = _choose(trials, chi, target)
-        if cn > max(chi, target):  # no candidate lowers the misfit or keeps it: damped steps
-            xn, rn, cn = _backtrack(f, x, r, chi, xn, target)
+        fit = [t for t in trials if t[3] <= target]
+        if not fit:   # above the noise level: the smoothest candidate near the step's best
+            best = min(t[3] for t in trials)
+            fit = [t for t in trials if t[3] <= max(min((1.0 + FLOOR_SLACK) * best, chi), best)]
+        m, xn, rn, cn = max(fit, key=lambda t: t[0])
+        if cn > chi and chi > target:      # no candidate lowers the misfit: damped steps
+            xn, rn, cn = _backtrack(f, x, r, chi, xn)
         accepted = cn < chi or cn <= target
         hist.append({"chi2_reduced": cn, "mu": m, "accepted": bool(accepted)})
         if not accepted or np.array_equal(xn, x):

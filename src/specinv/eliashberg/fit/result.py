@@ -47,9 +47,6 @@ class A2FFit:
         How the fit was set up (start, data range, noise).
     fitted : ndarray or None
         The fitted data (same layout as the data the fit saw).
-    spread : ndarray of shape (K,) or None
-        Coefficient difference to an equally good fit with another prior
-        (:mod:`~specinv.eliashberg.fit.opinion`), added to the band in quadrature.
     """
 
     basis: HatBasis
@@ -62,7 +59,6 @@ class A2FFit:
     figures: dict[str, float] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
     fitted: np.ndarray | None = None
-    spread: np.ndarray | None = None
 
     @property
     def omega(self) -> np.ndarray:
@@ -76,12 +72,9 @@ class A2FFit:
 
     @property
     def a2f_std(self) -> np.ndarray:
-        """1σ band of α²F: Laplace covariance (and the prior spread), shape (n_mesh,)."""
+        """1σ band of α²F from the Laplace covariance, shape (n_mesh,)."""
         b = self.basis.matrix
-        var = np.clip(np.einsum("ik,kl,il->i", b, self.covariance, b), 0.0, None)
-        if self.spread is not None:
-            var = var + (b @ self.spread) ** 2
-        return np.sqrt(var)
+        return np.sqrt(np.clip(np.einsum("ik,kl,il->i", b, self.covariance, b), 0.0, None))
 
     def evaluate(self, seed: int = 0) -> dict[str, float]:
         """Fill :attr:`figures`: moments with linearized errors, T_c with posterior draws.
