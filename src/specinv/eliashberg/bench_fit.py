@@ -61,7 +61,9 @@ def _fit_row(omega, delta, t, mu, start) -> dict[str, Any]:
     fit = fit_gap(omega, delta, t, mu, start=start)
     return {"lambda": fit.figures["lambda"], "omega_log_meV": fit.figures["omega_log_meV"],
             "tc_K": fit.figures["tc_K"], "lambda_std": fit.figures["lambda_std"],
+            "omega_log_std_meV": fit.figures["omega_log_meV_std"],
             "verdict": fit.check.verdict, "chi2_reduced": fit.occam.chi2_reduced,
+            "n_knots": fit.basis.n_knots,
             "wall_s": fit.occam.wall_s, "n_evaluations": fit.occam.n_evaluations}
 
 
@@ -128,6 +130,8 @@ def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
                 "median_lambda_rel_err": float(np.median(el)) if ans else None,
                 "median_omega_log_rel_err": float(np.median(ew)) if ans else None,
                 "silent_failures": sum(r["verdict"] == "ok" for r in bad),
+                "verdicts": {v: sum(r.get("verdict") == v for r in ans)
+                             for v in ("ok", "warn", "fail")},
                 "median_wall_s": float(np.median([r["wall_s"] for r in ans]))
                 if ans and "wall_s" in ans[0] else None}
     return out

@@ -33,4 +33,5 @@ def test_summary_counts_silent_failures_and_refusals():
     assert s["f/refined"]["within_5pct"] == pytest.approx(1 / 3)
     assert s["f/refined"]["silent_failures"] == 1          # the λ miss with verdict ok
     assert s["f/refined"]["median_wall_s"] == 20.0
+    assert s["f/refined"]["verdicts"] == {"ok": 2, "warn": 0, "fail": 1}
     assert s["f/network"]["refused"] == 1 and s["f/network"]["within_5pct"] is None
