@@ -235,12 +235,16 @@ def _plot(path: str, setup, result, args: argparse.Namespace) -> None:
     import matplotlib.pyplot as plt
 
     k = setup.problem.kernel
-    fig, (a0, a1) = plt.subplots(1, 2, figsize=(10, 4))
-    a0.errorbar(range(k.shape[0]), setup.problem.data, yerr=setup.problem.noise(), fmt=".",
+    fig = plt.figure(figsize=(10, 5))
+    grid = fig.add_gridspec(2, 2, height_ratios=(3, 1))
+    a0, a1 = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[:, 1])
+    index = np.arange(k.shape[0])
+    a0.errorbar(index, setup.problem.data, yerr=setup.problem.noise(), fmt=".",
                 ms=2, label="data")
-    a0.plot(result.fitted, "-", lw=1, label="fit")
-    a0.set_xlabel("data index (τ or [Re; Im] ω_n)")
+    a0.plot(index, result.fitted, "-", lw=1, label="fit")
     a0.legend()
+    result.check.plot_residuals(fig.add_subplot(grid[1, 0], sharex=a0), index,
+                                xlabel="data index (τ or [Re; Im] ω_n)")
     a1.plot(result.omega, result.spectrum, "-")
     if result.spectrum_band95 is not None:
         a1.fill_between(result.omega, result.spectrum - result.spectrum_band95,

@@ -33,7 +33,7 @@ def _split(m: np.ndarray) -> dict[str, Any]:
 
 
 def _write(args: argparse.Namespace, cols: dict[str, Any], meta: dict[str, Any],
-           curves: dict[str, np.ndarray], notes: list[str], summary: str) -> None:
+           curves: dict[str, np.ndarray], notes: list[str], summary: str, check: Any) -> None:
     from specinv.io.table import write_table
 
     def plot(path: str) -> None:
@@ -42,11 +42,13 @@ def _write(args: argparse.Namespace, cols: dict[str, Any], meta: dict[str, Any],
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        fig, ax = plt.subplots(figsize=(6, 4))
+        fig, (ax, res) = plt.subplots(2, 1, figsize=(6, 5.5), height_ratios=(3, 1))
         for label, y in curves.items():
             ax.plot(cols["omega"], y, lw=1, label=label)
         ax.set_xlabel("ω")
         ax.legend(fontsize=7)
+        check.plot_residuals(res, np.arange(np.size(check.residuals)),
+                             xlabel="data index of the continued function ([Re; Im] ω_n)")
         fig.tight_layout()
         fig.savefig(path, dpi=100, format="png")
         plt.close(fig)
@@ -87,7 +89,7 @@ def write_self_energy(args: argparse.Namespace, gf: GfArrays, common: dict[str, 
         curves = {f"-Im Σ_{a}{a}": -r.sigma[:, a, a].imag for a in range(r.sigma.shape[1])}
         _write(args, cols, meta, curves, r.matrix.notes,
                f"{r.sigma.shape[1]}×{r.sigma.shape[1]} Σ(ω), minimum eigenvalue of the "
-               f"normalized spectrum {r.matrix.min_eigenvalue:.3g}")
+               f"normalized spectrum {r.matrix.min_eigenvalue:.3g}", r.matrix.check)
         return r.matrix.check
     from specinv.ac.selfenergy import Z_WINDOW, continue_self_energy
 
@@ -108,7 +110,7 @@ def write_self_energy(args: argparse.Namespace, gf: GfArrays, common: dict[str, 
     z = "no quasiparticle" if r.z is None else f"Z = {r.z:.4g}"
     _write(args, cols, meta, {"Re Σ": r.re_sigma, "Im Σ": r.im_sigma}, meta["notes"],
            f"Σ(ω), Σ(∞) = {r.tail.sigma_inf:.6g}, Σ₁ = {r.tail.sigma_1:.6g}, {z}, "
-           f"χ²/N = {res.chi2_reduced:.3g}")
+           f"χ²/N = {res.chi2_reduced:.3g}", res.check)
     return res.check
 
 
@@ -144,7 +146,8 @@ def write_matrix(args: argparse.Namespace, gf: GfArrays, kernel: str,
     k = r.spectrum.shape[1]
     curves = {f"A_{a}{b}": r.spectrum[:, a, b].real for a in range(k) for b in range(a, k)}
     _write(args, cols, meta, curves, r.notes,
-           f"{k}×{k} A(ω), minimum eigenvalue before projection {r.min_eigenvalue:.3g}")
+           f"{k}×{k} A(ω), minimum eigenvalue before projection {r.min_eigenvalue:.3g}",
+           r.check)
     return r.check
 
 
@@ -181,7 +184,7 @@ def write_scalar_g(args: argparse.Namespace, gf: GfArrays, kernel: str,
                               **res.metadata(), **setup.metadata(),
                               "alpha": res.hyperparameters.get("alpha")})
     _write(args, cols, meta, {"A": res.spectrum}, setup.notes,
-           f"{common['method']}, {kernel}, χ²/N = {res.chi2_reduced:.3g}")
+           f"{common['method']}, {kernel}, χ²/N = {res.chi2_reduced:.3g}", res.check)
     return res.check
 
 
