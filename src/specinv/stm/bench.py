@@ -311,8 +311,11 @@ def _transfer_only(args: argparse.Namespace, out_dir: Path, t_all: float) -> int
     from specinv.stm.bench_transfer import print_transfer, run_transfer
     from specinv.stm.detector import Detector, load_default
 
-    detectors = {"shipped default": load_default(), "classical matched filter":
-                 Detector.classical()}
+    auto = load_default()
+    auto.auto_threshold = True
+    detectors = {"shipped default": load_default(),
+                 "shipped default, run-time threshold": auto,
+                 "classical matched filter": Detector.classical()}
     if args.model:
         detectors = {f"model {args.model}": Detector.load(args.model), **detectors}
     report = run_transfer(args, detectors, out_dir, t_all)

@@ -169,6 +169,16 @@ def _adapt(args: argparse.Namespace) -> int:
 
 
 # -- detect ---------------------------------------------------------------------------
+def _threshold_arg(text: str) -> float | str:
+    """``--threshold``: a number or ``auto``."""
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number or 'auto', got {text!r}") from None
+
+
 def _plot(path: str, maps: np.ndarray, pos: np.ndarray, title: str) -> None:
     import matplotlib
 
@@ -193,8 +203,13 @@ def _detect(args: argparse.Namespace) -> int:
     from specinv.io.table import write_table
 
     table_outputs(args.output, args.plot, inputs=list(args.input))
-    if args.threshold is not None and not (np.isfinite(args.threshold)
-                                           and (args.classical or args.threshold > 0)):
+    if args.threshold == "auto":
+        if args.classical:
+            raise ParameterError("--threshold auto needs the network (the matched filter's "
+                                 "threshold comes from the map's own peaks): drop --classical "
+                                 "or give a number")
+    elif args.threshold is not None and not (np.isfinite(args.threshold)
+                                             and (args.classical or args.threshold > 0)):
         raise ParameterError(f"--threshold must be finite (and > 0 for a network: a score "
                              f"threshold <= 0 accepts every local maximum), got {args.threshold}")
     maps, bias = load_stack(args.input, args.channel)
@@ -318,10 +333,12 @@ def _register_detect(ss: argparse._SubParsersAction) -> None:
                    help=".3ds/.sxm: dI/dV channel (default: first lock-in channel)")
     d.add_argument("--kf-per-px", type=float,
                    help="k_F in rad/pixel (default: from the Fourier ring)")
-    d.add_argument("--threshold", type=float,
-                   help="score threshold (network: dimensionless in [0, 1], default the "
-                        "model's validated one; with --classical, log energy, default: median + "
-                        "3 robust std of the map's own peak scores)")
+    d.add_argument("--threshold", type=_threshold_arg,
+                   help="score threshold (network: a dimensionless logit, default the "
+                        "model's validated one; 'auto': chosen on T-matrix maps simulated "
+                        "at run time with this input's size, bias count and k_F, cached per "
+                        "format; with --classical, log energy, default: median + 3 robust std "
+                        "of the map's own peak scores)")
     d.add_argument("--threads", type=int, default=1, help="torch CPU threads (default %(default)s)")
     add_verdict_argument(d)
     d.set_defaults(func=_detect)

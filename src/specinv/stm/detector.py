@@ -92,13 +92,18 @@ class Detector:
         Peaks closer than this (pixels) to a stronger one are dropped.
     metadata : dict
         Training parameters (written next to saved weights).
+    auto_threshold : bool
+        Choose the threshold at run time on simulated maps of each input's format
+        (:func:`~specinv.stm.format_threshold.format_threshold`) instead of ``threshold``
+        (then only the fallback); network detectors only.
     """
 
     def __init__(self, model: torch.nn.Module | None, *, threshold: float = 0.0,
                  tile: int = 20, overlap: int = 8, kf_range: tuple[float, float] = (0.45, 1.15),
                  max_bias: int = MAX_BIAS, min_bias: int = 4, min_distance: float = 2.0,
-                 metadata: dict | None = None) -> None:
+                 metadata: dict | None = None, auto_threshold: bool = False) -> None:
         self.model = model
+        self.auto_threshold = bool(auto_threshold)
         self.threshold = float(threshold)
         self.tile = int(tile)
         self.overlap = int(overlap)
@@ -166,8 +171,29 @@ class Detector:
         info["seconds"] = time.perf_counter() - t0
         return s, info
 
+    def _pick_threshold(self, s: np.ndarray, info: dict, threshold: float | str | None
+                        ) -> tuple[float, str | dict]:
+        """Threshold of :meth:`detect` and how it was chosen."""
+        if threshold is None:
+            threshold = "auto" if self.auto_threshold else None
+        if threshold == "auto":
+            if self.model is None:
+                raise ValueError("a run-time threshold needs a network detector")
+            from specinv.stm.format_threshold import format_threshold
+
+            kf = info["kf_per_px"]
+            auto = format_threshold(self, info["n_bias_used"], s.shape,
+                                    None if kf is None else kf / info["zoom"])
+            return auto["threshold"], auto
+        if threshold is not None:
+            return float(threshold), "given"
+        if np.isnan(self.threshold):  # the matched filter's default: the map's own peaks
+            return (robust_threshold(find_peaks(s, -np.inf, self.min_distance)[1]),
+                    f"median + {OUTLIER_SIGMAS:g} robust std of the map's own peak scores")
+        return self.threshold, "detector"
+
     def detect(self, maps: np.ndarray, *, kf_per_px: float | None = None,
-               threshold: float | None = None, rescale: bool = True,
+               threshold: float | str | None = None, rescale: bool = True,
                source: str | None = None) -> Detection:
         """Detect impurities in a multi-bias map.
 
@@ -178,8 +204,10 @@ class Detector:
         kf_per_px : float, optional
             Typical ``k_F`` in rad/pixel (LDOS oscillates as ``cos(2 k_F r)``); estimated
             from the Fourier ring if omitted.
-        threshold : float, optional
-            Override of the validated threshold.
+        threshold : float or "auto", optional
+            Override of the validated threshold; ``"auto"`` chooses it on simulated maps
+            of this input's format (default: ``"auto"`` if ``auto_threshold``, else the
+            detector's threshold). ``info["threshold_source"]`` records how.
         rescale : bool
             Resample maps whose ``k_F`` lies outside the trained range.
         source : str, optional
@@ -191,12 +219,7 @@ class Detector:
             Peak pixels in the input grid, their scores, the score map and ``info``.
         """
         s, info = self.score(maps, kf_per_px=kf_per_px, rescale=rescale, source=source)
-        thr = self.threshold if threshold is None else float(threshold)
-        info["threshold_source"] = "given" if threshold is not None else "detector"
-        if np.isnan(thr):  # the matched filter's default: from the map's own peak scores
-            thr = robust_threshold(find_peaks(s, -np.inf, self.min_distance)[1])
-            info["threshold_source"] = (f"median + {OUTLIER_SIGMAS:g} robust std of the map's "
-                                        "own peak scores")
+        thr, info["threshold_source"] = self._pick_threshold(s, info, threshold)
         pos, val = find_peaks(s, thr, self.min_distance)
         z = info["zoom"]
         if z != 1.0:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from specinv.stm.detector import Detector
 from specinv.stm.metrics import detection_scores, pooled_scores
 from specinv.stm.tiling import find_peaks
+
+if TYPE_CHECKING:  # the detector imports this module when it chooses a threshold at run time
+    from specinv.stm.detector import Detector
 
 
 def candidate_peaks(detector: Detector, maps: Sequence[np.ndarray], **kw: object

@@ -181,7 +181,8 @@ def companion_check(net: Detection, classical: Detection, shape: tuple[int, int]
 
 
 def detect_checked(detector: Detector, maps: np.ndarray, *, kf_per_px: float | None = None,
-                   threshold: float | None = None, source: str | None = None) -> Detection:
+                   threshold: float | str | None = None, source: str | None = None
+                   ) -> Detection:
     """Detect and attach a verdict; a network runs beside the matched filter.
 
     Parameters
@@ -192,8 +193,9 @@ def detect_checked(detector: Detector, maps: np.ndarray, *, kf_per_px: float | N
         Conductance maps.
     kf_per_px : float, optional
         ``k_F`` (rad/pixel); from the Fourier ring if omitted.
-    threshold : float, optional
-        Override of the detector's threshold.
+    threshold : float or "auto", optional
+        Override of the detector's threshold (``"auto"``: chosen on simulated maps of
+        the input's format, see :meth:`Detector.detect`).
     source : str, optional
         File name, for messages.
 
