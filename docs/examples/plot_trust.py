@@ -72,9 +72,9 @@ fig.tight_layout()
 # ``spectrum_std`` is a 68 % band and ``spectrum_band95`` the half-width of a 95 % band
 # (each shown only where its held-out coverage was on target); here the share of
 # energies where each band holds the true DOS. The factors hold on average over the
-# simulated calibration set (one temperature and mesh, given error bars); this spectrum
-# (2 K, 321 points, error bars estimated) lies off it, and MaxEnt's band covers it far
-# less than nominal: a band is a measured average, not a guarantee for one spectrum.
+# simulated calibration set (0.3-10 K, 81-321 bias points, error bars given or
+# estimated), never below the raw band's own Gaussian width; this spectrum was not drawn
+# by it. A band is a measured average, not a guarantee for one spectrum.
 fig, ax = plt.subplots(figsize=(6, 3.5))
 ax.plot(sim.mesh.points, sim.dos, "k", lw=1.5, label="true DOS")
 for method in ("maxent", "tikhonov"):
