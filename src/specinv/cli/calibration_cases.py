@@ -34,7 +34,7 @@ def calibration_half(i: int) -> bool:
 #: does for a file without an error column
 SIGMA_MODES = ("given", "estimated")
 #: a simulated problem: kernel, true spectrum, relative noise, σ mode, noise-free data
-Case = tuple[Any, np.ndarray, float, str, np.ndarray]
+_Case = tuple[Any, np.ndarray, float, str, np.ndarray]
 
 
 def balanced(rng: np.random.Generator, n: int, levels: int) -> np.ndarray:
@@ -65,7 +65,7 @@ def balanced(rng: np.random.Generator, n: int, levels: int) -> np.ndarray:
     return out
 
 
-def _sts_cases(rng: np.random.Generator, n: int) -> list[Case]:
+def _sts_cases(rng: np.random.Generator, n: int) -> list[_Case]:
     """Tunneling spectra as users measure them: 0.3-10 K, 81-321 bias points, lock-in.
 
     The data are computed from the DOS on a mesh four times finer than the solver's
@@ -115,7 +115,7 @@ def _ac_axes(rng: np.random.Generator, n: int) -> tuple[np.ndarray, ...]:
     return tuple(balanced(rng, n, k) for k in (3, 3, 2, 2))
 
 
-def _ac_cases(rng: np.random.Generator, n: int) -> list[Case]:
+def _ac_cases(rng: np.random.Generator, n: int) -> list[_Case]:
     from specinv.core.mesh import Mesh
     from specinv.kernels.imaginary_time import FermionicTauKernel
 
@@ -130,7 +130,7 @@ def _ac_cases(rng: np.random.Generator, n: int) -> list[Case]:
     return out
 
 
-def _matsubara_cases(rng: np.random.Generator, n: int) -> list[Case]:
+def _matsubara_cases(rng: np.random.Generator, n: int) -> list[_Case]:
     from specinv.core.mesh import Mesh
     from specinv.kernels.matsubara import FermionicMatsubaraKernel
 
@@ -145,7 +145,7 @@ def _matsubara_cases(rng: np.random.Generator, n: int) -> list[Case]:
     return out
 
 
-def _optics_cases(rng: np.random.Generator, n: int) -> list[Case]:
+def _optics_cases(rng: np.random.Generator, n: int) -> list[_Case]:
     from specinv.optics.bench_verified import families
     from specinv.optics.setup import OpticsSetup
 
