@@ -4,8 +4,17 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from specinv.cli.bench_calibration import calibration_half, coverage
+from specinv.cli.bench_calibration import coverage
+from specinv.cli.calibration_cases import (
+    SIGMA_MODES,
+    _matsubara_cases,
+    _sts_cases,
+    balanced,
+    calibration_half,
+    case_sigma,
+)
 from specinv.optics.bench_verified import families
+from specinv.solvers.bands import level_missed
 
 
 def _quantile_se(q: float, n: int, density: float) -> float:
@@ -39,13 +48,51 @@ def test_heavy_tails_need_two_factors_and_get_them_on_held_out_data():
     assert c["heldout_95"] == pytest.approx(0.95, abs=0.01)
 
 
+def test_bands_too_wide_are_not_shrunk_below_their_gaussian_width():
+    """|N(0, 0.3²)| errors: the quantiles ask for s68 ≈ 0.3; the floor keeps 1 and 1.96."""
+    z = 0.3 * np.abs(np.random.default_rng(2).standard_normal(20000))
+    c = coverage(z[:10000], z[10000:])
+    assert c["q68"] == pytest.approx(0.3 * stats.norm.ppf(0.84), rel=0.05)
+    assert (c["s68"], c["s95"]) == (1.0, 1.96)
+    # P(|N| ≤ 1/0.3) = 0.9991: the floored band over-covers, and is still reported
+    assert c["heldout_68"] > 0.99 and level_missed(c, "68") is None
+
+
 @pytest.mark.parametrize("n", [8, 24, 48])
-def test_both_halves_hold_both_noise_levels_and_every_shape(n):
+def test_every_case_axis_is_balanced_within_both_halves(n):
+    rng = np.random.default_rng(0)
+    for levels in (2, 3, 5, 6):
+        lv = balanced(rng, n, levels)
+        for half in (True, False):
+            counts = np.bincount(lv[[calibration_half(i) is half for i in range(n)]],
+                                 minlength=levels)
+            assert counts.max() - counts.min() <= 1, (levels, half, counts)
+
+
+def test_sts_cases_span_temperature_size_lockin_and_both_error_modes():
+    cases = _sts_cases(np.random.default_rng(0), 12)  # 6 per half: every temperature once
+    for half in (True, False):
+        held = [c for i, c in enumerate(cases) if calibration_half(i) is half]
+        kernels = [c[0].describe() for c in held]
+        assert {k["temperature_K"] for k in kernels} == {0.3, 1.0, 2.0, 4.0, 7.0, 10.0}
+        assert {k["n_data"] for k in kernels} == {81, 161, 321}
+        assert {k["lockin_rms_mV"] > 0 for k in kernels} == {True, False}
+        assert {c[3] for c in held} == set(SIGMA_MODES) and {c[2] for c in held} == {1e-2, 1e-3}
+
+
+def test_estimated_error_bars_follow_the_cli():
+    cases = _matsubara_cases(np.random.default_rng(0), 8)
+    kernel, _, _, _, y = cases[0]
+    noisy = y + 1e-3 * np.random.default_rng(1).standard_normal(y.size)
+    assert case_sigma(kernel, noisy, 1e-3, "given") == 1e-3
+    # from Im G alone (as ``ac continue``), within 30 % of the true σ for 2 × 64 points
+    assert case_sigma(kernel, noisy, 1e-3, "estimated") == pytest.approx(1e-3, rel=0.3)
+    sts = _sts_cases(np.random.default_rng(0), 8)[0]
+    assert case_sigma(sts[0], sts[4], 1e-3, "estimated") is None  # the Problem estimates it
+
+
+def test_optics_halves_hold_every_glue_shape():
     n_glues = len(families(np.linspace(1.0, 300.0, 50)))  # optics cases cycle through them
     for half in (True, False):
-        cases = [i for i in range(n) if calibration_half(i) is half]
-        assert len(cases) == n // 2
-        assert {i % 2 for i in cases} == {0, 1}  # noise level alternates
-        assert {i % 3 for i in cases} == {0, 1, 2}  # STS and AC shapes, optics temperatures
-        if n >= 24:
-            assert {i % n_glues for i in cases} == set(range(n_glues))
+        assert {i % n_glues for i in range(24) if calibration_half(i) is half} \
+            == set(range(n_glues))

@@ -100,8 +100,8 @@ def test_shipped_factors_cover_every_benchmarked_pair_and_the_cli_defaults():
 
     entries = shipped_factors()
     assert len(entries) == sum(len(m) for _, m in DOMAINS.values())
-    for e in entries:  # the 95 % band is wider than the 68 % one, both positive
-        assert 0 < e["s68"] < e["s95"] and e["method"] in METHODS
+    for e in entries:  # the 95 % band is wider than the 68 % one, neither shrinks the raw one
+        assert 1.0 <= e["s68"] < e["s95"] and e["s95"] >= 1.96 and e["method"] in METHODS
     defaults = [("STSKernel", {"alpha_rule": "historic"}),
                 ("FermionicTauKernel", {"alpha_rule": "chi2curv"}),
                 ("FermionicMatsubaraKernel", {"alpha_rule": "chi2curv"}),
@@ -135,13 +135,13 @@ def test_cli_writes_the_calibrated_68_and_95_percent_bands(tmp_path):
                  "--temperature", "1.5", "--noise", "1e-3", "--n-bias", "61",
                  "--output", str(spectrum)]) == 0
     out = tmp_path / "dos.csv"
-    assert main(["sts", "deconvolve", str(spectrum), "--temperature", "1.5", "--method",
-                 "tikhonov", "--option", "band=bootstrap", "--output", str(out)]) == 0
+    assert main(["sts", "deconvolve", str(spectrum), "--temperature", "1.5",
+                 "--option", "band=bootstrap", "--output", str(out)]) == 0
     assert out.read_text().splitlines()[0] == "energy_meV,dos,dos_std,dos_band95"
     table = np.loadtxt(out, delimiter=",", skiprows=1)
     label = json.loads(out.with_suffix(".json").read_text())["hyperparameters"][
         "band_calibration"]
-    assert label["status"] == "calibrated" and label["method"] == "tikhonov"
+    assert label["status"] == "calibrated" and label["method"] == "maxent-historic"
     inside = table[:, 2] > 0
     np.testing.assert_allclose(table[inside, 3] / table[inside, 2],
                                label["s95"] / label["s68"], rtol=1e-8)  # CSV: 10 digits
@@ -164,3 +164,25 @@ def test_a_level_whose_held_out_coverage_missed_its_window_is_not_reported():
     _, _, label = calibrated_band(raw, {**entry, "heldout_68": 0.9, "heldout_95": 0.8},
                                   "STSKernel", "tsvd")
     assert label["status"] == "not calibratable"
+
+
+@pytest.mark.parametrize(("s68", "held", "shown"), [
+    (1.7, 0.70, True), (1.7, 0.80, False), (1.7, 0.55, False),  # fitted: the window
+    (1.0, 0.80, True), (1.0, 0.97, True), (1.0, 0.55, False)])  # floored: lower end only
+def test_a_floored_level_may_over_cover_but_never_under_cover(s68, held, shown):
+    from specinv.solvers.bands import level_missed
+
+    entry = {"s68": s68, "heldout_68": held}
+    assert (level_missed(entry, "68") is None) is shown
+
+
+def test_a_floored_factor_reports_the_raw_band_and_says_so():
+    from specinv.solvers.bands import calibrated_band
+
+    raw = np.array([0.1, 0.2])
+    entry = {"method": "m", "calibration": "test", "s68": 1.0, "s95": 3.0,
+             "heldout_68": 0.85, "heldout_95": 0.95}
+    std, band95, label = calibrated_band(raw, entry, "STSKernel", "maxent")
+    np.testing.assert_array_equal(std, raw)
+    np.testing.assert_array_equal(band95, 3.0 * raw)
+    assert label["status"] == "calibrated" and label["floored"] == ["68 %"]

@@ -23,7 +23,11 @@ conformal prediction: ``specinv bench calibration`` measures ``z = |f̂ − trut
 σ_boot`` on simulated problems and, for each kernel class and method (solver and
 the options that set its regularization), ships the 68 % and 95 % quantiles of ``z``
 on half the cases as factors ``s68`` and ``s95`` (``specinv/data/bands/factors.json``);
-their coverage is measured on the other half. A calibrated result reports
+their coverage is measured on the other half. A factor is never below the raw band's
+Gaussian width (:data:`FLOORS`: 1 and 1.96): where the calibration cases asked to
+shrink the band (MaxEnt), spectra outside them (the docs example) were covered less
+than nominal, so the band is kept at its raw width and reported when it covers at
+least the lower end of the target window (:func:`level_missed`). A calibrated result reports
 ``spectrum_std = s68 σ_boot`` (the 68 % band) and ``spectrum_band95 = s95 σ_boot``
 (the 95 % half-width), each only where its held-out coverage fell within its target
 window (:data:`TARGETS`): a level that missed it is not reported (None), and
@@ -60,6 +64,9 @@ BANDS = ("none", "bootstrap", "jackknife")
 FACTORS_RESOURCE = "data/bands/factors.json"
 #: nominal coverage -> the window its held-out coverage must fall in for the band to be shown
 TARGETS = {"68": (0.60, 0.76), "95": (0.90, 0.98)}
+#: nominal coverage -> the smallest factor shipped: the Gaussian width of the raw band
+#: (a calibration never shrinks it, since its own cases under-represent users' spectra)
+FLOORS = {"68": 1.0, "95": 1.96}
 #: solver options that do not change the band's calibration (all others must match)
 FREE_OPTIONS = ("band", "band_seed", "blas_threads")
 
@@ -245,14 +252,14 @@ def calibrated_band(raw: np.ndarray, entry: dict[str, Any] | None, kernel: str, 
     -------
     std : ndarray of shape (n_mesh,) or None
         The 68 % band ``s68 σ_boot`` (raw ``σ_boot`` when uncalibrated; None when its
-        held-out coverage missed its target window).
+        held-out coverage missed its target window, :func:`level_missed`).
     band95 : ndarray of shape (n_mesh,) or None
         The 95 % half-width ``s95 σ_boot`` (None when uncalibrated or when its held-out
         coverage missed its target window).
     label : dict
         ``status`` (``"calibrated"``, ``"68 % band only"``, ``"95 % band only"``,
-        ``"not calibratable"`` or ``"uncalibrated"``), the factors used and why a level
-        is missing.
+        ``"not calibratable"`` or ``"uncalibrated"``), the factors used, the levels
+        held at their floor (``floored``) and why a level is missing.
     """
     if entry is None:
         return raw, None, {
@@ -264,16 +271,48 @@ def calibrated_band(raw: np.ndarray, entry: dict[str, Any] | None, kernel: str, 
     keys = ("method", "s68", "s95", "heldout_68", "heldout_95", "calibration")
     label: dict[str, Any] = {"kernel": kernel, **{k: entry[k] for k in keys}}
     bands, missing = {}, []
-    for level, (lo, hi) in TARGETS.items():
-        held = entry[f"heldout_{level}"]
-        if lo <= held <= hi:
+    for level in TARGETS:
+        why = level_missed(entry, level)
+        if why is None:
             bands[level] = entry[f"s{level}"] * raw
         else:
-            missing.append(f"the {level} % band is not reported: rescaled, it covered "
-                           f"{held:.1%} of the truth on the held-out cases (target "
-                           f"{lo:.0%}-{hi:.0%})")
+            missing.append(f"the {level} % band is not reported: {why}")
+    floored = [lv for lv in TARGETS if entry[f"s{lv}"] <= FLOORS[lv] and lv in bands]
+    if floored:
+        label["floored"] = [f"{lv} %" for lv in floored]
     label["status"] = ("calibrated" if len(bands) == 2 else "not calibratable" if not bands
                        else f"{next(iter(bands))} % band only")
     if missing:
         label["reason"] = "; ".join(missing)
     return bands.get("68"), bands.get("95"), label
+
+
+def level_missed(entry: dict[str, Any], level: str) -> str | None:
+    """Why a calibrated level is not reported, or None when it is.
+
+    A level is reported when its held-out coverage fell within its window
+    (:data:`TARGETS`). A factor held at its floor (:data:`FLOORS`: the calibration
+    asked to shrink the raw band) is the raw band's own Gaussian width; it is reported
+    when its coverage reached the window's lower end, since covering more than nominal
+    there errs on the safe side.
+
+    Parameters
+    ----------
+    entry : dict
+        A calibration entry (``s68``, ``s95``, ``heldout_68``, ``heldout_95``).
+    level : {"68", "95"}
+        Nominal coverage.
+
+    Returns
+    -------
+    str or None
+        The reason, for the result's ``band_calibration`` label.
+    """
+    lo, hi = TARGETS[level]
+    held = entry[f"heldout_{level}"]
+    if entry[f"s{level}"] <= FLOORS[level]:
+        hi = 1.0
+    if lo <= held <= hi:
+        return None
+    return (f"rescaled, it covered {held:.1%} of the truth on the held-out cases (target "
+            f"{lo:.0%}-{hi:.0%})")
