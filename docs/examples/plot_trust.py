@@ -70,8 +70,8 @@ fig.tight_layout()
 # regularization, not only the noise. ``specinv bench calibration`` measured how often
 # it covers the truth and fitted two factors per kernel and method, so that
 # ``spectrum_std`` is a 68 % band and ``spectrum_band95`` the half-width of a 95 % band
-# (each shown only where its held-out coverage was on target: Tikhonov's 68 % band
-# is not); here the share of energies where each band holds the true DOS. The factors
+# (each shown only where its held-out coverage was on target); here the share of
+# energies where each band holds the true DOS. The factors
 # hold on average over the simulated calibration set (0.3-10 K, 81-321 bias points,
 # error bars given or estimated), never below the raw band's own Gaussian width; this
 # spectrum was not drawn by it. A band is a measured average, not a guarantee for one
