@@ -78,6 +78,7 @@ from typing import Any
 import numpy as np
 
 from specinv.ac.actest_matsubara import add_peer_arguments
+from specinv.ac.bench_actest_report import json_default
 from specinv.ac.bench_cases import CASES, LOADERS, l1_distance
 from specinv.ac.bench_peers import (
     ana_cont_run,
@@ -341,17 +342,9 @@ def run(args: argparse.Namespace) -> int:
     report["machine"]["load_average_end"] = os.getloadavg()
     _figure(out / "ac.png", report)
     with atomic_path(out / "ac.json") as tmp:
-        tmp.write_text(json.dumps(report, indent=1, default=_json) + "\n")
+        tmp.write_text(json.dumps(report, indent=1, default=json_default) + "\n")
     print(f"wrote {out / 'ac.json'} and {out / 'ac.png'}")
     return 0
-
-
-def _json(x: Any) -> Any:
-    if isinstance(x, np.ndarray):
-        return x.tolist()
-    if isinstance(x, np.generic):
-        return x.item()
-    raise TypeError(type(x).__name__)
 
 
 def _plotted(key: str, run: dict[str, Any]) -> bool:

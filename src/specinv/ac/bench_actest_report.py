@@ -13,7 +13,24 @@ DRAWN = ("maxent_default", "maxent_posterior_flat_model", "ana_cont_historic",
          "triqs_maxent_guide_chi2curvature")
 
 
-def _json(x: Any) -> Any:
+def json_default(x: Any) -> Any:
+    """``json.dumps`` hook: numpy arrays as lists, numpy scalars as Python numbers.
+
+    Parameters
+    ----------
+    x : Any
+        An object ``json`` cannot write.
+
+    Returns
+    -------
+    Any
+        Its plain-Python form.
+
+    Raises
+    ------
+    TypeError
+        For anything else.
+    """
     if isinstance(x, np.ndarray):
         return x.tolist()
     if isinstance(x, np.generic):
@@ -33,7 +50,7 @@ def write_json(path: Path, report: dict[str, Any]) -> None:
     """
     from specinv.io.atomic import atomic_path
 
-    text = json.dumps(report, indent=1, default=_json).replace("NaN", "null")
+    text = json.dumps(report, indent=1, default=json_default).replace("NaN", "null")
     with atomic_path(path) as tmp:
         tmp.write_text(text + "\n")
 
