@@ -58,6 +58,7 @@ def test_sign_flip_and_error_estimate_reported(tmp_path, capsys):
     assert "flipped" in text and "estimated" in text
     meta = json.loads(out.with_suffix(".json").read_text())
     assert meta["sigma_estimated"] is True
+    assert meta["check"]["noise_source"] == "estimated"  # the verdict says so too
     # the estimate is within a factor 3 of the true noise 1e-4
     assert 3e-5 < meta["median_sigma"] < 3e-4
 

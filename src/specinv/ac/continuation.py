@@ -181,7 +181,8 @@ def build_problem(data: ContinuationInput, kernel: str, beta: float, *,
                                      stacked=kernel == "fermionic-matsubara")
         notes.extend(more)
     else:
-        problem = Problem(k, g, sigma=sigma, default_model=default_model, name=data.source)
+        problem = Problem(k, g, sigma=sigma, default_model=default_model, name=data.source,
+                          sigma_estimated=estimated)
     return ContinuationSetup(problem, w, auto, estimated, float(np.median(problem.noise())), notes)
 
 

@@ -42,6 +42,9 @@ class Problem:
     bins : ndarray of shape (n_bins, n_data), optional
         The Monte Carlo bins ``data`` is the mean of (see :meth:`from_bins`); used by the
         jackknife band.
+    sigma_estimated : bool
+        ``sigma`` was estimated by the caller from the data, not given with it: results
+        and verdicts then report the noise as estimated (:attr:`sigma_given` is False).
     """
 
     kernel: Kernel
@@ -52,6 +55,7 @@ class Problem:
     info: dict[str, Any] = field(default_factory=dict)
     covariance: Covariance | np.ndarray | None = None
     bins: np.ndarray | None = None
+    sigma_estimated: bool = False
 
     def __post_init__(self) -> None:
         g = np.array(self.data, dtype=float, copy=True)
@@ -151,6 +155,11 @@ class Problem:
     def has_errors(self) -> bool:
         """True when the user supplied error bars."""
         return self.sigma is not None
+
+    @property
+    def sigma_given(self) -> bool:
+        """True when error bars are present and came with the data (not estimated)."""
+        return self.sigma is not None and not self.sigma_estimated
 
     def noise(self) -> np.ndarray:
         """Error bars: the given ``sigma``, or an estimate from the data.

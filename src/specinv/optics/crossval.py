@@ -50,7 +50,8 @@ def fold_problem(problem: Problem, keep: np.ndarray) -> Problem:
     """
     k = problem.kernel
     sub = ShulgaKernel(k.data_points[keep], k.mesh, temperature=k.temperature)
-    return Problem(sub, problem.data[keep], sigma=problem.noise()[keep], name=problem.name)
+    return Problem(sub, problem.data[keep], sigma=problem.noise()[keep], name=problem.name,
+                   sigma_estimated=not problem.sigma_given)
 
 
 def held_out_chi2(problem: Problem, procedure: Callable[[Problem], np.ndarray],
