@@ -134,8 +134,9 @@ def transfer_report(detectors: dict[str, Any], quick: bool) -> dict:
     Returns
     -------
     dict
-        ``parameters`` (generator ranges, seeds, map counts), ``oracle_green_filter`` and
-        one entry per detector (see :func:`detector_scores`).
+        ``parameters`` (generator ranges, seeds, map counts, each detector's threshold
+        rule), ``oracle_green_filter`` and one entry per detector (see
+        :func:`detector_scores`).
     """
     n_maps = {40: 6, 80: 2} if quick else {40: 12, 80: 4}
     sets = independent_sets(n_maps)
@@ -147,6 +148,13 @@ def transfer_report(detectors: dict[str, Any], quick: bool) -> dict:
                        "n_true_test": {k: int(sum(len(d["positions"]) for d in s["test"]))
                                        for k, s in sets.items()}},
         "oracle_green_filter": oracle_scores(sets)}
+    from specinv.stm.confirm import RULE
+
+    report["parameters"]["threshold_rules"] = {
+        name: {"threshold": "auto" if det.auto_threshold else det.threshold
+               if det.model is not None else "median + 3 robust std of the map's peaks",
+               "confirmation": RULE if det.confirm else None}
+        for name, det in detectors.items()}
     for name, det in detectors.items():
         report[name] = detector_scores(det, sets)
     report["reliability"] = _reliability(detectors, sets, quick)
