@@ -401,6 +401,8 @@ PARAMETER_CASES = {
     "stm-threshold-auto-classical": (("stm", "detect"), ["--classical", "--threshold", "auto"],
                                      "--threshold"),
     "stm-kf-huge": (("stm", "detect"), ["--kf-per-px", "1e9"], "--kf-per-px"),
+    "stm-no-confirm-classical": (("stm", "detect"), ["--classical", "--no-confirm"],
+                                 "--no-confirm"),
     "stm-channel-on-npz": (("stm", "detect"), ["--channel", "X"], "--channel"),
     "stm-sim-size": (("stm", "simulate"), ["--size", "1000000"], "--size"),
     "stm-sim-bias-step": (("stm", "simulate"), ["--bias-step", "1e-9"], "--bias-step"),

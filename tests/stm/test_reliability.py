@@ -1,6 +1,7 @@
 import numpy as np
 
 from specinv.stm.reliability import (
+    calibration_law,
     isotonic_apply,
     isotonic_fit,
     platt_fit,
@@ -16,6 +17,22 @@ def test_platt_fit_recovers_a_logistic_law():
     a, b = platt_fit(s, y)
     # 20000 samples: the maximum-likelihood error is a few 1e-2 in b and 1e-2 in a
     assert abs(a - 0.7) < 0.05 and abs(b + 2.0) < 0.15
+
+
+def test_platt_with_matched_filter_support_recovers_its_offset():
+    rng = np.random.default_rng(2)
+    s = rng.uniform(-6, 10, 20000)
+    m = rng.random(s.size) < 0.3
+    y = rng.random(s.size) < 1 / (1 + np.exp(-(0.7 * s - 2.0 + 1.5 * m)))
+    a, b, c = platt_fit(s, y, m)
+    # as above; c rests on the 6000 supported samples (error below 0.1)
+    assert abs(a - 0.7) < 0.05 and abs(b + 2.0) < 0.15 and abs(c - 1.5) < 0.2
+    _, prob = calibration_law(s, y, "platt", m)
+    assert prob(np.array([0.0]), np.array([True]))[0] > prob(np.array([0.0]))[0]
+    law, iso = calibration_law(s, y, "isotonic", m)
+    # each group its own step function: at S = 2 the true laws give 0.77 and 0.40
+    p_sup, p_not = iso(np.array([2.0, 2.0]), np.array([True, False]))
+    assert p_sup - p_not > 0.2 and "supported" in law
 
 
 def test_reliability_of_calibrated_and_overconfident_probabilities():

@@ -311,10 +311,12 @@ def _transfer_only(args: argparse.Namespace, out_dir: Path, t_all: float) -> int
     from specinv.stm.bench_transfer import print_transfer, run_transfer
     from specinv.stm.detector import Detector, load_default
 
-    auto = load_default()
+    plain, auto = load_default(), load_default()
+    plain.confirm = auto.confirm = False
     auto.auto_threshold = True
     detectors = {"shipped default": load_default(),
-                 "shipped default, run-time threshold": auto,
+                 "shipped default, threshold only": plain,
+                 "shipped default, run-time threshold only": auto,
                  "classical matched filter": Detector.classical()}
     if args.model:
         detectors = {f"model {args.model}": Detector.load(args.model), **detectors}

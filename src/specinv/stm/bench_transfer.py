@@ -134,8 +134,9 @@ def transfer_report(detectors: dict[str, Any], quick: bool) -> dict:
     Returns
     -------
     dict
-        ``parameters`` (generator ranges, seeds, map counts), ``oracle_green_filter`` and
-        one entry per detector (see :func:`detector_scores`).
+        ``parameters`` (generator ranges, seeds, map counts, each detector's threshold
+        rule), ``oracle_green_filter`` and one entry per detector (see
+        :func:`detector_scores`).
     """
     n_maps = {40: 6, 80: 2} if quick else {40: 12, 80: 4}
     sets = independent_sets(n_maps)
@@ -147,6 +148,13 @@ def transfer_report(detectors: dict[str, Any], quick: bool) -> dict:
                        "n_true_test": {k: int(sum(len(d["positions"]) for d in s["test"]))
                                        for k, s in sets.items()}},
         "oracle_green_filter": oracle_scores(sets)}
+    from specinv.stm.confirm import RULE
+
+    report["parameters"]["threshold_rules"] = {
+        name: {"threshold": "auto" if det.auto_threshold else det.threshold
+               if det.model is not None else "median + 3 robust std of the map's peaks",
+               "confirmation": RULE if det.confirm else None}
+        for name, det in detectors.items()}
     for name, det in detectors.items():
         report[name] = detector_scores(det, sets)
     report["reliability"] = _reliability(detectors, sets, quick)
@@ -155,10 +163,46 @@ def transfer_report(detectors: dict[str, Any], quick: bool) -> dict:
 
 #: seed of the first randomized calibration map (format-free: every format pooled)
 RANDOMIZED_CAL_SEED = 34000
+#: subsurface core radius (pixels) of every second T-matrix calibration map
+BURIED_CORE_PX = (1.0, 3.5)
+
+
+def tmatrix_calibration_maps(n: int) -> list[dict]:
+    """T-matrix calibration maps of the Platt law (seeds 8000+), every second one buried.
+
+    Map ``i`` uses seed ``8000 + i``; odd maps hold subsurface scatterers (core radius
+    drawn from :data:`BURIED_CORE_PX`, no central spike), as the run-time threshold's
+    calibration maps do (:mod:`~specinv.stm.format_threshold`): a law fitted on surface
+    scatterers alone has never seen the mid-score sites a confirmed lower tier adds.
+
+    Parameters
+    ----------
+    n : int
+        Maps.
+
+    Returns
+    -------
+    list of dict
+        :func:`~specinv.stm.tmatrix.simulate_tmatrix` outputs (80 × 80 × 126).
+    """
+    import dataclasses
+
+    from specinv.stm.tmatrix import TMatrixConfig, simulate_tmatrix
+
+    base, out = TMatrixConfig(), []
+    for i in range(n):
+        cfg = base
+        if i % 2:
+            core = float(np.random.default_rng(8000 + i).uniform(*BURIED_CORE_PX))
+            cfg = dataclasses.replace(base, r_core_A=core * base.pixel_size_A,
+                                      core_amplitude=0.0)
+        out.append(simulate_tmatrix(8000 + i, cfg))
+    return out
 
 
 def _reliability(detectors: dict[str, Any], sets: dict, quick: bool) -> dict:
-    """Per network: Platt calibration on the project's T-matrix maps (seeds 8000+), and
+    """Per network: Platt calibration on the project's T-matrix maps (seeds 8000+, every
+    second one with subsurface scatterers: :func:`tmatrix_calibration_maps`), and
     Platt and isotonic calibration on randomized maps of every format pooled (seeds
     34000+, subsurface cores included; candidates down to ``WIDE_MARGIN`` below the
     threshold); reliability diagrams on T-matrix test maps
@@ -167,7 +211,7 @@ def _reliability(detectors: dict[str, Any], sets: dict, quick: bool) -> dict:
     from specinv.stm.tmatrix import simulate_tmatrix
 
     n = 2 if quick else 3
-    cal = [simulate_tmatrix(8000 + i) for i in range(n)]
+    cal = tmatrix_calibration_maps(2 * n)
     tm = [simulate_tmatrix(9000 + i) for i in range(n)]
     ind = [d for s in sets.values() for d in s["test"]]
     n_rand = {40: 6, 80: 2} if quick else {40: 12, 80: 4}
@@ -187,6 +231,9 @@ def _reliability(detectors: dict[str, Any], sets: dict, quick: bool) -> dict:
                      "randomized": calibrated_reliability(det, rand, tests,
                                                           ("platt", "isotonic"), WIDE_MARGIN),
                      "randomized_margin": WIDE_MARGIN,
+                     "tmatrix_calibration": {"maps": 2 * n, "seed": 8000,
+                                             "buried_core_px": BURIED_CORE_PX,
+                                             "buried": "every second map"},
                      "randomized_maps_per_format": n_rand}
     return out
 

@@ -203,6 +203,10 @@ def _detect(args: argparse.Namespace) -> int:
     from specinv.io.table import write_table
 
     table_outputs(args.output, args.plot, inputs=list(args.input))
+    if args.classical and args.no_confirm:
+        raise ParameterError("--no-confirm applies to the network (its sites below the "
+                             "threshold confirmed by the matched filter); drop --classical "
+                             "or --no-confirm")
     if args.threshold == "auto":
         if args.classical:
             raise ParameterError("--threshold auto needs the network (the matched filter's "
@@ -229,6 +233,8 @@ def _detect(args: argparse.Namespace) -> int:
     else:
         det = Detector.load(args.model) if args.model else load_default()
     t0 = time.perf_counter()
+    if args.no_confirm:
+        det.confirm = False
     res = detect_checked(det, maps, kf_per_px=args.kf_per_px, threshold=args.threshold,
                          source=source)
     seconds = time.perf_counter() - t0
@@ -237,6 +243,7 @@ def _detect(args: argparse.Namespace) -> int:
             "bias_mV": [float(bias.min()), float(bias.max())],
             "model": "classical" if args.classical else (args.model or "default"),
             "parameters": {"kf_per_px": args.kf_per_px, "threshold": args.threshold,
+                           "confirm": det.confirm,
                            "channel": args.channel, "threads": args.threads},
             "detection": res.info, "seconds": seconds, "n_detections": len(res.positions),
             "check": res.check.to_dict()}
@@ -335,10 +342,16 @@ def _register_detect(ss: argparse._SubParsersAction) -> None:
                    help="k_F in rad/pixel (default: from the Fourier ring)")
     d.add_argument("--threshold", type=_threshold_arg,
                    help="score threshold (network: a dimensionless logit, default the "
-                        "model's validated one; 'auto': chosen on T-matrix maps simulated "
+                        "model's validated one; lower sites are kept only when confirmed, "
+                        "see --no-confirm; 'auto': chosen on T-matrix maps simulated "
                         "at run time with this input's size, bias count and k_F, cached per "
                         "format; with --classical, log energy, default: median + 3 robust std "
                         "of the map's own peak scores)")
+    d.add_argument("--no-confirm", action="store_true",
+                   help="network: keep only the sites at or above the threshold (default: "
+                        "also sites above median + 4.5 robust std of the map's own network "
+                        "peaks that a matched-filter peak confirms within 1.5 px and that "
+                        "lie 3.5 px or more from a stronger site)")
     d.add_argument("--threads", type=int, default=1, help="torch CPU threads (default %(default)s)")
     add_verdict_argument(d)
     d.set_defaults(func=_detect)

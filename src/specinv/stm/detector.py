@@ -57,6 +57,9 @@ class Detection:
         ``kf_per_px``, ring prominence, zoom factor, tiles, timing, threshold.
     check : Check, optional
         Verdict on the detections (set by :func:`~specinv.stm.verdict.detect_checked`).
+    companion : Detection, optional
+        The matched filter's detection of the same map, when the network's sites below
+        its threshold were confirmed by it (:mod:`~specinv.stm.confirm`).
     """
 
     positions: np.ndarray
@@ -64,6 +67,7 @@ class Detection:
     score_map: np.ndarray
     info: dict = field(default_factory=dict)
     check: Check | None = None
+    companion: Detection | None = None
 
 
 class Detector:
@@ -96,14 +100,20 @@ class Detector:
         Choose the threshold at run time on simulated maps of each input's format
         (:func:`~specinv.stm.format_threshold.format_threshold`) instead of ``threshold``
         (then only the fallback); network detectors only.
+    confirm : bool
+        Also keep sites below the threshold that the matched filter confirms
+        (:func:`~specinv.stm.confirm.confirmed_sites`); network detectors only. Off by
+        default here; :meth:`load` turns it on.
     """
 
     def __init__(self, model: torch.nn.Module | None, *, threshold: float = 0.0,
                  tile: int = 20, overlap: int = 8, kf_range: tuple[float, float] = (0.45, 1.15),
                  max_bias: int = MAX_BIAS, min_bias: int = 4, min_distance: float = 2.0,
-                 metadata: dict | None = None, auto_threshold: bool = False) -> None:
+                 metadata: dict | None = None, auto_threshold: bool = False,
+                 confirm: bool = False) -> None:
         self.model = model
         self.auto_threshold = bool(auto_threshold)
+        self.confirm = bool(confirm) and model is not None
         self.threshold = float(threshold)
         self.tile = int(tile)
         self.overlap = int(overlap)
@@ -194,7 +204,7 @@ class Detector:
 
     def detect(self, maps: np.ndarray, *, kf_per_px: float | None = None,
                threshold: float | str | None = None, rescale: bool = True,
-               source: str | None = None) -> Detection:
+               source: str | None = None, confirm: bool | None = None) -> Detection:
         """Detect impurities in a multi-bias map.
 
         Parameters
@@ -212,22 +222,38 @@ class Detector:
             Resample maps whose ``k_F`` lies outside the trained range.
         source : str, optional
             File name, for messages.
+        confirm : bool, optional
+            Also keep sites below the threshold that the matched filter confirms
+            (:func:`~specinv.stm.confirm.confirmed_sites`; default: the detector's
+            ``confirm``); ``info["confirmation"]`` records the rule and its thresholds.
 
         Returns
         -------
         Detection
-            Peak pixels in the input grid, their scores, the score map and ``info``.
+            Peak pixels in the input grid, their scores, the score map and ``info``
+            (``companion``: the matched filter's detection when it confirmed sites).
         """
         s, info = self.score(maps, kf_per_px=kf_per_px, rescale=rescale, source=source)
         thr, info["threshold_source"] = self._pick_threshold(s, info, threshold)
-        pos, val = find_peaks(s, thr, self.min_distance)
         z = info["zoom"]
+        companion = None
+        if self.confirm if confirm is None else confirm:
+            if self.model is None:
+                raise ValueError("confirmation by the matched filter needs a network detector")
+            from specinv.stm.confirm import confirmed_sites
+
+            companion = Detector.classical(tile=self.tile, min_bias=self.min_bias).detect(
+                maps, kf_per_px=kf_per_px, source=source)
+            pos, val, info["confirmation"] = confirmed_sites(
+                s, thr, self.min_distance, companion.score_map, z)
+        else:
+            pos, val = find_peaks(s, thr, self.min_distance)
         if z != 1.0:
             H, W = np.asarray(maps).shape[1:]
             pos = np.round((pos + 0.5) / z - 0.5).astype(int)
             pos = np.clip(pos, 0, [H - 1, W - 1])
         info["threshold"] = thr
-        return Detection(pos, val, s, info)
+        return Detection(pos, val, s, info, companion=companion)
 
     # -- persistence -----------------------------------------------------------------
     def _settings(self) -> dict:
@@ -270,7 +296,7 @@ class Detector:
         -------
         Detector
             The network with its stored settings (threshold, tile, overlap, k_F range,
-            bias limits, peak distance) and training metadata.
+            bias limits, peak distance), training metadata and ``confirm`` on.
 
         Raises
         ------
@@ -291,7 +317,7 @@ class Detector:
             settings = {"threshold": d["threshold"], "tile": d["tile"], "overlap": d["overlap"],
                         "kf_range": tuple(d["kf_range"]), "max_bias": d["max_bias"],
                         "min_bias": d["min_bias"], "min_distance": d["min_distance"]}
-            detector = cls(model, metadata=meta.get("training", {}), **settings)
+            detector = cls(model, metadata=meta.get("training", {}), confirm=True, **settings)
         except (KeyError, TypeError, ValueError, IndexError):
             raise InputError("metadata lacks a valid detector model or settings",
                              display(p)) from None

@@ -4,7 +4,11 @@ A detection's score ``S`` (network logit) is mapped to the probability that the
 detection is a real scatterer: logistic (Platt), ``p = 1 / (1 + exp(−(a S + b)))``, or
 isotonic (the non-decreasing step function of ``S`` of least squares), fitted on
 labelled maps (candidates above the threshold minus a margin, each marked correct
-when it is matched one-to-one to a true scatterer within 1 px). The labelled maps for
+when it is matched one-to-one to a true scatterer within 1 px). A detector that keeps
+sites below its threshold when the matched filter confirms them
+(:mod:`~specinv.stm.confirm`) gets one more Platt parameter, ``p = σ(a S + b + c m)``
+with ``m`` = 1 where the matched filter supports the site (isotonic: one step function
+per group), since at equal ``S`` a supported site is more often real. The labelled maps for
 a calibration that is meant to transfer are randomized simulated maps
 (:func:`randomized_maps`: subsurface cores, several bands, set-point effect, 1/f
 noise), never the bench's independent maps. The reliability
@@ -33,8 +37,13 @@ WIDE_MARGIN = 16.0
 
 
 def candidates(detector: Any, maps: Sequence[np.ndarray], truths: Sequence[np.ndarray],
-               margin: float = MARGIN) -> tuple[np.ndarray, np.ndarray]:
+               margin: float = MARGIN) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Scores of the local maxima above threshold − ``margin`` and whether each is correct.
+
+    A detector that confirms sites below its threshold (:mod:`~specinv.stm.confirm`)
+    adds every detection below that range (so that each reported site is a candidate),
+    and every candidate carries whether the matched filter supports it (the rule's
+    test 2), the second input of its law.
 
     Parameters
     ----------
@@ -53,11 +62,19 @@ def candidates(detector: Any, maps: Sequence[np.ndarray], truths: Sequence[np.nd
         Network score of every candidate.
     correct : ndarray of shape (n,), bool
         Matched to a true scatterer within 1 px (one-to-one).
+    supported : ndarray of shape (n,), bool
+        The matched filter supports the site (all False for a detector without
+        confirmation).
     """
-    s_all, c_all = [], []
+    from specinv.stm.confirm import matched_filter_support
+
+    s_all, c_all, m_all = [], [], []
     for m, t in zip(maps, truths, strict=True):
         det = detector.detect(m)
-        pos = network_peaks(det, np.asarray(m).shape[1:], margin)
+        pos = network_peaks(det, np.asarray(m).shape[1:], margin).reshape(-1, 2)
+        if det.companion is not None and len(det.positions):
+            new = ~np.any(np.all(det.positions[:, None] == pos[None], axis=-1), axis=1)
+            pos = np.concatenate([pos, det.positions[new]])
         sm, z = det.score_map, det.info["zoom"]
         zpos = np.clip(np.round((pos + 0.5) * z - 0.5).astype(int), 0,
                        np.asarray(sm.shape) - 1)
@@ -65,11 +82,15 @@ def candidates(detector: Any, maps: Sequence[np.ndarray], truths: Sequence[np.nd
         ok[match_points(pos, t)[0]] = True
         s_all.append(sm[zpos[:, 0], zpos[:, 1]] if len(pos) else np.zeros(0))
         c_all.append(ok)
-    return np.concatenate(s_all), np.concatenate(c_all)
+        m_all.append(np.zeros(len(pos), bool) if det.companion is None else
+                     matched_filter_support(zpos, det.companion.score_map, z)[0])
+    return np.concatenate(s_all), np.concatenate(c_all), np.concatenate(m_all)
 
 
-def platt_fit(scores: np.ndarray, correct: np.ndarray) -> tuple[float, float]:
-    """Logistic fit ``P(correct | S) = σ(a S + b)`` by maximum likelihood.
+def platt_fit(scores: np.ndarray, correct: np.ndarray,
+              supported: np.ndarray | None = None) -> tuple[float, ...]:
+    """Logistic fit ``P(correct | S) = σ(a S + b)`` (``+ c`` where supported) by maximum
+    likelihood.
 
     Parameters
     ----------
@@ -77,19 +98,23 @@ def platt_fit(scores: np.ndarray, correct: np.ndarray) -> tuple[float, float]:
         Candidate scores.
     correct : ndarray of shape (n,), bool
         Labels.
+    supported : ndarray of shape (n,), bool, optional
+        Matched-filter support of each candidate; given, the law has the offset ``c``.
 
     Returns
     -------
-    (float, float)
-        ``a`` and ``b``.
+    tuple of float
+        ``(a, b)``, or ``(a, b, c)`` with ``supported``.
     """
     s, y = np.asarray(scores, float), np.asarray(correct, float)
+    m = None if supported is None else np.asarray(supported, float)
 
     def nll(w: np.ndarray) -> float:
-        z = w[0] * s + w[1]
+        z = w[0] * s + w[1] + (0.0 if m is None else w[2] * m)
         return float(np.sum(np.logaddexp(0.0, z) - y * z))
 
-    return tuple(float(v) for v in minimize(nll, np.array([1.0, 0.0]), method="Nelder-Mead",
+    w0 = np.array([1.0, 0.0] if m is None else [1.0, 0.0, 0.0])
+    return tuple(float(v) for v in minimize(nll, w0, method="Nelder-Mead",
                                             options={"xatol": 1e-6, "fatol": 1e-8}).x)
 
 
@@ -206,8 +231,8 @@ def reliability(p: np.ndarray, correct: np.ndarray, n_bins: int = 10,
             "min_count": min_count}
 
 
-def calibration_law(scores: np.ndarray, correct: np.ndarray, method: str = "platt"
-                    ) -> tuple[dict, Any]:
+def calibration_law(scores: np.ndarray, correct: np.ndarray, method: str = "platt",
+                    supported: np.ndarray | None = None) -> tuple[dict, Any]:
     """Fit a score-to-probability law.
 
     Parameters
@@ -218,25 +243,46 @@ def calibration_law(scores: np.ndarray, correct: np.ndarray, method: str = "plat
         Labels.
     method : {"platt", "isotonic"}
         Calibration law.
+    supported : ndarray of shape (n,), bool, optional
+        Matched-filter support of each candidate: Platt gains an offset for supported
+        candidates, isotonic is fitted on each group apart (on all candidates for a
+        group with fewer than 2).
 
     Returns
     -------
     law : dict
-        JSON-ready: ``method`` and ``platt`` ``[a, b]`` or ``isotonic`` knots
-        (``score``, ``p``).
+        JSON-ready: ``method`` and ``platt`` ``[a, b(, c)]`` or ``isotonic`` knots
+        (``score``, ``p``; ``supported``: the second group's).
     prob : callable
-        ``prob(scores) -> probabilities``.
+        ``prob(scores, supported=None) -> probabilities``.
     """
     if method == "platt":
-        a, b = platt_fit(scores, correct)
-        return ({"method": method, "platt": [a, b]},
-                lambda s: 1.0 / (1.0 + np.exp(-np.clip(a * np.asarray(s) + b, -50, 50))))
+        w = platt_fit(scores, correct, supported)
+
+        def platt(s: np.ndarray, sup: np.ndarray | None = None) -> np.ndarray:
+            z = w[0] * np.asarray(s, float) + w[1]
+            if len(w) == 3 and sup is not None:
+                z = z + w[2] * np.asarray(sup, float)
+            return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
+
+        return {"method": method, "platt": list(w)}, platt
     if method != "isotonic":
         raise ValueError(f"unknown calibration method {method!r}")
-    knots = isotonic_fit(scores, correct)
-    return ({"method": method, "isotonic": {"score": knots[0].tolist(),
-                                            "p": knots[1].tolist()}},
-            lambda s: isotonic_apply(knots, s))
+    s, y = np.asarray(scores, float), np.asarray(correct, bool)
+    sup = np.zeros(s.size, bool) if supported is None else np.asarray(supported, bool)
+    knots = {g: isotonic_fit(s[sup == g], y[sup == g]) if np.sum(sup == g) >= 2
+             else isotonic_fit(s, y) for g in (False, True)}
+
+    def iso(x: np.ndarray, m: np.ndarray | None = None) -> np.ndarray:
+        x = np.asarray(x, float)
+        p = isotonic_apply(knots[False], x)
+        return p if m is None else np.where(m, isotonic_apply(knots[True], x), p)
+
+    law = {"method": method, "isotonic": {"score": knots[False][0].tolist(),
+                                          "p": knots[False][1].tolist()}}
+    if supported is not None:
+        law["supported"] = {"score": knots[True][0].tolist(), "p": knots[True][1].tolist()}
+    return law, iso
 
 
 def calibrated_reliability(detector: Any, cal: tuple, test: tuple | dict,
@@ -264,13 +310,14 @@ def calibrated_reliability(detector: Any, cal: tuple, test: tuple | dict,
         Method → the fitted law (:func:`calibration_law`), the fit's own diagram
         (``calibration``) and the test one (``test``, or one per name).
     """
-    s_c, y_c = candidates(detector, *cal, margin=margin)
+    s_c, y_c, m_c = candidates(detector, *cal, margin=margin)
+    sup = m_c if detector.confirm else None
     pairs = test if isinstance(test, dict) else {"": test}
     cand = {k: candidates(detector, *v, margin=margin) for k, v in pairs.items()}
     out = {}
     for method in methods:
-        law, prob = calibration_law(s_c, y_c, method)
-        diagrams = {k: reliability(prob(s), y) for k, (s, y) in cand.items()}
-        out[method] = {**law, "calibration": reliability(prob(s_c), y_c),
+        law, prob = calibration_law(s_c, y_c, method, sup)
+        diagrams = {k: reliability(prob(s, m), y) for k, (s, y, m) in cand.items()}
+        out[method] = {**law, "calibration": reliability(prob(s_c, m_c), y_c),
                        "test": diagrams if isinstance(test, dict) else diagrams[""]}
     return out

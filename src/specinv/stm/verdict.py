@@ -210,7 +210,8 @@ def detect_checked(detector: Detector, maps: np.ndarray, *, kf_per_px: float | N
         check = DetectionCheck(details={"n_sites": len(res.positions)})
         _ring_check(check, res.info)
     else:
-        cl = Detector.classical().detect(maps, kf_per_px=kf_per_px, source=source)
+        cl = res.companion or Detector.classical().detect(maps, kf_per_px=kf_per_px,
+                                                          source=source)
         check = companion_check(res, cl, np.asarray(maps).shape[1:])
         res.info["matched_filter"] = {"positions": cl.positions.tolist(),
                                       "scores": cl.scores.tolist(),
