@@ -174,10 +174,9 @@ def _normal_tail(c: np.ndarray, d_omega: float, n_mesh: int, s) -> np.ndarray:
     kk = c.size
     p = np.arange(-n_mesh, n_mesh + kk)                     # ν_k ± x_j = (p + ½) dω
     re_psi = digamma(s.omega_n.size + 0.5 + 1j * (p + 0.5) * d_omega / (2.0 * s.pit)).real
-    # Σ_k c_k ψ[n + j + k] (a correlation) − Σ_k c_k ψ[n − 1 − (j − k)] (a convolution)
-    plus = fftconvolve(c[::-1], re_psi[n_mesh:2 * n_mesh + kk - 1])
-    minus = fftconvolve(c, re_psi[:n_mesh + kk - 1][::-1])
-    return (plus - minus)[kk - 1:kk - 1 + n_mesh]
+    j = np.arange(n_mesh)[:, None]
+    k = np.arange(kk)[None, :]
+    return (re_psi[n_mesh + j + k] - re_psi[n_mesh + k - j - 1]) @ c
 
 
 def _phonon_integrals(c: np.ndarray, x: np.ndarray, d_omega: float, kt: float
