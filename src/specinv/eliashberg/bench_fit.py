@@ -6,7 +6,9 @@
   ``invert --refine`` runs it (physics fit from the network's answer, or from a flat
   start when the network refuses or fails its re-solve), and the classical regularized
   fit from a flat start. Per family and method: the fraction of samples with λ and ω_log
-  within 5 %, median errors, and the *silent* failures (outside 5 % with verdict ``ok``).
+  within 5 %, median errors, the *silent* failures (outside 5 % with verdict ``ok``), and
+  the correct answers (within 5 %) that carry ``warn`` or ``fail`` anyway, in all and by
+  the blind-energy bound (:mod:`~specinv.eliashberg.fit.blind`).
 - ``didv``: simulated Pb-like and Nb-like conductance (and Nb's real α²F when the data
   folder exists) at T = T_c/5, 0.05 mV lock-in, 1e-3 noise, fitted by ``from-didv``'s
   :func:`~specinv.eliashberg.fit.didv.fit_didv`.
@@ -59,7 +61,11 @@ def _network(models, omega, delta, t, mu) -> dict[str, Any]:
 
 def _fit_row(omega, delta, t, mu, start) -> dict[str, Any]:
     fit = fit_gap(omega, delta, t, mu, start=start)
+    blind = fit.info.get("blind", {})
     return {"lambda": fit.figures["lambda"], "omega_log_meV": fit.figures["omega_log_meV"],
+            "lambda_range": blind.get("lambda_range"),
+            "omega_log_range_meV": blind.get("omega_log_range_meV"),
+            "blind_warn": any("E_blind" in x for x in fit.check.reasons),
             "tc_K": fit.figures["tc_K"], "lambda_std": fit.figures["lambda_std"],
             "omega_log_std_meV": fit.figures["omega_log_meV_std"],
             "verdict": fit.check.verdict, "chi2_reduced": fit.occam.chi2_reduced,
@@ -130,6 +136,11 @@ def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
                 "median_lambda_rel_err": float(np.median(el)) if ans else None,
                 "median_omega_log_rel_err": float(np.median(ew)) if ans else None,
                 "silent_failures": sum(r["verdict"] == "ok" for r in bad),
+                "correct": len(ans) - len(bad),
+                "correct_flagged": sum(r["verdict"] != "ok" for r in ans if r not in bad),
+                "correct_flagged_by_blind_bound": sum(bool(r.get("blind_warn"))
+                                                      for r in ans if r not in bad),
+                "misses_flagged_by_blind_bound": sum(bool(r.get("blind_warn")) for r in bad),
                 "verdicts": {v: sum(r.get("verdict") == v for r in ans)
                              for v in ("ok", "warn", "fail")},
                 "median_wall_s": float(np.median([r["wall_s"] for r in ans]))

@@ -26,6 +26,7 @@ import warnings
 import numpy as np
 
 from specinv.core.errors import ParameterError
+from specinv.eliashberg.engine.a2f import A2F
 from specinv.eliashberg.engine.matsubara import MatsubaraSolution, solve_matsubara
 from specinv.eliashberg.engine.msc import real_axis_on_mesh
 from specinv.eliashberg.engine.pairing import effective_mu_star
@@ -95,8 +96,41 @@ class EngineForward:
         float
             μ*(ω_c).
         """
-        w_ph = smooth_omega_ph(self.basis.mesh, self.basis.values(a))
+        w_ph = smooth_omega_ph(*self.values(a))
         return effective_mu_star(mu_star, w_ph, self.cutoff)
+
+    def values(self, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The α²F the engine is given for coefficients ``a``: the basis's (a subclass may
+        add weight the basis cannot represent, see :mod:`~specinv.eliashberg.fit.blind`).
+
+        Parameters
+        ----------
+        a : ndarray of shape (K,)
+            Coefficients.
+
+        Returns
+        -------
+        omega : ndarray of shape (n,)
+            Mesh (meV).
+        values : ndarray of shape (n,)
+            α²F on it (≥ 0).
+        """
+        return self.basis.mesh, self.basis.values(a)
+
+    def spectrum(self, a: np.ndarray) -> A2F:
+        """The engine's :class:`A2F` of :meth:`values`.
+
+        Parameters
+        ----------
+        a : ndarray of shape (K,)
+            Coefficients.
+
+        Returns
+        -------
+        A2F
+            The spectrum solved for.
+        """
+        return A2F.from_table(*self.values(a), source="fitted α²F")
 
     def matsubara(self, a: np.ndarray, mu_star: float) -> MatsubaraSolution:
         """The Matsubara solution of coefficients ``a`` at μ* (warm-started).
@@ -113,7 +147,7 @@ class EngineForward:
         MatsubaraSolution
             Converged Δ(iω_n), Z(iω_n).
         """
-        spec = self.basis.spectrum(a)
+        spec = self.spectrum(a)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return solve_matsubara(spec, self.t, self.mu_star_cutoff(a, mu_star),
@@ -149,7 +183,7 @@ class EngineForward:
             return None
         if not sol.is_superconducting:
             return None
-        spec = self.basis.spectrum(a)
+        spec = self.spectrum(a)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             on_mesh, native = real_axis_on_mesh(sol, spec, self.omega_out, d_omega=self.dw,

@@ -30,6 +30,7 @@ from specinv.core.units import KB_MEV_PER_K
 from specinv.eliashberg.engine.a2f import allen_dynes_tc
 from specinv.eliashberg.engine.realaxis import gap_edge
 from specinv.eliashberg.fit.basis import HatBasis
+from specinv.eliashberg.fit.blind import TOL, BlindBounds, blind_bounds, blind_energy
 from specinv.eliashberg.fit.forward import EngineForward
 from specinv.eliashberg.fit.occam import occam_fit
 from specinv.eliashberg.fit.result import A2FFit
@@ -205,6 +206,7 @@ def _fit_once(omega: np.ndarray, delta: np.ndarray, temperature_K: float, mu_sta
                    lower=np.zeros(k), upper=np.full(k, np.inf), typical=np.full(k, scale),
                    max_steps=max_steps, jac_fun=lambda a: residual(a, coarse))
     fitted = model(oc.x)
+    solved = fitted is not None
     fitted = np.zeros_like(data) if fitted is None else fitted
     check = check_fit(data, fitted, np.full(data.size, sigma), sigma_given=False,
                       tolerance=noise <= MODEL_TOL * rms)
@@ -220,4 +222,23 @@ def _fit_once(omega: np.ndarray, delta: np.ndarray, temperature_K: float, mu_sta
                        "d_omega_meV": dw, "data_points": int(w.size)},
                  fitted=fitted)
     fit.evaluate()
+    if solved:
+        _blind_check(fit, blind_bounds(fine, oc.x, lambda f, a: residual(a, f),
+                                       blind_energy(temperature_K, w)))
     return fit
+
+
+def _blind_check(fit: A2FFit, bounds: BlindBounds) -> None:
+    """Record the λ and ω_log ranges in ``fit.info``; warn when the data bound them and either
+    is wider than :data:`~specinv.eliashberg.fit.blind.TOL`."""
+    f = fit.figures
+    wl, ww = bounds.widths(f["lambda"], f["omega_log_meV"])
+    fit.info["blind"] = {**bounds.to_dict(), "lambda_range_rel": wl, "omega_log_range_rel": ww}
+    if bounds.bounded and max(wl, ww) > TOL:
+        lo, hi = bounds.omega_log_range_meV
+        lam_lo, lam_hi = bounds.lambda_range
+        fit.check.add("warn", f"the gap asks for alpha2F weight below E_blind = "
+                              f"{bounds.energy_meV:.2f} meV (pi k_B T or the data step) that the "
+                              f"answer's Omega^2 onset lacks: answers that reproduce it as well "
+                              f"span lambda {lam_lo:.3f}-{lam_hi:.3f}, omega_log {lo:.2f}-{hi:.2f} "
+                              f"meV (wider than {TOL:.0%})")

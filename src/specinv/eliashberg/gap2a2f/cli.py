@@ -302,6 +302,8 @@ def _physics_fit(args: argparse.Namespace, res: dict, omega: np.ndarray, delta: 
     if network is not None:
         res["network_lambda"] = res.pop("lambda", None)
     res.update({k: v for k, v in fit.figures.items()}, refine=fit.summary(),
+               **{k: fit.info["blind"][k] for k in ("lambda_range", "omega_log_range_meV",
+                                                    "blind_energy_meV") if "blind" in fit.info},
                method_used="physics fit" + (" from the network's answer" if start is not None
                                             else " from a flat Allen-Dynes start"),
                check=fit.check.to_dict())
@@ -312,9 +314,16 @@ def _physics_fit(args: argparse.Namespace, res: dict, omega: np.ndarray, delta: 
     keep = omega > 0
     _write(args, cols, res, omega[keep], np.asarray(delta)[keep], fit.a2f_std, network)
     f = fit.figures
+    blind = fit.info.get("blind")
+    span = "" if blind is None else (
+        f"; answers as good with other weight below E_blind = "
+        f"{blind['blind_energy_meV']:.2f} meV: λ {blind['lambda_range'][0]:.3f}-"
+        f"{blind['lambda_range'][1]:.3f}, ω_log {blind['omega_log_range_meV'][0]:.3f}-"
+        f"{blind['omega_log_range_meV'][1]:.3f} meV"
+        + ("" if blind["bounded"] else " (not bounded by the data: Ω² onset assumed)"))
     print(f"{res['method_used']}: λ = {f['lambda']:.3f} ± {f['lambda_std']:.3f}, "
           f"ω_log = {f['omega_log_meV']:.3f} ± {f['omega_log_meV_std']:.3f} meV, "
-          f"T_c = {f['tc_K']:.3f} ± {f['tc_K_std']:.3f} K "
+          f"T_c = {f['tc_K']:.3f} ± {f['tc_K_std']:.3f} K{span} "
           f"({fit.occam.n_evaluations} engine solves, {fit.occam.wall_s:.1f} s); "
           f"wrote {args.output}")
     return report_verdict(fit.check, args)
