@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from specinv.cli.bench_calibration import coverage
+from specinv.cli.bench_calibration import coverage, out_of_set_floor
 from specinv.cli.calibration_cases import (
     SIGMA_MODES,
     _matsubara_cases,
@@ -56,6 +56,30 @@ def test_bands_too_wide_are_not_shrunk_below_their_gaussian_width():
     assert (c["s68"], c["s95"]) == (1.0, 1.96)
     # P(|N| ≤ 1/0.3) = 0.9991: the floored band over-covers, and is still reported
     assert c["heldout_68"] > 0.99 and level_missed(c, "68") is None
+
+
+def test_a_shrink_is_shipped_only_as_far_as_every_out_of_set_case_still_covers():
+    """Bands 2× too wide in the calibration: the out-of-set cases decide how far they shrink."""
+    rng = np.random.default_rng(3)
+    z = 0.5 * np.abs(rng.standard_normal(20000))
+    wide = 0.5 * np.abs(rng.standard_normal(4000))  # out of set, as wide as in the set
+    tight = np.abs(rng.standard_normal(4000))  # out of set, the raw band exactly right
+    shrunk = coverage(z[:10000], z[10000:], [wide])
+    for level, window in (("68", (0.60, 0.76)), ("95", (0.90, 0.98))):
+        # the out-of-set case validates the 68 % quantile of 0.5|N|, below the window's
+        # lower end: the calibration's own quantile is shipped, held-out in the window
+        assert shrunk[f"floor{level}"] < shrunk[f"q{level}"] == shrunk[f"s{level}"]
+        assert window[0] <= shrunk[f"heldout_{level}"] <= window[1]
+        assert level_missed(shrunk, level) is None
+    held = coverage(z[:10000], z[10000:], [wide, tight])  # one case refuses the shrink
+    # |N| ≤ x covers 60 % at x = 0.84, 90 % at x = 1.645 (4000 points: ± 0.03 in x)
+    assert held["floor68"] == pytest.approx(stats.norm.ppf(0.80), abs=0.03)
+    assert held["floor95"] == pytest.approx(stats.norm.ppf(0.95), abs=0.05)
+    assert (held["s68"], held["s95"]) == (held["floor68"], held["floor95"])
+    for level, lo in (("68", 0.60), ("95", 0.90)):
+        assert np.mean(tight <= held[f"s{level}"]) >= lo
+    assert out_of_set_floor([], "68") == 1.0 and out_of_set_floor([], "95") == 1.96
+    assert out_of_set_floor([3.0 * tight], "68") == 1.0  # never above the Gaussian floor
 
 
 @pytest.mark.parametrize("n", [8, 24, 48])

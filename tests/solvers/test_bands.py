@@ -96,12 +96,14 @@ def test_factors_hold_only_for_the_kernel_solver_and_options_they_were_fitted_on
 
 def test_shipped_factors_cover_every_benchmarked_pair_and_the_cli_defaults():
     from specinv.cli.bench_calibration import DOMAINS, METHODS
-    from specinv.solvers.bands import shipped_factors
+    from specinv.solvers.bands import factor_floor, shipped_factors
 
     entries = shipped_factors()
     assert len(entries) == sum(len(m) for _, m in DOMAINS.values())
-    for e in entries:  # the 95 % band is wider than the 68 % one, neither shrinks the raw one
-        assert 1.0 <= e["s68"] < e["s95"] and e["s95"] >= 1.96 and e["method"] in METHODS
+    for e in entries:  # the 95 % band is wider than the 68 % one, neither below its floor
+        assert factor_floor(e, "68") <= e["s68"] < e["s95"] and e["method"] in METHODS
+        assert factor_floor(e, "95") <= e["s95"]
+        assert factor_floor(e, "68") <= 1.0 and factor_floor(e, "95") <= 1.96
     defaults = [("STSKernel", {"alpha_rule": "historic"}),
                 ("FermionicTauKernel", {"alpha_rule": "chi2curv"}),
                 ("FermionicMatsubaraKernel", {"alpha_rule": "chi2curv"}),
@@ -186,3 +188,18 @@ def test_a_floored_factor_reports_the_raw_band_and_says_so():
     np.testing.assert_array_equal(std, raw)
     np.testing.assert_array_equal(band95, 3.0 * raw)
     assert label["status"] == "calibrated" and label["floored"] == ["68 %"]
+
+
+@pytest.mark.parametrize(("s68", "held", "shown", "floored"), [
+    (0.85, 0.80, True, True), (0.85, 0.55, False, True),  # at the out-of-set floor
+    (0.90, 0.80, True, False),  # shrunk, not as far as the floor: may over-cover
+    (1.20, 0.80, False, False)])  # widened: the window
+def test_a_shrunk_factor_may_over_cover_and_is_floored_only_at_its_floor(s68, held, shown,
+                                                                         floored):
+    from specinv.solvers.bands import calibrated_band, level_missed
+
+    entry = {"s68": s68, "heldout_68": held, "floor68": 0.85}
+    assert (level_missed(entry, "68") is None) is shown
+    full = {**entry, "method": "m", "calibration": "test", "s95": 3.0, "heldout_95": 0.95}
+    _, _, label = calibrated_band(np.ones(2), full, "STSKernel", "maxent")
+    assert ("floored" in label) is (floored and shown)

@@ -15,8 +15,12 @@ bootstrap band give the nominal coverage of the 68 % (z ≤ 1) and 95 % (z ≤ 1
 bands. Split conformal calibration: the cases are split in two halves, every case
 axis balanced within each; the 68 % and 95 % quantiles of z on the calibration half
 are the factors ``s68`` and ``s95``, and the targets are checked on the coverage of
-``s68 σ_boot`` and ``s95 σ_boot`` on the held-out half. The factors are then checked
-on cases no builder draws (:mod:`specinv.cli.calibration_outofset`).
+``s68 σ_boot`` and ``s95 σ_boot`` on the held-out half. A factor is never below the
+raw band's Gaussian width (1, 1.96) unless the cases no builder draws
+(:mod:`specinv.cli.calibration_outofset`: other shapes, temperatures, grid sizes)
+validate the shrink: every out-of-set case of the domain must still cover the lower end
+of the window (60 %, 90 %) at the shrunk factor (:func:`out_of_set_floor`). The
+coverage of the shipped factors on those cases is reported beside the held-out one.
 ``--write-factors`` writes the factors in the format :mod:`specinv.solvers.bands`
 ships and applies.
 
@@ -83,6 +87,10 @@ METHODS: dict[str, tuple[str, dict[str, Any]]] = {
     "tikhonov": ("tikhonov", _BOOT),
     "rrim-verified": ("rrim", _BOOT),
 }
+#: how a factor's floor is set (:func:`out_of_set_floor`), recorded in the factors JSON
+FLOOR_RULE = ("s = max(q, floor); floor = min(Gaussian floor (1, 1.96), the smallest factor at "
+              "which every out-of-set case of the domain covers the lower end of the window "
+              "(60 %, 90 %)); a domain without out-of-set cases keeps the Gaussian floor")
 #: domain -> (case builder, methods that report a band there; the first is the CLI default)
 DOMAINS = {"sts": (_sts_cases, ("maxent-historic", "tikhonov")),
            "ac": (_ac_cases, ("maxent-chi2curv", "maxent", "maxent-chi2kink", "tikhonov")),
@@ -91,30 +99,62 @@ DOMAINS = {"sts": (_sts_cases, ("maxent-historic", "tikhonov")),
            "optics": (_optics_cases, ("maxent-chi2kink", "tikhonov", "rrim-verified"))}
 
 
-def coverage(z_cal: np.ndarray, z_test: np.ndarray) -> dict[str, float]:
+def coverage(z_cal: np.ndarray, z_test: np.ndarray,
+             z_out: list[np.ndarray] | tuple[np.ndarray, ...] = ()) -> dict[str, float]:
     """Nominal coverage and split-conformal factors with their held-out coverage.
 
     Parameters
     ----------
     z_cal, z_test : ndarray
         ``|f − truth| / σ_boot`` on the calibration and the held-out cases.
+    z_out : sequence of ndarray, optional
+        The same on each out-of-set case of the domain (:mod:`.calibration_outofset`),
+        which may validate a factor below its floor (:func:`out_of_set_floor`).
 
     Returns
     -------
     dict
         ``nominal_68``/``nominal_95`` (all points, raw band, z ≤ 1 and z ≤ 1.96),
-        ``q68``/``q95`` (68 % and 95 % quantiles of ``z_cal``), the factors
-        ``s68``/``s95`` (those quantiles, at least :data:`~specinv.solvers.bands.FLOORS`)
-        and ``heldout_68``/``heldout_95`` (share of held-out points with z ≤ s68, z ≤ s95).
+        ``q68``/``q95`` (68 % and 95 % quantiles of ``z_cal``), ``floor68``/``floor95``
+        (:func:`out_of_set_floor`), the factors ``s68``/``s95`` (the quantiles, at least
+        the floors) and ``heldout_68``/``heldout_95`` (share of held-out points with
+        z ≤ s68, z ≤ s95).
     """
     z = np.concatenate([z_cal, z_test])
     out = {"nominal_68": float(np.mean(z <= 1.0)), "nominal_95": float(np.mean(z <= 1.96))}
-    for level, floor in FLOORS.items():
+    for level in FLOORS:
         q = float(np.quantile(z_cal, int(level) / 100))
-        out[f"q{level}"], out[f"s{level}"] = q, max(q, floor)
+        floor = out_of_set_floor(z_out, level)
+        out[f"q{level}"], out[f"floor{level}"], out[f"s{level}"] = q, floor, max(q, floor)
     for level in FLOORS:
         out[f"heldout_{level}"] = float(np.mean(z_test <= out[f"s{level}"]))
     return out
+
+
+def out_of_set_floor(z_out: list[np.ndarray] | tuple[np.ndarray, ...], level: str) -> float:
+    """The smallest factor of a level: its Gaussian floor, or less where validated out of set.
+
+    A calibration may shrink the raw band below :data:`~specinv.solvers.bands.FLOORS`
+    only as far as every out-of-set case still covers the lower end of the level's
+    window (:data:`~specinv.solvers.bands.TARGETS`): the floor is the smallest factor
+    at which each case's z-scores reach that coverage, capped at the Gaussian floor.
+
+    Parameters
+    ----------
+    z_out : sequence of ndarray
+        z-scores of each out-of-set case of the domain (seeds pooled); none: no
+        validation, the Gaussian floor.
+    level : {"68", "95"}
+        Nominal coverage.
+
+    Returns
+    -------
+    float
+        The floor of the factor ``s68`` or ``s95``.
+    """
+    lo = TARGETS[level][0]
+    need = [float(np.quantile(z, lo, method="higher")) for z in z_out]
+    return min(FLOORS[level], max(need)) if need else FLOORS[level]
 
 
 def _chunk(task: tuple[str, str, int, int, int, int]) -> dict[str, Any]:
@@ -140,17 +180,21 @@ def _chunk(task: tuple[str, str, int, int, int, int]) -> dict[str, Any]:
             "solver": solver.name, "options": calibration_options(solver.options)}
 
 
-def _pairs(n: int, seed: int, jobs: int) -> list[dict[str, Any]]:
-    """z-scores of every (domain, method) pair, in chunks of 8 cases over ``jobs`` workers."""
+def _pairs(n: int, seed: int, jobs: int) -> tuple[list[dict[str, Any]], dict[Any, Any]]:
+    """z-scores of every (domain, method) pair, in chunks of 8 cases over ``jobs`` workers,
+    and of every method on the out-of-set cases of its domain."""
+    from specinv.cli.calibration_outofset import out_of_set_z
+
     tasks = [(d, m, n, seed, lo, min(lo + 8, n)) for d, (_, methods) in DOMAINS.items()
              for m in methods for lo in range(0, n, 8)]
     with ProcessPoolExecutor(jobs, mp_context=get_context("spawn")) as pool:
-        chunks = pool.map(_chunk, tasks) if jobs > 1 else map(_chunk, tasks)
+        mapper = pool.map if jobs > 1 else map
         pairs: dict[tuple[str, str], dict[str, Any]] = {}
-        for t, c in zip(tasks, chunks, strict=True):  # in task order: cases stay in order
+        for t, c in zip(tasks, mapper(_chunk, tasks), strict=True):  # cases stay in order
             print(f"  {t[0]}/{t[1]}: cases {t[4]}-{t[5] - 1} solved", flush=True)
             _merge(pairs, c)
-    return list(pairs.values())
+        outside = out_of_set_z({d: m for d, (_, m) in DOMAINS.items()}, METHODS, mapper)
+    return list(pairs.values()), outside
 
 
 def _merge(pairs: dict[tuple[str, str], dict[str, Any]], c: dict[str, Any]) -> None:
@@ -162,10 +206,11 @@ def _merge(pairs: dict[tuple[str, str], dict[str, Any]], c: dict[str, Any]) -> N
         pairs[key] = c
 
 
-def _summary(res: dict[str, Any]) -> dict[str, Any]:
+def _summary(res: dict[str, Any], z_out: list[np.ndarray]) -> dict[str, Any]:
     z = res["z"]
     out = coverage(np.concatenate([a for i, a in enumerate(z) if calibration_half(i)]),
-                   np.concatenate([a for i, a in enumerate(z) if not calibration_half(i)]))
+                   np.concatenate([a for i, a in enumerate(z) if not calibration_half(i)]),
+                   z_out)
     out["within_targets"] = all(level_missed(out, k) is None for k in TARGETS)
     out["cases_calibration"] = sum(calibration_half(i) for i in range(len(z)))
     out["cases_heldout"] = len(z) - out["cases_calibration"]
@@ -189,7 +234,7 @@ def run(args: argparse.Namespace) -> int:
     int
         0.
     """
-    from specinv.cli.calibration_outofset import out_of_set
+    from specinv.cli.calibration_outofset import CASES, domain_z, out_of_set
     from specinv.core.errors import ParameterError
     from specinv.io.atomic import atomic_path
 
@@ -199,21 +244,22 @@ def run(args: argparse.Namespace) -> int:
                              f"{n} and {args.jobs}")
     params = {"quick": args.quick, "seed": args.seed, "cases_per_domain": n,
               "split": "cases i with i % 4 < 2 calibrate, the others are held out",
-              "targets": TARGETS, "cases": CASE_AXES,
+              "targets": TARGETS, "floors": FLOORS, "floor_rule": FLOOR_RULE,
+              "cases": CASE_AXES, "out_of_set_cases": {k: d for k, (_, d) in CASES.items()},
               "command": f"specinv bench calibration --cases {n} --seed {args.seed}"}
-    pairs = _pairs(n, args.seed, args.jobs)
+    pairs, outside = _pairs(n, args.seed, args.jobs)
     report: dict[str, Any] = {"parameters": params, "results": {}}
     factors = []
     for res in pairs:
-        summary = _summary(res)
+        summary = _summary(res, domain_z(outside, res["domain"], res["method"]))
         report["results"][f"{res['domain']}/{res['method']}"] = summary
         factors.append({"kernel": res["kernel"], "solver": res["solver"],
                         "options": res["options"], "method": res["method"],
                         "calibration": f"bench calibration, domain {res['domain']}",
-                        **{k: summary[k] for k in ("q68", "q95", "s68", "s95", "heldout_68",
-                                                   "heldout_95")}})
+                        **{k: summary[k] for k in ("q68", "q95", "floor68", "floor95", "s68",
+                                                   "s95", "heldout_68", "heldout_95")}})
     fitted = {(r["domain"], r["method"]): f for r, f in zip(pairs, factors, strict=True)}
-    report["out_of_set"] = out_of_set(fitted, {d: m for d, (_, m) in DOMAINS.items()}, METHODS)
+    report["out_of_set"] = out_of_set(outside, fitted)
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
     shipped = {"parameters": params, "factors": factors}
@@ -224,6 +270,8 @@ def run(args: argparse.Namespace) -> int:
         with atomic_path(path) as tmp:
             tmp.write_text(json.dumps(obj, indent=1) + "\n")
         print(f"wrote {path}")
-    np.savez_compressed(out / "zscores.npz", **{f"{r['domain']}/{r['method']}/{i}": a
-                                                 for r in pairs for i, a in enumerate(r["z"])})
+    z = {f"{r['domain']}/{r['method']}/{i}": a for r in pairs for i, a in enumerate(r["z"])}
+    z.update({f"out_of_set/{c}/{m}/{i}": a for (c, m), zs in outside.items()
+              for i, a in enumerate(zs)})
+    np.savez_compressed(out / "zscores.npz", **z)
     return 0

@@ -23,11 +23,17 @@ conformal prediction: ``specinv bench calibration`` measures ``z = |f̂ − trut
 σ_boot`` on simulated problems and, for each kernel class and method (solver and
 the options that set its regularization), ships the 68 % and 95 % quantiles of ``z``
 on half the cases as factors ``s68`` and ``s95`` (``specinv/data/bands/factors.json``);
-their coverage is measured on the other half. A factor is never below the raw band's
-Gaussian width (:data:`FLOORS`: 1 and 1.96): where the calibration cases asked to
-shrink the band (MaxEnt), spectra outside them (the docs example) were covered less
-than nominal, so the band is kept at its raw width and reported when it covers at
-least the lower end of the target window (:func:`level_missed`). A calibrated result reports
+their coverage is measured on the other half. A factor is not below the raw band's
+Gaussian width (:data:`FLOORS`: 1 and 1.96) unless the shrink is validated outside the
+calibration distribution: where the calibration cases asked to shrink the band (MaxEnt),
+spectra outside them (the docs example) were covered less than nominal, so a factor may
+go below its Gaussian floor only as far as every out-of-set case of its domain
+(:mod:`specinv.cli.calibration_outofset`: other shapes, temperatures and grid sizes)
+still covers the lower end of the target window; that floor is recorded with the
+factors (``floor68``, ``floor95``, :func:`factor_floor`). A factor at or below its
+Gaussian floor is reported when its held-out coverage reaches at least the lower end
+of the target window (:func:`level_missed`), since covering more errs on the safe side.
+A calibrated result reports
 ``spectrum_std = s68 σ_boot`` (the 68 % band) and ``spectrum_band95 = s95 σ_boot``
 (the 95 % half-width), each only where its held-out coverage fell within its target
 window (:data:`TARGETS`): a level that missed it is not reported (None), and
@@ -64,8 +70,9 @@ BANDS = ("none", "bootstrap", "jackknife")
 FACTORS_RESOURCE = "data/bands/factors.json"
 #: nominal coverage -> the window its held-out coverage must fall in for the band to be shown
 TARGETS = {"68": (0.60, 0.76), "95": (0.90, 0.98)}
-#: nominal coverage -> the smallest factor shipped: the Gaussian width of the raw band
-#: (a calibration never shrinks it, since its own cases under-represent users' spectra)
+#: nominal coverage -> the Gaussian width of the raw band: the smallest factor shipped unless
+#: the out-of-set cases validate a smaller one (the calibration's own cases under-represent
+#: users' spectra)
 FLOORS = {"68": 1.0, "95": 1.96}
 #: solver options that do not change the band's calibration (all others must match)
 FREE_OPTIONS = ("band", "band_seed", "blas_threads")
@@ -190,8 +197,9 @@ def shipped_factors() -> tuple[dict[str, Any], ...]:
     -------
     tuple of dict
         One entry per calibrated pair: ``kernel`` (class name), ``solver``, ``options``
-        (:func:`calibration_options`), ``method`` (label), ``s68``, ``s95`` and the
-        held-out coverages ``heldout_68``, ``heldout_95``.
+        (:func:`calibration_options`), ``method`` (label), ``s68``, ``s95``, the
+        held-out coverages ``heldout_68``, ``heldout_95`` and, from calibrations that
+        validate shrinks out of set, the floors ``floor68``, ``floor95``.
     """
     path = resources.files("specinv") / FACTORS_RESOURCE
     if not path.is_file():  # nothing calibrated (a checkout before its first calibration)
@@ -277,7 +285,8 @@ def calibrated_band(raw: np.ndarray, entry: dict[str, Any] | None, kernel: str, 
             bands[level] = entry[f"s{level}"] * raw
         else:
             missing.append(f"the {level} % band is not reported: {why}")
-    floored = [lv for lv in TARGETS if entry[f"s{lv}"] <= FLOORS[lv] and lv in bands]
+    floored = [lv for lv in TARGETS if entry[f"s{lv}"] <= factor_floor(entry, lv)
+               and lv in bands]
     if floored:
         label["floored"] = [f"{lv} %" for lv in floored]
     label["status"] = ("calibrated" if len(bands) == 2 else "not calibratable" if not bands
@@ -291,10 +300,10 @@ def level_missed(entry: dict[str, Any], level: str) -> str | None:
     """Why a calibrated level is not reported, or None when it is.
 
     A level is reported when its held-out coverage fell within its window
-    (:data:`TARGETS`). A factor held at its floor (:data:`FLOORS`: the calibration
-    asked to shrink the raw band) is the raw band's own Gaussian width; it is reported
-    when its coverage reached the window's lower end, since covering more than nominal
-    there errs on the safe side.
+    (:data:`TARGETS`). A factor at or below the raw band's Gaussian width
+    (:data:`FLOORS`: the calibration asked to shrink the raw band, and the out-of-set
+    cases allowed at most part of that) is reported when its coverage reached the
+    window's lower end, since covering more than nominal there errs on the safe side.
 
     Parameters
     ----------
@@ -316,3 +325,22 @@ def level_missed(entry: dict[str, Any], level: str) -> str | None:
         return None
     return (f"rescaled, it covered {held:.1%} of the truth on the held-out cases (target "
             f"{lo:.0%}-{hi:.0%})")
+
+
+def factor_floor(entry: dict[str, Any], level: str) -> float:
+    """The smallest factor the calibration of ``entry`` allowed at ``level``.
+
+    Parameters
+    ----------
+    entry : dict
+        A calibration entry; ``floor68``/``floor95`` when the calibration recorded them
+        (a floor below :data:`FLOORS` validated on the out-of-set cases).
+    level : {"68", "95"}
+        Nominal coverage.
+
+    Returns
+    -------
+    float
+        The recorded floor, else :data:`FLOORS` of that level.
+    """
+    return float(entry.get(f"floor{level}", FLOORS[level]))
