@@ -98,3 +98,18 @@ def test_answer_with_peaks_one_cell_wide_refines_although_it_fits():
     assert any("where the answer bends" in n for n in setup.notes)
     assert interpolation_error(r.mesh, r.spectrum) < interpolation_error(r0.mesh, r0.spectrum)
     assert r.check.verdict != "fail"
+
+
+def test_refined_mesh_keeps_a_given_covariance():
+    # a refinement rebuilds the problem: the covariance given for the data must stay in it
+    from specinv.ac.correlated import CorrelatedErrors
+
+    case = actest.make_case(actest.STD_FD[1], 1e-6, seed=1001)
+    cov = np.diag(np.full(actest.N_TAU, 1e-12))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        setup, _ = continue_data(case["data"], "fermionic-tau", actest.BETA,
+                                 options={"alpha_rule": "chi2curv"},
+                                 errors=CorrelatedErrors(covariance=cov, source="cov"))
+    assert setup.problem.kernel.mesh.size > 201
+    assert setup.problem.info.get("correlated") is not None
