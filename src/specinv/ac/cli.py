@@ -82,8 +82,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "data's energy unit; default: from the data's moments")
     p.add_argument("--n-omega", type=int, default=None, metavar="N",
                    help="real-frequency points (default 201, 151 on the half axis; "
-                        "doubled, at most twice, while the answer misses the data with "
-                        "chi2/N > 2)")
+                        "doubled, at most twice, the new points where the answer bends, "
+                        "while the answer misses the data with chi2/N > 2 or is not "
+                        "resolved by its mesh (interpolation error > 5 %%); a given N is "
+                        "kept)")
     p.add_argument("--default-model", default=None, metavar="MODEL",
                    help="MaxEnt default model (fermionic kernels): flat (normalized to the "
                         "data's zeroth moment), gaussian (mean and width from the data's "

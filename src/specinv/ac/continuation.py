@@ -197,13 +197,16 @@ SUM_RULE_TOL = 0.05
 #: resolve δ-like peaks finer than the default mesh's cells (ACTest STD_FD at σ = 1e-6:
 #: 11 of 20 spectra failed with 201 points, none with 804; f 3.94 → 12.98)
 MESH_CHI2 = 2.0
+#: estimated error of reading the answer between its points (relative to ∫A, see
+#: :func:`specinv.ac.resolution.interpolation_error`) above which an automatic mesh is
+#: refined although the answer fits: the answer has peaks one or two cells wide
+RESOLUTION_TOL = 0.05
 #: refinements of an automatic mesh (each doubles the number of points)
 MAX_REFINE = 2
-#: a refinement is kept only if it lowers χ² below this fraction of the coarser mesh's:
-#: error bars that are too small (ACTest with the error column halved: χ²/N ≈ 4 on any
-#: mesh) then cost one more solve, not two
+#: a refinement for a misfit is kept only if it lowers χ² below this fraction of the
+#: coarser mesh's: error bars that are too small (ACTest with the error column halved:
+#: χ²/N ≈ 4 on any mesh) then cost one more solve, not two
 REFINE_GAIN = 0.75
-
 
 def continue_data(data: ContinuationInput, kernel: str, beta: float, *, method: str = "maxent",
                   options: dict[str, Any] | None = None, omega_max: float | None = None,
@@ -215,9 +218,9 @@ def continue_data(data: ContinuationInput, kernel: str, beta: float, *, method: 
     :data:`MAX_WIDEN` times) while the spectrum does not decay at its edge (edge value
     above :data:`EDGE_WEIGHT` of the maximum): the window must never cut a band. An
     automatic mesh (``n_omega`` omitted) then doubles its points (up to
-    :data:`MAX_REFINE` times) while the answer misses the data (χ²/N above
-    :data:`MESH_CHI2`) and each doubling lowers χ² by a quarter or more
-    (:func:`_refine_mesh`). The
+    :data:`MAX_REFINE` times), the new ones where the answer bends, while the answer
+    misses the data (χ²/N above :data:`MESH_CHI2`) or is not resolved by its mesh
+    (interpolation error above :data:`RESOLUTION_TOL`), see :func:`_refine_mesh`. The
     result's check records the edge weight and, for fermionic kernels, the sum rule
     ``∫A dω`` against the data's zeroth moment.
 
@@ -268,7 +271,7 @@ def continue_data(data: ContinuationInput, kernel: str, beta: float, *, method: 
         result, caught = _solve_recording(setup.problem, method, options)
     if n_omega is None:
         setup, result, caught = _refine_mesh(setup, result, caught, data, kernel, beta,
-                                             default_model, method, options)
+                                             default_model, method, options, errors)
     for w in caught:  # only the answer's own warnings: superseded windows are not reported
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     check_edges(result.check, result.omega, result.spectrum, decays=True, sides=sides,
@@ -285,23 +288,37 @@ def continue_data(data: ContinuationInput, kernel: str, beta: float, *, method: 
 
 def _refine_mesh(setup: ContinuationSetup, result: Any, caught: list, data: ContinuationInput,
                  kernel: str, beta: float, default_model: str, method: str,
-                 options: dict[str, Any] | None) -> tuple[ContinuationSetup, Any, list]:
-    """Double the mesh points while χ²/N > :data:`MESH_CHI2` and the finer mesh lowers χ²
-    below :data:`REFINE_GAIN` of the coarser one's.
+                 options: dict[str, Any] | None, errors: CorrelatedErrors | None
+                 ) -> tuple[ContinuationSetup, Any, list]:
+    """Double the mesh points, the new ones where the answer bends
+    (:func:`~specinv.ac.resolution.adapted_mesh`), while χ²/N > :data:`MESH_CHI2` or the
+    answer's interpolation error exceeds :data:`RESOLUTION_TOL`.
 
-    Returns the set-up, answer and recorded warnings kept (the last mesh that lowered
-    χ²); a note records each refinement.
+    A finer answer is kept if it lowers χ² below :data:`REFINE_GAIN` of the coarser one's
+    (refinement for a misfit), or fits the data (χ²/N ≤ :data:`MESH_CHI2`, refinement for
+    resolution). Returns the set-up, answer and recorded warnings kept; a note records
+    each refinement.
     """
+    from specinv.ac.resolution import adapted_mesh, interpolation_error
+
     for _ in range(MAX_REFINE):
-        if result.chi2_reduced <= MESH_CHI2:
+        misfit = result.chi2_reduced > MESH_CHI2
+        err = interpolation_error(result.mesh, result.spectrum)
+        if not misfit and err <= RESOLUTION_TOL:
             break
-        n = 2 * setup.problem.kernel.mesh.size
-        finer = _setup(data, kernel, beta, setup.omega_max, n, default_model, method, options)
+        mesh = adapted_mesh(result.mesh, result.spectrum, 2 * result.mesh.size,
+                            first_at_edge=half_axis(kernel))
+        finer = _setup(data, kernel, beta, setup.omega_max, None, default_model, method,
+                       options, errors, mesh)
         res, cau = _solve_recording(finer.problem, method, options)
-        if not res.chi2_reduced < REFINE_GAIN * result.chi2_reduced:
+        keep = res.chi2_reduced < REFINE_GAIN * result.chi2_reduced if misfit \
+            else res.chi2_reduced <= MESH_CHI2
+        if not keep:
             break
-        finer.notes = setup.notes + [f"mesh refined to {n} points: χ²/N "
-                                     f"{result.chi2_reduced:.3g} → {res.chi2_reduced:.3g}"]
+        finer.notes = setup.notes + [
+            f"mesh refined to {mesh.size} points, denser where the answer bends: χ²/N "
+            f"{result.chi2_reduced:.3g} → {res.chi2_reduced:.3g}, interpolation error "
+            f"{err:.3g} → {interpolation_error(res.mesh, res.spectrum):.3g}"]
         finer.omega_max_auto = setup.omega_max_auto
         setup, result, caught = finer, res, cau
     return setup, result, caught
@@ -309,13 +326,14 @@ def _refine_mesh(setup: ContinuationSetup, result: Any, caught: list, data: Cont
 
 def _setup(data: ContinuationInput, kernel: str, beta: float, omega_max: float | None,
            n_omega: int | None, default_model: str, method: str,
-           options: dict[str, Any] | None,
-           errors: CorrelatedErrors | None = None) -> ContinuationSetup:
-    """:func:`build_problem` with the default model ``default_model`` put in."""
+           options: dict[str, Any] | None, errors: CorrelatedErrors | None = None,
+           mesh: Mesh | None = None) -> ContinuationSetup:
+    """:func:`build_problem` (on ``mesh`` when given) with the default model
+    ``default_model`` put in."""
     from specinv.ac.default_model import resolve
 
     setup = build_problem(data, kernel, beta, omega_max=omega_max, n_omega=n_omega,
-                          errors=errors)
+                          mesh=mesh, errors=errors)
     if default_model != "flat":
         first = _solve_recording(setup.problem, method, options)[0] \
             if default_model == "two-pass" else None
