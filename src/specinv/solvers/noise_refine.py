@@ -114,37 +114,17 @@ def refine_noise(solve: Callable[[Problem], InversionResult], problem: Problem,
     if not needs_refinement(problem, result):
         return result
     sigma0 = problem.noise()
-    lowest = MIN_FINE_FACTOR * result.check.details["noise_consistency"]
-    steps: list[dict[str, float]] = []
-    factor = 1.0
-    while factor * STEP >= lowest:
-        factor *= STEP
-        sigma = sigma0 * factor
-        trial = solve(replace(problem, sigma=sigma))
-        check = check_fit(problem.data, trial.fitted, sigma, sigma_given=False,
-                          spectrum=trial.spectrum, positive=problem.kernel.positive_spectrum)
-        steps.append({"factor": factor, "chi2_reduced": check.chi2_reduced,
-                      "runs_z": check.runs_z})
-        if check.chi2_reduced > CHI2_OK[1]:  # the fit no longer follows σ: stop
-            break
-        if check.runs_z >= -RUNS_Z and check.chi2_reduced >= CHI2_OK[0]:
-            gain = amplification(result, trial)
-            steps[-1]["amplification"] = gain
-            if check.verdict != "ok" or gain > AMPLIFICATION_MAX:
-                steps[-1]["rejected"] = check.reasons + ([] if gain <= AMPLIFICATION_MAX else [
-                    f"the answer moves {gain:.3g} x as much as its fit (at most "
-                    f"{AMPLIFICATION_MAX:g}): the smaller sigma fits noise through the "
-                    "inverse"])
-                break
-            record = _record(result, sigma0, factor, steps, reached=True)
-            check.details["noise_refinement"] = record
-            return replace(trial, check=check, sigma_estimated=True,
-                           noise_level=float(np.median(sigma)),
-                           hyperparameters={**trial.hyperparameters,
-                                            "noise_refinement": record},
-                           wall_time_s=result.wall_time_s + trial.wall_time_s,
-                           warnings=result.warnings + trial.warnings)
+    trial, check, steps, spent = _search(solve, problem, result, sigma0)
+    if trial is not None:
+        record = _record(result, sigma0, steps[-1]["factor"], steps, reached=True)
+        check.details["noise_refinement"] = record
+        return replace(trial, check=check, sigma_estimated=True,
+                       noise_level=check.noise_level,
+                       hyperparameters={**trial.hyperparameters, "noise_refinement": record},
+                       wall_time_s=result.wall_time_s + spent,
+                       warnings=result.warnings + trial.warnings)
     record = _record(result, sigma0, None, steps, reached=False)
+    factor = steps[-1]["factor"]
     if "rejected" in steps[-1]:
         reason = (f"at {factor:.2g} x the estimated noise level the residuals pass the runs "
                   f"test, but that answer is refused ({steps[-1]['rejected'][-1]}); the "
@@ -155,8 +135,48 @@ def refine_noise(solve: Callable[[Problem], InversionResult], problem: Problem,
                   "(regularizer, default model) or from noise correlated over many points, "
                   "not from a too large noise level")
     result.check.add("warn", reason, noise_refinement=record)
+    result.wall_time_s += spent
     result.hyperparameters["noise_refinement"] = record
     return result
+
+
+def _search(solve: Callable[[Problem], InversionResult], problem: Problem,
+            result: InversionResult, sigma0: np.ndarray) -> tuple[Any, Any, list, float]:
+    """Solve at σ̂·STEP^k until an answer is accepted; (answer, check, steps, seconds).
+
+    The answer and check are None when none is accepted. The search stops early when
+    χ²/N leaves the band (the fit no longer follows σ), when a white answer is refused,
+    or when the runs z-score's trend cannot reach the threshold in the steps left (a
+    misfit that a smaller σ does not move: MaxEnt's pull towards its default model).
+    """
+    lowest = MIN_FINE_FACTOR * result.check.details["noise_consistency"]
+    n_steps = int(np.floor(np.log(lowest) / np.log(STEP)))
+    steps: list[dict[str, Any]] = []
+    spent, last_z = 0.0, result.check.runs_z
+    for k in range(1, n_steps + 1):
+        factor = STEP**k
+        trial = solve(replace(problem, sigma=sigma0 * factor))
+        spent += trial.wall_time_s
+        check = check_fit(problem.data, trial.fitted, sigma0 * factor, sigma_given=False,
+                          spectrum=trial.spectrum, positive=problem.kernel.positive_spectrum)
+        steps.append({"factor": factor, "chi2_reduced": check.chi2_reduced,
+                      "runs_z": check.runs_z})
+        if check.chi2_reduced > CHI2_OK[1]:
+            break
+        if check.runs_z >= -RUNS_Z and check.chi2_reduced >= CHI2_OK[0]:
+            gain = amplification(result, trial)
+            steps[-1]["amplification"] = gain
+            if check.verdict == "ok" and gain <= AMPLIFICATION_MAX:
+                return trial, check, steps, spent
+            steps[-1]["rejected"] = check.reasons + ([] if gain <= AMPLIFICATION_MAX else [
+                f"the answer moves {gain:.3g} x as much as its fit (at most "
+                f"{AMPLIFICATION_MAX:g}): the smaller sigma fits noise through the inverse"])
+            break
+        rise, last_z = check.runs_z - last_z, check.runs_z
+        if rise <= 0 or (-RUNS_Z - check.runs_z) / rise > n_steps - k:
+            steps[-1]["stopped"] = "the runs z-score does not approach the threshold"
+            break
+    return None, None, steps, spent
 
 
 def amplification(first: InversionResult, refined: InversionResult) -> float:
