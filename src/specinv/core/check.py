@@ -147,6 +147,10 @@ class Check:
             f"the {self.noise_source} noise level"
         if not np.isfinite(self.noise_level):  # a set of fits: one noise level each
             return f"the {self.noise_source} noise level of each fit (median over the set)"
+        refined = self.details.get("noise_refinement") or {}
+        if refined.get("reached"):  # specinv.solvers.noise_refine lowered the estimate
+            return (f"{kind} {self.noise_level:.3g} (refined from the roughness estimate "
+                    f"{refined['sigma_estimate']:.3g} until the residuals passed the runs test)")
         return f"{kind} {self.noise_level:.3g}"
 
     def to_dict(self) -> dict[str, Any]:

@@ -35,6 +35,7 @@ from specinv.solvers.bands import (
     jackknife_replicas,
     jackknife_std,
 )
+from specinv.solvers.noise_refine import refine_noise
 
 #: options every solver accepts: ``band`` ("none"; "bootstrap": a parametric-bootstrap
 #: band of ``n_band`` replicas with noise seed ``band_seed``; "jackknife": over ``n_band``
@@ -159,7 +160,11 @@ class Solver:
         if self.batched:
             raise ParameterError(f"solver {self.name!r} answers a batch of problems together: "
                                  "use get_solver(...).solve_many(problems)")
-        return self._run([problem], lambda ps: [self._solve(ps[0])])[0]
+
+        def once(p: Problem) -> InversionResult:
+            return self._run([p], lambda ps: [self._solve(ps[0])])[0]
+
+        return refine_noise(once, problem, once(problem))  # σ estimated, residuals structured
 
     def solve_many(self, problems: list[Problem]) -> list[InversionResult]:
         """Invert several problems (together if the solver is ``batched``); never modifies them.
