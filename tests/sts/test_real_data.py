@@ -89,7 +89,11 @@ def test_nis_correlated_noise_refined_to_white_residuals(shared_data, tmp_path):
     assert code == 0 and meta["check"]["verdict"] == "ok"
     assert CHI2_OK[0] <= meta["chi2_reduced"] <= CHI2_OK[1]
     # MaxEnt's misfit at the gap bottom is its flat default model's, at any σ: it says so
-    code, meta = _deconvolve(path, tmp_path, "--temperature", "0.04")
+    code, meta = _deconvolve(path, tmp_path, "--temperature", "0.04", "--method", "maxent")
     assert code == 0 and meta["check"]["verdict"] == "warn"
     assert not meta["check"]["details"]["noise_refinement"]["reached"]
     assert any("comes from the model" in r for r in meta["check"]["reasons"])
+    # the default (auto) therefore answers with tikhonov and says why
+    code, meta = _deconvolve(path, tmp_path, "--temperature", "0.04")
+    assert code == 0 and meta["check"]["verdict"] == "ok" and meta["method"] == "tikhonov"
+    assert "structured" in meta["hyperparameters"]["method_reason"]

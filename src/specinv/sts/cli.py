@@ -62,8 +62,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="unit of --temperature: K, or meV for k_B T (default %(default)s)")
     p.add_argument("--lockin-rms", type=nonnegative_float, default=0.0, metavar="MV",
                    help="lock-in modulation rms amplitude in mV (default %(default)s)")
-    p.add_argument("--method", default="maxent",
-                   help="tsvd, tikhonov, maxent, som, nnrs, ... (default: %(default)s)")
+    p.add_argument("--method", default="auto",
+                   help="auto (MaxEnt, or Tikhonov where MaxEnt's residuals are structured "
+                        "and Tikhonov's fit passes its check), tsvd, tikhonov, maxent, som, "
+                        "nnrs, ... (default: %(default)s)")
     p.add_argument("--option", action="append", metavar="KEY=VALUE",
                    help="solver option, repeatable (e.g. alpha_rule=bryan; default: none, "
                         "the method's defaults)")
@@ -127,7 +129,8 @@ def _deconvolve(args: argparse.Namespace) -> int:
     from specinv.solvers import get_solver
     from specinv.sts.workflow import MAX_DEFAULT_MESH, deconvolve, default_energy_mesh
 
-    check_solver_options(options, get_solver(args.method).defaults)
+    check_solver_options(options, get_solver(
+        "maxent" if args.method == "auto" else args.method).defaults)
     n_bias = spec.bias_mV.size
     check_array("the input's bias count", n_bias, (n_bias, min(n_bias, MAX_DEFAULT_MESH)),
                 what="kernel")
@@ -150,7 +153,7 @@ def _deconvolve(args: argparse.Namespace) -> int:
     if args.plot:
         from specinv.sts.plots import plot_deconvolution
 
-        title = f"{Path(args.input).name}: {args.method}, T = {temperature:g} K"
+        title = f"{Path(args.input).name}: {result.method}, T = {temperature:g} K"
         extra.append((args.plot, lambda tmp: plot_deconvolution(
             tmp, spec.bias_mV, spec.didv, result, title=title)))
     write_table(args.output, cols, meta, extra=extra)
@@ -158,6 +161,8 @@ def _deconvolve(args: argparse.Namespace) -> int:
     peaks = (f"coherence peaks at {neg:.4g} and {pos:.4g} meV" if np.isfinite([neg, pos]).all()
              else "no coherence peak inside the window" if np.isnan([neg, pos]).all()
              else f"one coherence peak, at {neg if np.isfinite(neg) else pos:.4g} meV")
-    print(f"wrote {args.output}: {args.method}, χ²/N = {result.chi2_reduced:.3g}, "
+    if result.method != args.method:
+        print(f"note: {result.hyperparameters['method_reason']}")
+    print(f"wrote {args.output}: {result.method}, χ²/N = {result.chi2_reduced:.3g}, "
           f"{peaks} ({result.wall_time_s:.2f} s)")
     return report_verdict(result.check, args)
