@@ -69,14 +69,16 @@ def needs_refinement(problem: Problem, result: InversionResult) -> bool:
     Returns
     -------
     bool
-        True when σ was estimated (no error bars, no covariance) above the estimator's
-        floor (noise-free data have nothing to refine), the fit is within the χ² band's
+        True when σ was estimated (no error bars and no covariance, or error bars
+        the caller estimated: :attr:`~specinv.core.problem.Problem.sigma_estimated`)
+        above the estimator's floor (noise-free data have nothing to refine), the fit is within the χ² band's
         upper bound, its residuals fail the runs test and the estimate is not
         self-consistent (:func:`specinv.core.noise.noise_consistency` below
         :data:`CONSISTENCY_MIN`).
     """
     c = result.check
-    if problem.has_errors or c is None or c.noise_source != "estimated":
+    if problem.sigma_given or problem.covariance is not None or c is None \
+            or c.noise_source != "estimated":
         return False
     floor = RELATIVE_FLOOR * float(np.max(np.abs(problem.data)))
     if c.noise_level <= floor * (1.0 + 1e-9) or c.chi2_reduced > CHI2_OK[1] \
