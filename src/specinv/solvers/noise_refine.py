@@ -72,8 +72,8 @@ def needs_refinement(problem: Problem, result: InversionResult) -> bool:
         True when σ was estimated (no error bars and no covariance, or error bars
         the caller estimated: :attr:`~specinv.core.problem.Problem.sigma_estimated`)
         above the estimator's floor (noise-free data have nothing to refine), the fit
-        is within the χ² band's upper bound, its residuals fail the runs test and the estimate is not
-        self-consistent (:func:`specinv.core.noise.noise_consistency` below
+        is within the χ² band's upper bound, its residuals fail the runs test and the
+        estimate is not self-consistent (:func:`specinv.core.noise.noise_consistency` below
         :data:`CONSISTENCY_MIN`).
     """
     c = result.check
