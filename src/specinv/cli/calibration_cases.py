@@ -115,34 +115,32 @@ def _ac_axes(rng: np.random.Generator, n: int) -> tuple[np.ndarray, ...]:
     return tuple(balanced(rng, n, k) for k in (3, 3, 2, 2))
 
 
-def _ac_cases(rng: np.random.Generator, n: int) -> list[_Case]:
+def _continuation_cases(rng: np.random.Generator, n: int,
+                        kernel_at: Any) -> list[_Case]:
+    """Peaked spectra on a ±8 mesh through ``kernel_at(mesh, beta, size_level)``."""
     from specinv.core.mesh import Mesh
-    from specinv.kernels.imaginary_time import FermionicTauKernel
 
     mesh = Mesh.uniform(-8.0, 8.0, 161)
     b_lv, n_lv, noise, mode = _ac_axes(rng, n)
     out = []
     for i, a in enumerate(_peaks(rng, n, mesh)):
-        beta = (10.0, 20.0, 40.0)[b_lv[i]]
-        tau = np.linspace(0.0, beta, (51, 101, 201)[n_lv[i]])
-        k = FermionicTauKernel(tau, mesh, beta=beta)
+        k = kernel_at(mesh, (10.0, 20.0, 40.0)[b_lv[i]], n_lv[i])
         out.append((k, a, (1e-3, 1e-4)[noise[i]], SIGMA_MODES[mode[i]], k.forward(a)))
     return out
+
+
+def _ac_cases(rng: np.random.Generator, n: int) -> list[_Case]:
+    from specinv.kernels.imaginary_time import FermionicTauKernel
+
+    return _continuation_cases(rng, n, lambda mesh, beta, lv: FermionicTauKernel(
+        np.linspace(0.0, beta, (51, 101, 201)[lv]), mesh, beta=beta))
 
 
 def _matsubara_cases(rng: np.random.Generator, n: int) -> list[_Case]:
-    from specinv.core.mesh import Mesh
     from specinv.kernels.matsubara import FermionicMatsubaraKernel
 
-    mesh = Mesh.uniform(-8.0, 8.0, 161)
-    b_lv, n_lv, noise, mode = _ac_axes(rng, n)
-    out = []
-    for i, a in enumerate(_peaks(rng, n, mesh)):
-        beta = (10.0, 20.0, 40.0)[b_lv[i]]
-        wn = (2 * np.arange((32, 64, 128)[n_lv[i]]) + 1) * np.pi / beta
-        k = FermionicMatsubaraKernel(wn, mesh, beta=beta)
-        out.append((k, a, (1e-3, 1e-4)[noise[i]], SIGMA_MODES[mode[i]], k.forward(a)))
-    return out
+    return _continuation_cases(rng, n, lambda mesh, beta, lv: FermionicMatsubaraKernel(
+        (2 * np.arange((32, 64, 128)[lv]) + 1) * np.pi / beta, mesh, beta=beta))
 
 
 def _optics_cases(rng: np.random.Generator, n: int) -> list[_Case]:

@@ -137,7 +137,7 @@ class Covariance:
         ndarray of shape (n,)
             Dimensionless; its squared norm is ``χ² = rᵀ C⁻¹ r``.
         """
-        return self.eigenvectors @ (self.rotate(residual) / np.sqrt(self.eigenvalues))
+        return self.eigenvectors @ self._scaled(residual)
 
     def chi2(self, residual: np.ndarray) -> float:
         """``rᵀ C⁻¹ r`` (dimensionless).
@@ -152,8 +152,12 @@ class Covariance:
         float
             χ² with the full covariance.
         """
-        z = self.rotate(residual) / np.sqrt(self.eigenvalues)
+        z = self._scaled(residual)
         return float(z @ z)
+
+    def _scaled(self, residual: np.ndarray) -> np.ndarray:
+        """``Λ^(-1/2) Uᵀ r``: the residual in C's eigenbasis, in units of its errors."""
+        return self.rotate(residual) / np.sqrt(self.eigenvalues)
 
 
 @dataclass(frozen=True, eq=False)
