@@ -90,7 +90,7 @@ def test_missing_file_and_unknown_method(tmp_path, spectrum_csv, capsys):
     assert "file not found" in capsys.readouterr().err
     assert main(["sts", "deconvolve", str(spectrum_csv), "--temperature", "1", "--method",
                  "magic", "--output", str(tmp_path / "o.csv")]) == 2
-    assert "valid methods" in capsys.readouterr().err
+    assert "valid methods: auto, " in capsys.readouterr().err  # the default is listed too
 
 
 def test_separators_comments_header_and_decreasing_bias(tmp_path):

@@ -129,8 +129,12 @@ def _deconvolve(args: argparse.Namespace) -> int:
     from specinv.solvers import get_solver
     from specinv.sts.workflow import MAX_DEFAULT_MESH, deconvolve, default_energy_mesh
 
-    check_solver_options(options, get_solver(
-        "maxent" if args.method == "auto" else args.method).defaults)
+    try:
+        solver = get_solver("maxent" if args.method == "auto" else args.method)
+    except ParameterError as err:  # the registry's list, plus this command's own choice
+        raise ParameterError(str(err).replace("valid methods: ", "valid methods: auto, ")) \
+            from None
+    check_solver_options(options, solver.defaults)
     n_bias = spec.bias_mV.size
     check_array("the input's bias count", n_bias, (n_bias, min(n_bias, MAX_DEFAULT_MESH)),
                 what="kernel")
