@@ -14,6 +14,7 @@ import pytest
 import specinv.ac.tail_noise as tn
 from specinv.ac.cli import AC_DEFAULTS
 from specinv.ac.selfenergy import continue_self_energy
+from specinv.ac.tail_whiten import ar_filter
 from specinv.core.check import RUNS_Z
 
 BETA, RHO = 20.0, 0.7
@@ -64,7 +65,7 @@ def test_durbin_levinson_and_the_filter_whiten_an_ar2_exactly():
     assert np.allclose(coef[2], phi, atol=1e-12)
     assert np.all(np.diff(v) <= 0)
     model = tn.TailNoise(1.0, 1.0, False, coef[2], acf[1:3], acf[1], 0.0, 0, False, 25)
-    r = tn.ar_filter(model, 25).toarray()
+    r = ar_filter(model, 25).toarray()
     toeplitz = acf[np.abs(np.subtract.outer(np.arange(25), np.arange(25)))]
     assert np.allclose(r @ toeplitz @ r.T, np.eye(25), atol=1e-10)
 
@@ -125,7 +126,23 @@ def test_correlated_self_energy_gets_an_ok_verdict_and_the_same_answer(monkeypat
     assert c.verdict == "ok", c.reasons
     assert 0.5 <= c.chi2_reduced <= 2.0 and c.runs_z > -RUNS_Z
     assert c.details["independent_residuals"]["runs_z"] < -RUNS_Z  # the structure it explains
-    monkeypatch.setattr(tn, "tail_noise", lambda *a, **k: None)
+    monkeypatch.setattr(tn, "tail_noise", lambda *a, **k: None)  # measure() → no model
     base = continue_self_energy(wn, s_iw, np.full(n, noise), BETA, options=opts)
     assert base.result.check.runs_z < -RUNS_Z  # correlated noise, judged as independent
     assert _l1(r, s) <= 1.1 * _l1(base, s)
+
+
+@pytest.mark.filterwarnings("ignore::specinv.core.errors.ConvergenceWarning")
+def test_a_stitched_tail_is_refused_and_the_verdict_says_so():
+    # QMC noise on the first 100 frequencies, then the exact function (a fitted tail, as
+    # in iQIST's output): the tail scatters by ~1e-12 of the error column
+    noise, n = 2e-4, 400
+    wn, s_iw, _ = simulated(n, noise, 0.0, seed=2)
+    exact = simulated(n, 0.0, 0.0, seed=2)[1]
+    s_iw[100:] = exact[100:]
+    r = continue_self_energy(wn, s_iw, np.full(n, noise), BETA,
+                             options=AC_DEFAULTS["maxent"])
+    assert "correlated" not in r.setup.problem.info  # no model from that tail
+    first = r.result.check.reasons[0]
+    assert first.startswith("warn: the upper half of the frequencies") and "stitched" in first
+    assert r.result.check.details["tail_stitch"] is True

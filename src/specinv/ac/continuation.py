@@ -166,7 +166,7 @@ def build_problem(data: ContinuationInput, kernel: str, beta: float, *,
     k, g, err = _kernel_and_rows(data, kernel, beta, mesh, quadrature)
     estimated, info = False, {}
     if noise_model is not None:  # measured on the tail: not refined as a roughness estimate
-        from specinv.ac.tail_noise import apply_model
+        from specinv.ac.tail_whiten import apply_model
 
         k, g, sigma, note = apply_model(k, g, data.error, noise_model)
         estimated, info = data.error is None, {"correlated": noise_model.metadata()}
@@ -265,7 +265,7 @@ def continue_data(data: ContinuationInput, kernel: str, beta: float, *, method: 
     noise_model : TailNoise, optional
         Noise measured on the data's tail (fermionic Matsubara data), see
         :func:`build_problem`; the check then judges the residuals with the measured
-        correlation removed (:func:`~specinv.ac.tail_noise.recheck`).
+        correlation removed (:func:`~specinv.ac.tail_whiten.recheck`).
 
     Returns
     -------
@@ -303,13 +303,13 @@ def continue_data(data: ContinuationInput, kernel: str, beta: float, *, method: 
 def _final_checks(result: Any, setup: ContinuationSetup, data: ContinuationInput, kernel: str,
                   beta: float, noise_model: TailNoise | None) -> None:
     """Extend ``result.check``: residuals under the tail noise model
-    (:func:`~specinv.ac.tail_noise.recheck`), edges, and the sum rule against the data's
+    (:func:`~specinv.ac.tail_whiten.recheck`), edges, and the sum rule against the data's
     zeroth moment (fermionic kernels)."""
     from specinv.core.check import check_edges
 
     sides = "upper" if half_axis(kernel) else "both"
     if noise_model is not None:
-        from specinv.ac.tail_noise import recheck
+        from specinv.ac.tail_whiten import recheck
 
         recheck(result, setup.problem, noise_model, sigma_given=not setup.sigma_estimated)
     check_edges(result.check, result.omega, result.spectrum, decays=True, sides=sides,

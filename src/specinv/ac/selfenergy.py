@@ -101,13 +101,11 @@ def fit_tail(wn: np.ndarray, sigma: np.ndarray, error: np.ndarray | None = None,
 
     ``Re Σ = Σ∞ − c₂/ω_n² + c₄/ω_n⁴`` and ``Im Σ = −Σ₁/ω_n + c₃/ω_n³ − c₅/ω_n⁵`` are
     fitted over ω_n ≥ ω_s (the third terms keep the truncation bias of Σ₁ below its
-    statistical error where the fit starts low).
-    The start ω_s is the lowest Matsubara frequency (scanned on a geometric grid of
-    indices) from which the two fits describe the data within their errors
+    statistical error where the fit starts low). ω_s is the lowest Matsubara frequency
+    (geometric grid of indices) from which the fits describe the data within their errors
     (χ²/dof ≤ :data:`TAIL_CHI2`) and the series has converged (the 1/ω_n³ term at ω_s
-    below :data:`TAIL_CORRECTION` of the leading one). Starting as low as the expansion
-    allows uses the frequencies where the tail is best resolved: the highest ones of a
-    QMC run are often noise-dominated.
+    below :data:`TAIL_CORRECTION` of the leading one): the tail is best resolved there,
+    the highest frequencies of a QMC run are often noise-dominated.
 
     Parameters
     ----------
@@ -365,12 +363,12 @@ def continue_self_energy(wn: np.ndarray, sigma: np.ndarray, error: np.ndarray | 
         Σ(ω), the tail fit, Z and the continuation (with its check).
     """
     from specinv.ac.continuation import EDGE_WEIGHT, MAX_WIDEN, WIDEN, continue_data
-    from specinv.ac.tail_noise import tail_noise
+    from specinv.ac.tail_noise import measure, report_stitch
     from specinv.core.check import edge_weight
 
     tail = fit_tail(wn, sigma, error, source=source)
     data = normalized_input(wn, sigma, error, tail, source)
-    noise = tail_noise(wn, data.values, data.imag, data.error, beta)
+    noise, stitch = measure(data, beta)
     auto, n_omega = omega_max is None, n_omega or SIGMA_N_OMEGA
     if auto:
         m2 = spectral_width(wn, data.values + 1j * data.imag, data.error)
@@ -383,6 +381,7 @@ def continue_self_energy(wn: np.ndarray, sigma: np.ndarray, error: np.ndarray | 
             break
         omega_max *= WIDEN
     setup.omega_max_auto, mesh = auto, result.mesh
+    report_stitch(result.check, stitch)
     re, im = real_axis_sigma(mesh.points, mesh.edges, result.spectrum, tail)
     z, slope = quasiparticle_weight(mesh.points, re, half_width=Z_WINDOW / beta)
     notes = [f"tail fit over ω_n ≥ {tail.omega_from:.4g}: Σ(∞) = {tail.sigma_inf:.6g} ± "

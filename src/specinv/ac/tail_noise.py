@@ -18,12 +18,12 @@ error bar misses:
   1e-15 against 1.6e-4 for Im): its rows carry no measurement.
 
 :func:`tail_noise` measures these (scale per component, an autoregressive model AR(p)
-of the correlation chosen by the Bayesian information criterion).
-:func:`apply_model` sets up the fit with the measured errors (diagonal: a fit whitened
+of the correlation chosen by the Bayesian information criterion); :func:`measure`
+refuses a tail that scatters far less than the data claim (a stitched, fitted tail).
+:mod:`specinv.ac.tail_whiten` fits with the measured errors (diagonal: a fit whitened
 with the AR model smooths more and was further from the known answer on simulated
-data) and without exact rows; :func:`recheck` judges its residuals after removing the
-correlation with the exact whitening filter of the AR model (:func:`ar_filter`), so a
-good fit of correlated data is not reported as a structured misfit.
+data), drops exact rows, and judges the residuals after removing the correlation, so
+a good fit of correlated data is not reported as a structured misfit.
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import sparse
 
-from specinv.kernels.base import Kernel, RotatedKernel
+from specinv.core.noise import RELATIVE_FLOOR, estimate_noise
+from specinv.io.qmc import ContinuationInput
 
 #: fewest tail residuals per component from which a noise model is estimated
 MIN_NOISE_POINTS = 64
@@ -48,9 +48,10 @@ EXACT_RE = 1e-3
 SCALE_Z = 3.0
 #: terms of the moment expansion fitted to each component
 TAIL_TERMS = 4
-#: scale of an error column that gives the error of the complex value: 1/√2 per part,
-#: recognized (and said) within this tolerance
-SQRT_HALF, COMPLEX_TOL = float(np.sqrt(0.5)), 0.05
+#: a tail scattering by less than this fraction of the error column (of the roughness of
+#: the lower frequencies without one) is no measurement of the data's noise: a fitted
+#: tail stitched to QMC data (ACFlow Bethe Σ: 3.5e-7), or error bars far too large
+STITCH = 0.2
 
 
 @dataclass
@@ -82,6 +83,9 @@ class TailNoise:
         estimated ones are always replaced).
     n_total : int
         Frequencies of the data the model is applied to.
+    tail_ratio : float
+        Scatter of Im on the tail over the error column (over the roughness of the lower
+        half of the frequencies without one).
     """
 
     scale_re: float
@@ -94,6 +98,7 @@ class TailNoise:
     n_points: int
     rescaled: bool = False
     n_total: int = 0
+    tail_ratio: float = 1.0
 
     def metadata(self) -> dict[str, Any]:
         """JSON-ready record of the model.
@@ -107,7 +112,8 @@ class TailNoise:
                 "scale_im": self.scale_im, "exact_re": self.exact_re,
                 "ar": self.ar.tolist(), "acf": self.acf.tolist(), "lag1": self.lag1,
                 "omega_from": self.omega_from, "n_points": self.n_points,
-                "rescaled": self.rescaled, "n_total": self.n_total}
+                "rescaled": self.rescaled, "n_total": self.n_total,
+                "tail_ratio": self.tail_ratio}
 
 
 def durbin_levinson(acf: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
@@ -172,7 +178,10 @@ def tail_noise(wn: np.ndarray, re: np.ndarray, im: np.ndarray, error: np.ndarray
     TailNoise or None
         None when fewer than :data:`MIN_NOISE_POINTS` frequencies lie in the upper half,
         the frequencies are not consecutive (the correlation is modelled in the index
-        n), or the imaginary part shows no scatter at all (noise-free data).
+        n), or data without an error column are noise-free (roughness at the floor of
+        :func:`~specinv.core.noise.estimate_noise`). A tail scattering by less than
+        :data:`STITCH` of the claimed noise gives a model with only scales and
+        ``tail_ratio`` (no correlation), which :func:`measure` refuses.
     """
     n = wn.size
     half = slice(n // 2, None)
@@ -185,8 +194,16 @@ def tail_noise(wn: np.ndarray, re: np.ndarray, im: np.ndarray, error: np.ndarray
     u_im = _residuals(wn[half], im[half], err, odd=True)
     dof = np.sqrt(m / (m - TAIL_TERMS))
     s_re, s_im = float(np.sqrt(np.mean(u_re**2)) * dof), float(np.sqrt(np.mean(u_im**2)) * dof)
-    if not s_im > 1e-12 * float(np.max(np.abs(im[half] / err))):
-        return None
+    if error is not None:
+        ratio = s_im
+    else:
+        low = estimate_noise(im[:n // 2])
+        if low <= RELATIVE_FLOOR * float(np.max(np.abs(im[:n // 2]))) * (1 + 1e-9):
+            return None  # noise-free data: nothing to measure
+        ratio = s_im / low
+    if ratio < STITCH:  # no noise measured there: a stitched tail (see measure)
+        return TailNoise(s_re, s_im, False, np.zeros(0), np.zeros(0), 0.0, float(wn[n // 2]),
+                         m, False, n, float(ratio))
     exact_re = s_re <= EXACT_RE * s_im
     series = [u_im / s_im] if exact_re else [u_re / s_re, u_im / s_im]
     acf = _acf(series, MAX_AR_ORDER)
@@ -200,194 +217,49 @@ def tail_noise(wn: np.ndarray, re: np.ndarray, im: np.ndarray, error: np.ndarray
     s_all = s_im if exact_re else float(np.sqrt(0.5 * (s_re**2 + s_im**2)))
     rescaled = error is not None and abs(np.log(s_all)) > SCALE_Z / np.sqrt(2.0 * max(eff, 1.0))
     return TailNoise(s_re, s_im, bool(exact_re), phi[p], acf[1:p + 1], float(acf[1]),
-                     float(wn[n // 2]), m, bool(rescaled), n)
+                     float(wn[n // 2]), m, bool(rescaled), n, float(ratio))
 
 
-def ar_filter(model: TailNoise, n: int) -> sparse.csr_matrix:
-    """Whitening filter ``R`` of ``n`` consecutive unit-variance AR(p) values: ``R T Rᵀ = 1``.
-
-    ``T`` is the model's Toeplitz correlation; row ``i`` is the Durbin–Levinson predictor
-    of order ``min(i, p)`` divided by the square root of its innovation variance (the exact
-    Cholesky whitening of a stationary AR(p) process).
+def measure(data: ContinuationInput, beta: float) -> tuple[TailNoise | None, str | None]:
+    """The noise model of fermionic Matsubara data, or why the tail cannot give one.
 
     Parameters
     ----------
-    model : TailNoise
-        The measured noise (its ``acf`` up to the model's order).
-    n : int
-        Length of the series.
+    data : ContinuationInput
+        Positive Matsubara frequencies with Re, Im and the optional error column.
+    beta : float
+        Inverse temperature (1/energy unit).
 
     Returns
     -------
-    scipy.sparse.csr_matrix of shape (n, n)
-        Lower triangular, ``p + 1`` diagonals.
+    model : TailNoise or None
+        :func:`tail_noise`, None also when its tail scatters by less than
+        :data:`STITCH` of the noise the data claim (a stitched tail).
+    reason : str or None
+        For the check when the tail is refused: what was measured and what to do.
     """
-    p = model.ar.size
-    phi, v = durbin_levinson(np.concatenate([[1.0], model.acf]))
-    rows, cols, vals = [], [], []
-    for i in range(n):
-        k = min(i, p)
-        rows += [i] * (k + 1)
-        cols += (i - np.arange(k + 1)).tolist()
-        vals += (np.concatenate([[1.0], -phi[k][:k]]) / np.sqrt(v[k])).tolist()
-    return sparse.csr_matrix((vals, (rows, cols)), shape=(n, n))
+    model = tail_noise(data.points, data.values, data.imag, data.error, beta)
+    if model is None or model.tail_ratio >= STITCH:
+        return model, None
+    ref = "the error column" if data.error is not None else \
+        "the roughness of the lower frequencies"
+    return None, (f"the upper half of the frequencies (ω_n ≥ {model.omega_from:.4g}) "
+                  f"scatters by only {model.tail_ratio:.2g} × {ref}: a fitted tail stitched "
+                  "to the QMC data, or error bars far too large; those points fit any "
+                  "answer, so χ²/N and the residual test do not judge the measured "
+                  "frequencies: keep only those (--n-matsubara)")
 
 
-def row_errors(error: np.ndarray | None, model: TailNoise) -> tuple[np.ndarray, np.ndarray]:
-    """Errors of the Re and Im rows under the model (diagonal of its covariance).
+def report_stitch(check: Any, reason: str | None) -> None:
+    """Put the refusal of :func:`measure` first among the check's reasons (it explains them).
 
     Parameters
     ----------
-    error : ndarray of shape (n,) or None
-        Error column of the data (None: the model's scales are the errors).
-    model : TailNoise
-        The measured noise.
-
-    Returns
-    -------
-    sigma_re, sigma_im : ndarray of shape (n,)
-        The error column, scaled to the scatter when it was measured off (or absent).
+    check : Check
+        The continuation's check (changed in place).
+    reason : str or None
+        What :func:`measure` returned (nothing is done for None).
     """
-    base = np.ones(model.n_total) if error is None else np.asarray(error, dtype=float)
-    if error is not None and not model.rescaled:
-        return base, base
-    return base * model.scale_re, base * model.scale_im
-
-
-def whitened_residuals(normalized: np.ndarray, model: TailNoise) -> np.ndarray:
-    """Residuals in units of their errors, with the modelled correlation removed.
-
-    Parameters
-    ----------
-    normalized : ndarray of shape (n_rows,)
-        ``(K f − g)/σ`` of the rows kept (``[Re; Im]``, or Im alone when
-        ``model.exact_re``).
-    model : TailNoise
-        The measured noise.
-
-    Returns
-    -------
-    ndarray of shape (n_rows,)
-        Each component filtered by :func:`ar_filter`: independent unit-variance values
-        when the model holds.
-    """
-    n = model.n_total
-    filt = ar_filter(model, n)
-    return np.concatenate([filt @ part for part in np.split(normalized, normalized.size // n)])
-
-
-class RowKernel(RotatedKernel):
-    """``R K`` for a sparse row transform ``R`` (here: keep the Im rows).
-
-    Parameters
-    ----------
-    base : Kernel
-        The continuation kernel (rows ``[Re; Im]``).
-    rows : scipy.sparse.csr_matrix of shape (n_rows, base rows)
-        The transform.
-    """
-
-    def __init__(self, base: Kernel, rows: sparse.csr_matrix) -> None:
-        Kernel.__init__(self, np.arange(rows.shape[0], dtype=float), base.mesh)
-        self.base, self.rows = base, rows
-        self.positive_spectrum = base.positive_spectrum
-        self.spectrum_label = base.spectrum_label
-        self.data_label = base.data_label
-
-
-def apply_model(kernel: Kernel, g: np.ndarray, error: np.ndarray | None, model: TailNoise
-                ) -> tuple[Kernel, np.ndarray, np.ndarray, str]:
-    """Kernel, data and errors of the continuation under the measured noise.
-
-    The fit keeps independent errors (the diagonal of the modelled covariance: a
-    whitened fit of correlated noise smooths more and was 26–35 % further from the known
-    σ(ω) on simulated AR(1) data with ρ = 0.7); :func:`recheck` judges its residuals with
-    the correlation removed.
-
-    Parameters
-    ----------
-    kernel : Kernel
-        Fermionic Matsubara kernel with rows ``[Re; Im]``.
-    g : ndarray of shape (2n,)
-        Stacked data.
-    error : ndarray of shape (n,) or None
-        Error column of the data.
-    model : TailNoise
-        The measured noise.
-
-    Returns
-    -------
-    kernel : Kernel
-        The kernel (its Im rows only when ``model.exact_re``).
-    g : ndarray of shape (n_rows,)
-        The data rows kept.
-    sigma : ndarray of shape (n_rows,)
-        Their errors.
-    note : str
-        What was measured and done, for the user.
-    """
-    n = g.size // 2
-    s_re, s_im = row_errors(error, model)
-    what = []
-    if model.exact_re:
-        what.append(f"Re is zero to round-off (scatter {model.scale_re:.2g} against "
-                    f"{model.scale_im:.2g} for Im): particle-hole symmetric, Re rows dropped")
-        rows = sparse.hstack([sparse.csr_matrix((n, n)), sparse.identity(n, format="csr")],
-                             format="csr")
-        kernel, g, sigma = RowKernel(kernel, rows), g[n:], s_im
-    else:
-        sigma = np.concatenate([s_re, s_im])
-    if error is None:
-        what.append(f"error {model.scale_im:.3g} from the scatter about the moment expansion")
-    elif model.rescaled:
-        complex_bar = max(abs(model.scale_re - SQRT_HALF), abs(model.scale_im - SQRT_HALF)) \
-            <= COMPLEX_TOL
-        what.append(f"the error column is scaled by {model.scale_re:.3g} (Re) and "
-                    f"{model.scale_im:.3g} (Im) to the data's scatter" + (
-                        ": it is the error of the complex value (the std of complex samples "
-                        "is √2 × that of each part)" if complex_bar else ""))
-    if model.ar.size:
-        what.append(f"the noise is correlated between neighbouring frequencies (lag-1 "
-                    f"autocorrelation {model.lag1:.2f}, modelled as AR({model.ar.size})): "
-                    "the residual test and χ²/N of the check use the residuals with this "
-                    "correlation removed")
-    note = (f"noise measured on the tail (ω_n ≥ {model.omega_from:.4g}, {model.n_points} "
-            f"frequencies): " + ("; ".join(what) or "independent, as the error column says"))
-    return kernel, g, sigma, note
-
-
-def recheck(result: Any, problem: Any, model: TailNoise, *, sigma_given: bool) -> None:
-    """Judge ``result``'s residuals with the modelled correlation removed (in place).
-
-    The findings of :func:`~specinv.core.check.check_fit` on the independent residuals
-    are replaced by those on the whitened ones; every other finding stays.
-
-    Parameters
-    ----------
-    result : InversionResult
-        The answer to the problem of :func:`apply_model`.
-    problem : Problem
-        That problem.
-    model : TailNoise
-        The measured noise.
-    sigma_given : bool
-        The data came with an error column.
-    """
-    from specinv.core.check import VERDICTS, check_fit
-
-    sigma = problem.noise()
-    args = (problem.data, result.fitted, sigma)
-    kw = {"spectrum": result.spectrum, "positive": problem.kernel.positive_spectrum}
-    old = result.check
-    plain = check_fit(*args, sigma_given=not problem.sigma_estimated, **kw)
-    white = check_fit(*args, sigma_given=sigma_given, **kw, normalized=whitened_residuals(
-        (result.fitted - problem.data) / sigma, model))
-    kept = [r for r in old.reasons if r not in plain.reasons]
-    white.details = {**old.details, "independent_residuals": {
-        "chi2_reduced": plain.chi2_reduced, "runs_z": plain.runs_z, "lag1": plain.lag1}}
-    for r in kept:
-        level = r.split(":", 1)[0]
-        white.reasons.append(r)
-        if VERDICTS.index(level) > VERDICTS.index(white.verdict):
-            white.verdict = level
-    result.check = white
+    if reason:
+        check.add("warn", reason, tail_stitch=True)
+        check.reasons.insert(0, check.reasons.pop())
