@@ -16,6 +16,7 @@ from specinv.ac.cli import AC_DEFAULTS
 from specinv.ac.selfenergy import continue_self_energy
 from specinv.ac.tail_whiten import ar_filter
 from specinv.core.check import RUNS_Z
+from specinv.io.qmc import ContinuationInput
 
 BETA, RHO = 20.0, 0.7
 X = np.linspace(-30.0, 30.0, 30001)
@@ -98,6 +99,10 @@ def test_exact_real_part_and_independent_noise():
     m = tn.tail_noise(wn, g.real, g.imag, np.full(n, noise), beta)
     assert m.exact_re and not m.rescaled  # the error column is right for Im
     assert abs(m.lag1) < 4 / np.sqrt(m.n_points)
+    # solvers on the Matsubara kernel's own points cannot lose the Re rows: no model
+    data = ContinuationInput(wn, g.real.copy(), g.imag.copy(), np.full(n, noise))
+    assert tn.measure(data, beta, "maxent")[0] is not None
+    assert tn.measure(data, beta, "aaa") == (None, None)
 
 
 def test_no_model_from_short_or_gapped_data():

@@ -368,7 +368,7 @@ def continue_self_energy(wn: np.ndarray, sigma: np.ndarray, error: np.ndarray | 
 
     tail = fit_tail(wn, sigma, error, source=source)
     data = normalized_input(wn, sigma, error, tail, source)
-    noise, stitch = measure(data, beta)
+    noise, stitch = measure(data, beta, method)
     auto, n_omega = omega_max is None, n_omega or SIGMA_N_OMEGA
     if auto:
         m2 = spectral_width(wn, data.values + 1j * data.imag, data.error)

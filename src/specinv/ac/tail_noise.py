@@ -220,7 +220,8 @@ def tail_noise(wn: np.ndarray, re: np.ndarray, im: np.ndarray, error: np.ndarray
                      float(wn[n // 2]), m, bool(rescaled), n, float(ratio))
 
 
-def measure(data: ContinuationInput, beta: float) -> tuple[TailNoise | None, str | None]:
+def measure(data: ContinuationInput, beta: float, method: str = "maxent"
+            ) -> tuple[TailNoise | None, str | None]:
     """The noise model of fermionic Matsubara data, or why the tail cannot give one.
 
     Parameters
@@ -229,6 +230,9 @@ def measure(data: ContinuationInput, beta: float) -> tuple[TailNoise | None, str
         Positive Matsubara frequencies with Re, Im and the optional error column.
     beta : float
         Inverse temperature (1/energy unit).
+    method : str
+        The solver: one that works on the Matsubara kernel's own points (``aaa``,
+        ``nevanlinna``) gets no model when Re is exact (its rows cannot be dropped).
 
     Returns
     -------
@@ -238,7 +242,11 @@ def measure(data: ContinuationInput, beta: float) -> tuple[TailNoise | None, str
     reason : str or None
         For the check when the tail is refused: what was measured and what to do.
     """
+    from specinv.solvers.base import solver_class
+
     model = tail_noise(data.points, data.values, data.imag, data.error, beta)
+    if model is not None and model.exact_re and solver_class(method).kernels is not None:
+        return None, None
     if model is None or model.tail_ratio >= STITCH:
         return model, None
     ref = "the error column" if data.error is not None else \
