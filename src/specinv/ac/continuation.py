@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -37,6 +37,9 @@ from specinv.io.qmc import ContinuationInput, check_matsubara_grid
 from specinv.kernels import Kernel, Mesh
 from specinv.kernels import imaginary_time as it
 from specinv.kernels import matsubara as mats
+
+if TYPE_CHECKING:
+    from specinv.ac.tail_noise import TailNoise
 
 #: χ²/N below which given error bars are reported as inflated (fit 10× better than them)
 INFLATED_CHI2 = 1e-2
@@ -112,7 +115,8 @@ def build_problem(data: ContinuationInput, kernel: str, beta: float, *,
                   omega_max: float | None = None, n_omega: int | None = None,
                   mesh: Mesh | None = None, sigma: np.ndarray | float | None = None,
                   default_model: np.ndarray | None = None, quadrature: str = "cell",
-                  errors: CorrelatedErrors | None = None) -> ContinuationSetup:
+                  errors: CorrelatedErrors | None = None,
+                  noise_model: TailNoise | None = None) -> ContinuationSetup:
     """Kernel, mesh and error bars for ``data``.
 
     Parameters
@@ -138,6 +142,8 @@ def build_problem(data: ContinuationInput, kernel: str, beta: float, *,
         Kernel discretization (see :mod:`specinv.kernels.continuation`).
     errors : CorrelatedErrors, optional
         A covariance or QMC bins (:mod:`specinv.ac.correlated`); replace ``sigma``.
+    noise_model : TailNoise, optional
+        Noise measured on the data's tail (:mod:`specinv.ac.tail_noise`); replaces ``sigma``.
 
     Returns
     -------
@@ -158,16 +164,17 @@ def build_problem(data: ContinuationInput, kernel: str, beta: float, *,
         mesh = default_mesh(kernel, w, n_omega or (151 if half_axis(kernel) else 201))
     w = float(max(abs(mesh.edges[0]), abs(mesh.edges[-1])))
     k, g, err = _kernel_and_rows(data, kernel, beta, mesh, quadrature)
-    estimated = False
-    if sigma is None and err is None and errors is None:
-        if is_tau(kernel):
-            est = estimate_noise(g)
-        else:
-            est = max(estimate_noise(data.imag if is_fermionic(kernel) else data.values),
-                      1e-6 * float(np.max(np.abs(g))))
-        sigma = np.full(g.size, est)
-        estimated = True
-        notes.append(f"no error column: errors estimated from the data roughness, σ = {est:.3g}")
+    estimated, info = False, {}
+    if noise_model is not None:  # measured on the tail: not refined as a roughness estimate
+        from specinv.ac.tail_whiten import apply_model
+
+        k, g, sigma, note = apply_model(k, g, data.error, noise_model)
+        estimated, info = data.error is None, {"correlated": noise_model.metadata()}
+        notes.append(note)
+    elif sigma is None and err is None and errors is None:
+        sigma, estimated = _estimated_sigma(data, kernel, g), True
+        notes.append(f"no error column: errors estimated from the data roughness, "
+                     f"σ = {sigma[0]:.3g}")
     elif sigma is None:
         sigma = err
     if default_model is None:
@@ -182,8 +189,17 @@ def build_problem(data: ContinuationInput, kernel: str, beta: float, *,
         notes.extend(more)
     else:
         problem = Problem(k, g, sigma=sigma, default_model=default_model, name=data.source,
-                          sigma_estimated=estimated)
+                          sigma_estimated=estimated and noise_model is None, info=info)
     return ContinuationSetup(problem, w, auto, estimated, float(np.median(problem.noise())), notes)
+
+
+def _estimated_sigma(data: ContinuationInput, kernel: str, g: np.ndarray) -> np.ndarray:
+    """One error for every row of ``g``, from the roughness of the data (of Im G for
+    fermionic Matsubara data), at least 1e-6 of the largest |value|."""
+    if is_tau(kernel):
+        return np.full(g.size, estimate_noise(g))
+    est = estimate_noise(data.imag if is_fermionic(kernel) else data.values)
+    return np.full(g.size, max(est, 1e-6 * float(np.max(np.abs(g)))))
 
 
 #: edge value of a continued spectrum, as a fraction of its maximum, above which an
@@ -211,7 +227,8 @@ REFINE_GAIN = 0.75
 def continue_data(data: ContinuationInput, kernel: str, beta: float, *, method: str = "maxent",
                   options: dict[str, Any] | None = None, omega_max: float | None = None,
                   n_omega: int | None = None, default_model: str = "flat",
-                  errors: CorrelatedErrors | None = None) -> tuple[ContinuationSetup, Any]:
+                  errors: CorrelatedErrors | None = None,
+                  noise_model: TailNoise | None = None) -> tuple[ContinuationSetup, Any]:
     """Continue ``data`` to real frequency and check the answer against the physics.
 
     An automatic window (``omega_max`` omitted) is widened by :data:`WIDEN` (up to
@@ -245,6 +262,10 @@ def continue_data(data: ContinuationInput, kernel: str, beta: float, *, method: 
         :mod:`specinv.ac.default_model`); rebuilt on every widened window.
     errors : CorrelatedErrors, optional
         Covariance or QMC bins of the data (:mod:`specinv.ac.correlated`).
+    noise_model : TailNoise, optional
+        Noise measured on the data's tail (fermionic Matsubara data), see
+        :func:`build_problem`; the check then judges the residuals with the measured
+        correlation removed (:func:`~specinv.ac.tail_whiten.recheck`).
 
     Returns
     -------
@@ -253,10 +274,10 @@ def continue_data(data: ContinuationInput, kernel: str, beta: float, *, method: 
     result : InversionResult
         With ``result.check`` extended by the edge and sum-rule checks.
     """
-    from specinv.core.check import check_edges, edge_weight
+    from specinv.core.check import edge_weight
 
     setup = _setup(data, kernel, beta, omega_max, n_omega, default_model, method, options,
-                   errors)
+                   errors, noise_model=noise_model)
     result, caught = _solve_recording(setup.problem, method, options)
     sides = "upper" if half_axis(kernel) else "both"
     for _ in range(MAX_WIDEN if setup.omega_max_auto else 0):
@@ -266,14 +287,31 @@ def continue_data(data: ContinuationInput, kernel: str, beta: float, *, method: 
         notes = setup.notes + [f"window widened from {setup.omega_max:.4g} to {wider:.4g}: "
                                "the spectrum did not decay at its edge"]
         setup = _setup(data, kernel, beta, wider, n_omega, default_model, method, options,
-                       errors)
+                       errors, noise_model=noise_model)
         setup.notes, setup.omega_max_auto = notes, True
         result, caught = _solve_recording(setup.problem, method, options)
     if n_omega is None:
         setup, result, caught = _refine_mesh(setup, result, caught, data, kernel, beta,
-                                             default_model, method, options, errors)
+                                             default_model, method, options, errors,
+                                             noise_model)
     for w in caught:  # only the answer's own warnings: superseded windows are not reported
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    _final_checks(result, setup, data, kernel, beta, noise_model)
+    return setup, result
+
+
+def _final_checks(result: Any, setup: ContinuationSetup, data: ContinuationInput, kernel: str,
+                  beta: float, noise_model: TailNoise | None) -> None:
+    """Extend ``result.check``: residuals under the tail noise model
+    (:func:`~specinv.ac.tail_whiten.recheck`), edges, and the sum rule against the data's
+    zeroth moment (fermionic kernels)."""
+    from specinv.core.check import check_edges
+
+    sides = "upper" if half_axis(kernel) else "both"
+    if noise_model is not None:
+        from specinv.ac.tail_whiten import recheck
+
+        recheck(result, setup.problem, noise_model, sigma_given=not setup.sigma_estimated)
     check_edges(result.check, result.omega, result.spectrum, decays=True, sides=sides,
                 edge_fraction=EDGE_WEIGHT)
     norm = spectral_norm(data, kernel, beta)
@@ -283,13 +321,12 @@ def continue_data(data: ContinuationInput, kernel: str, beta: float, *, method: 
         level = "warn" if dev > SUM_RULE_TOL else "ok"
         result.check.add(level, f"sum rule: the integral of A is {total:.4g}, the data's zeroth "
                                 f"moment {norm:.4g} ({dev:.1%} off)", sum_rule_deviation=dev)
-    return setup, result
 
 
 def _refine_mesh(setup: ContinuationSetup, result: Any, caught: list, data: ContinuationInput,
                  kernel: str, beta: float, default_model: str, method: str,
-                 options: dict[str, Any] | None, errors: CorrelatedErrors | None
-                 ) -> tuple[ContinuationSetup, Any, list]:
+                 options: dict[str, Any] | None, errors: CorrelatedErrors | None,
+                 noise_model: TailNoise | None = None) -> tuple[ContinuationSetup, Any, list]:
     """Double the mesh points, the new ones where the answer bends
     (:func:`~specinv.ac.resolution.adapted_mesh`), while χ²/N > :data:`MESH_CHI2` or the
     answer's interpolation error exceeds :data:`RESOLUTION_TOL`.
@@ -309,7 +346,7 @@ def _refine_mesh(setup: ContinuationSetup, result: Any, caught: list, data: Cont
         mesh = adapted_mesh(result.mesh, result.spectrum, 2 * result.mesh.size,
                             first_at_edge=half_axis(kernel))
         finer = _setup(data, kernel, beta, setup.omega_max, None, default_model, method,
-                       options, errors, mesh)
+                       options, errors, mesh, noise_model)
         res, cau = _solve_recording(finer.problem, method, options)
         keep = res.chi2_reduced < REFINE_GAIN * result.chi2_reduced if misfit \
             else res.chi2_reduced <= MESH_CHI2
@@ -327,13 +364,14 @@ def _refine_mesh(setup: ContinuationSetup, result: Any, caught: list, data: Cont
 def _setup(data: ContinuationInput, kernel: str, beta: float, omega_max: float | None,
            n_omega: int | None, default_model: str, method: str,
            options: dict[str, Any] | None, errors: CorrelatedErrors | None = None,
-           mesh: Mesh | None = None) -> ContinuationSetup:
+           mesh: Mesh | None = None, noise_model: TailNoise | None = None
+           ) -> ContinuationSetup:
     """:func:`build_problem` (on ``mesh`` when given) with the default model
     ``default_model`` put in."""
     from specinv.ac.default_model import resolve
 
     setup = build_problem(data, kernel, beta, omega_max=omega_max, n_omega=n_omega,
-                          mesh=mesh, errors=errors)
+                          mesh=mesh, errors=errors, noise_model=noise_model)
     if default_model != "flat":
         first = _solve_recording(setup.problem, method, options)[0] \
             if default_model == "two-pass" else None

@@ -9,13 +9,13 @@ spectral weight is the 1/iω_n tail coefficient Σ₁, not 1::
 data by weighted least squares of the 1/ω_n expansion of Re Σ and Im Σ.
 The normalized self-energy ``g(iω_n) = (Σ(iω_n) − Σ∞)/Σ₁`` is then a Green's function
 of unit weight whose spectral function ``σ(ω) = −Im Σ(ω)/(π Σ₁)`` is continued with
-the fermionic Matsubara kernel (:func:`continue_self_energy`); Σ(ω) is rebuilt as
+the fermionic Matsubara kernel (:func:`continue_self_energy`), under the noise measured
+on its tail (:mod:`specinv.ac.tail_noise`); Σ(ω) is rebuilt as
 
     Im Σ(ω) = −π Σ₁ σ(ω),     Re Σ(ω) = Σ∞ + Σ₁ P∫ σ(x)/(ω − x) dx,
 
 the principal value done exactly on the real mesh
-(:func:`~specinv.ac.kramers_kronig.hilbert_real_part`). The verdict is the check of
-the back-transform of the continued σ against the normalized data.
+(:func:`~specinv.ac.kramers_kronig.hilbert_real_part`).
 """
 
 from __future__ import annotations
@@ -101,13 +101,11 @@ def fit_tail(wn: np.ndarray, sigma: np.ndarray, error: np.ndarray | None = None,
 
     ``Re Σ = Σ∞ − c₂/ω_n² + c₄/ω_n⁴`` and ``Im Σ = −Σ₁/ω_n + c₃/ω_n³ − c₅/ω_n⁵`` are
     fitted over ω_n ≥ ω_s (the third terms keep the truncation bias of Σ₁ below its
-    statistical error where the fit starts low).
-    The start ω_s is the lowest Matsubara frequency (scanned on a geometric grid of
-    indices) from which the two fits describe the data within their errors
+    statistical error where the fit starts low). ω_s is the lowest Matsubara frequency
+    (geometric grid of indices) from which the fits describe the data within their errors
     (χ²/dof ≤ :data:`TAIL_CHI2`) and the series has converged (the 1/ω_n³ term at ω_s
-    below :data:`TAIL_CORRECTION` of the leading one). Starting as low as the expansion
-    allows uses the frequencies where the tail is best resolved: the highest ones of a
-    QMC run are often noise-dominated.
+    below :data:`TAIL_CORRECTION` of the leading one): the tail is best resolved there,
+    the highest frequencies of a QMC run are often noise-dominated.
 
     Parameters
     ----------
@@ -178,10 +176,8 @@ def spectral_width(wn: np.ndarray, g: np.ndarray, error: np.ndarray | None) -> f
     """Second moment ``m₂ = ∫ω²σ dω`` of a unit-weight Green's function from its tail.
 
     ``−ω_n Im g(iω_n) − 1 = −m₂/ω_n² + m₄/ω_n⁴`` holds once ω_n exceeds the spectral
-    extent; the fit starts at the lowest frequency from which this two-term form
-    describes the data within their errors (χ²/dof ≤ 2), so that the points that resolve
-    m₂ best, just above the spectrum, are used (the highest frequencies alone do not
-    resolve it: the 1/ω_n² term sinks under the noise).
+    extent; the fit starts at the lowest frequency from which this form describes the
+    data within their errors (χ²/dof ≤ 2): the points just above the spectrum resolve m₂.
 
     Parameters
     ----------
@@ -237,8 +233,9 @@ def normalized_input(wn: np.ndarray, sigma: np.ndarray, error: np.ndarray | None
     """
     g = (sigma - tail.sigma_inf) / tail.sigma_1
     err = None if error is None else np.asarray(error, dtype=float) / tail.sigma_1
+    info = {"n_points": int(wn.size), "normalized_by": "Σ₁", "zeroth_moment": 1.0}
     return ContinuationInput(np.asarray(wn, dtype=float), g.real.copy(), g.imag.copy(), err,
-                             False, source, {"n_points": int(wn.size), "normalized_by": "Σ₁"})
+                             False, source, info)
 
 
 def real_axis_sigma(omega: np.ndarray, edges: np.ndarray, spectrum: np.ndarray,
@@ -366,23 +363,25 @@ def continue_self_energy(wn: np.ndarray, sigma: np.ndarray, error: np.ndarray | 
         Σ(ω), the tail fit, Z and the continuation (with its check).
     """
     from specinv.ac.continuation import EDGE_WEIGHT, MAX_WIDEN, WIDEN, continue_data
+    from specinv.ac.tail_noise import measure, report_stitch
     from specinv.core.check import edge_weight
 
     tail = fit_tail(wn, sigma, error, source=source)
     data = normalized_input(wn, sigma, error, tail, source)
-    auto = omega_max is None
-    n_omega = n_omega or SIGMA_N_OMEGA
+    noise, stitch = measure(data, beta, method)
+    auto, n_omega = omega_max is None, n_omega or SIGMA_N_OMEGA
     if auto:
         m2 = spectral_width(wn, data.values + 1j * data.imag, data.error)
         omega_max = max(WIDTH_FACTOR * np.sqrt(m2), 20.0 / beta)
     for _ in range(MAX_WIDEN + 1):
         setup, result = continue_data(data, "fermionic-matsubara", beta, method=method,
-                                      options=options, omega_max=omega_max, n_omega=n_omega)
+                                      options=options, omega_max=omega_max, n_omega=n_omega,
+                                      noise_model=noise)
         if not auto or edge_weight(result.spectrum, "both") <= EDGE_WEIGHT:
             break
         omega_max *= WIDEN
-    setup.omega_max_auto = auto
-    mesh = result.mesh
+    setup.omega_max_auto, mesh = auto, result.mesh
+    report_stitch(result.check, stitch)
     re, im = real_axis_sigma(mesh.points, mesh.edges, result.spectrum, tail)
     z, slope = quasiparticle_weight(mesh.points, re, half_width=Z_WINDOW / beta)
     notes = [f"tail fit over ω_n ≥ {tail.omega_from:.4g}: Σ(∞) = {tail.sigma_inf:.6g} ± "

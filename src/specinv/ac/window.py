@@ -153,8 +153,9 @@ def spectral_norm(data: ContinuationInput, kernel: str,
 
     τ data: ``−G(0⁺) − G(β⁻)`` (the sampled values when τ = 0 and τ = β are
     on the grid and ``beta`` is given, else cubic extrapolation of the first
-    and last points); Matsubara data: ``−ω_n Im G(iω_n)``
-    on the last fifth of the frequencies. ``None`` for bosonic kernels or when
+    and last points); Matsubara data: ``data.info["zeroth_moment"]`` when the data were
+    normalized by a fitted tail (a self-energy divided by Σ₁: 1), else
+    ``−ω_n Im G(iω_n)`` on the last fifth of the frequencies. ``None`` for bosonic kernels or when
     the estimate is not positive and finite.
 
     Parameters
@@ -187,6 +188,8 @@ def spectral_norm(data: ContinuationInput, kernel: str,
                 if beta is not None else 0.0)
             norm = -(g0 + gb)
         else:
+            if data.info.get("zeroth_moment") is not None:  # normalized by a fitted tail
+                return float(data.info["zeroth_moment"])
             wn, im = data.points, data.imag
             sel = wn > 0
             tail = slice(-max(3, int(sel.sum()) // 5), None)
