@@ -45,7 +45,7 @@ def test_bootstrap_std_adds_the_bias_of_the_replica_mean():
     np.testing.assert_allclose(bootstrap_std(f, reps), [np.sqrt(1.5), 0.0])
 
 
-@pytest.mark.parametrize("bad", [{"band": "ensemble"}, {"n_band": 1}])
+@pytest.mark.parametrize("bad", [{"band": "ensemble"}, {"n_band": 1}, {"band_window": "False"}])
 def test_bad_band_options_are_refused(bad):
     with pytest.raises(ParameterError, match="band"):
         specinv.get_solver("maxent", **bad)

@@ -85,6 +85,30 @@ FLOORS = {"68": 1.0, "95": 1.96}
 FREE_OPTIONS = ("band", "band_seed", "blas_threads")
 
 
+def check_band_options(options: dict[str, Any]) -> None:
+    """Refuse band options a solver cannot honour.
+
+    Parameters
+    ----------
+    options : dict
+        A solver's options, with ``band``, ``n_band`` and ``band_window``.
+
+    Raises
+    ------
+    ParameterError
+        ``band`` not one of :data:`BANDS`, ``n_band`` below 2 or ``band_window`` not a
+        boolean (``true``/``false`` on the command line).
+    """
+    if options["band"] not in BANDS:
+        raise ParameterError(f"option band must be one of {', '.join(BANDS)}, "
+                             f"got {options['band']!r}")
+    if int(options["n_band"]) < 2:
+        raise ParameterError(f"option n_band must be at least 2, got {options['n_band']}")
+    if not isinstance(options["band_window"], bool):
+        raise ParameterError("option band_window must be true or false, got "
+                             f"{options['band_window']!r}")
+
+
 def bootstrap_replicas(problem: Problem, spectrum: np.ndarray, sigma: np.ndarray,
                        n: int, seed: int) -> list[Problem]:
     """Replica problems ``g* = K f̂ + σ ε`` with the fit's error bars.

@@ -27,10 +27,10 @@ from specinv.core.errors import ParameterError
 from specinv.core.problem import Problem
 from specinv.core.result import InversionResult
 from specinv.solvers.bands import (
-    BANDS,
     bootstrap_replicas,
     bootstrap_std,
     calibrated_band,
+    check_band_options,
     find_factors,
     jackknife_replicas,
     jackknife_std,
@@ -117,11 +117,7 @@ class Solver:
                 f"solver {self.name!r} got unknown option(s) {', '.join(unknown)}; "
                 f"valid options: {', '.join(sorted(accepted))}")
         self.options = {**accepted, **options}
-        if self.options["band"] not in BANDS:
-            raise ParameterError(f"option band must be one of {', '.join(BANDS)}, "
-                                 f"got {self.options['band']!r}")
-        if int(self.options["n_band"]) < 2:
-            raise ParameterError(f"option n_band must be at least 2, got {self.options['n_band']}")
+        check_band_options(self.options)
 
     def _solve(self, problem: Problem) -> SolverOutput:
         raise NotImplementedError
