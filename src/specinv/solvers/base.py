@@ -212,7 +212,8 @@ class Solver:
             reps = [bootstrap_replicas(q, np.asarray(o.spectrum, dtype=float),
                                        q.noise() if o.sigma is None else o.sigma, n, seed + i)
                     for i, (q, o) in enumerate(zip(solved, outs, strict=True))]
-            note = f"parametric bootstrap, {n} replicas: sqrt(variance + bias^2 + window^2)"
+            note = f"parametric bootstrap, {n} replicas: sqrt(variance + bias^2" + (
+                " + alpha window^2)" if self.options["band_window"] else ")")
         else:
             reps = [[r.decorrelated() for r in jackknife_replicas(p, n)] for p in problems]
             if self.batched and len({len(r) for r in reps}) > 1:
