@@ -18,7 +18,7 @@ either) is as consistent with the data as the answer. The path is walked from th
 answer's α up and down in steps of ``1/STEPS_PER_DECADE`` decade (at most
 :data:`MAX_DECADES` each way) while χ² stays in that window, and the spread
 ``d² = mean_α (f(α) − f̂)²`` over those α (uniform in log α, the answer's own α
-included) enters the band as a bias term
+included) enters the band as a bias term with the solver option ``band_window``
 (:func:`specinv.solvers.bands.bootstrap_std`). It does not vanish at large α, and it is
 zero where the data pin α down.
 """
