@@ -45,7 +45,7 @@ def test_bootstrap_std_adds_the_bias_of_the_replica_mean():
     np.testing.assert_allclose(bootstrap_std(f, reps), [np.sqrt(1.5), 0.0])
 
 
-@pytest.mark.parametrize("bad", [{"band": "ensemble"}, {"n_band": 1}])
+@pytest.mark.parametrize("bad", [{"band": "ensemble"}, {"n_band": 1}, {"band_window": "False"}])
 def test_bad_band_options_are_refused(bad):
     with pytest.raises(ParameterError, match="band"):
         specinv.get_solver("maxent", **bad)
@@ -109,11 +109,12 @@ def test_shipped_factors_cover_every_benchmarked_pair_and_the_cli_defaults():
                 ("FermionicMatsubaraKernel", {"alpha_rule": "chi2curv"}),
                 ("ShulgaKernel", {"alpha_rule": "chi2kink"})]
     from specinv.solvers.bands import find_factors
+    from specinv.solvers.base import COMMON_OPTIONS
 
     for kernel, opts in defaults:
         solver = specinv.get_solver("maxent", **opts, band="bootstrap")
-        assert find_factors(kernel, "maxent", solver.options, defaults=solver.defaults) \
-            is not None, kernel
+        assert find_factors(kernel, "maxent", solver.options,
+                            defaults={**COMMON_OPTIONS, **solver.defaults}) is not None, kernel
 
 
 def test_an_option_added_after_the_calibration_matches_only_at_its_default():

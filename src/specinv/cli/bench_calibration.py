@@ -70,6 +70,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jobs", type=int, default=1,
                         help="worker processes, each solving 8 cases of one (domain, method) "
                              "pair at a time (default: %(default)s)")
+    parser.add_argument("--band-window", action="store_true",
+                        help="measure the bands with the α-window term (solver option "
+                             "band_window=true, :mod:`specinv.solvers.alpha_window`); the "
+                             "shipped factors are for the bands without it")
     parser.add_argument("--write-factors", default=None, metavar="JSON",
                         help="also write the fitted factors to this .json file (the shipped "
                              "one is specinv/data/bands/factors.json; default: none, only "
@@ -157,16 +161,16 @@ def out_of_set_floor(z_out: list[np.ndarray] | tuple[np.ndarray, ...], level: st
     return min(FLOORS[level], max(need)) if need else FLOORS[level]
 
 
-def _chunk(task: tuple[str, str, int, int, int, int]) -> dict[str, Any]:
+def _chunk(task: tuple[str, str, int, int, int, int, str, dict[str, Any]]) -> dict[str, Any]:
     """z-scores of one (domain, method) pair on cases ``lo:hi`` (a worker's job)."""
     from specinv.core.problem import Problem
     from specinv.solvers import get_solver
     from specinv.solvers.bands import calibration_options
 
-    domain, method, n, seed, lo, hi = task
+    domain, method, n, seed, lo, hi, name, options = task
     d = list(DOMAINS).index(domain)
     cases = DOMAINS[domain][0](np.random.default_rng([seed, d]), n)
-    solver = get_solver(METHODS[method][0], **METHODS[method][1])
+    solver = get_solver(name, **options)
     z = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -180,20 +184,21 @@ def _chunk(task: tuple[str, str, int, int, int, int]) -> dict[str, Any]:
             "solver": solver.name, "options": calibration_options(solver.options)}
 
 
-def _pairs(n: int, seed: int, jobs: int) -> tuple[list[dict[str, Any]], dict[Any, Any]]:
+def _pairs(n: int, seed: int, jobs: int, specs: dict[str, tuple[str, dict[str, Any]]]
+           ) -> tuple[list[dict[str, Any]], dict[Any, Any]]:
     """z-scores of every (domain, method) pair, in chunks of 8 cases over ``jobs`` workers,
-    and of every method on the out-of-set cases of its domain."""
+    and of every method on the out-of-set cases of its domain (``specs``: as METHODS)."""
     from specinv.cli.calibration_outofset import out_of_set_z
 
-    tasks = [(d, m, n, seed, lo, min(lo + 8, n)) for d, (_, methods) in DOMAINS.items()
-             for m in methods for lo in range(0, n, 8)]
+    tasks = [(d, m, n, seed, lo, min(lo + 8, n), *specs[m]) for d, (_, methods)
+             in DOMAINS.items() for m in methods for lo in range(0, n, 8)]
     with ProcessPoolExecutor(jobs, mp_context=get_context("spawn")) as pool:
         mapper = pool.map if jobs > 1 else map
         pairs: dict[tuple[str, str], dict[str, Any]] = {}
         for t, c in zip(tasks, mapper(_chunk, tasks), strict=True):  # cases stay in order
             print(f"  {t[0]}/{t[1]}: cases {t[4]}-{t[5] - 1} solved", flush=True)
             _merge(pairs, c)
-        outside = out_of_set_z({d: m for d, (_, m) in DOMAINS.items()}, METHODS, mapper)
+        outside = out_of_set_z({d: m for d, (_, m) in DOMAINS.items()}, specs, mapper)
     return list(pairs.values()), outside
 
 
@@ -226,8 +231,8 @@ def run(args: argparse.Namespace) -> int:
     Parameters
     ----------
     args : argparse.Namespace
-        ``output``, ``quick`` (fewer cases), ``seed``, ``cases``, ``jobs`` and
-        ``write_factors``.
+        ``output``, ``quick`` (fewer cases), ``seed``, ``cases``, ``jobs``, ``band_window``
+        and ``write_factors``.
 
     Returns
     -------
@@ -246,8 +251,12 @@ def run(args: argparse.Namespace) -> int:
               "split": "cases i with i % 4 < 2 calibrate, the others are held out",
               "targets": TARGETS, "floors": FLOORS, "floor_rule": FLOOR_RULE,
               "cases": CASE_AXES, "out_of_set_cases": {k: d for k, (_, d) in CASES.items()},
-              "command": f"specinv bench calibration --cases {n} --seed {args.seed}"}
-    pairs, outside = _pairs(n, args.seed, args.jobs)
+              "band_window": args.band_window,
+              "command": f"specinv bench calibration --cases {n} --seed {args.seed}"
+                         + (" --band-window" if args.band_window else "")}
+    specs = {m: (name, {**opts, "band_window": args.band_window})
+             for m, (name, opts) in METHODS.items()}
+    pairs, outside = _pairs(n, args.seed, args.jobs, specs)
     report: dict[str, Any] = {"parameters": params, "results": {}}
     factors = []
     for res in pairs:

@@ -27,20 +27,20 @@ from specinv.core.errors import ParameterError
 from specinv.core.problem import Problem
 from specinv.core.result import InversionResult
 from specinv.solvers.bands import (
-    BANDS,
     bootstrap_replicas,
     bootstrap_std,
     calibrated_band,
+    check_band_options,
     find_factors,
     jackknife_replicas,
     jackknife_std,
 )
 from specinv.solvers.noise_refine import refine_noise
 
-#: options every solver accepts: ``band`` ("none"; "bootstrap": a parametric-bootstrap
-#: band of ``n_band`` replicas with noise seed ``band_seed``; "jackknife": over ``n_band``
-#: blocks of the problem's Monte Carlo bins; see :mod:`specinv.solvers.bands`)
-COMMON_OPTIONS: dict[str, Any] = {"band": "none", "n_band": 24, "band_seed": 0}
+#: options of every solver: ``band`` ("none"; "bootstrap" of ``n_band`` replicas, noise seed
+#: ``band_seed``, α-window term if ``band_window``; "jackknife"): :mod:`specinv.solvers.bands`
+COMMON_OPTIONS: dict[str, Any] = {"band": "none", "n_band": 24, "band_seed": 0,
+                                  "band_window": False}
 
 #: name -> solver class
 SOLVERS: dict[str, type[Solver]] = {}
@@ -64,6 +64,9 @@ class SolverOutput:
         σ the solver judged the fit with (defaults to ``problem.noise()``).
     spectrum_band95 : ndarray of shape (n_mesh,), optional
         Half-width of the calibrated 95 % band (:mod:`specinv.solvers.bands`).
+    alpha_window : callable, optional
+        Solvers with an α rule: ``alpha_window()``, the envelope of the answers over the α
+        window, shape (n_mesh,) (:mod:`specinv.solvers.alpha_window`).
     """
 
     spectrum: np.ndarray
@@ -71,9 +74,8 @@ class SolverOutput:
     hyperparameters: dict[str, Any] = field(default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict)
     sigma: np.ndarray | None = None
-    """σ the solver judged the fit with (defaults to ``problem.noise()``)."""
     spectrum_band95: np.ndarray | None = None
-    """Half-width of the calibrated 95 % band."""
+    alpha_window: Callable[[], np.ndarray] | None = None
 
 
 class Solver:
@@ -115,11 +117,7 @@ class Solver:
                 f"solver {self.name!r} got unknown option(s) {', '.join(unknown)}; "
                 f"valid options: {', '.join(sorted(accepted))}")
         self.options = {**accepted, **options}
-        if self.options["band"] not in BANDS:
-            raise ParameterError(f"option band must be one of {', '.join(BANDS)}, "
-                                 f"got {self.options['band']!r}")
-        if int(self.options["n_band"]) < 2:
-            raise ParameterError(f"option n_band must be at least 2, got {self.options['n_band']}")
+        check_band_options(self.options)
 
     def _solve(self, problem: Problem) -> SolverOutput:
         raise NotImplementedError
@@ -214,7 +212,8 @@ class Solver:
             reps = [bootstrap_replicas(q, np.asarray(o.spectrum, dtype=float),
                                        q.noise() if o.sigma is None else o.sigma, n, seed + i)
                     for i, (q, o) in enumerate(zip(solved, outs, strict=True))]
-            note = f"parametric bootstrap, {n} replicas: sqrt(variance + bias^2)"
+            note = f"parametric bootstrap, {n} replicas: sqrt(variance + bias^2" + (
+                " + alpha window^2)" if self.options["band_window"] else ")")
         else:
             reps = [[r.decorrelated() for r in jackknife_replicas(p, n)] for p in problems]
             if self.batched and len({len(r) for r in reps}) > 1:
@@ -229,21 +228,22 @@ class Solver:
         banded = []
         for p, o, f in zip(problems, outs, spectra, strict=True):
             if self.options["band"] == "jackknife":  # statistical error: not calibrated
-                banded.append(SolverOutput(o.spectrum, jackknife_std(f),
-                                           {**o.hyperparameters, "band": note}, o.extras,
-                                           o.sigma))
+                banded.append(SolverOutput(o.spectrum, jackknife_std(f), {
+                    **o.hyperparameters, "band": note}, o.extras, o.sigma))
                 continue
-            raw = bootstrap_std(np.asarray(o.spectrum, dtype=float), np.asarray(f))
-            kind = type(p.kernel).__name__
-            std, band95, label = calibrated_band(
-                raw, find_factors(kind, self.name, self.options, defaults=self.defaults), kind,
-                self.name)
+            f0, kind = np.asarray(o.spectrum, dtype=float), type(p.kernel).__name__
+            window = o.alpha_window() if o.alpha_window and self.options["band_window"] \
+                else np.zeros_like(f0)
+            raw = bootstrap_std(f0, np.asarray(f), window)
+            std, band95, label = calibrated_band(raw, find_factors(
+                kind, self.name, self.options, defaults={**COMMON_OPTIONS, **self.defaults}),
+                kind, self.name)
             factor = f", {label['status']}" + (f" (68 %: x{label['s68']:.3g}, 95 %: "
                                                f"x{label['s95']:.3g})" if "s68" in label else "")
             banded.append(SolverOutput(
                 o.spectrum, std, {**o.hyperparameters, "band": note + factor,
                                   "band_calibration": label},
-                {**o.extras, "band_std_raw": raw}, o.sigma, band95))
+                {**o.extras, "band_std_raw": raw, "band_alpha_window": window}, o.sigma, band95))
         return banded
 
     def _result(self, problem: Problem, solved: Problem, out: SolverOutput, wall: float,

@@ -45,6 +45,7 @@ from specinv.core.errors import ConvergenceWarning, ParameterError
 from specinv.core.problem import Problem
 from specinv.core.threads import compute_threads
 from specinv.solvers import alpha_rules
+from specinv.solvers.alpha_window import window_spread
 from specinv.solvers.base import Solver, SolverOutput, register
 from specinv.solvers.linalg import scaled_svd
 from specinv.solvers.maxent_core import MaxEntCore, Point, flat_default
@@ -134,7 +135,7 @@ class MaxEntSolver(Solver):
         with compute_threads(self.options["blas_threads"]):
             # K̃ = (K/σ) diag(1/w)
             svd = scaled_svd(problem.kernel, 1.0 / sigma, 1.0 / w)
-            out = self._scan(svd, gt, m, w, sigma, rule)
+            out = self._scan(svd, gt, m, w, sigma, rule, blur)
         if blur is not None:  # the answer is the blurred hidden image
             out.extras["hidden_image"], out.spectrum = out.spectrum, blur @ out.spectrum
         return out
@@ -162,7 +163,8 @@ class MaxEntSolver(Solver):
         return np.logspace(np.log10(hi), np.log10(lo), n_alpha)
 
     def _scan(self, svd: tuple[np.ndarray, np.ndarray, np.ndarray], gt: np.ndarray,
-              m: np.ndarray, w: np.ndarray, sigma: np.ndarray, rule: str) -> SolverOutput:
+              m: np.ndarray, w: np.ndarray, sigma: np.ndarray, rule: str,
+              blur: np.ndarray | None) -> SolverOutput:
         core = MaxEntCore(svd, gt, m, float(self.options["rtol"]), float(self.options["atol"]))
         prior = self.options["alpha_prior"] if rule == "posterior" else "jeffreys"
         pts = self._run_scan(core, m, rule, prior)
@@ -215,7 +217,16 @@ class MaxEntSolver(Solver):
                           "window or check the error bars", ConvergenceWarning, stacklevel=2)
         hyper["chi2_at_alpha"] = float(chosen.chi2) if rule != "bryan" else float(
             np.interp(np.log(hyper["alpha"]), np.log(used[::-1]), chi2_arr[::-1]))
-        return SolverOutput(f, sigma=sigma, hyperparameters=hyper, extras=extras)
+        shown = (lambda a: a / w) if blur is None else (lambda a: blur @ (a / w))
+
+        def step(alpha: float, state: np.ndarray | None) -> tuple[float, np.ndarray, np.ndarray]:
+            a, _ = core.solve((chosen.a if state is None else state).copy(), alpha, SCAN_ITER)
+            return core.chi2(a), shown(a), a
+
+        return SolverOutput(f, sigma=sigma, hyperparameters=hyper, extras=extras,
+                            alpha_window=lambda: window_spread(
+                                step, hyper["alpha"], hyper["chi2_at_alpha"], shown(f * w),
+                                gt.size))
 
     def _run_scan(self, core: MaxEntCore, m: np.ndarray, rule: str,
                   prior: str) -> list[Point]:

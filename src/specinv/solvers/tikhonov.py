@@ -29,6 +29,7 @@ from scipy.optimize import brentq, minimize_scalar
 from specinv.core.errors import ParameterError
 from specinv.core.problem import Problem
 from specinv.core.threads import compute_threads
+from specinv.solvers.alpha_window import window_spread
 from specinv.solvers.base import Solver, SolverOutput, register
 from specinv.solvers.linalg import scaled_svd
 from specinv.solvers.regularizers import REGULARIZERS, regularization_matrix
@@ -116,12 +117,19 @@ class TikhonovSolver(Solver):
             lam = self._choose(sf, rule)
         elif not lam > 0:
             raise ParameterError(f"tikhonov lam must be > 0, got {lam}")
-        h = sf.h(lam)
-        f = h if reg == "identity" else solve_triangular(lmat, h, lower=True)
+
+        def step(lam: float, state: None = None) -> tuple[float, np.ndarray, None]:
+            h = sf.h(lam)
+            return float(sf.residual2(lam)), h if reg == "identity" else solve_triangular(
+                lmat, h, lower=True), None
+
+        chi2, f, _ = step(lam)
         return SolverOutput(
             f, sigma=sigma,
             hyperparameters={"lambda": float(lam), "rule": rule, "regularizer": reg,
-                             "effective_dof": float(np.sum(sf.phi(lam)))})
+                             "effective_dof": float(np.sum(sf.phi(lam)))},
+            alpha_window=None if self.options["lam"] is not None else
+            lambda: window_spread(step, float(lam), chi2, f, sf.n))
 
     def _choose(self, sf: _StandardForm, rule: str) -> float:
         s = sf.s[sf.nullity:]
