@@ -109,6 +109,11 @@ def test_overstated_errors_become_the_first_reason():
     s = check.details["point_scatter"]
     assert s < OVERSTATED and abs(1 / s - 10) < 10 * 5 * 1.25 / np.sqrt(tau.size)
     assert check.reasons[0].startswith("warn: the error column is") and check.verdict == "warn"
+    assert "overstated: omit the column" in check.reasons[0]  # lag-1 0: independent
+    corr = Check("warn", [], 0.05, "given", 1e-3, 0.0, 0.9, y)
+    report_overstated(corr, tau, [y], np.full(tau.size, 1e-3), "supply the covariance")
+    first = corr.reasons[0]
+    assert "correlated (lag-1 0.9)" in first and "supply the covariance" in first
     fine = Check("ok", [], 1.0, "given", 1e-4, 0.0, 0.0, y)
     report_overstated(fine, tau, [y], np.full(tau.size, 1e-4), "supply the covariance")
     assert fine.reasons == [] and "point_scatter" not in fine.details

@@ -5,9 +5,10 @@ than the bars claim. The point-to-point scatter of the data says why: fourth dif
 ``Δ⁴g / √70`` have unit variance for independent noise of the given error and remove a
 smooth curve (a cubic exactly), so their robust scatter (median absolute value / 0.6745)
 measures the noise between neighbouring points. On the real G(τ) files it is 0.16 × the
-error column (TRIQS SrVO₃, β = 37.5: correlated or overstated errors), 3e-4 × (CQMP
-U = 2) and 5e-6 × (CQMP U = 0: exact data with an assigned error): the first reason of
-the check then gives that number and what to supply. Nothing in the answer changes.
+error column (TRIQS SrVO₃, β = 37.5, with independent residuals: the errors are
+overstated), 3e-4 × (CQMP U = 2) and 5e-6 × (CQMP U = 0: exact data with an assigned
+error; their residuals are the correlated misfit of noise-free data): the first reason of
+the check then gives that number and what to do. Nothing in the answer changes.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ ORDER, VARIANCE = 4, 70.0
 MIN_POINTS = 16
 #: the scatter is reported when it is below this fraction of the error column
 OVERSTATED = 0.5
+#: residuals count as independent when |lag-1 autocorrelation| ≤ LAG1_Z/√N
+LAG1_Z = 3.0
 
 
 def point_scatter(points: np.ndarray, parts: list[np.ndarray], error: np.ndarray
@@ -72,7 +75,9 @@ def report_overstated(check: Any, points: np.ndarray, parts: list[np.ndarray],
     error : ndarray of shape (n,) or None
         Their error column.
     advice : str
-        What the user can supply (covariance, bins, real error bars).
+        What the user can supply (covariance, bins, real error bars) when the residuals
+        are correlated; with independent residuals the errors are overstated and the
+        reason says to omit the column.
     """
     if error is None or not check.chi2_reduced < CHI2_OK[0] \
             or not np.all(np.asarray(error) > 0):
@@ -80,9 +85,16 @@ def report_overstated(check: Any, points: np.ndarray, parts: list[np.ndarray],
     s = point_scatter(points, parts, np.asarray(error, dtype=float))
     if s is None or s >= OVERSTATED:
         return
+    n = max(np.size(check.residuals), 1)
+    if abs(check.lag1) <= LAG1_Z / np.sqrt(n):  # independent residuals: no correlation
+        why = (f"the residuals are independent (lag-1 {check.lag1:.2g}), so the errors are "
+               "overstated: omit the column to have them estimated from that scatter, or "
+               "give the real ones")
+    else:
+        why = (f"the residuals are correlated (lag-1 {check.lag1:.2g}): the noise is "
+               "correlated between neighbouring points, or the data are noise-free with an "
+               f"assigned error; {advice}")
     check.add("warn", f"the error column is {1 / s:.3g} × the point-to-point scatter of the "
-                      f"data (fourth differences scatter by {s:.2g} × it): the noise is "
-                      "correlated between neighbouring points, the errors are overstated, "
-                      f"or the data are noise-free, so χ²/N cannot judge the answer; {advice}",
-              point_scatter=s)
+                      f"data (fourth differences scatter by {s:.2g} × it), so χ²/N cannot "
+                      f"judge the answer; {why}", point_scatter=s)
     check.reasons.insert(0, check.reasons.pop())
