@@ -10,7 +10,14 @@ import pytest
 from specinv.ac.cli import AC_DEFAULTS
 from specinv.ac.scatter import OVERSTATED, point_scatter, report_overstated
 from specinv.ac.selfenergy import continue_self_energy
-from specinv.ac.stitch import DROP, NOISE_LEVEL, WINDOW, locate_stitch
+from specinv.ac.stitch import (
+    DROP,
+    NOISE_LEVEL,
+    WINDOW,
+    cut_at_stitch,
+    locate_stitch,
+    measured_noise,
+)
 from specinv.cli.main import main
 from specinv.core.check import Check
 
@@ -117,3 +124,20 @@ def test_overstated_errors_become_the_first_reason():
     fine = Check("ok", [], 1.0, "given", 1e-4, 0.0, 0.0, y)
     report_overstated(fine, tau, [y], np.full(tau.size, 1e-4), "supply the covariance")
     assert fine.reasons == [] and "point_scatter" not in fine.details
+
+
+@pytest.mark.filterwarnings("ignore::specinv.core.errors.ConvergenceWarning")
+def test_white_noise_g_iw_answer_unchanged_by_the_measured_noise():
+    from specinv.ac.continuation import continue_data
+    from specinv.io.qmc import ContinuationInput
+
+    wn, _, g = _giw(1000, 1e-4, 0.0, seed=0)
+    data = ContinuationInput(wn, g.real, g.imag, np.full(wn.size, 1e-4))
+    m = measured_noise(*cut_at_stitch(data), beta=GIW_BETA)
+    assert m.stitch is None and m.reason is None
+    assert not m.model.rescaled and m.model.ar.size == 0  # independent, right column
+    kw = {"options": AC_DEFAULTS["maxent"], "default_model": "gaussian"}
+    plain = continue_data(data, "fermionic-matsubara", GIW_BETA, **kw)[1]
+    model = continue_data(data, "fermionic-matsubara", GIW_BETA, noise_model=m.model, **kw)[1]
+    assert np.array_equal(plain.spectrum, model.spectrum)
+    assert model.check.chi2_reduced == pytest.approx(plain.check.chi2_reduced, rel=1e-12)
