@@ -13,8 +13,9 @@ differences of Re and Im (``Δ³g / (√20 σ)``: unit variance for independent 
 error ``σ``, and blind to the smooth curve far from ω = 0). Below the stitch that
 scatter must look like noise: as large as the second differences' (a smooth curve makes
 the third differences smaller or larger than the second ones; noise does not).
-:func:`measured_noise` keeps the measured frequencies and measures the noise model there
-(one code path for G and Σ), or says why no frequency measures the error column.
+:func:`cut_at_stitch` keeps the measured frequencies and :func:`measured_noise` measures
+the noise model there (one code path for G(iω_n) and Σ(iω_n)), or says why no frequency
+measures the error column.
 """
 
 from __future__ import annotations
