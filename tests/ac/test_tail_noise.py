@@ -140,13 +140,14 @@ def test_correlated_self_energy_gets_an_ok_verdict_and_the_same_answer(monkeypat
 @pytest.mark.filterwarnings("ignore::specinv.core.errors.ConvergenceWarning")
 def test_a_stitched_tail_is_refused_and_the_verdict_says_so():
     # QMC noise on the first 100 frequencies, then the exact function (a fitted tail, as
-    # in iQIST's output): the tail scatters by ~1e-12 of the error column
+    # in iQIST's output), and no error column: the tail scatters by ~1e-12 of the
+    # roughness of the lower frequencies (with an error column the stitch is located and
+    # cut instead: tests/ac/test_stitch.py)
     noise, n = 2e-4, 400
     wn, s_iw, _ = simulated(n, noise, 0.0, seed=2)
     exact = simulated(n, 0.0, 0.0, seed=2)[1]
     s_iw[100:] = exact[100:]
-    r = continue_self_energy(wn, s_iw, np.full(n, noise), BETA,
-                             options=AC_DEFAULTS["maxent"])
+    r = continue_self_energy(wn, s_iw, None, BETA, options=AC_DEFAULTS["maxent"])
     assert "correlated" not in r.setup.problem.info  # no model from that tail
     first = r.result.check.reasons[0]
     assert first.startswith("warn: the upper half of the frequencies") and "stitched" in first

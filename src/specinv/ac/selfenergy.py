@@ -5,17 +5,16 @@ spectral weight is the 1/iω_n tail coefficient Σ₁, not 1::
 
     Σ(iω_n) = Σ∞ + Σ₁/(iω_n) + O(1/ω_n²),    Σ₁ = ∫ σ_Σ(ω) dω,   σ_Σ = −Im Σ(ω+i0)/π ≥ 0.
 
-:func:`fit_tail` reads Σ∞ and Σ₁ (and their errors) off the asymptotic part of the
-data by weighted least squares of the 1/ω_n expansion of Re Σ and Im Σ.
-The normalized self-energy ``g(iω_n) = (Σ(iω_n) − Σ∞)/Σ₁`` is then a Green's function
-of unit weight whose spectral function ``σ(ω) = −Im Σ(ω)/(π Σ₁)`` is continued with
-the fermionic Matsubara kernel (:func:`continue_self_energy`), under the noise measured
-on its tail (:mod:`specinv.ac.tail_noise`); Σ(ω) is rebuilt as
+:func:`fit_tail` reads Σ∞ and Σ₁ (and their errors) off the asymptotic part of the data by
+weighted least squares of the 1/ω_n expansion of Re Σ and Im Σ. The normalized self-energy
+``g(iω_n) = (Σ(iω_n) − Σ∞)/Σ₁`` is then a Green's function of unit weight whose spectral
+function ``σ(ω) = −Im Σ(ω)/(π Σ₁)`` is continued with the fermionic Matsubara kernel
+(:func:`continue_self_energy`) on the frequencies below a stitched tail, under the noise
+measured on their tail (:mod:`specinv.ac.stitch`); Σ(ω) is rebuilt as
 
     Im Σ(ω) = −π Σ₁ σ(ω),     Re Σ(ω) = Σ∞ + Σ₁ P∫ σ(x)/(ω − x) dx,
 
-the principal value done exactly on the real mesh
-(:func:`~specinv.ac.kramers_kronig.hilbert_real_part`).
+the principal value done exactly on the real mesh (:func:`~.kramers_kronig.hilbert_real_part`).
 """
 
 from __future__ import annotations
@@ -363,12 +362,14 @@ def continue_self_energy(wn: np.ndarray, sigma: np.ndarray, error: np.ndarray | 
         Σ(ω), the tail fit, Z and the continuation (with its check).
     """
     from specinv.ac.continuation import EDGE_WEIGHT, MAX_WIDEN, WIDEN, continue_data
-    from specinv.ac.tail_noise import measure, report_stitch
+    from specinv.ac.stitch import cut_at_stitch, measured_noise
     from specinv.core.check import edge_weight
 
+    raw, stitch = cut_at_stitch(ContinuationInput(wn, sigma.real, sigma.imag, error))
+    wn, sigma, error = raw.points, raw.values + 1j * raw.imag, raw.error
     tail = fit_tail(wn, sigma, error, source=source)
-    data = normalized_input(wn, sigma, error, tail, source)
-    noise, stitch = measure(data, beta, method)
+    noise = measured_noise(normalized_input(wn, sigma, error, tail, source), stitch, beta, method)
+    data = noise.data
     auto, n_omega = omega_max is None, n_omega or SIGMA_N_OMEGA
     if auto:
         m2 = spectral_width(wn, data.values + 1j * data.imag, data.error)
@@ -376,12 +377,12 @@ def continue_self_energy(wn: np.ndarray, sigma: np.ndarray, error: np.ndarray | 
     for _ in range(MAX_WIDEN + 1):
         setup, result = continue_data(data, "fermionic-matsubara", beta, method=method,
                                       options=options, omega_max=omega_max, n_omega=n_omega,
-                                      noise_model=noise)
+                                      noise_model=noise.model)
         if not auto or edge_weight(result.spectrum, "both") <= EDGE_WEIGHT:
             break
         omega_max *= WIDEN
     setup.omega_max_auto, mesh = auto, result.mesh
-    report_stitch(result.check, stitch)
+    noise.report(result.check, setup.notes)
     re, im = real_axis_sigma(mesh.points, mesh.edges, result.spectrum, tail)
     z, slope = quasiparticle_weight(mesh.points, re, half_width=Z_WINDOW / beta)
     notes = [f"tail fit over ω_n ≥ {tail.omega_from:.4g}: Σ(∞) = {tail.sigma_inf:.6g} ± "
