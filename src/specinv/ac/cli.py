@@ -105,7 +105,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _continue(args: argparse.Namespace) -> int:
-    from specinv.ac.continuation import INFLATED_CHI2, is_fermionic, is_tau
+    from specinv.ac.continuation import is_fermionic, is_tau
     from specinv.ac.kinds import run_kind, uses_kind_path
     from specinv.io.qmc import read_matsubara_input, read_tau_input
     from specinv.io.table import write_table
@@ -145,21 +145,22 @@ def _continue(args: argparse.Namespace) -> int:
         check_array("--n-omega", args.n_omega, (n_data, args.n_omega), what="kernel")
     if args.method == "auto":  # by the data's precision: specinv.ac.auto
         from specinv.ac.auto import continue_auto
+        from specinv.ac.measured import note_inflated
 
         model = args.default_model or AC_DEFAULT_MODEL
         setup, result, chosen = continue_auto(
             data, args.kernel, args.beta, omega_max=args.omega_max, n_omega=args.n_omega,
             default_model=model, maxent_options=AC_DEFAULTS["maxent"])
         print(f"method: {chosen['method_used']} ({chosen['method_reason']})")
+        note_inflated(setup, result)
     else:
-        setup, result = _continue_measured(args, data, options, model, errors)
+        from specinv.ac.measured import continue_measured
+
+        setup, result = continue_measured(data, args.kernel, args.beta, method=args.method,
+                                          options=options, omega_max=args.omega_max,
+                                          n_omega=args.n_omega, default_model=model,
+                                          errors=errors)
         chosen = {"method_used": args.method}
-    if result.chi2_reduced < INFLATED_CHI2 and not setup.sigma_estimated:
-        setup.notes.append(
-            f"χ²/N = {result.chi2_reduced:.2g}: the data are fitted about "
-            f"{1 / np.sqrt(result.chi2_reduced):.0f}× better than their error bars claim; "
-            "if those are inflated (constant or assigned by hand) the spectrum is "
-            "over-smoothed - give realistic errors, or omit the column to have them estimated")
     cols = {"omega": result.omega, "spectrum": result.spectrum}
     if result.spectrum_std is not None:
         cols["spectrum_std"] = result.spectrum_std
@@ -181,32 +182,6 @@ def _continue(args: argparse.Namespace) -> int:
           f"{extra}, ω ∈ [{result.omega[0]:.3g}, {result.omega[-1]:.3g}] "
           f"({result.wall_time_s:.2f} s)")
     return report_verdict(result.check, args)
-
-
-def _continue_measured(args: argparse.Namespace, data, options: dict, model: str, errors):
-    """``continue_data`` on what the data measure: fermionic Matsubara data cut at a
-    stitched tail, with the noise measured on their tail (:mod:`specinv.ac.stitch`);
-    a χ²/N far below 1 explained by the data's own scatter (:mod:`specinv.ac.scatter`)."""
-    from specinv.ac.continuation import continue_data, is_tau
-
-    measured = None
-    if args.kernel == "fermionic-matsubara" and errors is None:
-        from specinv.ac.stitch import cut_at_stitch, measured_noise
-
-        measured = measured_noise(*cut_at_stitch(data), beta=args.beta, method=args.method)
-        data = measured.data
-    setup, result = continue_data(data, args.kernel, args.beta, method=args.method,
-                                  options=options, omega_max=args.omega_max,
-                                  n_omega=args.n_omega, default_model=model, errors=errors,
-                                  noise_model=measured and measured.model)
-    advice = "supply the covariance (--covariance) or the QMC bins (--bins)"
-    if measured is not None:
-        measured.report(result.check, setup.notes, advice)
-    elif is_tau(args.kernel) and errors is None:
-        from specinv.ac.scatter import report_overstated
-
-        report_overstated(result.check, data.points, [data.values], data.error, advice)
-    return setup, result
 
 
 def _correlated(args: argparse.Namespace, options: dict):
