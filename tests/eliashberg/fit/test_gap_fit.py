@@ -137,6 +137,20 @@ def test_fit_recovers_lambda_with_lambda_free_or_warns(truth):
     assert within[0] or (warned and within[1])
 
 
+def test_a_failed_fit_from_a_given_start_is_retried_from_the_flat_start(truth):
+    """A start whose support (a peak at 2 meV) cuts the basis at 4.4 meV cannot reproduce a
+    gap with phonons up to 15 meV: that fit fails, the flat-start fit runs and, reproducing
+    the gap better, is kept."""
+    basis, _, omega, gap = truth
+    w = np.linspace(0.0, 10.0, 201)
+    bad = gaussian_a2f(w, (2.0,), (0.3,), (1.0,), lam=1.0)
+    fit = fit_gap(omega, gap, T, MU, start=(w, bad.values), n_knots=8)
+    assert fit.info["start_given_chi2_reduced"] > 2.0    # the check's fail threshold
+    assert fit.info["start_kept"] == "flat"
+    assert fit.info["start_flat_chi2_reduced"] < fit.info["start_given_chi2_reduced"]
+    assert fit.occam.chi2_reduced == fit.info["start_flat_chi2_reduced"]
+
+
 def test_fit_fails_when_the_gap_cannot_be_reached(truth):
     """Im Δ with the wrong sign (an advanced, unphysical gap) has no α²F: `fail`, not an answer."""
     basis, a, omega, gap = truth

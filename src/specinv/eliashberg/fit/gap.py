@@ -162,8 +162,10 @@ def fit_gap(omega: np.ndarray, delta: np.ndarray, temperature_K: float, mu_star:
             n_knots: int = GAP_KNOTS, d_omega: float = 0.1) -> A2FFit:
     """Fit α²F (λ free) to Δ(ω) through the engine, zooming in on its support.
 
-    Without a start and a given ``omega_top`` the first fit spans everything the data can
-    see (Ω ≤ ω_max − Δ₀); when its α²F lives well inside
+    From a given start (and no ``omega_top``) one fit on the start's support; when its verdict
+    is ``fail``, the flat-start fit below runs as well and the answer with the lower χ²/N is
+    kept (``info["start_kept"]``). Without a start and a given ``omega_top`` the first fit
+    spans everything the data can see (Ω ≤ ω_max − Δ₀); when its α²F lives well inside
     (support × 1.3 + 2 meV below 80 % of that range) a second fit starts from it on the
     support with the same number of knots, i.e. finer ones (narrow peaks).
 
@@ -194,9 +196,21 @@ def fit_gap(omega: np.ndarray, delta: np.ndarray, temperature_K: float, mu_star:
     A2FFit
         The fit, its uncertainties (:meth:`A2FFit.evaluate` already called) and its verdict.
     """
-    if start is not None or omega_top is not None:
+    if omega_top is not None:
         return _fit_once(omega, delta, temperature_K, mu_star, start, omega_top, n_knots,
                          d_omega)
+    if start is not None:
+        given = _fit_once(omega, delta, temperature_K, mu_star, start, None, n_knots, d_omega)
+        if not given.check.failed:
+            return given
+        flat = fit_gap(omega, delta, temperature_K, mu_star, n_knots=n_knots, d_omega=d_omega)
+        best = flat if flat.occam.chi2_reduced < given.occam.chi2_reduced else given
+        best.info.update(start_given_chi2_reduced=given.occam.chi2_reduced,
+                         start_flat_chi2_reduced=flat.occam.chi2_reduced,
+                         start_kept="given" if best is given else "flat")
+        best.occam.n_evaluations = given.occam.n_evaluations + flat.occam.n_evaluations
+        best.occam.wall_s = given.occam.wall_s + flat.occam.wall_s
+        return best
     first = _fit_once(omega, delta, temperature_K, mu_star, None, None, n_knots, d_omega)
     top = support_top(first.omega, first.a2f, 1e-2)
     if max(1.3 * top, top + 2.0) > 0.8 * first.basis.omega_max:

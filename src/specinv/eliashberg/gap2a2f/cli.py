@@ -299,14 +299,20 @@ def _physics_fit(args: argparse.Namespace, res: dict, omega: np.ndarray, delta: 
     from specinv.eliashberg.fit.gap import fit_gap
 
     fit = fit_gap(omega, delta, temp, mu, start=start)
+    from_network = start is not None and fit.info.get("start_kept", "given") == "given"
     if network is not None:
         res["network_lambda"] = res.pop("lambda", None)
     res.update({k: v for k, v in fit.figures.items()}, refine=fit.summary(),
                **{k: fit.info["blind"][k] for k in ("lambda_range", "omega_log_range_meV",
                                                     "blind_energy_meV") if "blind" in fit.info},
-               method_used="physics fit" + (" from the network's answer" if start is not None
+               method_used="physics fit" + (" from the network's answer" if from_network
                                             else " from a flat start (data's gap edge)"),
                check=fit.check.to_dict())
+    if start is not None and not from_network:
+        res["fallback_reason"] = (
+            f"the fit from the network's answer failed (chi2/N "
+            f"{fit.info['start_given_chi2_reduced']:.3g}); the flat start reproduced the gap "
+            f"better (chi2/N {fit.info['start_flat_chi2_reduced']:.3g})")
     if start is None:
         res["fallback_reason"] = res.get("network") or (
             "the network's answer does not reproduce the gap (re-solve check failed)")
