@@ -323,6 +323,6 @@ def _blind_check(fit: A2FFit, bounds: BlindBounds) -> None:
         lam_lo, lam_hi = bounds.lambda_range
         fit.check.add("warn", f"the gap asks for alpha2F weight below E_blind = "
                               f"{bounds.energy_meV:.2f} meV (pi k_B T or the data step) that the "
-                              f"answer's Omega^2 onset lacks: answers that reproduce it as well "
+                              f"answer's smooth onset lacks: answers that reproduce it as well "
                               f"span lambda {lam_lo:.3f}-{lam_hi:.3f}, omega_log {lo:.2f}-{hi:.2f} "
                               f"meV (wider than {TOL:.0%})")
