@@ -5,9 +5,13 @@ Minimizes Φ_μ(x) = ‖r(x)‖² + μ ‖L x‖² under bounds (r the normalize
 strengths μ_0 > μ_1 > …, each minimization warm-started from the previous answer:
 the smoothest answers come first and every later one is the minimizer of a fixed
 functional tracked from there, so the result is a function of the data and the
-sequence, not of the optimizer's path. Each level runs Gauss–Newton steps (a
-finite-difference Jacobian, the bounded linear problem for that μ, step halving
-when Φ_μ does not drop) until Φ_μ changes by less than ``tol`` relative.
+sequence, not of the optimizer's path. Each level runs Gauss–Newton steps (the
+bounded linear problem for that μ, step halving when Φ_μ does not drop) with a
+Jacobian updated by Broyden's rank-one formula after every step and recomputed by
+finite differences when a step fails; a level ends when a step on a freshly computed
+Jacobian lowers Φ_μ by less than ``tol`` relative, or after :data:`MAX_INNER` steps.
+The first strength is μ_0 = ‖J‖²_F / ‖L‖²_F at the start, the levels half a decade
+apart (:data:`MU_LEVELS`).
 
 The answer is the first level (the largest μ) whose χ²/N reaches ``target``, the
 discrepancy principle; when the misfit levels off above it (the forward model or the
