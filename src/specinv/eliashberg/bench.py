@@ -39,9 +39,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--workers", type=int, default=2,
                         help="processes for the build (default %(default)s)")
     parser.add_argument("--fit-samples", type=int, default=8, metavar="N",
-                        help="held-out α²F per family in the physics-fit table (quick: 2; "
-                             "each sample 1-2 fits of 10-30 s; 0: skip the table; default "
-                             "%(default)s)")
+                        help="held-out α²F per family in the physics-fit table, which also "
+                             "fits 2 fixed out-of-family shapes (quick: 2; each sample 1-2 "
+                             "fits of 5-30 s CPU; 0: skip both tables; default %(default)s)")
     parser.add_argument("--no-didv", action="store_true",
                         help="skip the dI/dV -> α²F cases (~1 min each)")
 
@@ -93,13 +93,15 @@ def run(args) -> int:
 
 def _physics_fits(res: dict[str, Any], args, nb: Any, quick: bool) -> None:
     """Issue 28: the gap-fit family table and the dI/dV cases (see ``eliashberg.bench_fit``)."""
-    from specinv.eliashberg.bench_fit import didv_cases, gap_families
+    from specinv.eliashberg.bench_fit import didv_cases, gap_families, gap_out_of_family
 
     n = min(args.fit_samples, 2) if quick else args.fit_samples
     if n > 0:
         res["gap_fit_families"] = gap_families(n)
-        for key, row in res["gap_fit_families"]["summary"].items():
-            print(f"gap fit {key}: {row}")
+        res["gap_fit_out_of_family"] = gap_out_of_family()
+        for table in ("gap_fit_families", "gap_fit_out_of_family"):
+            for key, row in res[table]["summary"].items():
+                print(f"gap fit {key}: {row}")
     if not args.no_didv:
         res["didv_fit"] = didv_cases(nb, quick)
         for key, row in res["didv_fit"].items():

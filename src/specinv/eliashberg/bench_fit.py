@@ -9,6 +9,9 @@
   within 5 %, median errors, the *silent* failures (outside 5 % with verdict ``ok``), and
   the correct answers (within 5 %) that carry ``warn`` or ``fail`` anyway, in all and by
   the blind-energy bound (:mod:`~specinv.eliashberg.fit.blind`).
+- ``gap_out_of_family``: the same on the fixed shapes of
+  :mod:`~specinv.eliashberg.fit.offfamily` (two peaks of unequal width, a sharply cut Debye
+  law), which no family draws.
 - ``didv``: simulated Pb-like and Nb-like conductance (and Nb's real α²F when the data
   folder exists) at T = T_c/5, 0.05 mV lock-in, 1e-3 noise, fitted by ``from-didv``'s
   :func:`~specinv.eliashberg.fit.didv.fit_didv`.
@@ -95,23 +98,50 @@ def gap_families(n_per_family: int) -> dict[str, Any]:
         k, i = 0, 0
         while k < n_per_family and i < 4 * n_per_family:
             spec, i = draw(fam, i), i + 1
-            data = _gap_of(spec, t, mu)
-            if data is None:
-                continue
-            k += 1
-            omega, delta = data[0], np.concatenate([[data[1][0]], data[1]])
-            true = moments(spec)
-            net = _network(models, omega, delta, t, mu)
-            start = net.pop("start", None) if net.get("verdict") not in (None, "fail") else None
-            net.pop("start", None)
-            refined = _fit_row(omega, delta, t, mu, start)
-            classical = refined if start is None else _fit_row(omega, delta, t, mu, None)
-            for method, r in (("network", net), ("refined", refined), ("classical", classical)):
-                rows.append(_errors({"family": fam, "index": i - 1, "method": method,
-                                     "lambda_true": true["lambda"],
-                                     "omega_log_true_meV": true["omega_log_meV"], **r}))
+            new = _sample_rows(models, spec, t, mu, {"family": fam, "index": i - 1})
+            k += bool(new)
+            rows += new
     return {"temperature_K": t, "mu_star": mu, "tolerance": TOL, "rows": rows,
             "summary": _summary(rows)}
+
+
+def gap_out_of_family() -> dict[str, Any]:
+    """The same three answers on the fixed shapes of
+    :mod:`~specinv.eliashberg.fit.offfamily`, which no family draws.
+
+    Returns
+    -------
+    dict
+        ``rows`` (one per shape and method) and ``summary`` (per shape and method).
+    """
+    from specinv.eliashberg.fit.offfamily import SHAPES
+    from specinv.eliashberg.gap2a2f.inference import load_models
+
+    models = load_models()
+    t, mu = float(models[0].meta["temperature_K"]), float(models[0].meta["mu_star"])
+    rows = []
+    for name, make in SHAPES.items():
+        rows += _sample_rows(models, make(), t, mu, {"family": name, "index": 0})
+    return {"temperature_K": t, "mu_star": mu, "tolerance": TOL, "rows": rows,
+            "summary": _summary(rows)}
+
+
+def _sample_rows(models, spec: A2F, t: float, mu: float,
+                 label: dict[str, Any]) -> list[dict[str, Any]]:
+    """Network, refined and classical rows of one spectrum ([] when not superconducting)."""
+    data = _gap_of(spec, t, mu)
+    if data is None:
+        return []
+    omega, delta = data[0], np.concatenate([[data[1][0]], data[1]])
+    true = moments(spec)
+    net = _network(models, omega, delta, t, mu)
+    start = net.pop("start", None) if net.get("verdict") not in (None, "fail") else None
+    net.pop("start", None)
+    refined = _fit_row(omega, delta, t, mu, start)
+    classical = refined if start is None else _fit_row(omega, delta, t, mu, None)
+    return [_errors({**label, "method": method, "lambda_true": true["lambda"],
+                     "omega_log_true_meV": true["omega_log_meV"], **r})
+            for method, r in (("network", net), ("refined", refined), ("classical", classical))]
 
 
 def _errors(row: dict[str, Any]) -> dict[str, Any]:

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from specinv.eliashberg.bench_fit import _summary
-from specinv.eliashberg.engine.a2f import moments
+from specinv.eliashberg.engine.a2f import coupling, moments
 from specinv.eliashberg.fit.families import FAMILIES, LAMBDA_RANGE, draw
+from specinv.eliashberg.fit.offfamily import SHAPES
 
 
 @pytest.mark.parametrize("family", sorted(FAMILIES))
@@ -35,3 +36,12 @@ def test_summary_counts_silent_failures_and_refusals():
     assert s["f/refined"]["median_wall_s"] == 20.0
     assert s["f/refined"]["verdicts"] == {"ok": 2, "warn": 0, "fail": 1}
     assert s["f/network"]["refused"] == 1 and s["f/network"]["within_5pct"] is None
+
+
+@pytest.mark.parametrize("name", sorted(SHAPES))
+def test_out_of_family_shapes_are_fixed_positive_and_have_their_lambda(name):
+    one, two = SHAPES[name](), SHAPES[name]()
+    assert np.array_equal(one.values, two.values) and np.all(one.values >= 0)
+    assert one.values[0] == 0
+    assert coupling(one) == pytest.approx({"two_einstein": 1.0, "debye_cut": 0.9}[name],
+                                          rel=1e-9)

@@ -7,10 +7,11 @@ import pytest
 
 from specinv.core.errors import InputError, ParameterError
 from specinv.eliashberg.engine.a2f import A2F, gaussian_a2f, moments
+from specinv.eliashberg.engine.realaxis import gap_edge
 from specinv.eliashberg.fit import occam
 from specinv.eliashberg.fit.basis import HatBasis
 from specinv.eliashberg.fit.forward import OMEGA_PH_POWER, EngineForward, smooth_omega_ph
-from specinv.eliashberg.fit.gap import fit_gap
+from specinv.eliashberg.fit.gap import fit_gap, flat_start
 from specinv.eliashberg.fit.occam import occam_fit
 
 T, MU = 1.5, 0.1
@@ -104,26 +105,56 @@ def test_occam_stays_smooth_when_the_noise_level_is_out_of_reach(monkeypatch):
     assert np.linalg.norm(rough @ smooth_fit.x) < np.linalg.norm(rough @ rough_fit.x)
 
 
-def test_fit_recovers_lambda_with_lambda_free(truth):
-    """From a flat start with the wrong λ the fit reaches the gap and the true λ, ω_log."""
+def test_flat_start_has_the_data_gap_edge(truth):
+    """The flat start is scaled until the engine's gap edge at T is the data's Δ₀."""
+    basis, _, omega, gap = truth
+    d0 = gap_edge(omega, gap)
+    fwd = EngineForward(basis, T, omega, 0.1)
+    a0 = flat_start(basis, d0, MU, fwd)
+    assert np.ptp(a0) == 0 and a0[0] > 0
+    # the scale is found to 1 %; Δ₀ ∝ exp(−(1 + λ)/(λ − μ*)) moves by λ(1 + μ*)/(λ − μ*)² ≈ 1.2
+    # times that at λ ≈ 1.1: 2 % (grid of the data 0.25 meV: the edge is interpolated)
+    assert gap_edge(omega, fwd(a0, MU).delta) == pytest.approx(d0, rel=0.02)
+
+
+def test_fit_recovers_lambda_with_lambda_free_or_warns(truth):
+    """From a flat start with the wrong λ the fit reaches the gap; λ and ω_log are the true
+    ones, or the prior check warns and its answer (the α²F/Ω prior) is the true one."""
     basis, a, omega, gap = truth
-    fit = fit_gap(omega, gap, T, MU, omega_top=basis.omega_max, n_knots=basis.n_knots,
-                  max_steps=6)
+    fit = fit_gap(omega, gap, T, MU, omega_top=basis.omega_max, n_knots=basis.n_knots)
     true = basis.moments(a)
-    # the truth lies in the basis; the smoothing the noise level allows moves the moments by
-    # a few %, most in ω_log (1/Ω-weighted, the gap fixes the weight near Ω → 0 least):
-    # the issue's 5 % bound, 2 % for λ
-    assert fit.figures["lambda"] == pytest.approx(true["lambda"], rel=0.02)
-    assert fit.figures["omega_log_meV"] == pytest.approx(true["omega_log_meV"], rel=0.05)
     assert fit.check.verdict != "fail" and np.all(fit.a2f >= 0)
     assert fit.figures["lambda_std"] > 0 and np.all(np.isfinite(fit.a2f_std))
+    # the truth lies in the basis; the smoothing the noise level allows moves the moments by
+    # a few %, most in ω_log (1/Ω-weighted, the gap fixes the weight near Ω → 0 least):
+    # the issue's 5 % bound, 2 % for λ. This truth has weight at the first knot (1.5 meV)
+    # that the α²F/Ω² prior holds down: the check must say so.
+    alt = fit.info["prior"]
+    within = [abs(x["lambda"] / true["lambda"] - 1) <= 0.02
+              and abs(x["omega_log_meV"] / true["omega_log_meV"] - 1) <= 0.05
+              for x in (fit.figures, alt)]
+    warned = any("does not fix alpha2F at low Omega" in r for r in fit.check.reasons)
+    assert within[0] or (warned and within[1])
+
+
+def test_a_failed_fit_from_a_given_start_is_retried_from_the_flat_start(truth):
+    """A start whose support (a peak at 2 meV) cuts the basis at 4.4 meV cannot reproduce a
+    gap with phonons up to 15 meV: that fit fails, the flat-start fit runs and, reproducing
+    the gap better, is kept."""
+    basis, _, omega, gap = truth
+    w = np.linspace(0.0, 10.0, 201)
+    bad = gaussian_a2f(w, (2.0,), (0.3,), (1.0,), lam=1.0)
+    fit = fit_gap(omega, gap, T, MU, start=(w, bad.values), n_knots=8)
+    assert fit.info["start_given_chi2_reduced"] > 2.0    # the check's fail threshold
+    assert fit.info["start_kept"] == "flat"
+    assert fit.info["start_flat_chi2_reduced"] < fit.info["start_given_chi2_reduced"]
+    assert fit.occam.chi2_reduced == fit.info["start_flat_chi2_reduced"]
 
 
 def test_fit_fails_when_the_gap_cannot_be_reached(truth):
     """Im Δ with the wrong sign (an advanced, unphysical gap) has no α²F: `fail`, not an answer."""
     basis, a, omega, gap = truth
-    fit = fit_gap(omega, np.conj(gap), T, MU, omega_top=basis.omega_max, n_knots=6,
-                  max_steps=2)
+    fit = fit_gap(omega, np.conj(gap), T, MU, omega_top=basis.omega_max, n_knots=6)
     assert fit.check.verdict == "fail"
 
 

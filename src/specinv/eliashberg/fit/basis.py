@@ -5,8 +5,9 @@ fine evaluation mesh 0 … (K + 1) h, so α²F(0) = 0 and α²F vanishes beyond 
 last knot. a_k ≥ 0 makes α²F ≥ 0 everywhere. λ is linear in a; ω_log and ω̄₂
 are smooth functions of a whose gradients are taken by central differences of
 a cheap quadrature (no engine solve). The roughness operator is the second
-difference of α²F/Ω at the knots (with zero end values), so the penalty ‖L a‖²
-favours smooth spectra vanishing as Ω² at 0 and no particular λ.
+difference of α²F/Ω^p at the knots (with zero end values), so the penalty ‖L a‖²
+favours smooth spectra vanishing as Ω^(p+1) at 0 (α²F/Ω^p is 0 there) and no
+particular λ.
 """
 
 from __future__ import annotations
@@ -121,23 +122,29 @@ class HatBasis:
             return a
         return a * (coupling(A2F.from_table(self.mesh, f)) / coupling(self.spectrum(a)))
 
-    def roughness(self) -> np.ndarray:
-        """Second differences of α²F/Ω at the knots (0 at Ω = 0 and beyond the last knot).
+    def roughness(self, power: float = 1.0) -> np.ndarray:
+        """Second differences of α²F/Ω^p at the knots (0 at Ω = 0 and beyond the last knot).
 
-        Smoothness of α²F/Ω rather than of α²F: the smoothest spectrum near Ω = 0 is then
-        α²F ∝ Ω² (acoustic phonons), not a linear ramp, which would put weight at low Ω
-        that the data barely see and that λ and ω_log weight by 1/Ω.
+        Smoothness of α²F/Ω^p rather than of α²F: the smoothest spectrum near Ω = 0 is then
+        α²F ∝ Ω^(p+1) (p = 1: Ω², acoustic phonons' Debye law), not a linear ramp, which
+        would put weight at low Ω that the data barely see and that λ and ω_log weight by
+        1/Ω. A larger p makes weight at low Ω dearer still.
+
+        Parameters
+        ----------
+        power : float
+            p (1 or more).
 
         Returns
         -------
         ndarray of shape (K, K)
-            L with L a = Ω̄ Δ²(a/Ω) / h², Ω̄ the mean knot energy (so L has the scale of
+            L with L a = Ω̄^p Δ²(a/Ω^p) / h², Ω̄ the mean knot energy (so L has the scale of
             the second differences of a).
         """
         k = self.n_knots
         lap = -2.0 * np.eye(k) + np.eye(k, k=1) + np.eye(k, k=-1)
         knots = self.knots
-        return lap * (knots.mean() / knots)[None, :] / self.spacing ** 2
+        return lap * ((knots.mean() / knots) ** power)[None, :] / self.spacing ** 2
 
     def moments(self, a: np.ndarray) -> dict[str, float]:
         """λ, ω_log, ω̄₂ (meV) of coefficients ``a``.

@@ -8,8 +8,8 @@ little of it, while λ = 2∫α²F/Ω and ln ω_log weight it most. The blind en
 is E_blind = max(π k_B T, data step): the lowest fermionic Matsubara frequency
 and the resolution of the data.
 
-Below E_blind the fit's answer follows its smoothness prior (α²F/Ω smooth, an
-Ω² onset as acoustic phonons have). How far the data constrain that region is
+Below E_blind the fit's answer follows its smoothness prior (α²F/Ω^p smooth, a
+vanishing onset, Ω² or steeper). How far the data constrain that region is
 probed from the fitted answer with exact engine solves, no re-fit:
 
 - **more weight**: a hat on [0, E_blind] (peak at E_blind/2) with coupling s is
@@ -23,7 +23,7 @@ probed from the fitted answer with exact engine solves, no re-fit:
   * χ² never rises (a blind direction; on noise-free gaps of correct answers
     at T ≪ T_c it falls slowly as the extra freedom takes up the smoothing's
     misfit): the data cannot bound such weight; the ladder's top is reported,
-    not warned about, and the answer's figures rest on the Ω² onset;
+    not warned about, and the answer's figures rest on that onset;
 
 - **less weight**: the fitted α²F set to 0 below E_blind, kept when χ² does not
   rise.
@@ -77,7 +77,7 @@ class BlindBounds:
     bounded : bool
         Whether χ² rose above the answer's within :data:`LADDER`: the data see the weight
         there and bound it. When False the direction is blind: the answer's λ and ω_log
-        there rest on the fit's Ω² onset, and the range is what the ladder explored.
+        there rest on the fit's onset, and the range is what the ladder explored.
     chi2_reduced_fit : float
         χ²/N of the answer (on the probes' mesh), the most either end may reach.
     chi2_reduced_ends : tuple of float

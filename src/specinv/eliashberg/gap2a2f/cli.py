@@ -114,9 +114,9 @@ def _register_invert(esub: argparse._SubParsersAction) -> None:
     p.add_argument("--refine", action="store_true",
                    help="fit α²F (λ free, non-negative, smoothness by the discrepancy "
                         "principle) to the input gap through the exact engine, starting from "
-                        "the network's answer, or from a flat Allen-Dynes start when the gap "
-                        "lies outside the network's domain or its answer fails the re-solve; "
-                        "a2f_std is then the fit's 1σ band; 10-30 s")
+                        "the network's answer, or from a flat start with the data's gap edge "
+                        "when the gap lies outside the network's domain or its answer fails "
+                        "the re-solve; a2f_std is then the fit's 1σ band; 5-60 s CPU")
     add_verdict_argument(p)
     p.set_defaults(func=run_invert)
 
@@ -299,14 +299,20 @@ def _physics_fit(args: argparse.Namespace, res: dict, omega: np.ndarray, delta: 
     from specinv.eliashberg.fit.gap import fit_gap
 
     fit = fit_gap(omega, delta, temp, mu, start=start)
+    from_network = start is not None and fit.info.get("start_kept", "given") == "given"
     if network is not None:
         res["network_lambda"] = res.pop("lambda", None)
     res.update({k: v for k, v in fit.figures.items()}, refine=fit.summary(),
                **{k: fit.info["blind"][k] for k in ("lambda_range", "omega_log_range_meV",
                                                     "blind_energy_meV") if "blind" in fit.info},
-               method_used="physics fit" + (" from the network's answer" if start is not None
-                                            else " from a flat Allen-Dynes start"),
+               method_used="physics fit" + (" from the network's answer" if from_network
+                                            else " from a flat start (data's gap edge)"),
                check=fit.check.to_dict())
+    if start is not None and not from_network:
+        res["fallback_reason"] = (
+            f"the fit from the network's answer failed (chi2/N "
+            f"{fit.info['start_given_chi2_reduced']:.3g}); the flat start reproduced the gap "
+            f"better (chi2/N {fit.info['start_flat_chi2_reduced']:.3g})")
     if start is None:
         res["fallback_reason"] = res.get("network") or (
             "the network's answer does not reproduce the gap (re-solve check failed)")

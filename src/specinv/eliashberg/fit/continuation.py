@@ -1,0 +1,199 @@
+"""Regularized nonlinear least squares by continuation in the regularization strength.
+
+Minimizes Φ_μ(x) = ‖r(x)‖² + μ ‖L x‖² under bounds (r the normalized residuals
+(fit − data)/σ of N data, L the roughness operator) for a decreasing sequence of
+strengths μ_0 > μ_1 > …, each minimization warm-started from the previous answer:
+the smoothest answers come first and every later one is the minimizer of a fixed
+functional tracked from there, so the result is a function of the data and the
+sequence, not of the optimizer's path. Each level runs Gauss–Newton steps (the
+bounded linear problem for that μ, step halving when Φ_μ does not drop) with a
+Jacobian updated by Broyden's rank-one formula after every step and recomputed by
+finite differences when a step fails; a level ends when a step on a freshly computed
+Jacobian lowers Φ_μ by less than ``tol`` relative, or after :data:`MAX_INNER` steps.
+The first strength is μ_0 = ‖J‖²_F / ‖L‖²_F at the start, the levels half a decade
+apart (:data:`MU_LEVELS`).
+
+The answer is the first level (the largest μ) whose χ²/N reaches ``target``, the
+discrepancy principle; when the misfit levels off above it (the forward model or the
+basis cannot reproduce the data to the noise level), the last level before a step
+down in μ that lowers χ²/N by less than :data:`FLOOR_GAIN` relative: below it the
+data pay for structure with almost no gain in misfit, and the structure goes where
+they see least (weight at low Ω, which moves λ and ω_log most). Compare
+:mod:`~specinv.eliashberg.fit.occam`, which re-chooses μ at every Gauss–Newton step
+and therefore ends on a path-dependent answer when the target is out of reach.
+
+The uncertainty is the Laplace approximation at the answer, as in
+:func:`~specinv.eliashberg.fit.occam.occam_fit`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+from scipy.optimize import lsq_linear
+
+from specinv.eliashberg.fit.occam import (
+    MAX_HALVINGS,
+    OccamResult,
+    _Counted,
+    _covariance,
+    _jacobian,
+)
+
+#: regularization strengths, relative to ‖J‖²_F / ‖L‖²_F at the start (decreasing)
+MU_LEVELS = 10.0 ** np.arange(0.0, -8.01, -0.5)
+#: above the target: least relative drop of χ²/N per level that is worth a weaker prior
+FLOOR_GAIN = 0.1
+#: most Gauss–Newton steps per level
+MAX_INNER = 8
+
+
+def _level(f: _Counted, fj: _Counted, x: np.ndarray, r: np.ndarray, jac: np.ndarray,
+           fresh: bool, mu: float, rough: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+           typical: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """Minimize Φ_μ from ``x`` (residuals ``r``, Jacobian ``jac``, ``fresh`` when it was
+    computed at ``x``); returns x, r, the Jacobian (Broyden-updated) and its freshness."""
+    def phi(xv: np.ndarray, rv: np.ndarray) -> float:
+        return float(rv @ rv) + mu * float(np.sum((rough @ xv) ** 2))
+
+    k = 0
+    while k < MAX_INNER:
+        a = np.vstack([jac, np.sqrt(mu) * rough])
+        rhs = np.concatenate([jac @ x - r, np.zeros(rough.shape[0])])
+        xn = np.clip(lsq_linear(a, rhs, bounds=(lower, upper), method="bvls").x, lower, upper)
+        p0 = phi(x, r)
+        for h in range(MAX_HALVINGS + 1):
+            xt = x + 0.5 ** h * (xn - x)
+            rt = f(xt)
+            if phi(xt, rt) < p0:
+                break
+        else:
+            if fresh:
+                break
+            jac, fresh = _jacobian(fj, x, r if fj is f else fj(x), typical, upper), True
+            continue
+        k += 1
+        dx = xt - x
+        gain = (p0 - phi(xt, rt)) / max(p0, 1e-300)
+        if gain < tol and fresh:    # converged on an exact Jacobian
+            return xt, rt, jac, False
+        jac = jac + np.outer(rt - r - jac @ dx, dx) / max(float(dx @ dx), 1e-300)
+        x, r, fresh = xt, rt, False
+        if gain < tol:              # confirm on an exact Jacobian
+            jac, fresh = _jacobian(fj, x, r if fj is f else fj(x), typical, upper), True
+    return x, r, jac, fresh
+
+
+def continuation_fit(fun: Callable[[np.ndarray], np.ndarray], x0: np.ndarray,
+                     rough: np.ndarray, *, lower: np.ndarray, upper: np.ndarray,
+                     typical: np.ndarray, target: float = 1.0, tol: float = 1e-2,
+                     jac_fun: Callable[[np.ndarray], np.ndarray] | None = None) -> OccamResult:
+    """Fit ``x`` so that ``fun(x)`` reaches χ²/N ≈ ``target`` with the largest μ (see module).
+
+    Parameters
+    ----------
+    fun : callable
+        x ↦ normalized residuals (fit − data)/σ, ndarray of shape (N,).
+    x0 : ndarray of shape (n,)
+        Start (inside the bounds).
+    rough : ndarray of shape (m, n)
+        Roughness operator L.
+    lower, upper : ndarray of shape (n,)
+        Bounds of the parameters.
+    typical : ndarray of shape (n,)
+        Typical magnitudes, for the finite-difference steps.
+    target : float
+        χ²/N aimed at (1: the noise level).
+    tol : float
+        A level stops when a Gauss–Newton step lowers Φ_μ by less than ``tol`` relative.
+    jac_fun : callable, optional
+        A cheaper, less accurate version of ``fun`` for the Jacobian (default ``fun``).
+
+    Returns
+    -------
+    OccamResult
+        The answer, its Laplace covariance and, in ``history``, χ²/N and μ per level
+        (``accepted`` marks the answer).
+    """
+    t0 = time.perf_counter()
+    f = _Counted(fun)
+    fj = f if jac_fun is None else _Counted(jac_fun)
+    x = np.clip(np.asarray(x0, float), lower, upper)
+    r = f(x)
+    jac = _jacobian(fj, x, r if fj is f else fj(x), typical, upper)
+    scale = float(np.sum(jac ** 2)) / max(float(np.sum(rough ** 2)), 1e-300)
+    levels: list[tuple[float, np.ndarray, np.ndarray]] = []
+    choice, message = None, "the weakest prior of the sequence"
+    fresh = True
+    for m in MU_LEVELS * scale:
+        x, r, jac, fresh = _level(f, fj, x, r, jac, fresh, float(m), rough, lower, upper,
+                                  typical, tol)
+        levels.append((float(m), x, r))
+        chi = float(r @ r) / r.size
+        if chi <= target:
+            choice, message = len(levels) - 1, "discrepancy principle: chi2/N reached the target"
+            break
+        if len(levels) > 1:
+            before = float(levels[-2][2] @ levels[-2][2]) / r.size
+            if before - chi < FLOOR_GAIN * before:
+                choice, message = len(levels) - 2, "misfit floor above the target"
+                break
+    if choice is None:
+        choice = len(levels) - 1
+    mu, x, r = levels[choice]
+    chi = float(r @ r) / r.size
+    jac = _jacobian(fj, x, r if fj is f else fj(x), typical, upper)
+    hist = [{"chi2_reduced": float(lv[2] @ lv[2]) / r.size, "mu": lv[0],
+             "accepted": i == choice} for i, lv in enumerate(levels)]
+    cov = _covariance(jac, rough, mu, x, lower, chi)
+    calls = f.calls + (fj.calls if fj is not f else 0)
+    return OccamResult(x, r, chi, mu, cov, calls, time.perf_counter() - t0, hist,
+                       {"converged": chi <= 2 * target or message.startswith("misfit"),
+                        "message": message})
+
+
+def minimize_at(fun: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, rough: np.ndarray,
+                mu: float, *, lower: np.ndarray, upper: np.ndarray, typical: np.ndarray,
+                tol: float = 1e-2,
+                jac_fun: Callable[[np.ndarray], np.ndarray] | None = None
+                ) -> tuple[np.ndarray, float, int]:
+    """Minimize ‖r(x)‖² + μ‖L x‖² at one fixed μ from ``x0`` (one level of
+    :func:`continuation_fit`), e.g. to compare roughness operators at the answer's μ.
+
+    Parameters
+    ----------
+    fun : callable
+        x ↦ normalized residuals, ndarray of shape (N,).
+    x0 : ndarray of shape (n,)
+        Start (inside the bounds).
+    rough : ndarray of shape (m, n)
+        Roughness operator L.
+    mu : float
+        Regularization strength.
+    lower, upper : ndarray of shape (n,)
+        Bounds of the parameters.
+    typical : ndarray of shape (n,)
+        Typical magnitudes, for the finite-difference steps.
+    tol : float
+        Stop when a Gauss–Newton step lowers the objective by less than ``tol`` relative.
+    jac_fun : callable, optional
+        A cheaper version of ``fun`` for the Jacobian.
+
+    Returns
+    -------
+    x : ndarray of shape (n,)
+        The minimizer.
+    chi2_reduced : float
+        χ²/N at ``x``.
+    n_evaluations : int
+        Residual evaluations used.
+    """
+    f = _Counted(fun)
+    fj = f if jac_fun is None else _Counted(jac_fun)
+    x = np.clip(np.asarray(x0, float), lower, upper)
+    r = f(x)
+    jac = _jacobian(fj, x, r if fj is f else fj(x), typical, upper)
+    x, r, _, _ = _level(f, fj, x, r, jac, True, float(mu), rough, lower, upper, typical, tol)
+    return x, float(r @ r) / r.size, f.calls + (fj.calls if fj is not f else 0)

@@ -1,0 +1,72 @@
+"""Regularized least squares by continuation in the regularization strength."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from specinv.eliashberg.fit import continuation
+from specinv.eliashberg.fit.continuation import continuation_fit
+
+ROUGH = -2.0 * np.eye(15) + np.eye(15, k=1) + np.eye(15, k=-1)
+
+
+def _linear(seed: int, n: int = 60):
+    """A random (well-posed) matrix, a positive truth."""
+    rng = np.random.default_rng(seed)
+    x_true = np.clip(np.sin(np.linspace(0, np.pi, 15)), 0.0, None)
+    a = rng.normal(size=(n, 15))
+    return rng, a, x_true
+
+
+def _blur(seed: int, n: int = 60):
+    """An ill-posed problem: Gaussian blur (width 2 parameters) of a positive truth, ×10."""
+    rng, _, x_true = _linear(seed, n)
+    u = np.linspace(0.0, 14.0, n)[:, None] - np.arange(15)[None, :]
+    return rng, 10.0 * np.exp(-0.5 * (u / 2.0) ** 2), x_true
+
+
+def _fit(a, data, x0):
+    return continuation_fit(lambda x: a @ x - data, x0, ROUGH, lower=np.zeros(15),
+                            upper=np.full(15, np.inf), typical=np.ones(15))
+
+
+def test_reaches_the_noise_level():
+    """Ill-posed, noise σ = 1: the answer's χ²/N lies in the 2σ band of χ²_60/60 around 1,
+    at most 1 when the discrepancy principle chose it (the floor rule stops above 1 only when
+    half a decade less smoothing gains < FLOOR_GAIN there)."""
+    rng, a, x_true = _blur(0)
+    data = a @ x_true + rng.normal(size=60)
+    res = _fit(a, data, np.full(15, 0.5))
+    assert np.all(res.x >= 0)
+    assert abs(res.chi2_reduced - 1.0) < 2 * np.sqrt(2 / 60)
+    assert (res.chi2_reduced <= 1.0) == res.info["message"].startswith("discrepancy")
+    assert res.covariance.shape == (15, 15)
+
+
+def test_the_answer_does_not_depend_on_the_start():
+    """Every level's minimizer is unique on a linear problem: two starts, one answer."""
+    rng, a, x_true = _linear(2)
+    data = a @ x_true + rng.normal(size=60)
+    one, two = _fit(a, data, np.full(15, 0.5)), _fit(a, data, np.linspace(3.0, 0.1, 15))
+    # exact Jacobians (linear residuals): the levels converge to round-off, not to `tol`
+    assert one.x == pytest.approx(two.x, rel=1e-6, abs=1e-8)
+    assert one.mu == pytest.approx(two.mu, rel=1e-9)
+
+
+def test_stops_at_the_misfit_floor_on_the_smooth_side():
+    """Model error 10× the noise keeps χ²/N ≈ 100: the answer is the strongest level after
+    which half a decade less smoothing buys less than FLOOR_GAIN of misfit."""
+    rng, a, x_true = _linear(1, n=80)
+    q, _ = np.linalg.qr(a)
+    off = rng.normal(size=80)
+    off -= q @ (q.T @ off)          # orthogonal to the range of a: no x fits it
+    data = a @ (x_true + 0.1) + 10.0 * off / np.linalg.norm(off) * np.sqrt(80) \
+        + rng.normal(size=80)
+    res = _fit(a, data, np.full(15, 0.5))
+    chis = [h["chi2_reduced"] for h in res.history]
+    k = next(i for i, h in enumerate(res.history) if h["accepted"])
+    assert res.chi2_reduced > 50.0 and res.info["message"].startswith("misfit floor")
+    assert k == len(chis) - 2 and chis[-1] > (1 - continuation.FLOOR_GAIN) * chis[-2]
+    free = np.linalg.lstsq(a, data, rcond=None)[0]
+    assert np.linalg.norm(ROUGH @ res.x) < np.linalg.norm(ROUGH @ free)
