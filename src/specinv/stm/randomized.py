@@ -316,15 +316,37 @@ def randomized_tile(rng: np.random.Generator, cfg: RandomizedConfig, n_bias: int
                              cfg.outside_margin, cfg.min_separation)
     pos = np.concatenate([inside, outside])
     maps = render(draw_effects(rng, cfg, n_bias, len(pos)), pos, L)
+    return add_artefacts(rng, cfg, maps), inside
+
+
+def add_artefacts(rng: np.random.Generator, cfg: RandomizedConfig, maps: np.ndarray
+                  ) -> np.ndarray:
+    """Per-layer gain and offset, white and 2-D 1/f noise, scan-line offsets and a tilt.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of randomness.
+    cfg : RandomizedConfig
+        Ranges (``gain``, ``offset``, ``eta``, ``pink``, ``lines``, ``tilt``), in units of
+        the clean modulation of ``maps``; any object with these attributes will do.
+    maps : ndarray of shape (n_bias, L, L)
+        Clean modulation.
+
+    Returns
+    -------
+    ndarray of shape (n_bias, L, L)
+        The maps with artefacts.
+    """
+    n_bias, L = maps.shape[0], maps.shape[1]
     y, x = np.indices((L, L), dtype=float) / L - 0.5
     t = rng.uniform(*cfg.tilt) * rng.standard_normal((2, 1, 1))
-    maps = (maps * (1 + cfg.gain * rng.standard_normal((n_bias, 1, 1)))
+    return (maps * (1 + cfg.gain * rng.standard_normal((n_bias, 1, 1)))
             + rng.uniform(*cfg.offset) * rng.standard_normal((n_bias, 1, 1))
             + rng.uniform(*cfg.eta) * rng.standard_normal(maps.shape)
             + rng.uniform(*cfg.pink) * _pink(rng, maps.shape)
             + rng.uniform(*cfg.lines) * rng.standard_normal((n_bias, L, 1))
             + t[0] * y + t[1] * x)
-    return maps, inside
 
 
 def randomized_batch(rng: np.random.Generator, cfg: RandomizedConfig, batch: int, n_bias: int

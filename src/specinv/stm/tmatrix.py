@@ -181,7 +181,7 @@ def _h0(x: np.ndarray, table: tuple[float, np.ndarray]) -> np.ndarray:
 
 
 def tmatrix_ldos(shape: tuple[int, int], positions_px: np.ndarray, k_per_px: np.ndarray,
-                 t: np.ndarray, r_core_px: float) -> np.ndarray:
+                 t: np.ndarray, r_core_px: float | np.ndarray) -> np.ndarray:
     """``δρ/ρ0`` of scatterers with multiple scattering.
 
     Parameters
@@ -194,8 +194,9 @@ def tmatrix_ldos(shape: tuple[int, int], positions_px: np.ndarray, k_per_px: np.
         Wave number per map in rad/pixel.
     t : ndarray of shape (n,), complex
         Single-site t-matrices ``2i(a e^{2iδ} − 1)``.
-    r_core_px : float
-        Core radius (pixels).
+    r_core_px : float or ndarray of shape (n,)
+        Core radius (pixels), one for all scatterers or one per scatterer (a surface
+        adatom has a small one, a subsurface scatterer a large one).
 
     Returns
     -------
@@ -209,7 +210,7 @@ def tmatrix_ldos(shape: tuple[int, int], positions_px: np.ndarray, k_per_px: np.
     if n == 0:
         return out
     r = np.hypot(rows.ravel()[None] - pos[:, :1], cols.ravel()[None] - pos[:, 1:])
-    r = np.sqrt(r**2 + r_core_px**2)
+    r = np.sqrt(r**2 + np.broadcast_to(np.asarray(r_core_px, float), (n,))[:, None] ** 2)
     d = np.hypot(pos[:, None, 0] - pos[None, :, 0], pos[:, None, 1] - pos[None, :, 1])
     off = ~np.eye(n, dtype=bool)
     table = _hankel_table(float(np.max(k_per_px)) * float(r.max()))

@@ -24,6 +24,7 @@ from specinv.stm.friedel import FriedelConfig, training_batch
 from specinv.stm.model import build_model, cross_entropy, prediction_entropy
 from specinv.stm.randomized import RandomizedConfig, randomized_batch
 from specinv.stm.tiling import bin_biases
+from specinv.stm.tmatrix_tiles import TMatrixTileConfig, tmatrix_batch
 
 
 @dataclass
@@ -71,6 +72,14 @@ class TrainSettings:
         stopping, best epoch kept) is the mean of the Friedel and the randomized
         validation losses, so that the kept epoch neither forgets the Friedel tiles nor
         misses the randomized forms.
+    p_tmatrix : float
+        Fraction of each batch drawn from the T-matrix tiles with surface and subsurface
+        scatterers (:mod:`~specinv.stm.tmatrix_tiles`).
+    tmatrix : TMatrixTileConfig
+        Ranges of those tiles.
+    n_val_tmatrix : int
+        Held-out T-matrix tiles; when positive, their validation loss joins the mean
+        that is monitored (Friedel, randomized when used, T-matrix, equal weights).
     """
 
     kind: str = "attention"
@@ -90,6 +99,9 @@ class TrainSettings:
     p_randomized: float = 0.0
     randomized: RandomizedConfig = field(default_factory=RandomizedConfig)
     n_val_randomized: int = 0
+    p_tmatrix: float = 0.0
+    tmatrix: TMatrixTileConfig = field(default_factory=TMatrixTileConfig)
+    n_val_tmatrix: int = 0
 
     def to_dict(self) -> dict:
         """JSON-ready copy of the fields.
@@ -102,6 +114,7 @@ class TrainSettings:
         d = asdict(self)
         d["friedel"] = self.friedel.to_dict()
         d["randomized"] = self.randomized.to_dict()
+        d["tmatrix"] = self.tmatrix.to_dict()
         return d
 
 
@@ -147,24 +160,31 @@ def _validation_set(s: TrainSettings) -> tuple[np.ndarray, np.ndarray, list[np.n
     return training_batch(rng, s.friedel, s.n_val, n_bias=s.friedel.n_bias, noise=True)
 
 
-def _randomized_validation(s: TrainSettings) -> tuple[torch.Tensor, torch.Tensor] | None:
-    if s.n_val_randomized <= 0:
-        return None
-    x, y, _ = randomized_batch(np.random.default_rng([s.seed, 10**6 + 1]), s.randomized,
-                               s.n_val_randomized, s.friedel.n_bias)
-    return torch.from_numpy(x), torch.from_numpy(y)
+def _extra_validation(s: TrainSettings) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+    """Held-out randomized and T-matrix tiles (those with a positive count)."""
+    out = {}
+    if s.n_val_randomized > 0:
+        x, y, _ = randomized_batch(np.random.default_rng([s.seed, 10**6 + 1]), s.randomized,
+                                   s.n_val_randomized, s.friedel.n_bias)
+        out["randomized"] = torch.from_numpy(x), torch.from_numpy(y)
+    if s.n_val_tmatrix > 0:
+        x, y, _ = tmatrix_batch(np.random.default_rng([s.seed, 10**6 + 2]), s.tmatrix,
+                                s.n_val_tmatrix, s.friedel.n_bias)
+        out["tmatrix"] = torch.from_numpy(x), torch.from_numpy(y)
+    return out
 
 
 def _validation_losses(model: torch.nn.Module, friedel: tuple[torch.Tensor, torch.Tensor],
-                       randomized: tuple[torch.Tensor, torch.Tensor] | None) -> dict:
-    """``val_loss`` on the Friedel tiles, or the mean with the randomized one (both kept)."""
+                       extra: dict[str, tuple[torch.Tensor, torch.Tensor]]) -> dict:
+    """``val_loss`` on the Friedel tiles, or the mean with the ``extra`` sets (all kept)."""
     with torch.no_grad():
         rec = {"val_loss": float(cross_entropy(model(friedel[0]), friedel[1]))}
-        if randomized is not None:
+        if extra:
             rec["val_loss_friedel"] = rec["val_loss"]
-            rec["val_loss_randomized"] = float(cross_entropy(model(randomized[0]),
-                                                             randomized[1]))
-            rec["val_loss"] = 0.5 * (rec["val_loss_friedel"] + rec["val_loss_randomized"])
+            for name, (x, y) in extra.items():
+                rec[f"val_loss_{name}"] = float(cross_entropy(model(x), y))
+            rec["val_loss"] = float(np.mean([rec["val_loss_friedel"]] + [
+                rec[f"val_loss_{name}"] for name in extra]))
     return rec
 
 
@@ -183,12 +203,17 @@ def _threshold(det: Detector, calibration: tuple | None, val: tuple[np.ndarray, 
 
 def _simulated_batch(s: TrainSettings, rng: np.random.Generator, nb: int
                      ) -> tuple[np.ndarray, np.ndarray]:
-    """Labelled tiles of one step: Friedel, and a fraction ``p_randomized`` randomized."""
+    """Labelled tiles of one step: Friedel, a fraction ``p_randomized`` randomized and a
+    fraction ``p_tmatrix`` T-matrix tiles."""
     n_r = int(round(s.batch * s.p_randomized))
-    x, y, _ = training_batch(rng, s.friedel, s.batch - n_r, n_bias=nb, noise=s.noise)
+    n_t = int(round(s.batch * s.p_tmatrix))
+    x, y, _ = training_batch(rng, s.friedel, s.batch - n_r - n_t, n_bias=nb, noise=s.noise)
     if n_r:
         xr, yr, _ = randomized_batch(rng, s.randomized, n_r, nb)
         x, y = np.concatenate([x, xr]), np.concatenate([y, yr])
+    if n_t:
+        xt, yt, _ = tmatrix_batch(rng, s.tmatrix, n_t, nb)
+        x, y = np.concatenate([x, xt]), np.concatenate([y, yt])
     return x, y
 
 
@@ -238,7 +263,7 @@ def train_detector(settings: TrainSettings, *, unlabeled: Sequence[np.ndarray] |
         if use_reg else []
     xv, yv, pv = _validation_set(settings)
     xv_t, yv_t = torch.from_numpy(xv), torch.from_numpy(yv)
-    val_rand = _randomized_validation(settings)
+    val_extra = _extra_validation(settings)
     det = Detector(model, tile=fr.tile, kf_range=fr.kf0_range,
                    min_bias=min(4, settings.n_bias_range[0]))
 
@@ -254,7 +279,7 @@ def train_detector(settings: TrainSettings, *, unlabeled: Sequence[np.ndarray] |
         return loss
 
     def validate() -> dict:
-        rec = _validation_losses(model, (xv_t, yv_t), val_rand)
+        rec = _validation_losses(model, (xv_t, yv_t), val_extra)
         if eval_fn is not None:
             rec.update(eval_fn(det))
         return rec

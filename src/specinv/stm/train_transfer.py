@@ -16,12 +16,14 @@ of the bench is never touched.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import time
+from pathlib import Path
 
 import numpy as np
 
 from specinv.core.threads import compute_threads
-from specinv.stm.detector import Detector, load_default
+from specinv.stm.detector import Detector, default_model_path, load_default
 from specinv.stm.evaluate import choose_threshold
 from specinv.stm.randomized import RandomizedConfig, randomized_tile
 from specinv.stm.tmatrix import simulate_tmatrix
@@ -60,8 +62,14 @@ def unlabeled_randomized(n: int = 8, size: int = 40, n_bias: int = 32) -> list[n
             .astype(np.float32) for i in range(n)]
 
 
+def _sha256(stem: object) -> str:
+    """SHA-256 of the weights file of a detector stem (``.pt``)."""
+    return hashlib.sha256(Path(stem).with_suffix(".pt").read_bytes()).hexdigest()
+
+
 def fine_tune(output: str, minutes: float = 60.0, start: str | None = None,
-              progress: bool = True) -> str:
+              progress: bool = True, settings: TrainSettings = SETTINGS,
+              recipe: str = "specinv.stm.train_transfer") -> str:
     """Fine-tune and save; returns the weights path.
 
     Parameters
@@ -75,6 +83,10 @@ def fine_tune(output: str, minutes: float = 60.0, start: str | None = None,
         Detector to start from (default: the shipped one).
     progress : bool
         Progress bar.
+    settings : TrainSettings
+        The recipe (default: this module's ``SETTINGS``).
+    recipe : str
+        Module that holds the recipe (``python -m RECIPE`` reproduces the weights).
 
     Returns
     -------
@@ -84,7 +96,7 @@ def fine_tune(output: str, minutes: float = 60.0, start: str | None = None,
     t0 = time.perf_counter()
     base = Detector.load(start) if start else load_default()
     with compute_threads(1):
-        det, hist = train_detector(SETTINGS, unlabeled=unlabeled_randomized(),
+        det, hist = train_detector(settings, unlabeled=unlabeled_randomized(),
                                    progress=progress, time_limit_s=60.0 * minutes,
                                    init=base.model)
         cal = [simulate_tmatrix(s) for s in CALIBRATION_SEEDS]
@@ -92,13 +104,14 @@ def fine_tune(output: str, minutes: float = 60.0, start: str | None = None,
                                                  [c["positions"] for c in cal])
     det.kf_range, det.tile = base.kf_range, base.tile
     det.metadata = {**det.metadata, "threshold": det.threshold,
-                    "recipe": "specinv.stm.train_transfer",
-                    "start": start or "shipped default", "threshold_scores": scores,
+                    "recipe": recipe, "start": start or "shipped default",
+                    "start_sha256": _sha256(start or default_model_path()),
+                    "threshold_scores": scores,
                     "threshold_source": "T-matrix Au(111) maps, seeds "
                                         + ",".join(map(str, CALIBRATION_SEEDS)),
                     "unlabeled": f"randomized 40x40x32 maps, seeds {UNLABELED_SEED}+",
                     "wall_time_s": time.perf_counter() - t0}
-    path = det.save(output, recipe="python -m specinv.stm.train_transfer")
+    path = det.save(output, recipe=f"python -m {recipe}")
     print(f"wrote {path}: threshold {det.threshold:.3f}, {time.perf_counter() - t0:.0f} s")
     return str(path)
 
