@@ -48,6 +48,7 @@ def test_no_weight_at_the_onset_costs_nothing_and_moves_nothing():
     basis, a, forward = _setup(low=False)
     o = _run(basis, a, forward, _residual(basis, a, 0.1, 1e-3))
     assert not o.refitted and o.n_evaluations == 1 and not o.equally_good
+    assert o.chi2_reduced_alt is None and o.to_dict()["chi2_reduced_alt"] is None
     assert abs(o.lambda_shift) < 1e-3 and abs(o.omega_log_shift) < 1e-3
 
 

@@ -68,8 +68,8 @@ class OnsetRange:
         replacement moved λ or ω_log by more than the tolerance).
     chi2_reduced_fit : float
         χ²/N of the answer.
-    chi2_reduced_alt : float
-        χ²/N of the re-fit (nan when not re-fitted).
+    chi2_reduced_alt : float or None
+        χ²/N of the re-fit (None when not re-fitted).
     chi2_reduced_bound : float
         (max(χ²_fit, N) + 2√(2N)) / N, the most the re-fit may reach to count as equally
         good.
@@ -84,7 +84,7 @@ class OnsetRange:
     omega_log_shift: float
     refitted: bool
     chi2_reduced_fit: float
-    chi2_reduced_alt: float
+    chi2_reduced_alt: float | None
     chi2_reduced_bound: float
     n_evaluations: int
 
@@ -92,7 +92,8 @@ class OnsetRange:
     def equally_good(self) -> bool:
         """Whether the re-fit with the alternative onset reproduces the gap at the noise level
         and moves λ or ω_log by more than the tolerance."""
-        return (self.refitted and self.chi2_reduced_alt <= self.chi2_reduced_bound
+        return (self.chi2_reduced_alt is not None
+                and self.chi2_reduced_alt <= self.chi2_reduced_bound
                 and max(abs(self.lambda_shift), abs(self.omega_log_shift)) > TOL)
 
     def to_dict(self) -> dict[str, Any]:
@@ -170,7 +171,8 @@ def onset_range(forward: EngineForward, jac_forward: EngineForward, a: np.ndarra
     r0 = residual(forward, a)
     n, chi0 = r0.size, float(r0 @ r0)
     bound = (max(chi0, n) + 2.0 * np.sqrt(2.0 * n)) / n
-    chi_alt, calls, refitted = np.nan, 1, False
+    chi_alt: float | None = None
+    calls, refitted = 1, False
     if max(abs(lam_alt / lam - 1.0), abs(wlog_alt / wlog - 1.0)) > TOL:
         k = a.size
         coarse = _HeldOnset(jac_forward, energy, level)
@@ -180,7 +182,7 @@ def onset_range(forward: EngineForward, jac_forward: EngineForward, a: np.ndarra
         lam_alt, wlog_alt = held.figures(x)
         calls, refitted = calls + used, True
     return OnsetRange(float(energy), lam_alt, wlog_alt, lam_alt / lam - 1.0,
-                      wlog_alt / wlog - 1.0, refitted, chi0 / n, float(chi_alt), float(bound),
+                      wlog_alt / wlog - 1.0, refitted, chi0 / n, chi_alt, float(bound),
                       calls)
 
 
