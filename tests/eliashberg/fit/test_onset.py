@@ -17,8 +17,8 @@ ENERGY = 1.0    # E_onset (meV): the basis's first two knots (0.5, 1.0 meV) lie 
 
 def _setup(low: bool):
     """A 24-hat basis on 12 meV (knots every 0.5 meV): a peak at 6 meV, plus, when ``low``,
-    an Ω² onset from 0 (α²F = 0.05 (Ω/meV)² on the first knots, as the fit's α²F/Ω² prior
-    draws it)."""
+    an Ω² onset from 0 (α²F = 0.05 (Ω/meV)² on the first knots; the fit's α²F/Ω² prior
+    draws an even steeper Ω³)."""
     basis = HatBasis(24, 12.0)
     k = basis.mesh
     values = np.exp(-0.5 * ((k - 6.0) / 1.0) ** 2) + (0.05 * k ** 2 * (k <= 2.0) if low else 0)
@@ -53,10 +53,10 @@ def test_no_weight_at_the_onset_costs_nothing_and_moves_nothing():
 
 
 def test_an_onset_the_data_cannot_see_is_an_equally_good_answer_and_warns():
-    """Data blind below 1.5 meV: the linear onset (α²F(E) Ω/E instead of ~Ω²) adds about
-    2∫(0.05 Ω − 0.05 Ω²)/Ω dΩ ≈ 0.025 to λ ≈ 1.07 below E = 1 meV, at ~0.5 meV against
-    ω_log ≈ 4 meV, so ln ω_log moves by ≈ 0.025 ln(0.5/4) ≈ −5 % or more: at least the
-    tolerance, which the check must then report."""
+    """Data blind below 1.5 meV: the linear onset (α²F(E) Ω/E instead of ~Ω²) adds at most
+    2∫₀¹(0.05 Ω − 0.05 Ω²)/Ω dΩ = 0.05 to λ ≈ 1.07 (less: the hats lie above Ω² between
+    knots), at ~0.5 meV against ω_log ≈ 4 meV; the ~3 % of λ it adds moves ln ω_log by
+    ≈ 0.03 ln(0.5/4) ≈ −6 %: beyond the tolerance, which the check must then report."""
     basis, a, forward = _setup(low=True)
     o = _run(basis, a, forward, _residual(basis, a, 1.5, 1e-3))
     assert o.refitted and o.equally_good

@@ -8,7 +8,7 @@ E_onset = :data:`ONSET_FACTOR` × E_blind (:func:`~specinv.eliashberg.fit.blind.
 i.e. max(2π k_B T, two data steps)) the gap fixes α²F barely: adding 15 % of λ
 as a hat at E_blind / 2 and re-fitting the rest moves χ²/N by less than 0.1 on
 the bench's held-out draws at 1.16 K. There the answer follows its smoothness
-prior on α²F/Ω², i.e. an Ω² (Debye) onset; λ = 2∫α²F/Ω and ln ω_log weight this
+prior on α²F/Ω² (an Ω³ onset, steeper than Debye's Ω²); λ = 2∫α²F/Ω and ln ω_log weight this
 region most.
 
 The check replaces the answer's α²F below E_onset by the shallowest power law
