@@ -8,7 +8,8 @@
   fit from a flat start. Per family and method: the fraction of samples with λ and ω_log
   within 5 %, median errors, the *silent* failures (outside 5 % with verdict ``ok``), and
   the correct answers (within 5 %) that carry ``warn`` or ``fail`` anyway, in all and by
-  the blind-energy bound (:mod:`~specinv.eliashberg.fit.blind`).
+  the blind-energy bound (:mod:`~specinv.eliashberg.fit.blind`) and by the onset check
+  (:mod:`~specinv.eliashberg.fit.onset`).
 - ``gap_out_of_family``: the same on the fixed shapes of
   :mod:`~specinv.eliashberg.fit.offfamily` (two peaks of unequal width, a sharply cut Debye
   law), which no family draws.
@@ -69,6 +70,8 @@ def _fit_row(omega, delta, t, mu, start) -> dict[str, Any]:
             "lambda_range": blind.get("lambda_range"),
             "omega_log_range_meV": blind.get("omega_log_range_meV"),
             "blind_warn": any("E_blind" in x for x in fit.check.reasons),
+            "onset": fit.info.get("onset"),
+            "onset_warn": any("E_onset" in x for x in fit.check.reasons),
             "tc_K": fit.figures["tc_K"], "lambda_std": fit.figures["lambda_std"],
             "omega_log_std_meV": fit.figures["omega_log_meV_std"],
             "verdict": fit.check.verdict, "chi2_reduced": fit.occam.chi2_reduced,
@@ -171,6 +174,9 @@ def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
                 "correct_flagged_by_blind_bound": sum(bool(r.get("blind_warn"))
                                                       for r in ans if r not in bad),
                 "misses_flagged_by_blind_bound": sum(bool(r.get("blind_warn")) for r in bad),
+                "correct_flagged_by_onset": sum(bool(r.get("onset_warn"))
+                                                for r in ans if r not in bad),
+                "misses_flagged_by_onset": sum(bool(r.get("onset_warn")) for r in bad),
                 "verdicts": {v: sum(r.get("verdict") == v for r in ans)
                              for v in ("ok", "warn", "fail")},
                 "median_wall_s": float(np.median([r["wall_s"] for r in ans]))

@@ -35,6 +35,7 @@ from specinv.eliashberg.fit.basis import HatBasis
 from specinv.eliashberg.fit.blind import TOL, BlindBounds, blind_bounds, blind_energy
 from specinv.eliashberg.fit.continuation import FLOOR_GAIN, continuation_fit, minimize_at
 from specinv.eliashberg.fit.forward import EngineForward
+from specinv.eliashberg.fit.onset import ONSET_FACTOR, onset_check, onset_range
 from specinv.eliashberg.fit.result import A2FFit
 
 #: relative accuracy of the forward model (see the module docstring)
@@ -279,8 +280,12 @@ def _fit_once(omega: np.ndarray, delta: np.ndarray, temperature_K: float, mu_sta
                  fitted=fitted)
     fit.evaluate()
     if solved:
-        _blind_check(fit, blind_bounds(fine, oc.x, lambda f, a: residual(a, f),
-                                       blind_energy(temperature_K, w)))
+        blind = blind_energy(temperature_K, w)
+        _blind_check(fit, blind_bounds(fine, oc.x, lambda f, a: residual(a, f), blind))
+        onset_check(fit, onset_range(fine, coarse, oc.x, lambda f, a: residual(a, f),
+                                     ONSET_FACTOR * blind,
+                                     basis.roughness(ONSET_POWER) * basis.spacing ** 2,
+                                     oc.mu, np.full(k, scale)))
         _prior_check(fit, residual, lambda a: residual(a, coarse), scale)
     return fit
 

@@ -305,6 +305,7 @@ def _physics_fit(args: argparse.Namespace, res: dict, omega: np.ndarray, delta: 
     res.update({k: v for k, v in fit.figures.items()}, refine=fit.summary(),
                **{k: fit.info["blind"][k] for k in ("lambda_range", "omega_log_range_meV",
                                                     "blind_energy_meV") if "blind" in fit.info},
+               **({"onset": fit.info["onset"]} if "onset" in fit.info else {}),
                method_used="physics fit" + (" from the network's answer" if from_network
                                             else " from a flat start (data's gap edge)"),
                check=fit.check.to_dict())
@@ -327,6 +328,11 @@ def _physics_fit(args: argparse.Namespace, res: dict, omega: np.ndarray, delta: 
         f"{blind['lambda_range'][1]:.3f}, ω_log {blind['omega_log_range_meV'][0]:.3f}-"
         f"{blind['omega_log_range_meV'][1]:.3f} meV"
         + ("" if blind["bounded"] else " (not bounded by the data: Ω² onset assumed)"))
+    onset = fit.info.get("onset")
+    if onset is not None and onset["equally_good"]:
+        span += (f"; as good with a linear α²F onset below E_onset = "
+                 f"{onset['onset_energy_meV']:.2f} meV: λ {onset['lambda_alt']:.3f}, "
+                 f"ω_log {onset['omega_log_alt_meV']:.3f} meV")
     print(f"{res['method_used']}: λ = {f['lambda']:.3f} ± {f['lambda_std']:.3f}, "
           f"ω_log = {f['omega_log_meV']:.3f} ± {f['omega_log_meV_std']:.3f} meV, "
           f"T_c = {f['tc_K']:.3f} ± {f['tc_K_std']:.3f} K{span} "
