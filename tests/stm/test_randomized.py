@@ -3,7 +3,7 @@ import numpy as np
 from specinv.stm.randomized import (
     RandomizedConfig,
     draw_effects,
-    randomized_batch,
+    labelled_batch,
     randomized_tile,
     render,
     setpoint_normalize,
@@ -11,7 +11,7 @@ from specinv.stm.randomized import (
 
 
 def test_batch_shapes_and_labels():
-    x, y, pos = randomized_batch(np.random.default_rng(0), RandomizedConfig(), 8, 6)
+    x, y, pos = labelled_batch(randomized_tile, np.random.default_rng(0), RandomizedConfig(), 8, 6)
     assert x.shape == (8, 6, 20, 20) and y.shape == (8, 401) and x.dtype == np.float32
     assert np.allclose(y.sum(axis=1), 1.0)
     for yi, p in zip(y, pos, strict=True):

@@ -7,8 +7,9 @@ import dataclasses
 import numpy as np
 
 from specinv.stm.friedel import label_vector
+from specinv.stm.randomized import labelled_batch
 from specinv.stm.tmatrix import tmatrix_ldos
-from specinv.stm.tmatrix_tiles import TMatrixTileConfig, tmatrix_batch, tmatrix_tile
+from specinv.stm.tmatrix_tiles import TMatrixTileConfig, tmatrix_tile
 
 QUIET = dict(eta=(0.0, 0.0), pink=(0.0, 0.0), lines=(0.0, 0.0), tilt=(0.0, 0.0),
              offset=(0.0, 0.0), gain=0.0, p_setpoint=0.0)
@@ -43,7 +44,7 @@ def test_tiles_labels_reproducible_and_mixed():
     a = tmatrix_tile(np.random.default_rng(5), cfg, 8)
     b = tmatrix_tile(np.random.default_rng(5), cfg, 8)
     np.testing.assert_array_equal(a[0], b[0])
-    x, y, p = tmatrix_batch(np.random.default_rng(1), cfg, 6, 8)
+    x, y, p = labelled_batch(tmatrix_tile, np.random.default_rng(1), cfg, 6, 8)
     assert x.shape == (6, 8, 20, 20) and x.dtype == np.float32 and np.isfinite(x).all()
     for yi, pi in zip(y, p, strict=True):
         np.testing.assert_allclose(yi, label_vector(pi, 20))

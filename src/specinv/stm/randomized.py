@@ -21,7 +21,9 @@ offset, white and 2-D 1/f noise, scan-line offsets and a tilt. Labels are those 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
@@ -349,16 +351,19 @@ def add_artefacts(rng: np.random.Generator, cfg: RandomizedConfig, maps: np.ndar
             + t[0] * y + t[1] * x)
 
 
-def randomized_batch(rng: np.random.Generator, cfg: RandomizedConfig, batch: int, n_bias: int
-                     ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
-    """A labelled batch of randomized tiles (the shape of the Friedel training batches).
+def labelled_batch(make_tile: Callable[..., tuple], rng: np.random.Generator, cfg: Any,
+                   batch: int, n_bias: int) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """A labelled batch of tiles (the shape of the Friedel training batches).
 
     Parameters
     ----------
+    make_tile : callable
+        ``make_tile(rng, cfg, n_bias)`` returning the maps and the impurity pixels first
+        (:func:`randomized_tile`, :func:`~specinv.stm.tmatrix_tiles.tmatrix_tile`).
     rng : numpy.random.Generator
         Source of randomness.
-    cfg : RandomizedConfig
-        Ranges.
+    cfg : RandomizedConfig or TMatrixTileConfig
+        Ranges (``cfg.tile`` is the tile side, pixels).
     batch : int
         Tiles.
     n_bias : int
@@ -375,7 +380,7 @@ def randomized_batch(rng: np.random.Generator, cfg: RandomizedConfig, batch: int
     """
     xs, ys, ps = [], [], []
     for _ in range(batch):
-        m, p = randomized_tile(rng, cfg, n_bias)
+        m, p = make_tile(rng, cfg, n_bias)[:2]
         xs.append(m)
         ys.append(label_vector(p, cfg.tile))
         ps.append(p)

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from specinv.stm.friedel import _place, label_vector
+from specinv.stm.friedel import _place
 from specinv.stm.randomized import add_artefacts, setpoint_normalize
 from specinv.stm.tmatrix import tmatrix_ldos
 
@@ -190,36 +190,3 @@ def tmatrix_tile(rng: np.random.Generator, cfg: TMatrixTileConfig, n_bias: int
     buried = rng.random(len(pos)) < cfg.p_buried
     maps = add_artefacts(rng, cfg, clean_tile(rng, cfg, n_bias, pos, buried))
     return maps, inside, buried[:len(inside)]
-
-
-def tmatrix_batch(rng: np.random.Generator, cfg: TMatrixTileConfig, batch: int, n_bias: int
-                  ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
-    """A labelled batch of T-matrix tiles (the shape of the Friedel training batches).
-
-    Parameters
-    ----------
-    rng : numpy.random.Generator
-        Source of randomness.
-    cfg : TMatrixTileConfig
-        Ranges.
-    batch : int
-        Tiles.
-    n_bias : int
-        Bias maps per tile.
-
-    Returns
-    -------
-    x : ndarray of shape (batch, n_bias, L, L), float32
-        Tiles.
-    y : ndarray of shape (batch, L*L + 1), float32
-        Target distributions (last entry: no impurity).
-    positions : list of ndarray of shape (n_i, 2)
-        Impurity pixels per tile.
-    """
-    xs, ys, ps = [], [], []
-    for _ in range(batch):
-        m, p, _ = tmatrix_tile(rng, cfg, n_bias)
-        xs.append(m)
-        ys.append(label_vector(p, cfg.tile))
-        ps.append(p)
-    return np.stack(xs).astype(np.float32), np.stack(ys).astype(np.float32), ps

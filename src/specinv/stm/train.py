@@ -22,9 +22,9 @@ from specinv.stm.detector import Detector
 from specinv.stm.evaluate import choose_threshold
 from specinv.stm.friedel import FriedelConfig, training_batch
 from specinv.stm.model import build_model, cross_entropy, prediction_entropy
-from specinv.stm.randomized import RandomizedConfig, randomized_batch
+from specinv.stm.randomized import RandomizedConfig, labelled_batch, randomized_tile
 from specinv.stm.tiling import bin_biases
-from specinv.stm.tmatrix_tiles import TMatrixTileConfig, tmatrix_batch
+from specinv.stm.tmatrix_tiles import TMatrixTileConfig, tmatrix_tile
 
 
 @dataclass
@@ -164,12 +164,12 @@ def _extra_validation(s: TrainSettings) -> dict[str, tuple[torch.Tensor, torch.T
     """Held-out randomized and T-matrix tiles (those with a positive count)."""
     out = {}
     if s.n_val_randomized > 0:
-        x, y, _ = randomized_batch(np.random.default_rng([s.seed, 10**6 + 1]), s.randomized,
-                                   s.n_val_randomized, s.friedel.n_bias)
+        x, y, _ = labelled_batch(randomized_tile, np.random.default_rng([s.seed, 10**6 + 1]),
+                                 s.randomized, s.n_val_randomized, s.friedel.n_bias)
         out["randomized"] = torch.from_numpy(x), torch.from_numpy(y)
     if s.n_val_tmatrix > 0:
-        x, y, _ = tmatrix_batch(np.random.default_rng([s.seed, 10**6 + 2]), s.tmatrix,
-                                s.n_val_tmatrix, s.friedel.n_bias)
+        x, y, _ = labelled_batch(tmatrix_tile, np.random.default_rng([s.seed, 10**6 + 2]),
+                                 s.tmatrix, s.n_val_tmatrix, s.friedel.n_bias)
         out["tmatrix"] = torch.from_numpy(x), torch.from_numpy(y)
     return out
 
@@ -209,10 +209,10 @@ def _simulated_batch(s: TrainSettings, rng: np.random.Generator, nb: int
     n_t = int(round(s.batch * s.p_tmatrix))
     x, y, _ = training_batch(rng, s.friedel, s.batch - n_r - n_t, n_bias=nb, noise=s.noise)
     if n_r:
-        xr, yr, _ = randomized_batch(rng, s.randomized, n_r, nb)
+        xr, yr, _ = labelled_batch(randomized_tile, rng, s.randomized, n_r, nb)
         x, y = np.concatenate([x, xr]), np.concatenate([y, yr])
     if n_t:
-        xt, yt, _ = tmatrix_batch(rng, s.tmatrix, n_t, nb)
+        xt, yt, _ = labelled_batch(tmatrix_tile, rng, s.tmatrix, n_t, nb)
         x, y = np.concatenate([x, xt]), np.concatenate([y, yt])
     return x, y
 

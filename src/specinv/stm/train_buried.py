@@ -18,10 +18,8 @@ generator is never touched.
 
 from __future__ import annotations
 
-import argparse
-
 from specinv.stm.train import TrainSettings
-from specinv.stm.train_transfer import fine_tune
+from specinv.stm.train_transfer import run_recipe
 
 #: a first run at 3e-4 with 6 Friedel and 4 randomized tiles per batch lost Friedel F1
 #: (0.861 < 0.945, see the guide); this one has more Friedel tiles and a lower rate
@@ -45,17 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     int
         Exit code (0 on success).
     """
-    p = argparse.ArgumentParser(description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--output", required=True, help="path stem of the fine-tuned detector")
-    p.add_argument("--minutes", type=float, default=25.0,
-                   help="safety stop of the training, minutes (default 25)")
-    p.add_argument("--start", help="detector to start from (default: shipped)")
-    p.add_argument("--quiet", action="store_true")
-    a = p.parse_args(argv)
-    fine_tune(a.output, a.minutes, a.start, progress=not a.quiet, settings=SETTINGS,
-              recipe="specinv.stm.train_buried")
-    return 0
+    return run_recipe(argv, SETTINGS, "specinv.stm.train_buried", 25.0, __doc__)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -116,6 +116,41 @@ def fine_tune(output: str, minutes: float = 60.0, start: str | None = None,
     return str(path)
 
 
+def run_recipe(argv: list[str] | None, settings: TrainSettings, recipe: str, minutes: float,
+               description: str | None) -> int:
+    """Command line of a fine-tuning recipe: ``--output``, ``--minutes``, ``--start``, ``--quiet``.
+
+    Parameters
+    ----------
+    argv : list of str or None
+        Arguments (``None``: ``sys.argv[1:]``).
+    settings : TrainSettings
+        The recipe's settings.
+    recipe : str
+        Module that holds the recipe (recorded with the weights).
+    minutes : float
+        Default safety stop of the training, minutes.
+    description : str or None
+        Help text (the recipe module's docstring).
+
+    Returns
+    -------
+    int
+        Exit code (0 on success).
+    """
+    p = argparse.ArgumentParser(description=description,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--output", required=True, help="path stem of the fine-tuned detector")
+    p.add_argument("--minutes", type=float, default=minutes,
+                   help=f"safety stop of the training, minutes (default {minutes:g})")
+    p.add_argument("--start", help="detector to start from (default: shipped)")
+    p.add_argument("--quiet", action="store_true")
+    a = p.parse_args(argv)
+    fine_tune(a.output, a.minutes, a.start, progress=not a.quiet, settings=settings,
+              recipe=recipe)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point (``python -m`` this module); see the module docstring.
 
@@ -129,16 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     int
         Exit code (0 on success).
     """
-    p = argparse.ArgumentParser(description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--output", required=True, help="path stem of the fine-tuned detector")
-    p.add_argument("--minutes", type=float, default=60.0,
-                   help="safety stop of the training, minutes (default 60)")
-    p.add_argument("--start", help="detector to start from (default: shipped)")
-    p.add_argument("--quiet", action="store_true")
-    a = p.parse_args(argv)
-    fine_tune(a.output, a.minutes, a.start, progress=not a.quiet)
-    return 0
+    return run_recipe(argv, SETTINGS, "specinv.stm.train_transfer", 60.0, __doc__)
 
 
 if __name__ == "__main__":  # pragma: no cover
