@@ -27,7 +27,8 @@ from specinv.eliashberg.bench_pade import (
     pade_vs_realaxis,
 )
 
-NB = Path("/work/shared/data/isome_nb_a2f/Nb.a2F")
+#: Nb's computed α²F inside the third-party data folder (:func:`specinv.io.datasets.data_root`)
+NB = Path("isome_nb_a2f") / "Nb.a2F"
 
 
 def add_arguments(parser) -> None:
@@ -42,6 +43,10 @@ def add_arguments(parser) -> None:
                         help="held-out α²F per family in the physics-fit table, which also "
                              "fits 2 fixed out-of-family shapes (quick: 2; each sample 1-2 "
                              "fits of 5-30 s CPU; 0: skip both tables; default %(default)s)")
+    parser.add_argument("--fit-first", type=int, default=0, metavar="I",
+                        help="index of the first α²F draw of each family in the physics-fit "
+                             "table (0: the bench's draws; e.g. 1000: draws no choice of the "
+                             "fit was made on; default %(default)s)")
     parser.add_argument("--no-didv", action="store_true",
                         help="skip the dI/dV -> α²F cases (~1 min each)")
 
@@ -75,7 +80,8 @@ def run(args) -> int:
                            "quick": quick}
     res["weak_coupling"] = _weak_coupling()
     nb = _read_nb()
-    res["nb"] = _nb(nb) if nb is not None else {"skipped": f"data folder {NB.parent} absent"}
+    res["nb"] = _nb(nb) if nb is not None else {"skipped": f"data file {NB} absent (see "
+                                                           "specinv.io.datasets.data_root)"}
     res["allen_dynes"] = _allen_dynes(quick)
     res["pb_like"] = _pb_like(quick)
     spec = pb_like_a2f(1.5)
@@ -97,7 +103,7 @@ def _physics_fits(res: dict[str, Any], args, nb: Any, quick: bool) -> None:
 
     n = min(args.fit_samples, 2) if quick else args.fit_samples
     if n > 0:
-        res["gap_fit_families"] = gap_families(n)
+        res["gap_fit_families"] = gap_families(n, first=args.fit_first)
         res["gap_fit_out_of_family"] = gap_out_of_family()
         for table in ("gap_fit_families", "gap_fit_out_of_family"):
             for key, row in res[table]["summary"].items():
@@ -112,11 +118,14 @@ def _physics_fits(res: dict[str, Any], args, nb: Any, quick: bool) -> None:
 
 def _read_nb() -> Any:
     """Nb's α²F (column 15, THz) or None when the data folder is absent."""
-    if not NB.exists():
+    from specinv.io.datasets import data_root
+
+    root = data_root()
+    if root is None or not (root / NB).exists():
         return None
     from specinv.eliashberg.engine.io import read_a2f
 
-    return read_a2f(NB, unit="THz", column=15)
+    return read_a2f(root / NB, unit="THz", column=15)
 
 
 def _weak_coupling() -> dict[str, Any]:

@@ -79,13 +79,16 @@ def _fit_row(omega, delta, t, mu, start) -> dict[str, Any]:
             "wall_s": fit.occam.wall_s, "n_evaluations": fit.occam.n_evaluations}
 
 
-def gap_families(n_per_family: int) -> dict[str, Any]:
+def gap_families(n_per_family: int, first: int = 0) -> dict[str, Any]:
     """The family table (see the module docstring).
 
     Parameters
     ----------
     n_per_family : int
         Superconducting samples per family.
+    first : int
+        Index of the first draw of each family (0: the bench's draws; a large offset
+        gives draws that no choice of the fit was made on).
 
     Returns
     -------
@@ -98,14 +101,14 @@ def gap_families(n_per_family: int) -> dict[str, Any]:
     t, mu = float(models[0].meta["temperature_K"]), float(models[0].meta["mu_star"])
     rows = []
     for fam in FAMILIES:
-        k, i = 0, 0
-        while k < n_per_family and i < 4 * n_per_family:
+        k, i = 0, first
+        while k < n_per_family and i < first + 4 * n_per_family:
             spec, i = draw(fam, i), i + 1
             new = _sample_rows(models, spec, t, mu, {"family": fam, "index": i - 1})
             k += bool(new)
             rows += new
-    return {"temperature_K": t, "mu_star": mu, "tolerance": TOL, "rows": rows,
-            "summary": _summary(rows)}
+    return {"temperature_K": t, "mu_star": mu, "tolerance": TOL, "first_draw": first,
+            "rows": rows, "summary": _summary(rows)}
 
 
 def gap_out_of_family() -> dict[str, Any]:
