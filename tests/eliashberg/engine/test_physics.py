@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -17,8 +15,6 @@ from specinv.eliashberg.engine.pairing import setup
 from specinv.eliashberg.engine.realaxis import continue_pade, dos
 from specinv.eliashberg.engine.seed import SEED_SETUP
 from specinv.eliashberg.engine.tc import critical_temperature
-
-NB = Path("/work/shared/data/isome_nb_a2f/Nb.a2F")
 
 T_SEED, MU_SEED, M_SEED = SEED_SETUP.temperature_K, SEED_SETUP.mu_star, SEED_SETUP.n_matsubara
 
@@ -262,11 +258,10 @@ def test_hat_averages_integrate_gap_edge_singularity():
     assert worst_point > 0.1   # point sampling, as before, is off by 20–60 % there
 
 
-@pytest.mark.skipif(not NB.exists(), reason="Nb α²F data folder absent")
-def test_nb_targets():
+def test_nb_targets(shared_data):
     from specinv.eliashberg.engine.io import read_a2f
 
-    a = read_a2f(NB, unit="THz", column=15)
+    a = read_a2f(shared_data / "isome_nb_a2f" / "Nb.a2F", unit="THz", column=15)
     r = critical_temperature(a, 0.12)
     assert r.lambda_ == pytest.approx(0.938, abs=0.005)
     assert 9.0 <= r.tc_K <= 9.6
