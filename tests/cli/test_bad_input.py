@@ -427,6 +427,8 @@ PARAMETER_CASES.update({
     "didv-lockin": (("eliashberg", "from-didv"), ["--lockin-rms", "1e4"], "--lockin-rms"),
     "didv-mu-star": (("eliashberg", "from-didv"), ["--mu-star", "2"], "--mu-star"),
     "invert-mu-star": (("eliashberg", "invert"), ["--mu-star", "-1"], "--mu-star"),
+    "bench-eliashberg-fit-first": (("bench", "eliashberg"), ["--fit-first", "-3"],
+                                   "--fit-first"),
 })
 
 

@@ -69,7 +69,10 @@ def run(args) -> int:
     from specinv.core.result import jsonable
     from specinv.eliashberg.engine.a2f import pb_like_a2f
     from specinv.io.atomic import atomic_path
+    from specinv.io.limits import check_count
 
+    check_count("--fit-samples", args.fit_samples, minimum=0)
+    check_count("--fit-first", args.fit_first, minimum=0)
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
     quick = bool(args.quick)
