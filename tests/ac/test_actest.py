@@ -9,9 +9,8 @@ from specinv.ac import actest
 from specinv.ac.bench_actest import run_level
 
 
-@pytest.mark.parametrize("name", sorted(actest.SETS))
-def test_sets_have_twenty_normalized_spectra_inside_the_window(name):
-    peaks_set = actest.SETS[name]
+@pytest.mark.parametrize("peaks_set", [actest.STD_FG, actest.STD_FD], ids=["fg", "fd"])
+def test_sets_have_twenty_normalized_spectra_inside_the_window(peaks_set):
     assert len(peaks_set) == 20
     w = actest.reference_grid()
     for peaks in peaks_set:
@@ -51,10 +50,13 @@ def test_runner_scores_and_counts_failures():
     def broken(case):
         raise RuntimeError("no answer")
 
-    level = run_level(actest.STD_FG[:2], 1e-4, {"exact": exact, "broken": broken}, keep=(1,))
+    level = run_level("std_frd", 1e-4, {"exact": exact, "broken": broken,
+                                         "maxent_default": exact}, keep=(1,))
     m = level["methods"]
-    assert m["exact"]["f"] == pytest.approx(2.0) and m["exact"]["failures"] == 0
-    assert m["broken"]["f"] == 0.0 and m["broken"]["failures"] == 2
+    assert m["exact"]["f"] == pytest.approx(10.0) and m["exact"]["failures"] == 0
+    assert m["broken"]["f"] == 0.0 and m["broken"]["failures"] == 10
+    # a positive method is not run on signed spectra, and says why
+    assert "maxent_default" not in m and "sign" in level["not_run"]["maxent_default"]
     assert "no answer" in m["broken"]["failed"][0]
     assert set(level["spectra"]["1"]) == {"reference", "exact"}
     assert level["spectra"]["1"]["reference"][0].size == w[::8].size

@@ -4,8 +4,8 @@ The spectra are re-entered from the ACTest repository (``src/dataset.jl``, githu
 huangli712/ACTest): ``STD_FG`` holds 20 fermionic spectra built from Gaussian peaks
 ``A·exp(−(ω − ϵ)²/(2Γ²))`` (continuum, A ≥ 0); ``STD_FD`` 20 spectra of "δ-like" peaks,
 Gaussians of width Γ = 0.02 (discrete, A ≥ 0). They are the two positive fermionic
-subsets of ACTest's ACT100 set; its non-positive (Rise-And-Decay, off-diagonal) subset
-and its bosonic half are not generated here.
+subsets of ACTest's ACT100 set; the other four (signed rise-and-decay spectra, the
+bosonic half) are in :mod:`specinv.ac.act100`.
 
 Data as the issue's STD_FG protocol: each spectrum normalized to ∫A = 1 on
 ``[−OMEGA_MAX, OMEGA_MAX]``, ``G(τ) = −∫ e^{−τω}/(1 + e^{−βω}) A(ω) dω`` at β = 20 on 101
@@ -65,7 +65,6 @@ STD_FD: tuple[tuple[tuple[float, float, float], ...], ...] = tuple(
         (0.0, -3.0, -2.5, 2.5, 3.0), (0.0, -3.0, -0.5, 0.5, 3.0), (0.0, -4.0, -2.0, 2.0, 4.0),
         (-4.0, -3.5, -3.0, 3.0, 3.5, 4.0), (-4.0, -1.0, -0.5, 0.5, 1.0, 4.0)))
 
-SETS = {"std_fg": STD_FG, "std_fd": STD_FD}
 
 
 def reference_grid() -> np.ndarray:

@@ -115,8 +115,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="qmc: the third-party QMC cases above; actest: the ACTest "
                              "standard sets, see specinv.ac.bench_actest (default: %(default)s)")
     parser.add_argument("--sets", default="std_fg", metavar="SETS",
-                        help="actest suite: comma-separated sets among std_fg (20 Gaussian "
-                             "spectra), std_fd (20 δ-like ones) (default: %(default)s)")
+                        help="actest suite: comma-separated subsets of ACTest's ACT100, "
+                             "std_fg, std_fd, std_frd (fermionic: Gaussian, δ-like, signed "
+                             "rise-and-decay), std_bg, std_bd, std_brd (bosonic), or act100 "
+                             "for all six (default: %(default)s)")
     parser.add_argument("--noise", default="1e-2,1e-4,1e-6", metavar="SIGMAS",
                         help="actest suite: comma-separated noise levels σ of G(τ), in units "
                              "of G (normalized spectra) (default: %(default)s)")

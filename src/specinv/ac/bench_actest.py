@@ -1,7 +1,10 @@
 """``specinv bench ac --suite actest``: the ACTest standard sets, every method side by side.
 
-The sets and the scoring are in :mod:`specinv.ac.actest` (STD_FG, and STD_FD with
-``--sets``). Each spectrum is continued at each noise level by:
+The sets are the six subsets of ACTest's ACT100 (:mod:`specinv.ac.act100`; STD_FG by
+default, any with ``--sets``, ``act100`` for all), the scoring that of
+:mod:`specinv.ac.actest`. Each spectrum is continued at each noise level by every run
+that can continue it (:func:`applies`; the others are recorded as not run, with the
+reason):
 
 - ours, through :func:`specinv.ac.continuation.continue_data` exactly as
   ``specinv ac continue`` runs it (automatic window with widening, flat default model
@@ -12,9 +15,10 @@ The sets and the scoring are in :mod:`specinv.ac.actest` (STD_FG, and STD_FD wit
   MaxEnt with every α rule and the flat model, ``tikhonov`` and, without ``--quick``,
   ``som``;
 - the peers when importable: ana_cont's ``maxent_svd`` with its ``historic`` and
-  ``chi2kink`` α (uniform 401-point mesh on ACTest's window ±8, flat model), and
-  TRIQS/maxent as its guide runs it (every analyzer of one run, hyperbolic 400-point mesh
-  on ±8).
+  ``chi2kink`` α (uniform 401-point mesh on ACTest's window ±8, flat model; fermionic
+  data only, with ``offdiag=True`` for the signed subset), and TRIQS/maxent as its guide
+  runs it (every analyzer of one run, hyperbolic 400-point mesh on ±8; positive spectra,
+  bosonic data through its ``DataKernel``: about 3 minutes per spectrum here).
 
 A failure is a run that raises, returns a non-finite spectrum, or (ours) ends with the
 verdict ``fail``; it scores 0. Wall times are per spectrum, window widenings included for
@@ -32,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from specinv.ac import actest
+from specinv.ac import act100, actest
 
 #: MaxEnt α rules run beside the default
 OTHER_RULES = ("posterior", "classic", "bryan", "historic", "chi2kink", "linefit")
@@ -116,14 +120,42 @@ def _record(out: dict[str, Any], case: dict[str, Any]) -> dict[str, Any]:
             "failed": None if ok else str(out.get("failed", out.get("verdict", "non-finite")))}
 
 
-def run_level(peaks_set: tuple, sigma: float, runs: dict[str, Callable],
+def applies(name: str, subset: str) -> str | None:
+    """Why run ``name`` cannot continue the spectra of ``subset``, or None if it can.
+
+    Parameters
+    ----------
+    name : str
+        A run of :func:`runs_of`.
+    subset : str
+        A key of :data:`specinv.ac.act100.SUBSETS`.
+
+    Returns
+    -------
+    str or None
+        The reason it is not run (recorded in the JSON), or None.
+    """
+    sub = act100.SUBSETS[subset]
+    if name.endswith("_matsubara") and (sub.statistics != "fermionic" or sub.signed):
+        return "continues positive fermionic G(iω_n) only"
+    if name.startswith("ana_cont") and sub.statistics != "fermionic":
+        return ("its bosonic kernels assume an even spectrum on [0, W]; ACT100's bosonic "
+                "spectra are not even")
+    if name.startswith("triqs") and sub.signed:
+        return "run with its positive entropy only (the guide's settings)"
+    if sub.signed and (name.startswith("maxent") or name == "som"):
+        return "positive by construction; the spectrum changes sign"
+    return None
+
+
+def run_level(set_name: str, sigma: float, runs: dict[str, Callable],
               keep: tuple[int, ...] = ()) -> dict[str, Any]:
     """Every run on every spectrum of one set at one noise level.
 
     Parameters
     ----------
-    peaks_set : tuple
-        The set's spectra (tuples of peaks, see :mod:`specinv.ac.actest`).
+    set_name : str
+        A key of :data:`specinv.ac.act100.SUBSETS`.
     sigma : float
         Noise level.
     runs : dict of str to callable
@@ -139,14 +171,18 @@ def run_level(peaks_set: tuple, sigma: float, runs: dict[str, Callable],
     """
     table: dict[str, dict[str, list]] = {}
     kept: dict[str, Any] = {}
+    skipped = {n: why for n in runs if (why := applies(n, set_name)) is not None}
+    n_spectra = len(act100.SUBSETS[set_name].spectra)
     t0 = time.perf_counter()
-    for i, peaks in enumerate(peaks_set):
-        print(f"  sigma={sigma:g} spectrum {i + 1}/{len(peaks_set)} "
+    for i in range(n_spectra):
+        print(f"  sigma={sigma:g} spectrum {i + 1}/{n_spectra} "
               f"({time.perf_counter() - t0:.0f} s)", flush=True)
-        case = actest.make_case(peaks, sigma, seed=1000 + i)
+        case = act100.make_case(set_name, i, sigma, seed=1000 + i)
         if i in keep:
             kept[str(i)] = {"reference": (case["ref_omega"][::8], case["ref"][::8])}
         for name, fn in runs.items():
+            if name in skipped:
+                continue
             try:
                 out = fn(case)
             except Exception as exc:  # noqa: BLE001 - a failing method is a result
@@ -165,7 +201,7 @@ def run_level(peaks_set: tuple, sigma: float, runs: dict[str, Callable],
                   "median_wall_s": float(np.median([t for t in v["wall_s"] if t is not None]))
                   if any(t is not None for t in v["wall_s"]) else None}
               for k, v in table.items()}
-    return {"methods": result, "spectra": kept}
+    return {"methods": result, "spectra": kept, "not_run": skipped}
 
 
 def print_table(set_name: str, sigma: float, level: dict[str, Any]) -> None:
@@ -212,11 +248,11 @@ def run(args: argparse.Namespace, cont: Any, tm: Any, peers: dict[str, Any]) -> 
     from specinv.ac.bench_actest_report import figure, write_json
     from specinv.core.errors import ParameterError
 
-    sets = tuple(args.sets.split(","))
-    unknown = [s for s in sets if s not in actest.SETS]
+    sets = tuple(act100.SUBSETS) if args.sets == "act100" else tuple(args.sets.split(","))
+    unknown = [s for s in sets if s not in act100.SUBSETS]
     if unknown:
         raise ParameterError(f"--sets: unknown set(s) {', '.join(unknown)}; "
-                             f"valid: {', '.join(actest.SETS)}")
+                             f"valid: {', '.join(act100.SUBSETS)} or act100")
     try:
         levels = tuple(float(x) for x in args.noise.split(","))
     except ValueError:
@@ -238,7 +274,7 @@ def run(args: argparse.Namespace, cont: Any, tm: Any, peers: dict[str, Any]) -> 
         report["sets"][set_name] = {}
         for k, sigma in enumerate(levels):
             keep = FIGURE_CASES if k == len(levels) // 2 else ()
-            level = run_level(actest.SETS[set_name], sigma, runs, keep)
+            level = run_level(set_name, sigma, runs, keep)
             report["sets"][set_name][f"{sigma:g}"] = level
             print_table(set_name, sigma, level)
     figure(out / "actest.png", report)

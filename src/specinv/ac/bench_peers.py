@@ -30,6 +30,8 @@ from typing import Any
 
 import numpy as np
 
+from specinv.kernels.imaginary_time import bosonic_tau_kernel
+
 #: points of TRIQS/maxent's SrVO3 guide run (``doc/guide/srvo3/srvo3_run.py``)
 TRIQS_GUIDE_N_OMEGA = 400
 #: its α mesh, for its data's constant error 1e-3: ``LogAlphaMesh(1e-4, 100, 50)``
@@ -86,7 +88,8 @@ def ana_cont_run(cont: Any, case: dict[str, Any], rule: str, window: float,
     cont : module
         ``ana_cont.continuation``.
     case : dict
-        Loaded bench case (``data``, ``kernel``, ``beta``).
+        Loaded bench case (``data``, ``kernel``, ``beta``; ``signed``: a spectrum of
+        either sign, continued with ``offdiag=True``).
     rule : str
         ana_cont's ``alpha_determination`` (e.g. ``"chi2kink"``, ``"classic"``).
     window : float
@@ -116,6 +119,8 @@ def ana_cont_run(cont: Any, case: dict[str, Any], rule: str, window: float,
     # its own α range first; chi2kink's sigmoid fit fails on some data (U = 0), then the
     # scan is widened as its documentation suggests
     tries = [{}, {"alpha_start": 1e14, "alpha_end": 1e-2}] if rule == "chi2kink" else [{}]
+    if case.get("signed"):  # a spectrum of either sign: its positive-negative entropy
+        tries = [{**kw, "offdiag": True} for kw in tries]
     t0 = time.perf_counter()
     errors = []
     for kw in tries:
@@ -206,7 +211,8 @@ def triqs_guide_runs(tm: Any, case: dict[str, Any], window: float) -> dict[str, 
     tm : module
         The ``triqs_maxent`` package.
     case : dict
-        Loaded bench case (fermionic τ data).
+        Loaded bench case: fermionic τ data, or bosonic (``kernel`` ``bosonic-tau``),
+        given to its ``DataKernel`` as the matrix ``ω e^{−τω}/(1 − e^{−βω})`` on its mesh.
     window : float
         Frequency window (energy unit of the data).
 
@@ -234,6 +240,9 @@ def triqs_guide_runs(tm: Any, case: dict[str, Any], window: float) -> dict[str, 
             t = _triqs_tau(tm, case, probability="normal")
             t.omega = tm.HyperbolicOmegaMesh(omega_min=-window, omega_max=window,
                                              n_points=TRIQS_GUIDE_N_OMEGA)
+            if case["kernel"] == "bosonic-tau":  # no bosonic τ kernel: its DataKernel
+                t.K = tm.DataKernel(data.points, t.omega, bosonic_tau_kernel(
+                    np.asarray(data.points, float), np.asarray(t.omega, float), case["beta"]))
             t.alpha_mesh = tm.LogAlphaMesh(alpha_min=lo, alpha_max=hi, n_points=n_alpha)
             r = t.run()
     except Exception as exc:  # noqa: BLE001 - a failing peer is a result, not a crash
