@@ -16,23 +16,21 @@ line search). α is scanned from large to small (warm starts) and chosen by:
 - ``posterior``: the maximum of the evidence
   ``log P(α|g) = ½ Σ_i ln(α/(α + λ_i)) + α S − χ²/2 + ln P(α)`` (ALPS "maxspec"; flat
   prior by default, ``alpha_prior="jeffreys"`` for ``1/α``);
-- ``chi2curv``, ``linefit``, ``entropy``: TRIQS/maxent's analyzers
-  (:mod:`specinv.solvers.alpha_rules`): the maximum curvature of log χ²(log α), the
-  corner of two lines fitted to it, the flattest S(log α). The first two do not depend
-  on the scale of the error bars.
+- ``chi2curv``, ``linefit``, ``entropy``: TRIQS/maxent's analyzers (:mod:`.alpha_rules`):
+  the maximum curvature of log χ²(log α), the corner of two lines fitted to it, the
+  flattest S(log α). The first two do not depend on the scale of the error bars.
 
 ``classic``, ``historic`` and ``posterior`` locate α on the scan grid and then
-refine it between the neighbouring grid points (root of ``−2αS − N_good``, of
-``χ² − N``, resp. maximum of the log posterior in log α, warm-started Newton solves), so the answer
-does not depend on the grid spacing (``refine_alpha=False`` keeps the grid
-point). The log posterior of every scanned α is returned in
-``extras["logpost"]`` (with the prior used by the rule).
+refine it between the neighbouring grid points (root of ``−2αS − N_good``, of ``χ² − N``,
+resp. maximum of the log posterior in log α, warm-started Newton solves), so the answer
+does not depend on the grid spacing (``refine_alpha=False`` keeps the grid point). The
+log posterior of every scanned α is in ``extras["logpost"]`` (with the rule's prior). The
+option ``alpha`` fixes α instead (no scan, no rule: ``alpha_rule`` "fixed").
 
 A minimum χ² far above the number of data (χ²/n > 100 over the whole scan) means that no
 spectrum on the mesh reproduces the data within the error bars (a window that misses
-weight, or error bars far too small): the solver then warns
-(:class:`~specinv.core.errors.ConvergenceWarning`), as it does when the chosen α lies at
-an end of the scan (``hyperparameters["alpha_at_grid_end"]``).
+weight, or error bars far too small): the solver then warns (``ConvergenceWarning``), as
+when the chosen α lies at an end of the scan (``hyperparameters["alpha_at_grid_end"]``).
 """
 
 from __future__ import annotations
@@ -60,8 +58,7 @@ CURV_REFINE = 4
 ALPHA_PRIORS = ("flat", "jeffreys")
 #: χ²/n above which the data are reported as not representable on the mesh
 CHI2_MISFIT = 100.0
-#: Newton iterations per α of the scan; far below the chosen α (data over-fitted)
-#: the solves are slow and need not be exact
+#: Newton iterations per α of the scan (far below the chosen α they are slow, need not be exact)
 SCAN_ITER = 30
 #: Newton iterations allowed to finish the chosen α
 FINAL_ITER = 2000
@@ -92,6 +89,8 @@ class MaxEntSolver(Solver):
         Points of the logarithmic α scan.
     alpha_range : (float, float) or None
         Scan range; default from the singular values of ``K̃``.
+    alpha : float or None
+        A fixed α > 0 (unit of χ²/S): one solve, no scan and no rule (None: scan).
     alpha_prior : {"flat", "jeffreys"}
         Prior ``P(α)`` of the ``posterior`` rule (flat as ALPS; Jeffreys ``1/α``).
     refine_alpha : bool
@@ -111,7 +110,7 @@ class MaxEntSolver(Solver):
     """
 
     name = "maxent"
-    defaults = {"alpha_rule": "classic", "n_alpha": 30, "alpha_range": None,
+    defaults = {"alpha_rule": "classic", "n_alpha": 30, "alpha_range": None, "alpha": None,
                 "alpha_prior": "flat", "refine_alpha": True,
                 "rtol": 1e-12, "atol": 1e-2, "kink_position": 2.5,
                 "blas_threads": 1, "preblur": 0.0}
@@ -149,6 +148,10 @@ class MaxEntSolver(Solver):
         the data (``g → c g`` gives ``s² → s²/c²``, ``m̄ → c m̄``: the same spectra ×c).
         :meth:`_scan` extends it downwards until the rule's α is bracketed.
         """
+        if self.options["alpha"] is not None:
+            if not float(self.options["alpha"]) > 0:
+                raise ParameterError(f"maxent alpha must be > 0, got {self.options['alpha']}")
+            return np.array([float(self.options["alpha"])])
         n_alpha = int(self.options["n_alpha"])
         if n_alpha < 5:
             raise ParameterError("maxent n_alpha must be >= 5")
@@ -173,9 +176,10 @@ class MaxEntSolver(Solver):
         ent_arr = np.array([p.ent for p in pts])
         logpost = np.array([p.logpost(prior) for p in pts])
         spectra_arr = np.array([p.a / w for p in pts])
-        hyper: dict = {"alpha_rule": rule, "rank": core.rank}
+        fixed = self.options["alpha"] is not None
+        hyper: dict = {"alpha_rule": "fixed" if fixed else rule, "rank": core.rank}
         extras = {"alphas": used, "chi2": chi2_arr, "entropy": ent_arr, "logpost": logpost}
-        if rule == "bryan":
+        if rule == "bryan" and not fixed:
             p = np.exp(logpost - logpost.max())
             p = p / p.sum()  # weights on the uniform log-α grid
             f = p @ spectra_arr
@@ -184,8 +188,8 @@ class MaxEntSolver(Solver):
             extras["alpha_spread"] = np.sqrt(np.clip(p @ (spectra_arr - f) ** 2, 0, None))
             chosen = pts[int(np.argmin(np.abs(np.log(used / hyper["alpha"]))))]
         else:
-            idx = self._pick(rule, used, chi2_arr, ent_arr,
-                             np.array([p.ngood for p in pts]), logpost, gt.size)
+            idx = 0 if fixed else self._pick(rule, used, chi2_arr, ent_arr,
+                                             np.array([p.ngood for p in pts]), logpost, gt.size)
             chosen = pts[idx]
             if self.options["refine_alpha"] and rule in ("classic", "historic", "posterior"):
                 chosen = self._refine(core, pts, idx, rule, prior)
@@ -197,14 +201,14 @@ class MaxEntSolver(Solver):
             f = chosen.a / w
             hyper["alpha"] = chosen.alpha
             hyper["alpha_grid"] = float(used[idx])
-            hyper["alpha_at_grid_end"] = _pinned(rule, pts, idx)
+            hyper["alpha_at_grid_end"] = not fixed and _pinned(rule, pts, idx)
             if hyper["alpha_at_grid_end"]:
                 warnings.warn(f"maxent {rule}: alpha = {chosen.alpha:.3g} lies at the "
                               f"{'top' if idx == 0 else 'bottom'} of the scanned grid "
                               f"[{used.min():.3g}, {used.max():.3g}] after its extension; "
                               "give alpha_range wider than that", ConvergenceWarning,
                               stacklevel=2)
-        if rule == "posterior":
+        if rule == "posterior" and not fixed:
             hyper["alpha_prior"] = prior
             hyper["logpost_at_alpha"] = chosen.logpost(prior)
         if not chosen.converged:
@@ -235,7 +239,7 @@ class MaxEntSolver(Solver):
         :meth:`_needs_lower` says the answer lies below it (at most :data:`MAX_EXTEND`
         grids more). A user ``alpha_range`` is scanned as given."""
         alphas = list(self._alphas(core))
-        ratio = alphas[1] / alphas[0]
+        ratio = alphas[1] / alphas[0] if len(alphas) > 1 else 1.0
         a, pts = m.copy(), []
         limit = len(alphas) * (1 + MAX_EXTEND)
         while True:
@@ -244,8 +248,8 @@ class MaxEntSolver(Solver):
                 pts.append(Point(core, alpha, a, ok))
                 if self._scan_done(rule, pts, prior):
                     return pts
-            if (self.options["alpha_range"] is not None or len(alphas) >= limit
-                    or not self._needs_lower(rule, pts, prior, ratio)):
+            given = self.options["alpha_range"] is not None or self.options["alpha"] is not None
+            if given or len(alphas) >= limit or not self._needs_lower(rule, pts, prior, ratio):
                 return pts
             alphas.extend(alphas[-1] * ratio ** np.arange(1, len(pts) // 2 + 1))
 
