@@ -60,7 +60,7 @@ def test_fixed_alpha_reproduces_the_scan_answer_at_that_alpha(sharp_case):
     assert fixed.hyperparameters["alpha_rule"] == "fixed"
     assert fixed.hyperparameters["alpha"] == scan.hyperparameters["alpha"]
     assert not fixed.hyperparameters["alpha_at_grid_end"]
-    assert fixed.extras["alphas"].size == 1
+    assert fixed.extras["alphas"][-1] == fixed.hyperparameters["alpha"]
     err = np.max(np.abs(fixed.spectrum - scan.spectrum)) / np.max(scan.spectrum)
     assert err < 1e-4
 

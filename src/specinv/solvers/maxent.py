@@ -100,8 +100,7 @@ class MaxEntSolver(Solver):
         and, multiplied by the default model's total weight Σm, above ``atol``
         (singular-space dimension).
     kink_position : float
-        For ``chi2kink``: α = 10^(c − kink_position/d) from the fitted sigmoid
-        (2.5 as in ana_cont).
+        For ``chi2kink``: α = 10^(c − kink_position/d) of the fitted sigmoid (ana_cont: 2.5).
     blas_threads : int or None
         BLAS threads for the Newton systems (``None``: library default).
     preblur : float
@@ -146,12 +145,9 @@ class MaxEntSolver(Solver):
         matter scale as ``s² · A``: the default range ``[s_min² m̄, 10 s_max² m̄]``
         (``m̄`` the mean default-model cell weight) is invariant under a rescaling of
         the data (``g → c g`` gives ``s² → s²/c²``, ``m̄ → c m̄``: the same spectra ×c).
-        :meth:`_scan` extends it downwards until the rule's α is bracketed.
+        :meth:`_scan` extends it downwards until the rule's α is bracketed. A fixed α is
+        reached from the top at the grid's spacing (a cold Newton solve at small α stalls).
         """
-        if self.options["alpha"] is not None:
-            if not float(self.options["alpha"]) > 0:
-                raise ParameterError(f"maxent alpha must be > 0, got {self.options['alpha']}")
-            return np.array([float(self.options["alpha"])])
         n_alpha = int(self.options["n_alpha"])
         if n_alpha < 5:
             raise ParameterError("maxent n_alpha must be >= 5")
@@ -163,7 +159,13 @@ class MaxEntSolver(Solver):
             lo, hi = map(float, self.options["alpha_range"])
             if not 0 < lo < hi:
                 raise ParameterError("maxent alpha_range must be (lo, hi) with 0 < lo < hi")
-        return np.logspace(np.log10(hi), np.log10(lo), n_alpha)
+        if self.options["alpha"] is None:
+            return np.logspace(np.log10(hi), np.log10(lo), n_alpha)
+        if not float(self.options["alpha"]) > 0:
+            raise ParameterError(f"maxent alpha must be > 0, got {self.options['alpha']}")
+        alpha, step = float(self.options["alpha"]), np.log(lo / hi) / (n_alpha - 1)
+        path = hi * np.exp(step * np.arange(max(int(np.log(alpha / hi) / step), 0) + 1))
+        return np.append(path[path > alpha * (1.0 + 1e-9)], alpha)
 
     def _scan(self, svd: tuple[np.ndarray, np.ndarray, np.ndarray], gt: np.ndarray,
               m: np.ndarray, w: np.ndarray, sigma: np.ndarray, rule: str,
@@ -188,12 +190,12 @@ class MaxEntSolver(Solver):
             extras["alpha_spread"] = np.sqrt(np.clip(p @ (spectra_arr - f) ** 2, 0, None))
             chosen = pts[int(np.argmin(np.abs(np.log(used / hyper["alpha"]))))]
         else:
-            idx = 0 if fixed else self._pick(rule, used, chi2_arr, ent_arr,
-                                             np.array([p.ngood for p in pts]), logpost, gt.size)
-            chosen = pts[idx]
-            if self.options["refine_alpha"] and rule in ("classic", "historic", "posterior"):
+            idx = len(pts) - 1 if fixed else self._pick(
+                rule, used, chi2_arr, ent_arr, np.array([p.ngood for p in pts]), logpost, gt.size)
+            chosen, refine = pts[idx], self.options["refine_alpha"] and not fixed
+            if refine and rule in ("classic", "historic", "posterior"):
                 chosen = self._refine(core, pts, idx, rule, prior)
-            elif self.options["refine_alpha"] and rule == "chi2curv":
+            elif refine and rule == "chi2curv":
                 chosen = _refine_curvature(core, pts, idx)
             if not chosen.converged:  # finish the chosen solve (the scan's budget is short)
                 a, ok = core.solve(chosen.a, chosen.alpha, max_iter=FINAL_ITER)
@@ -232,23 +234,21 @@ class MaxEntSolver(Solver):
                                 step, hyper["alpha"], hyper["chi2_at_alpha"], shown(f * w),
                                 gt.size))
 
-    def _run_scan(self, core: MaxEntCore, m: np.ndarray, rule: str,
-                  prior: str) -> list[Point]:
+    def _run_scan(self, core: MaxEntCore, m: np.ndarray, rule: str, prior: str) -> list[Point]:
         """Solve on the α grid from large to small (warm starts) until the rule's α is
         bracketed; an automatic grid is extended downwards, at the same log spacing, while
         :meth:`_needs_lower` says the answer lies below it (at most :data:`MAX_EXTEND`
-        grids more). A user ``alpha_range`` is scanned as given."""
-        alphas = list(self._alphas(core))
+        grids more). A user ``alpha_range`` (or the path to a fixed α) is scanned as given."""
+        alphas, fixed = list(self._alphas(core)), self.options["alpha"] is not None
         ratio = alphas[1] / alphas[0] if len(alphas) > 1 else 1.0
-        a, pts = m.copy(), []
-        limit = len(alphas) * (1 + MAX_EXTEND)
+        a, pts, limit = m.copy(), [], len(alphas) * (1 + MAX_EXTEND)
         while True:
             for alpha in alphas[len(pts):]:
                 a, ok = core.solve(a, alpha, max_iter=SCAN_ITER)
                 pts.append(Point(core, alpha, a, ok))
-                if self._scan_done(rule, pts, prior):
+                if not fixed and self._scan_done(rule, pts, prior):
                     return pts
-            given = self.options["alpha_range"] is not None or self.options["alpha"] is not None
+            given = self.options["alpha_range"] is not None or fixed
             if given or len(alphas) >= limit or not self._needs_lower(rule, pts, prior, ratio):
                 return pts
             alphas.extend(alphas[-1] * ratio ** np.arange(1, len(pts) // 2 + 1))
