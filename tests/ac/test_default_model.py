@@ -1,6 +1,8 @@
-"""Default models of ``ac continue``: moments from the data, Gaussian, file, two-pass."""
+"""Default models of ``ac continue``: data moments, Gaussian, file, two-pass, smoothed answer."""
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import pytest
@@ -73,3 +75,78 @@ def test_gaussian_models_are_used_and_reported(model):
     # the model's mean lies within one width of the spectrum's (0.7 ± 0.6)
     mean = float((d * result.omega) @ result.mesh.weights / (d @ result.mesh.weights))
     assert abs(mean - 0.7) < 0.6
+
+
+def _moments(result, a: np.ndarray) -> tuple[float, float, float]:
+    w, x = result.mesh.weights, result.omega
+    m0 = float(a @ w)
+    mean = float((a * x) @ w) / m0
+    return m0, mean, float((a * (x - mean) ** 2) @ w) / m0
+
+
+def test_smoothed_answer_model_is_the_first_answer_blurred_at_the_matsubara_spacing():
+    from specinv.ac.default_model import SMOOTHED_FLOOR, smoothed_answer
+
+    _, first = continue_data(_tau_data(101, 1e-4), "fermionic-tau", BETA,
+                             options={"alpha_rule": "chi2curv"}, default_model="gaussian")
+    d = smoothed_answer(first, BETA)
+    m0, mean, var = _moments(first, first.spectrum)
+    d0, dmean, dvar = _moments(first, d)
+    assert d0 == pytest.approx(m0, rel=1e-12)
+    assert np.all(d >= SMOOTHED_FLOOR * d.max() * (1 - 1e-12))
+    # a Gaussian blur of standard deviation b = 2π/β keeps the mean and adds b² to the
+    # variance; the floor (1e-4 of the maximum over the window ±W) adds at most
+    # 1e-4 · max · 2W³/3 / m0 to it, the window edges cut the blur's far tails
+    b, half = 2 * np.pi / BETA, float(first.mesh.edges[-1])
+    floor_var = SMOOTHED_FLOOR * float(d.max()) * 2 * half**3 / 3 / d0
+    assert dmean == pytest.approx(mean, abs=np.sqrt(floor_var))
+    assert dvar == pytest.approx(var + b**2, abs=floor_var + 1e-3 * (var + b**2))
+
+
+def test_smoothed_answer_is_solved_again_at_the_first_alpha():
+    # two peaks of width 0.5 (ACTest STD_FG 4) at σ = 1e-4, β = 20: 2π/β = 0.31
+    from specinv.ac import actest
+
+    data = actest.make_case(actest.STD_FG[3], 1e-4, seed=1003)["data"]
+    opts = {"alpha_rule": "chi2curv"}
+    _, first = continue_data(data, "fermionic-tau", actest.BETA, options=opts,
+                             default_model="gaussian")
+    setup, second = continue_data(data, "fermionic-tau", actest.BETA, options=opts,
+                                  default_model="smoothed-answer")
+    assert any(n.startswith("default model: the first answer") for n in setup.notes)
+    hyper = second.hyperparameters
+    assert hyper["alpha_rule"] == "fixed" and hyper["first_alpha_rule"] == "chi2curv"
+    assert hyper["alpha"] == first.hyperparameters["alpha"]
+    assert hyper["model_smoothing_width"] == pytest.approx(2 * np.pi / actest.BETA)
+    assert second.chi2 <= first.chi2  # kept only if it fits at least as well
+    assert second.check.verdict != "fail"
+
+
+def test_smoothed_answer_keeps_the_first_answer_when_the_blur_is_wider_than_the_peak():
+    # one peak of width 0.6 at β = 10: blurred by 2π/β = 0.63 the model is twice as wide,
+    # and at the first α the second answer misses the precise data (χ²/N 3.7 against 1.1)
+    data = _tau_data(101, 1e-4)
+    opts = {"alpha_rule": "chi2curv"}
+    _, first = continue_data(data, "fermionic-tau", BETA, options=opts,
+                             default_model="gaussian")
+    setup, kept = continue_data(data, "fermionic-tau", BETA, options=opts,
+                                default_model="smoothed-answer")
+    assert any("fits worse" in n and "the first answer is kept" in n for n in setup.notes)
+    np.testing.assert_array_equal(kept.spectrum, first.spectrum)
+
+
+def test_smoothed_answer_keeps_the_first_answer_of_a_delta_like_peak():
+    # a δ-like peak (Γ = 0.02) at σ = 1e-6: the model blurred by 2π/β = 0.31 pulls the peak
+    # apart at the first α, so the second answer fits worse and the first one stays
+    from specinv.ac import actest
+
+    case = actest.make_case(actest.STD_FD[0], 1e-6, seed=1000)
+    opts = {"alpha_rule": "chi2curv"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _, first = continue_data(case["data"], "fermionic-tau", actest.BETA, options=opts,
+                                 default_model="gaussian")
+        setup, kept = continue_data(case["data"], "fermionic-tau", actest.BETA, options=opts,
+                                    default_model="smoothed-answer")
+    assert any("the first answer is kept" in n for n in setup.notes)
+    np.testing.assert_array_equal(kept.spectrum, first.spectrum)

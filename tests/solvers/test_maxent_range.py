@@ -45,3 +45,30 @@ def test_answer_scales_with_data(sharp_case, rule):
     # the α grid is scale-free (∝ 1/c): the spectra agree to the α refinement's tolerance
     err = np.linalg.norm(r2.spectrum / c - r1.spectrum) / np.linalg.norm(r1.spectrum)
     assert err < 1e-2
+
+
+def test_fixed_alpha_reproduces_the_scan_answer_at_that_alpha(sharp_case):
+    # `alpha` replaces the scan and the rule by one solve: at the α a rule chose it gives
+    # that rule's answer (both Newton solves stop at a decrement below 1e-10 |Q|: the
+    # remaining step is of relative size √1e-10 = 1e-5, below the 1e-4 compared here)
+    kernel, truth, data, sigma = sharp_case
+    problem = Problem(kernel, data, sigma=sigma)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        scan = solve(problem, method="maxent", alpha_rule="historic")
+        fixed = solve(problem, method="maxent", alpha=scan.hyperparameters["alpha"])
+    assert fixed.hyperparameters["alpha_rule"] == "fixed"
+    assert fixed.hyperparameters["alpha"] == scan.hyperparameters["alpha"]
+    assert not fixed.hyperparameters["alpha_at_grid_end"]
+    assert fixed.extras["alphas"][-1] == fixed.hyperparameters["alpha"]
+    err = np.max(np.abs(fixed.spectrum - scan.spectrum)) / np.max(scan.spectrum)
+    assert err < 1e-4
+
+
+@pytest.mark.parametrize("alpha", [0.0, -1.0])
+def test_fixed_alpha_must_be_positive(sharp_case, alpha):
+    from specinv.core.errors import ParameterError
+
+    kernel, truth, data, sigma = sharp_case
+    with pytest.raises(ParameterError, match="alpha must be > 0"):
+        solve(Problem(kernel, data, sigma=sigma), method="maxent", alpha=alpha)

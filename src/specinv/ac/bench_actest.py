@@ -12,6 +12,7 @@ reason):
   rule and default model, :data:`specinv.ac.cli.AC_DEFAULTS`,
   :data:`~specinv.ac.cli.AC_DEFAULT_MODEL`), the same with the error column ×0.5 and ×2
   (robustness to the error-bar scale: the noise stays σ) and with the two-pass model,
+  the smoothed-answer model (also with the error column ×0.5 and ×2),
   MaxEnt with every α rule and the flat model, ``tikhonov`` and, without ``--quick``,
   ``som``;
 - the peers when importable: ana_cont's ``maxent_svd`` with its ``historic`` and
@@ -92,6 +93,10 @@ def runs_of(args: argparse.Namespace, cont: Any, tm: Any) -> dict[str, Callable]
     for scale in ERROR_SCALES:
         runs[f"maxent_default_errors_x{scale:g}"] = _ours("maxent", default, scale, model)
     runs["maxent_default_two_pass_model"] = _ours("maxent", default, model="two-pass")
+    smoothed = "maxent_default_smoothed_answer_model"
+    runs[smoothed] = _ours("maxent", default, model="smoothed-answer")
+    for scale in ERROR_SCALES:
+        runs[f"{smoothed}_errors_x{scale:g}"] = _ours("maxent", default, scale, "smoothed-answer")
     runs[f"maxent_{default['alpha_rule']}_flat_model"] = _ours("maxent", default)
     for rule in OTHER_RULES:  # the flat model, as the peers run
         runs[f"maxent_{rule}_flat_model"] = _ours("maxent", {**default, "alpha_rule": rule})

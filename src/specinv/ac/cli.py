@@ -90,7 +90,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="MaxEnt default model (fermionic kernels): flat (normalized to the "
                         "data's zeroth moment), gaussian (mean and width from the data's "
                         "first and second moments), two-pass (Gaussian of a first flat-model "
-                        "answer's moments) or a FILE with columns omega, D(omega) in the "
+                        "answer's moments), smoothed-answer (the gaussian answer blurred by a "
+                        "Gaussian of width 2pi/beta in the data's energy unit, then solved "
+                        "again at its alpha) or a FILE with columns omega, D(omega) in the "
                         "data's energy unit (default: gaussian for maxent on fermionic "
                         "kernels, falling back to flat where the moments are unusable; "
                         "flat otherwise)")

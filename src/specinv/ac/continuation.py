@@ -258,8 +258,9 @@ def continue_data(data: ContinuationInput, kernel: str, beta: float, *, method: 
     n_omega : int, optional
         Real-frequency points.
     default_model : str
-        ``"flat"``, ``"gaussian"``, ``"two-pass"`` or a file (see
-        :mod:`specinv.ac.default_model`); rebuilt on every widened window.
+        ``"flat"``, ``"gaussian"``, ``"two-pass"``, ``"smoothed-answer"`` (``"gaussian"``,
+        then :func:`~specinv.ac.default_model.smoothed_pass` on the final mesh) or a file
+        (see :mod:`specinv.ac.default_model`); rebuilt on every widened window.
     errors : CorrelatedErrors, optional
         Covariance or QMC bins of the data (:mod:`specinv.ac.correlated`).
     noise_model : TailNoise, optional
@@ -274,8 +275,11 @@ def continue_data(data: ContinuationInput, kernel: str, beta: float, *, method: 
     result : InversionResult
         With ``result.check`` extended by the edge and sum-rule checks.
     """
+    from specinv.ac.default_model import smoothed_pass
     from specinv.core.check import edge_weight
 
+    smooth = default_model == "smoothed-answer" and method == "maxent" and is_fermionic(kernel)
+    default_model = "gaussian" if smooth else default_model
     setup = _setup(data, kernel, beta, omega_max, n_omega, default_model, method, options,
                    errors, noise_model=noise_model)
     result, caught = _solve_recording(setup.problem, method, options)
@@ -294,6 +298,8 @@ def continue_data(data: ContinuationInput, kernel: str, beta: float, *, method: 
         setup, result, caught = _refine_mesh(setup, result, caught, data, kernel, beta,
                                              default_model, method, options, errors,
                                              noise_model)
+    if smooth:  # MaxEnt once more, on the final window and mesh
+        result, caught = smoothed_pass(setup, result, caught, beta, options)
     for w in caught:  # only the answer's own warnings: superseded windows are not reported
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     _final_checks(result, setup, data, kernel, beta, noise_model)

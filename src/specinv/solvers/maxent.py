@@ -16,23 +16,21 @@ line search). α is scanned from large to small (warm starts) and chosen by:
 - ``posterior``: the maximum of the evidence
   ``log P(α|g) = ½ Σ_i ln(α/(α + λ_i)) + α S − χ²/2 + ln P(α)`` (ALPS "maxspec"; flat
   prior by default, ``alpha_prior="jeffreys"`` for ``1/α``);
-- ``chi2curv``, ``linefit``, ``entropy``: TRIQS/maxent's analyzers
-  (:mod:`specinv.solvers.alpha_rules`): the maximum curvature of log χ²(log α), the
-  corner of two lines fitted to it, the flattest S(log α). The first two do not depend
-  on the scale of the error bars.
+- ``chi2curv``, ``linefit``, ``entropy``: TRIQS/maxent's analyzers (:mod:`.alpha_rules`):
+  the maximum curvature of log χ²(log α), the corner of two lines fitted to it, the
+  flattest S(log α). The first two do not depend on the scale of the error bars.
 
 ``classic``, ``historic`` and ``posterior`` locate α on the scan grid and then
-refine it between the neighbouring grid points (root of ``−2αS − N_good``, of
-``χ² − N``, resp. maximum of the log posterior in log α, warm-started Newton solves), so the answer
-does not depend on the grid spacing (``refine_alpha=False`` keeps the grid
-point). The log posterior of every scanned α is returned in
-``extras["logpost"]`` (with the prior used by the rule).
+refine it between the neighbouring grid points (root of ``−2αS − N_good``, of ``χ² − N``,
+resp. maximum of the log posterior in log α, warm-started Newton solves), so the answer
+does not depend on the grid spacing (``refine_alpha=False`` keeps the grid point). The
+log posterior of every scanned α is in ``extras["logpost"]`` (with the rule's prior). The
+option ``alpha`` fixes α instead (no scan, no rule: ``alpha_rule`` "fixed").
 
 A minimum χ² far above the number of data (χ²/n > 100 over the whole scan) means that no
 spectrum on the mesh reproduces the data within the error bars (a window that misses
-weight, or error bars far too small): the solver then warns
-(:class:`~specinv.core.errors.ConvergenceWarning`), as it does when the chosen α lies at
-an end of the scan (``hyperparameters["alpha_at_grid_end"]``).
+weight, or error bars far too small): the solver then warns (``ConvergenceWarning``), as
+when the chosen α lies at an end of the scan (``hyperparameters["alpha_at_grid_end"]``).
 """
 
 from __future__ import annotations
@@ -60,8 +58,7 @@ CURV_REFINE = 4
 ALPHA_PRIORS = ("flat", "jeffreys")
 #: χ²/n above which the data are reported as not representable on the mesh
 CHI2_MISFIT = 100.0
-#: Newton iterations per α of the scan; far below the chosen α (data over-fitted)
-#: the solves are slow and need not be exact
+#: Newton iterations per α of the scan (far below the chosen α they are slow, need not be exact)
 SCAN_ITER = 30
 #: Newton iterations allowed to finish the chosen α
 FINAL_ITER = 2000
@@ -92,6 +89,8 @@ class MaxEntSolver(Solver):
         Points of the logarithmic α scan.
     alpha_range : (float, float) or None
         Scan range; default from the singular values of ``K̃``.
+    alpha : float or None
+        A fixed α > 0 (unit of χ²/S): one solve, no scan and no rule (None: scan).
     alpha_prior : {"flat", "jeffreys"}
         Prior ``P(α)`` of the ``posterior`` rule (flat as ALPS; Jeffreys ``1/α``).
     refine_alpha : bool
@@ -101,8 +100,7 @@ class MaxEntSolver(Solver):
         and, multiplied by the default model's total weight Σm, above ``atol``
         (singular-space dimension).
     kink_position : float
-        For ``chi2kink``: α = 10^(c − kink_position/d) from the fitted sigmoid
-        (2.5 as in ana_cont).
+        For ``chi2kink``: α = 10^(c − kink_position/d) of the fitted sigmoid (ana_cont: 2.5).
     blas_threads : int or None
         BLAS threads for the Newton systems (``None``: library default).
     preblur : float
@@ -111,7 +109,7 @@ class MaxEntSolver(Solver):
     """
 
     name = "maxent"
-    defaults = {"alpha_rule": "classic", "n_alpha": 30, "alpha_range": None,
+    defaults = {"alpha_rule": "classic", "n_alpha": 30, "alpha_range": None, "alpha": None,
                 "alpha_prior": "flat", "refine_alpha": True,
                 "rtol": 1e-12, "atol": 1e-2, "kink_position": 2.5,
                 "blas_threads": 1, "preblur": 0.0}
@@ -147,7 +145,8 @@ class MaxEntSolver(Solver):
         matter scale as ``s² · A``: the default range ``[s_min² m̄, 10 s_max² m̄]``
         (``m̄`` the mean default-model cell weight) is invariant under a rescaling of
         the data (``g → c g`` gives ``s² → s²/c²``, ``m̄ → c m̄``: the same spectra ×c).
-        :meth:`_scan` extends it downwards until the rule's α is bracketed.
+        :meth:`_scan` extends it downwards until the rule's α is bracketed. A fixed α is
+        reached from the top at the grid's spacing (a cold Newton solve at small α stalls).
         """
         n_alpha = int(self.options["n_alpha"])
         if n_alpha < 5:
@@ -160,7 +159,13 @@ class MaxEntSolver(Solver):
             lo, hi = map(float, self.options["alpha_range"])
             if not 0 < lo < hi:
                 raise ParameterError("maxent alpha_range must be (lo, hi) with 0 < lo < hi")
-        return np.logspace(np.log10(hi), np.log10(lo), n_alpha)
+        if self.options["alpha"] is None:
+            return np.logspace(np.log10(hi), np.log10(lo), n_alpha)
+        if not float(self.options["alpha"]) > 0:
+            raise ParameterError(f"maxent alpha must be > 0, got {self.options['alpha']}")
+        alpha, step = float(self.options["alpha"]), np.log(lo / hi) / (n_alpha - 1)
+        path = hi * np.exp(step * np.arange(max(int(np.log(alpha / hi) / step), 0) + 1))
+        return np.append(path[path > alpha * (1.0 + 1e-9)], alpha)
 
     def _scan(self, svd: tuple[np.ndarray, np.ndarray, np.ndarray], gt: np.ndarray,
               m: np.ndarray, w: np.ndarray, sigma: np.ndarray, rule: str,
@@ -173,9 +178,10 @@ class MaxEntSolver(Solver):
         ent_arr = np.array([p.ent for p in pts])
         logpost = np.array([p.logpost(prior) for p in pts])
         spectra_arr = np.array([p.a / w for p in pts])
-        hyper: dict = {"alpha_rule": rule, "rank": core.rank}
+        fixed = self.options["alpha"] is not None
+        hyper: dict = {"alpha_rule": "fixed" if fixed else rule, "rank": core.rank}
         extras = {"alphas": used, "chi2": chi2_arr, "entropy": ent_arr, "logpost": logpost}
-        if rule == "bryan":
+        if rule == "bryan" and not fixed:
             p = np.exp(logpost - logpost.max())
             p = p / p.sum()  # weights on the uniform log-α grid
             f = p @ spectra_arr
@@ -184,12 +190,12 @@ class MaxEntSolver(Solver):
             extras["alpha_spread"] = np.sqrt(np.clip(p @ (spectra_arr - f) ** 2, 0, None))
             chosen = pts[int(np.argmin(np.abs(np.log(used / hyper["alpha"]))))]
         else:
-            idx = self._pick(rule, used, chi2_arr, ent_arr,
-                             np.array([p.ngood for p in pts]), logpost, gt.size)
-            chosen = pts[idx]
-            if self.options["refine_alpha"] and rule in ("classic", "historic", "posterior"):
+            idx = len(pts) - 1 if fixed else self._pick(
+                rule, used, chi2_arr, ent_arr, np.array([p.ngood for p in pts]), logpost, gt.size)
+            chosen, refine = pts[idx], self.options["refine_alpha"] and not fixed
+            if refine and rule in ("classic", "historic", "posterior"):
                 chosen = self._refine(core, pts, idx, rule, prior)
-            elif self.options["refine_alpha"] and rule == "chi2curv":
+            elif refine and rule == "chi2curv":
                 chosen = _refine_curvature(core, pts, idx)
             if not chosen.converged:  # finish the chosen solve (the scan's budget is short)
                 a, ok = core.solve(chosen.a, chosen.alpha, max_iter=FINAL_ITER)
@@ -197,14 +203,14 @@ class MaxEntSolver(Solver):
             f = chosen.a / w
             hyper["alpha"] = chosen.alpha
             hyper["alpha_grid"] = float(used[idx])
-            hyper["alpha_at_grid_end"] = _pinned(rule, pts, idx)
+            hyper["alpha_at_grid_end"] = not fixed and _pinned(rule, pts, idx)
             if hyper["alpha_at_grid_end"]:
                 warnings.warn(f"maxent {rule}: alpha = {chosen.alpha:.3g} lies at the "
                               f"{'top' if idx == 0 else 'bottom'} of the scanned grid "
                               f"[{used.min():.3g}, {used.max():.3g}] after its extension; "
                               "give alpha_range wider than that", ConvergenceWarning,
                               stacklevel=2)
-        if rule == "posterior":
+        if rule == "posterior" and not fixed:
             hyper["alpha_prior"] = prior
             hyper["logpost_at_alpha"] = chosen.logpost(prior)
         if not chosen.converged:
@@ -228,24 +234,22 @@ class MaxEntSolver(Solver):
                                 step, hyper["alpha"], hyper["chi2_at_alpha"], shown(f * w),
                                 gt.size))
 
-    def _run_scan(self, core: MaxEntCore, m: np.ndarray, rule: str,
-                  prior: str) -> list[Point]:
+    def _run_scan(self, core: MaxEntCore, m: np.ndarray, rule: str, prior: str) -> list[Point]:
         """Solve on the α grid from large to small (warm starts) until the rule's α is
         bracketed; an automatic grid is extended downwards, at the same log spacing, while
         :meth:`_needs_lower` says the answer lies below it (at most :data:`MAX_EXTEND`
-        grids more). A user ``alpha_range`` is scanned as given."""
-        alphas = list(self._alphas(core))
-        ratio = alphas[1] / alphas[0]
-        a, pts = m.copy(), []
-        limit = len(alphas) * (1 + MAX_EXTEND)
+        grids more). A user ``alpha_range`` (or the path to a fixed α) is scanned as given."""
+        alphas, fixed = list(self._alphas(core)), self.options["alpha"] is not None
+        ratio = alphas[1] / alphas[0] if len(alphas) > 1 else 1.0
+        a, pts, limit = m.copy(), [], len(alphas) * (1 + MAX_EXTEND)
         while True:
             for alpha in alphas[len(pts):]:
                 a, ok = core.solve(a, alpha, max_iter=SCAN_ITER)
                 pts.append(Point(core, alpha, a, ok))
-                if self._scan_done(rule, pts, prior):
+                if not fixed and self._scan_done(rule, pts, prior):
                     return pts
-            if (self.options["alpha_range"] is not None or len(alphas) >= limit
-                    or not self._needs_lower(rule, pts, prior, ratio)):
+            given = self.options["alpha_range"] is not None or fixed
+            if given or len(alphas) >= limit or not self._needs_lower(rule, pts, prior, ratio):
                 return pts
             alphas.extend(alphas[-1] * ratio ** np.arange(1, len(pts) // 2 + 1))
 
