@@ -19,7 +19,11 @@ Each weight file has a JSON sibling with its configuration, data parameters
 and training history (epochs actually run); ``training_parameters.json``
 records the whole run and is rewritten after every model (``complete`` is
 true once all models are done). The shipped weights were made with
-``--time-limit 360 --epochs 40 --epochs-regressor 60`` on a shared 2-core CPU.
+``--time-limit 360 --epochs 40 --epochs-regressor 60`` on a shared 2-core CPU; the
+three rRIMs were then fine-tuned with ``--prior tails --init-from DIR --lr 3e-4
+--epochs 12 --time-limit 330 --skip-regressors`` (DIR: the weights of the first run,
+``specinv/data/optics`` at commit da2ea98; 5, 6 and 7 epochs, 19 min on a loaded 2-core CPU;
+that run's record is ``training_parameters_finetune.json``).
 """
 
 from __future__ import annotations
