@@ -20,4 +20,7 @@ def test_quick_bench_verified_answers_fit(tmp_path):
     assert len(cells) == 6 and all("cnn_raw" in c for c in cells)
     s = table["summary"]
     assert s["cells"] == 6 and 0 <= s["cells_rrim_above_maxent"] <= 6
+    # one glue per cell: a cell counts as a >10 % loss exactly when its only glue does
+    assert s["glues"] == 6 and s["glues_rrim_worse_than_maxent_10pc"] == sum(
+        c["rrim"] > 1.1 * c["maxent"] for c in cells)
     assert len(s["maxent_over_rrim_per_family"]) == 5  # the in-prior control is left out

@@ -6,7 +6,15 @@ import numpy as np
 
 from specinv.optics.dataset import build_dataset
 from specinv.optics.families import MEMBERS, NAMES, family_glues
-from specinv.optics.prior import FAMILIES, HEIGHTS, broad_glues
+from specinv.optics.glue import gaussian_mixtures
+from specinv.optics.prior import (
+    FAMILIES,
+    HEIGHTS,
+    TAIL_RANGES,
+    TAIL_SHARE,
+    broad_glues,
+    tail_glues,
+)
 
 MESH = np.linspace(4.0, 400.0, 100)
 
@@ -36,3 +44,23 @@ def test_test_families_are_fixed_and_distinct():
         assert g.shape == (MEMBERS, MESH.size) and np.all(g >= 0) and np.all(g.max(axis=1) > 0)
         assert np.linalg.matrix_rank(g) == MEMBERS  # five different members
     np.testing.assert_array_equal(family_glues(MESH, 2)["gapped"], fams["gapped"][:2])
+
+
+
+def test_tail_prior_is_the_seed_prior_with_a_share_of_tails_to_400_mev():
+    n = 600
+    glues = tail_glues(MESH, n, np.random.default_rng(3))
+    base = gaussian_mixtures(MESH, n, np.random.default_rng(3))  # drawn first, same stream
+    np.testing.assert_allclose(glues.max(axis=1), base.max(axis=1), rtol=1e-12)
+    assert np.all(glues >= 0)
+    tailed = ~np.all(np.isclose(glues, base, rtol=0, atol=1e-12), axis=1)
+    # binomial share of the draws, within 4 standard deviations
+    assert abs(tailed.mean() - TAIL_SHARE) < 4 * np.sqrt(TAIL_SHARE * (1 - TAIL_SHARE) / n)
+    np.testing.assert_array_equal(glues[~tailed], base[~tailed])
+    # at 400 meV a tail keeps at least h_min = 0.05 of the mixture's peak before the rescaling,
+    # which divides by at most 1 + h_max · e^{(400 − 10 meV)/L_min}
+    h_lo, h_hi = TAIL_RANGES["height_at_400_meV"]
+    bound = h_lo / (1 + h_hi * np.exp((400.0 - 10.0) / TAIL_RANGES["decay_length_meV"][0]))
+    assert np.all(glues[tailed, -1] / glues[tailed].max(axis=1) >= bound)
+    assert np.median(glues[tailed, -1] / glues[tailed].max(axis=1)) > 10 * np.median(
+        base[tailed, -1] / base[tailed].max(axis=1))

@@ -18,6 +18,12 @@ draw of :func:`broad_glues` picks one family with equal probability:
 Peak heights are log-uniform in 0.2–5 (the glue is dimensionless, I²χ ≲ a few in
 cuprates). The families used to *test* generalization are written elsewhere
 (:mod:`specinv.optics.families`), from other parameter ranges and shapes.
+
+:func:`tail_glues` is the seed's prior with one change: every glue of the seed's
+Gaussian mixtures vanishes towards Ω = 400 meV, so a network trained there answers
+"nothing at the top of the window" with certainty, also where the data barely see the
+top. There, a share of the mixtures (:data:`TAIL_SHARE`) carries a continuum that
+persists to the end of the window (:data:`TAIL_RANGES`).
 """
 
 from __future__ import annotations
@@ -70,6 +76,49 @@ def _draw(o: np.ndarray, family: str, rng: np.random.Generator) -> np.ndarray:
                                                    rng.uniform(3.0, 8.0))
         return g
     raise ValueError(f"unknown glue family {family!r}")
+
+
+#: share of :func:`tail_glues` draws that carry a persistent continuum
+TAIL_SHARE = 1.0 / 3.0
+#: ranges of the continuum ``h e^{−Ω/L} edge(Ω; Ω_on, w)`` of :func:`tail_glues`: onset Ω_on
+#: and edge width w uniform (meV), decay length L log-uniform (meV), and its height h at
+#: Ω = 400 meV, uniform, relative to the maximum of the mixture it is added to
+TAIL_RANGES: dict[str, tuple[float, float]] = {
+    "onset_meV": (10.0, 150.0),
+    "edge_width_meV": (5.0, 30.0),
+    "decay_length_meV": (150.0, 2000.0),
+    "height_at_400_meV": (0.05, 0.6),
+}
+
+
+def tail_glues(omega: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` glues of the seed's prior, a share of them with a continuum to 400 meV.
+
+    Parameters
+    ----------
+    omega : ndarray of shape (n_glue,)
+        Boson energies Ω (meV).
+    n : int
+        Number of glues.
+    rng : numpy.random.Generator
+        Source of every choice.
+
+    Returns
+    -------
+    ndarray of shape (n, n_glue)
+        Non-negative glues; each maximum in the seed's range (0.2–1.5).
+    """
+    o = np.asarray(omega, dtype=float)
+    x = gaussian_mixtures(o, n, rng)
+    top = x.max(axis=1)
+    r = TAIL_RANGES
+    for i in np.flatnonzero(rng.random(n) < TAIL_SHARE):
+        shape = _edge(o, rng.uniform(*r["onset_meV"]), rng.uniform(*r["edge_width_meV"]))
+        shape = shape * np.exp(-o / np.exp(rng.uniform(*np.log(r["decay_length_meV"]))))
+        g = x[i] + rng.uniform(*r["height_at_400_meV"]) * top[i] * shape / np.interp(400.0, o,
+                                                                                     shape)
+        x[i] = g * top[i] / g.max()
+    return x
 
 
 def broad_glues(omega: np.ndarray, n: int, rng: np.random.Generator

@@ -100,7 +100,7 @@ def _resolved(cfg: ModelConfig, dataset: GlueDataset) -> ModelConfig:
 
 
 def train_model(dataset: GlueDataset, cfg: ModelConfig, *, checkpoint: str | None = None,
-                progress: bool = False) -> TrainedModel:
+                progress: bool = False, init: TrainedModel | None = None) -> TrainedModel:
     """Train one model on ``dataset``'s train split, early-stopped on its validation MSE.
 
     Parameters
@@ -114,6 +114,9 @@ def train_model(dataset: GlueDataset, cfg: ModelConfig, *, checkpoint: str | Non
         Checkpoint file (training resumes from it).
     progress : bool
         Show a progress bar.
+    init : TrainedModel, optional
+        Start from this model's weights (fine-tuning; its architecture must equal the
+        one ``cfg`` builds on ``dataset``'s grids) instead of a random initialization.
 
     Returns
     -------
@@ -124,6 +127,11 @@ def train_model(dataset: GlueDataset, cfg: ModelConfig, *, checkpoint: str | Non
     seed_everything(cfg.seed)
     setup = dataset.setup
     model = build_model(cfg, setup)
+    if init is not None:
+        if init.setup != setup:
+            raise ParameterError(f"fine-tuning needs the grids of the model it starts from "
+                                 f"({init.setup}), got {setup}")
+        model.load_state_dict(init.model.state_dict())
     bank = KernelBank(setup, cfg.h)
     xtr, ytr, ttr = dataset.part("train")
     xva, yva, tva = dataset.part("val")

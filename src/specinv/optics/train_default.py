@@ -2,7 +2,8 @@
 
 ``python -m specinv.optics.train_default [--out DIR] [--cache-dir DIR] [--epochs E]
 [--epochs-regressor E] [--time-limit S] [--n-rrim K] [--prior mixtures|broad]
-[--noise-levels S ...] [--scale-equivariant] [--skip-regressors]``
+[--noise-levels S ...] [--scale-equivariant] [--skip-regressors] [--init-from DIR]
+[--lr LR]``
 
 - ``rrim_default_{0,1,2}.pt``: an ensemble of three rRIMs (seeds 0, 1, 2) trained
   on one data set spanning T = 10–300 K (every 10 K; the kernel at each sample's
@@ -11,11 +12,18 @@
   epochs, on early stopping, or after the epoch that exceeds ``--time-limit`` s;
 - ``fcn_default_0.pt``, ``cnn_default_0.pt``: T = 100 K, N = 10000, σ = 1e-3.
 
+``--init-from DIR`` fine-tunes: rRIM ``i`` starts from ``DIR/rrim_default_i.pt``
+instead of a random initialization (same architecture and grids).
+
 Each weight file has a JSON sibling with its configuration, data parameters
 and training history (epochs actually run); ``training_parameters.json``
 records the whole run and is rewritten after every model (``complete`` is
 true once all models are done). The shipped weights were made with
-``--time-limit 360 --epochs 40 --epochs-regressor 60`` on a shared 2-core CPU.
+``--time-limit 360 --epochs 40 --epochs-regressor 60`` on a shared 2-core CPU; the
+three rRIMs were then fine-tuned with ``--prior tails --init-from DIR --lr 3e-4
+--epochs 12 --time-limit 330 --skip-regressors`` (DIR: the weights of the first run,
+``specinv/data/optics`` at commit da2ea98; 5, 6 and 7 epochs, 19 min on a loaded 2-core CPU;
+that run's record is ``training_parameters_finetune.json``).
 """
 
 from __future__ import annotations
@@ -63,9 +71,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--time-limit", type=float, default=None,
                     help="stop each rRIM training after the epoch exceeding this many seconds")
     ap.add_argument("--n-rrim", type=int, default=3, help="rRIM ensemble members")
-    ap.add_argument("--prior", choices=("mixtures", "broad"), default="mixtures",
-                    help="rRIM training glues: Gaussian mixtures (seed 001) or the broad "
-                         "prior of specinv.optics.prior")
+    ap.add_argument("--prior", choices=("mixtures", "broad", "tails"), default="mixtures",
+                    help="rRIM training glues: Gaussian mixtures (seed 001), the broad "
+                         "prior of specinv.optics.prior, or the mixtures with a share of "
+                         "tails persisting to 400 meV (specinv.optics.prior.tail_glues)")
+    ap.add_argument("--init-from", default=None,
+                    help="fine-tune: rRIM i starts from DIR/rrim_default_i.pt")
+    ap.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate of the rRIMs")
     ap.add_argument("--noise-levels", type=float, nargs="+", default=None,
                     help="noise-conditioned rRIMs: each sample's relative σ drawn from these")
     ap.add_argument("--scale-equivariant", action="store_true",
@@ -90,8 +102,10 @@ def main(argv: list[str] | None = None) -> int:
             cfg = ModelConfig(kind="rrim", epochs=args.epochs, seed=i, temperature_input=True,
                               hidden=16, time_limit_s=args.time_limit,
                               noise_input=levels is not None,
-                              scale_input=args.scale_equivariant)
-            m = train_model(ds_range, cfg, progress=True)
+                              scale_input=args.scale_equivariant, lr=args.lr)
+            init = (None if args.init_from is None
+                    else TrainedModel.load(Path(args.init_from) / f"rrim_default_{i}.pt"))
+            m = train_model(ds_range, cfg, progress=True, init=init)
             m.save(out / f"rrim_default_{i}.pt", recipe=RECIPE)
             record["models"][f"rrim_default_{i}"] = _summary(m)
             _write_record(out, record, t0)
