@@ -100,23 +100,6 @@ def test_a_failed_fit_from_a_given_start_is_retried_from_the_flat_start(truth):
     assert fit.occam.chi2_reduced == fit.info["start_flat_chi2_reduced"]
 
 
-def test_the_basis_reaches_the_top_of_the_data():
-    """A strong-coupling α²F (Δ₀ ≈ 4 meV) with a peak at 19.5 meV, 2.5 meV below the end of
-    the data: its structure lies beyond them (Ω + Δ₀ > ω_max), its tail and pairing do not.
-    The basis must reach ω_max, not ω_max − Δ₀, which would cut the peak; on it the truth is
-    exact, so the fit reaches the noise level and λ (the truth's 2.0) within the 5 % bound."""
-    basis = HatBasis(12, 22.0)
-    spec = gaussian_a2f(basis.mesh, (8.0, 19.5), (2.0, 1.2), (1.0, 1.0), lam=2.0)
-    a = basis.project(basis.mesh, spec.values)
-    omega = np.linspace(0.0, 22.0, 90)[1:]
-    gap = EngineForward(basis, T, omega, 0.1)(a, MU).delta
-    assert gap_edge(omega, gap) > 2.5     # old basis top ω_max − Δ₀ < 19.5 meV: peak cut
-    fit = fit_gap(omega, gap, T, MU, n_knots=12)
-    assert fit.basis.omega_max == pytest.approx(22.0)
-    assert fit.check.verdict != "fail"
-    assert fit.figures["lambda"] == pytest.approx(basis.moments(a)["lambda"], rel=0.05)
-
-
 def test_fit_fails_when_the_gap_cannot_be_reached(truth):
     """Im Δ with the wrong sign (an advanced, unphysical gap) has no α²F: `fail`, not an answer."""
     basis, a, omega, gap = truth

@@ -16,15 +16,8 @@ model (real-axis step 0.1 meV against 0.05 meV: 1e-3 rms; linear interpolation
 to the data mesh).
 
 Start: a given α²F (a network's answer) projected onto the basis, or, without
-one, a flat α²F on the whole range of the data (Ω ≤ ω_max) scaled so that the
-engine's gap edge at T is the data's Δ₀ (:func:`flat_start`).
-
-The basis reaches ω_max, not ω_max − Δ₀: a phonon at Ω puts its structure at
-Ω + Δ₀, beyond the data when Ω > ω_max − Δ₀, but its tail in Re Δ and its share
-of the pairing lie within them, and a basis cut below it has to fake that with
-weight elsewhere (an acoustic + optic draw with Δ₀ = 7.5 meV and peaks up to 42 meV:
-its truth cut at ω_max − Δ₀ = 39.5 meV reproduces the gap at χ²/N 3366; on 0 … 47 meV
-at 5.5).
+one, a flat α²F on the whole range the data can see (Ω ≤ ω_max − Δ₀) scaled so
+that the engine's gap edge at T is the data's Δ₀ (:func:`flat_start`).
 """
 
 from __future__ import annotations
@@ -173,7 +166,7 @@ def fit_gap(omega: np.ndarray, delta: np.ndarray, temperature_K: float, mu_star:
     From a given start (and no ``omega_top``) one fit on the start's support; when its verdict
     is ``fail``, the flat-start fit below runs as well and the answer with the lower χ²/N is
     kept (``info["start_kept"]``). Without a start and a given ``omega_top`` the first fit
-    spans the data's whole range (Ω ≤ ω_max); when its α²F lives well inside
+    spans everything the data can see (Ω ≤ ω_max − Δ₀); when its α²F lives well inside
     (support × 1.3 + 2 meV below 80 % of that range) a second fit starts from it on the
     support with the same number of knots, i.e. finer ones (narrow peaks).
 
@@ -192,7 +185,7 @@ def fit_gap(omega: np.ndarray, delta: np.ndarray, temperature_K: float, mu_star:
         edge (:func:`flat_start`).
     omega_top : float, optional
         Highest knot (meV); default: from the start's support (×1.3 + 2 meV), or the data's
-        ω_max without a start, at most :data:`OMEGA_TOP_MAX`.
+        ω_max − Δ₀ without a start, at most :data:`OMEGA_TOP_MAX`.
     n_knots : int
         Hat coefficients K.
     d_omega : float
@@ -240,7 +233,7 @@ def _fit_once(omega: np.ndarray, delta: np.ndarray, temperature_K: float, mu_sta
     if not 0 <= mu_star < 1:
         raise ParameterError(f"mu_star must lie in [0, 1), got {mu_star}")
     w, d, d0 = _gap_data(omega, delta)
-    reach = min(float(w[-1]), OMEGA_TOP_MAX)
+    reach = min(float(w[-1]) - d0, OMEGA_TOP_MAX)
     if omega_top is None:
         omega_top = reach if start is None else min(
             reach, max(1.3 * support_top(*start), support_top(*start) + 2.0))
