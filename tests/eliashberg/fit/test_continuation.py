@@ -70,3 +70,32 @@ def test_stops_at_the_misfit_floor_on_the_smooth_side():
     assert k == len(chis) - 2 and chis[-1] > (1 - continuation.FLOOR_GAIN) * chis[-2]
     free = np.linalg.lstsq(a, data, rcond=None)[0]
     assert np.linalg.norm(ROUGH @ res.x) < np.linalg.norm(ROUGH @ free)
+
+
+def test_backtracks_a_gauss_newton_overshoot():
+    """r = atan(x)/σ from x = 5: the full step lands at x ≈ −31 and one halving at −13, both
+    worse; only the quarter step lowers the misfit. The fit must go on to the root."""
+    res = continuation_fit(lambda x: np.arctan(x) / 1e-3, np.array([5.0]), np.zeros((1, 1)),
+                           lower=np.array([-50.0]), upper=np.array([50.0]), typical=np.ones(1))
+    # χ²/N ≤ 1 at σ = 1e-3 means |atan x| ≤ 1e-3
+    assert res.chi2_reduced <= 1.0 and abs(res.x[0]) <= 1.1e-3
+
+
+def test_mu_start_resumes_a_previous_answer():
+    """Continued from an answer at its own strength the first level is that answer's minimum:
+    the fit ends where it was (linear residuals: to round-off). Restarted from the strongest
+    strength instead, the first level smooths it away (χ²/N far above the answer's)."""
+    rng, a, x_true = _blur(3)
+    data = a @ x_true + 0.01 * rng.normal(size=60)
+
+    def run(x0, mu_start=None):
+        return continuation_fit(lambda x: (a @ x - data) / 0.01, x0, ROUGH, lower=np.zeros(15),
+                                upper=np.full(15, np.inf), typical=np.ones(15),
+                                mu_start=mu_start)
+
+    first = run(np.full(15, 0.5))
+    assert first.chi2_reduced <= 1.0 + 2 * np.sqrt(2 / 60)
+    again = run(first.x, first.mu)
+    assert again.history[0]["mu"] == pytest.approx(first.mu)
+    assert again.x == pytest.approx(first.x, rel=1e-6, abs=1e-8)
+    assert run(first.x).history[0]["chi2_reduced"] > 2.0 * first.chi2_reduced

@@ -8,11 +8,9 @@ import pytest
 from specinv.core.errors import InputError, ParameterError
 from specinv.eliashberg.engine.a2f import A2F, gaussian_a2f, moments
 from specinv.eliashberg.engine.realaxis import gap_edge
-from specinv.eliashberg.fit import occam
 from specinv.eliashberg.fit.basis import HatBasis
 from specinv.eliashberg.fit.forward import OMEGA_PH_POWER, EngineForward, smooth_omega_ph
 from specinv.eliashberg.fit.gap import fit_gap, flat_start
-from specinv.eliashberg.fit.occam import occam_fit
 
 T, MU = 1.5, 0.1
 
@@ -54,55 +52,6 @@ def test_smooth_omega_ph_tracks_the_upper_edge():
     p = OMEGA_PH_POWER
     assert smooth_omega_ph(w, f) == pytest.approx(30.0 * (3.0 / (p + 3.0)) ** (1 / p), rel=2e-3)
     assert smooth_omega_ph(w, f) == pytest.approx(30.0, rel=0.02)
-
-
-def test_occam_reaches_the_noise_level_on_a_linear_problem():
-    """Linear, positive truth with noise σ = 1: χ²/N lands at the target, x ≥ 0."""
-    rng = np.random.default_rng(0)
-    x_true = np.clip(np.sin(np.linspace(0, np.pi, 15)), 0.0, None)
-    a = rng.normal(size=(60, 15))
-    data = a @ x_true + rng.normal(size=60)
-    rough = -2.0 * np.eye(15) + np.eye(15, k=1) + np.eye(15, k=-1)
-    res = occam_fit(lambda x: a @ x - data, np.full(15, 0.5), rough, lower=np.zeros(15),
-                    upper=np.full(15, np.inf), typical=np.ones(15))
-    assert np.all(res.x >= 0)
-    # discrepancy principle: χ²/N at most the target, and not far below it (2σ of χ²_60/60)
-    assert 1.0 - 2 * np.sqrt(2 / 60) < res.chi2_reduced <= 1.0 + 1e-9
-    assert res.covariance.shape == (15, 15)
-
-
-def test_occam_backtracks_a_gauss_newton_overshoot():
-    """r = atan(x)/σ from x = 5: the full step lands at x ≈ −31 and one halving at −13, both
-    worse; only the quarter step lowers the misfit. The fit must go on to the root."""
-    res = occam_fit(lambda x: np.arctan(x) / 1e-3, np.array([5.0]), np.zeros((1, 1)),
-                    lower=np.array([-50.0]), upper=np.array([50.0]), typical=np.ones(1))
-    # χ²/N ≤ 1 at σ = 1e-3 means |atan x| ≤ 1e-3
-    assert res.chi2_reduced <= 1.0 and abs(res.x[0]) <= 1.1e-3
-    assert all(h["accepted"] for h in res.history)
-
-
-def test_occam_stays_smooth_when_the_noise_level_is_out_of_reach(monkeypatch):
-    """A data component no x reproduces (model error 10x the noise) keeps χ²/N ≫ 1: the fit
-    trades up to FLOOR_SLACK of misfit for smoothness instead of taking the rough minimum."""
-    rng = np.random.default_rng(1)
-    a = rng.normal(size=(80, 20))
-    x_true = np.sin(np.linspace(0, np.pi, 20)) + 0.1
-    q, _ = np.linalg.qr(a)
-    off = rng.normal(size=80)
-    off -= q @ (q.T @ off)          # orthogonal to the range of a: no x fits it
-    data = a @ x_true + 10.0 * off / np.linalg.norm(off) * np.sqrt(80) + rng.normal(size=80)
-    rough = -2.0 * np.eye(20) + np.eye(20, k=1) + np.eye(20, k=-1)
-
-    def run(slack: float):
-        monkeypatch.setattr(occam, "FLOOR_SLACK", slack)
-        return occam_fit(lambda x: a @ x - data, np.full(20, 0.5), rough, lower=np.zeros(20),
-                         upper=np.full(20, np.inf), typical=np.ones(20))
-
-    slack = occam.FLOOR_SLACK
-    rough_fit, smooth_fit = run(0.0), run(slack)
-    assert rough_fit.chi2_reduced > 50.0            # the floor: 10² + the noise left, ≈ 100
-    assert smooth_fit.chi2_reduced <= (1.0 + slack) * rough_fit.chi2_reduced
-    assert np.linalg.norm(rough @ smooth_fit.x) < np.linalg.norm(rough @ rough_fit.x)
 
 
 def test_flat_start_has_the_data_gap_edge(truth):

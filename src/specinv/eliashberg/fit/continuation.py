@@ -18,29 +18,30 @@ discrepancy principle; when the misfit levels off above it (the forward model or
 basis cannot reproduce the data to the noise level), the last level before a step
 down in μ that lowers χ²/N by less than :data:`FLOOR_GAIN` relative: below it the
 data pay for structure with almost no gain in misfit, and the structure goes where
-they see least (weight at low Ω, which moves λ and ω_log most). Compare
-:mod:`~specinv.eliashberg.fit.occam`, which re-chooses μ at every Gauss–Newton step
-and therefore ends on a path-dependent answer when the target is out of reach.
+they see least (weight at low Ω, which moves λ and ω_log most). An
+optimizer that re-chooses μ at every Gauss–Newton step (Occam's inversion, which
+the dI/dV fit used before) ends on a path-dependent answer when the target is out of
+reach; the gap and the dI/dV fits both use this one.
 
-The uncertainty is the Laplace approximation at the answer, as in
-:func:`~specinv.eliashberg.fit.occam.occam_fit`.
+The uncertainty is the Laplace approximation at the answer,
+cov = (JᵀJ + μ LᵀL)⁻¹ over the parameters off their lower bound, inflated by χ²/N
+when the fit stays above the noise level.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy.optimize import lsq_linear
 
-from specinv.eliashberg.fit.occam import (
-    MAX_HALVINGS,
-    OccamResult,
-    _Counted,
-    _covariance,
-    _jacobian,
-)
+#: relative finite-difference step (of max(|x_i|, typical_i))
+FD_STEP = 1e-3
+#: most step halvings when a Gauss–Newton step does not lower the objective
+MAX_HALVINGS = 4
 
 #: regularization strengths, relative to ‖J‖²_F / ‖L‖²_F at the start (decreasing)
 MU_LEVELS = 10.0 ** np.arange(0.0, -8.01, -0.5)
@@ -48,6 +49,82 @@ MU_LEVELS = 10.0 ** np.arange(0.0, -8.01, -0.5)
 FLOOR_GAIN = 0.1
 #: most Gauss–Newton steps per level
 MAX_INNER = 8
+
+
+@dataclass
+class ContinuationResult:
+    """Outcome of :func:`continuation_fit`.
+
+    Every parameter is kept as an attribute of the same name.
+
+    Parameters
+    ----------
+    x : ndarray of shape (n,)
+        Fitted parameters.
+    residuals : ndarray of shape (N,)
+        Normalized residuals at ``x``.
+    chi2_reduced : float
+        χ²/N at ``x``.
+    mu : float
+        Regularization strength of the answer's level.
+    covariance : ndarray of shape (n, n)
+        Laplace covariance (rows/columns of parameters held at a bound are 0).
+    n_evaluations : int
+        Residual evaluations (forward solves), those of the Jacobians included.
+    wall_s : float
+        Wall time (s).
+    history : list of dict
+        Per level: ``chi2_reduced``, ``mu`` and ``accepted`` (the answer).
+    info : dict
+        ``converged`` and ``message``.
+    """
+
+    x: np.ndarray
+    residuals: np.ndarray
+    chi2_reduced: float
+    mu: float
+    covariance: np.ndarray
+    n_evaluations: int
+    wall_s: float
+    history: list[dict[str, Any]] = field(default_factory=list)
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+class _Counted:
+    """A residual function that counts its calls and returns a float array."""
+
+    def __init__(self, fun: Callable[[np.ndarray], np.ndarray]) -> None:
+        self.fun, self.calls = fun, 0
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        self.calls += 1
+        return np.asarray(self.fun(x), dtype=float)
+
+
+def _jacobian(fun: _Counted, x: np.ndarray, r: np.ndarray, typical: np.ndarray,
+              upper: np.ndarray) -> np.ndarray:
+    """Forward differences (backward at an upper bound), one residual call per parameter."""
+    jac = np.empty((r.size, x.size))
+    for i in range(x.size):
+        h = FD_STEP * max(abs(x[i]), typical[i])
+        if x[i] + h > upper[i]:
+            h = -h
+        xp = x.copy()
+        xp[i] += h
+        jac[:, i] = (fun(xp) - r) / h
+    return jac
+
+
+def _covariance(jac: np.ndarray, rough: np.ndarray, mu: float, x: np.ndarray,
+                lower: np.ndarray, chi2n: float) -> np.ndarray:
+    """Laplace covariance over the parameters off their lower bound."""
+    free = x > lower + 1e-12 * np.maximum(np.abs(x), 1.0)
+    h = jac.T @ jac + mu * rough.T @ rough
+    cov = np.zeros((x.size, x.size))
+    if np.any(free):
+        hf = h[np.ix_(free, free)]
+        cov[np.ix_(free, free)] = np.linalg.pinv(hf, rcond=1e-12) * max(chi2n, 1.0)
+    return cov
 
 
 def _level(f: _Counted, fj: _Counted, x: np.ndarray, r: np.ndarray, jac: np.ndarray,
@@ -89,7 +166,8 @@ def _level(f: _Counted, fj: _Counted, x: np.ndarray, r: np.ndarray, jac: np.ndar
 def continuation_fit(fun: Callable[[np.ndarray], np.ndarray], x0: np.ndarray,
                      rough: np.ndarray, *, lower: np.ndarray, upper: np.ndarray,
                      typical: np.ndarray, target: float = 1.0, tol: float = 1e-2,
-                     jac_fun: Callable[[np.ndarray], np.ndarray] | None = None) -> OccamResult:
+                     jac_fun: Callable[[np.ndarray], np.ndarray] | None = None,
+                     mu_start: float | None = None) -> ContinuationResult:
     """Fit ``x`` so that ``fun(x)`` reaches χ²/N ≈ ``target`` with the largest μ (see module).
 
     Parameters
@@ -110,10 +188,13 @@ def continuation_fit(fun: Callable[[np.ndarray], np.ndarray], x0: np.ndarray,
         A level stops when a Gauss–Newton step lowers Φ_μ by less than ``tol`` relative.
     jac_fun : callable, optional
         A cheaper, less accurate version of ``fun`` for the Jacobian (default ``fun``).
+    mu_start : float, optional
+        First strength (default ‖J‖²_F / ‖L‖²_F at ``x0``): a previous answer's μ, so that a
+        fit continued from it with more free parameters is not smoothed away first.
 
     Returns
     -------
-    OccamResult
+    ContinuationResult
         The answer, its Laplace covariance and, in ``history``, χ²/N and μ per level
         (``accepted`` marks the answer).
     """
@@ -127,7 +208,7 @@ def continuation_fit(fun: Callable[[np.ndarray], np.ndarray], x0: np.ndarray,
     levels: list[tuple[float, np.ndarray, np.ndarray]] = []
     choice, message = None, "the weakest prior of the sequence"
     fresh = True
-    for m in MU_LEVELS * scale:
+    for m in MU_LEVELS * (scale if mu_start is None else mu_start):
         x, r, jac, fresh = _level(f, fj, x, r, jac, fresh, float(m), rough, lower, upper,
                                   typical, tol)
         levels.append((float(m), x, r))
@@ -149,7 +230,7 @@ def continuation_fit(fun: Callable[[np.ndarray], np.ndarray], x0: np.ndarray,
              "accepted": i == choice} for i, lv in enumerate(levels)]
     cov = _covariance(jac, rough, mu, x, lower, chi)
     calls = f.calls + (fj.calls if fj is not f else 0)
-    return OccamResult(x, r, chi, mu, cov, calls, time.perf_counter() - t0, hist,
+    return ContinuationResult(x, r, chi, mu, cov, calls, time.perf_counter() - t0, hist,
                        {"converged": chi <= 2 * target or message.startswith("misfit"),
                         "message": message})
 

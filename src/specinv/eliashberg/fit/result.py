@@ -10,7 +10,7 @@ import numpy as np
 from specinv.core.check import Check
 from specinv.eliashberg.engine.tc import critical_temperature
 from specinv.eliashberg.fit.basis import HatBasis
-from specinv.eliashberg.fit.occam import OccamResult
+from specinv.eliashberg.fit.continuation import ContinuationResult
 
 #: posterior draws behind the T_c uncertainty (each one linearized T_c solve, ~0.02 s)
 TC_DRAWS = 16
@@ -37,7 +37,7 @@ class A2FFit:
         μ* of the fit (given, or fitted).
     mu_star_std : float
         Its standard deviation (0 when given).
-    occam : OccamResult
+    occam : ContinuationResult
         The optimizer's record.
     check : Check
         Verdict of the final misfit.
@@ -54,7 +54,7 @@ class A2FFit:
     covariance: np.ndarray
     mu_star: float
     mu_star_std: float
-    occam: OccamResult
+    occam: ContinuationResult
     check: Check
     figures: dict[str, float] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
