@@ -303,7 +303,7 @@ def train_detector(settings: TrainSettings, *, unlabeled: Sequence[np.ndarray] |
     val = (torch.from_numpy(xv), torch.from_numpy(yv))
     val_extra = _extra_validation(settings)
     start = (StartPoint(model, settings.guard, settings.distill, val, val_extra)
-             if init is not None else None)
+             if init is not None and (settings.guard or settings.distill > 0) else None)
     det = Detector(model, tile=fr.tile, kf_range=fr.kf0_range,
                    min_bias=min(4, settings.n_bias_range[0]))
     step_loss = _step_loss(settings, model, unl, start.teacher if start else None)
