@@ -25,6 +25,7 @@ from specinv.stm.model import build_model, cross_entropy, prediction_entropy
 from specinv.stm.randomized import RandomizedConfig, labelled_batch, randomized_tile
 from specinv.stm.tiling import bin_biases
 from specinv.stm.tmatrix_tiles import TMatrixTileConfig, tmatrix_tile
+from specinv.stm.train_guard import StartPoint, distillation, guarded_score, validation_losses
 
 
 @dataclass
@@ -80,6 +81,20 @@ class TrainSettings:
     n_val_tmatrix : int
         Held-out T-matrix tiles; when positive, their validation loss joins the mean
         that is monitored (Friedel, randomized when used, T-matrix, equal weights).
+    n_val_long : int
+        Held-out Friedel tiles with ``long_n_bias`` biases (η = ``friedel.noise_eta``);
+        when positive, their validation loss joins the mean too.
+    long_n_bias : int
+        Biases of those tiles (the seed's Au(111) maps have 126).
+    distill : float
+        Fine-tuning only: weight of the Kullback–Leibler divergence of the network's
+        predictions on each batch's Friedel tiles from those of the starting network
+        (frozen), so that the Friedel behaviour is kept while other families are learned.
+    guard : bool
+        Fine-tuning only: the monitored score is the mean validation loss plus
+        ``GUARD_PENALTY`` × every excess of a guarded loss (``GUARDED``) over the
+        starting network's; the starting network itself is a candidate, kept when no
+        epoch scores better (:mod:`~specinv.stm.train_guard`).
     """
 
     kind: str = "attention"
@@ -102,6 +117,10 @@ class TrainSettings:
     p_tmatrix: float = 0.0
     tmatrix: TMatrixTileConfig = field(default_factory=TMatrixTileConfig)
     n_val_tmatrix: int = 0
+    n_val_long: int = 0
+    long_n_bias: int = 126
+    distill: float = 0.0
+    guard: bool = False
 
     def to_dict(self) -> dict:
         """JSON-ready copy of the fields.
@@ -171,21 +190,11 @@ def _extra_validation(s: TrainSettings) -> dict[str, tuple[torch.Tensor, torch.T
         x, y, _ = labelled_batch(tmatrix_tile, np.random.default_rng([s.seed, 10**6 + 2]),
                                  s.tmatrix, s.n_val_tmatrix, s.friedel.n_bias)
         out["tmatrix"] = torch.from_numpy(x), torch.from_numpy(y)
+    if s.n_val_long > 0:
+        x, y, _ = training_batch(np.random.default_rng([s.seed, 10**6 + 3]), s.friedel,
+                                 s.n_val_long, n_bias=s.long_n_bias, noise=True)
+        out["friedel_long"] = torch.from_numpy(x), torch.from_numpy(y)
     return out
-
-
-def _validation_losses(model: torch.nn.Module, friedel: tuple[torch.Tensor, torch.Tensor],
-                       extra: dict[str, tuple[torch.Tensor, torch.Tensor]]) -> dict:
-    """``val_loss`` on the Friedel tiles, or the mean with the ``extra`` sets (all kept)."""
-    with torch.no_grad():
-        rec = {"val_loss": float(cross_entropy(model(friedel[0]), friedel[1]))}
-        if extra:
-            rec["val_loss_friedel"] = rec["val_loss"]
-            for name, (x, y) in extra.items():
-                rec[f"val_loss_{name}"] = float(cross_entropy(model(x), y))
-            rec["val_loss"] = float(np.mean([rec["val_loss_friedel"]] + [
-                rec[f"val_loss_{name}"] for name in extra]))
-    return rec
 
 
 def _threshold(det: Detector, calibration: tuple | None, val: tuple[np.ndarray, list],
@@ -201,13 +210,19 @@ def _threshold(det: Detector, calibration: tuple | None, val: tuple[np.ndarray, 
     return thr, sc, f"{n_val} held-out noisy Friedel tiles"
 
 
-def _simulated_batch(s: TrainSettings, rng: np.random.Generator, nb: int
-                     ) -> tuple[np.ndarray, np.ndarray]:
-    """Labelled tiles of one step: Friedel, a fraction ``p_randomized`` randomized and a
-    fraction ``p_tmatrix`` T-matrix tiles."""
+def _counts(s: TrainSettings) -> tuple[int, int, int]:
+    """Friedel, randomized and T-matrix tiles per step."""
     n_r = int(round(s.batch * s.p_randomized))
     n_t = int(round(s.batch * s.p_tmatrix))
-    x, y, _ = training_batch(rng, s.friedel, s.batch - n_r - n_t, n_bias=nb, noise=s.noise)
+    return s.batch - n_r - n_t, n_r, n_t
+
+
+def _simulated_batch(s: TrainSettings, rng: np.random.Generator, nb: int
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Labelled tiles of one step: Friedel first, a fraction ``p_randomized`` randomized and
+    a fraction ``p_tmatrix`` T-matrix tiles."""
+    n_f, n_r, n_t = _counts(s)
+    x, y, _ = training_batch(rng, s.friedel, n_f, n_bias=nb, noise=s.noise)
     if n_r:
         xr, yr, _ = labelled_batch(randomized_tile, rng, s.randomized, n_r, nb)
         x, y = np.concatenate([x, xr]), np.concatenate([y, yr])
@@ -215,6 +230,29 @@ def _simulated_batch(s: TrainSettings, rng: np.random.Generator, nb: int
         xt, yt, _ = labelled_batch(tmatrix_tile, rng, s.tmatrix, n_t, nb)
         x, y = np.concatenate([x, xt]), np.concatenate([y, yt])
     return x, y
+
+
+def _step_loss(s: TrainSettings, model: torch.nn.Module, unl: list[np.ndarray],
+               teacher: torch.nn.Module | None) -> Callable[[int], torch.Tensor]:
+    """Loss of one optimizer step: cross entropy on a fresh simulated batch, plus the
+    distillation term on its Friedel tiles (with a ``teacher``) and the confidence
+    regularizer on unlabeled tiles (when ``unl`` holds maps)."""
+    n_f = _counts(s)[0]
+
+    def step_loss(step: int) -> torch.Tensor:
+        rng = np.random.default_rng([s.seed, step])
+        nb = int(rng.integers(s.n_bias_range[0], s.n_bias_range[1] + 1))
+        x, y = (torch.from_numpy(a) for a in _simulated_batch(s, rng, nb))
+        scores = model(x)
+        loss = cross_entropy(scores, y)
+        if teacher is not None:
+            loss = loss + s.distill * distillation(teacher, x, scores, n_f)
+        if unl:
+            xu = unlabeled_tiles(unl, s.friedel.tile, s.unlabeled_batch, nb, rng, s.max_bias)
+            loss = loss + s.alpha * prediction_entropy(model(torch.from_numpy(xu)))
+        return loss
+
+    return step_loss
 
 
 def train_detector(settings: TrainSettings, *, unlabeled: Sequence[np.ndarray] | None = None,
@@ -262,33 +300,30 @@ def train_detector(settings: TrainSettings, *, unlabeled: Sequence[np.ndarray] |
     unl = [bin_biases(np.asarray(m, np.float32), settings.max_bias) for m in unlabeled] \
         if use_reg else []
     xv, yv, pv = _validation_set(settings)
-    xv_t, yv_t = torch.from_numpy(xv), torch.from_numpy(yv)
+    val = (torch.from_numpy(xv), torch.from_numpy(yv))
     val_extra = _extra_validation(settings)
+    start = (StartPoint(model, settings.guard, settings.distill, val, val_extra)
+             if init is not None and (settings.guard or settings.distill > 0) else None)
     det = Detector(model, tile=fr.tile, kf_range=fr.kf0_range,
                    min_bias=min(4, settings.n_bias_range[0]))
-
-    def step_loss(step: int) -> torch.Tensor:
-        rng = np.random.default_rng([settings.seed, step])
-        nb = int(rng.integers(settings.n_bias_range[0], settings.n_bias_range[1] + 1))
-        x, y = _simulated_batch(settings, rng, nb)
-        loss = cross_entropy(model(torch.from_numpy(x)), torch.from_numpy(y))
-        if use_reg:
-            xu = unlabeled_tiles(unl, fr.tile, settings.unlabeled_batch, nb, rng,
-                                 settings.max_bias)
-            loss = loss + settings.alpha * prediction_entropy(model(torch.from_numpy(xu)))
-        return loss
+    step_loss = _step_loss(settings, model, unl, start.teacher if start else None)
 
     def validate() -> dict:
-        rec = _validation_losses(model, (xv_t, yv_t), val_extra)
+        rec = validation_losses(model, val, val_extra)
+        if start is not None and settings.guard:
+            rec.update(guarded_score(rec, start.reference))
         if eval_fn is not None:
             rec.update(eval_fn(det))
         return rec
 
+    guarded = start is not None and settings.guard
     cfg = TrainConfig(epochs=settings.epochs, steps_per_epoch=settings.steps_per_epoch,
-                      lr=settings.lr, monitor="val_loss", mode="min", progress=progress,
-                      checkpoint=checkpoint, time_limit_s=time_limit_s,
-                      restore_best=eval_fn is None)
+                      lr=settings.lr, monitor="val_score" if guarded else "val_loss",
+                      mode="min", progress=progress, checkpoint=checkpoint,
+                      time_limit_s=time_limit_s, restore_best=eval_fn is None)
     history = fit(model, step_loss, config=cfg, validate=validate)
+    if start is not None:
+        history.update(start.finish(model, history))
     model.eval()
     thr, sc, source = _threshold(det, calibration, (xv, pv), settings.n_val)
     det.threshold = thr
