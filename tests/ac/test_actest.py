@@ -60,3 +60,16 @@ def test_runner_scores_and_counts_failures():
     assert "no answer" in m["broken"]["failed"][0]
     assert set(level["spectra"]["1"]) == {"reference", "exact"}
     assert level["spectra"]["1"]["reference"][0].size == w[::8].size
+
+
+def test_report_of_a_subset_without_the_default_run_is_written(tmp_path):
+    from specinv.ac.bench_actest_report import figure, write_json
+
+    def exact(case):
+        return {"omega": case["ref_omega"], "spectrum": case["ref"], "wall_s": 0.0}
+
+    level = run_level("std_frd", 1e-2, {"tikhonov": exact}, keep=(0,))
+    report = {"sets": {"std_frd": {"0.01": level}}}
+    write_json(tmp_path / "a.json", report)
+    figure(tmp_path / "a.png", report)
+    assert (tmp_path / "a.json").stat().st_size > 0 and (tmp_path / "a.png").stat().st_size > 0

@@ -282,7 +282,7 @@ def run(args: argparse.Namespace, cont: Any, tm: Any, peers: dict[str, Any]) -> 
             level = run_level(set_name, sigma, runs, keep)
             report["sets"][set_name][f"{sigma:g}"] = level
             print_table(set_name, sigma, level)
-    figure(out / "actest.png", report)
     write_json(out / "actest.json", report)
+    figure(out / "actest.png", report)
     print(f"wrote {out / 'actest.json'} and {out / 'actest.png'}")
     return 0

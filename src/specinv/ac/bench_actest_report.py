@@ -83,7 +83,7 @@ def figure(path: Path, report: dict[str, Any]) -> None:
             row[0].bar(np.arange(len(names)) + k * width, f, width, label=f"σ = {sigma}")
         row[0].set_xticks(np.arange(len(names)) + 0.4 - width / 2, names, rotation=70,
                           fontsize=6, ha="right")
-        n_spectra = len(next(iter(levels.values()))["methods"]["maxent_default"]["err"])
+        n_spectra = len(next(iter(next(iter(levels.values()))["methods"].values()))["err"])
         row[0].axhline(n_spectra, color="k", lw=0.5)
         row[0].set_ylabel(f"f = Σ max(0, 1 − Err)  (of {n_spectra})")
         row[0].set_title(f"{set_name}", fontsize=9)
