@@ -5,10 +5,12 @@ default-model weights ``m_j = D_j w_j`` the objective is
 ``Q(A) = ½ χ²(A) − α S(A)``, ``S = Σ_j (A_j − m_j − A_j ln(A_j/m_j))``, minimised by
 Newton's method in A (:meth:`specinv.solvers.maxent_core.MaxEntCore.solve`: Woodbury
 inverse in the kept singular space of ``K̃ = (K/σ) diag(1/w)``, positivity kept by a
-line search). α is scanned from large to small (warm starts) and chosen by:
+line search; spectra of either sign: ``entropy="plus-minus"``,
+:mod:`specinv.solvers.maxent_pm`). α is scanned from large to small (warm starts) and
+chosen by:
 
-- ``classic`` (default): ``−2 α S = Σ_i λ_i/(α + λ_i)`` with ``λ_i`` the eigenvalues of
-  ``Σ T Σ``, ``T = Uᵀ diag(A) U``;
+- ``classic`` (default): ``−2 α S = Σ_i λ_i/(α + λ_i)``, ``λ_i`` the eigenvalues of ``Σ T Σ``,
+  ``T = Uᵀ diag(A) U`` (the entropy's metric: ``√(A² + 4m²)`` for plus-minus);
 - ``bryan``: the average of ``A(α)`` over the posterior ``P(α|g)``;
 - ``chi2kink``: the kink of log χ² against log α, located by fitting a sigmoid (ana_cont);
 - ``historic``: the discrepancy principle ``χ² = N``: the smoothest spectrum that fits
@@ -23,10 +25,9 @@ line search). α is scanned from large to small (warm starts) and chosen by:
 
 ``classic``, ``historic`` and ``posterior`` locate α on the scan grid and then
 refine it between the neighbouring grid points (root of ``−2αS − N_good``, of
-``χ² − N``, resp. maximum of the log posterior in log α, warm-started Newton solves), so the answer
-does not depend on the grid spacing (``refine_alpha=False`` keeps the grid
-point). The log posterior of every scanned α is returned in
-``extras["logpost"]`` (with the prior used by the rule).
+``χ² − N``, resp. maximum of the log posterior in log α, warm-started Newton solves), so the
+answer does not depend on the grid spacing (``refine_alpha=False`` keeps the grid point).
+The log posterior of every scanned α is in ``extras["logpost"]`` (with the rule's prior).
 
 A minimum χ² far above the number of data (χ²/n > 100 over the whole scan) means that no
 spectrum on the mesh reproduces the data within the error bars (a window that misses
@@ -48,7 +49,8 @@ from specinv.solvers import alpha_rules
 from specinv.solvers.alpha_window import window_spread
 from specinv.solvers.base import Solver, SolverOutput, register
 from specinv.solvers.linalg import scaled_svd
-from specinv.solvers.maxent_core import MaxEntCore, Point, flat_default
+from specinv.solvers.maxent_core import MaxEntCore, Point, flat_default  # noqa: F401 (som)
+from specinv.solvers.maxent_pm import core_class, default_model
 from specinv.solvers.preblur import hidden_problem
 
 ALPHA_RULES = ("chi2kink", "classic", "bryan", "posterior", "historic", "chi2curv", "linefit",
@@ -60,8 +62,7 @@ CURV_REFINE = 4
 ALPHA_PRIORS = ("flat", "jeffreys")
 #: χ²/n above which the data are reported as not representable on the mesh
 CHI2_MISFIT = 100.0
-#: Newton iterations per α of the scan; far below the chosen α (data over-fitted)
-#: the solves are slow and need not be exact
+#: Newton iterations per α of the scan (far below the chosen α they need not be exact)
 SCAN_ITER = 30
 #: Newton iterations allowed to finish the chosen α
 FINAL_ITER = 2000
@@ -75,7 +76,8 @@ def _sigmoid(x: np.ndarray, a: float, b: float, c: float, d: float) -> np.ndarra
 
 @register
 class MaxEntSolver(Solver):
-    """Maximum entropy with a flat or user default model; positive by construction.
+    """Maximum entropy with a flat or user default model; positive by construction, or of
+    either sign with ``entropy="plus-minus"``.
 
     Parameters
     ----------
@@ -108,13 +110,15 @@ class MaxEntSolver(Solver):
     preblur : float
         Width ``b`` of the Gaussian preblur in the mesh's energy unit: ``A = B h`` with
         the entropy on the hidden image ``h`` (:mod:`specinv.solvers.preblur`); 0: none.
+    entropy : {"positive", "plus-minus"}
+        Shannon–Jaynes (A > 0) or Hobson–Lasenby's plus-minus entropy for spectra of
+        either sign, with a flat default from the data's scale (:mod:`~.maxent_pm`).
     """
 
     name = "maxent"
-    defaults = {"alpha_rule": "classic", "n_alpha": 30, "alpha_range": None,
-                "alpha_prior": "flat", "refine_alpha": True,
-                "rtol": 1e-12, "atol": 1e-2, "kink_position": 2.5,
-                "blas_threads": 1, "preblur": 0.0}
+    defaults = {"alpha_rule": "classic", "n_alpha": 30, "alpha_range": None, "alpha_prior": "flat",
+                "refine_alpha": True, "rtol": 1e-12, "atol": 1e-2, "kink_position": 2.5,
+                "blas_threads": 1, "preblur": 0.0, "entropy": "positive"}
     positive = True
 
     def _solve(self, problem: Problem) -> SolverOutput:
@@ -129,7 +133,7 @@ class MaxEntSolver(Solver):
         w = mesh.weights
         sigma = problem.noise()
         default = problem.default_model if problem.default_model is not None \
-            else flat_default(problem)
+            else default_model(self.options["entropy"], problem)
         m = default * w
         gt = problem.data / sigma
         with compute_threads(self.options["blas_threads"]):
@@ -165,9 +169,10 @@ class MaxEntSolver(Solver):
     def _scan(self, svd: tuple[np.ndarray, np.ndarray, np.ndarray], gt: np.ndarray,
               m: np.ndarray, w: np.ndarray, sigma: np.ndarray, rule: str,
               blur: np.ndarray | None) -> SolverOutput:
-        core = MaxEntCore(svd, gt, m, float(self.options["rtol"]), float(self.options["atol"]))
+        core = core_class(self.options["entropy"])(svd, gt, m, float(self.options["rtol"]),
+                                                   float(self.options["atol"]))
         prior = self.options["alpha_prior"] if rule == "posterior" else "jeffreys"
-        pts = self._run_scan(core, m, rule, prior)
+        pts = self._run_scan(core, rule, prior)
         used = np.array([p.alpha for p in pts])
         chi2_arr = np.array([p.chi2 for p in pts])
         ent_arr = np.array([p.ent for p in pts])
@@ -228,15 +233,14 @@ class MaxEntSolver(Solver):
                                 step, hyper["alpha"], hyper["chi2_at_alpha"], shown(f * w),
                                 gt.size))
 
-    def _run_scan(self, core: MaxEntCore, m: np.ndarray, rule: str,
-                  prior: str) -> list[Point]:
+    def _run_scan(self, core: MaxEntCore, rule: str, prior: str) -> list[Point]:
         """Solve on the α grid from large to small (warm starts) until the rule's α is
         bracketed; an automatic grid is extended downwards, at the same log spacing, while
         :meth:`_needs_lower` says the answer lies below it (at most :data:`MAX_EXTEND`
         grids more). A user ``alpha_range`` is scanned as given."""
         alphas = list(self._alphas(core))
         ratio = alphas[1] / alphas[0]
-        a, pts = m.copy(), []
+        a, pts = core.start(), []
         limit = len(alphas) * (1 + MAX_EXTEND)
         while True:
             for alpha in alphas[len(pts):]:
