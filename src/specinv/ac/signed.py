@@ -47,6 +47,10 @@ SIGNED_DEFAULTS = {"maxent": {"alpha_rule": "chi2curv", "entropy": "plus-minus"}
 EDGE_WEIGHT = 0.05
 #: widening factor and most widenings of an automatic window
 WIDEN, MAX_WIDEN = 1.5, 6
+#: χ²/N up to which an answer fits its data: its edge weight is then the method's, and a
+#: wider window that lowers neither it nor ∫|A| is not taken (a window that cuts weight
+#: misfits, or fits with large cancelling oscillations)
+FITS = 2.0
 #: deviation of ∫A from the data's zeroth moment, relative to ∫|A|, flagged by the check
 SUM_RULE_TOL = 0.05
 
@@ -204,9 +208,11 @@ def continue_signed(data: ContinuationInput, kernel: str, beta: float, *,
         if edge <= EDGE_WEIGHT:
             break
         wider = _solve_signed(data, kernel, beta, w * WIDEN, n_omega, method, options, errors)
-        if edge_weight(wider[1].spectrum, sides) >= edge:
-            # the edge is the method's (a smoothness prior that does not decay), not the
-            # window's: a wider window would only chase it
+        if edge_weight(wider[1].spectrum, sides) >= edge and result.chi2_reduced <= FITS \
+                and _size(wider[1]) >= _size(result):
+            # an answer that fits, no larger than the wider one: the edge is the method's
+            # (a smoothness prior that does not decay), not the window's, and a wider
+            # window would only chase it
             notes.append(f"window kept at {w:.4g}: widening it did not lower |A| at the edge")
             break
         notes.append(f"window widened from {w:.4g} to {w * WIDEN:.4g}: |A| did not decay at "
@@ -217,6 +223,12 @@ def continue_signed(data: ContinuationInput, kernel: str, beta: float, *,
         warnings.warn_explicit(c.message, c.category, c.filename, c.lineno)
     _signed_checks(result, data, kernel, beta)
     return setup, result
+
+
+def _size(result: Any) -> float:
+    """``∫|A| dω`` of an answer: a window too narrow for a signed spectrum can fit the data
+    with large cancelling oscillations, which a wider window removes."""
+    return float(np.abs(result.spectrum) @ result.mesh.weights)
 
 
 def _solve_signed(data: ContinuationInput, kernel: str, beta: float, w: float,
