@@ -112,3 +112,24 @@ def test_cli_signed_keeps_the_sign_and_records_it(tmp_path, capsys):
     tab = np.loadtxt(out, delimiter=",", skiprows=1)
     exact = -offdiag_spectrum(tab[:, 0])
     assert abs(tab[np.argmax(tab[:, 1]), 0] - tab[np.argmax(exact), 0]) < 0.25
+
+
+def test_matsubara_offdiagonal_element_from_the_thermal_floor():
+    from specinv.kernels.matsubara import FermionicMatsubaraKernel
+
+    wn = (2 * np.arange(60) + 1) * np.pi / BETA
+    fine = Mesh.uniform(-60.0, 60.0, 12001)
+    g = FermionicMatsubaraKernel(wn, fine, beta=BETA).forward(offdiag_spectrum(fine.points))
+    noise = SIGMA * np.random.default_rng(0).standard_normal((2, wn.size))
+    data = ContinuationInput(wn, g[:wn.size] + noise[0], g[wn.size:] + noise[1],
+                             np.full(wn.size, SIGMA), source="G12(iw)")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        setup, r = continue_data(data, "fermionic-matsubara", BETA, signed=True)
+    exact = offdiag_spectrum(r.omega)
+    assert r.check.verdict != "fail"
+    assert any("widened from 2 " in n for n in setup.notes)  # 20/β, then |A| decides
+    assert abs(r.omega[np.argmax(r.spectrum)] - r.omega[np.argmax(exact)]) < 0.25
+    assert abs(r.omega[np.argmin(r.spectrum)] - r.omega[np.argmin(exact)]) < 0.25
+    err = np.trapezoid(np.abs(r.spectrum - exact), r.omega) / np.trapezoid(np.abs(exact), r.omega)
+    assert err <= _resolvable_error(setup.problem, exact)

@@ -27,13 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from specinv.ac.window import (
-    half_axis,
-    is_fermionic,
-    is_tau,
-    matsubara_moments,
-    spectral_norm,
-)
+from specinv.ac.window import half_axis, is_tau, spectral_norm
 from specinv.core.errors import ParameterError
 from specinv.io.qmc import ContinuationInput
 
@@ -45,8 +39,9 @@ SIGNED_KERNELS = ("fermionic-tau", "fermionic-matsubara", "bosonic-tau", "bosoni
 SIGNED_DEFAULTS = {"maxent": {"alpha_rule": "chi2curv", "entropy": "plus-minus"}}
 #: edge value of |A| (fraction of max |A|) above which an automatic window is widened
 EDGE_WEIGHT = 0.05
-#: widening factor and most widenings of an automatic window
-WIDEN, MAX_WIDEN = 1.5, 6
+#: widening factor and most widenings of an automatic window (up to ×25.6: a Matsubara
+#: window starts at the thermal floor 20/β)
+WIDEN, MAX_WIDEN = 1.5, 8
 #: χ²/N up to which an answer fits its data: its edge weight is then the method's, and a
 #: wider window that lowers neither it nor ∫|A| is not taken (a window that cuts weight
 #: misfits, or fits with large cancelling oscillations)
@@ -98,35 +93,33 @@ def check_signed(method: str, kernel: str, default_model: str,
     return merged
 
 
-def _end_moments(data: ContinuationInput, kernel: str) -> tuple[float, float] | None:
-    """``(Σ|m0|, Σ|m2|)`` over the two ends of τ data (each end's value and curvature
-    from a cubic fit), or over Re and Im of the Matsubara tail; None when unusable."""
-    if is_tau(kernel):
-        tau, g = data.points, data.values
-        k = min(8, tau.size // 4)
-        if k < 4:
-            return None
-        p0 = np.polyfit(tau[:k] - tau[0], g[:k], 3)
-        p1 = np.polyfit(tau[-k:] - tau[-1], g[-k:], 3)
-        return abs(p0[-1]) + abs(p1[-1]), 2.0 * (abs(p0[-3]) + abs(p1[-3]))
-    sel = data.points > 0
-    wn, re = data.points[sel], data.values[sel]
-    im = data.imag[sel] if data.imag is not None else re
-    if wn.size < 3:
+def _energy_scale(data: ContinuationInput, kernel: str) -> float | None:
+    """Energy scale of the spectrum read off the data without dividing by ``∫A``; None
+    when unusable.
+
+    τ data: ``√(Σ|m2| / Σ|m0|)`` over the two ends (each end's value and curvature from a
+    cubic fit). Matsubara data: None. Their tail gives ``m0 = ∫A`` (0 for an off-diagonal
+    element) and higher moments that the noise swamps where ``|G|`` falls as ``m1/ω_n²``
+    (a two-level ``G₁₂`` at σ = 1e-4: W = 1331 for a band within ±2), so the window
+    starts at the thermal floor and is widened.
+    """
+    if not is_tau(kernel):
         return None
-    if is_fermionic(kernel):
-        m0, m2 = matsubara_moments(wn, im)
-        m1 = float(np.median(-re[-max(3, wn.size // 5):] * wn[-max(3, wn.size // 5):] ** 2))
-        return abs(m0), abs(m2) + m1 * m1 / max(abs(m0), 1e-300)
-    return abs(float(data.values[0])), float(np.median(np.abs(re * wn * wn)[-3:]))
+    tau, g = data.points, data.values
+    k = min(8, tau.size // 4)
+    if k < 4:
+        return None
+    p0 = np.polyfit(tau[:k] - tau[0], g[:k], 3)
+    p1 = np.polyfit(tau[-k:] - tau[-1], g[-k:], 3)
+    return float(np.sqrt(2.0 * (abs(p0[-3]) + abs(p1[-3])) / (abs(p0[-1]) + abs(p1[-1]))))
 
 
 def signed_omega_max(data: ContinuationInput, kernel: str, beta: float) -> float:
-    """Window W for a spectrum of either sign: ``5 √(Σ|m2| / Σ|m0|)`` of the data's ends.
+    """Window W for a spectrum of either sign: 5 times :func:`_energy_scale`.
 
     The two ends of G(τ) see the weight at ω > 0 and at ω < 0 separately, so peaks of
     opposite sign on either side of ω = 0 do not cancel there as they do in ``∫A``. At
-    least ``20/β``.
+    least ``20/β`` (the start for Matsubara data).
 
     Parameters
     ----------
@@ -144,12 +137,11 @@ def signed_omega_max(data: ContinuationInput, kernel: str, beta: float) -> float
     """
     floor = 20.0 / beta
     try:
-        moments = _end_moments(data, kernel)
-    except (np.linalg.LinAlgError, ValueError):
-        moments = None
-    if moments is None or not moments[0] > 0:
-        return floor
-    w = 5.0 * np.sqrt(moments[1] / moments[0])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = _energy_scale(data, kernel)
+    except (np.linalg.LinAlgError, ValueError, TypeError):
+        scale = None
+    w = 5.0 * scale if scale is not None else floor
     return float(max(w, floor)) if np.isfinite(w) else floor
 
 
