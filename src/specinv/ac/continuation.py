@@ -279,9 +279,9 @@ def continue_data(data: ContinuationInput, kernel: str, beta: float, *, method: 
     if signed:  # plus-minus MaxEnt, flat default model only
         from specinv.ac.signed import continue_signed
 
-        return continue_signed(data, kernel, beta, method=method, options=options,
-                               omega_max=omega_max, n_omega=n_omega, default_model=default_model,
-                               errors=errors, noise_model=noise_model)
+        return continue_signed(data, kernel, beta, build=build_problem, method=method,
+                               options=options, omega_max=omega_max, n_omega=n_omega,
+                               default_model=default_model, errors=errors, noise_model=noise_model)
     setup = _setup(data, kernel, beta, omega_max, n_omega, default_model, method, options,
                    errors, noise_model=noise_model)
     result, caught = _solve_recording(setup.problem, method, options)

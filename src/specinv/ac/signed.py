@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -146,7 +147,8 @@ def signed_omega_max(data: ContinuationInput, kernel: str, beta: float) -> float
 
 
 def continue_signed(data: ContinuationInput, kernel: str, beta: float, *,
-                    method: str = "maxent", options: dict[str, Any] | None = None,
+                    build: Callable[..., Any], method: str = "maxent",
+                    options: dict[str, Any] | None = None,
                     omega_max: float | None = None, n_omega: int | None = None,
                     default_model: str = "flat", errors: Any = None,
                     noise_model: Any = None) -> tuple[Any, Any]:
@@ -160,6 +162,9 @@ def continue_signed(data: ContinuationInput, kernel: str, beta: float, *,
         One of :data:`SIGNED_KERNELS`.
     beta : float
         Inverse temperature, in the inverse of the data's energy unit.
+    build : callable
+        :func:`specinv.ac.continuation.build_problem` (passed in by
+        :func:`~specinv.ac.continuation.continue_data`, which imports this module).
     method : str
         One of :data:`SIGNED_METHODS`.
     options : dict, optional
@@ -192,14 +197,15 @@ def continue_signed(data: ContinuationInput, kernel: str, beta: float, *,
     auto = omega_max is None
     w = signed_omega_max(data, kernel, beta) if auto else float(omega_max)
     sides = "upper" if half_axis(kernel) else "both"
-    setup, result, caught = _solve_signed(data, kernel, beta, w, n_omega, method, options,
-                                          errors)
+    setup, result, caught = _solve_signed(build, data, kernel, beta, w, n_omega, method,
+                                          options, errors)
     notes: list[str] = []
     for _ in range(MAX_WIDEN if auto else 0):
         edge = edge_weight(result.spectrum, sides)
         if edge <= EDGE_WEIGHT:
             break
-        wider = _solve_signed(data, kernel, beta, w * WIDEN, n_omega, method, options, errors)
+        wider = _solve_signed(build, data, kernel, beta, w * WIDEN, n_omega, method, options,
+                              errors)
         if edge_weight(wider[1].spectrum, sides) >= edge and result.chi2_reduced <= FITS \
                 and _size(wider[1]) >= _size(result):
             # an answer that fits, no larger than the wider one: the edge is the method's
@@ -223,15 +229,15 @@ def _size(result: Any) -> float:
     return float(np.abs(result.spectrum) @ result.mesh.weights)
 
 
-def _solve_signed(data: ContinuationInput, kernel: str, beta: float, w: float,
-                  n_omega: int | None, method: str, options: dict[str, Any],
-                  errors: Any) -> tuple[Any, Any, list]:
+def _solve_signed(build: Callable[..., Any], data: ContinuationInput, kernel: str,
+                  beta: float, w: float, n_omega: int | None, method: str,
+                  options: dict[str, Any], errors: Any) -> tuple[Any, Any, list]:
     """Set up on the window ``w`` (flat default at the data's scale, no positivity in the
     check) and solve, recording the warnings."""
-    from specinv.ac.continuation import _solve_recording, build_problem
+    from specinv.solvers import solve
     from specinv.solvers.maxent_pm import scale_default
 
-    setup = build_problem(data, kernel, beta, omega_max=w, n_omega=n_omega, errors=errors)
+    setup = build(data, kernel, beta, omega_max=w, n_omega=n_omega, errors=errors)
     setup.problem.kernel.positive_spectrum = False
     setup.notes = [n for n in setup.notes if not n.startswith("default model")]
     default = scale_default(setup.problem)
@@ -239,7 +245,9 @@ def _solve_signed(data: ContinuationInput, kernel: str, beta: float, w: float,
     if method == "maxent":
         setup.notes.append(f"default model: flat at the data's scale, {default[0]:.4g} "
                            "(plus-minus entropy)")
-    result, caught = _solve_recording(setup.problem, method, options)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = solve(setup.problem, method=method, **options)
     return setup, result, caught
 
 
