@@ -38,16 +38,16 @@ SIGNED_METHODS = ("maxent", "tikhonov", "tsvd")
 SIGNED_KERNELS = ("fermionic-tau", "fermionic-matsubara", "bosonic-tau", "bosonic-matsubara")
 #: solver options of a signed continuation unless given
 SIGNED_DEFAULTS = {"maxent": {"alpha_rule": "chi2curv", "entropy": "plus-minus"}}
-#: edge value of |A| (fraction of max |A|) above which an automatic window is widened
+#: edge value of ``|A|`` (fraction of its maximum) above which an automatic window is widened
 EDGE_WEIGHT = 0.05
 #: widening factor and most widenings of an automatic window (up to ×25.6: a Matsubara
 #: window starts at the thermal floor 20/β)
 WIDEN, MAX_WIDEN = 1.5, 8
 #: χ²/N up to which an answer fits its data: its edge weight is then the method's, and a
-#: wider window that lowers neither it nor ∫|A| is not taken (a window that cuts weight
+#: wider window that lowers neither it nor ``∫|A|`` is not taken (a window that cuts weight
 #: misfits, or fits with large cancelling oscillations)
 FITS = 2.0
-#: deviation of ∫A from the data's zeroth moment, relative to ∫|A|, flagged by the check
+#: deviation of ∫A from the data's zeroth moment, relative to ``∫|A|``, flagged by the check
 SUM_RULE_TOL = 0.05
 
 
@@ -252,7 +252,7 @@ def _solve_signed(build: Callable[..., Any], data: ContinuationInput, kernel: st
 
 
 def _signed_checks(result: Any, data: ContinuationInput, kernel: str, beta: float) -> None:
-    """Edge weight of |A| and, for fermionic kernels, ``∫A`` against the data's zeroth
+    """Edge weight of ``|A|`` and, for fermionic kernels, ``∫A`` against the data's zeroth
     moment relative to ``∫|A|`` (which is defined when ``∫A`` is 0)."""
     from specinv.core.check import check_edges
 

@@ -30,7 +30,7 @@ ENTROPIES = ("positive", "plus-minus")
 #: ACTest's std_frd + std_brd (20 spectra, ``continue_data(signed=True)``, chi2curv α)
 #: f = 12.49 / 16.76 / 17.75 at σ = 1e-2 / 1e-4 / 1e-6 with 0.03, 12.09 / 16.95 / 17.93
 #: with 0.1, 11.50 / 16.88 / 18.08 with 0.3, 16.61 at 1e-4 with 1: a small m lets few
-#: cells carry the weight (the entropy ≈ −|A| ln|A|) and keeps the answer at 0 elsewhere
+#: cells carry the weight (the entropy ≈ ``−|A| ln|A|``) and keeps the answer at 0 elsewhere
 SCALE_FRACTION = 0.1
 
 
