@@ -98,8 +98,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="the spectrum may change sign, e.g. an off-diagonal element G_ab; "
                         "plus-minus MaxEnt (methods maxent, tikhonov, tsvd; flat default "
                         "model at the data's scale only; data taken in the sign given, never "
-                        "flipped; window from each end of the data, widened while |A| does "
-                        "not decay at its edge) (default: off, the spectrum is >= 0)")
+                        "flipped; window from each end of the data, widened while the magnitude of "
+                        "A does not decay at its edge) (default: off, the spectrum is >= 0)")
     p.add_argument("--output", required=True, metavar="OUT.csv",
                    help="CSV output omega,spectrum[,spectrum_std] (+ OUT.json)")
     p.add_argument("--plot", default=None, metavar="FIG.png",
