@@ -49,6 +49,7 @@ def test_bosonic_delta_set_moves_the_peak_off_zero():
 def test_runs_that_cannot_continue_a_subset_say_why():
     assert applies("maxent_default", "std_bg") is None
     assert applies("tikhonov", "std_frd") is None
-    assert "sign" in applies("maxent_default", "std_brd")
+    assert applies("maxent_default", "std_brd") is None  # plus-minus MaxEnt
+    assert "sign" in applies("maxent_default_two_pass_model", "std_brd")
     assert "even" in applies("ana_cont_historic", "std_bd")
     assert applies("nevanlinna_matsubara", "std_bg") is not None

@@ -50,13 +50,13 @@ def test_runner_scores_and_counts_failures():
     def broken(case):
         raise RuntimeError("no answer")
 
-    level = run_level("std_frd", 1e-4, {"exact": exact, "broken": broken,
-                                         "maxent_default": exact}, keep=(1,))
+    level = run_level("std_frd", 1e-4, {"exact": exact, "broken": broken, "som": exact},
+                      keep=(1,))
     m = level["methods"]
     assert m["exact"]["f"] == pytest.approx(10.0) and m["exact"]["failures"] == 0
     assert m["broken"]["f"] == 0.0 and m["broken"]["failures"] == 10
     # a positive method is not run on signed spectra, and says why
-    assert "maxent_default" not in m and "sign" in level["not_run"]["maxent_default"]
+    assert "som" not in m and "sign" in level["not_run"]["som"]
     assert "no answer" in m["broken"]["failed"][0]
     assert set(level["spectra"]["1"]) == {"reference", "exact"}
     assert level["spectra"]["1"]["reference"][0].size == w[::8].size

@@ -56,11 +56,13 @@ def _ours(method: str, options: dict[str, Any], error_scale: float = 1.0,
         if error_scale != 1.0:
             data = type(data)(data.points, data.values, error=data.error * error_scale,
                               source=data.source)
+        signed = bool(case.get("signed"))  # plus-minus MaxEnt, flat model (ac continue --signed)
         t0 = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             _, r = continue_data(data, case["kernel"], case["beta"], method=method,
-                                 options=options, default_model=model)
+                                 options=options, default_model="flat" if signed else model,
+                                 signed=signed)
         return {"omega": r.omega, "spectrum": r.spectrum, "wall_s": time.perf_counter() - t0,
                 "alpha": r.hyperparameters.get("alpha"), "verdict": r.check.verdict}
     return run
@@ -148,8 +150,8 @@ def applies(name: str, subset: str) -> str | None:
                 "spectra are not even")
     if name.startswith("triqs") and sub.signed:
         return "run with its positive entropy only (the guide's settings)"
-    if sub.signed and (name.startswith("maxent") or name == "som"):
-        return "positive by construction; the spectrum changes sign"
+    if sub.signed and (name == "som" or "two_pass" in name or "smoothed" in name):
+        return "positive by construction (method or default model); the spectrum changes sign"
     return None
 
 

@@ -96,6 +96,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "data's energy unit (default: gaussian for maxent on fermionic "
                         "kernels, falling back to flat where the moments are unusable; "
                         "flat otherwise)")
+    p.add_argument("--signed", action="store_true",
+                   help="the spectrum may change sign, e.g. an off-diagonal element G_ab; "
+                        "plus-minus MaxEnt (methods maxent, tikhonov, tsvd; flat default "
+                        "model at the data's scale only; data taken in the sign given, never "
+                        "flipped; window from each end of the data, widened while the magnitude of "
+                        "A does not decay at its edge) (default: off, the spectrum is >= 0)")
     p.add_argument("--output", required=True, metavar="OUT.csv",
                    help="CSV output omega,spectrum[,spectrum_std] (+ OUT.json)")
     p.add_argument("--plot", default=None, metavar="FIG.png",
@@ -123,19 +129,18 @@ def _continue(args: argparse.Namespace) -> int:
                              "applies to --kind g (a Green's function in a text table); name "
                              "a method instead")
     if uses_kind_path(args):  # --kind self-energy|matrix, HDF5 input: specinv.ac.kinds
-        if errors is not None:
-            raise ParameterError("--covariance and --bins apply to --kind g (a Green's "
-                                 "function in a text table); leave them out for this input")
-        if args.default_model is not None:
-            raise ParameterError("--default-model applies to --kind g (a Green's function "
-                                 "in a text table); leave it out for this input")
+        _check_kind_path(args, errors)
         check_solver_options(options, get_solver(args.method).defaults)
         return run_kind(args, options)
     if args.kernel is None:
         raise ParameterError("--kernel is required with --kind g (the default)")
     model = args.default_model or (AC_DEFAULT_MODEL if args.method == "maxent"
-                                   and is_fermionic(args.kernel) else "flat")
-    fermionic = is_fermionic(args.kernel)
+                                   and is_fermionic(args.kernel) and not args.signed else "flat")
+    if args.signed:  # refused before anything is read: specinv.ac.signed
+        from specinv.ac.signed import check_signed
+
+        options = check_signed(args.method, args.kernel, model, options)
+    fermionic = is_fermionic(args.kernel) and not args.signed  # signed data: never flipped
     if is_tau(args.kernel):
         data = read_tau_input(args.input, beta=args.beta, fermionic=fermionic)
     else:
@@ -161,7 +166,7 @@ def _continue(args: argparse.Namespace) -> int:
         setup, result = continue_measured(data, args.kernel, args.beta, method=args.method,
                                           options=options, omega_max=args.omega_max,
                                           n_omega=args.n_omega, default_model=model,
-                                          errors=errors)
+                                          errors=errors, signed=args.signed)
         chosen = {"method_used": args.method}
     cols = {"omega": result.omega, "spectrum": result.spectrum}
     if result.spectrum_std is not None:
@@ -173,7 +178,7 @@ def _continue(args: argparse.Namespace) -> int:
             if args.kernel == "conductivity-tau" else "A(omega)",
             **result.metadata(), **setup.metadata(), "chi2": result.chi2,
             "alpha": result.hyperparameters.get("alpha"), "runtime_s": result.wall_time_s,
-            "default_model_option": model, **chosen}
+            "default_model_option": model, "signed": args.signed, **chosen}
     extra = [(args.plot, lambda tmp: _plot(tmp, setup, result, args))] if args.plot else []
     write_table(args.output, cols, meta, extra=extra)
     for note in setup.notes:
@@ -184,6 +189,18 @@ def _continue(args: argparse.Namespace) -> int:
           f"{extra}, ω ∈ [{result.omega[0]:.3g}, {result.omega[-1]:.3g}] "
           f"({result.wall_time_s:.2f} s)")
     return report_verdict(result.check, args)
+
+
+def _check_kind_path(args: argparse.Namespace, errors: object) -> None:
+    """Refuse the options of --kind g (a Green's function in a text table) given with
+    --kind self-energy|matrix."""
+    if errors is not None:
+        raise ParameterError("--covariance and --bins apply to --kind g (a Green's "
+                             "function in a text table); leave them out for this input")
+    if args.default_model is not None or args.signed:
+        raise ParameterError(f"--{'signed' if args.signed else 'default-model'} applies to "
+                             "--kind g (a Green's function in a text table); leave it out for "
+                             "this input")
 
 
 def _correlated(args: argparse.Namespace, options: dict):

@@ -227,19 +227,18 @@ REFINE_GAIN = 0.75
 def continue_data(data: ContinuationInput, kernel: str, beta: float, *, method: str = "maxent",
                   options: dict[str, Any] | None = None, omega_max: float | None = None,
                   n_omega: int | None = None, default_model: str = "flat",
-                  errors: CorrelatedErrors | None = None,
-                  noise_model: TailNoise | None = None) -> tuple[ContinuationSetup, Any]:
+                  errors: CorrelatedErrors | None = None, noise_model: TailNoise | None = None,
+                  signed: bool = False) -> tuple[ContinuationSetup, Any]:
     """Continue ``data`` to real frequency and check the answer against the physics.
 
     An automatic window (``omega_max`` omitted) is widened by :data:`WIDEN` (up to
-    :data:`MAX_WIDEN` times) while the spectrum does not decay at its edge (edge value
-    above :data:`EDGE_WEIGHT` of the maximum): the window must never cut a band. An
-    automatic mesh (``n_omega`` omitted) then doubles its points (up to
-    :data:`MAX_REFINE` times), the new ones where the answer bends, while the answer
-    misses the data (χ²/N above :data:`MESH_CHI2`) or is not resolved by its mesh
-    (interpolation error above :data:`RESOLUTION_TOL`), see :func:`_refine_mesh`. The
-    result's check records the edge weight and, for fermionic kernels, the sum rule
-    ``∫A dω`` against the data's zeroth moment.
+    :data:`MAX_WIDEN` times) while the spectrum does not decay at its edge (edge value above
+    :data:`EDGE_WEIGHT` of the maximum): the window must never cut a band. An automatic mesh
+    (``n_omega`` omitted) then doubles its points (up to :data:`MAX_REFINE` times), the new
+    ones where the answer bends, while the answer misses the data (χ²/N above
+    :data:`MESH_CHI2`) or is not resolved by its mesh (interpolation error above
+    :data:`RESOLUTION_TOL`), see :func:`_refine_mesh`. The result's check records the edge
+    weight and, for fermionic kernels, the sum rule ``∫A dω`` against the zeroth moment.
 
     Parameters
     ----------
@@ -264,9 +263,10 @@ def continue_data(data: ContinuationInput, kernel: str, beta: float, *, method: 
     errors : CorrelatedErrors, optional
         Covariance or QMC bins of the data (:mod:`specinv.ac.correlated`).
     noise_model : TailNoise, optional
-        Noise measured on the data's tail (fermionic Matsubara data), see
-        :func:`build_problem`; the check then judges the residuals with the measured
-        correlation removed (:func:`~specinv.ac.tail_whiten.recheck`).
+        Noise measured on the data's tail (fermionic Matsubara data), see :func:`build_problem`;
+        the check judges the residuals with that correlation removed (:mod:`~.tail_whiten`).
+    signed : bool
+        The spectrum may change sign (off-diagonal G_ab): :mod:`specinv.ac.signed`.
 
     Returns
     -------
@@ -278,6 +278,12 @@ def continue_data(data: ContinuationInput, kernel: str, beta: float, *, method: 
     from specinv.ac.default_model import smoothed_pass
     from specinv.core.check import edge_weight
 
+    if signed:  # plus-minus MaxEnt, flat default model only
+        from specinv.ac.signed import continue_signed
+
+        return continue_signed(data, kernel, beta, build=build_problem, method=method,
+                               options=options, omega_max=omega_max, n_omega=n_omega,
+                               default_model=default_model, errors=errors, noise_model=noise_model)
     smooth = default_model == "smoothed-answer" and method == "maxent" and is_fermionic(kernel)
     default_model = "gaussian" if smooth else default_model
     setup = _setup(data, kernel, beta, omega_max, n_omega, default_model, method, options,

@@ -34,16 +34,16 @@ ADVICE = "supply the covariance (--covariance) or the QMC bins (--bins)"
 def continue_measured(data: ContinuationInput, kernel: str, beta: float, *,
                       method: str = "maxent", options: dict[str, Any] | None = None,
                       omega_max: float | None = None, n_omega: int | None = None,
-                      default_model: str = "flat", errors: CorrelatedErrors | None = None
-                      ) -> tuple[ContinuationSetup, Any]:
+                      default_model: str = "flat", errors: CorrelatedErrors | None = None,
+                      signed: bool = False) -> tuple[ContinuationSetup, Any]:
     """Continue ``data`` on its measured part, judged against its measured noise.
 
     Parameters
     ----------
     data : ContinuationInput
         τ or Matsubara data as read from a file, with their error column if any.
-    kernel, beta, method, options, omega_max, n_omega, default_model, errors
-        As for :func:`~specinv.ac.continuation.continue_data`.
+    kernel, beta, method, options, omega_max, n_omega, default_model, errors, signed
+        As for :func:`~specinv.ac.continuation.continue_data` (signed data: no stitch).
 
     Returns
     -------
@@ -53,7 +53,7 @@ def continue_measured(data: ContinuationInput, kernel: str, beta: float, *,
         With the stitch or the scatter explanation in ``result.check``.
     """
     measured = None
-    if kernel == "fermionic-matsubara" and errors is None:
+    if kernel == "fermionic-matsubara" and errors is None and not signed:
         from specinv.ac.stitch import cut_at_stitch, measured_noise
 
         measured = measured_noise(*cut_at_stitch(data), beta=beta, method=method)
@@ -61,7 +61,7 @@ def continue_measured(data: ContinuationInput, kernel: str, beta: float, *,
     setup, result = continue_data(data, kernel, beta, method=method, options=options,
                                   omega_max=omega_max, n_omega=n_omega,
                                   default_model=default_model, errors=errors,
-                                  noise_model=measured and measured.model)
+                                  noise_model=measured and measured.model, signed=signed)
     if measured is not None:
         measured.report(result.check, setup.notes, ADVICE)
     elif is_tau(kernel) and errors is None:

@@ -5,10 +5,12 @@ default-model weights ``m_j = D_j w_j`` the objective is
 ``Q(A) = ½ χ²(A) − α S(A)``, ``S = Σ_j (A_j − m_j − A_j ln(A_j/m_j))``, minimised by
 Newton's method in A (:meth:`specinv.solvers.maxent_core.MaxEntCore.solve`: Woodbury
 inverse in the kept singular space of ``K̃ = (K/σ) diag(1/w)``, positivity kept by a
-line search). α is scanned from large to small (warm starts) and chosen by:
+line search; spectra of either sign: ``entropy="plus-minus"``,
+:mod:`specinv.solvers.maxent_pm`). α is scanned from large to small (warm starts) and
+chosen by:
 
-- ``classic`` (default): ``−2 α S = Σ_i λ_i/(α + λ_i)`` with ``λ_i`` the eigenvalues of
-  ``Σ T Σ``, ``T = Uᵀ diag(A) U``;
+- ``classic`` (default): ``−2 α S = Σ_i λ_i/(α + λ_i)``, ``λ_i`` the eigenvalues of ``Σ T Σ``,
+  ``T = Uᵀ diag(A) U`` (the entropy's metric: ``√(A² + 4m²)`` for plus-minus);
 - ``bryan``: the average of ``A(α)`` over the posterior ``P(α|g)``;
 - ``chi2kink``: the kink of log χ² against log α, located by fitting a sigmoid (ana_cont);
 - ``historic``: the discrepancy principle ``χ² = N``: the smoothest spectrum that fits
@@ -20,12 +22,10 @@ line search). α is scanned from large to small (warm starts) and chosen by:
   the maximum curvature of log χ²(log α), the corner of two lines fitted to it, the
   flattest S(log α). The first two do not depend on the scale of the error bars.
 
-``classic``, ``historic`` and ``posterior`` locate α on the scan grid and then
-refine it between the neighbouring grid points (root of ``−2αS − N_good``, of ``χ² − N``,
-resp. maximum of the log posterior in log α, warm-started Newton solves), so the answer
-does not depend on the grid spacing (``refine_alpha=False`` keeps the grid point). The
-log posterior of every scanned α is in ``extras["logpost"]`` (with the rule's prior). The
-option ``alpha`` fixes α instead (no scan, no rule: ``alpha_rule`` "fixed").
+``classic``, ``historic`` and ``posterior`` refine α between its grid neighbours (warm
+Newton solves), so the answer does not depend on the grid spacing (``refine_alpha=False``
+keeps the grid point); ``extras["logpost"]`` holds the log posterior of every scanned α.
+The option ``alpha`` fixes α instead (no scan, no rule: ``alpha_rule`` "fixed").
 
 A minimum χ² far above the number of data (χ²/n > 100 over the whole scan) means that no
 spectrum on the mesh reproduces the data within the error bars (a window that misses
@@ -46,7 +46,8 @@ from specinv.solvers import alpha_rules
 from specinv.solvers.alpha_window import window_spread
 from specinv.solvers.base import Solver, SolverOutput, register
 from specinv.solvers.linalg import scaled_svd
-from specinv.solvers.maxent_core import MaxEntCore, Point, flat_default
+from specinv.solvers.maxent_core import MaxEntCore, Point, flat_default  # noqa: F401 (som)
+from specinv.solvers.maxent_pm import core_class, default_model
 from specinv.solvers.preblur import hidden_problem
 
 ALPHA_RULES = ("chi2kink", "classic", "bryan", "posterior", "historic", "chi2curv", "linefit",
@@ -72,7 +73,7 @@ def _sigmoid(x: np.ndarray, a: float, b: float, c: float, d: float) -> np.ndarra
 
 @register
 class MaxEntSolver(Solver):
-    """Maximum entropy with a flat or user default model; positive by construction.
+    """Maximum entropy, flat or user default model; A > 0, or either sign (``entropy``).
 
     Parameters
     ----------
@@ -106,13 +107,15 @@ class MaxEntSolver(Solver):
     preblur : float
         Width ``b`` of the Gaussian preblur in the mesh's energy unit: ``A = B h`` with
         the entropy on the hidden image ``h`` (:mod:`specinv.solvers.preblur`); 0: none.
+    entropy : {"positive", "plus-minus"}
+        Shannon–Jaynes (A > 0) or Hobson–Lasenby's plus-minus entropy for spectra of
+        either sign, with a flat default from the data's scale (:mod:`~.maxent_pm`).
     """
 
     name = "maxent"
     defaults = {"alpha_rule": "classic", "n_alpha": 30, "alpha_range": None, "alpha": None,
-                "alpha_prior": "flat", "refine_alpha": True,
-                "rtol": 1e-12, "atol": 1e-2, "kink_position": 2.5,
-                "blas_threads": 1, "preblur": 0.0}
+                "alpha_prior": "flat", "refine_alpha": True, "rtol": 1e-12, "atol": 1e-2,
+                "kink_position": 2.5, "blas_threads": 1, "preblur": 0.0, "entropy": "positive"}
     positive = True
 
     def _solve(self, problem: Problem) -> SolverOutput:
@@ -127,7 +130,7 @@ class MaxEntSolver(Solver):
         w = mesh.weights
         sigma = problem.noise()
         default = problem.default_model if problem.default_model is not None \
-            else flat_default(problem)
+            else default_model(self.options["entropy"], problem)
         m = default * w
         gt = problem.data / sigma
         with compute_threads(self.options["blas_threads"]):
@@ -139,15 +142,10 @@ class MaxEntSolver(Solver):
         return out
 
     def _alphas(self, core: MaxEntCore) -> np.ndarray:
-        """Initial α grid, from large to small.
-
-        α enters the Hessian as ``α diag(1/A)`` beside ``U Σ² Uᵀ``, so the α that
-        matter scale as ``s² · A``: the default range ``[s_min² m̄, 10 s_max² m̄]``
-        (``m̄`` the mean default-model cell weight) is invariant under a rescaling of
-        the data (``g → c g`` gives ``s² → s²/c²``, ``m̄ → c m̄``: the same spectra ×c).
-        :meth:`_scan` extends it downwards until the rule's α is bracketed. A fixed α is
-        reached from the top at the grid's spacing (a cold Newton solve at small α stalls).
-        """
+        """Initial α grid, large to small: ``[s_min² m̄, 10 s_max² m̄]`` (α enters the Hessian
+        as ``α diag(1/A)`` beside ``U Σ² Uᵀ``; ``m̄`` the mean default cell weight), invariant
+        under ``g → c g``; extended downwards by :meth:`_run_scan`. A fixed α is reached
+        from the top at the grid's spacing (a cold Newton solve at small α stalls)."""
         n_alpha = int(self.options["n_alpha"])
         if n_alpha < 5:
             raise ParameterError("maxent n_alpha must be >= 5")
@@ -170,9 +168,10 @@ class MaxEntSolver(Solver):
     def _scan(self, svd: tuple[np.ndarray, np.ndarray, np.ndarray], gt: np.ndarray,
               m: np.ndarray, w: np.ndarray, sigma: np.ndarray, rule: str,
               blur: np.ndarray | None) -> SolverOutput:
-        core = MaxEntCore(svd, gt, m, float(self.options["rtol"]), float(self.options["atol"]))
+        core = core_class(self.options["entropy"])(svd, gt, m, float(self.options["rtol"]),
+                                                   float(self.options["atol"]))
         prior = self.options["alpha_prior"] if rule == "posterior" else "jeffreys"
-        pts = self._run_scan(core, m, rule, prior)
+        pts = self._run_scan(core, rule, prior)
         used = np.array([p.alpha for p in pts])
         chi2_arr = np.array([p.chi2 for p in pts])
         ent_arr = np.array([p.ent for p in pts])
@@ -207,9 +206,8 @@ class MaxEntSolver(Solver):
             if hyper["alpha_at_grid_end"]:
                 warnings.warn(f"maxent {rule}: alpha = {chosen.alpha:.3g} lies at the "
                               f"{'top' if idx == 0 else 'bottom'} of the scanned grid "
-                              f"[{used.min():.3g}, {used.max():.3g}] after its extension; "
-                              "give alpha_range wider than that", ConvergenceWarning,
-                              stacklevel=2)
+                              f"[{used.min():.3g}, {used.max():.3g}] after its extension; give "
+                              "alpha_range wider than that", ConvergenceWarning, stacklevel=2)
         if rule == "posterior" and not fixed:
             hyper["alpha_prior"] = prior
             hyper["logpost_at_alpha"] = chosen.logpost(prior)
@@ -234,14 +232,14 @@ class MaxEntSolver(Solver):
                                 step, hyper["alpha"], hyper["chi2_at_alpha"], shown(f * w),
                                 gt.size))
 
-    def _run_scan(self, core: MaxEntCore, m: np.ndarray, rule: str, prior: str) -> list[Point]:
+    def _run_scan(self, core: MaxEntCore, rule: str, prior: str) -> list[Point]:
         """Solve on the α grid from large to small (warm starts) until the rule's α is
         bracketed; an automatic grid is extended downwards, at the same log spacing, while
         :meth:`_needs_lower` says the answer lies below it (at most :data:`MAX_EXTEND`
         grids more). A user ``alpha_range`` (or the path to a fixed α) is scanned as given."""
         alphas, fixed = list(self._alphas(core)), self.options["alpha"] is not None
         ratio = alphas[1] / alphas[0] if len(alphas) > 1 else 1.0
-        a, pts, limit = m.copy(), [], len(alphas) * (1 + MAX_EXTEND)
+        a, pts, limit = core.start(), [], len(alphas) * (1 + MAX_EXTEND)
         while True:
             for alpha in alphas[len(pts):]:
                 a, ok = core.solve(a, alpha, max_iter=SCAN_ITER)

@@ -95,6 +95,46 @@ class MaxEntCore:
         gperp = gt - self.w @ self.gproj
         self.gperp2 = float(gperp @ gperp)
 
+    def entropy(self, a: np.ndarray) -> float:
+        """The entropy S(A) against the default model (:func:`entropy`).
+
+        Parameters
+        ----------
+        a : ndarray of shape (n_mesh,)
+            Cell weights A > 0.
+
+        Returns
+        -------
+        float
+            S ≤ 0.
+        """
+        return entropy(a, self.m)
+
+    def metric(self, a: np.ndarray) -> np.ndarray:
+        """Diagonal of the entropy's metric ``(−∂²S/∂A²)⁻¹``: A itself.
+
+        Parameters
+        ----------
+        a : ndarray of shape (n_mesh,)
+            Cell weights A > 0.
+
+        Returns
+        -------
+        ndarray of shape (n_mesh,)
+            The metric; the α rules read the eigenvalues of ``Σ Uᵀ diag(metric) U Σ``.
+        """
+        return a
+
+    def start(self) -> np.ndarray:
+        """Cell weights the α scan starts from: the default model.
+
+        Returns
+        -------
+        ndarray of shape (n_mesh,)
+            A copy of ``m``.
+        """
+        return self.m.copy()
+
     def chi2(self, a: np.ndarray) -> float:
         """Misfit ``χ² = ‖K̃ A − g̃‖²`` of the cell weights ``a``.
 
@@ -126,7 +166,7 @@ class MaxEntCore:
         float
             Q.
         """
-        return 0.5 * self.chi2(a) - alpha * entropy(a, self.m)
+        return 0.5 * self.chi2(a) - alpha * self.entropy(a)
 
     def gradient(self, a: np.ndarray, alpha: float) -> np.ndarray:
         """``∇_A Q = U Σ (Σ Uᵀ A − Wᵀ g̃) + α ln(A/m)``.
@@ -292,8 +332,8 @@ class Point:
     def __init__(self, core: MaxEntCore, alpha: float, a: np.ndarray, converged: bool) -> None:
         self.alpha, self.a, self.converged = float(alpha), a, converged
         self.n_data = core.n_data
-        self.chi2, self.ent = core.chi2(self.a), entropy(self.a, core.m)
-        t = (core.u.T * self.a) @ core.u
+        self.chi2, self.ent = core.chi2(self.a), core.entropy(self.a)
+        t = (core.u.T * core.metric(self.a)) @ core.u
         self.lam = np.clip(np.linalg.eigvalsh((core.s[:, None] * t) * core.s[None, :]), 0, None)
 
     @property
