@@ -231,14 +231,12 @@ def continue_data(data: ContinuationInput, kernel: str, beta: float, *, method: 
                   signed: bool = False) -> tuple[ContinuationSetup, Any]:
     """Continue ``data`` to real frequency and check the answer against the physics.
 
-    An automatic window (``omega_max`` omitted) is widened by :data:`WIDEN` (up to
-    :data:`MAX_WIDEN` times) while the spectrum does not decay at its edge (edge value above
-    :data:`EDGE_WEIGHT` of the maximum): the window must never cut a band. An automatic mesh
-    (``n_omega`` omitted) then doubles its points (up to :data:`MAX_REFINE` times), the new
-    ones where the answer bends, while the answer misses the data (χ²/N above
-    :data:`MESH_CHI2`) or is not resolved by its mesh (interpolation error above
-    :data:`RESOLUTION_TOL`), see :func:`_refine_mesh`. The result's check records the edge
-    weight and, for fermionic kernels, the sum rule ``∫A dω`` against the zeroth moment.
+    An automatic window (``omega_max`` omitted) is widened by :data:`WIDEN` (at most
+    :data:`MAX_WIDEN` times) while the spectrum does not decay at its edge (above
+    :data:`EDGE_WEIGHT` of its maximum). An automatic mesh (``n_omega`` omitted) then doubles
+    its points where the answer bends (:func:`_refine_mesh`) while the answer misses the data
+    or is not resolved by its mesh. The check records the edge weight and, for fermionic
+    kernels, the sum rule ``∫A dω`` against the zeroth moment.
 
     Parameters
     ----------
@@ -257,14 +255,11 @@ def continue_data(data: ContinuationInput, kernel: str, beta: float, *, method: 
     n_omega : int, optional
         Real-frequency points.
     default_model : str
-        ``"flat"``, ``"gaussian"``, ``"two-pass"``, ``"smoothed-answer"`` (``"gaussian"``,
-        then :func:`~specinv.ac.default_model.smoothed_pass` on the final mesh) or a file
-        (see :mod:`specinv.ac.default_model`); rebuilt on every widened window.
+        A name of :data:`specinv.ac.default_model.MODELS` or a file; rebuilt on every window.
     errors : CorrelatedErrors, optional
         Covariance or QMC bins of the data (:mod:`specinv.ac.correlated`).
     noise_model : TailNoise, optional
-        Noise measured on the data's tail (fermionic Matsubara data), see :func:`build_problem`;
-        the check judges the residuals with that correlation removed (:mod:`~.tail_whiten`).
+        Noise measured on the data's tail (:func:`build_problem`, :mod:`~.tail_whiten`).
     signed : bool
         The spectrum may change sign (off-diagonal G_ab): :mod:`specinv.ac.signed`.
 
@@ -276,11 +271,10 @@ def continue_data(data: ContinuationInput, kernel: str, beta: float, *, method: 
         With ``result.check`` extended by the edge and sum-rule checks.
     """
     from specinv.ac.default_model import smoothed_pass
+    from specinv.ac.signed import continue_signed
     from specinv.core.check import edge_weight
 
     if signed:  # plus-minus MaxEnt, flat default model only
-        from specinv.ac.signed import continue_signed
-
         return continue_signed(data, kernel, beta, build=build_problem, method=method,
                                options=options, omega_max=omega_max, n_omega=n_omega,
                                default_model=default_model, errors=errors, noise_model=noise_model)
@@ -289,15 +283,14 @@ def continue_data(data: ContinuationInput, kernel: str, beta: float, *, method: 
     setup = _setup(data, kernel, beta, omega_max, n_omega, default_model, method, options,
                    errors, noise_model=noise_model)
     result, caught = _solve_recording(setup.problem, method, options)
-    sides = "upper" if half_axis(kernel) else "both"
     for _ in range(MAX_WIDEN if setup.omega_max_auto else 0):
-        if edge_weight(result.spectrum, sides) <= EDGE_WEIGHT:
+        if edge_weight(result.spectrum, "upper" if half_axis(kernel) else "both") <= EDGE_WEIGHT:
             break
-        wider = setup.omega_max * WIDEN
-        notes = setup.notes + [f"window widened from {setup.omega_max:.4g} to {wider:.4g}: "
-                               "the spectrum did not decay at its edge"]
-        setup = _setup(data, kernel, beta, wider, n_omega, default_model, method, options,
-                       errors, noise_model=noise_model)
+        notes = setup.notes + [f"window widened from {setup.omega_max:.4g} to "
+                               f"{setup.omega_max * WIDEN:.4g}: the spectrum did not decay at "
+                               "its edge"]
+        setup = _setup(data, kernel, beta, setup.omega_max * WIDEN, n_omega, default_model,
+                       method, options, errors, noise_model=noise_model)
         setup.notes, setup.omega_max_auto = notes, True
         result, caught = _solve_recording(setup.problem, method, options)
     if n_omega is None:
