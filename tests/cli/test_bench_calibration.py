@@ -4,14 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from specinv.cli.bench_calibration import (
-    MIN_STRATUM,
-    _summary,
-    alpha_stratum,
-    coverage,
-    covered,
-    out_of_set_floor,
-)
+from specinv.cli.bench_calibration import _summary, coverage, out_of_set_floor
 from specinv.cli.calibration_cases import (
     SIGMA_MODES,
     _matsubara_cases,
@@ -20,6 +13,7 @@ from specinv.cli.calibration_cases import (
     calibration_half,
     case_sigma,
 )
+from specinv.cli.calibration_scores import MIN_STRATUM, alpha_stratum, covered
 from specinv.optics.bench_verified import families
 from specinv.solvers.alpha_window import ALPHA_LIMITED
 from specinv.solvers.bands import level_missed

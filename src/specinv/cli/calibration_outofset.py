@@ -158,11 +158,11 @@ def case_z(task: tuple[str, str, dict[str, Any]]) -> list[Any]:
     Returns
     -------
     list of (ndarray, ndarray, float)
-        :func:`specinv.cli.bench_calibration.band_scores` for each of :data:`SEEDS`:
+        :func:`specinv.cli.calibration_scores.band_scores` for each of :data:`SEEDS`:
         ``|f − truth| / σ_boot`` of the raw bootstrap band, the same with the α-window
         term, and the window-to-bootstrap ratio.
     """
-    from specinv.cli.bench_calibration import band_scores
+    from specinv.cli.calibration_scores import band_scores
     from specinv.solvers import get_solver
 
     name, solver, options = task
@@ -239,11 +239,11 @@ def out_of_set(zs: dict[tuple[str, str], list[Any]],
         ``"case/method"`` -> ``raw_68`` (share of points with z ≤ 1), the factors, the
         window-to-bootstrap ratio of each seed (``alpha_ratio_per_seed``),
         ``coverage_68``/``coverage_95`` of the bands reported (α-limited seeds with the
-        wider band, :func:`specinv.cli.bench_calibration.covered`; mean over
+        wider band, :func:`specinv.cli.calibration_scores.covered`; mean over
         :data:`SEEDS`, and per seed) and
         ``reported_68``/``reported_95`` (whether the shipped rule shows that level).
     """
-    from specinv.cli.bench_calibration import covered
+    from specinv.cli.calibration_scores import covered
     from specinv.solvers.bands import level_missed
 
     out = {}
