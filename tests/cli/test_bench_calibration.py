@@ -171,6 +171,7 @@ def test_the_stratum_brings_the_held_out_coverage_of_alpha_limited_cases_to_nomi
     assert strat["heldout_68_bootstrap"] == plain["heldout_68"]
     test = [c for i, c in enumerate(cases) if not calibration_half(i)]
     limited = np.mean(np.concatenate([covered(c, strat, "68") for c in test if c[2] > 1]))
+    assert strat["alpha_limited"]["heldout_68"] == limited
     # 16 000 held-out points per kind: binomial error ≤ 0.4 %; noise-limited cases over-cover
     # at the pooled factor, so both kinds are at least nominal
     assert limited >= 0.68 - 0.02

@@ -237,11 +237,15 @@ def _summary(res: dict[str, Any], z_out: list[np.ndarray], strata: bool) -> dict
     stratum = alpha_stratum(cal) if strata else None
     if stratum is not None:
         out["alpha_limited"] = stratum
-        stratum["cases_heldout"] = sum(rho >= ALPHA_LIMITED for _, _, rho in test)
+        limited = [c for c in test if c[2] >= ALPHA_LIMITED]
+        stratum["cases_heldout"] = len(limited)
         for level in TARGETS:
             out[f"heldout_{level}_bootstrap"] = out[f"heldout_{level}"]
             out[f"heldout_{level}"] = float(np.mean(np.concatenate(
                 [covered(c, out, level) for c in test])))
+            if limited:  # the α-limited held-out cases alone, with the band reported
+                stratum[f"heldout_{level}"] = float(np.mean(np.concatenate(
+                    [covered(c, out, level) for c in limited])))
     out["within_targets"] = all(level_missed(out, k) is None for k in TARGETS)
     out["cases_calibration"] = sum(calibration_half(i) for i in range(len(z)))
     out["cases_heldout"] = len(z) - out["cases_calibration"]
