@@ -17,13 +17,13 @@ import numpy as np
 from specinv.solvers.alpha_window import ALPHA_LIMITED, alpha_ratio
 from specinv.solvers.bands import FLOORS
 
-#: one case's scores: ``|f − truth| / σ_boot``, ``|f − truth| / sqrt(σ_boot² + d²)`` and ``ρ``
-Scores = tuple[np.ndarray, np.ndarray, float]
+# one case's scores: ``|f − truth| / σ_boot``, ``|f − truth| / sqrt(σ_boot² + d²)`` and ``ρ``
+_Scores = tuple[np.ndarray, np.ndarray, float]
 #: fewest α-limited calibration cases for a pair to get the stratum's own factors
 MIN_STRATUM = 4
 
 
-def alpha_stratum(cal: list[Scores]) -> dict[str, Any] | None:
+def alpha_stratum(cal: list[_Scores]) -> dict[str, Any] | None:
     """Factors of the band ``sqrt(σ_boot² + d²)`` on the α-limited calibration cases.
 
     Parameters
@@ -50,7 +50,7 @@ def alpha_stratum(cal: list[Scores]) -> dict[str, Any] | None:
     return out
 
 
-def covered(case: Scores, entry: dict[str, Any], level: str) -> np.ndarray:
+def covered(case: _Scores, entry: dict[str, Any], level: str) -> np.ndarray:
     """Which points of a case lie inside the band reported at ``level``.
 
     Parameters
@@ -76,7 +76,7 @@ def covered(case: Scores, entry: dict[str, Any], level: str) -> np.ndarray:
     return inside
 
 
-def band_scores(result: Any, truth: np.ndarray) -> Scores:
+def band_scores(result: Any, truth: np.ndarray) -> _Scores:
     """z-scores of a result with the bootstrap band, with the window term, and its ``ρ``.
 
     Parameters
