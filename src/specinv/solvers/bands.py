@@ -25,8 +25,9 @@ the answers over the α whose χ² the data cannot tell from the answer's
 default; such a band is reported as ``uncalibrated``) it widened the noise-limited answers
 too, and the conformal factors then shrank the bands of the spectra it missed (19 of 28
 out-of-set coverages fell, ``docs/guide/verdict.rst``). By default it enters only the
-bands of α-limited answers (``d`` at least twice ``σ_boot`` at the median mesh point),
-each through its own calibrated factors, and such an answer reports the wider of its two
+bands of α-limited answers (``d`` at least twice ``σ_boot`` at the median mesh point) of
+pairs whose factors carry an α-limited stratum (``alpha_limited``, fitted by ``specinv
+bench calibration`` on those cases); such an answer reports the wider of its two
 calibrated bands (:func:`specinv.solvers.alpha_window.alpha_limited_bands`).
 
 The bias at ``f̂`` underestimates the bias at the truth where the regularization
