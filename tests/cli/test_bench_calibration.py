@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from specinv.cli.bench_calibration import coverage, out_of_set_floor
+from specinv.cli.bench_calibration import _summary, coverage, out_of_set_floor
 from specinv.cli.calibration_cases import (
     SIGMA_MODES,
     _matsubara_cases,
@@ -13,7 +13,9 @@ from specinv.cli.calibration_cases import (
     calibration_half,
     case_sigma,
 )
+from specinv.cli.calibration_scores import MIN_STRATUM, alpha_stratum, covered
 from specinv.optics.bench_verified import families
+from specinv.solvers.alpha_window import ALPHA_LIMITED
 from specinv.solvers.bands import level_missed
 
 
@@ -120,3 +122,57 @@ def test_optics_halves_hold_every_glue_shape():
     for half in (True, False):
         assert {i % n_glues for i in range(24) if calibration_half(i) is half} \
             == set(range(n_glues))
+
+
+def _stratified(rng: np.random.Generator, n: int) -> list[tuple[np.ndarray, np.ndarray, float]]:
+    """Cases alternating noise-limited (bands right: |N(0,1)|) and α-limited: the bootstrap
+    band 4× too small, the band with the window (√(1 + 3²) σ_boot) 4/√10 too small."""
+    cases = []
+    for i in range(n):
+        e = np.abs(rng.standard_normal(2000))
+        limited = i % 2 == 1
+        boot = 0.25 if limited else 1.0
+        cases.append((e / boot, e / (boot * np.sqrt(10.0)) if limited else e / boot,
+                      3.0 if limited else 0.5))
+    return cases
+
+
+def test_the_alpha_limited_stratum_is_fitted_on_its_own_cases_with_the_window_band():
+    cases = _stratified(np.random.default_rng(3), 16)
+    st = alpha_stratum(cases)
+    assert st["cases_calibration"] == 8 and st["threshold"] == ALPHA_LIMITED
+    # window z = |N| · 4/√10: its 68 % quantile is 0.994 · 1.265, 16 000 points
+    x = stats.norm.ppf(0.84)
+    se = _quantile_se(0.68, 16000, 2 * stats.norm.pdf(x)) * 4 / np.sqrt(10.0)
+    assert st["q68"] == pytest.approx(x * 4 / np.sqrt(10.0), abs=4 * se)
+    assert st["s95"] >= 1.96
+    assert alpha_stratum(cases[: 2 * MIN_STRATUM - 2]) is None  # too few α-limited cases
+
+
+def test_an_alpha_limited_case_is_covered_by_the_wider_band_a_noise_limited_one_is_not():
+    entry = {"s68": 1.0, "s95": 2.0, "alpha_limited": {"s68": 1.0, "s95": 2.0}}
+    z, zw = np.array([0.5, 3.0, 3.0]), np.array([0.5, 0.9, 1.5])
+    np.testing.assert_array_equal(covered((z, zw, ALPHA_LIMITED), entry, "68"),
+                                  [True, True, False])
+    np.testing.assert_array_equal(covered((z, zw, ALPHA_LIMITED / 2), entry, "68"),
+                                  [True, False, False])
+    np.testing.assert_array_equal(covered((z, zw, ALPHA_LIMITED), {"s68": 1.0}, "68"),
+                                  [True, False, False])
+
+
+def test_the_stratum_brings_the_held_out_coverage_of_alpha_limited_cases_to_nominal():
+    """Pooled, the α-limited cases under-cover at the pooled factor; with their stratum the
+    held-out coverage of the bands reported is nominal on both kinds of case."""
+    cases = _stratified(np.random.default_rng(4), 32)
+    res = {"domain": "toy", "method": "toy",
+           **{k: [c[j] for c in cases] for j, k in enumerate(("z", "zw", "rho"))}}
+    plain, strat = _summary(res, [], strata=False), _summary(res, [], strata=True)
+    assert "alpha_limited" not in plain and strat["alpha_limited"]["cases_heldout"] == 8
+    assert strat["heldout_68_bootstrap"] == plain["heldout_68"]
+    test = [c for i, c in enumerate(cases) if not calibration_half(i)]
+    limited = np.mean(np.concatenate([covered(c, strat, "68") for c in test if c[2] > 1]))
+    assert strat["alpha_limited"]["heldout_68"] == limited
+    # 16 000 held-out points per kind: binomial error ≤ 0.4 %; noise-limited cases over-cover
+    # at the pooled factor, so both kinds are at least nominal
+    assert limited >= 0.68 - 0.02
+    assert strat["heldout_68"] >= plain["heldout_68"]

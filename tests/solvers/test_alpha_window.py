@@ -8,8 +8,11 @@ from specinv.core.mesh import Mesh
 from specinv.core.problem import Problem
 from specinv.kernels.imaginary_time import FermionicTauKernel
 from specinv.solvers.alpha_window import (
+    ALPHA_LIMITED,
     MAX_DECADES,
     STEPS_PER_DECADE,
+    alpha_limited_bands,
+    alpha_ratio,
     chi2_window,
     window_departures,
     window_spread,
@@ -85,9 +88,48 @@ def test_solvers_with_an_alpha_rule_report_the_window_in_the_band(solver, option
     assert np.all(raw >= window * (1 - 1e-12))  # a term of the band, in quadrature
 
 
-@pytest.mark.parametrize("options", [{"lam": 10.0, "band_window": True},
-                                     {"band_window": False}])
-def test_a_fixed_alpha_or_band_window_off_has_no_window(options):
+def test_a_fixed_alpha_has_no_window():
     problem = _tau_problem(1e-3)
-    r = specinv.solve(problem, "tikhonov", band="bootstrap", n_band=4, **options)
+    r = specinv.solve(problem, "tikhonov", band="bootstrap", n_band=4, lam=10.0,
+                      band_window=True)
     assert not r.extras["band_alpha_window"].any()
+
+
+def test_band_window_off_keeps_the_window_out_of_the_raw_band_but_reports_it():
+    problem = _tau_problem(1e-3)
+    on, off = (specinv.solve(problem, "tikhonov", band="bootstrap", n_band=4, band_window=w)
+               for w in (True, False))
+    np.testing.assert_array_equal(on.extras["band_alpha_window"],
+                                  off.extras["band_alpha_window"])
+    np.testing.assert_allclose(on.extras["band_std_raw"], np.hypot(
+        off.extras["band_std_raw"], off.extras["band_alpha_window"]))
+
+
+def test_alpha_ratio_is_the_median_window_to_bootstrap_ratio_where_the_band_is_positive():
+    boot = np.array([1.0, 2.0, 0.0, 4.0])
+    assert alpha_ratio(boot, np.array([3.0, 2.0, 5.0, 2.0])) == 1.0  # median of 3, 1, 0.5
+    assert alpha_ratio(np.zeros(3), np.ones(3)) == 0.0
+
+
+@pytest.mark.parametrize(("ratio", "widened"), [(ALPHA_LIMITED * 0.99, False),
+                                                (ALPHA_LIMITED, True)])
+def test_only_an_alpha_limited_answer_gets_the_wider_of_its_two_bands(ratio, widened):
+    boot, window = np.array([1.0, 1.0, 1.0]), np.full(3, ratio)
+    entry = {"alpha_limited": {"s68": 1.0, "s95": 2.0}}
+    std, band95 = np.full(3, 1.5), np.full(3, 5.0)
+    s, b, info = alpha_limited_bands(boot, window, std, band95, entry)
+    assert info["alpha_limited"] is widened and info["widened"] is widened
+    wide = np.hypot(1.0, ratio)
+    np.testing.assert_allclose(s, max(1.5, wide) if widened else 1.5)
+    np.testing.assert_allclose(b, max(5.0, 2.0 * wide) if widened else 5.0)
+
+
+def test_no_stratum_or_no_reported_level_leaves_the_bands_alone():
+    boot, window = np.ones(2), np.full(2, 10.0)
+    s, b, info = alpha_limited_bands(boot, window, np.ones(2), None, {"s68": 1.0})
+    assert info["alpha_limited"] and not info["widened"]
+    assert b is None
+    np.testing.assert_array_equal(s, 1.0)
+    s, b, _ = alpha_limited_bands(boot, window, None, np.ones(2),
+                                  {"alpha_limited": {"s68": 1.0, "s95": 2.0}})
+    assert s is None and np.all(b == 2.0 * np.hypot(1.0, 10.0))

@@ -24,6 +24,16 @@ coverage of the shipped factors on those cases is reported beside the held-out o
 ``--write-factors`` writes the factors in the format :mod:`specinv.solvers.bands`
 ships and applies.
 
+Answers whose α choice dominates their band (window-to-bootstrap ratio ``ρ`` at least
+:data:`~specinv.solvers.alpha_window.ALPHA_LIMITED`, :mod:`specinv.solvers.alpha_window`)
+form a stratum of their own (:mod:`specinv.cli.calibration_scores`): where a pair has
+enough of them among its calibration cases, the 68 % and 95 % quantiles of
+``|f − truth| / sqrt(σ_boot² + d²)`` on those cases are its factors (``alpha_limited``
+in the factors JSON, never below the Gaussian floors), and an α-limited answer reports
+the wider of its two calibrated bands. The held-out and out-of-set coverages are those
+of the bands reported,
+strata included; ``heldout_68_bootstrap`` keeps the coverage without the stratum.
+
 The band every solver reports on request is the parametric bootstrap of
 :mod:`specinv.solvers.bands` (option ``band="bootstrap"``); the native spreads that
 failed this benchmark (MaxEnt's spread over α, SOM's sample spread, NNRS's, the
@@ -52,6 +62,8 @@ from specinv.cli.calibration_cases import (
     calibration_half,
     case_sigma,
 )
+from specinv.cli.calibration_scores import MIN_STRATUM, alpha_stratum, band_scores, covered
+from specinv.solvers.alpha_window import ALPHA_LIMITED
 from specinv.solvers.bands import FLOORS, TARGETS, level_missed
 
 
@@ -171,7 +183,7 @@ def _chunk(task: tuple[str, str, int, int, int, int, str, dict[str, Any]]) -> di
     d = list(DOMAINS).index(domain)
     cases = DOMAINS[domain][0](np.random.default_rng([seed, d]), n)
     solver = get_solver(name, **options)
-    z = []
+    z, zw, rho = [], [], []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for i in range(lo, hi):
@@ -179,8 +191,10 @@ def _chunk(task: tuple[str, str, int, int, int, int, str, dict[str, Any]]) -> di
             sigma = noise * float(np.abs(y).max())
             y = y + sigma * np.random.default_rng([seed, d, i]).standard_normal(y.size)
             r = solver.solve(Problem(kernel, y, sigma=case_sigma(kernel, y, sigma, mode)))
-            z.append(np.abs(r.spectrum - truth) / np.maximum(r.extras["band_std_raw"], 1e-300))
-    return {"domain": domain, "method": method, "z": z, "kernel": type(cases[0][0]).__name__,
+            for out, x in zip((z, zw, rho), band_scores(r, truth), strict=True):
+                out.append(x)
+    return {"domain": domain, "method": method, "z": z, "zw": zw, "rho": rho,
+            "kernel": type(cases[0][0]).__name__,
             "solver": solver.name, "options": calibration_options(solver.options)}
 
 
@@ -206,22 +220,39 @@ def _merge(pairs: dict[tuple[str, str], dict[str, Any]], c: dict[str, Any]) -> N
     """Append chunk ``c``'s z-scores to its pair's entry in ``pairs``."""
     key = (c["domain"], c["method"])
     if key in pairs:
-        pairs[key]["z"].extend(c["z"])
+        for k in ("z", "zw", "rho"):
+            pairs[key][k].extend(c[k])
     else:
         pairs[key] = c
 
 
-def _summary(res: dict[str, Any], z_out: list[np.ndarray]) -> dict[str, Any]:
+def _summary(res: dict[str, Any], z_out: list[np.ndarray], strata: bool) -> dict[str, Any]:
     z = res["z"]
     out = coverage(np.concatenate([a for i, a in enumerate(z) if calibration_half(i)]),
                    np.concatenate([a for i, a in enumerate(z) if not calibration_half(i)]),
                    z_out)
+    cases = list(zip(z, res["zw"], res["rho"], strict=True))
+    cal = [c for i, c in enumerate(cases) if calibration_half(i)]
+    test = [c for i, c in enumerate(cases) if not calibration_half(i)]
+    stratum = alpha_stratum(cal) if strata else None
+    if stratum is not None:
+        out["alpha_limited"] = stratum
+        limited = [c for c in test if c[2] >= ALPHA_LIMITED]
+        stratum["cases_heldout"] = len(limited)
+        for level in TARGETS:
+            out[f"heldout_{level}_bootstrap"] = out[f"heldout_{level}"]
+            out[f"heldout_{level}"] = float(np.mean(np.concatenate(
+                [covered(c, out, level) for c in test])))
+            if limited:  # the α-limited held-out cases alone, with the band reported
+                stratum[f"heldout_{level}"] = float(np.mean(np.concatenate(
+                    [covered(c, out, level) for c in limited])))
     out["within_targets"] = all(level_missed(out, k) is None for k in TARGETS)
     out["cases_calibration"] = sum(calibration_half(i) for i in range(len(z)))
     out["cases_heldout"] = len(z) - out["cases_calibration"]
     print(f"{res['domain']:7s} {res['method']:16s} raw band covers {out['nominal_68']:.0%} / "
-          f"{out['nominal_95']:.0%}; s68 = {out['s68']:.3g}, s95 = {out['s95']:.3g}: held-out "
-          f"{out['heldout_68']:.0%} / {out['heldout_95']:.0%}", flush=True)
+          f"{out['nominal_95']:.0%}; s68 = {out['s68']:.3g}, s95 = {out['s95']:.3g}"
+          + (f" (α-limited {stratum['s68']:.3g}, {stratum['s95']:.3g})" if stratum else "")
+          + f": held-out {out['heldout_68']:.1%} / {out['heldout_95']:.1%}", flush=True)
     return out
 
 
@@ -252,6 +283,8 @@ def run(args: argparse.Namespace) -> int:
               "targets": TARGETS, "floors": FLOORS, "floor_rule": FLOOR_RULE,
               "cases": CASE_AXES, "out_of_set_cases": {k: d for k, (_, d) in CASES.items()},
               "band_window": args.band_window,
+              "alpha_limited": {"threshold": ALPHA_LIMITED, "min_cases": MIN_STRATUM,
+                                "applied": not args.band_window},
               "command": f"specinv bench calibration --cases {n} --seed {args.seed}"
                          + (" --band-window" if args.band_window else "")}
     specs = {m: (name, {**opts, "band_window": args.band_window})
@@ -260,13 +293,15 @@ def run(args: argparse.Namespace) -> int:
     report: dict[str, Any] = {"parameters": params, "results": {}}
     factors = []
     for res in pairs:
-        summary = _summary(res, domain_z(outside, res["domain"], res["method"]))
+        summary = _summary(res, domain_z(outside, res["domain"], res["method"]),
+                           strata=not args.band_window)
         report["results"][f"{res['domain']}/{res['method']}"] = summary
         factors.append({"kernel": res["kernel"], "solver": res["solver"],
                         "options": res["options"], "method": res["method"],
                         "calibration": f"bench calibration, domain {res['domain']}",
                         **{k: summary[k] for k in ("q68", "q95", "floor68", "floor95", "s68",
-                                                   "s95", "heldout_68", "heldout_95")}})
+                                                   "s95", "heldout_68", "heldout_95",
+                                                   "alpha_limited") if k in summary}})
     fitted = {(r["domain"], r["method"]): f for r, f in zip(pairs, factors, strict=True)}
     report["out_of_set"] = out_of_set(outside, fitted)
     out = Path(args.output)
@@ -280,7 +315,10 @@ def run(args: argparse.Namespace) -> int:
             tmp.write_text(json.dumps(obj, indent=1) + "\n")
         print(f"wrote {path}")
     z = {f"{r['domain']}/{r['method']}/{i}": a for r in pairs for i, a in enumerate(r["z"])}
-    z.update({f"out_of_set/{c}/{m}/{i}": a for (c, m), zs in outside.items()
-              for i, a in enumerate(zs)})
+    z.update({f"{k}{r['domain']}/{r['method']}/{i}": np.asarray(a) for r in pairs
+              for k, key in (("window/", "zw"), ("alpha_ratio/", "rho"))
+              for i, a in enumerate(r[key])})
+    z.update({f"{k}out_of_set/{c}/{m}/{i}": np.asarray(s[j]) for (c, m), zs in outside.items()
+              for i, s in enumerate(zs) for j, k in enumerate(("", "window/", "alpha_ratio/"))})
     np.savez_compressed(out / "zscores.npz", **z)
     return 0

@@ -147,8 +147,8 @@ CASES = {"sts-docs-example": (_sts_docs, "sts"),
              partial(_matsubara, _metal, 5.0, 24, 3e-5, 10.0, 201), "ac-matsubara")}
 
 
-def case_z(task: tuple[str, str, dict[str, Any]]) -> list[np.ndarray]:
-    """z-scores of one solver on one out-of-set case, one array per noise seed.
+def case_z(task: tuple[str, str, dict[str, Any]]) -> list[Any]:
+    """Scores of one solver on one out-of-set case, one per noise seed.
 
     Parameters
     ----------
@@ -157,9 +157,12 @@ def case_z(task: tuple[str, str, dict[str, Any]]) -> list[np.ndarray]:
 
     Returns
     -------
-    list of ndarray of shape (n_mesh,)
-        ``|f − truth| / σ_boot`` of the raw bootstrap band, for each of :data:`SEEDS`.
+    list of (ndarray, ndarray, float)
+        :func:`specinv.cli.calibration_scores.band_scores` for each of :data:`SEEDS`:
+        ``|f − truth| / σ_boot`` of the raw bootstrap band, the same with the α-window
+        term, and the window-to-bootstrap ratio.
     """
+    from specinv.cli.calibration_scores import band_scores
     from specinv.solvers import get_solver
 
     name, solver, options = task
@@ -169,14 +172,13 @@ def case_z(task: tuple[str, str, dict[str, Any]]) -> list[np.ndarray]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             r = get_solver(solver, **options).solve(problem)
-        z.append(np.abs(r.spectrum - truth(problem.kernel.mesh))
-                 / np.maximum(r.extras["band_std_raw"], 1e-300))
+        z.append(band_scores(r, truth(problem.kernel.mesh)))
     return z
 
 
 def out_of_set_z(methods: dict[str, tuple[str, ...]],
                  specs: dict[str, tuple[str, dict[str, Any]]],
-                 mapper: Any = map) -> dict[tuple[str, str], list[np.ndarray]]:
+                 mapper: Any = map) -> dict[tuple[str, str], list[Any]]:
     """z-scores of every benchmarked method on every out-of-set case of its domain.
 
     Parameters
@@ -199,7 +201,7 @@ def out_of_set_z(methods: dict[str, tuple[str, ...]],
     return dict(zip(keys, mapper(case_z, tasks), strict=True))
 
 
-def domain_z(zs: dict[tuple[str, str], list[np.ndarray]], domain: str,
+def domain_z(zs: dict[tuple[str, str], list[Any]], domain: str,
              method: str) -> list[np.ndarray]:
     """The pooled z-scores of ``method`` on each out-of-set case of ``domain``.
 
@@ -216,11 +218,11 @@ def domain_z(zs: dict[tuple[str, str], list[np.ndarray]], domain: str,
         One array per case of that domain (its seeds concatenated); empty when the
         domain has no out-of-set case.
     """
-    return [np.concatenate(zs[(name, method)]) for name, (_, d) in CASES.items()
-            if d == domain]
+    return [np.concatenate([s[0] for s in zs[(name, method)]])
+            for name, (_, d) in CASES.items() if d == domain]
 
 
-def out_of_set(zs: dict[tuple[str, str], list[np.ndarray]],
+def out_of_set(zs: dict[tuple[str, str], list[Any]],
                factors: dict[tuple[str, str], dict[str, Any]]) -> dict[str, Any]:
     """Coverage of the calibrated bands on the out-of-set cases.
 
@@ -229,24 +231,30 @@ def out_of_set(zs: dict[tuple[str, str], list[np.ndarray]],
     zs : dict
         :func:`out_of_set_z`.
     factors : dict
-        ``(domain, method)`` -> its fitted entry (``s68``, ``s95``).
+        ``(domain, method)`` -> its fitted entry (``s68``, ``s95``, ``alpha_limited``).
 
     Returns
     -------
     dict
-        ``"case/method"`` -> ``raw_68`` (share of points with z ≤ 1), the factors,
-        ``coverage_68``/``coverage_95`` (mean over :data:`SEEDS`, and per seed) and
+        ``"case/method"`` -> ``raw_68`` (share of points with z ≤ 1), the factors, the
+        window-to-bootstrap ratio of each seed (``alpha_ratio_per_seed``),
+        ``coverage_68``/``coverage_95`` of the bands reported (α-limited seeds with the
+        wider band, :func:`specinv.cli.calibration_scores.covered`; mean over
+        :data:`SEEDS`, and per seed) and
         ``reported_68``/``reported_95`` (whether the shipped rule shows that level).
     """
+    from specinv.cli.calibration_scores import covered
     from specinv.solvers.bands import level_missed
 
     out = {}
     for (name, method), z in zs.items():
         entry = factors[(CASES[name][1], method)]
-        res = {"seeds": list(SEEDS), "raw_68": float(np.mean(np.concatenate(z) <= 1.0)),
-               "s68": entry["s68"], "s95": entry["s95"]}
+        res = {"seeds": list(SEEDS),
+               "raw_68": float(np.mean(np.concatenate([s[0] for s in z]) <= 1.0)),
+               "s68": entry["s68"], "s95": entry["s95"],
+               "alpha_ratio_per_seed": [float(s[2]) for s in z]}
         for level in ("68", "95"):
-            per_seed = [float(np.mean(a <= entry[f"s{level}"])) for a in z]
+            per_seed = [float(np.mean(covered(s, entry, level))) for s in z]
             res[f"coverage_{level}"] = float(np.mean(per_seed))
             res[f"coverage_{level}_per_seed"] = per_seed
             res[f"reported_{level}"] = level_missed(entry, level) is None

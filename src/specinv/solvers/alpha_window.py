@@ -21,6 +21,16 @@ answer's α up and down in steps of ``1/STEPS_PER_DECADE`` decade (at most
 included) enters the band as a bias term with the solver option ``band_window``
 (:func:`specinv.solvers.bands.bootstrap_std`). It does not vanish at large α, and it is
 zero where the data pin α down.
+
+Added to every band, the window widens the noise-limited answers too, and their
+conformal factors then shrink the bands of the spectra it misses (``specinv bench
+calibration``). It is therefore used only where the data say the answer is α-limited:
+where the ratio ``ρ`` of the window spread to the bootstrap band (median over the mesh,
+:func:`alpha_ratio`) reaches :data:`ALPHA_LIMITED`, the α choice dominates the band's
+variance (``d² ≥ 4 σ_boot²``). The calibration fits separate factors on the α-limited
+cases for the band ``sqrt(σ_boot² + d²)``, and such an answer reports the wider of its
+two calibrated bands (:func:`alpha_limited_bands`): a noise-limited answer, and every
+band of a pair with too few α-limited cases, is the calibrated bootstrap band unchanged.
 """
 
 from __future__ import annotations
@@ -30,6 +40,8 @@ from typing import Any
 
 import numpy as np
 
+#: window-to-bootstrap ratio ``ρ`` (:func:`alpha_ratio`) at and above which an answer is α-limited
+ALPHA_LIMITED = 2.0
 #: α steps per decade of the walk along the regularization path
 STEPS_PER_DECADE = 8
 #: decades walked at most on each side of the answer's α
@@ -115,3 +127,59 @@ def window_departures(step: Step, alpha: float, chi2_answer: float, spectrum: np
                 break
             out.append(f - spectrum)
     return np.reshape(out, (len(out), spectrum.size))
+
+
+def alpha_ratio(boot: np.ndarray, window: np.ndarray) -> float:
+    """How far the α choice dominates the band: the median of ``d / σ_boot`` over the mesh.
+
+    Parameters
+    ----------
+    boot : ndarray of shape (n_mesh,)
+        The bootstrap band ``σ_boot`` without the window term.
+    window : ndarray of shape (n_mesh,)
+        The α-window spread ``d`` (:func:`window_spread`; zeros without an α rule).
+
+    Returns
+    -------
+    float
+        The ratio ``ρ`` over the mesh points with ``σ_boot > 0`` (0 when there are none).
+    """
+    boot, window = np.asarray(boot, dtype=float), np.asarray(window, dtype=float)
+    ok = boot > 0
+    return float(np.median(window[ok] / boot[ok])) if ok.any() else 0.0
+
+
+def alpha_limited_bands(boot: np.ndarray, window: np.ndarray, std: np.ndarray | None,
+                        band95: np.ndarray | None, entry: dict[str, Any] | None
+                        ) -> tuple[np.ndarray | None, np.ndarray | None, dict[str, Any]]:
+    """The calibrated bands, widened where the answer is α-limited.
+
+    Parameters
+    ----------
+    boot, window : ndarray of shape (n_mesh,)
+        As :func:`alpha_ratio`.
+    std, band95 : ndarray of shape (n_mesh,) or None
+        The calibrated 68 % band and 95 % half-width of the bootstrap band
+        (:func:`specinv.solvers.bands.calibrated_band`; None: that level is not reported).
+    entry : dict or None
+        The pair's calibration entry; its ``alpha_limited`` item, when present, holds the
+        factors ``s68``, ``s95`` of ``sqrt(σ_boot² + d²)`` fitted on the α-limited cases.
+
+    Returns
+    -------
+    std, band95 : ndarray of shape (n_mesh,) or None
+        The reported levels, each the wider of its band and the α-limited stratum's
+        (unchanged for a noise-limited answer or a pair without the stratum).
+    info : dict
+        ``ratio`` (:func:`alpha_ratio`), ``alpha_limited`` (``ratio ≥`` :data:`ALPHA_LIMITED`)
+        and ``widened`` (whether the stratum's factors were applied).
+    """
+    ratio = alpha_ratio(boot, window)
+    stratum = (entry or {}).get("alpha_limited")
+    info = {"ratio": ratio, "alpha_limited": ratio >= ALPHA_LIMITED,
+            "widened": ratio >= ALPHA_LIMITED and stratum is not None}
+    if not info["widened"]:
+        return std, band95, info
+    wide = np.hypot(boot, window)
+    return (None if std is None else np.maximum(std, stratum["s68"] * wide),
+            None if band95 is None else np.maximum(band95, stratum["s95"] * wide), info)

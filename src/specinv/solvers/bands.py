@@ -17,14 +17,18 @@ bias at ``f̂`` (for a linear solver exactly ``(S − I) f̂``). The band report
 
 Every replica is solved by the whole procedure, its α rule included, but the rules
 re-pick nearly the α of the answer on data drawn from the answer (measured spread of
-the replicas' α: 0.0–0.24 decades on the out-of-set continuation cases). With the option
-``band_window`` (off by default) the term ``d`` adds the uncertainty of the α choice
-itself for solvers with an α rule (MaxEnt, Tikhonov): the RMS spread of the answers over
-the α whose χ² the data cannot tell from the answer's (:mod:`specinv.solvers.alpha_window`;
-zero for a fixed α or a solver without a rule). Calibrated with it, the held-out
-coverage of MaxEnt with classic α rose to 90 % / 98 % and 19 of the 28 out-of-set
-coverages fell (``docs/guide/verdict.rst``), so the shipped factors are for ``d = 0``
-and a band with ``band_window`` is reported as ``uncalibrated``.
+the replicas' α: 0.0–0.24 decades on the out-of-set continuation cases). For solvers with
+an α rule (MaxEnt, Tikhonov) the band therefore also measures ``d``, the RMS spread of
+the answers over the α whose χ² the data cannot tell from the answer's
+(:mod:`specinv.solvers.alpha_window`; zero for a fixed α or a solver without a rule,
+``extras["band_alpha_window"]``). Added to every band (option ``band_window``, off by
+default; such a band is reported as ``uncalibrated``) it widened the noise-limited answers
+too, and the conformal factors then shrank the bands of the spectra it missed (19 of 28
+out-of-set coverages fell, ``docs/guide/verdict.rst``). By default it enters only the
+bands of α-limited answers (``d`` at least twice ``σ_boot`` at the median mesh point) of
+pairs whose factors carry an α-limited stratum (``alpha_limited``, fitted by ``specinv
+bench calibration`` on those cases); such an answer reports the wider of its two
+calibrated bands (:func:`specinv.solvers.alpha_window.alpha_limited_bands`).
 
 The bias at ``f̂`` underestimates the bias at the truth where the regularization
 removes most of a feature, and the errors have heavier tails than a Gaussian, so
@@ -238,8 +242,10 @@ def shipped_factors() -> tuple[dict[str, Any], ...]:
     tuple of dict
         One entry per calibrated pair: ``kernel`` (class name), ``solver``, ``options``
         (:func:`calibration_options`), ``method`` (label), ``s68``, ``s95``, the
-        held-out coverages ``heldout_68``, ``heldout_95`` and, from calibrations that
-        validate shrinks out of set, the floors ``floor68``, ``floor95``.
+        held-out coverages ``heldout_68``, ``heldout_95``, from calibrations that
+        validate shrinks out of set the floors ``floor68``, ``floor95``, and where the pair
+        had enough α-limited cases their factors ``alpha_limited``
+        (:func:`specinv.solvers.alpha_window.alpha_limited_bands`).
     """
     path = resources.files("specinv") / FACTORS_RESOURCE
     if not path.is_file():  # nothing calibrated (a checkout before its first calibration)

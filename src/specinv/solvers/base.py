@@ -26,6 +26,7 @@ from specinv.core.check import check_fit
 from specinv.core.errors import ParameterError
 from specinv.core.problem import Problem
 from specinv.core.result import InversionResult
+from specinv.solvers.alpha_window import alpha_limited_bands
 from specinv.solvers.bands import (
     bootstrap_replicas,
     bootstrap_std,
@@ -232,12 +233,14 @@ class Solver:
                     **o.hyperparameters, "band": note}, o.extras, o.sigma))
                 continue
             f0, kind = np.asarray(o.spectrum, dtype=float), type(p.kernel).__name__
-            window = o.alpha_window() if o.alpha_window and self.options["band_window"] \
-                else np.zeros_like(f0)
-            raw = bootstrap_std(f0, np.asarray(f), window)
-            std, band95, label = calibrated_band(raw, find_factors(
-                kind, self.name, self.options, defaults={**COMMON_OPTIONS, **self.defaults}),
-                kind, self.name)
+            window = o.alpha_window() if o.alpha_window else np.zeros_like(f0)
+            boot = bootstrap_std(f0, np.asarray(f))
+            raw = np.hypot(boot, window) if self.options["band_window"] else boot
+            entry = find_factors(kind, self.name, self.options,
+                                 defaults={**COMMON_OPTIONS, **self.defaults})
+            std, band95, label = calibrated_band(raw, entry, kind, self.name)
+            std, band95, label["alpha_window"] = alpha_limited_bands(boot, window, std,
+                                                                     band95, entry)
             factor = f", {label['status']}" + (f" (68 %: x{label['s68']:.3g}, 95 %: "
                                                f"x{label['s95']:.3g})" if "s68" in label else "")
             banded.append(SolverOutput(
