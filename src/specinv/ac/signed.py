@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from specinv.ac.window import half_axis, is_tau, spectral_norm
+from specinv.ac.window import half_axis, is_tau, spectral_norm, tau_end_fits
 from specinv.core.errors import ParameterError
 from specinv.io.qmc import ContinuationInput
 
@@ -106,12 +106,10 @@ def _energy_scale(data: ContinuationInput, kernel: str) -> float | None:
     """
     if not is_tau(kernel):
         return None
-    tau, g = data.points, data.values
-    k = min(8, tau.size // 4)
-    if k < 4:
+    fits = tau_end_fits(data.points, data.values)
+    if fits is None:
         return None
-    p0 = np.polyfit(tau[:k] - tau[0], g[:k], 3)
-    p1 = np.polyfit(tau[-k:] - tau[-1], g[-k:], 3)
+    p0, p1 = fits
     return float(np.sqrt(2.0 * (abs(p0[-3]) + abs(p1[-3])) / (abs(p0[-1]) + abs(p1[-1]))))
 
 

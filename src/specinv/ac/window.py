@@ -67,6 +67,30 @@ def half_axis(kernel: str) -> bool:
     return kernel in ("bosonic-matsubara", "conductivity-tau")
 
 
+def tau_end_fits(tau: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Cubic fits to the first and last ``min(8, n/4)`` points of G(τ), in ``τ − τ_end``.
+
+    Their constant and quadratic coefficients are G and G''/2 at each end: moments of the
+    spectrum weighted towards ω > 0 at τ = 0 and towards ω < 0 at τ = β.
+
+    Parameters
+    ----------
+    tau : ndarray of shape (n,)
+        Imaginary times, increasing.
+    g : ndarray of shape (n,)
+        G(τ).
+
+    Returns
+    -------
+    (ndarray, ndarray) or None
+        The coefficients (highest power first) at τ = 0 and at τ = β; None for n < 16.
+    """
+    k = min(8, tau.size // 4)
+    if k < 4:
+        return None
+    return (np.polyfit(tau[:k] - tau[0], g[:k], 3), np.polyfit(tau[-k:] - tau[-1], g[-k:], 3))
+
+
 def auto_omega_max(data: ContinuationInput, kernel: str, beta: float) -> float:
     """Frequency window W from the data's spectral moments.
 
@@ -91,12 +115,10 @@ def auto_omega_max(data: ContinuationInput, kernel: str, beta: float) -> float:
     floor = 20.0 / beta
     try:
         if is_tau(kernel):
-            tau, g = data.points, data.values
-            k = min(8, tau.size // 4)
-            if k < 4:
+            fits = tau_end_fits(data.points, data.values)
+            if fits is None:
                 return floor
-            p0 = np.polyfit(tau[:k] - tau[0], g[:k], 3)
-            p1 = np.polyfit(tau[-k:] - tau[-1], g[-k:], 3)
+            p0, p1 = fits
             m0 = abs(p0[-1] + p1[-1])
             m2 = abs(2 * p0[-3] + 2 * p1[-3])
         else:
