@@ -38,3 +38,14 @@ def test_window_widened_when_spectrum_does_not_decay():
     assert setup2.omega_max > 4.0
     assert not any("decay" in r for r in result2.check.reasons)
     assert result2.check.details["sum_rule_deviation"] < 0.05
+
+
+def test_sign_change_of_fermionic_g_tau_is_noted_only_for_a_signed_spectrum():
+    from specinv.ac import act100
+    from specinv.ac.window import sign_change_note
+
+    positive = act100.make_case("std_fg", 13, 1e-4, seed=1)  # G(τ) < 0 everywhere
+    signed = act100.make_case("std_frd", 1, 1e-4, seed=1)  # ±peaks: G(0) < 0 < G(β)
+    assert sign_change_note(positive["data"], "fermionic-tau") is None
+    assert "--signed" in sign_change_note(signed["data"], "fermionic-tau")
+    assert sign_change_note(signed["data"], "bosonic-tau") is None  # tested for G(τ) only

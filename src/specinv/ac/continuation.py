@@ -28,6 +28,7 @@ from specinv.ac.window import (
     half_axis,
     is_fermionic,
     is_tau,
+    sign_change_note,
     spectral_norm,
 )
 from specinv.core.errors import InputError, ParameterError
@@ -309,9 +310,10 @@ def _final_checks(result: Any, setup: ContinuationSetup, data: ContinuationInput
                   beta: float, noise_model: TailNoise | None) -> None:
     """Extend ``result.check``: residuals under the tail noise model
     (:func:`~specinv.ac.tail_whiten.recheck`), edges, and the sum rule against the data's
-    zeroth moment (fermionic kernels)."""
+    zeroth moment (fermionic kernels); note data that no positive spectrum gives."""
     from specinv.core.check import check_edges
 
+    setup.notes.extend(n for n in [sign_change_note(data, kernel)] if n is not None)
     sides = "upper" if half_axis(kernel) else "both"
     if noise_model is not None:
         from specinv.ac.tail_whiten import recheck

@@ -67,6 +67,36 @@ def half_axis(kernel: str) -> bool:
     return kernel in ("bosonic-matsubara", "conductivity-tau")
 
 
+def sign_change_note(data: ContinuationInput, kernel: str) -> str | None:
+    """A note when fermionic G(τ) changes sign, which no spectrum A ≥ 0 gives.
+
+    Data clearly positive somewhere and clearly negative elsewhere (beyond 5 error bars,
+    or 5 % of max |G| without errors) come from a spectrum of either sign, e.g. an
+    off-diagonal element, which needs ``--signed``.
+
+    Parameters
+    ----------
+    data : ContinuationInput
+        The data, as read (after any flip of the sign convention).
+    kernel : str
+        One of :data:`KERNELS` (only ``fermionic-tau`` is tested).
+
+    Returns
+    -------
+    str or None
+        The note, or None.
+    """
+    if kernel != "fermionic-tau":
+        return None
+    g = np.asarray(data.values, float)
+    scale = 5.0 * (np.asarray(data.error, float) if data.error is not None
+                   else 0.05 * np.max(np.abs(g)))
+    if not (np.any(g > scale) and np.any(g < -scale)):
+        return None
+    return (f"G(τ) changes sign (from {g.min():.3g} to {g.max():.3g}): no spectrum A ≥ 0 "
+            "gives that; for an off-diagonal element use --signed")
+
+
 def tau_end_fits(tau: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """Cubic fits to the first and last ``min(8, n/4)`` points of G(τ), in ``τ − τ_end``.
 
