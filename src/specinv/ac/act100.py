@@ -33,7 +33,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from specinv.ac import actest
-from specinv.io.qmc import ContinuationInput
 from specinv.kernels.imaginary_time import bosonic_tau_kernel
 
 #: rise-and-decay spectra of std_frd: peaks (c, γ, h) and their signs
@@ -166,9 +165,6 @@ def make_case(name: str, index: int, sigma: float, seed: int) -> dict:
     else:
         g = np.trapezoid(bosonic_tau_kernel(tau, omega, actest.BETA) * a[None, :], omega,
                          axis=1)
-    noisy = g + sigma * np.random.default_rng(seed).standard_normal(tau.size)
-    data = ContinuationInput(tau, noisy, error=np.full(tau.size, sigma),
-                             source=f"act100 {name}[{index}] sigma={sigma:g} seed={seed}")
-    return {"data": data, "kernel": sub.kernel, "beta": actest.BETA, "ref_omega": omega,
-            "ref": a, "window": actest.OMEGA_MAX, "sigma": sigma, "seed": seed,
-            "subset": name, "signed": sub.signed}
+    case = actest.noisy_case(a, g, sigma, seed, sub.kernel,
+                             f"act100 {name}[{index}] sigma={sigma:g} seed={seed}")
+    return {**case, "subset": name, "signed": sub.signed}

@@ -144,11 +144,38 @@ def make_case(peaks: tuple[tuple[float, float, float], ...], sigma: float,
     omega = reference_grid()
     a = spectrum(peaks, omega)
     tau = np.linspace(0.0, BETA, N_TAU)
-    g = green_tau(a, omega, tau, BETA)
+    return noisy_case(a, green_tau(a, omega, tau, BETA), sigma, seed, "fermionic-tau",
+                      f"actest sigma={sigma:g} seed={seed}")
+
+
+def noisy_case(a: np.ndarray, g: np.ndarray, sigma: float, seed: int, kernel: str,
+               source: str) -> dict:
+    """The protocol's case from an exact spectrum and its exact data: white noise of σ added.
+
+    Parameters
+    ----------
+    a : ndarray of shape (N_REF,)
+        Exact spectrum on :func:`reference_grid`.
+    g : ndarray of shape (N_TAU,)
+        Its exact data on the protocol's τ points.
+    sigma : float
+        Standard deviation of the noise (and the error column).
+    seed : int
+        Seed of the noise.
+    kernel : str
+        Kernel name of the data (``specinv ac continue --kernel``).
+    source : str
+        Label of the data.
+
+    Returns
+    -------
+    dict
+        As :func:`make_case`.
+    """
+    tau = np.linspace(0.0, BETA, N_TAU)
     noisy = g + sigma * np.random.default_rng(seed).standard_normal(tau.size)
-    data = ContinuationInput(tau, noisy, error=np.full(tau.size, sigma),
-                             source=f"actest sigma={sigma:g} seed={seed}")
-    return {"data": data, "kernel": "fermionic-tau", "beta": BETA, "ref_omega": omega,
+    data = ContinuationInput(tau, noisy, error=np.full(tau.size, sigma), source=source)
+    return {"data": data, "kernel": kernel, "beta": BETA, "ref_omega": reference_grid(),
             "ref": a, "window": OMEGA_MAX, "sigma": sigma, "seed": seed}
 
 
