@@ -39,7 +39,7 @@ from pathlib import Path
 from specinv.core.threads import compute_threads
 from specinv.io.atomic import atomic_path
 from specinv.optics.config import ModelConfig
-from specinv.optics.dataset import build_dataset
+from specinv.optics.dataset import PRIORS, build_dataset
 from specinv.optics.train import train_model
 from specinv.optics.trained import TrainedModel
 
@@ -71,10 +71,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--time-limit", type=float, default=None,
                     help="stop each rRIM training after the epoch exceeding this many seconds")
     ap.add_argument("--n-rrim", type=int, default=3, help="rRIM ensemble members")
-    ap.add_argument("--prior", choices=("mixtures", "broad", "tails"), default="mixtures",
+    ap.add_argument("--prior", choices=PRIORS, default="mixtures",
                     help="rRIM training glues: Gaussian mixtures (seed 001), the broad "
                          "prior of specinv.optics.prior, or the mixtures with a share of "
-                         "tails persisting to 400 meV (specinv.optics.prior.tail_glues)")
+                         "tails persisting to 400 meV (specinv.optics.prior.tail_glues), "
+                         "or those with a third of broad-prior draws (tail_broad_glues)")
     ap.add_argument("--init-from", default=None,
                     help="fine-tune: rRIM i starts from DIR/rrim_default_i.pt")
     ap.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate of the rRIMs")
