@@ -175,8 +175,7 @@ def build_dataset(n: int, *, noise: float = 0.0, seed: int = 0,
         uniformly from these levels (``noise`` must then be 0) and kept in ``sigma``.
         Glue functions, temperatures and split equal those of the fixed-noise sets.
     prior : {"mixtures", "broad", "tails", "tails_broad"}
-        Glues: the seed's mixtures, or ``broad_glues`` / ``tail_glues`` /
-        ``tail_broad_glues`` of optics.prior.
+        Seed mixtures, or ``broad_glues``, ``tail_glues``, ``tail_broad_glues`` (optics.prior).
 
     Returns
     -------

@@ -1,9 +1,10 @@
 """Train the default weights shipped in ``specinv/data/optics``.
 
 ``python -m specinv.optics.train_default [--out DIR] [--cache-dir DIR] [--epochs E]
-[--epochs-regressor E] [--time-limit S] [--n-rrim K] [--prior mixtures|broad]
+[--epochs-regressor E] [--time-limit S] [--n-rrim K] [--prior PRIOR]
 [--noise-levels S ...] [--scale-equivariant] [--skip-regressors] [--init-from DIR]
-[--lr LR]``
+[--lr LR]`` (``PRIOR``: ``mixtures``, ``broad``, ``tails`` or ``tails_broad``, the
+priors of :func:`specinv.optics.dataset.build_dataset`)
 
 - ``rrim_default_{0,1,2}.pt``: an ensemble of three rRIMs (seeds 0, 1, 2) trained
   on one data set spanning T = 10–300 K (every 10 K; the kernel at each sample's
