@@ -4,6 +4,7 @@ import json
 
 from specinv.cli.main import main
 from specinv.core.check import CHI2_OK
+from specinv.optics.setup import OpticsSetup
 
 
 def test_quick_bench_verified_answers_fit(tmp_path):
@@ -24,3 +25,10 @@ def test_quick_bench_verified_answers_fit(tmp_path):
     assert s["glues"] == 6 and s["glues_rrim_worse_than_maxent_10pc"] == sum(
         c["rrim"] > 1.1 * c["maxent"] for c in cells)
     assert len(s["maxent_over_rrim_per_family"]) == 5  # the in-prior control is left out
+    # what limits the answer: the counts are per glue and add up over the cells
+    for key in ("glues_network_fits", "glues_refined_worse_than_network"):
+        assert all(0 <= c[key] <= c["glues"] for c in cells)
+        assert s[key] == sum(c[key] for c in cells)
+    # a network answer that fits the data has χ²/N at most 1 + √(2/N), N data points
+    bound = 1 + (2 / OpticsSetup().n_omega) ** 0.5
+    assert all(c["glues_network_fits"] == (c["network_chi2_reduced"] <= bound) for c in cells)

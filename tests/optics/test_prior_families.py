@@ -6,13 +6,15 @@ import numpy as np
 
 from specinv.optics.dataset import build_dataset
 from specinv.optics.families import MEMBERS, NAMES, family_glues
-from specinv.optics.glue import gaussian_mixtures
+from specinv.optics.glue import MIXTURE_RANGES, gaussian_mixtures
 from specinv.optics.prior import (
+    BROAD_SHARE,
     FAMILIES,
     HEIGHTS,
     TAIL_RANGES,
     TAIL_SHARE,
     broad_glues,
+    tail_broad_glues,
     tail_glues,
 )
 
@@ -64,3 +66,17 @@ def test_tail_prior_is_the_seed_prior_with_a_share_of_tails_to_400_mev():
     assert np.all(glues[tailed, -1] / glues[tailed].max(axis=1) >= bound)
     assert np.median(glues[tailed, -1] / glues[tailed].max(axis=1)) > 10 * np.median(
         base[tailed, -1] / base[tailed].max(axis=1))
+
+
+def test_tail_broad_prior_mixes_a_share_of_broad_draws():
+    n = 600
+    glues = tail_broad_glues(MESH, n, np.random.default_rng(5))
+    assert glues.shape == (n, MESH.size) and np.all(np.isfinite(glues)) and np.all(glues >= 0)
+    np.testing.assert_array_equal(glues, tail_broad_glues(MESH, n, np.random.default_rng(5)))
+    # only broad draws outside its "mixture" family (5 of 6) can peak above the seed's
+    # maximum height; their peak is log-uniform in HEIGHTS
+    seed_top = MIXTURE_RANGES["max_height"][1]
+    p_tall = np.log(HEIGHTS[1] / seed_top) / np.log(HEIGHTS[1] / HEIGHTS[0])
+    share = BROAD_SHARE * (len(FAMILIES) - 1) / len(FAMILIES) * p_tall
+    tall = np.mean(glues.max(axis=1) > seed_top * (1 + 1e-9))
+    assert abs(tall - share) < 4 * np.sqrt(share * (1 - share) / n)

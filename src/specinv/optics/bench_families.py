@@ -24,6 +24,8 @@ NOISES = (1e-4, 1e-3)
 METHODS = ("rrim", "rrim_nocv", "rrim_raw", "cnn_raw", "maxent", "tikhonov")
 #: the shipped CNN is trained at this temperature only
 CNN_TEMPERATURE = 100.0
+#: a network answer "fits" at χ²/N ≤ 1 + FIT_SIGMAS·√(2/N) (N data points: χ²'s spread)
+FIT_SIGMAS = 1.0
 
 
 def _errors(k: Any, g: np.ndarray, noise: float, rng: np.random.Generator,
@@ -43,7 +45,10 @@ def _errors(k: Any, g: np.ndarray, noise: float, rng: np.random.Generator,
     norm = float(np.linalg.norm(g))
     out = {m: float(np.linalg.norm(r.spectrum - g) / norm) for m, r in runs.items()}
     nocv = runs["rrim"].extras.get("verified_spectrum", runs["rrim"].spectrum)
-    return {**out, "rrim_nocv": float(np.linalg.norm(nocv - g) / norm)}
+    chi2 = runs["rrim"].hyperparameters["network_chi2_reduced"]
+    return {**out, "rrim_nocv": float(np.linalg.norm(nocv - g) / norm),
+            "network_chi2_reduced": chi2,
+            "network_fits": bool(chi2 <= 1.0 + FIT_SIGMAS * np.sqrt(2.0 / y.size))}
 
 
 def family_table(quick: bool, seed: int, select: str = "none") -> dict[str, Any]:
@@ -62,8 +67,10 @@ def family_table(quick: bool, seed: int, select: str = "none") -> dict[str, Any]
     -------
     dict
         ``cells`` (family, temperature_K, noise, median error per method, how many of
-        its glues the verified rRIM answers more than 10 % worse than MaxEnt) and
-        ``summary`` (violations of the targets, median MaxEnt/rRIM ratio, the glue count).
+        its glues the verified rRIM answers more than 10 % worse than MaxEnt, the
+        network's median χ²/N, how many glues it already fits and on how many the
+        refinement is worse than the raw network) and ``summary`` (violations of the
+        targets, median MaxEnt/rRIM ratio, the glue counts).
     """
     from specinv.optics.families import family_glues
     from specinv.optics.setup import OpticsSetup
@@ -82,6 +89,11 @@ def family_table(quick: bool, seed: int, select: str = "none") -> dict[str, Any]
                                  for m in METHODS if m in errs[0]},
                               "glues_rrim_worse_than_maxent_10pc": sum(
                                   e["rrim"] > 1.1 * e["maxent"] for e in errs),
+                              "network_chi2_reduced": float(np.median(
+                                  [e["network_chi2_reduced"] for e in errs])),
+                              "glues_network_fits": sum(e["network_fits"] for e in errs),
+                              "glues_refined_worse_than_network": sum(
+                                  e["rrim_nocv"] > e["rrim_raw"] for e in errs),
                               "glues": len(errs)})
     return {"cells": cells, "summary": _summary(cells)}
 
@@ -101,6 +113,9 @@ def _summary(cells: list[dict[str, Any]]) -> dict[str, Any]:
         "glues_rrim_worse_than_maxent_10pc": sum(c["glues_rrim_worse_than_maxent_10pc"]
                                                  for c in cells),
         "glues": sum(c["glues"] for c in cells),
+        "glues_network_fits": sum(c["glues_network_fits"] for c in cells),
+        "glues_refined_worse_than_network": sum(c["glues_refined_worse_than_network"]
+                                                for c in cells),
         "maxent_over_rrim_per_family": ratio,
         "median_maxent_over_rrim": float(np.median(list(ratio.values()))),
         "target_median_ratio": 1.5,
@@ -124,4 +139,5 @@ def print_table(table: dict[str, Any]) -> None:
           f"in {s['cells_rrim_above_maxent']} of {s['cells']} cells; median over out-of-prior "
           f"families of MaxEnt/rRIM error {s['median_maxent_over_rrim']:.2f} (target ≥ 1.5); "
           f"more than 10 % worse than MaxEnt on {s['glues_rrim_worse_than_maxent_10pc']} of "
-          f"{s['glues']} glues")
+          f"{s['glues']} glues; the raw network fits the data on {s['glues_network_fits']}, "
+          f"the refinement is worse than it on {s['glues_refined_worse_than_network']}")

@@ -25,7 +25,7 @@ from specinv.optics.glue import MIXTURE_RANGES, gaussian_mixtures
 from specinv.optics.setup import OpticsSetup
 
 SPLIT = (0.8, 0.1, 0.1)
-PRIORS = ("mixtures", "broad", "tails")
+PRIORS = ("mixtures", "broad", "tails", "tails_broad")
 
 
 @dataclass
@@ -140,6 +140,10 @@ def _glues(prior: str, mesh: np.ndarray, n: int, rng: np.random.Generator) -> np
         from specinv.optics.prior import tail_glues
 
         return tail_glues(mesh, n, rng)
+    if prior == "tails_broad":
+        from specinv.optics.prior import tail_broad_glues
+
+        return tail_broad_glues(mesh, n, rng)
     return gaussian_mixtures(mesh, n, rng)
 
 
@@ -170,8 +174,8 @@ def build_dataset(n: int, *, noise: float = 0.0, seed: int = 0,
         Mixed noise (training of noise-conditioned models): each sample's σ is drawn
         uniformly from these levels (``noise`` must then be 0) and kept in ``sigma``.
         Glue functions, temperatures and split equal those of the fixed-noise sets.
-    prior : {"mixtures", "broad", "tails"}
-        Glues: the seed's mixtures, or ``broad_glues`` / ``tail_glues`` of optics.prior.
+    prior : {"mixtures", "broad", "tails", "tails_broad"}
+        Seed mixtures, or ``broad_glues``, ``tail_glues``, ``tail_broad_glues`` (optics.prior).
 
     Returns
     -------

@@ -151,3 +151,29 @@ def broad_glues(omega: np.ndarray, n: int, rng: np.random.Generator
         g = np.clip(_draw(o, FAMILIES[f], rng), 0.0, None)
         out[i] = g / g.max() * np.exp(rng.uniform(*np.log(HEIGHTS)))
     return out, fam
+
+
+#: share of :func:`tail_broad_glues` draws taken from :func:`broad_glues`
+BROAD_SHARE = 1.0 / 3.0
+
+
+def tail_broad_glues(omega: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` glues: :data:`BROAD_SHARE` of them from the broad prior, the rest from the tail prior.
+
+    Parameters
+    ----------
+    omega : ndarray of shape (n_glue,)
+        Boson energies Ω (meV).
+    n : int
+        Number of glues.
+    rng : numpy.random.Generator
+        Source of every choice.
+
+    Returns
+    -------
+    ndarray of shape (n, n_glue)
+        Non-negative glues in a random order (:func:`tail_glues` and :func:`broad_glues`).
+    """
+    n_broad = int(round(BROAD_SHARE * n))
+    x = np.concatenate([tail_glues(omega, n - n_broad, rng), broad_glues(omega, n_broad, rng)[0]])
+    return x[rng.permutation(n)]

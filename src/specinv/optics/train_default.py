@@ -1,9 +1,10 @@
 """Train the default weights shipped in ``specinv/data/optics``.
 
 ``python -m specinv.optics.train_default [--out DIR] [--cache-dir DIR] [--epochs E]
-[--epochs-regressor E] [--time-limit S] [--n-rrim K] [--prior mixtures|broad]
+[--epochs-regressor E] [--time-limit S] [--n-rrim K] [--prior PRIOR]
 [--noise-levels S ...] [--scale-equivariant] [--skip-regressors] [--init-from DIR]
-[--lr LR]``
+[--lr LR]`` (``PRIOR``: ``mixtures``, ``broad``, ``tails`` or ``tails_broad``, the
+priors of :func:`specinv.optics.dataset.build_dataset`)
 
 - ``rrim_default_{0,1,2}.pt``: an ensemble of three rRIMs (seeds 0, 1, 2) trained
   on one data set spanning T = 10–300 K (every 10 K; the kernel at each sample's
@@ -39,7 +40,7 @@ from pathlib import Path
 from specinv.core.threads import compute_threads
 from specinv.io.atomic import atomic_path
 from specinv.optics.config import ModelConfig
-from specinv.optics.dataset import build_dataset
+from specinv.optics.dataset import PRIORS, build_dataset
 from specinv.optics.train import train_model
 from specinv.optics.trained import TrainedModel
 
@@ -71,10 +72,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--time-limit", type=float, default=None,
                     help="stop each rRIM training after the epoch exceeding this many seconds")
     ap.add_argument("--n-rrim", type=int, default=3, help="rRIM ensemble members")
-    ap.add_argument("--prior", choices=("mixtures", "broad", "tails"), default="mixtures",
+    ap.add_argument("--prior", choices=PRIORS, default="mixtures",
                     help="rRIM training glues: Gaussian mixtures (seed 001), the broad "
                          "prior of specinv.optics.prior, or the mixtures with a share of "
-                         "tails persisting to 400 meV (specinv.optics.prior.tail_glues)")
+                         "tails persisting to 400 meV (specinv.optics.prior.tail_glues), "
+                         "or those with a third of broad-prior draws (tail_broad_glues)")
     ap.add_argument("--init-from", default=None,
                     help="fine-tune: rRIM i starts from DIR/rrim_default_i.pt")
     ap.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate of the rRIMs")
