@@ -98,6 +98,8 @@ def test_a_failed_fit_from_a_given_start_is_retried_from_the_flat_start(truth):
     assert fit.info["start_kept"] == "flat"
     assert fit.info["start_flat_chi2_reduced"] < fit.info["start_given_chi2_reduced"]
     assert fit.occam.chi2_reduced == fit.info["start_flat_chi2_reduced"]
+    # the flat fit reproduces the gap: no refit on a wider basis
+    assert "widened" not in fit.info
 
 
 def test_fit_fails_when_the_gap_cannot_be_reached(truth):
@@ -114,3 +116,21 @@ def test_bad_inputs(truth):
     with pytest.raises(InputError, match="gap edge"):
         fit_gap(omega, np.zeros_like(gap), T, MU)
     assert A2F  # the engine's representation is what the basis builds
+
+
+def test_a_fit_short_of_the_data_range_is_refitted_on_all_of_it():
+    """Phonons at 20 meV with data up to 21 meV and Δ₀ ≈ 3 meV lie above the default basis
+    top ω_max − Δ₀: that fit cannot reproduce the gap (``fail``), the refit on 0 … ω_max
+    runs with the same knots and, reproducing it better, is kept."""
+    w = np.linspace(0.0, 25.0, 501)
+    spec = gaussian_a2f(w, (8.0, 20.0), (1.5, 0.5), (0.6, 1.0), lam=2.0)
+    omega = np.linspace(0.0, 21.0, 85)
+    basis = HatBasis(12, 21.0)
+    gap = EngineForward(basis, T, omega[1:], 0.1)(basis.project(w, spec.values), MU).delta
+    delta = np.concatenate([[gap[0]], gap])
+    fit = fit_gap(omega, delta, T, MU, n_knots=12)
+    wide = fit.info["widened"]
+    assert wide["first_omega_top_meV"] < 20.0 - 2 * 0.5 and wide["wide_omega_top_meV"] == 21.0
+    assert wide["first_chi2_reduced"] > 2.0         # the check's fail threshold
+    assert wide["kept"] == "wide" and fit.basis.omega_max == 21.0
+    assert fit.occam.chi2_reduced == wide["wide_chi2_reduced"] < wide["first_chi2_reduced"]
