@@ -4,9 +4,11 @@ For each bias map (standardized, smooth background removed) the response to a
 pair of radial templates ``cos(2 k r)/(r + 1)`` and ``sin(2 k r)/(r + 1)`` (zero
 mean, radius ``radius`` pixels) is squared and summed, so the unknown scattering
 phase drops out; the energies are averaged over biases and the impurities are the
-local maxima. ``k`` per bias comes from the Fourier ring; where the ring is not
-visible (small or very noisy maps) the detector falls back to the bias-averaged
-local energy (template = a delta).
+local maxima, at least one Friedel period ``π / k_F`` apart (closer, weaker maxima are
+the filter's own side lobes on the scatterer's first ring; see
+:meth:`~specinv.stm.detector.Detector.detect`). ``k`` per bias comes from the Fourier
+ring; where the ring is not visible (small or very noisy maps) the detector falls back
+to the bias-averaged local energy (template = a delta).
 """
 
 from __future__ import annotations
