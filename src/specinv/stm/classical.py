@@ -20,8 +20,8 @@ from specinv.stm.scale import estimate_kf, map_kf
 
 #: the matched filter's default threshold, in robust standard deviations of the map's own
 #: peak scores above their median (:func:`robust_threshold`). Measured F1 within 1 px with
-#: 3 (4): T-matrix 80x80x126 0.89 (0.82), 40x40x26 0.74 (0.68); independent set 40x40x26
-#: 0.71 (0.56), 80x80x126 0.66 (0.61); pure noise 80x80x126: no detection.
+#: 3 (4), sites a Friedel period apart: T-matrix 80x80x126 0.88 (0.48), 40x40x26 0.88
+#: (0.67) (seeds 100-105, 9100-9111); pure noise 80x80x126: no detection.
 OUTLIER_SIGMAS = 3.0
 
 
