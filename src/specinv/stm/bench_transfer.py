@@ -57,7 +57,10 @@ def _oracle_peaks(d: dict, min_distance: float, cuts_A: tuple[float, ...]
     pixel = d["params"]["pixel_A"]
     s = np.max([oracle_green_scores(d["maps"], d["kf_per_px"], c / pixel)
                 for c in cuts_A], axis=0)
-    return find_peaks(s, -np.inf, min_distance)
+    # like the map's own matched filter: maxima a Friedel period from a stronger one
+    # are the filter's side lobes (here at the true k_F)
+    period = float(np.pi / np.median(d["kf_per_px"]))
+    return find_peaks(s, -np.inf, max(min_distance, period))
 
 
 def oracle_scores(sets: dict, min_distance: float = 2.0,
@@ -69,7 +72,8 @@ def oracle_scores(sets: dict, min_distance: float = 2.0,
     sets : dict
         Output of :func:`independent_sets`.
     min_distance : float
-        Least distance of two peaks (pixels), as in the detectors.
+        Least distance of two peaks (pixels), as in the detectors; at least one Friedel
+        period ``π / k_F`` at the true ``k_F``, as in the map's own matched filter.
     cuts_A : tuple of float
         Cut-offs of the template families (Å); the larger response is kept.
 

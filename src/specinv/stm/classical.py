@@ -4,9 +4,11 @@ For each bias map (standardized, smooth background removed) the response to a
 pair of radial templates ``cos(2 k r)/(r + 1)`` and ``sin(2 k r)/(r + 1)`` (zero
 mean, radius ``radius`` pixels) is squared and summed, so the unknown scattering
 phase drops out; the energies are averaged over biases and the impurities are the
-local maxima. ``k`` per bias comes from the Fourier ring; where the ring is not
-visible (small or very noisy maps) the detector falls back to the bias-averaged
-local energy (template = a delta).
+local maxima, at least one Friedel period ``π / k_F`` apart (closer, weaker maxima are
+the filter's own side lobes on the scatterer's first ring; see
+:meth:`~specinv.stm.detector.Detector.detect`). ``k`` per bias comes from the Fourier
+ring; where the ring is not visible (small or very noisy maps) the detector falls back
+to the bias-averaged local energy (template = a delta).
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ from specinv.stm.scale import estimate_kf, map_kf
 
 #: the matched filter's default threshold, in robust standard deviations of the map's own
 #: peak scores above their median (:func:`robust_threshold`). Measured F1 within 1 px with
-#: 3 (4): T-matrix 80x80x126 0.89 (0.82), 40x40x26 0.74 (0.68); independent set 40x40x26
-#: 0.71 (0.56), 80x80x126 0.66 (0.61); pure noise 80x80x126: no detection.
+#: 3 (4), sites a Friedel period apart: T-matrix 80x80x126 0.88 (0.48), 40x40x26 0.88
+#: (0.67) (seeds 100-105, 9100-9111); pure noise 80x80x126: no detection.
 OUTLIER_SIGMAS = 3.0
 
 
