@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from specinv.stm.classical import robust_threshold
+from specinv.stm.classical import TEMPLATE_RADIUS, robust_threshold
 from specinv.stm.detector import Detection, Detector, default_model_path
 from specinv.stm.metrics import detection_scores, pooled_scores
 from specinv.stm.tmatrix import TMatrixConfig, simulate_tmatrix
@@ -59,6 +59,10 @@ def test_classical_sites_are_a_friedel_period_apart():
     assert res.info["min_distance_px"] == pytest.approx(period) and len(res.positions) >= 2
     gaps = np.hypot(*(res.positions[:, None] - res.positions[None]).transpose(2, 0, 1))
     assert gaps[np.triu_indices(len(gaps), 1)].min() > period
+    # a k_F in the wrong unit (rad/Å for a 5 Å pixel, say) cannot merge the map into one
+    # site: the distance stops at the template's radius
+    wrong = Detector.classical().detect(d["maps"], kf_per_px=0.01)
+    assert wrong.info["min_distance_px"] == TEMPLATE_RADIUS
 
 
 def test_pure_noise_gives_no_classical_site_and_a_ring_warning():

@@ -23,6 +23,8 @@ from specinv.stm.scale import estimate_kf, map_kf
 #: 3 (4), sites a Friedel period apart: T-matrix 80x80x126 0.88 (0.48), 40x40x26 0.88
 #: (0.67) (seeds 100-105, 9100-9111); pure noise 80x80x126: no detection.
 OUTLIER_SIGMAS = 3.0
+#: template radius (pixels) of :func:`layer_energies`; also the largest side-lobe distance
+TEMPLATE_RADIUS = 6
 
 
 def _convolve_same(a: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -51,7 +53,7 @@ def _template(k: float, radius: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def layer_energies(maps: np.ndarray, kf_per_px: float | np.ndarray | None = None,
-                   radius: int = 6, min_prominence: float = 4.0) -> np.ndarray:
+                   radius: int = TEMPLATE_RADIUS, min_prominence: float = 4.0) -> np.ndarray:
     """Quadrature matched-filter energy of every bias map.
 
     Parameters
@@ -91,7 +93,7 @@ def layer_energies(maps: np.ndarray, kf_per_px: float | np.ndarray | None = None
 
 
 def matched_filter_scores(maps: np.ndarray, kf_per_px: float | np.ndarray | None = None,
-                          radius: int = 6, min_prominence: float = 4.0) -> np.ndarray:
+                          radius: int = TEMPLATE_RADIUS, min_prominence: float = 4.0) -> np.ndarray:
     """Bias-averaged quadrature matched-filter energy (log).
 
     Parameters

@@ -18,7 +18,12 @@ import torch
 from specinv.core.check import Check
 from specinv.core.errors import InputError
 from specinv.learning.weights import display, load_state, load_torch, save_torch, shipped
-from specinv.stm.classical import OUTLIER_SIGMAS, matched_filter_scores, robust_threshold
+from specinv.stm.classical import (
+    OUTLIER_SIGMAS,
+    TEMPLATE_RADIUS,
+    matched_filter_scores,
+    robust_threshold,
+)
 from specinv.stm.infer import score_tiles
 from specinv.stm.model import build_model
 from specinv.stm.scale import map_kf, zoom_factor
@@ -210,12 +215,13 @@ class Detector:
         weaker maxima within that distance of a stronger site are its side lobes
         (measured on 12 T-matrix and 8 independent maps before this rule: 48 of the 53
         sites it removes were false). Two scatterers closer than half a Fermi wavelength
-        are reported as one. The network keeps ``min_distance``.
+        are reported as one; at most the template's radius (a ``k_F`` in a wrong unit must
+        not merge a map). The network keeps ``min_distance``.
         """
         kf = info.get("kf_per_px")
         if self.model is not None or kf is None:
             return self.min_distance
-        return max(self.min_distance, float(np.pi / kf))
+        return max(self.min_distance, min(float(np.pi / kf), float(TEMPLATE_RADIUS)))
 
     def detect(self, maps: np.ndarray, *, kf_per_px: float | None = None,
                threshold: float | str | None = None, rescale: bool = True,
