@@ -66,11 +66,12 @@ def _standardized(maps: np.ndarray) -> np.ndarray:
 
 def _rss(X: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Residual sum of squares of the least-squares fits ``y[i] ≈ X[i] b`` (batched)."""
-    G = np.einsum("inp,inq->ipq", X, X)
+    Xt = X.transpose(0, 2, 1)
+    G = Xt @ X
     G += 1e-9 * np.trace(G, axis1=1, axis2=2)[:, None, None] * np.eye(G.shape[1])
-    Xy = np.einsum("inp,in->ip", X, y)
-    b = np.linalg.solve(G, Xy[..., None])[..., 0]
-    return np.einsum("in,in->i", y, y) - np.einsum("ip,ip->i", b, Xy)
+    Xy = Xt @ y[..., None]
+    b = np.linalg.solve(G, Xy)
+    return np.sum(y * y, axis=1) - (b * Xy).sum(axis=(1, 2))
 
 
 def site_significance(maps: np.ndarray, sites: np.ndarray, candidates: np.ndarray,
