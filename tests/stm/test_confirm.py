@@ -79,7 +79,8 @@ def test_shipped_detector_confirms_by_default_and_only_adds_sites():
     plain = det.detect(maps, confirm=False)
     top = {tuple(p) for p in plain.positions}
     assert top <= {tuple(p) for p in res.positions}
-    assert res.info["confirmation"]["n_confirmed"] == len(res.positions) - len(top)
+    assert res.info["confirmation"]["n_confirmed"] + res.info["silent_sites"]["n_added"] == \
+        len(res.positions) - len(top)
     assert res.companion is not None and res.info["matched_filter"]["positions"] == \
         res.companion.positions.tolist()
     with pytest.raises(ValueError, match="network"):

@@ -7,6 +7,7 @@ from specinv.stm.reliability import (
     platt_fit,
     randomized_maps,
     reliability,
+    silent_law,
 )
 
 
@@ -68,3 +69,17 @@ def test_randomized_calibration_maps_have_their_format_and_labels():
     assert len(maps) == 2 and maps[0].shape == (6, 40, 40) and maps[0].dtype == np.float32
     for t in truths:
         assert len(t) >= 1 and (t >= 0).all() and (t < 40).all()
+
+
+def test_sites_added_where_the_network_is_silent_get_their_calibration_frequency():
+    rng = np.random.default_rng(3)
+    s = rng.uniform(-6, 10, 2000)
+    y = rng.random(s.size) < 1 / (1 + np.exp(-(0.7 * s - 2.0)))
+    law, prob = calibration_law(s, y, "platt")
+    law, prob = silent_law(law, prob, np.array([True] * 7 + [False]))
+    # 7 of 8 correct: (7 + 1) / (8 + 2), whatever their network score
+    p = prob(np.array([-5.0, -5.0]), None, np.array([True, False]))
+    assert p[0] == 0.8 and law["silent_sites"] == {"p": 0.8, "n": 8}
+    assert p[1] == prob(np.array([-5.0]))[0] < 0.1
+    _, none = silent_law(law, prob, np.zeros(0, bool))
+    assert none(np.array([3.0]), None, np.array([True]))[0] == 0.5

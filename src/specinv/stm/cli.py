@@ -351,7 +351,10 @@ def _register_detect(ss: argparse._SubParsersAction) -> None:
                    help="network: keep only the sites at or above the threshold (default: "
                         "also sites above median + 4.5 robust std of the map's own network "
                         "peaks that a matched-filter peak confirms within 1.5 px and that "
-                        "lie 3.5 px or more from a stronger site)")
+                        "lie 3.5 px or more from a stronger site, and matched-filter sites "
+                        "above median + 2.5 robust std of its peaks with no network maximum "
+                        "within 2 px that a local fit of the network's sites needs: mean "
+                        "delta chi^2 per bias >= 24)")
     d.add_argument("--threads", type=int, default=1, help="torch CPU threads (default %(default)s)")
     add_verdict_argument(d)
     d.set_defaults(func=_detect)

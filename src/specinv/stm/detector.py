@@ -63,8 +63,8 @@ class Detection:
     check : Check, optional
         Verdict on the detections (set by :func:`~specinv.stm.verdict.detect_checked`).
     companion : Detection, optional
-        The matched filter's detection of the same map, when the network's sites below
-        its threshold were confirmed by it (:mod:`~specinv.stm.confirm`).
+        The matched filter's detection of the same map, when it confirmed the network's
+        sites (:mod:`~specinv.stm.confirm`) and added its own (:mod:`~specinv.stm.union`).
     """
 
     positions: np.ndarray
@@ -120,11 +120,9 @@ class Detector:
         self.auto_threshold = bool(auto_threshold)
         self.confirm = bool(confirm) and model is not None
         self.threshold = float(threshold)
-        self.tile = int(tile)
-        self.overlap = int(overlap)
+        self.tile, self.overlap = int(tile), int(overlap)
         self.kf_range = (float(kf_range[0]), float(kf_range[1]))
-        self.max_bias = int(max_bias)
-        self.min_bias = int(min_bias)
+        self.max_bias, self.min_bias = int(max_bias), int(min_bias)
         self.min_distance = float(min_distance)
         self.metadata = dict(metadata or {})
 
@@ -245,8 +243,9 @@ class Detector:
             File name, for messages.
         confirm : bool, optional
             Also keep sites below the threshold that the matched filter confirms
-            (:func:`~specinv.stm.confirm.confirmed_sites`; default: the detector's
-            ``confirm``); ``info["confirmation"]`` records the rule and its thresholds.
+            (:mod:`~specinv.stm.confirm`) and its strong sites a local fit needs where
+            the network is silent (:mod:`~specinv.stm.union`); default: ``confirm``.
+            ``info["confirmation"]`` and ``info["silent_sites"]`` record the rules.
 
         Returns
         -------
@@ -264,6 +263,7 @@ class Detector:
             if self.model is None:
                 raise ValueError("confirmation by the matched filter needs a network detector")
             from specinv.stm.confirm import confirmed_sites
+            from specinv.stm.union import add_silent_sites
 
             companion = Detector.classical(tile=self.tile, min_bias=self.min_bias).detect(
                 maps, kf_per_px=kf_per_px, source=source)
@@ -273,9 +273,10 @@ class Detector:
             info["min_distance_px"] = self._peak_distance(info)
             pos, val = find_peaks(s, thr, info["min_distance_px"])
         if z != 1.0:
-            H, W = np.asarray(maps).shape[1:]
-            pos = np.round((pos + 0.5) / z - 0.5).astype(int)
-            pos = np.clip(pos, 0, [H - 1, W - 1])
+            pos = np.clip(np.round((pos + 0.5) / z - 0.5).astype(int), 0,
+                          np.subtract(np.shape(maps)[1:], 1))
+        if companion is not None:
+            pos, val, info["silent_sites"] = add_silent_sites(pos, val, s, thr, z, companion, maps)
         info["threshold"] = thr
         return Detection(pos, val, s, info, companion=companion)
 
@@ -327,8 +328,7 @@ class Detector:
         InputError
             Any file that is not a detector's weights with their metadata.
         """
-        p = Path(path)
-        p = p if p.suffix == ".pt" else p.with_suffix(".pt")
+        p = Path(path) if Path(path).suffix == ".pt" else Path(path).with_suffix(".pt")
         state, meta = load_torch(p, WEIGHTS_KIND)
         try:
             # files written before padding_mode was recorded were trained with zero padding
@@ -338,9 +338,8 @@ class Detector:
                 config = {"padding_mode": "zeros", **config}
             model = build_model(kind, **config)
             d = meta["detector"]
-            settings = {"threshold": d["threshold"], "tile": d["tile"], "overlap": d["overlap"],
-                        "kf_range": tuple(d["kf_range"]), "max_bias": d["max_bias"],
-                        "min_bias": d["min_bias"], "min_distance": d["min_distance"]}
+            settings = {k: d[k] for k in ("threshold", "tile", "overlap", "kf_range",
+                                          "max_bias", "min_bias", "min_distance")}
             detector = cls(model, metadata=meta.get("training", {}), confirm=True, **settings)
         except (KeyError, TypeError, ValueError, IndexError):
             raise InputError("metadata lacks a valid detector model or settings",

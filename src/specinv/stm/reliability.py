@@ -8,7 +8,11 @@ when it is matched one-to-one to a true scatterer within 1 px). A detector that 
 sites below its threshold when the matched filter confirms them
 (:mod:`~specinv.stm.confirm`) gets one more Platt parameter, ``p = σ(a S + b + c m)``
 with ``m`` = 1 where the matched filter supports the site (isotonic: one step function
-per group), since at equal ``S`` a supported site is more often real. The labelled maps for
+per group), since at equal ``S`` a supported site is more often real. A site the detector
+adds where the network is silent (:mod:`~specinv.stm.union`) has no meaningful network
+score; its probability is the fraction of such sites that were correct on the calibration
+maps, ``(k + 1) / (n + 2)`` (the mean under a uniform prior; 0.5 without any), and the
+law of the other candidates is fitted without them. The labelled maps for
 a calibration that is meant to transfer are randomized simulated maps
 (:func:`randomized_maps`: subsurface cores, several bands, set-point effect, 1/f
 noise), never the bench's independent maps. The reliability
@@ -37,7 +41,8 @@ WIDE_MARGIN = 16.0
 
 
 def candidates(detector: Any, maps: Sequence[np.ndarray], truths: Sequence[np.ndarray],
-               margin: float = MARGIN) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+               margin: float = MARGIN
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Scores of the local maxima above threshold − ``margin`` and whether each is correct.
 
     A detector that confirms sites below its threshold (:mod:`~specinv.stm.confirm`)
@@ -65,10 +70,12 @@ def candidates(detector: Any, maps: Sequence[np.ndarray], truths: Sequence[np.nd
     supported : ndarray of shape (n,), bool
         The matched filter supports the site (all False for a detector without
         confirmation).
+    silent : ndarray of shape (n,), bool
+        A site the detector added where the network is silent (:mod:`~specinv.stm.union`).
     """
     from specinv.stm.confirm import matched_filter_support
 
-    s_all, c_all, m_all = [], [], []
+    s_all, c_all, m_all, u_all = [], [], [], []
     for m, t in zip(maps, truths, strict=True):
         det = detector.detect(m)
         pos = network_peaks(det, np.asarray(m).shape[1:], margin).reshape(-1, 2)
@@ -84,7 +91,11 @@ def candidates(detector: Any, maps: Sequence[np.ndarray], truths: Sequence[np.nd
         c_all.append(ok)
         m_all.append(np.zeros(len(pos), bool) if det.companion is None else
                      matched_filter_support(zpos, det.companion.score_map, z)[0])
-    return np.concatenate(s_all), np.concatenate(c_all), np.concatenate(m_all)
+        n_add = det.info.get("silent_sites", {}).get("n_added", 0)
+        added = det.positions[len(det.positions) - n_add:] if n_add else pos[:0]
+        u_all.append(np.any(np.all(pos[:, None] == added[None], axis=-1), axis=1))
+    return (np.concatenate(s_all), np.concatenate(c_all), np.concatenate(m_all),
+            np.concatenate(u_all))
 
 
 def platt_fit(scores: np.ndarray, correct: np.ndarray,
@@ -285,6 +296,38 @@ def calibration_law(scores: np.ndarray, correct: np.ndarray, method: str = "plat
     return law, iso
 
 
+def silent_law(law: dict, prob: Any, correct: np.ndarray) -> tuple[dict, Any]:
+    """Extend a law to the sites added where the network is silent: one probability.
+
+    Parameters
+    ----------
+    law : dict
+        The law of the other candidates (:func:`calibration_law`).
+    prob : callable
+        Its ``prob(scores, supported=None)``.
+    correct : ndarray of shape (n,), bool
+        Whether each added site of the calibration maps was correct.
+
+    Returns
+    -------
+    law : dict
+        ``law`` with ``silent_sites``: ``p`` = ``(k + 1) / (n + 2)`` (``k`` correct of
+        ``n``) and ``n``.
+    prob : callable
+        ``prob(scores, supported=None, silent=None) -> probabilities``; ``p`` where
+        ``silent``.
+    """
+    y = np.asarray(correct, bool)
+    p_silent = (float(y.sum()) + 1.0) / (y.size + 2.0)
+
+    def extended(s: np.ndarray, sup: np.ndarray | None = None,
+                 silent: np.ndarray | None = None) -> np.ndarray:
+        p = prob(s, sup)
+        return p if silent is None else np.where(silent, p_silent, p)
+
+    return {**law, "silent_sites": {"p": p_silent, "n": int(y.size)}}, extended
+
+
 def calibrated_reliability(detector: Any, cal: tuple, test: tuple | dict,
                            methods: tuple[str, ...] = ("platt",),
                            margin: float = MARGIN) -> dict:
@@ -310,14 +353,16 @@ def calibrated_reliability(detector: Any, cal: tuple, test: tuple | dict,
         Method → the fitted law (:func:`calibration_law`), the fit's own diagram
         (``calibration``) and the test one (``test``, or one per name).
     """
-    s_c, y_c, m_c = candidates(detector, *cal, margin=margin)
+    s_c, y_c, m_c, u_c = candidates(detector, *cal, margin=margin)
     sup = m_c if detector.confirm else None
     pairs = test if isinstance(test, dict) else {"": test}
     cand = {k: candidates(detector, *v, margin=margin) for k, v in pairs.items()}
     out = {}
     for method in methods:
-        law, prob = calibration_law(s_c, y_c, method, sup)
-        diagrams = {k: reliability(prob(s, m), y) for k, (s, y, m) in cand.items()}
-        out[method] = {**law, "calibration": reliability(prob(s_c, m_c), y_c),
+        law, prob = calibration_law(s_c[~u_c], y_c[~u_c], method,
+                                    None if sup is None else sup[~u_c])
+        law, prob = silent_law(law, prob, y_c[u_c])
+        diagrams = {k: reliability(prob(s, m, u), y) for k, (s, y, m, u) in cand.items()}
+        out[method] = {**law, "calibration": reliability(prob(s_c, m_c, u_c), y_c),
                        "test": diagrams if isinstance(test, dict) else diagrams[""]}
     return out

@@ -157,7 +157,9 @@ def companion_check(net: Detection, classical: Detection, shape: tuple[int, int]
     net_only = net.positions[~_near(net.positions, loose_cl, CONFIRM_RADIUS_PX)]
     strong = classical.positions[classical.scores >= robust_threshold(cval, STRONG_SIGMAS)]
     cl_only = strong[~_near(strong, loose_net, CONFIRM_RADIUS_PX)]
-    n_union = len(net.positions) + len(cl_only)
+    # a strong site the detector added where the network is silent (stm/union.py) stays
+    # disputed, since the network did not find it, but it is counted once
+    n_union = len(net.positions) + int(np.sum(~_near(cl_only, net.positions, 0.0)))
     n_disp = len(net_only) + len(cl_only)
     frac = n_disp / n_union if n_union else 0.0
     check = DetectionCheck(details={
