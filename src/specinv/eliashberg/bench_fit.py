@@ -31,7 +31,7 @@ from specinv.eliashberg.engine.matsubara import solve_matsubara
 from specinv.eliashberg.engine.msc import real_axis_on_mesh
 from specinv.eliashberg.engine.tc import critical_temperature
 from specinv.eliashberg.fit.families import FAMILIES, draw
-from specinv.eliashberg.fit.gap import fit_gap
+from specinv.eliashberg.fit.gap_mu import fit_gap_evidence
 from specinv.eliashberg.fit.simulate import nb_like, pb_like, simulate_didv
 
 TOL = 0.05
@@ -64,7 +64,7 @@ def _network(models, omega, delta, t, mu) -> dict[str, Any]:
 
 
 def _fit_row(omega, delta, t, mu, start) -> dict[str, Any]:
-    fit = fit_gap(omega, delta, t, mu, start=start)
+    fit = fit_gap_evidence(omega, delta, t, mu, start=start)
     blind = fit.info.get("blind", {})
     return {"lambda": fit.figures["lambda"], "omega_log_meV": fit.figures["omega_log_meV"],
             "lambda_range": blind.get("lambda_range"),
@@ -75,7 +75,7 @@ def _fit_row(omega, delta, t, mu, start) -> dict[str, Any]:
             "tc_K": fit.figures["tc_K"], "lambda_std": fit.figures["lambda_std"],
             "omega_log_std_meV": fit.figures["omega_log_meV_std"],
             "verdict": fit.check.verdict, "chi2_reduced": fit.occam.chi2_reduced,
-            "n_knots": fit.basis.n_knots,
+            "n_knots": fit.basis.n_knots, "mu_rule": fit.info["mu_rule"],
             "wall_s": fit.occam.wall_s, "n_evaluations": fit.occam.n_evaluations}
 
 

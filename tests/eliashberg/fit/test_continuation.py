@@ -99,3 +99,36 @@ def test_mu_start_resumes_a_previous_answer():
     assert again.history[0]["mu"] == pytest.approx(first.mu)
     assert again.x == pytest.approx(first.x, rel=1e-6, abs=1e-8)
     assert run(first.x).history[0]["chi2_reduced"] > 2.0 * first.chi2_reduced
+
+
+def test_log_evidence_is_the_exact_marginal_likelihood_of_a_linear_problem():
+    """For r = A x − d and the prior exp(−½ μ‖L x‖²) (no active bound) the Laplace evidence is
+    exact: its differences between strengths equal those of log N(d; 0, I + A (μLᵀL)⁻¹ Aᵀ)."""
+    rng, a, x_true = _blur(1)
+    data = a @ x_true + rng.normal(size=60)
+    lt = ROUGH.T @ ROUGH
+
+    def both(mu):
+        x = np.linalg.solve(a.T @ a + mu * lt, a.T @ data)
+        c = np.eye(60) + a @ np.linalg.solve(mu * lt, a.T)
+        exact = -0.5 * data @ np.linalg.solve(c, data) - 0.5 * np.linalg.slogdet(c)[1]
+        return continuation.log_evidence(a @ x - data, a, ROUGH, mu, x), exact
+
+    (z1, e1), (z2, e2) = both(0.01), both(3.0)
+    assert z2 - z1 == pytest.approx(e2 - e1, rel=1e-8, abs=1e-8)
+
+
+def test_evidence_fit_answers_the_level_of_largest_evidence():
+    """The accepted level is the argmax of the recorded evidence, the sequence stops two falls
+    after it (or at the last level), and the answer's residuals are those of its x."""
+    rng, a, x_true = _blur(2)
+    data = a @ x_true + rng.normal(size=60)
+    res = continuation.evidence_fit(lambda x: a @ x - data, np.full(15, 0.5), ROUGH,
+                                    lower=np.zeros(15), upper=np.full(15, np.inf),
+                                    typical=np.ones(15))
+    z = [h["log_evidence"] for h in res.history]
+    best = int(np.argmax(z))
+    assert res.history[best]["accepted"] and sum(h["accepted"] for h in res.history) == 1
+    assert res.mu == res.history[best]["mu"]
+    assert len(z) - 1 - best <= 2 or len(z) == len(continuation.MU_LEVELS)
+    assert res.chi2_reduced == pytest.approx(float(np.sum((a @ res.x - data) ** 2)) / 60)

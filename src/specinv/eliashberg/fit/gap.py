@@ -7,7 +7,9 @@ basis (:mod:`~specinv.eliashberg.fit.basis`) up to ``omega_top`` with
 :data:`GAP_KNOTS` knots, and the smoothness penalty (second differences of
 α²F/Ω², :data:`ONSET_POWER`) is chosen by the discrepancy principle, its strength
 lowered from strong to weak with warm starts
-(:mod:`~specinv.eliashberg.fit.continuation`). Nothing holds λ: it is whatever
+(:mod:`~specinv.eliashberg.fit.continuation`), or by the Laplace evidence
+(``mu_rule="evidence"``; :mod:`~specinv.eliashberg.fit.gap_mu` combines the two). Nothing
+holds λ: it is whatever
 reproduces the gap.
 
 The noise level σ of every Δ value is the larger of the noise estimated from the
@@ -36,7 +38,12 @@ from specinv.eliashberg.engine.a2f import allen_dynes_tc
 from specinv.eliashberg.engine.realaxis import gap_edge
 from specinv.eliashberg.fit.basis import HatBasis
 from specinv.eliashberg.fit.blind import TOL, BlindBounds, blind_bounds, blind_energy
-from specinv.eliashberg.fit.continuation import FLOOR_GAIN, continuation_fit, minimize_at
+from specinv.eliashberg.fit.continuation import (
+    FLOOR_GAIN,
+    continuation_fit,
+    evidence_fit,
+    minimize_at,
+)
 from specinv.eliashberg.fit.forward import EngineForward
 from specinv.eliashberg.fit.onset import ONSET_FACTOR, onset_check, onset_range
 from specinv.eliashberg.fit.result import A2FFit
@@ -163,7 +170,8 @@ def _gap_data(omega: np.ndarray, delta: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 def fit_gap(omega: np.ndarray, delta: np.ndarray, temperature_K: float, mu_star: float, *,
             start: tuple[np.ndarray, np.ndarray] | None = None, omega_top: float | None = None,
-            n_knots: int = GAP_KNOTS, d_omega: float = 0.1) -> A2FFit:
+            n_knots: int = GAP_KNOTS, d_omega: float = 0.1,
+            mu_rule: str = "discrepancy") -> A2FFit:
     """Fit α²F (λ free) to Δ(ω) through the engine, zooming in on its support.
 
     From a given start (and no ``omega_top``) one fit on the start's support; when its verdict
@@ -197,20 +205,26 @@ def fit_gap(omega: np.ndarray, delta: np.ndarray, temperature_K: float, mu_star:
     d_omega : float
         Real-axis step of the forward model (meV). Each Jacobian costs K forward solves on a
         twice coarser real-axis mesh.
+    mu_rule : {"discrepancy", "evidence"}
+        How every fit chooses its smoothing μ: :func:`continuation_fit` or
+        :func:`~specinv.eliashberg.fit.continuation.evidence_fit`.
 
     Returns
     -------
     A2FFit
         The fit, its uncertainties (:meth:`A2FFit.evaluate` already called) and its verdict.
     """
+    if mu_rule not in ("discrepancy", "evidence"):
+        raise ParameterError(f"mu_rule must be 'discrepancy' or 'evidence', got {mu_rule!r}")
+    opts = (n_knots, d_omega, mu_rule)
     if omega_top is not None:
-        return _fit_once(omega, delta, temperature_K, mu_star, start, omega_top, n_knots,
-                         d_omega)
+        return _fit_once(omega, delta, temperature_K, mu_star, start, omega_top, *opts)
     if start is not None:
-        given = _fit_once(omega, delta, temperature_K, mu_star, start, None, n_knots, d_omega)
+        given = _fit_once(omega, delta, temperature_K, mu_star, start, None, *opts)
         if not given.check.failed:
             return given
-        flat = fit_gap(omega, delta, temperature_K, mu_star, n_knots=n_knots, d_omega=d_omega)
+        flat = fit_gap(omega, delta, temperature_K, mu_star, n_knots=n_knots, d_omega=d_omega,
+                       mu_rule=mu_rule)
         best = flat if flat.occam.chi2_reduced < given.occam.chi2_reduced else given
         best.info.update(start_given_chi2_reduced=given.occam.chi2_reduced,
                          start_flat_chi2_reduced=flat.occam.chi2_reduced,
@@ -218,17 +232,17 @@ def fit_gap(omega: np.ndarray, delta: np.ndarray, temperature_K: float, mu_star:
         best.occam.n_evaluations = given.occam.n_evaluations + flat.occam.n_evaluations
         best.occam.wall_s = given.occam.wall_s + flat.occam.wall_s
         return best
-    first = _fit_once(omega, delta, temperature_K, mu_star, None, None, n_knots, d_omega)
+    first = _fit_once(omega, delta, temperature_K, mu_star, None, None, *opts)
     top = support_top(first.omega, first.a2f, 1e-2)
     if max(1.3 * top, top + 2.0) > 0.8 * first.basis.omega_max:
-        return _widened(first, omega, delta, temperature_K, mu_star, n_knots, d_omega)
+        return _widened(first, omega, delta, temperature_K, mu_star, *opts)
     second = _fit_once(omega, delta, temperature_K, mu_star, (first.omega, first.a2f), None,
-                       n_knots, d_omega)
+                       *opts)
     second.info.update(start="flat (gap edge), then zoomed on the first fit's support",
                        first_fit_chi2_reduced=first.occam.chi2_reduced,
                        first_fit_omega_top_meV=first.basis.omega_max)
     _add_cost(second, first)
-    return _widened(second, omega, delta, temperature_K, mu_star, n_knots, d_omega)
+    return _widened(second, omega, delta, temperature_K, mu_star, *opts)
 
 
 def _add_cost(fit: A2FFit, other: A2FFit) -> None:
@@ -238,7 +252,7 @@ def _add_cost(fit: A2FFit, other: A2FFit) -> None:
 
 
 def _widened(fit: A2FFit, omega: np.ndarray, delta: np.ndarray, temperature_K: float,
-             mu_star: float, n_knots: int, d_omega: float) -> A2FFit:
+             mu_star: float, n_knots: int, d_omega: float, mu_rule: str) -> A2FFit:
     """``fit``, or a refit on a basis reaching the data's ω_max when that reproduces the gap
     better.
 
@@ -256,7 +270,8 @@ def _widened(fit: A2FFit, omega: np.ndarray, delta: np.ndarray, temperature_K: f
     piled = support_top(fit.omega, fit.a2f, 1e-2) > fit.basis.omega_max
     if not (fit.check.failed and piled) or fit.basis.omega_max >= full - fit.basis.spacing:
         return fit
-    wide = _fit_once(omega, delta, temperature_K, mu_star, None, full, n_knots, d_omega)
+    wide = _fit_once(omega, delta, temperature_K, mu_star, None, full, n_knots, d_omega,
+                     mu_rule)
     best = wide if wide.occam.chi2_reduced < fit.occam.chi2_reduced else fit
     best.info["widened"] = {"first_chi2_reduced": fit.occam.chi2_reduced,
                             "first_omega_top_meV": fit.basis.omega_max,
@@ -269,7 +284,7 @@ def _widened(fit: A2FFit, omega: np.ndarray, delta: np.ndarray, temperature_K: f
 
 def _fit_once(omega: np.ndarray, delta: np.ndarray, temperature_K: float, mu_star: float,
               start: tuple[np.ndarray, np.ndarray] | None, omega_top: float | None,
-              n_knots: int, d_omega: float) -> A2FFit:
+              n_knots: int, d_omega: float, mu_rule: str) -> A2FFit:
     """One fit of :func:`fit_gap` on a fixed basis."""
     if not 0 <= mu_star < 1:
         raise ParameterError(f"mu_star must lie in [0, 1), got {mu_star}")
@@ -300,9 +315,10 @@ def _fit_once(omega: np.ndarray, delta: np.ndarray, temperature_K: float, mu_sta
 
     k = basis.n_knots
     scale = max(float(a0.max()), 1e-3)
-    oc = continuation_fit(residual, a0, basis.roughness(ONSET_POWER) * basis.spacing ** 2,
-                          lower=np.zeros(k), upper=np.full(k, np.inf),
-                          typical=np.full(k, scale), jac_fun=lambda a: residual(a, coarse))
+    fitter = evidence_fit if mu_rule == "evidence" else continuation_fit
+    oc = fitter(residual, a0, basis.roughness(ONSET_POWER) * basis.spacing ** 2,
+                lower=np.zeros(k), upper=np.full(k, np.inf),
+                typical=np.full(k, scale), jac_fun=lambda a: residual(a, coarse))
     fitted = model(oc.x)
     solved = fitted is not None
     fitted = np.zeros_like(data) if fitted is None else fitted

@@ -112,11 +112,13 @@ def _register_invert(esub: argparse._SubParsersAction) -> None:
     p.add_argument("--mu-star", type=float, default=None,
                    help="Coulomb pseudopotential μ* of the material (default: the model's, 0.1)")
     p.add_argument("--refine", action="store_true",
-                   help="fit α²F (λ free, non-negative, smoothness by the discrepancy "
-                        "principle) to the input gap through the exact engine, starting from "
-                        "the network's answer, or from a flat start with the data's gap edge "
-                        "when the gap lies outside the network's domain or its answer fails "
-                        "the re-solve; a2f_std is then the fit's 1σ band; 5-60 s CPU")
+                   help="fit α²F (λ free, non-negative, smoothness by the Laplace "
+                        "evidence, or by the discrepancy principle when that answer fails; "
+                        "both in refine.mu_rule) to the input gap through the exact engine, "
+                        "starting from the network's answer, or from a flat start with the "
+                        "data's gap edge when the gap lies outside the network's domain or its "
+                        "answer fails the re-solve; a2f_std is then the fit's 1σ band; "
+                        "5-120 s CPU")
     add_verdict_argument(p)
     p.set_defaults(func=run_invert)
 
@@ -296,9 +298,9 @@ def _physics_fit(args: argparse.Namespace, res: dict, omega: np.ndarray, delta: 
                  temp: float, mu: float, start: tuple | None,
                  network: tuple | None = None) -> int:
     """``invert --refine``: fit α²F through the engine (λ free), write and report it."""
-    from specinv.eliashberg.fit.gap import fit_gap
+    from specinv.eliashberg.fit.gap_mu import fit_gap_evidence
 
-    fit = fit_gap(omega, delta, temp, mu, start=start)
+    fit = fit_gap_evidence(omega, delta, temp, mu, start=start)
     from_network = start is not None and fit.info.get("start_kept", "given") == "given"
     if network is not None:
         res["network_lambda"] = res.pop("lambda", None)
