@@ -13,7 +13,6 @@ from __future__ import annotations
 import numpy as np
 
 from specinv.core.problem import Problem
-from specinv.solvers.maxent_singular import solve_singular
 
 #: a weight whose Newton step exceeds FREEZE times its value leaves the Newton system
 FREEZE = 5.0
@@ -210,9 +209,7 @@ class MaxEntCore:
         path with the lowest first trial is searched to the end and, unless
         that trial was accepted, the others for a few halvings. Every path
         starts downhill in the strictly convex Q. Converged when the Newton
-        decrement ``∇Qᵀ H⁻¹ ∇Q`` is below ``tol · max(|Q|, 1)``. A stalled iterate
-        (not converged, or no path decreasing Q) goes on by Bryan's iteration in the
-        singular space (:func:`~specinv.solvers.maxent_singular.solve_singular`).
+        decrement ``∇Qᵀ H⁻¹ ∇Q`` is below ``tol · max(|Q|, 1)``.
 
         Parameters
         ----------
@@ -254,11 +251,9 @@ class MaxEntCore:
                 paths.append(_Path(a, da, dec, free=free, g=g, alpha=alpha))
             found = self._search(paths, q, alpha)
             if found is None:  # no decrease along any path: Q is flat to rounding here
-                if dec <= 1e-6 * max(abs(q), 1.0):
-                    return a, True
-                break
+                return a, dec <= 1e-6 * max(abs(q), 1.0)
             a, q = found
-        return solve_singular(self, a, alpha, max_iter, tol)  # stalled: Bryan's iteration
+        return a, False
 
     def _newton(self, a: np.ndarray, g: np.ndarray, alpha: float, free: np.ndarray,
                 core: np.ndarray) -> np.ndarray:

@@ -13,18 +13,19 @@ The Newton iteration in A itself (:meth:`specinv.solvers.maxent_core.MaxEntCore.
 stalls where sharp peaks drive most weights to zero at small α: on the δ-like bosonic
 spectra of ACT100 (std_bd, a peak at ω = −4, σ = 1e-4) it stops at χ²/N = 0.953 for every
 α below 5, whereas the minimum of Q lies at χ²/N = 0.899 (TRIQS/maxent's iteration
-reaches 0.888 on its own mesh). The core hands its unconverged iterate to
-:func:`solve_singular`, which keeps the lower Q of the two.
+reaches 0.888 on its own mesh). With the ``maxent`` option ``bryan_iteration`` the core
+is :class:`BryanIterationCore`, which hands an unconverged iterate to
+:func:`solve_singular` and keeps the lower Q of the two. It is not the default: the
+iteration is slow where it takes over, the α scan gives it few steps, and the answers
+then depend on the scan's path (ACTest's δ-like fermionic spectra lose 0.11 in f at
+σ = 1e-4; :doc:`/guide/ac`).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-if TYPE_CHECKING:
-    from specinv.solvers.maxent_core import MaxEntCore
+from specinv.solvers.maxent_core import MaxEntCore
 
 #: damping at the first rejected step, relative to the scale of the step's matrix
 MU_START = 1e-3
@@ -110,3 +111,47 @@ def _best(core: MaxEntCore, a: np.ndarray, w: np.ndarray, alpha: float,
     if core.objective(w, alpha) <= core.objective(a, alpha):
         return w, converged
     return a, False
+
+
+class BryanIterationCore(MaxEntCore):
+    """The Newton core whose stalled iterations go on by :func:`solve_singular`.
+
+    Parameters
+    ----------
+    svd : (ndarray, ndarray, ndarray)
+        ``(W, s, Uᵀ)`` of ``K̃ = (K/σ) diag(1/w)`` (as
+        :class:`~specinv.solvers.maxent_core.MaxEntCore`).
+    gt : ndarray of shape (n_data,)
+        The data in units of their error bars, ``g/σ``.
+    m : ndarray of shape (n_mesh,)
+        Default-model cell weights (> 0).
+    rtol : float
+        Singular values below ``rtol · s_max`` are dropped.
+    atol : float
+        Singular values with ``s · Σm`` below ``atol`` are dropped.
+    """
+
+    def solve(self, a: np.ndarray, alpha: float, max_iter: int = 400,
+              tol: float = 1e-10) -> tuple[np.ndarray, bool]:
+        """Newton's iteration in A, then Bryan's where it did not converge.
+
+        Parameters
+        ----------
+        a : ndarray of shape (n_mesh,)
+            Starting cell weights (> 0).
+        alpha : float
+            Entropy weight α > 0.
+        max_iter : int
+            Most steps of each iteration.
+        tol : float
+            Relative tolerance of the Newton decrement.
+
+        Returns
+        -------
+        a : ndarray of shape (n_mesh,)
+            The minimiser of Q (the lower-Q iterate when not converged).
+        converged : bool
+            Whether the Newton decrement fell below the tolerance.
+        """
+        out, ok = super().solve(a, alpha, max_iter, tol)
+        return (out, ok) if ok else solve_singular(self, out, alpha, max_iter, tol)
