@@ -13,8 +13,9 @@ reason):
   :data:`~specinv.ac.cli.AC_DEFAULT_MODEL`), the same with the error column ×0.5 and ×2
   (robustness to the error-bar scale: the noise stays σ) and with the two-pass model,
   the smoothed-answer model (also with the error column ×0.5 and ×2),
-  MaxEnt with every α rule and the flat model, ``tikhonov`` and, without ``--quick``,
-  ``som``;
+  MaxEnt with every α rule and the flat model, three of them also with the option
+  ``bryan_iteration`` (a stalled Newton iteration goes on by Bryan's iteration in the
+  singular space), ``tikhonov`` and, without ``--quick``, ``som``;
 - the peers when importable: ana_cont's ``maxent_svd`` with its ``historic`` and
   ``chi2kink`` α (uniform 401-point mesh on ACTest's window ±8, flat model; fermionic
   data only, with ``offdiag=True`` for the signed subset), and TRIQS/maxent as its guide
@@ -41,6 +42,8 @@ from specinv.ac import act100, actest
 
 #: MaxEnt α rules run beside the default
 OTHER_RULES = ("posterior", "classic", "bryan", "historic", "chi2kink", "linefit")
+#: α rules also run with the option ``bryan_iteration`` (flat model)
+BRYAN_ITERATION_RULES = ("chi2curv", "posterior", "bryan")
 #: error-column scale factors of the robustness runs
 ERROR_SCALES = (0.5, 2.0)
 #: spectra drawn in the figure (indices into the set), at the middle noise level
@@ -102,6 +105,9 @@ def runs_of(args: argparse.Namespace, cont: Any, tm: Any) -> dict[str, Callable]
     runs[f"maxent_{default['alpha_rule']}_flat_model"] = _ours("maxent", default)
     for rule in OTHER_RULES:  # the flat model, as the peers run
         runs[f"maxent_{rule}_flat_model"] = _ours("maxent", {**default, "alpha_rule": rule})
+    for rule in BRYAN_ITERATION_RULES:  # a stalled Newton iteration goes on by Bryan's
+        runs[f"maxent_{rule}_bryan_iteration"] = _ours(
+            "maxent", {**default, "alpha_rule": rule, "bryan_iteration": True})
     runs["tikhonov"] = _ours("tikhonov", {})
     if not args.quick:
         runs["som"] = _ours("som", {})

@@ -27,10 +27,9 @@ Newton solves), so the answer does not depend on the grid spacing (``refine_alph
 keeps the grid point); ``extras["logpost"]`` holds the log posterior of every scanned α.
 The option ``alpha`` fixes α instead (no scan, no rule: ``alpha_rule`` "fixed").
 
-A minimum χ² far above the number of data (χ²/n > 100 over the whole scan) means that no
-spectrum on the mesh reproduces the data within the error bars (a window that misses
-weight, or error bars far too small): the solver then warns (``ConvergenceWarning``), as
-when the chosen α lies at an end of the scan (``hyperparameters["alpha_at_grid_end"]``).
+χ²/n > 100 over the whole scan means that no spectrum on the mesh reproduces the data
+within the error bars (a window that misses weight, or error bars far too small): the
+solver warns (``ConvergenceWarning``), as when α lies at an end of the scan.
 """
 
 from __future__ import annotations
@@ -110,12 +109,15 @@ class MaxEntSolver(Solver):
     entropy : {"positive", "plus-minus"}
         Shannon–Jaynes (A > 0) or Hobson–Lasenby's plus-minus entropy for spectra of
         either sign, with a flat default from the data's scale (:mod:`~.maxent_pm`).
+    bryan_iteration : bool
+        Go on from a stalled Newton iteration by Bryan's (:mod:`~.maxent_singular`).
     """
 
     name = "maxent"
     defaults = {"alpha_rule": "classic", "n_alpha": 30, "alpha_range": None, "alpha": None,
                 "alpha_prior": "flat", "refine_alpha": True, "rtol": 1e-12, "atol": 1e-2,
-                "kink_position": 2.5, "blas_threads": 1, "preblur": 0.0, "entropy": "positive"}
+                "kink_position": 2.5, "blas_threads": 1, "preblur": 0.0, "entropy": "positive",
+                "bryan_iteration": False}
     positive = True
 
     def _solve(self, problem: Problem) -> SolverOutput:
@@ -168,8 +170,8 @@ class MaxEntSolver(Solver):
     def _scan(self, svd: tuple[np.ndarray, np.ndarray, np.ndarray], gt: np.ndarray,
               m: np.ndarray, w: np.ndarray, sigma: np.ndarray, rule: str,
               blur: np.ndarray | None) -> SolverOutput:
-        core = core_class(self.options["entropy"])(svd, gt, m, float(self.options["rtol"]),
-                                                   float(self.options["atol"]))
+        core = core_class(self.options["entropy"], bool(self.options["bryan_iteration"]))(
+            svd, gt, m, float(self.options["rtol"]), float(self.options["atol"]))
         prior = self.options["alpha_prior"] if rule == "posterior" else "jeffreys"
         pts = self._run_scan(core, rule, prior)
         used = np.array([p.alpha for p in pts])

@@ -23,6 +23,7 @@ import numpy as np
 from specinv.core.errors import ParameterError
 from specinv.core.problem import Problem
 from specinv.solvers.maxent_core import MaxEntCore, flat_default
+from specinv.solvers.maxent_singular import BryanIterationCore
 
 #: the entropies of the ``maxent`` solver (its option ``entropy``)
 ENTROPIES = ("positive", "plus-minus")
@@ -197,18 +198,23 @@ class PlusMinusCore(MaxEntCore):
         return a, False
 
 
-def core_class(entropy: str) -> type[MaxEntCore]:
-    """The Newton core of the ``maxent`` option ``entropy``.
+def core_class(entropy: str, bryan_iteration: bool = False) -> type[MaxEntCore]:
+    """The Newton core of the ``maxent`` options ``entropy`` and ``bryan_iteration``.
 
     Parameters
     ----------
     entropy : {"positive", "plus-minus"}
         Shannon–Jaynes (A > 0) or Hobson–Lasenby (A of either sign).
+    bryan_iteration : bool
+        Shannon–Jaynes only: go on from a stalled Newton iteration by Bryan's iteration
+        in the singular space (:mod:`~specinv.solvers.maxent_singular`).
 
     Returns
     -------
     type
-        :class:`~specinv.solvers.maxent_core.MaxEntCore` or :class:`PlusMinusCore`.
+        :class:`~specinv.solvers.maxent_core.MaxEntCore`,
+        :class:`~specinv.solvers.maxent_singular.BryanIterationCore` or
+        :class:`PlusMinusCore`.
 
     Raises
     ------
@@ -218,7 +224,9 @@ def core_class(entropy: str) -> type[MaxEntCore]:
     if entropy not in ENTROPIES:
         raise ParameterError(f"unknown maxent entropy {entropy!r}; valid: "
                              f"{', '.join(ENTROPIES)}")
-    return PlusMinusCore if entropy == "plus-minus" else MaxEntCore
+    if entropy == "plus-minus":
+        return PlusMinusCore
+    return BryanIterationCore if bryan_iteration else MaxEntCore
 
 
 def default_model(entropy: str, problem: Problem) -> np.ndarray:
