@@ -118,14 +118,14 @@ def test_log_evidence_is_the_exact_marginal_likelihood_of_a_linear_problem():
     assert z2 - z1 == pytest.approx(e2 - e1, rel=1e-8, abs=1e-8)
 
 
-def test_evidence_fit_answers_the_level_of_largest_evidence():
+def test_evidence_rule_answers_the_level_of_largest_evidence():
     """The accepted level is the argmax of the recorded evidence, the sequence stops two falls
     after it (or at the last level), and the answer's residuals are those of its x."""
     rng, a, x_true = _blur(2)
     data = a @ x_true + rng.normal(size=60)
-    res = continuation.evidence_fit(lambda x: a @ x - data, np.full(15, 0.5), ROUGH,
-                                    lower=np.zeros(15), upper=np.full(15, np.inf),
-                                    typical=np.ones(15))
+    res = continuation.continuation_fit(lambda x: a @ x - data, np.full(15, 0.5), ROUGH,
+                                        lower=np.zeros(15), upper=np.full(15, np.inf),
+                                        typical=np.ones(15), mu_rule="evidence")
     z = [h["log_evidence"] for h in res.history]
     best = int(np.argmax(z))
     assert res.history[best]["accepted"] and sum(h["accepted"] for h in res.history) == 1

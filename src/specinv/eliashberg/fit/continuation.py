@@ -163,12 +163,56 @@ def _level(f: _Counted, fj: _Counted, x: np.ndarray, r: np.ndarray, jac: np.ndar
     return x, r, jac, fresh
 
 
+def log_evidence(r: np.ndarray, jac: np.ndarray, rough: np.ndarray, mu: float,
+                 x: np.ndarray) -> float:
+    """Laplace log evidence of strength μ at its minimizer (up to a μ-independent constant).
+
+    log Z(μ) = −½ Φ_μ(x) + ½ log det(μ LᵀL) − ½ log det(JᵀJ + μ LᵀL), the Gaussian prior
+    exp(−½ μ‖L x‖²) and the likelihood exp(−½‖r‖²) integrated around ``x`` (MacKay's
+    evidence for the regularization strength).
+
+    Parameters
+    ----------
+    r : ndarray of shape (N,)
+        Normalized residuals at ``x``.
+    jac : ndarray of shape (N, n)
+        Jacobian of ``r`` at ``x``.
+    rough : ndarray of shape (m, n)
+        Roughness operator L (m ≥ n, full column rank).
+    mu : float
+        Regularization strength.
+    x : ndarray of shape (n,)
+        Parameters.
+
+    Returns
+    -------
+    float
+        log Z(μ).
+    """
+    lt = rough.T @ rough
+    return float(-0.5 * (r @ r + mu * np.sum((rough @ x) ** 2))
+                 + 0.5 * np.linalg.slogdet(mu * lt)[1]
+                 - 0.5 * np.linalg.slogdet(jac.T @ jac + mu * lt)[1])
+
+
+def _discrepancy_stop(levels: list[tuple[float, np.ndarray, np.ndarray]], target: float
+                      ) -> tuple[int, str] | None:
+    """The level the discrepancy principle keeps once the last level decides it, else None."""
+    chi = [float(r @ r) / r.size for _, _, r in levels[-2:]]
+    if chi[-1] <= target:
+        return len(levels) - 1, "discrepancy principle: chi2/N reached the target"
+    if len(chi) > 1 and chi[0] - chi[1] < FLOOR_GAIN * chi[0]:
+        return len(levels) - 2, "misfit floor above the target"
+    return None
+
+
 def continuation_fit(fun: Callable[[np.ndarray], np.ndarray], x0: np.ndarray,
                      rough: np.ndarray, *, lower: np.ndarray, upper: np.ndarray,
                      typical: np.ndarray, target: float = 1.0, tol: float = 1e-2,
                      jac_fun: Callable[[np.ndarray], np.ndarray] | None = None,
-                     mu_start: float | None = None) -> ContinuationResult:
-    """Fit ``x`` so that ``fun(x)`` reaches χ²/N ≈ ``target`` with the largest μ (see module).
+                     mu_start: float | None = None, mu_rule: str = "discrepancy"
+                     ) -> ContinuationResult:
+    """Fit ``x`` along the decreasing strengths μ and choose one of the levels (see module).
 
     Parameters
     ----------
@@ -183,7 +227,7 @@ def continuation_fit(fun: Callable[[np.ndarray], np.ndarray], x0: np.ndarray,
     typical : ndarray of shape (n,)
         Typical magnitudes, for the finite-difference steps.
     target : float
-        χ²/N aimed at (1: the noise level).
+        χ²/N aimed at by the discrepancy principle (1: the noise level).
     tol : float
         A level stops when a Gauss–Newton step lowers Φ_μ by less than ``tol`` relative.
     jac_fun : callable, optional
@@ -191,12 +235,16 @@ def continuation_fit(fun: Callable[[np.ndarray], np.ndarray], x0: np.ndarray,
     mu_start : float, optional
         First strength (default ‖J‖²_F / ‖L‖²_F at ``x0``): a previous answer's μ, so that a
         fit continued from it with more free parameters is not smoothed away first.
+    mu_rule : {"discrepancy", "evidence"}
+        The level kept: the largest μ whose χ²/N reaches ``target`` (or the misfit floor),
+        or the largest Laplace evidence (:func:`log_evidence`; the sequence stops after two
+        successive levels of falling evidence).
 
     Returns
     -------
     ContinuationResult
         The answer, its Laplace covariance and, in ``history``, χ²/N and μ per level
-        (``accepted`` marks the answer).
+        (``accepted`` marks the answer; ``log_evidence`` with ``mu_rule="evidence"``).
     """
     t0 = time.perf_counter()
     f = _Counted(fun)
@@ -206,33 +254,37 @@ def continuation_fit(fun: Callable[[np.ndarray], np.ndarray], x0: np.ndarray,
     jac = _jacobian(fj, x, r if fj is f else fj(x), typical, upper)
     scale = float(np.sum(jac ** 2)) / max(float(np.sum(rough ** 2)), 1e-300)
     levels: list[tuple[float, np.ndarray, np.ndarray]] = []
-    choice, message = None, "the weakest prior of the sequence"
-    fresh = True
+    evidence: list[tuple[float, np.ndarray]] = []  # (log Z, Jacobian) per level
+    choice, message, fresh = None, "the weakest prior of the sequence", True
     for m in MU_LEVELS * (scale if mu_start is None else mu_start):
         x, r, jac, fresh = _level(f, fj, x, r, jac, fresh, float(m), rough, lower, upper,
                                   typical, tol)
         levels.append((float(m), x, r))
-        chi = float(r @ r) / r.size
-        if chi <= target:
-            choice, message = len(levels) - 1, "discrepancy principle: chi2/N reached the target"
-            break
-        if len(levels) > 1:
-            before = float(levels[-2][2] @ levels[-2][2]) / r.size
-            if before - chi < FLOOR_GAIN * before:
-                choice, message = len(levels) - 2, "misfit floor above the target"
+        if mu_rule == "evidence":
+            jx = _jacobian(fj, x, r if fj is f else fj(x), typical, upper)
+            evidence.append((log_evidence(r, jx, rough, float(m), x), jx))
+            if len(evidence) > 2 and evidence[-1][0] < evidence[-2][0] < evidence[-3][0]:
                 break
-    if choice is None:
-        choice = len(levels) - 1
+            continue
+        stop = _discrepancy_stop(levels, target)
+        if stop is not None:
+            choice, message = stop
+            break
+    if evidence:
+        choice, message = int(np.argmax([z for z, _ in evidence])), "largest Laplace evidence"
+    choice = len(levels) - 1 if choice is None else choice
     mu, x, r = levels[choice]
     chi = float(r @ r) / r.size
-    jac = _jacobian(fj, x, r if fj is f else fj(x), typical, upper)
-    hist = [{"chi2_reduced": float(lv[2] @ lv[2]) / r.size, "mu": lv[0],
-             "accepted": i == choice} for i, lv in enumerate(levels)]
+    jac = evidence[choice][1] if evidence else _jacobian(fj, x, r if fj is f else fj(x),
+                                                         typical, upper)
+    hist = [{"chi2_reduced": float(lv[2] @ lv[2]) / r.size, "mu": lv[0], "accepted": i == choice,
+             **({"log_evidence": evidence[i][0]} if evidence else {})}
+            for i, lv in enumerate(levels)]
     cov = _covariance(jac, rough, mu, x, lower, chi)
     calls = f.calls + (fj.calls if fj is not f else 0)
+    converged = bool(evidence) or chi <= 2 * target or message.startswith("misfit")
     return ContinuationResult(x, r, chi, mu, cov, calls, time.perf_counter() - t0, hist,
-                       {"converged": chi <= 2 * target or message.startswith("misfit"),
-                        "message": message})
+                              {"converged": converged, "message": message})
 
 
 def minimize_at(fun: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, rough: np.ndarray,
@@ -278,95 +330,3 @@ def minimize_at(fun: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, rough: 
     jac = _jacobian(fj, x, r if fj is f else fj(x), typical, upper)
     x, r, _, _ = _level(f, fj, x, r, jac, True, float(mu), rough, lower, upper, typical, tol)
     return x, float(r @ r) / r.size, f.calls + (fj.calls if fj is not f else 0)
-
-
-def log_evidence(r: np.ndarray, jac: np.ndarray, rough: np.ndarray, mu: float,
-                 x: np.ndarray) -> float:
-    """Laplace log evidence of strength μ at its minimizer (up to a μ-independent constant).
-
-    log Z(μ) = −½ Φ_μ(x) + ½ log det(μ LᵀL) − ½ log det(JᵀJ + μ LᵀL), the Gaussian prior
-    exp(−½ μ‖L x‖²) and the likelihood exp(−½‖r‖²) integrated around ``x`` (MacKay's
-    evidence for the regularization strength).
-
-    Parameters
-    ----------
-    r : ndarray of shape (N,)
-        Normalized residuals at ``x``.
-    jac : ndarray of shape (N, n)
-        Jacobian of ``r`` at ``x``.
-    rough : ndarray of shape (m, n)
-        Roughness operator L (m ≥ n, full column rank).
-    mu : float
-        Regularization strength.
-    x : ndarray of shape (n,)
-        Parameters.
-
-    Returns
-    -------
-    float
-        log Z(μ).
-    """
-    lt = rough.T @ rough
-    return float(-0.5 * (r @ r + mu * np.sum((rough @ x) ** 2))
-                 + 0.5 * np.linalg.slogdet(mu * lt)[1]
-                 - 0.5 * np.linalg.slogdet(jac.T @ jac + mu * lt)[1])
-
-
-def evidence_fit(fun: Callable[[np.ndarray], np.ndarray], x0: np.ndarray,
-                 rough: np.ndarray, *, lower: np.ndarray, upper: np.ndarray,
-                 typical: np.ndarray, tol: float = 1e-2,
-                 jac_fun: Callable[[np.ndarray], np.ndarray] | None = None
-                 ) -> ContinuationResult:
-    """:func:`continuation_fit` with μ chosen by the Laplace evidence (:func:`log_evidence`)
-    instead of the discrepancy principle: the same levels, warm starts and Jacobians; the
-    sequence stops after two successive levels of falling evidence and the answer is the
-    level of the largest.
-
-    Parameters
-    ----------
-    fun : callable
-        x ↦ normalized residuals (fit − data)/σ, ndarray of shape (N,).
-    x0 : ndarray of shape (n,)
-        Start (inside the bounds).
-    rough : ndarray of shape (m, n)
-        Roughness operator L.
-    lower, upper : ndarray of shape (n,)
-        Bounds of the parameters.
-    typical : ndarray of shape (n,)
-        Typical magnitudes, for the finite-difference steps.
-    tol : float
-        A level stops when a Gauss–Newton step lowers Φ_μ by less than ``tol`` relative.
-    jac_fun : callable, optional
-        A cheaper, less accurate version of ``fun`` for the Jacobian (default ``fun``).
-
-    Returns
-    -------
-    ContinuationResult
-        As :func:`continuation_fit`; ``history`` adds ``log_evidence`` per level.
-    """
-    t0 = time.perf_counter()
-    f = _Counted(fun)
-    fj = f if jac_fun is None else _Counted(jac_fun)
-    x = np.clip(np.asarray(x0, float), lower, upper)
-    r = f(x)
-    jac = _jacobian(fj, x, r if fj is f else fj(x), typical, upper)
-    scale = float(np.sum(jac ** 2)) / max(float(np.sum(rough ** 2)), 1e-300)
-    levels: list[tuple[float, np.ndarray, np.ndarray, float, np.ndarray]] = []
-    fresh, drops = True, 0
-    for m in MU_LEVELS * scale:
-        x, r, jac, fresh = _level(f, fj, x, r, jac, fresh, float(m), rough, lower, upper,
-                                  typical, tol)
-        jx = _jacobian(fj, x, r if fj is f else fj(x), typical, upper)
-        levels.append((float(m), x, r, log_evidence(r, jx, rough, float(m), x), jx))
-        drops = drops + 1 if len(levels) > 1 and levels[-1][3] < levels[-2][3] else 0
-        if drops >= 2:
-            break
-    choice = int(np.argmax([lv[3] for lv in levels]))
-    mu, x, r, _, jx = levels[choice]
-    chi = float(r @ r) / r.size
-    hist = [{"chi2_reduced": float(lv[2] @ lv[2]) / r.size, "mu": lv[0],
-             "log_evidence": lv[3], "accepted": i == choice} for i, lv in enumerate(levels)]
-    cov = _covariance(jx, rough, mu, x, lower, chi)
-    calls = f.calls + (fj.calls if fj is not f else 0)
-    return ContinuationResult(x, r, chi, mu, cov, calls, time.perf_counter() - t0, hist,
-                              {"converged": True, "message": "largest Laplace evidence"})

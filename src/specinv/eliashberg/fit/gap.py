@@ -41,7 +41,6 @@ from specinv.eliashberg.fit.blind import TOL, BlindBounds, blind_bounds, blind_e
 from specinv.eliashberg.fit.continuation import (
     FLOOR_GAIN,
     continuation_fit,
-    evidence_fit,
     minimize_at,
 )
 from specinv.eliashberg.fit.forward import EngineForward
@@ -206,8 +205,7 @@ def fit_gap(omega: np.ndarray, delta: np.ndarray, temperature_K: float, mu_star:
         Real-axis step of the forward model (meV). Each Jacobian costs K forward solves on a
         twice coarser real-axis mesh.
     mu_rule : {"discrepancy", "evidence"}
-        How every fit chooses its smoothing μ: :func:`continuation_fit` or
-        :func:`~specinv.eliashberg.fit.continuation.evidence_fit`.
+        How every fit chooses its smoothing μ (:func:`continuation_fit`).
 
     Returns
     -------
@@ -315,10 +313,9 @@ def _fit_once(omega: np.ndarray, delta: np.ndarray, temperature_K: float, mu_sta
 
     k = basis.n_knots
     scale = max(float(a0.max()), 1e-3)
-    fitter = evidence_fit if mu_rule == "evidence" else continuation_fit
-    oc = fitter(residual, a0, basis.roughness(ONSET_POWER) * basis.spacing ** 2,
-                lower=np.zeros(k), upper=np.full(k, np.inf),
-                typical=np.full(k, scale), jac_fun=lambda a: residual(a, coarse))
+    oc = continuation_fit(residual, a0, basis.roughness(ONSET_POWER) * basis.spacing ** 2,
+                          lower=np.zeros(k), upper=np.full(k, np.inf), typical=np.full(k, scale),
+                          jac_fun=lambda a: residual(a, coarse), mu_rule=mu_rule)
     fitted = model(oc.x)
     solved = fitted is not None
     fitted = np.zeros_like(data) if fitted is None else fitted

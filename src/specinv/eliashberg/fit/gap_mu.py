@@ -3,11 +3,12 @@ principle's answer kept where the evidence answer fails.
 
 :func:`~specinv.eliashberg.fit.gap.fit_gap` lowers the smoothing strength μ of its
 α²F/Ω² prior until χ²/N reaches the noise level (the discrepancy principle). Choosing μ by
-the Laplace evidence instead (:func:`~specinv.eliashberg.fit.continuation.evidence_fit`)
-keeps more of the structure the gap supports (Lorentzian tails, random-walk shapes) but,
-on a spectrum the basis cannot reproduce, stops on a weaker prior whose answer moves
-further: on the bench's acoustic draw 3 it failed (χ²/N 2.25) with ω_log 5.2 % off while the
-discrepancy answer, failing as well, was 0.3 % off. :func:`fit_gap_evidence` therefore runs
+the Laplace evidence instead (``mu_rule="evidence"`` of
+:func:`~specinv.eliashberg.fit.continuation.continuation_fit`) keeps more of the
+structure the gap supports (Lorentzian tails, random-walk shapes) but, on a spectrum the
+basis cannot reproduce, stops on a weaker prior whose answer moves further: on the
+bench's acoustic draw 3 it failed (χ²/N 2.25) with ω_log 5.2 % off while the discrepancy
+answer, failing as well, was 0.3 % off. :func:`fit_gap_evidence` therefore runs
 the evidence fit and, when its verdict is ``fail`` (which includes χ²/N above the check's
 noise bound, :data:`~specinv.core.check.CHI2_OK`), the discrepancy fit, and keeps the
 latter. Both answers' figures are recorded in ``info["mu_rule"]``. Measured on the bench
