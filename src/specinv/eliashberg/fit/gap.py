@@ -9,8 +9,7 @@ basis (:mod:`~specinv.eliashberg.fit.basis`) up to ``omega_top`` with
 lowered from strong to weak with warm starts
 (:mod:`~specinv.eliashberg.fit.continuation`), or by the Laplace evidence
 (``mu_rule="evidence"``; :mod:`~specinv.eliashberg.fit.gap_mu` combines the two). Nothing
-holds λ: it is whatever
-reproduces the gap.
+holds λ: it is whatever reproduces the gap.
 
 The noise level σ of every Δ value is the larger of the noise estimated from the
 data's roughness and :data:`MODEL_TOL` × rms|Δ|, the accuracy of the forward
@@ -38,11 +37,7 @@ from specinv.eliashberg.engine.a2f import allen_dynes_tc
 from specinv.eliashberg.engine.realaxis import gap_edge
 from specinv.eliashberg.fit.basis import HatBasis
 from specinv.eliashberg.fit.blind import TOL, BlindBounds, blind_bounds, blind_energy
-from specinv.eliashberg.fit.continuation import (
-    FLOOR_GAIN,
-    continuation_fit,
-    minimize_at,
-)
+from specinv.eliashberg.fit.continuation import FLOOR_GAIN, continuation_fit, minimize_at
 from specinv.eliashberg.fit.forward import EngineForward
 from specinv.eliashberg.fit.onset import ONSET_FACTOR, onset_check, onset_range
 from specinv.eliashberg.fit.result import A2FFit
