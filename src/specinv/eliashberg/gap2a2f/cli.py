@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from specinv.core.check import Check
 from specinv.core.errors import ParameterError
 from specinv.io.limits import check_count
 from specinv.io.output import check_output_dir, table_outputs
@@ -267,7 +268,7 @@ def run_invert(args: argparse.Namespace) -> int:
     cols = {"omega_meV": w_a2f, "a2f": a2f}
     if std is not None:
         cols["a2f_std"] = std
-    _write(args, cols, res, mesh, info["delta_mesh"], std)
+    _write(args, cols, res, mesh, info["delta_mesh"], std, check=check)
     msg = f"wrote {args.output}"
     if "lambda" in res:
         msg = (f"λ = {res['lambda']:.3f}, ω_log = {res['omega_log_meV']:.3f} meV, "
@@ -321,7 +322,8 @@ def _physics_fit(args: argparse.Namespace, res: dict, omega: np.ndarray, delta: 
             "the network's answer does not reproduce the gap (re-solve check failed)")
     cols = {"omega_meV": fit.omega, "a2f": fit.a2f, "a2f_std": fit.a2f_std}
     keep = omega > 0
-    _write(args, cols, res, omega[keep], np.asarray(delta)[keep], fit.a2f_std, network)
+    _write(args, cols, res, omega[keep], np.asarray(delta)[keep], fit.a2f_std, network,
+           check=fit.check)
     f = fit.figures
     blind = fit.info.get("blind")
     span = "" if blind is None else (
@@ -344,8 +346,9 @@ def _physics_fit(args: argparse.Namespace, res: dict, omega: np.ndarray, delta: 
 
 
 def _write(args: argparse.Namespace, cols: dict, res: dict, mesh: np.ndarray,
-           delta: np.ndarray, std: np.ndarray | None, network: tuple | None = None) -> None:
-    """Table + JSON (and the figure with ``--plot``)."""
+           delta: np.ndarray, std: np.ndarray | None, network: tuple | None = None,
+           check: Check | None = None) -> None:
+    """Table + JSON (and the figure with ``--plot``, residuals of ``check`` included)."""
     from specinv.io.table import write_table
 
     extra = []
@@ -353,5 +356,5 @@ def _write(args: argparse.Namespace, cols: dict, res: dict, mesh: np.ndarray,
         from specinv.eliashberg.gap2a2f.plots import plot_inversion
 
         extra.append((args.plot, lambda tmp: plot_inversion(
-            tmp, cols["omega_meV"], cols["a2f"], std, mesh, delta, res, network)))
+            tmp, cols["omega_meV"], cols["a2f"], std, mesh, delta, res, network, check)))
     write_table(args.output, cols, res, extra=extra)

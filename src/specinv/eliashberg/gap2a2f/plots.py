@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from specinv.core.check import Check
+
 
 def _plt():
     import matplotlib
@@ -131,8 +133,10 @@ def plot_sweep(path: str | Path, rows: list[dict]) -> None:
 
 def plot_inversion(path: str | Path, w: np.ndarray, a2f: np.ndarray, std: np.ndarray | None,
                    omega: np.ndarray, delta: np.ndarray, res: dict[str, Any],
-                   network: tuple[np.ndarray, np.ndarray] | None = None) -> None:
-    """Predicted α²F (± 2σ band; the network's before refinement, dashed) and the input Δ(ω).
+                   network: tuple[np.ndarray, np.ndarray] | None = None,
+                   check: Check | None = None) -> None:
+    """Predicted α²F (± 2σ band; the network's before refinement, dashed), the input Δ(ω)
+    and, with ``check``, the normalized residuals of the answer's re-solved gap.
 
     Parameters
     ----------
@@ -152,9 +156,12 @@ def plot_inversion(path: str | Path, w: np.ndarray, a2f: np.ndarray, std: np.nda
         Figures of the answer (``lambda``, ``tc_K``, ``resolve_gap_residual`` or ``refine``).
     network : (ndarray, ndarray), optional
         (Ω, α²F) of the network before refinement (drawn dashed).
+    check : Check, optional
+        Verdict of the answer (:class:`~specinv.core.check.Check`); its residuals, Re Δ then
+        Im Δ, are drawn in a third panel.
     """
     plt = _plt()
-    fig, ax = plt.subplots(1, 2, figsize=(10, 4))
+    fig, ax = plt.subplots(1, 2 if check is None else 3, figsize=(10 if check is None else 14, 4))
     ax[0].plot(w, a2f, color="tab:blue", label="refined" if network is not None else None)
     if network is not None:
         ax[0].plot(*network, color="tab:gray", ls="--", lw=1, label="network")
@@ -170,6 +177,9 @@ def plot_inversion(path: str | Path, w: np.ndarray, a2f: np.ndarray, std: np.nda
     ax[1].set_xlabel("ω (meV)")
     ax[1].set_ylabel("Δ (meV)")
     ax[1].legend()
+    if check is not None:
+        check.plot_residuals(ax[2], np.arange(np.size(check.residuals)),
+                             xlabel="data point (Re Δ, then Im Δ)")
     if "refine" in res:
         fig.suptitle(f"λ = {res['lambda']:.3f} ± {res['lambda_std']:.3f}, T_c = "
                      f"{res['tc_K']:.2f} K, fit chi2/N {res['refine']['chi2_reduced']:.3g}")
