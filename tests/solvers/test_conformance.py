@@ -24,6 +24,7 @@ from specinv import Mesh, ParameterError, Problem, STSKernel
 from specinv.core.errors import InputError
 from specinv.kernels.shulga import ShulgaKernel
 from specinv.solvers import SOLVERS, get_solver, load_all
+from specinv.solvers.base import COMMON_OPTIONS
 from specinv.solvers.learned import FITTED, LearnedSolver
 
 load_all()
@@ -266,6 +267,18 @@ def test_bad_options_are_rejected_with_the_valid_ones(method):
         get_solver(method, no_such_option=1)
     for name in SOLVERS[method].defaults:
         assert name in str(info.value)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_flags_take_only_true_or_false(method):
+    """A flag given as text (``--option band_window=maybe`` parses to "maybe") is refused;
+    true/false are accepted."""
+    flags = [k for k, v in {**COMMON_OPTIONS, **SOLVERS[method].defaults}.items()
+             if isinstance(v, bool)]
+    for flag in flags:
+        with pytest.raises(ParameterError, match=f"option {flag} must be true or false"):
+            get_solver(method, **{flag: "maybe"})
+        get_solver(method, **{flag: True})
 
 
 @pytest.mark.parametrize("method", [m for m in METHODS if SOLVERS[m].kernels is not None])

@@ -6,6 +6,8 @@ import argparse
 import json
 from typing import Any
 
+import numpy as np
+
 from specinv.core.errors import ParameterError
 from specinv.core.units import KB_MEV_PER_K
 
@@ -38,6 +40,33 @@ def parse_options(items: list[str] | None) -> dict[str, Any]:
         except json.JSONDecodeError:
             out[key.strip()] = value
     return out
+
+
+def check_options(owner: str, accepted: dict[str, Any], options: dict[str, Any]) -> None:
+    """Refuse options not in ``accepted`` and non-boolean values of its boolean ones.
+
+    Parameters
+    ----------
+    owner : str
+        Who takes the options, for the message (e.g. ``"solver 'maxent'"``).
+    accepted : dict
+        Every accepted option with its default; a ``bool`` default makes it a flag.
+    options : dict
+        The given options (e.g. from :func:`parse_options`: ``--option x=maybe`` is the
+        string ``"maybe"``, refused for a flag; ``true``/``false`` are booleans).
+
+    Raises
+    ------
+    ParameterError
+        An unknown option (listing the valid ones), or a flag that is not true/false.
+    """
+    unknown = sorted(set(options) - set(accepted))
+    if unknown:
+        raise ParameterError(f"{owner} got unknown option(s) {', '.join(unknown)}; "
+                             f"valid options: {', '.join(sorted(accepted))}")
+    for key, value in options.items():
+        if isinstance(accepted[key], bool) and not isinstance(value, bool | np.bool_):
+            raise ParameterError(f"{owner}: option {key} must be true or false, got {value!r}")
 
 
 def temperature_kelvin(value: float, unit: str) -> float:

@@ -26,6 +26,7 @@ from specinv.core.check import check_fit
 from specinv.core.errors import ParameterError
 from specinv.core.problem import Problem
 from specinv.core.result import InversionResult
+from specinv.io.options import check_options
 from specinv.solvers.alpha_window import alpha_limited_bands
 from specinv.solvers.bands import (
     bootstrap_replicas,
@@ -84,7 +85,8 @@ class Solver:
 
     Subclasses set ``name`` and ``defaults`` (every accepted option with its
     default value); every solver also accepts :data:`COMMON_OPTIONS`. Unknown
-    options raise :class:`ParameterError` listing the valid ones.
+    options, and a flag set to anything but true/false, raise :class:`ParameterError`
+    (:func:`~specinv.io.options.check_options`).
 
     Parameters
     ----------
@@ -112,11 +114,7 @@ class Solver:
 
     def __init__(self, **options: Any) -> None:
         accepted = {**COMMON_OPTIONS, **self.defaults}
-        unknown = sorted(set(options) - set(accepted))
-        if unknown:
-            raise ParameterError(
-                f"solver {self.name!r} got unknown option(s) {', '.join(unknown)}; "
-                f"valid options: {', '.join(sorted(accepted))}")
+        check_options(f"solver {self.name!r}", accepted, options)
         self.options = {**accepted, **options}
         check_band_options(self.options)
 
